@@ -1,0 +1,447 @@
+//! Configuration: `config/default.toml` (embedded) overlaid with the operator's file, and the
+//! story templates in `config/templates/`.
+//!
+//! The operator's file is merged key by key over the defaults, then the whole is checked
+//! against these structs, which refuse unknown keys: a typo such as `quorm` is an error that
+//! names the key and its table instead of a setting that silently does nothing.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::model::CitationStyle;
+
+/// The defaults, with a comment on every key.
+pub const DEFAULT_TOML: &str = include_str!("../config/default.toml");
+
+/// Templates that ship with storydesk, by name.
+pub const BUILTIN_TEMPLATES: &[(&str, &str)] =
+    &[("news", include_str!("../config/templates/news.toml"))];
+
+/// Why a configuration could not be used. The message names the file and key.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML, or has unknown keys or wrong types.
+    #[error("config {origin}: {reason}")]
+    Invalid {
+        /// The file (or "built-in defaults").
+        origin: String,
+        /// What is wrong, with the key.
+        reason: String,
+    },
+    /// A template could not be found or is malformed.
+    #[error("template {name}: {reason}")]
+    Template {
+        /// The template's name or path.
+        name: String,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+/// The whole configuration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// The embedded database.
+    pub store: StoreConfig,
+    /// Which template stories use.
+    pub story: StoryConfig,
+    /// Who may do what.
+    pub roles: RolesConfig,
+    /// The review rules.
+    pub review: ReviewConfig,
+    /// Where articles are published.
+    pub publish: PublishConfig,
+    /// How references are formatted.
+    pub citations: CitationsConfig,
+    /// Size limits that protect the desk from oversized input.
+    pub limits: LimitsConfig,
+    /// Idempotency of platform events.
+    pub events: EventsConfig,
+}
+
+/// `[store]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoreConfig {
+    /// Where the database lives, unless `--data` or `STORYDESK_DATA_DIR` say otherwise.
+    pub data_dir: PathBuf,
+    /// sled's page cache in MiB; sled's own default (1 GiB) is too much for a small bot.
+    pub cache_mb: u64,
+    /// fsync after each flush, to survive power loss and not only a crash.
+    pub fsync: bool,
+}
+
+/// `[story]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoryConfig {
+    /// A built-in template name or a path to a template file.
+    pub template: String,
+}
+
+/// `[roles]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RolesConfig {
+    /// User ids or names allowed to publish. Empty: nobody.
+    pub editors: Vec<String>,
+}
+
+/// `[review]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewConfig {
+    /// Approvals needed per section (the author's own never counts).
+    pub quorum: u32,
+}
+
+/// `[publish]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PublishConfig {
+    /// The default publishing channel.
+    pub channel: String,
+}
+
+/// `[citations]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CitationsConfig {
+    /// The style new stories start with.
+    pub style: CitationStyle,
+}
+
+/// `[limits]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsConfig {
+    /// Largest source, in bytes after normalisation.
+    pub source_bytes: u64,
+    /// Largest section revision, in bytes.
+    pub section_bytes: u64,
+    /// Most sources per story.
+    pub sources_per_story: u32,
+    /// Most references per story.
+    pub references_per_story: u32,
+}
+
+/// `[events]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventsConfig {
+    /// How long a processed event id is remembered, in seconds.
+    pub remember_secs: u64,
+}
+
+impl Config {
+    /// The built-in defaults alone.
+    pub fn defaults() -> Self {
+        Self::from_overlay(None, "built-in defaults").expect("config/default.toml is valid")
+    }
+
+    /// Defaults overlaid with the TOML text of an operator's file.
+    pub fn from_overlay(overlay: Option<&str>, origin: &str) -> Result<Self, ConfigError> {
+        let mut base: toml::Table =
+            toml::from_str(DEFAULT_TOML).map_err(|e| ConfigError::Invalid {
+                origin: "built-in defaults".into(),
+                reason: e.to_string(),
+            })?;
+        if let Some(text) = overlay {
+            let over: toml::Table = toml::from_str(text).map_err(|e| ConfigError::Invalid {
+                origin: origin.to_string(),
+                reason: e.to_string(),
+            })?;
+            merge(&mut base, over, "").map_err(|reason| ConfigError::Invalid {
+                origin: origin.to_string(),
+                reason,
+            })?;
+        }
+        let config: Config =
+            Config::deserialize(toml::Value::Table(base)).map_err(|e| ConfigError::Invalid {
+                origin: origin.to_string(),
+                reason: e.to_string().trim().to_string(),
+            })?;
+        config.validate().map_err(|reason| ConfigError::Invalid {
+            origin: origin.to_string(),
+            reason,
+        })?;
+        Ok(config)
+    }
+
+    /// Defaults overlaid with the file at `path`, if any.
+    pub fn load(path: Option<&Path>) -> Result<Self, ConfigError> {
+        match path {
+            None => Ok(Self::defaults()),
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                    path: path.to_path_buf(),
+                    source,
+                })?;
+                Self::from_overlay(Some(&text), &path.display().to_string())
+            }
+        }
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        if self.review.quorum == 0 {
+            return Err("[review] quorum must be at least 1".into());
+        }
+        if self.limits.source_bytes == 0 || self.limits.section_bytes == 0 {
+            return Err("[limits] sizes must be greater than 0".into());
+        }
+        if self.publish.channel.trim().is_empty() {
+            return Err("[publish] channel must not be empty".into());
+        }
+        Ok(())
+    }
+
+    /// True when `id` or `name` is listed in `[roles] editors`.
+    pub fn is_editor(&self, id: &str, name: &str) -> bool {
+        self.roles
+            .editors
+            .iter()
+            .any(|e| e == id || e.eq_ignore_ascii_case(name))
+    }
+}
+
+/// Merge `over` into `base`: tables recursively, other values replaced. A key the defaults
+/// do not have is reported with its full path (`review.quorm`).
+fn merge(base: &mut toml::Table, over: toml::Table, path: &str) -> Result<(), String> {
+    for (key, value) in over {
+        let full = if path.is_empty() {
+            key.clone()
+        } else {
+            format!("{path}.{key}")
+        };
+        match (base.get_mut(&key), value) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge(b, o, &full)?,
+            (Some(slot), value) => *slot = value,
+            (None, _) => {
+                let known: Vec<&str> = base.keys().map(String::as_str).collect();
+                let hint = crate::suggest::closest(&key, known.iter().copied())
+                    .map(|s| format!(" (did you mean `{s}`?)"))
+                    .unwrap_or_default();
+                let place = if path.is_empty() {
+                    "at the top level".to_string()
+                } else {
+                    format!("in [{path}]")
+                };
+                return Err(format!(
+                    "unknown key `{full}` {place}{hint}; known keys: {}",
+                    known.join(", ")
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The sections of a story, from a template file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Template {
+    /// The template's name.
+    pub name: String,
+    /// One line on what it is for.
+    pub description: String,
+    /// Sections in publishing order.
+    #[serde(rename = "section")]
+    pub sections: Vec<SectionSpec>,
+}
+
+/// One section of a template.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SectionSpec {
+    /// Canonical name.
+    pub name: String,
+    /// Other names people may type.
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    /// Publishing needs it approved.
+    pub required: bool,
+    /// Shortest acceptable text in characters.
+    #[serde(default)]
+    pub min_chars: u32,
+    /// Longest acceptable text in characters.
+    pub max_chars: u32,
+    /// What the section should do.
+    #[serde(default)]
+    pub guidance: String,
+    /// How the text is produced when people do not write it.
+    #[serde(default)]
+    pub generated: Option<Generated>,
+}
+
+/// Sections whose text storydesk renders itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Generated {
+    /// Rendered from the story's structured references.
+    References,
+}
+
+impl Template {
+    /// A built-in template by name, or a template file by path.
+    pub fn load(name_or_path: &str) -> Result<Self, ConfigError> {
+        let err = |reason: String| ConfigError::Template {
+            name: name_or_path.to_string(),
+            reason,
+        };
+        let text = match BUILTIN_TEMPLATES.iter().find(|(n, _)| *n == name_or_path) {
+            Some((_, text)) => text.to_string(),
+            None => std::fs::read_to_string(name_or_path).map_err(|e| {
+                let builtin: Vec<&str> = BUILTIN_TEMPLATES.iter().map(|(n, _)| *n).collect();
+                err(format!(
+                    "not a built-in template ({}) and not a readable file: {e}",
+                    builtin.join(", ")
+                ))
+            })?,
+        };
+        let template: Template = toml::from_str(&text).map_err(|e| err(e.to_string()))?;
+        template.validate().map_err(err)?;
+        Ok(template)
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        if self.sections.is_empty() {
+            return Err("a template needs at least one section".into());
+        }
+        let mut seen = std::collections::HashSet::new();
+        for s in &self.sections {
+            for n in std::iter::once(&s.name).chain(&s.aliases) {
+                if !seen.insert(n.to_ascii_lowercase()) {
+                    return Err(format!("the name `{n}` is used twice"));
+                }
+                if n.is_empty() || n.contains(char::is_whitespace) {
+                    return Err(format!("section name `{n}` must be one word"));
+                }
+            }
+            if s.min_chars > s.max_chars {
+                return Err(format!("section {}: min_chars > max_chars", s.name));
+            }
+        }
+        if !self.sections.iter().any(|s| s.name == "title") {
+            return Err("a template needs a `title` section (the headline)".into());
+        }
+        Ok(())
+    }
+
+    /// The section a typed name means: its canonical name or an alias, any case.
+    pub fn resolve(&self, typed: &str) -> Option<&SectionSpec> {
+        let typed = typed.trim().trim_start_matches('#');
+        self.sections.iter().find(|s| {
+            s.name.eq_ignore_ascii_case(typed)
+                || s.aliases.iter().any(|a| a.eq_ignore_ascii_case(typed))
+        })
+    }
+
+    /// The section spec by canonical name.
+    pub fn section(&self, name: &str) -> Option<&SectionSpec> {
+        self.sections.iter().find(|s| s.name == name)
+    }
+
+    /// The canonical name closest to a mistyped one, for "did you mean".
+    pub fn suggest(&self, typed: &str) -> Option<String> {
+        let names = self.sections.iter().flat_map(|s| {
+            std::iter::once(&s.name)
+                .chain(&s.aliases)
+                .map(move |n| (n, &s.name))
+        });
+        let mut best: Option<(usize, &String)> = None;
+        for (n, canonical) in names {
+            let d = strsim::damerau_levenshtein(&n.to_lowercase(), &typed.to_lowercase());
+            if d <= 2.max(typed.len() / 3) && best.is_none_or(|(bd, _)| d < bd) {
+                best = Some((d, canonical));
+            }
+        }
+        best.map(|(_, c)| c.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_load() {
+        let c = Config::defaults();
+        assert_eq!(c.review.quorum, 1);
+        assert_eq!(c.store.cache_mb, 64);
+        assert_eq!(c.limits.source_bytes, 1 << 20);
+        assert_eq!(c.citations.style, CitationStyle::Apa);
+        assert!(c.roles.editors.is_empty());
+    }
+
+    #[test]
+    fn overlay_overrides_only_what_it_names() {
+        let c = Config::from_overlay(
+            Some("[review]\nquorum = 2\n[roles]\neditors = [\"erin\"]\n"),
+            "test.toml",
+        )
+        .unwrap();
+        assert_eq!(c.review.quorum, 2);
+        assert_eq!(c.roles.editors, vec!["erin"]);
+        assert_eq!(c.publish.channel, "published");
+    }
+
+    #[test]
+    fn unknown_key_is_named() {
+        let err = Config::from_overlay(Some("[review]\nquorm = 2\n"), "newsroom.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("newsroom.toml"), "{err}");
+        assert!(err.contains("unknown key `review.quorm`"), "{err}");
+        assert!(err.contains("did you mean `quorum`"), "{err}");
+        let err = Config::from_overlay(Some("[reveiw]\nquorum = 2\n"), "x.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("`reveiw`") && err.contains("`review`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn wrong_type_is_refused() {
+        let err = Config::from_overlay(Some("[review]\nquorum = \"two\"\n"), "x.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("quorum") || err.contains("integer"), "{err}");
+        let err = Config::from_overlay(Some("[citations]\nstyle = \"harvard\"\n"), "x.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("harvard"), "{err}");
+    }
+
+    #[test]
+    fn news_template_resolves_aliases() {
+        let t = Template::load("news").unwrap();
+        assert_eq!(t.resolve("intro").unwrap().name, "introduction");
+        assert_eq!(t.resolve("LEDE").unwrap().name, "introduction");
+        assert_eq!(t.resolve("body").unwrap().name, "body");
+        assert!(t.resolve("bdy").is_none());
+        assert_eq!(t.suggest("bdy").as_deref(), Some("body"));
+        assert_eq!(t.suggest("conclusoin").as_deref(), Some("conclusion"));
+        assert_eq!(t.suggest("xylophone"), None);
+    }
+
+    #[test]
+    fn editors_match_id_or_name() {
+        let c =
+            Config::from_overlay(Some("[roles]\neditors = [\"U123\", \"Erin\"]\n"), "x").unwrap();
+        assert!(c.is_editor("U123", "someone"));
+        assert!(c.is_editor("U999", "erin"));
+        assert!(!c.is_editor("U999", "alice"));
+    }
+}

@@ -1,0 +1,270 @@
+//! The console's session: who is acting, where they stand, and how the desk's replies are
+//! printed. It is an adapter like the Slack and Discord ones: it turns script items into
+//! requests and replies into text, and holds no workflow rule.
+//!
+//! Every bot message is printed with where it went: `[#newsroom]`, `[#newsroom › body]` (a
+//! section's thread), `[#newsroom › sources]`, `[only alice]` (ephemeral), `[#published]`.
+//! The board is printed whole the first time and then only its changed lines, the way an
+//! edited message reads in a chat client.
+
+use std::collections::HashMap;
+use std::io::{self, Write};
+
+use crate::desk::{Action, Body, Desk, Destination, Input, Post, Reply, Request, ThreadKind};
+use crate::model::{ChannelKey, Person, Place, Platform, StoryId, Timestamp};
+
+use super::script::ScriptItem;
+
+/// The console's workspace name (Slack's team, Discord's guild).
+pub const TEAM: &str = "local";
+
+/// The channel a console session starts in.
+pub const DEFAULT_CHANNEL: &str = "newsroom";
+
+/// A console session over a desk, printing to `out`.
+pub struct Session<W: Write> {
+    /// The desk every command goes to.
+    desk: Desk,
+    /// Who is typing (`:as`).
+    user: Person,
+    /// The channel they stand in (`:in`), without `#`.
+    channel: String,
+    /// The thread they stand in: a section's name or `sources`.
+    thread: Option<String>,
+    /// The last board printed per story, to print only what changed.
+    boards: HashMap<StoryId, String>,
+    /// Echo each command before its replies (script mode), so a transcript reads as the
+    /// conversation it was.
+    echo: bool,
+    /// Where the transcript goes.
+    out: W,
+}
+
+impl<W: Write> Session<W> {
+    /// A session acting as `user` in `#newsroom`.
+    pub fn new(desk: Desk, user: &str, echo: bool, out: W) -> Self {
+        Session {
+            desk,
+            user: Person::named(user),
+            channel: DEFAULT_CHANNEL.to_string(),
+            thread: None,
+            boards: HashMap::new(),
+            echo,
+            out,
+        }
+    }
+
+    /// The prompt for interactive use: `alice #newsroom› body> `.
+    pub fn prompt(&self) -> String {
+        match &self.thread {
+            Some(t) => format!("{} #{} › {}> ", self.user.name, self.channel, t),
+            None => format!("{} #{}> ", self.user.name, self.channel),
+        }
+    }
+
+    /// The output, for tests.
+    pub fn into_output(self) -> W {
+        self.out
+    }
+
+    fn channel_key(&self) -> ChannelKey {
+        ChannelKey {
+            platform: Platform::Console,
+            team: TEAM.to_string(),
+            channel: self.channel.clone(),
+        }
+    }
+
+    /// The console's id for a story's thread: `3:body`, `3:sources`.
+    fn thread_id(story: StoryId, kind: &ThreadKind) -> String {
+        format!("{}:{}", story.0, kind.name())
+    }
+
+    /// Carry out one script item.
+    pub fn run(&mut self, item: ScriptItem) -> io::Result<()> {
+        match item {
+            ScriptItem::As { user, .. } => {
+                self.user = Person::named(&user);
+                Ok(())
+            }
+            ScriptItem::In {
+                channel, thread, ..
+            } => {
+                self.channel = channel;
+                self.thread = None;
+                if let Some(t) = thread {
+                    return self.enter_thread(&t);
+                }
+                Ok(())
+            }
+            ScriptItem::Command { text, body, .. } => {
+                if self.echo {
+                    self.echo_line(&text, body.as_deref())?;
+                }
+                self.send(Input::Text { text, body })
+            }
+            ScriptItem::Say { text, .. } => {
+                if self.echo {
+                    writeln!(self.out, "{}", self.prompt_line(&text))?;
+                }
+                self.send(Input::Message { text })
+            }
+        }
+    }
+
+    /// `:in #channel › section`: stand in a thread of the channel's active story.
+    fn enter_thread(&mut self, typed: &str) -> io::Result<()> {
+        let key = self.channel_key();
+        let active = self.desk.store().channel(&key).ok().and_then(|c| c.active);
+        let Some(story) = active else {
+            writeln!(
+                self.out,
+                "[only {}] There is no story in #{} yet, so it has no threads.",
+                self.user.name, self.channel
+            )?;
+            return Ok(());
+        };
+        let kind = if typed.eq_ignore_ascii_case("sources") {
+            ThreadKind::Sources
+        } else {
+            match self.desk.template().resolve(typed) {
+                Some(s) => ThreadKind::Section(s.name.clone()),
+                None => {
+                    writeln!(
+                        self.out,
+                        "[only {}] There is no thread `{typed}`: threads are `sources` and the sections ({}).",
+                        self.user.name,
+                        self.desk
+                            .template()
+                            .sections
+                            .iter()
+                            .map(|s| s.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )?;
+                    return Ok(());
+                }
+            }
+        };
+        let id = Self::thread_id(story, &kind);
+        if let Err(e) = self.desk.bind_thread(&key, &id, story, &kind) {
+            writeln!(self.out, "[only {}] {e}", self.user.name)?;
+        }
+        self.thread = Some(id);
+        Ok(())
+    }
+
+    fn prompt_line(&self, text: &str) -> String {
+        let place = match &self.thread {
+            Some(t) => format!(
+                "#{} › {}",
+                self.channel,
+                t.split_once(':').map(|(_, n)| n).unwrap_or(t)
+            ),
+            None => format!("#{}", self.channel),
+        };
+        format!("{} in {place}: {text}", self.user.name)
+    }
+
+    fn echo_line(&mut self, text: &str, body: Option<&str>) -> io::Result<()> {
+        let mut line = self.prompt_line(text);
+        if let Some(body) = body {
+            let lines = body.lines().count();
+            line.push_str(&format!(
+                " <<… ({lines} {}, {} bytes)",
+                if lines == 1 { "line" } else { "lines" },
+                body.len()
+            ));
+        }
+        writeln!(self.out, "{line}")
+    }
+
+    fn send(&mut self, input: Input) -> io::Result<()> {
+        let request = Request {
+            actor: self.user.clone(),
+            place: Place {
+                channel: self.channel_key(),
+                thread: self.thread.clone(),
+            },
+            at: Timestamp::now(),
+            input,
+            event: None,
+            story: None,
+        };
+        let reply = self.desk.handle(request);
+        self.print(reply)
+    }
+
+    fn print(&mut self, reply: Reply) -> io::Result<()> {
+        for post in reply.posts {
+            self.print_post(post)?;
+        }
+        self.out.flush()
+    }
+
+    fn print_post(&mut self, post: Post) -> io::Result<()> {
+        let channel = self.channel.clone();
+        match &post.to {
+            Destination::Requester => {
+                let prefix = format!("[only {}]", self.user.name);
+                self.block(&prefix, &post.body.text())
+            }
+            Destination::Channel => self.block(&format!("[#{channel}]"), &post.body.text()),
+            Destination::Publish { channel } => {
+                self.block(&format!("[#{channel}]"), &post.body.text())
+            }
+            Destination::Thread { story, thread } => {
+                let key = self.channel_key();
+                let id = Self::thread_id(*story, thread);
+                if let Err(e) = self.desk.bind_thread(&key, &id, *story, thread) {
+                    writeln!(self.out, "[only {}] {e}", self.user.name)?;
+                }
+                let prefix = format!("[#{channel} › {}]", thread.name());
+                self.block(&prefix, &post.body.text())?;
+                if let Body::Review { actions, .. } = &post.body {
+                    let buttons: Vec<&str> = actions
+                        .iter()
+                        .map(|a| match a {
+                            Action::Approve { .. } => "[Approve]",
+                            Action::RequestChanges { .. } => "[Request changes]",
+                        })
+                        .collect();
+                    writeln!(self.out, "    {}", buttons.join(" "))?;
+                }
+                Ok(())
+            }
+            Destination::Board { story } => {
+                let text = post.body.text();
+                match self.boards.insert(*story, text.clone()) {
+                    None => self.block(&format!("[#{channel} · board]"), &text),
+                    Some(old) => {
+                        let old: Vec<&str> = old.lines().collect();
+                        let changed: Vec<&str> =
+                            text.lines().filter(|l| !old.contains(l)).collect();
+                        if changed.is_empty() {
+                            return Ok(());
+                        }
+                        self.block(
+                            &format!("[#{channel} · board updated]"),
+                            &changed.join("\n"),
+                        )
+                    }
+                }
+            }
+        }
+    }
+
+    /// Print a message: its prefix and first line, then the rest indented.
+    fn block(&mut self, prefix: &str, text: &str) -> io::Result<()> {
+        let mut lines = text.lines();
+        writeln!(self.out, "{prefix} {}", lines.next().unwrap_or_default())?;
+        for line in lines {
+            if line.is_empty() {
+                writeln!(self.out)?;
+            } else {
+                writeln!(self.out, "    {line}")?;
+            }
+        }
+        Ok(())
+    }
+}

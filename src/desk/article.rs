@@ -1,0 +1,108 @@
+//! The article as it would be published: the headline, the sections' latest text in
+//! template order, and the references in the chosen style.
+
+use serde::Serialize;
+
+use crate::config::Generated;
+use crate::model::{CitationStyle, Story, StoryId};
+use crate::text::cite;
+
+use super::{Desk, DeskError};
+
+/// One section of the article body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ArticlePart {
+    /// The section's name (`introduction`).
+    pub section: String,
+    /// Its latest text.
+    pub text: String,
+}
+
+/// An assembled article.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Article {
+    /// The story.
+    pub story: StoryId,
+    /// The headline: the title section's text, or the working title while it has none.
+    pub headline: String,
+    /// The body sections in order, without the title and references.
+    pub parts: Vec<ArticlePart>,
+    /// "References", "Works Cited" or "Bibliography".
+    pub references_heading: String,
+    /// Formatted reference entries, sorted as the style wants.
+    pub references: Vec<String>,
+}
+
+impl Article {
+    /// The whole article as Markdown.
+    pub fn markdown(&self) -> String {
+        let mut out = format!("# {}\n", self.headline);
+        for part in &self.parts {
+            out.push('\n');
+            out.push_str(&part.text);
+            out.push('\n');
+        }
+        if !self.references.is_empty() {
+            out.push_str(&format!("\n## {}\n\n", self.references_heading));
+            for r in &self.references {
+                out.push_str(&format!("- {r}\n"));
+            }
+        }
+        out
+    }
+}
+
+/// Assemble `story` with references in `style`. With `with_empty`, sections without text
+/// appear as a placeholder line (for previews); without, they are left out.
+pub fn assemble(
+    desk: &Desk,
+    story: &Story,
+    style: CitationStyle,
+    with_empty: bool,
+) -> Result<Article, DeskError> {
+    let mut headline = story.title.clone();
+    let mut parts = Vec::new();
+    for spec in &desk.template().sections {
+        let Some(section) = story.section(&spec.name) else {
+            continue;
+        };
+        if spec.generated == Some(Generated::References) {
+            continue;
+        }
+        let text = match section.revisions {
+            0 => None,
+            n => Some(
+                desk.store()
+                    .revision(story.id, &spec.name, n)?
+                    .ok_or_else(|| {
+                        DeskError::Internal(format!("{} revision {n} missing", spec.name))
+                    })?
+                    .text,
+            ),
+        };
+        if spec.name == "title" {
+            if let Some(t) = text {
+                headline = t.lines().next().unwrap_or_default().trim().to_string();
+            }
+            continue;
+        }
+        match text {
+            Some(text) => parts.push(ArticlePart {
+                section: spec.name.clone(),
+                text,
+            }),
+            None if with_empty => parts.push(ArticlePart {
+                section: spec.name.clone(),
+                text: super::messages::preview_placeholder(&spec.name),
+            }),
+            None => {}
+        }
+    }
+    Ok(Article {
+        story: story.id,
+        headline,
+        parts,
+        references_heading: cite::heading(style).to_string(),
+        references: cite::format_list(&story.references, style),
+    })
+}

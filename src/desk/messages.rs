@@ -1,0 +1,1006 @@
+//! Every sentence the desk says to people, in one place.
+//!
+//! Messages are Markdown in the common subset that Slack (after the adapter's conversion),
+//! Discord and the console all show well: `**bold**`, `*italic*`, `~~strike~~`, `` `code` ``,
+//! lists. User-written text appears in them as written; adapters make sure it cannot ping.
+//! A user error says what went wrong and what to do; the snapshot tests in
+//! `tests/desk_scenarios.rs` and `tests/console.rs` show each of them in context.
+
+use crate::catalogue::Catalogue;
+use crate::checks::{Finding, Level};
+use crate::command::parse::ParseError;
+use crate::config::Template;
+use crate::model::{
+    AuditEntry, Person, Publication, Revision, Section, SectionState, Source, SourceSummary, Story,
+    StoryId,
+};
+use crate::text::diff::WordDiff;
+
+use super::Article;
+
+// ---------------------------------------------------------------------------------------
+// Sizes and small helpers
+
+/// `1.0 MiB`, `512 KiB`, `300 bytes`.
+pub fn size(bytes: u64) -> String {
+    const KIB: f64 = 1024.0;
+    let b = bytes as f64;
+    if b >= KIB * KIB {
+        format!("{:.1} MiB", b / (KIB * KIB))
+    } else if b >= KIB {
+        format!("{:.0} KiB", b / KIB)
+    } else {
+        format!("{bytes} bytes")
+    }
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("{n} {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
+fn words(n: usize) -> String {
+    plural(n, "word", "words")
+}
+
+fn story_name(story: &Story) -> String {
+    format!("{} “{}”", story.id, story.title)
+}
+
+// ---------------------------------------------------------------------------------------
+// Parsing and finding things
+
+/// A command that could not be understood.
+pub fn parse_error(e: &ParseError, catalogue: &Catalogue) -> String {
+    let hint = |s: &Option<String>| match s {
+        Some(s) => format!(" Did you mean `{s}`?"),
+        None => String::new(),
+    };
+    match e {
+        ParseError::Empty => {
+            "Which command? Try `/story help` for the list.".to_string()
+        }
+        ParseError::UnknownSubcommand { given, suggestion } => format!(
+            "`/story {given}` is not a command.{} Commands: {}.",
+            hint(suggestion),
+            catalogue.names().collect::<Vec<_>>().join(", ")
+        ),
+        ParseError::UnknownOption {
+            subcommand,
+            given,
+            suggestion,
+        } => {
+            let valid: Vec<String> = catalogue
+                .subcommand(subcommand)
+                .map(|s| s.options.iter().map(|o| format!("`{}`", o.name)).collect())
+                .unwrap_or_default();
+            let valid = if valid.is_empty() {
+                "it takes no options".to_string()
+            } else {
+                format!("its options are {}", valid.join(", "))
+            };
+            format!(
+                "`/story {subcommand}` has no option `{given}`.{} ({valid})",
+                hint(suggestion)
+            )
+        }
+        ParseError::MissingOption { subcommand, option } => {
+            let usage = catalogue
+                .subcommand(subcommand)
+                .map(|s| format!(" Usage: `{}`", s.usage))
+                .unwrap_or_default();
+            format!("`/story {subcommand}` needs `{option}`.{usage}")
+        }
+        ParseError::DuplicateOption { option } => {
+            format!("The option `{option}` is given twice; give it once.")
+        }
+        ParseError::BadValue {
+            option,
+            value,
+            expected,
+        } => format!("`{option}:{value}` is not valid: `{option}` must be {expected}."),
+        ParseError::UnterminatedQuote => {
+            "A quote is opened and never closed. Close it: `title:\"Meta scrambles\"`.".to_string()
+        }
+        ParseError::UnexpectedText { subcommand, text } => format!(
+            "`/story {subcommand}` does not take the text “{text}”. Name the option it is for, like `note:\"…\"`."
+        ),
+    }
+}
+
+/// A section name that is not in the template.
+pub fn unknown_section(typed: &str, suggestion: Option<&str>, valid: &[&str]) -> String {
+    let hint = suggestion
+        .map(|s| format!(" Did you mean `{s}`?"))
+        .unwrap_or_default();
+    format!(
+        "There is no section `{typed}`.{hint} Sections: {}.",
+        valid.join(", ")
+    )
+}
+
+/// A section-scoped command given without a section outside a section's thread.
+pub fn section_needed(subcommand: &str) -> String {
+    format!(
+        "Which section? Name it (`/story {subcommand} section:body`), or use the command in the section's thread."
+    )
+}
+
+/// No story has been started in this channel.
+pub fn no_story_here() -> String {
+    "There is no story in this channel yet. Start one: `/story new title:\"…\"`.".to_string()
+}
+
+/// A story that belongs to another channel (or does not exist).
+pub fn story_not_here(id: StoryId) -> String {
+    format!(
+        "Story {id} is not one of this channel's stories. `/story list` shows the stories here."
+    )
+}
+
+/// Something broke on our side; the reference finds it in the logs.
+pub fn internal_error(reference: &str) -> String {
+    format!(
+        "Sorry, something went wrong on our side and nothing was changed. If it happens again, give an operator this reference: `{reference}`."
+    )
+}
+
+// ---------------------------------------------------------------------------------------
+// Stories
+
+/// `/story new` with an empty title.
+pub fn title_empty() -> String {
+    "A story needs a working title: `/story new title:\"Meta scrambles over DeepSeek\"`."
+        .to_string()
+}
+
+/// `/story new` with a very long title.
+pub fn title_too_long(chars: usize, max: usize) -> String {
+    format!("That title is {chars} characters; keep the working title under {max}. The headline itself is written in the title section.")
+}
+
+/// A story was started.
+pub fn story_started(story: &Story, by: &Person) -> String {
+    format!(
+        "{} started story {}. It is now this channel's active story. Next: paste sources (`/story source add`), claim sections (`/story claim section:body`).",
+        by.name,
+        story_name(story)
+    )
+}
+
+/// `/story list`.
+pub fn story_list(stories: &[Story], active: Option<StoryId>, quorum: u32) -> String {
+    if stories.is_empty() {
+        return no_story_here();
+    }
+    let mut out = String::from("**Stories in this channel**");
+    for s in stories {
+        let approved = s
+            .sections
+            .iter()
+            .filter(|x| x.state(quorum) == SectionState::Approved)
+            .count();
+        let mut line = format!(
+            "\n- {} — {}/{} sections approved",
+            story_name(s),
+            approved,
+            s.sections.len()
+        );
+        if s.published.is_some() {
+            line.push_str(" · published");
+        }
+        if Some(s.id) == active {
+            line.push_str(" · **active**");
+        }
+        out.push_str(&line);
+    }
+    out
+}
+
+/// `/story use` named nothing that matches.
+pub fn no_such_story(wanted: &str, stories: &[Story]) -> String {
+    if stories.is_empty() {
+        return no_story_here();
+    }
+    let names: Vec<String> = stories.iter().map(story_name).collect();
+    format!(
+        "No story here matches “{wanted}”. Stories in this channel: {}.",
+        names.join(", ")
+    )
+}
+
+/// `/story use` matched several.
+pub fn ambiguous_story(wanted: &str, many: &[&Story]) -> String {
+    let names: Vec<String> = many.iter().map(|s| story_name(s)).collect();
+    format!(
+        "“{wanted}” matches several stories: {}. Use the number, like `/story use story:{}`.",
+        names.join(", "),
+        many[0].id.0
+    )
+}
+
+/// The active story changed.
+pub fn story_in_use(story: &Story, by: &Person) -> String {
+    format!(
+        "{} switched this channel to story {}.",
+        by.name,
+        story_name(story)
+    )
+}
+
+/// `/story help`.
+pub fn help_overview(catalogue: &Catalogue, template: &Template) -> String {
+    let sections: Vec<String> = template
+        .sections
+        .iter()
+        .map(|s| {
+            if s.aliases.is_empty() {
+                format!("`{}`", s.name)
+            } else {
+                format!("`{}` ({})", s.name, s.aliases.join(", "))
+            }
+        })
+        .collect();
+    format!(
+        "{}\n\nSections: {}.\nOptions are written `name:value` or `name:\"quoted value\"`; the first required option may be given bare. `/story help command:write` explains one command.",
+        catalogue.help_text(),
+        sections.join(", ")
+    )
+}
+
+// ---------------------------------------------------------------------------------------
+// The board
+
+/// The board's first line.
+pub fn board_heading(story: &Story) -> String {
+    format!("**Story {}: {}**", story.id, story.title)
+}
+
+fn state_icon(state: SectionState) -> &'static str {
+    match state {
+        SectionState::Empty => "○",
+        SectionState::Drafting => "✎",
+        SectionState::InReview => "◔",
+        SectionState::ChangesRequested => "✗",
+        SectionState::Approved => "✓",
+    }
+}
+
+/// One section's line on the board.
+pub fn board_line(
+    name: &str,
+    state: SectionState,
+    owner: Option<&Person>,
+    revisions: u32,
+    approvals: u32,
+    quorum: u32,
+    open_requests: usize,
+) -> String {
+    let mut line = format!("{} **{}** — {}", state_icon(state), name, state.label());
+    if let Some(o) = owner {
+        line.push_str(&format!(" · {}", o.name));
+    }
+    if revisions > 0 {
+        line.push_str(&format!(
+            " · rev {revisions} · {}/{} approvals",
+            approvals.min(quorum),
+            quorum
+        ));
+    }
+    if open_requests > 0 {
+        line.push_str(&format!(
+            " · {}",
+            plural(open_requests, "open change request", "open change requests")
+        ));
+    }
+    line
+}
+
+/// The board's last line.
+pub fn board_footer(story: &Story, quorum: u32) -> String {
+    let approved = story
+        .sections
+        .iter()
+        .filter(|s| s.state(quorum) == SectionState::Approved)
+        .count();
+    let mut out = format!(
+        "{} · {} · style {} · {}/{} sections approved",
+        plural(story.sources.len(), "source", "sources"),
+        plural(story.references.len(), "reference", "references"),
+        story.style.as_str().to_uppercase(),
+        approved,
+        story.sections.len()
+    );
+    if let Some(p) = &story.published {
+        out.push_str(&format!(
+            "\n**Published** by {} to #{} on {}.",
+            p.by.name, p.channel, p.at
+        ));
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------
+// Sources
+
+/// The label given to a source that arrived as a plain message in the source thread.
+pub fn message_source_label(by: &Person) -> String {
+    format!("message from {}", by.name)
+}
+
+/// `source add` without text.
+pub fn source_text_missing() -> String {
+    "The source text is missing. Paste it in the box that opens, attach a text file, or in the console end the command with `<<END` and put the text on the following lines, closed by a line `END`.".to_string()
+}
+
+/// A paste over the size limit.
+pub fn source_too_large(bytes: u64, limit: u64) -> String {
+    format!(
+        "That source is {} ({bytes} bytes); the limit is {} ([limits] source_bytes). Nothing was saved. Split it into parts and add each one.",
+        size(bytes),
+        size(limit)
+    )
+}
+
+/// A story with too many sources.
+pub fn too_many_sources(max: usize) -> String {
+    format!("This story already has {max} sources, the most it can hold ([limits] sources_per_story). Nothing was saved.")
+}
+
+/// A source was added (never its text).
+pub fn source_added(s: &SourceSummary, removed_invisible: usize) -> String {
+    let mut out = format!(
+        "Source {} “{}” added by {}: {}, {}.",
+        s.number,
+        s.label,
+        s.added_by.name,
+        words(s.words as usize),
+        size(s.bytes)
+    );
+    if removed_invisible > 0 {
+        out.push_str(&format!(
+            " Removed {} (zero-width or direction marks, sometimes used to fingerprint leaked copies).",
+            plural(removed_invisible, "invisible character", "invisible characters")
+        ));
+    }
+    out
+}
+
+/// `/story source list`.
+pub fn source_list(story: &Story) -> String {
+    if story.sources.is_empty() {
+        return format!(
+            "Story {} has no sources yet. Add one with `/story source add`.",
+            story_name(story)
+        );
+    }
+    let mut out = format!("**Sources of story {}**", story_name(story));
+    for s in &story.sources {
+        out.push_str(&format!(
+            "\n{}. “{}” — {}, {}, added by {} on {}",
+            s.number,
+            s.label,
+            words(s.words as usize),
+            size(s.bytes),
+            s.added_by.name,
+            s.at
+        ));
+    }
+    out.push_str("\n`/story source show number:N` shows one to you alone.");
+    out
+}
+
+/// `source show` with a number that does not exist.
+pub fn no_such_source(number: u32, story: &Story) -> String {
+    match story.sources.len() {
+        0 => format!("Story {} has no sources yet.", story_name(story)),
+        n => format!(
+            "There is no source {number}. Story {} has {}: `/story source list` shows them.",
+            story_name(story),
+            plural(n, "source", "sources")
+        ),
+    }
+}
+
+/// A source's text, to the person who asked.
+pub fn source_text(s: &Source) -> String {
+    format!(
+        "**Source {} “{}”** (added by {} on {}; this view is logged)\n\n{}",
+        s.number, s.label, s.added_by.name, s.at, s.text
+    )
+}
+
+// ---------------------------------------------------------------------------------------
+// Sections
+
+/// `assign` without a user.
+pub fn assignee_missing() -> String {
+    "Whom to assign it to? `/story assign section:body user:@alice`.".to_string()
+}
+
+/// Claiming or assigning to the current owner.
+pub fn already_owner(section: &str, owner: &Person, actor: &Person) -> String {
+    if owner.id == actor.id {
+        format!("You already have the {section} section.")
+    } else {
+        format!("{} already has the {section} section.", owner.name)
+    }
+}
+
+/// A section someone else owns.
+pub fn owned_by_other(section: &str, owner: &Person, assigning: bool) -> String {
+    if assigning {
+        format!(
+            "{} has the {section} section. Only they or an editor can give it to someone else.",
+            owner.name
+        )
+    } else {
+        format!(
+            "{} has already claimed the {section} section. Ask them, or an editor can `/story assign` it.",
+            owner.name
+        )
+    }
+}
+
+/// A section's owner changed.
+pub fn owner_set(section: &str, owner: &Person, actor: &Person) -> String {
+    if owner.id == actor.id {
+        format!("{} claimed the {section} section.", owner.name)
+    } else {
+        format!(
+            "{} assigned the {section} section to {}.",
+            actor.name, owner.name
+        )
+    }
+}
+
+/// Changes to a published story.
+pub fn already_published_no_edits(story: &Story, p: &Publication) -> String {
+    format!(
+        "Story {} was published by {} on {}; it can no longer be changed. Start a follow-up with `/story new`.",
+        story_name(story),
+        p.by.name,
+        p.at
+    )
+}
+
+/// `write references`.
+pub fn references_are_generated() -> String {
+    "The references section is built from the story's references: add them with `/story ref add`, remove them with `/story ref remove`.".to_string()
+}
+
+/// `write` without text.
+pub fn section_text_missing(section: &str) -> String {
+    format!(
+        "The text for {section} is missing. Write it in the box that opens, or in the console end the command with `<<END` and put the text on the following lines, closed by a line `END`."
+    )
+}
+
+/// A revision over the byte limit.
+pub fn section_too_large(section: &str, bytes: u64, limit: u64) -> String {
+    format!(
+        "That {section} text is {}; the limit is {} ([limits] section_bytes). Nothing was saved.",
+        size(bytes),
+        size(limit)
+    )
+}
+
+/// A revision over the template's maximum.
+pub fn section_too_long(section: &str, chars: usize, max: u32) -> String {
+    format!(
+        "That {section} text is {chars} characters; the template allows at most {max}. Nothing was saved: shorten it and write it again."
+    )
+}
+
+/// A revision identical to the latest.
+pub fn no_change(section: &str, latest: u32) -> String {
+    format!("No change: that text is the same as {section} revision {latest}.")
+}
+
+/// A revision under the template's minimum (saved, with a warning).
+pub fn section_short(section: &str, chars: usize, min: u32) -> String {
+    format!("Saved. Note: {section} is {chars} characters; the template asks for at least {min}.")
+}
+
+/// `show` of a section with no text.
+pub fn section_empty(section: &str) -> String {
+    format!("The {section} section has no text yet. `/story write section:{section}` writes it.")
+}
+
+/// `show section`: the current text.
+pub fn section_text(story: &Story, rev: &Revision, quorum: u32) -> String {
+    let state = story
+        .section(&rev.section)
+        .map(|s| s.state(quorum).label())
+        .unwrap_or("");
+    format!(
+        "**{}** revision {} by {} on {} ({})\n\n{}",
+        rev.section, rev.number, rev.author.name, rev.at, state, rev.text
+    )
+}
+
+/// `show` without a section: the whole story as it stands.
+pub fn whole_story(story: &Story, article: &Article) -> String {
+    format!(
+        "Story {} as it stands (unapproved text included):\n\n{}",
+        story_name(story),
+        article.markdown()
+    )
+}
+
+/// `history section`.
+pub fn section_history(story: &Story, section: &str, revisions: &[Revision]) -> String {
+    if revisions.is_empty() {
+        return section_empty(section);
+    }
+    let s = story.section(section);
+    let mut out = format!("**History of {section}** in story {}", story_name(story));
+    for r in revisions {
+        let approvals: Vec<&str> = s
+            .map(|s| {
+                s.approvals
+                    .iter()
+                    .filter(|a| a.revision == r.number)
+                    .map(|a| a.by.name.as_str())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut line = format!(
+            "\n- revision {} by {} on {} · {}",
+            r.number,
+            r.author.name,
+            r.at,
+            words(crate::text::normalise::word_count(&r.text))
+        );
+        if r.assisted {
+            line.push_str(" · assisted draft");
+        }
+        if !approvals.is_empty() {
+            line.push_str(&format!(" · approved by {}", approvals.join(", ")));
+        }
+        out.push_str(&line);
+        if let Some(s) = s {
+            for c in s.change_requests.iter().filter(|c| c.revision == r.number) {
+                out.push_str(&format!(
+                    "\n  - {} asked for changes{}: {}",
+                    c.by.name,
+                    if c.open { "" } else { " (resolved)" },
+                    c.note
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// `history` without a section: the audit log.
+pub fn audit_log(story: &Story, entries: &[AuditEntry]) -> String {
+    let mut out = format!("**Audit log of story {}**", story_name(story));
+    for e in entries {
+        out.push_str(&format!("\n- {} · {} {}", e.at, e.actor.name, e.action));
+    }
+    out
+}
+
+/// `diff` on a section with fewer than two revisions.
+pub fn nothing_to_diff(section: &str, latest: u32) -> String {
+    format!(
+        "The {section} section has {}; a diff needs two.",
+        plural(latest as usize, "revision", "revisions")
+    )
+}
+
+/// A revision number that does not exist.
+pub fn no_such_revision(section: &str, n: u32, latest: u32) -> String {
+    format!("There is no {section} revision {n}; it has revisions 1 to {latest}.")
+}
+
+/// `diff`: what changed.
+pub fn diff(section: &str, a: &Revision, b: &Revision, d: &WordDiff) -> String {
+    format!(
+        "**{section}**: revision {} → {} (+{} −{})\n\n{}",
+        a.number,
+        b.number,
+        words(d.inserted_words),
+        words(d.deleted_words),
+        d.render_markdown(None)
+    )
+}
+
+// ---------------------------------------------------------------------------------------
+// Reviews
+
+/// A new revision in its section's thread.
+pub fn revision_posted(
+    story: &Story,
+    rev: &Revision,
+    diff: Option<&WordDiff>,
+    context_words: usize,
+    dismissed: usize,
+    quorum: u32,
+) -> String {
+    let count = crate::text::normalise::word_count(&rev.text);
+    let mut out = format!(
+        "**{}** revision {} by {}{} · {}",
+        rev.section,
+        rev.number,
+        rev.author.name,
+        if rev.assisted {
+            " (assisted draft)"
+        } else {
+            ""
+        },
+        words(count)
+    );
+    match diff {
+        Some(d) => {
+            out.push_str(&format!(
+                " (+{} −{})\n\n{}",
+                d.inserted_words,
+                d.deleted_words,
+                d.render_markdown(Some(context_words))
+            ));
+        }
+        None => {
+            out.push_str("\n\n");
+            out.push_str(&rev.text);
+        }
+    }
+    if dismissed > 0 {
+        out.push_str(&format!(
+            "\n\n{} of revision {} no longer {}: this revision needs its own.",
+            plural(dismissed, "approval", "approvals"),
+            rev.number - 1,
+            if dismissed == 1 { "counts" } else { "count" }
+        ));
+    }
+    let _ = story;
+    out.push_str(&format!(
+        "\n\nNeeds {} from someone other than {}.",
+        plural(quorum as usize, "approval", "approvals"),
+        rev.author.name
+    ));
+    out
+}
+
+/// A review of an outdated revision (an old button).
+pub fn stale_review(section: &str, shown: u32, latest: u32) -> String {
+    format!(
+        "That review was for {section} revision {shown}, but revision {latest} is the latest now. Look at revision {latest} and review it instead."
+    )
+}
+
+/// Reviewing a section with no text.
+pub fn nothing_to_review(section: &str) -> String {
+    format!("The {section} section has no revision to review yet.")
+}
+
+/// The author approving their own revision.
+pub fn own_revision(section: &str, n: u32) -> String {
+    format!(
+        "You wrote {section} revision {n}, so your approval does not count. Someone else needs to review it."
+    )
+}
+
+/// Approving twice.
+pub fn already_approved(section: &str, n: u32) -> String {
+    format!("You have already approved {section} revision {n}.")
+}
+
+/// An approval, in the section's thread.
+pub fn approved(s: &Section, revision: u32, by: &Person, quorum: u32) -> String {
+    let have = s.current_approvals().count();
+    let mut out = format!(
+        "{} approved {} revision {revision} ({} of {quorum}).",
+        by.name, s.name, have
+    );
+    match s.state(quorum) {
+        SectionState::Approved => out.push_str(&format!(" **{} is approved.**", s.name)),
+        SectionState::ChangesRequested => {
+            let who: Vec<&str> = s
+                .open_change_requests()
+                .map(|c| c.by.name.as_str())
+                .collect();
+            out.push_str(&format!(
+                " Still waiting on the change request of {}.",
+                who.join(", ")
+            ));
+        }
+        _ => {}
+    }
+    out
+}
+
+/// `changes` without a note.
+pub fn note_missing(section: &str) -> String {
+    format!("Say what should change: `/story changes section:{section} note:\"…\"`.")
+}
+
+/// An overlong note.
+pub fn note_too_long(max: usize) -> String {
+    format!("Keep the note under {max} characters; longer comments belong in the thread.")
+}
+
+/// A change request, in the section's thread.
+pub fn changes_requested(section: &str, revision: u32, by: &Person, note: &str) -> String {
+    format!(
+        "{} asked for changes on {section} revision {revision}:\n> {}\nThe section stays unapproved until {} approves a later revision.",
+        by.name,
+        note.replace('\n', "\n> "),
+        by.name
+    )
+}
+
+// ---------------------------------------------------------------------------------------
+// References
+
+/// A template without a references section.
+pub fn template_has_no_references() -> String {
+    "This story's template has no references section, so references cannot be added.".to_string()
+}
+
+/// `ref add` without a title.
+pub fn reference_title_missing() -> String {
+    "A reference needs at least a title: `/story ref add title:\"…\" author:\"…\" date:2025-01-27 outlet:\"…\" url:https://…`.".to_string()
+}
+
+/// An invalid date.
+pub fn bad_date(given: &str, reason: &str) -> String {
+    format!("`{given}` is not a date I can use: {reason}. Write YYYY-MM-DD, YYYY-MM or YYYY.")
+}
+
+/// An unknown reference kind.
+pub fn bad_kind(given: &str) -> String {
+    format!("`kind:{given}` is not a kind of reference; use news, web or forum.")
+}
+
+/// An invalid URL.
+pub fn bad_url(given: &str) -> String {
+    format!("`{given}` is not a web address; it should start with https:// and contain no spaces.")
+}
+
+/// A reference added without URL.
+pub fn reference_without_url() -> String {
+    "Note: this reference has no URL. Add one with a new reference, or say `offline:true` for material that is not online.".to_string()
+}
+
+/// A non-Latin title without translation.
+pub fn reference_needs_translation() -> String {
+    "Note: the title is not in the Latin alphabet; add an English translation with `translated:\"…\"` so readers know what it says.".to_string()
+}
+
+/// Too many references.
+pub fn too_many_references(max: usize) -> String {
+    format!("This story already has {max} references, the most it can hold ([limits] references_per_story).")
+}
+
+/// `ref list`.
+pub fn reference_list(story: &Story) -> String {
+    if story.references.is_empty() {
+        return format!(
+            "Story {} has no references yet. Add one with `/story ref add`.",
+            story_name(story)
+        );
+    }
+    let mut out = format!(
+        "**References of story {}** ({}; numbered as added)",
+        story_name(story),
+        story.style.as_str().to_uppercase()
+    );
+    for (i, r) in story.references.iter().enumerate() {
+        out.push_str(&format!(
+            "\n{}. {}",
+            i + 1,
+            crate::text::cite::format_reference(r, story.style)
+        ));
+    }
+    out
+}
+
+/// `ref remove` with a bad number.
+pub fn no_such_reference(n: usize, len: usize) -> String {
+    match len {
+        0 => "This story has no references.".to_string(),
+        _ => format!(
+            "There is no reference {n}; the story has references 1 to {len} (`/story ref list`)."
+        ),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Checks, preview, publishing
+
+/// What an empty section looks like in a preview.
+pub fn preview_placeholder(section: &str) -> String {
+    format!("*({section}: not written yet)*")
+}
+
+/// `/story check`.
+pub fn check_report(story: &Story, findings: &[Finding]) -> String {
+    if findings.is_empty() {
+        return format!("Story {}: all checks pass.", story_name(story));
+    }
+    let errors = findings.iter().filter(|f| f.level == Level::Error).count();
+    let mut out = format!(
+        "**Checks for story {}**: {}, {}",
+        story_name(story),
+        plural(errors, "error", "errors"),
+        plural(findings.len() - errors, "other finding", "other findings")
+    );
+    let mut sections: Vec<&str> = Vec::new();
+    for f in findings {
+        if !sections.contains(&f.section.as_str()) {
+            sections.push(&f.section);
+        }
+    }
+    for section in sections {
+        out.push_str(&format!("\n**{section}**"));
+        for f in findings.iter().filter(|f| f.section == section) {
+            let place = if f.line > 0 {
+                format!(" (line {}, column {})", f.line, f.column)
+            } else {
+                String::new()
+            };
+            out.push_str(&format!(
+                "\n- {}{place}: {} [{}]",
+                f.level.as_str(),
+                f.message,
+                f.rule
+            ));
+        }
+    }
+    if errors > 0 {
+        out.push_str("\nErrors must be fixed before publishing.");
+    }
+    out
+}
+
+/// `/story preview`.
+pub fn preview(story: &Story, article: &Article) -> String {
+    format!(
+        "Preview of story {} (not published):\n\n{}",
+        story_name(story),
+        article.markdown()
+    )
+}
+
+/// A non-editor trying to publish.
+pub fn not_an_editor(actor: &Person, none_configured: bool) -> String {
+    if none_configured {
+        format!(
+            "Only editors can publish, and no editors are configured. An operator lists them in the config: `[roles] editors = [\"{}\"]`.",
+            actor.name
+        )
+    } else {
+        "Only editors can publish. Ask an editor to review the story and publish it.".to_string()
+    }
+}
+
+/// Publishing a published story.
+pub fn already_published(story: &Story, p: &Publication) -> String {
+    format!(
+        "Story {} is already published: {} published it to #{} on {}. Nothing was posted again.",
+        story_name(story),
+        p.by.name,
+        p.channel,
+        p.at
+    )
+}
+
+/// The gate: sections not approved.
+pub fn publish_refused_sections(story: &Story, unfinished: &[(String, SectionState)]) -> String {
+    let mut out = format!(
+        "Story {} cannot be published yet. Not approved:",
+        story_name(story)
+    );
+    for (name, state) in unfinished {
+        out.push_str(&format!("\n- {name}: {}", state.label()));
+    }
+    out.push_str(
+        "\nEvery section with text, and every required section, needs its approvals first.",
+    );
+    out
+}
+
+/// The gate: error-level findings.
+pub fn publish_refused_checks(errors: &[&Finding]) -> String {
+    let mut out = format!(
+        "Publishing is blocked by {}:",
+        plural(errors.len(), "check error", "check errors")
+    );
+    for f in errors {
+        out.push_str(&format!("\n- {}: {} [{}]", f.section, f.message, f.rule));
+    }
+    out.push_str("\nFix them, or an editor can publish anyway with `override:\"reason\"`; the reason goes into the audit log.");
+    out
+}
+
+/// An unknown citation style.
+pub fn bad_style(given: &str) -> String {
+    format!("`{given}` is not a citation style here; use apa, mla or chicago.")
+}
+
+/// The story changed between the gate and the commit.
+pub fn changed_while_publishing() -> String {
+    "The story changed while it was being published; nothing was posted. Check it and publish again.".to_string()
+}
+
+/// Published.
+pub fn published(story: &Story, channel: &str, by: &Person) -> String {
+    format!(
+        "{} published story {} to #{channel}.",
+        by.name,
+        story_name(story)
+    )
+}
+
+// ---------------------------------------------------------------------------------------
+// The audit log's sentences (never a source's text)
+
+/// Audit: story started.
+pub fn audit_started(title: &str) -> String {
+    format!("started the story “{title}”")
+}
+
+/// Audit: revision written.
+pub fn audit_wrote(section: &str, n: u32, assisted: bool) -> String {
+    if assisted {
+        format!("accepted an assisted draft as {section} revision {n}")
+    } else {
+        format!("wrote {section} revision {n}")
+    }
+}
+
+/// Audit: source added.
+pub fn audit_source_added(n: u32, label: &str, bytes: u64) -> String {
+    format!("added source {n} “{label}” ({})", size(bytes))
+}
+
+/// Audit: source viewed.
+pub fn audit_source_viewed(n: u32) -> String {
+    format!("viewed source {n}")
+}
+
+/// Audit: claimed.
+pub fn audit_claimed(section: &str) -> String {
+    format!("claimed {section}")
+}
+
+/// Audit: assigned.
+pub fn audit_assigned(section: &str, to: &Person) -> String {
+    format!("assigned {section} to {}", to.name)
+}
+
+/// Audit: approved.
+pub fn audit_approved(section: &str, n: u32) -> String {
+    format!("approved {section} revision {n}")
+}
+
+/// Audit: changes requested.
+pub fn audit_changes(section: &str, n: u32) -> String {
+    format!("asked for changes on {section} revision {n}")
+}
+
+/// Audit: reference added.
+pub fn audit_reference_added(n: usize, title: &str) -> String {
+    format!("added reference {n} “{title}”")
+}
+
+/// Audit: reference removed.
+pub fn audit_reference_removed(n: usize, title: &str) -> String {
+    format!("removed reference {n} “{title}”")
+}
+
+/// Audit: published.
+pub fn audit_published(channel: &str, override_reason: Option<&str>, errors: usize) -> String {
+    match override_reason {
+        Some(reason) if errors > 0 => format!(
+            "published to #{channel} overriding {} (reason: {reason})",
+            plural(errors, "check error", "check errors")
+        ),
+        _ => format!("published to #{channel}"),
+    }
+}

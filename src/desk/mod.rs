@@ -1,0 +1,698 @@
+//! The desk: the newsroom's workflow, platform-neutral.
+//!
+//! A [`Request`] says who asks, where, and what (command text, typed options, or a plain
+//! message in a thread). [`Desk::handle`] applies it to the store and returns a [`Reply`]:
+//! neutral messages, each with a [`Destination`] that the adapter turns into platform calls.
+//! Every rule lives here: who may publish, the review quorum, the author who cannot approve
+//! their own revision, the publish gate. Adapters only translate.
+//!
+//! Architecture invariant: this module and its children import no serenity, Slack, axum,
+//! reqwest or sled types. The store is reached through `crate::store`'s own API.
+//!
+//! Each handler is one function in one file by feature (`story.rs`, `sources.rs`,
+//! `sections.rs`, `review.rs`, `references.rs`, `publish.rs`); their names are registered in
+//! [`HANDLERS`], and a test checks that list against the command catalogue both ways.
+
+mod article;
+mod board;
+pub mod messages;
+mod publish;
+mod references;
+mod review;
+mod sections;
+mod sources;
+mod story;
+
+use std::sync::Arc;
+
+use crate::catalogue::{catalogue, Catalogue};
+use crate::command::parse::{self, Invocation, ParseError};
+use crate::config::{Config, Template};
+use crate::model::{AuditEntry, ChannelKey, Person, Place, Story, StoryId, Timestamp};
+use crate::store::{Store, StoreError};
+
+pub use article::{assemble, Article, ArticlePart};
+pub use board::render_board;
+
+/// What a person asked for.
+#[derive(Debug, Clone)]
+pub enum Input {
+    /// Command text as typed (`/story write body`), with long text from a modal, heredoc or file.
+    Text {
+        /// The command line.
+        text: String,
+        /// The long text (source to paste, section text to write), if any.
+        body: Option<String>,
+    },
+    /// A command whose options the platform already typed (Discord slash options, buttons).
+    Options {
+        /// The subcommand's catalogue name (`ref add`).
+        subcommand: String,
+        /// Option values as strings, by option name.
+        options: Vec<(String, String)>,
+        /// The long text, if any.
+        body: Option<String>,
+    },
+    /// A plain chat message, for instance in a story's source thread.
+    Message {
+        /// The message text.
+        text: String,
+    },
+}
+
+/// A request to the desk.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// Who asks.
+    pub actor: Person,
+    /// Where they asked.
+    pub place: Place,
+    /// When, by the adapter's clock (the console and tests pass their own).
+    pub at: Timestamp,
+    /// What they asked for.
+    pub input: Input,
+    /// The platform's idempotency key (Slack `event_id` or action id, Discord interaction
+    /// id). A request whose key was already processed changes nothing and replies nothing.
+    pub event: Option<String>,
+    /// The story the request is about when the platform knows it (a button on a review
+    /// message carries it); otherwise the thread or the channel's active story decide.
+    pub story: Option<StoryId>,
+}
+
+/// Where a message goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Destination {
+    /// Only the person who asked sees it (Slack ephemeral, Discord ephemeral).
+    Requester,
+    /// The channel the request came from.
+    Channel,
+    /// A story's thread: a section's review thread, or the source thread.
+    Thread {
+        /// The story.
+        story: StoryId,
+        /// Which thread.
+        thread: ThreadKind,
+    },
+    /// The story's board: posted once, then edited in place.
+    Board {
+        /// The story.
+        story: StoryId,
+    },
+    /// The publishing channel (a channel name or id on the story's platform).
+    Publish {
+        /// The channel.
+        channel: String,
+    },
+}
+
+/// The threads a story has.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum ThreadKind {
+    /// A section's review thread.
+    Section(String),
+    /// Where sources are pasted and listed.
+    Sources,
+}
+
+impl ThreadKind {
+    /// The thread's short name (`body`, `sources`).
+    pub fn name(&self) -> &str {
+        match self {
+            ThreadKind::Section(s) => s,
+            ThreadKind::Sources => "sources",
+        }
+    }
+}
+
+/// A button under a message. Adapters render them and turn clicks back into requests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Approve this revision of this section.
+    Approve {
+        /// The story.
+        story: StoryId,
+        /// The section.
+        section: String,
+        /// The revision shown; approving is refused if a newer one exists.
+        revision: u32,
+    },
+    /// Ask for changes on this revision (adapters open a box for the note).
+    RequestChanges {
+        /// The story.
+        story: StoryId,
+        /// The section.
+        section: String,
+        /// The revision shown.
+        revision: u32,
+    },
+}
+
+impl Action {
+    /// The request a click on this button stands for (`note` for a change request).
+    pub fn to_input(&self, note: Option<String>) -> (Input, StoryId) {
+        match self {
+            Action::Approve {
+                story,
+                section,
+                revision,
+            } => (
+                Input::Options {
+                    subcommand: "approve".into(),
+                    options: vec![
+                        ("section".into(), section.clone()),
+                        ("revision".into(), revision.to_string()),
+                    ],
+                    body: None,
+                },
+                *story,
+            ),
+            Action::RequestChanges {
+                story,
+                section,
+                revision,
+            } => {
+                let mut options = vec![
+                    ("section".into(), section.clone()),
+                    ("revision".into(), revision.to_string()),
+                ];
+                if let Some(note) = note {
+                    options.push(("note".into(), note));
+                }
+                (
+                    Input::Options {
+                        subcommand: "changes".into(),
+                        options,
+                        body: None,
+                    },
+                    *story,
+                )
+            }
+        }
+    }
+}
+
+/// What a message is, so adapters can render each kind at its best.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Body {
+    /// Plain Markdown.
+    Text(String),
+    /// A story's board (Markdown), to post or edit in place.
+    Board(String),
+    /// A new revision or review event in a section's thread, with buttons.
+    Review {
+        /// The Markdown text.
+        text: String,
+        /// The buttons.
+        actions: Vec<Action>,
+    },
+    /// The published article.
+    Article(Article),
+    /// A refusal or problem the person can act on.
+    Problem(String),
+}
+
+impl Body {
+    /// The Markdown text of any message (the article assembled).
+    pub fn text(&self) -> String {
+        match self {
+            Body::Text(t) | Body::Board(t) | Body::Problem(t) => t.clone(),
+            Body::Review { text, .. } => text.clone(),
+            Body::Article(a) => a.markdown(),
+        }
+    }
+}
+
+/// One message to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Post {
+    /// Where.
+    pub to: Destination,
+    /// What.
+    pub body: Body,
+}
+
+/// The desk's answer to one request.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Reply {
+    /// Messages in the order they should appear.
+    pub posts: Vec<Post>,
+    /// True when the request's event id had been processed before: nothing was done.
+    pub duplicate: bool,
+    /// The story the request touched, for the adapter's bookkeeping and logs.
+    pub story: Option<StoryId>,
+}
+
+impl Reply {
+    fn one(to: Destination, body: Body) -> Self {
+        Reply {
+            posts: vec![Post { to, body }],
+            ..Default::default()
+        }
+    }
+
+    fn problem(text: String) -> Self {
+        Reply::one(Destination::Requester, Body::Problem(text))
+    }
+
+    fn push(&mut self, to: Destination, body: Body) {
+        self.posts.push(Post { to, body });
+    }
+}
+
+/// Why a request could not be done.
+#[derive(Debug, thiserror::Error)]
+pub enum DeskError {
+    /// The person can fix it: shown to them as written.
+    #[error("{0}")]
+    User(String),
+    /// Our fault: logged with context; the person gets an apology with a reference.
+    #[error("internal error: {0}")]
+    Internal(String),
+    /// The request's event id was processed before: nothing more is done.
+    #[error("duplicate event")]
+    Duplicate,
+}
+
+impl From<StoreError> for DeskError {
+    fn from(e: StoreError) -> Self {
+        DeskError::Internal(e.to_string())
+    }
+}
+
+impl From<crate::store::TxError> for DeskError {
+    fn from(e: crate::store::TxError) -> Self {
+        DeskError::Internal(e.to_string())
+    }
+}
+
+impl From<crate::store::TransactError<DeskError>> for DeskError {
+    fn from(e: crate::store::TransactError<DeskError>) -> Self {
+        match e {
+            crate::store::TransactError::Aborted(e) => e,
+            crate::store::TransactError::Store(e) => e.into(),
+        }
+    }
+}
+
+/// A user error from a message.
+pub(crate) fn user<T>(text: String) -> Result<T, DeskError> {
+    Err(DeskError::User(text))
+}
+
+/// Everything a handler needs about the request.
+pub(crate) struct Ctx<'a> {
+    pub desk: &'a Desk,
+    pub req: &'a Request,
+    pub inv: &'a Invocation,
+    pub body: Option<&'a str>,
+    /// Set once a transaction recorded the request's event id with its effect.
+    claimed: std::cell::Cell<bool>,
+}
+
+impl Ctx<'_> {
+    /// Run a change atomically and durably, together with the record of the request's
+    /// event id: a redelivered event finds its id taken and changes nothing.
+    pub fn transact<T>(
+        &self,
+        f: impl Fn(&mut crate::store::Tx<'_>) -> Result<T, DeskError>,
+    ) -> Result<T, DeskError> {
+        let ttl = self.desk.config.events.remember_secs as i64 * 1000;
+        let out = self.desk.store.transact(|tx| {
+            if let Some(key) = &self.req.event {
+                if !tx.claim_event(key, self.req.at, ttl)? {
+                    return Err(DeskError::Duplicate);
+                }
+            }
+            f(tx)
+        })?;
+        self.claimed.set(self.req.event.is_some());
+        Ok(out)
+    }
+
+    pub fn opt(&self, name: &str) -> Option<&str> {
+        self.inv.options.get(name).map(String::as_str)
+    }
+
+    pub fn channel(&self) -> &ChannelKey {
+        &self.req.place.channel
+    }
+
+    pub fn is_editor(&self) -> bool {
+        self.desk
+            .config
+            .is_editor(&self.req.actor.id, &self.req.actor.name)
+    }
+
+    /// The story the request is about: named by the platform, the thread, or the
+    /// channel's active story. Always one of this channel's stories.
+    pub fn story_id(&self) -> Result<StoryId, DeskError> {
+        let store = &self.desk.store;
+        let channel = store.channel(self.channel())?;
+        if let Some(id) = self.req.story.or_else(|| self.thread_target().map(|t| t.0)) {
+            if channel.stories.contains(&id) {
+                return Ok(id);
+            }
+            return user(messages::story_not_here(id));
+        }
+        match channel.active {
+            Some(id) => Ok(id),
+            None => user(messages::no_story_here()),
+        }
+    }
+
+    /// The story and thread this request's thread is bound to, if any.
+    pub fn thread_target(&self) -> Option<(StoryId, ThreadKind)> {
+        let thread = self.req.place.thread.as_deref()?;
+        self.desk.thread_target(self.channel(), thread)
+    }
+
+    /// The section a request names, or the section of the thread it came from.
+    pub fn section_name(&self, required: bool) -> Result<Option<String>, DeskError> {
+        let template = &self.desk.template;
+        if let Some(typed) = self.opt("section") {
+            return match template.resolve(typed) {
+                Some(s) => Ok(Some(s.name.clone())),
+                None => user(messages::unknown_section(
+                    typed,
+                    template.suggest(typed).as_deref(),
+                    &template
+                        .sections
+                        .iter()
+                        .map(|s| s.name.as_str())
+                        .collect::<Vec<_>>(),
+                )),
+            };
+        }
+        if let Some((_, ThreadKind::Section(name))) = self.thread_target() {
+            return Ok(Some(name));
+        }
+        if required {
+            return user(messages::section_needed(&self.inv.subcommand));
+        }
+        Ok(None)
+    }
+
+    pub fn load(&self, id: StoryId) -> Result<Story, DeskError> {
+        self.desk
+            .store
+            .story(id)?
+            .ok_or_else(|| DeskError::Internal(format!("story {id} listed but missing")))
+    }
+
+    pub fn audit(&self, story: &mut Story, action: String) -> AuditEntry {
+        let entry = AuditEntry {
+            seq: story.audit_len,
+            at: self.req.at,
+            actor: self.req.actor.clone(),
+            action,
+        };
+        story.audit_len += 1;
+        entry
+    }
+}
+
+/// A handler: one subcommand of the catalogue.
+type Handler = fn(&Ctx<'_>) -> Result<Reply, DeskError>;
+
+/// Every subcommand the desk handles. A test checks it against the catalogue both ways.
+pub(crate) const HANDLERS: &[(&str, Handler)] = &[
+    ("new", story::new),
+    ("list", story::list),
+    ("use", story::use_story),
+    ("status", story::status),
+    ("help", story::help),
+    ("source add", sources::add),
+    ("source list", sources::list),
+    ("source show", sources::show),
+    ("claim", sections::claim),
+    ("assign", sections::assign),
+    ("write", sections::write),
+    ("show", sections::show),
+    ("history", sections::history),
+    ("diff", sections::diff),
+    ("approve", review::approve),
+    ("changes", review::changes),
+    ("ref add", references::add),
+    ("ref list", references::list),
+    ("ref remove", references::remove),
+    ("check", publish::check),
+    ("preview", publish::preview),
+    ("publish", publish::publish),
+];
+
+/// The desk: the workflow over one store, one configuration and one template.
+#[derive(Clone)]
+pub struct Desk {
+    store: Store,
+    config: Arc<Config>,
+    template: Arc<Template>,
+    catalogue: &'static Catalogue,
+}
+
+impl Desk {
+    /// A desk over an open store.
+    pub fn new(store: Store, config: Config, template: Template) -> Self {
+        Desk {
+            store,
+            config: Arc::new(config),
+            template: Arc::new(template),
+            catalogue: catalogue(),
+        }
+    }
+
+    /// The store, for adapters' bookkeeping (anchors) and exports.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The configuration in force.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The template stories use.
+    pub fn template(&self) -> &Template {
+        &self.template
+    }
+
+    /// The person a typed user option names: a platform mention (`<@U123|alice>` on Slack,
+    /// `<@123>` or `<@!123>` on Discord) or, in the console, a name.
+    pub fn person(&self, typed: &str) -> Person {
+        let t = typed.trim();
+        if let Some(inner) = t.strip_prefix("<@").and_then(|r| r.strip_suffix('>')) {
+            let inner = inner.trim_start_matches('!');
+            let (id, name) = match inner.split_once('|') {
+                Some((id, name)) => (id, name),
+                None => (inner, inner),
+            };
+            return Person {
+                id: id.to_string(),
+                name: name.to_string(),
+            };
+        }
+        Person::named(t.trim_start_matches('@'))
+    }
+
+    /// Handle one request. Never panics on bad input; every problem becomes a message.
+    pub fn handle(&self, req: Request) -> Reply {
+        let span = tracing::info_span!(
+            "desk",
+            platform = req.place.channel.platform.as_str(),
+            team = %req.place.channel.team,
+            channel = %req.place.channel.channel,
+            user = %req.actor.id,
+            story = tracing::field::Empty,
+        );
+        let _enter = span.enter();
+        let (inv, body) = match self.interpret(&req) {
+            Ok(Some(x)) => x,
+            Ok(None) => return Reply::default(),
+            Err(e) => return Reply::problem(messages::parse_error(&e, self.catalogue)),
+        };
+        if let Some(key) = &req.event {
+            match self.store.event_seen(key) {
+                Ok(true) => {
+                    tracing::info!(event = %key, "duplicate event ignored");
+                    return Reply {
+                        duplicate: true,
+                        ..Default::default()
+                    };
+                }
+                Ok(false) => {}
+                Err(e) => return self.internal(&inv.subcommand, e.to_string()),
+            }
+        }
+        let Some((_, handler)) = HANDLERS.iter().find(|(n, _)| *n == inv.subcommand) else {
+            return self.internal(&inv.subcommand, "no handler".into());
+        };
+        let ctx = Ctx {
+            desk: self,
+            req: &req,
+            inv: &inv,
+            body: body.as_deref(),
+            claimed: std::cell::Cell::new(false),
+        };
+        let result = handler(&ctx);
+        let mut reply = match result {
+            Ok(reply) => reply,
+            Err(DeskError::User(text)) => Reply::problem(text),
+            Err(DeskError::Internal(why)) => return self.internal(&inv.subcommand, why),
+            Err(DeskError::Duplicate) => {
+                return Reply {
+                    duplicate: true,
+                    ..Default::default()
+                }
+            }
+        };
+        if let Some(story) = reply.story {
+            span.record("story", story.0);
+        }
+        // Read-only commands record their event id too, so a redelivery does not post the
+        // answer twice. Writes recorded theirs inside their own transaction.
+        if let (Some(key), false) = (&req.event, ctx.claimed.get()) {
+            if let Err(e) = self.claim_event(key, req.at) {
+                tracing::warn!(error = %e, "could not record event id");
+            }
+        }
+        reply
+            .posts
+            .retain(|p| !matches!(&p.body, Body::Text(t) if t.is_empty()));
+        reply
+    }
+
+    fn claim_event(&self, key: &str, at: Timestamp) -> Result<bool, DeskError> {
+        let ttl = self.config.events.remember_secs as i64 * 1000;
+        Ok(self
+            .store
+            .transact(|tx| Ok::<_, DeskError>(tx.claim_event(key, at, ttl)?))?)
+    }
+
+    fn internal(&self, subcommand: &str, why: String) -> Reply {
+        let reference = format!("{:08x}", rand_reference());
+        tracing::error!(%reference, subcommand, error = %why, "request failed");
+        Reply::problem(messages::internal_error(&reference))
+    }
+
+    /// Turn the input into an invocation, or `None` for a plain message that means nothing
+    /// to the desk (chatter in the channel).
+    fn interpret(&self, req: &Request) -> Result<Option<(Invocation, Option<String>)>, ParseError> {
+        match &req.input {
+            Input::Text { text, body } => {
+                Ok(Some((parse::parse(self.catalogue, text)?, body.clone())))
+            }
+            Input::Options {
+                subcommand,
+                options,
+                body,
+            } => Ok(Some((
+                parse::from_options(self.catalogue, subcommand, options)?,
+                body.clone(),
+            ))),
+            Input::Message { text } => {
+                let in_sources = req.place.thread.as_deref().and_then(|t| {
+                    self.thread_target(&req.place.channel, t)
+                        .filter(|(_, k)| *k == ThreadKind::Sources)
+                });
+                Ok(in_sources.map(|(_, _)| {
+                    let mut options = std::collections::BTreeMap::new();
+                    options.insert(
+                        "label".to_string(),
+                        messages::message_source_label(&req.actor),
+                    );
+                    (
+                        Invocation {
+                            subcommand: "source add".into(),
+                            options,
+                        },
+                        Some(text.clone()),
+                    )
+                }))
+            }
+        }
+    }
+
+    /// Record that a platform thread belongs to a story's section (or its sources), so
+    /// requests from inside it know what they are about.
+    pub fn bind_thread(
+        &self,
+        channel: &ChannelKey,
+        thread: &str,
+        story: StoryId,
+        kind: &ThreadKind,
+    ) -> Result<(), StoreError> {
+        let value = match kind {
+            ThreadKind::Section(s) => format!("{} section {s}", story.0),
+            ThreadKind::Sources => format!("{} sources", story.0),
+        };
+        let key = thread_key(channel, thread);
+        self.store
+            .transact(|tx| {
+                tx.put_anchor(&key, &value)?;
+                Ok::<_, crate::store::TxError>(())
+            })
+            .map_err(|e| match e {
+                crate::store::TransactError::Aborted(e) => StoreError::from(e),
+                crate::store::TransactError::Store(e) => e,
+            })
+    }
+
+    /// The story and thread a platform thread is bound to.
+    pub fn thread_target(
+        &self,
+        channel: &ChannelKey,
+        thread: &str,
+    ) -> Option<(StoryId, ThreadKind)> {
+        let value = self.store.anchor(&thread_key(channel, thread)).ok()??;
+        let mut parts = value.splitn(3, ' ');
+        let id = StoryId(parts.next()?.parse().ok()?);
+        match (parts.next()?, parts.next()) {
+            ("section", Some(name)) => Some((id, ThreadKind::Section(name.to_string()))),
+            ("sources", None) => Some((id, ThreadKind::Sources)),
+            _ => None,
+        }
+    }
+}
+
+fn thread_key(channel: &ChannelKey, thread: &str) -> String {
+    format!(
+        "thread/{}/{}/{}/{}",
+        channel.platform.as_str(),
+        channel.team,
+        channel.channel,
+        thread
+    )
+}
+
+/// A short reference id for an internal error, to find it in the logs.
+fn rand_reference() -> u32 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(Timestamp::now().0 as u128);
+    h.finish() as u32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_catalogue_entry_has_a_handler_and_every_handler_an_entry() {
+        let handled: std::collections::BTreeSet<&str> = HANDLERS.iter().map(|(n, _)| *n).collect();
+        let catalogued: std::collections::BTreeSet<&str> = catalogue().names().collect();
+        let missing: Vec<_> = catalogued.difference(&handled).collect();
+        let extra: Vec<_> = handled.difference(&catalogued).collect();
+        assert!(
+            missing.is_empty(),
+            "catalogue entries without a handler: {missing:?}"
+        );
+        assert!(
+            extra.is_empty(),
+            "handlers without a catalogue entry: {extra:?}"
+        );
+        assert_eq!(
+            handled.len(),
+            HANDLERS.len(),
+            "a handler is registered twice"
+        );
+    }
+}

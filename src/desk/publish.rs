@@ -1,0 +1,173 @@
+//! Checks, preview and the publish gate.
+//!
+//! `/story publish` refuses, and says exactly why, while: the person is not an editor; a
+//! section that is required or has text is not approved; a check at level error fails
+//! (unless an editor overrides with a reason, which the audit log keeps). Publishing is
+//! recorded in the same transaction that checks the story is not yet published, so a
+//! double click never posts twice.
+
+use super::{board, messages, user, Body, Ctx, DeskError, Destination, Reply};
+use crate::checks::{self, CheckedSection, Document, Finding, Level};
+use crate::config::Generated;
+use crate::model::{CitationStyle, Publication, Story};
+
+/// Run the checks on a story as it stands.
+pub(crate) fn findings(ctx: &Ctx<'_>, story: &Story) -> Result<Vec<Finding>, DeskError> {
+    let desk = ctx.desk;
+    let mut texts = Vec::new();
+    for spec in &desk.template().sections {
+        let n = story.section(&spec.name).map(|s| s.revisions).unwrap_or(0);
+        let text = match n {
+            0 => None,
+            n => desk
+                .store()
+                .revision(story.id, &spec.name, n)?
+                .map(|r| r.text),
+        };
+        texts.push(text);
+    }
+    let references_section = desk
+        .template()
+        .sections
+        .iter()
+        .find(|s| s.generated == Some(Generated::References))
+        .map(|s| s.name.as_str())
+        .unwrap_or("references");
+    let doc = Document {
+        sections: desk
+            .template()
+            .sections
+            .iter()
+            .zip(&texts)
+            .map(|(spec, text)| CheckedSection {
+                name: &spec.name,
+                text: text.as_deref(),
+                required: spec.required,
+                min_chars: spec.min_chars,
+                max_chars: spec.max_chars,
+            })
+            .collect(),
+        references: &story.references,
+        references_section,
+    };
+    Ok(checks::run(&doc))
+}
+
+/// `/story check`: the findings, grouped by section.
+pub fn check(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
+    let story = ctx.load(ctx.story_id()?)?;
+    let findings = findings(ctx, &story)?;
+    let mut reply = Reply::one(
+        Destination::Requester,
+        Body::Text(messages::check_report(&story, &findings)),
+    );
+    reply.story = Some(story.id);
+    Ok(reply)
+}
+
+/// `/story preview`: the article as it would be published now.
+pub fn preview(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
+    let story = ctx.load(ctx.story_id()?)?;
+    let article = super::assemble(ctx.desk, &story, story.style, true)?;
+    let mut reply = Reply::one(
+        Destination::Requester,
+        Body::Text(messages::preview(&story, &article)),
+    );
+    reply.story = Some(story.id);
+    Ok(reply)
+}
+
+/// `/story publish [channel:…] [style:…] [override:"reason"]` (editors only).
+pub fn publish(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
+    let desk = ctx.desk;
+    let quorum = desk.config.review.quorum;
+    if !ctx.is_editor() {
+        return user(messages::not_an_editor(
+            &ctx.req.actor,
+            desk.config.roles.editors.is_empty(),
+        ));
+    }
+    let id = ctx.story_id()?;
+    let story = ctx.load(id)?;
+    if let Some(p) = &story.published {
+        return user(messages::already_published(&story, p));
+    }
+    let unfinished = board::unfinished(&story, quorum, |name| {
+        desk.template().section(name).is_some_and(|s| s.required)
+    });
+    if !unfinished.is_empty() {
+        return user(messages::publish_refused_sections(&story, &unfinished));
+    }
+    let findings = findings(ctx, &story)?;
+    let errors: Vec<&Finding> = findings
+        .iter()
+        .filter(|f| f.level == Level::Error)
+        .collect();
+    let override_reason = ctx
+        .opt("override")
+        .map(|r| r.trim().to_string())
+        .filter(|r| !r.is_empty());
+    if !errors.is_empty() && override_reason.is_none() {
+        return user(messages::publish_refused_checks(&errors));
+    }
+    let style = match ctx.opt("style") {
+        Some(s) => {
+            CitationStyle::parse(s).ok_or_else(|| DeskError::User(messages::bad_style(s)))?
+        }
+        None => story.style,
+    };
+    let channel = ctx
+        .opt("channel")
+        .map(|c| c.trim().trim_start_matches('#').to_string())
+        .filter(|c| !c.is_empty())
+        .unwrap_or_else(|| desk.config.publish.channel.clone());
+    let article = super::assemble(desk, &story, style, false)?;
+    let version = story.version;
+    let story = ctx.transact(|tx| {
+        let mut story = tx
+            .story(id)?
+            .ok_or(DeskError::Internal("story vanished".into()))?;
+        if let Some(p) = &story.published {
+            return user(messages::already_published(&story, p));
+        }
+        if story.version != version {
+            // Someone changed the story between the checks and now: check again.
+            return user(messages::changed_while_publishing());
+        }
+        story.published = Some(Publication {
+            by: ctx.req.actor.clone(),
+            at: ctx.req.at,
+            channel: channel.clone(),
+            style,
+            override_reason: override_reason.clone(),
+        });
+        story.style = style;
+        let entry = ctx.audit(
+            &mut story,
+            messages::audit_published(&channel, override_reason.as_deref(), errors.len()),
+        );
+        tx.append_audit(id, &entry)?;
+        story.version += 1;
+        tx.put_story(&story)?;
+        Ok(story)
+    })?;
+    let mut reply = Reply {
+        story: Some(id),
+        ..Default::default()
+    };
+    reply.push(
+        Destination::Publish {
+            channel: channel.clone(),
+        },
+        Body::Article(article),
+    );
+    reply.push(
+        Destination::Channel,
+        Body::Text(messages::published(&story, &channel, &ctx.req.actor)),
+    );
+    reply.push(
+        Destination::Board { story: id },
+        Body::Board(super::render_board(&story, quorum)),
+    );
+    Ok(reply)
+}

@@ -1,0 +1,194 @@
+//! Reviews: approve a section's latest revision, or ask for changes with a note.
+//!
+//! The rules: the author of a revision cannot approve it; a new revision makes earlier
+//! approvals stop counting; a change request stays open until the reviewer who made it
+//! approves a later revision; a section is approved with the quorum of approvals of its
+//! latest revision and no open change request.
+
+use super::{messages, user, Action, Body, Ctx, DeskError, Destination, Reply, ThreadKind};
+use crate::model::{Approval, ChangeRequest, Revision, Story};
+use crate::text::diff::word_diff;
+use crate::text::normalise::normalise;
+
+/// Words of unchanged context kept around each change in a review post.
+const DIFF_CONTEXT_WORDS: usize = 8;
+
+/// The post announcing a new revision in its section's thread: who, size, the diff against
+/// the parent (or the whole text for a first revision), and the review buttons.
+pub(crate) fn revision_post(
+    story: &Story,
+    revision: &Revision,
+    parent: Option<&Revision>,
+    dismissed: usize,
+    quorum: u32,
+) -> Body {
+    let diff = parent.map(|p| word_diff(&p.text, &revision.text));
+    let text = messages::revision_posted(
+        story,
+        revision,
+        diff.as_ref(),
+        DIFF_CONTEXT_WORDS,
+        dismissed,
+        quorum,
+    );
+    Body::Review {
+        text,
+        actions: vec![
+            Action::Approve {
+                story: story.id,
+                section: revision.section.clone(),
+                revision: revision.number,
+            },
+            Action::RequestChanges {
+                story: story.id,
+                section: revision.section.clone(),
+                revision: revision.number,
+            },
+        ],
+    }
+}
+
+/// The revision a review names (a button carries it) must still be the latest.
+fn check_revision(ctx: &Ctx<'_>, section: &str, latest: u32) -> Result<(), DeskError> {
+    if let Some(n) = ctx.opt("revision").and_then(|v| v.parse::<u32>().ok()) {
+        if n != latest {
+            return user(messages::stale_review(section, n, latest));
+        }
+    }
+    Ok(())
+}
+
+/// `/story approve [section:…]`.
+pub fn approve(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
+    let section = ctx.section_name(true)?.expect("required");
+    let id = ctx.story_id()?;
+    let me = &ctx.req.actor;
+    let quorum = ctx.desk.config.review.quorum;
+    let (story, revision) = ctx.transact(|tx| {
+        let mut story = tx
+            .story(id)?
+            .ok_or(DeskError::Internal("story vanished".into()))?;
+        super::sections::refuse_if_published(&story)?;
+        let s = story.section(&section).expect("resolved");
+        let latest = s.revisions;
+        if latest == 0 {
+            return user(messages::nothing_to_review(&section));
+        }
+        check_revision(ctx, &section, latest)?;
+        let author = tx
+            .revision(id, &section, latest)?
+            .ok_or(DeskError::Internal("latest revision missing".into()))?
+            .author;
+        if author.id == me.id {
+            return user(messages::own_revision(&section, latest));
+        }
+        if s.current_approvals().any(|a| a.by.id == me.id) {
+            return user(messages::already_approved(&section, latest));
+        }
+        let s = story.section_mut(&section).expect("resolved");
+        s.approvals.push(Approval {
+            by: me.clone(),
+            revision: latest,
+            at: ctx.req.at,
+        });
+        for c in s
+            .change_requests
+            .iter_mut()
+            .filter(|c| c.open && c.by.id == me.id)
+        {
+            c.open = false;
+        }
+        let entry = ctx.audit(&mut story, messages::audit_approved(&section, latest));
+        tx.append_audit(id, &entry)?;
+        story.version += 1;
+        tx.put_story(&story)?;
+        Ok((story, latest))
+    })?;
+    let s = story.section(&section).expect("resolved");
+    let mut reply = Reply {
+        story: Some(id),
+        ..Default::default()
+    };
+    reply.push(
+        Destination::Thread {
+            story: id,
+            thread: ThreadKind::Section(section.clone()),
+        },
+        Body::Text(messages::approved(s, revision, me, quorum)),
+    );
+    reply.push(
+        Destination::Board { story: id },
+        Body::Board(super::render_board(&story, quorum)),
+    );
+    Ok(reply)
+}
+
+/// Longest change-request note, in characters.
+const MAX_NOTE_CHARS: usize = 2000;
+
+/// `/story changes [section:…] note:…`: ask for changes on the latest revision.
+pub fn changes(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
+    let section = ctx.section_name(true)?.expect("required");
+    let note = normalise(ctx.opt("note").unwrap_or_default())
+        .trim()
+        .to_string();
+    if note.is_empty() {
+        return user(messages::note_missing(&section));
+    }
+    if note.chars().count() > MAX_NOTE_CHARS {
+        return user(messages::note_too_long(MAX_NOTE_CHARS));
+    }
+    let id = ctx.story_id()?;
+    let me = &ctx.req.actor;
+    let quorum = ctx.desk.config.review.quorum;
+    let (story, revision) = ctx.transact(|tx| {
+        let mut story = tx
+            .story(id)?
+            .ok_or(DeskError::Internal("story vanished".into()))?;
+        super::sections::refuse_if_published(&story)?;
+        let s = story.section_mut(&section).expect("resolved");
+        let latest = s.revisions;
+        if latest == 0 {
+            return user(messages::nothing_to_review(&section));
+        }
+        check_revision(ctx, &section, latest)?;
+        // A reviewer who asks for changes withdraws their approval of this revision.
+        s.approvals
+            .retain(|a| !(a.revision == latest && a.by.id == me.id));
+        for c in s
+            .change_requests
+            .iter_mut()
+            .filter(|c| c.open && c.by.id == me.id)
+        {
+            c.open = false;
+        }
+        s.change_requests.push(ChangeRequest {
+            by: me.clone(),
+            note: note.clone(),
+            revision: latest,
+            at: ctx.req.at,
+            open: true,
+        });
+        let entry = ctx.audit(&mut story, messages::audit_changes(&section, latest));
+        tx.append_audit(id, &entry)?;
+        story.version += 1;
+        tx.put_story(&story)?;
+        Ok((story, latest))
+    })?;
+    let mut reply = Reply {
+        story: Some(id),
+        ..Default::default()
+    };
+    reply.push(
+        Destination::Thread {
+            story: id,
+            thread: ThreadKind::Section(section.clone()),
+        },
+        Body::Text(messages::changes_requested(&section, revision, me, &note)),
+    );
+    reply.push(
+        Destination::Board { story: id },
+        Body::Board(super::render_board(&story, quorum)),
+    );
+    Ok(reply)
+}

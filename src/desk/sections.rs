@@ -1,0 +1,298 @@
+//! Sections: claim and assign them, write revisions, read them back, compare them.
+
+use super::{messages, review, user, Body, Ctx, DeskError, Destination, Reply, ThreadKind};
+use crate::config::Generated;
+use crate::model::{Person, Revision, Story, StoryId};
+use crate::text::diff::word_diff;
+use crate::text::normalise::normalise;
+
+/// `/story claim section:…`: take a section on.
+pub fn claim(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
+    let section = ctx.section_name(true)?.expect("required");
+    let me = ctx.req.actor.clone();
+    set_owner(ctx, &section, me, false)
+}
+
+/// `/story assign section:… user:…`: give a section to someone. Reassigning a section
+/// someone else owns takes its owner or an editor.
+pub fn assign(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
+    let section = ctx.section_name(true)?.expect("required");
+    let name = ctx
+        .opt("user")
+        .unwrap_or_default()
+        .trim()
+        .trim_start_matches('@');
+    if name.is_empty() {
+        return user(messages::assignee_missing());
+    }
+    set_owner(ctx, &section, ctx.desk.person(name), true)
+}
+
+fn set_owner(
+    ctx: &Ctx<'_>,
+    section: &str,
+    owner: Person,
+    assigning: bool,
+) -> Result<Reply, DeskError> {
+    let id = ctx.story_id()?;
+    let actor = &ctx.req.actor;
+    let editor = ctx.is_editor();
+    let story = ctx.transact(|tx| {
+        let mut story = tx
+            .story(id)?
+            .ok_or(DeskError::Internal("story vanished".into()))?;
+        refuse_if_published(&story)?;
+        let s = story.section_mut(section).expect("resolved");
+        if let Some(current) = &s.owner {
+            if current.id == owner.id {
+                return user(messages::already_owner(section, &owner, actor));
+            }
+            let may = current.id == actor.id || (assigning && editor);
+            if !may {
+                return user(messages::owned_by_other(section, current, assigning));
+            }
+        }
+        s.owner = Some(owner.clone());
+        let action = if owner.id == actor.id {
+            messages::audit_claimed(section)
+        } else {
+            messages::audit_assigned(section, &owner)
+        };
+        let entry = ctx.audit(&mut story, action);
+        tx.append_audit(id, &entry)?;
+        story.version += 1;
+        tx.put_story(&story)?;
+        Ok(story)
+    })?;
+    let mut reply = Reply {
+        story: Some(id),
+        ..Default::default()
+    };
+    reply.push(
+        Destination::Channel,
+        Body::Text(messages::owner_set(section, &owner, actor)),
+    );
+    reply.push(
+        Destination::Board { story: id },
+        Body::Board(super::render_board(&story, ctx.desk.config.review.quorum)),
+    );
+    Ok(reply)
+}
+
+pub(crate) fn refuse_if_published(story: &Story) -> Result<(), DeskError> {
+    match &story.published {
+        Some(p) => user(messages::already_published_no_edits(story, p)),
+        None => Ok(()),
+    }
+}
+
+/// `/story write section:…` with the text: a new revision, posted for review in the
+/// section's thread with its diff; earlier approvals no longer count.
+pub fn write(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
+    let section = ctx.section_name(true)?.expect("required");
+    let spec = ctx
+        .desk
+        .template
+        .section(&section)
+        .expect("resolved")
+        .clone();
+    if spec.generated == Some(Generated::References) {
+        return user(messages::references_are_generated());
+    }
+    let Some(raw) = ctx.body else {
+        return user(messages::section_text_missing(&section));
+    };
+    let limit = ctx.desk.config.limits.section_bytes;
+    if raw.len() as u64 > limit.saturating_mul(2) {
+        return user(messages::section_too_large(
+            &section,
+            raw.len() as u64,
+            limit,
+        ));
+    }
+    let text = normalise(raw).trim().to_string();
+    if text.is_empty() {
+        return user(messages::section_text_missing(&section));
+    }
+    if text.len() as u64 > limit {
+        return user(messages::section_too_large(
+            &section,
+            text.len() as u64,
+            limit,
+        ));
+    }
+    let chars = text.chars().count();
+    if chars > spec.max_chars as usize {
+        return user(messages::section_too_long(&section, chars, spec.max_chars));
+    }
+    let id = ctx.story_id()?;
+    let previous = {
+        let story = ctx.load(id)?;
+        let n = story.section(&section).map(|s| s.revisions).unwrap_or(0);
+        if n > 0 {
+            ctx.desk.store.revision(id, &section, n)?
+        } else {
+            None
+        }
+    };
+    if previous.as_ref().is_some_and(|p| p.text == text) {
+        return user(messages::no_change(
+            &section,
+            previous.as_ref().unwrap().number,
+        ));
+    }
+    let (story, revision, dismissed) = record_revision(ctx, id, &section, text, false)?;
+    let quorum = ctx.desk.config.review.quorum;
+    // The previous revision may have changed under us (a concurrent writer); diff against
+    // the actual parent.
+    let parent = match revision.parent {
+        Some(p) if previous.as_ref().map(|r| r.number) != Some(p) => {
+            ctx.desk.store.revision(id, &section, p)?
+        }
+        Some(_) => previous,
+        None => None,
+    };
+    let mut reply = Reply {
+        story: Some(id),
+        ..Default::default()
+    };
+    reply.push(
+        Destination::Thread {
+            story: id,
+            thread: ThreadKind::Section(section.clone()),
+        },
+        review::revision_post(&story, &revision, parent.as_ref(), dismissed, quorum),
+    );
+    if chars < spec.min_chars as usize {
+        reply.push(
+            Destination::Requester,
+            Body::Text(messages::section_short(&section, chars, spec.min_chars)),
+        );
+    }
+    reply.push(
+        Destination::Board { story: id },
+        Body::Board(super::render_board(&story, quorum)),
+    );
+    Ok(reply)
+}
+
+/// Save `text` as the next revision of `section`, atomically with the story's state and
+/// audit log. Returns the story after the change, the revision, and how many approvals of
+/// the previous revision stopped counting.
+pub(crate) fn record_revision(
+    ctx: &Ctx<'_>,
+    id: StoryId,
+    section: &str,
+    text: String,
+    assisted: bool,
+) -> Result<(Story, Revision, usize), DeskError> {
+    ctx.transact(|tx| {
+        let mut story = tx
+            .story(id)?
+            .ok_or(DeskError::Internal("story vanished".into()))?;
+        refuse_if_published(&story)?;
+        let s = story.section_mut(section).expect("resolved");
+        let dismissed = s.current_approvals().count();
+        let number = s.revisions + 1;
+        let revision = Revision {
+            story: id,
+            section: section.to_string(),
+            number,
+            parent: (number > 1).then_some(number - 1),
+            author: ctx.req.actor.clone(),
+            at: ctx.req.at,
+            text: text.clone(),
+            assisted,
+        };
+        s.revisions = number;
+        if s.owner.is_none() {
+            s.owner = Some(ctx.req.actor.clone());
+        }
+        tx.put_revision(&revision)?;
+        let entry = ctx.audit(&mut story, messages::audit_wrote(section, number, assisted));
+        tx.append_audit(id, &entry)?;
+        story.version += 1;
+        tx.put_story(&story)?;
+        Ok((story, revision, dismissed))
+    })
+}
+
+/// `/story show [section:…]`: a section's current text (or, without a section, the whole
+/// story as it stands), to the person who asked.
+pub fn show(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
+    let id = ctx.story_id()?;
+    let story = ctx.load(id)?;
+    let text = match ctx.section_name(false)? {
+        Some(section) => {
+            let s = story.section(&section).expect("resolved");
+            match s.revisions {
+                0 => messages::section_empty(&section),
+                n => {
+                    let rev = ctx
+                        .desk
+                        .store
+                        .revision(id, &section, n)?
+                        .ok_or_else(|| DeskError::Internal("revision missing".into()))?;
+                    messages::section_text(&story, &rev, ctx.desk.config.review.quorum)
+                }
+            }
+        }
+        None => {
+            let article = super::assemble(ctx.desk, &story, story.style, false)?;
+            messages::whole_story(&story, &article)
+        }
+    };
+    let mut reply = Reply::one(Destination::Requester, Body::Text(text));
+    reply.story = Some(id);
+    Ok(reply)
+}
+
+/// `/story history [section:…]`: a section's revisions, or the story's audit log.
+pub fn history(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
+    let id = ctx.story_id()?;
+    let story = ctx.load(id)?;
+    let text = match ctx.section_name(false)? {
+        Some(section) => {
+            let revisions = ctx.desk.store.revisions(id, &section)?;
+            messages::section_history(&story, &section, &revisions)
+        }
+        None => messages::audit_log(&story, &ctx.desk.store.audit(id)?),
+    };
+    let mut reply = Reply::one(Destination::Requester, Body::Text(text));
+    reply.story = Some(id);
+    Ok(reply)
+}
+
+/// `/story diff section:… [from:N] [to:M]`: a word diff between two revisions (by default
+/// the last two).
+pub fn diff(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
+    let id = ctx.story_id()?;
+    let section = ctx.section_name(true)?.expect("required");
+    let story = ctx.load(id)?;
+    let latest = story.section(&section).map(|s| s.revisions).unwrap_or(0);
+    let number = |name: &str| -> Option<u32> { ctx.opt(name).and_then(|v| v.parse().ok()) };
+    let to = number("to").unwrap_or(latest);
+    let from = number("from").unwrap_or(to.saturating_sub(1));
+    if latest < 2 && number("from").is_none() {
+        return user(messages::nothing_to_diff(&section, latest));
+    }
+    for n in [from, to] {
+        if n == 0 || n > latest {
+            return user(messages::no_such_revision(&section, n, latest));
+        }
+    }
+    let get = |n: u32| -> Result<Revision, DeskError> {
+        ctx.desk
+            .store
+            .revision(id, &section, n)?
+            .ok_or_else(|| DeskError::Internal(format!("revision {n} missing")))
+    };
+    let (a, b) = (get(from)?, get(to)?);
+    let diff = word_diff(&a.text, &b.text);
+    let mut reply = Reply::one(
+        Destination::Requester,
+        Body::Text(messages::diff(&section, &a, &b, &diff)),
+    );
+    reply.story = Some(id);
+    Ok(reply)
+}

@@ -1,0 +1,134 @@
+//! Source material: pasted leaks and tips, normalised and kept with who added them and when.
+//!
+//! A source's text is never echoed into a channel, a board or a log: only its label, size
+//! and word count. Reading it back (`source show`) is answered to the reader alone, from the
+//! story's own channel, and written to the audit log.
+
+use super::{messages, user, Body, Ctx, DeskError, Destination, Reply, ThreadKind};
+use crate::model::{Source, SourceSummary};
+use crate::text::normalise::{normalise, removed_count, word_count};
+
+/// `/story source add [label:…]` with the text from a modal, a heredoc, a file or a message
+/// in the source thread.
+pub fn add(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
+    let limits = &ctx.desk.config.limits;
+    let Some(raw) = ctx.body else {
+        return user(messages::source_text_missing());
+    };
+    let limit = limits.source_bytes;
+    // Normalisation only removes characters, or composes them into fewer bytes; a paste
+    // over the limit before it is refused without spending time on it.
+    if raw.len() as u64 > limit.saturating_mul(2) {
+        return user(messages::source_too_large(raw.len() as u64, limit));
+    }
+    let text = normalise(raw);
+    if text.len() as u64 > limit {
+        return user(messages::source_too_large(text.len() as u64, limit));
+    }
+    if text.trim().is_empty() {
+        return user(messages::source_text_missing());
+    }
+    let removed = removed_count(raw);
+    let words = word_count(&text) as u64;
+    let bytes = text.len() as u64;
+    let id = ctx.story_id()?;
+    let label = ctx
+        .opt("label")
+        .map(|l| normalise(l).trim().to_string())
+        .filter(|l| !l.is_empty());
+    let max_sources = limits.sources_per_story as usize;
+    let (story, number) = ctx.transact(|tx| {
+        let mut story = tx
+            .story(id)?
+            .ok_or(DeskError::Internal("story vanished".into()))?;
+        if story.sources.len() >= max_sources {
+            return user(messages::too_many_sources(max_sources));
+        }
+        let number = story.sources.iter().map(|s| s.number).max().unwrap_or(0) + 1;
+        let label = label.clone().unwrap_or_else(|| format!("source {number}"));
+        tx.put_source(&Source {
+            story: id,
+            number,
+            label: label.clone(),
+            added_by: ctx.req.actor.clone(),
+            at: ctx.req.at,
+            text: text.clone(),
+        })?;
+        story.sources.push(SourceSummary {
+            number,
+            label: label.clone(),
+            added_by: ctx.req.actor.clone(),
+            at: ctx.req.at,
+            bytes,
+            words,
+        });
+        let entry = ctx.audit(
+            &mut story,
+            messages::audit_source_added(number, &label, bytes),
+        );
+        tx.append_audit(id, &entry)?;
+        story.version += 1;
+        tx.put_story(&story)?;
+        Ok((story, number))
+    })?;
+    let summary = story
+        .sources
+        .iter()
+        .find(|s| s.number == number)
+        .expect("just added");
+    let mut reply = Reply {
+        story: Some(id),
+        ..Default::default()
+    };
+    reply.push(
+        Destination::Thread {
+            story: id,
+            thread: ThreadKind::Sources,
+        },
+        Body::Text(messages::source_added(summary, removed)),
+    );
+    reply.push(
+        Destination::Board { story: id },
+        Body::Board(super::render_board(&story, ctx.desk.config.review.quorum)),
+    );
+    Ok(reply)
+}
+
+/// `/story source list`: labels, sizes, who and when; never the text.
+pub fn list(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
+    let story = ctx.load(ctx.story_id()?)?;
+    let mut reply = Reply::one(
+        Destination::Requester,
+        Body::Text(messages::source_list(&story)),
+    );
+    reply.story = Some(story.id);
+    Ok(reply)
+}
+
+/// `/story source show number:N`: the text, to the reader alone; the viewing is audited.
+pub fn show(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
+    let id = ctx.story_id()?;
+    let number: u32 = ctx
+        .opt("number")
+        .and_then(|n| n.trim_start_matches('#').parse().ok())
+        .unwrap_or(0);
+    let Some(source) = ctx.desk.store.source(id, number)? else {
+        let story = ctx.load(id)?;
+        return user(messages::no_such_source(number, &story));
+    };
+    ctx.transact(|tx| {
+        let mut story = tx
+            .story(id)?
+            .ok_or(DeskError::Internal("story vanished".into()))?;
+        let entry = ctx.audit(&mut story, messages::audit_source_viewed(number));
+        tx.append_audit(id, &entry)?;
+        tx.put_story(&story)?;
+        Ok(())
+    })?;
+    let mut reply = Reply::one(
+        Destination::Requester,
+        Body::Text(messages::source_text(&source)),
+    );
+    reply.story = Some(id);
+    Ok(reply)
+}

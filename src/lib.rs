@@ -1,0 +1,46 @@
+//! storydesk: a newsroom desk in team chat. A team pastes source material, writes each
+//! section of an article through slash commands, reviews every revision in the section's
+//! own thread, and publishes the approved article with formatted references.
+//!
+//! # Layout
+//!
+//! - [`model`]: the newsroom's nouns (story, section, revision, review, source, reference).
+//! - [`catalogue`]: the one catalogue of `/story` commands and options, from `commands/`.
+//! - [`command`]: the pure parser from command text to an invocation.
+//! - [`config`]: `config/default.toml` overlaid with the operator's file; templates.
+//! - [`desk`]: the workflow. Takes a platform-neutral request, returns a platform-neutral
+//!   reply. Every rule lives here.
+//! - [`store`]: the sled store: versioned records, key layout, transactions, group commit.
+//! - [`text`]: pure text work: normalisation, word diffs, citations, chunking.
+//! - [`checks`]: pre-publish checks over an article.
+//! - [`console`]: `storydesk local`, the desk in a terminal.
+//! - [`suggest`]: "did you mean".
+//!
+//! Architecture invariant: `desk`, `text`, `checks`, `command` and `model` import no
+//! serenity, Slack, axum, reqwest or sled types (`tests/architecture.rs` checks it).
+
+pub mod catalogue;
+pub mod checks;
+pub mod command;
+pub mod config;
+pub mod console;
+pub mod desk;
+pub mod model;
+pub mod store;
+pub mod suggest;
+pub mod text;
+
+/// Open the store and build the desk from a configuration and a data directory.
+pub fn open_desk(config: config::Config, data_dir: &std::path::Path) -> anyhow::Result<desk::Desk> {
+    use anyhow::Context;
+    let template = config::Template::load(&config.story.template)?;
+    let store = store::Store::open(
+        data_dir,
+        store::StoreOptions {
+            cache_capacity_bytes: config.store.cache_mb * 1024 * 1024,
+            fsync: config.store.fsync,
+        },
+    )
+    .with_context(|| format!("opening the data directory {}", data_dir.display()))?;
+    Ok(desk::Desk::new(store, config, template))
+}

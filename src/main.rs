@@ -1,0 +1,128 @@
+//! The `storydesk` command line.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand, ValueEnum};
+
+use storydesk::config::Config;
+
+/// A newsroom desk in team chat: from pasted source material to a reviewed, referenced,
+/// published article.
+#[derive(Parser)]
+#[command(name = "storydesk", version, about)]
+struct Cli {
+    /// Where the embedded database lives.
+    #[arg(long, global = true, env = "STORYDESK_DATA_DIR")]
+    data: Option<PathBuf>,
+    /// A config file overriding the built-in defaults (config/default.toml).
+    #[arg(long, global = true, env = "STORYDESK_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// The console: a simulated channel on the embedded store, the same desk as the bots.
+    Local {
+        /// Run the commands of a script file instead of reading the terminal.
+        #[arg(long)]
+        script: Option<PathBuf>,
+        /// Who you are at the start (`:as NAME` switches).
+        #[arg(long = "as", value_name = "USER")]
+        as_user: Option<String>,
+    },
+    /// Export one story.
+    Export {
+        /// The story's number (`3` or `#3`).
+        story: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "md")]
+        format: ExportFormat,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ExportFormat {
+    Md,
+    Json,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("storydesk: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if std::env::var("STORYDESK_LOG_FORMAT").as_deref() == Ok("json") {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let config = Config::load(cli.config.as_deref())?;
+    let data_dir = cli
+        .data
+        .clone()
+        .unwrap_or_else(|| config.store.data_dir.clone());
+    match cli.command {
+        Command::Local { script, as_user } => {
+            let user = as_user
+                .or_else(|| {
+                    std::env::var("USER")
+                        .ok()
+                        .filter(|u| !u.is_empty() && u != "root")
+                })
+                .unwrap_or_else(|| "you".to_string());
+            if config.roles.editors.is_empty() {
+                eprintln!("note: no editors are configured ([roles] editors), so publishing will be refused; try --config examples/newsroom.toml");
+            }
+            let desk = storydesk::open_desk(config, &data_dir)?;
+            match script {
+                Some(path) => {
+                    let stdout = std::io::stdout();
+                    let _ = storydesk::console::run::run_script(desk, &path, &user, stdout.lock())?;
+                }
+                None => {
+                    let history = data_dir.join("console-history.txt");
+                    storydesk::console::run::run_interactive(desk, &user, &history)?;
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Export { story, format } => {
+            let desk = storydesk::open_desk(config, &data_dir)?;
+            let id: u64 = story
+                .trim_start_matches('#')
+                .parse()
+                .with_context(|| format!("`{story}` is not a story number"))?;
+            let story = desk
+                .store()
+                .story(storydesk::model::StoryId(id))?
+                .with_context(|| format!("there is no story #{id} in {}", data_dir.display()))?;
+            let article = storydesk::desk::assemble(&desk, &story, story.style, false)
+                .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            match format {
+                ExportFormat::Md => print!("{}", article.markdown()),
+                ExportFormat::Json => println!("{}", serde_json::to_string_pretty(&article)?),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

@@ -1,0 +1,445 @@
+//! The newsroom's nouns: stories, sections, revisions, reviews, sources, references.
+//!
+//! These are the domain types the desk works with. They are *not* the on-disk format: the
+//! store keeps its own versioned records (`store::records`) and converts at its edge, so a
+//! change here never silently changes what is on disk.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// A story's number, unique in one data directory. Shown to users as `#12`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct StoryId(pub u64);
+
+impl fmt::Display for StoryId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "#{}", self.0)
+    }
+}
+
+/// Milliseconds since the Unix epoch, UTC. Stored as a plain integer so records stay
+/// independent of any time library's serialisation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Timestamp(pub i64);
+
+impl Timestamp {
+    /// The current time from the system clock.
+    pub fn now() -> Self {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        Timestamp(now.as_millis() as i64)
+    }
+
+    /// `2026-11-29 09:02 UTC`: the form every message uses.
+    pub fn display(&self) -> String {
+        let secs = self.0.div_euclid(1000);
+        match time::OffsetDateTime::from_unix_timestamp(secs) {
+            Ok(t) => format!(
+                "{:04}-{:02}-{:02} {:02}:{:02} UTC",
+                t.year(),
+                u8::from(t.month()),
+                t.day(),
+                t.hour(),
+                t.minute()
+            ),
+            Err(_) => format!("{} ms", self.0),
+        }
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.display())
+    }
+}
+
+/// Which chat platform a request came through. Part of every story's home, so a Slack
+/// channel id can never reach a Discord story.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Platform {
+    /// `storydesk local`: the simulated channel in a terminal.
+    Console,
+    /// Slack, over HTTP or Socket Mode.
+    Slack,
+    /// Discord, over the gateway or the interactions endpoint.
+    Discord,
+}
+
+impl Platform {
+    /// The lowercase name used in keys, logs and metrics.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Platform::Console => "console",
+            Platform::Slack => "slack",
+            Platform::Discord => "discord",
+        }
+    }
+}
+
+/// A person acting on the desk, as the platform identifies them.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Person {
+    /// The platform's stable id (Slack `U…`, Discord snowflake, console name). Roles match it.
+    pub id: String,
+    /// The name shown in messages. Roles also match it, so a console or small team can list
+    /// editors by name.
+    pub name: String,
+}
+
+impl Person {
+    /// A person whose id is their name, as in the console.
+    pub fn named(name: &str) -> Self {
+        Person {
+            id: name.to_string(),
+            name: name.to_string(),
+        }
+    }
+}
+
+/// A channel on one platform in one workspace: a story's home.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct ChannelKey {
+    /// The platform the channel lives on.
+    pub platform: Platform,
+    /// Slack team id, Discord guild id, `local` in the console.
+    pub team: String,
+    /// The channel id (or, in the console, the channel name without `#`).
+    pub channel: String,
+}
+
+/// Where a request was made: a channel, and possibly a thread in it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Place {
+    /// The channel the request came from (for a thread, the thread's parent channel).
+    pub channel: ChannelKey,
+    /// The platform's thread id when the request came from inside a thread.
+    pub thread: Option<String>,
+}
+
+/// How a section is doing, as the board shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SectionState {
+    /// Nobody has claimed it and it has no text.
+    Empty,
+    /// Someone has claimed it; no revision yet.
+    Drafting,
+    /// The latest revision waits for approvals.
+    InReview,
+    /// A reviewer has asked for changes and has not approved since.
+    ChangesRequested,
+    /// The latest revision has the quorum of approvals and no open change request.
+    Approved,
+}
+
+impl SectionState {
+    /// The words the board uses.
+    pub fn label(&self) -> &'static str {
+        match self {
+            SectionState::Empty => "empty",
+            SectionState::Drafting => "drafting",
+            SectionState::InReview => "in review",
+            SectionState::ChangesRequested => "changes requested",
+            SectionState::Approved => "approved",
+        }
+    }
+}
+
+/// An approval of one revision of a section.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Approval {
+    /// Who approved.
+    pub by: Person,
+    /// The revision approved; approvals of older revisions no longer count.
+    pub revision: u32,
+    /// When.
+    pub at: Timestamp,
+}
+
+/// A request for changes. It stays open until the same reviewer approves a later revision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangeRequest {
+    /// The reviewer who asked.
+    pub by: Person,
+    /// What they asked for.
+    pub note: String,
+    /// The revision they looked at.
+    pub revision: u32,
+    /// When.
+    pub at: Timestamp,
+    /// False once the reviewer has approved a later revision.
+    pub open: bool,
+}
+
+/// The workflow state of one section of one story. The text lives in revisions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Section {
+    /// The template's section name (`title`, `introduction`, …).
+    pub name: String,
+    /// Who claimed or was assigned the section.
+    pub owner: Option<Person>,
+    /// Number of revisions so far; the latest revision's number (revisions count from 1).
+    pub revisions: u32,
+    /// Approvals, kept for the audit; only those of the latest revision count.
+    pub approvals: Vec<Approval>,
+    /// Change requests, open and closed.
+    pub change_requests: Vec<ChangeRequest>,
+}
+
+impl Section {
+    /// A section with no owner and no text.
+    pub fn new(name: &str) -> Self {
+        Section {
+            name: name.to_string(),
+            owner: None,
+            revisions: 0,
+            approvals: Vec::new(),
+            change_requests: Vec::new(),
+        }
+    }
+
+    /// Approvals of the latest revision.
+    pub fn current_approvals(&self) -> impl Iterator<Item = &Approval> {
+        let latest = self.revisions;
+        self.approvals.iter().filter(move |a| a.revision == latest)
+    }
+
+    /// Change requests not yet resolved.
+    pub fn open_change_requests(&self) -> impl Iterator<Item = &ChangeRequest> {
+        self.change_requests.iter().filter(|c| c.open)
+    }
+
+    /// The state the board shows, given the review quorum.
+    pub fn state(&self, quorum: u32) -> SectionState {
+        if self.revisions == 0 {
+            return if self.owner.is_some() {
+                SectionState::Drafting
+            } else {
+                SectionState::Empty
+            };
+        }
+        if self.open_change_requests().next().is_some() {
+            return SectionState::ChangesRequested;
+        }
+        if self.current_approvals().count() as u32 >= quorum {
+            SectionState::Approved
+        } else {
+            SectionState::InReview
+        }
+    }
+}
+
+/// One saved version of a section's text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Revision {
+    /// The story it belongs to.
+    pub story: StoryId,
+    /// The section it belongs to.
+    pub section: String,
+    /// 1, 2, 3, … within the section.
+    pub number: u32,
+    /// The revision it was written over (`None` for the first).
+    pub parent: Option<u32>,
+    /// Who saved it.
+    pub author: Person,
+    /// When it was saved.
+    pub at: Timestamp,
+    /// The section's text as saved (normalised).
+    pub text: String,
+    /// True when the text came from a drafting assistant and a person accepted it.
+    pub assisted: bool,
+}
+
+/// A piece of source material as pasted, after normalisation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Source {
+    /// The story it belongs to.
+    pub story: StoryId,
+    /// 1, 2, 3, … within the story.
+    pub number: u32,
+    /// A short label the team gave it ("leaked memo").
+    pub label: String,
+    /// Who added it.
+    pub added_by: Person,
+    /// When.
+    pub at: Timestamp,
+    /// The normalised text.
+    pub text: String,
+}
+
+/// What the story keeps about a source without its text, so listing sources never loads them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceSummary {
+    /// The source's number.
+    pub number: u32,
+    /// Its label.
+    pub label: String,
+    /// Who added it.
+    pub added_by: Person,
+    /// When.
+    pub at: Timestamp,
+    /// Size of the normalised text in bytes.
+    pub bytes: u64,
+    /// Number of words, for the source list.
+    pub words: u64,
+}
+
+/// A date as precise as the source gives it: `2025`, `2025-01` or `2025-01-27`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartialDate {
+    /// The year.
+    pub year: i32,
+    /// 1–12 when known.
+    pub month: Option<u8>,
+    /// 1–31 when known (only with a month).
+    pub day: Option<u8>,
+}
+
+/// What kind of work a reference points to; the citation styles format them differently.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReferenceKind {
+    /// An article in a newspaper, magazine or news site.
+    News,
+    /// A web page that is not a news article.
+    Web,
+    /// A forum or social-media post.
+    Forum,
+}
+
+/// One reference of a story, structured so every citation style can be rendered from it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reference {
+    /// The author as written ("Carey, B.", "Benedict Carey", or for a forum post
+    /// "Real Name \[username\]" or just the username). `None` when there is no author.
+    pub author: Option<String>,
+    /// The publication date, when there is one (`n.d.` otherwise).
+    pub date: Option<PartialDate>,
+    /// The title in the original language, as written.
+    pub title: String,
+    /// An English translation of the title, for non-English sources.
+    pub translated: Option<String>,
+    /// The newspaper, site or forum.
+    pub outlet: Option<String>,
+    /// Where it can be read.
+    pub url: Option<String>,
+    /// News article, web page or forum post.
+    pub kind: ReferenceKind,
+    /// True for material with no URL (print, a document in hand).
+    pub offline: bool,
+}
+
+/// A citation style a newsroom asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CitationStyle {
+    /// APA 7, the default.
+    Apa,
+    /// MLA 9.
+    Mla,
+    /// Chicago notes-bibliography (bibliography entries).
+    Chicago,
+}
+
+impl CitationStyle {
+    /// The name used in commands and config.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            CitationStyle::Apa => "apa",
+            CitationStyle::Mla => "mla",
+            CitationStyle::Chicago => "chicago",
+        }
+    }
+
+    /// Parse `apa`, `mla` or `chicago` (any case).
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "apa" | "apa7" => Some(CitationStyle::Apa),
+            "mla" | "mla9" => Some(CitationStyle::Mla),
+            "chicago" => Some(CitationStyle::Chicago),
+            _ => None,
+        }
+    }
+}
+
+/// Where and when a story was published.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Publication {
+    /// Who published it.
+    pub by: Person,
+    /// When.
+    pub at: Timestamp,
+    /// The channel it went to (name or id on the story's platform).
+    pub channel: String,
+    /// The citation style used.
+    pub style: CitationStyle,
+    /// The editor's reason when checks were overridden.
+    pub override_reason: Option<String>,
+}
+
+/// A story: the unit of work of the desk.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Story {
+    /// Its number.
+    pub id: StoryId,
+    /// The working title given at `/story new`; the published headline is the title section.
+    pub title: String,
+    /// The channel the story belongs to; requests from elsewhere cannot touch it.
+    pub home: ChannelKey,
+    /// Who started it.
+    pub created_by: Person,
+    /// When.
+    pub created_at: Timestamp,
+    /// The template its sections come from.
+    pub template: String,
+    /// Sections in template order.
+    pub sections: Vec<Section>,
+    /// The sources, without their text.
+    pub sources: Vec<SourceSummary>,
+    /// The references, in the order they were added.
+    pub references: Vec<Reference>,
+    /// The citation style chosen for this story.
+    pub style: CitationStyle,
+    /// Set once the story is published.
+    pub published: Option<Publication>,
+    /// Number of audit entries written so far (the next entry's sequence number).
+    pub audit_len: u64,
+    /// Incremented on every change; lets callers detect that they hold a stale copy.
+    pub version: u64,
+}
+
+impl Story {
+    /// The section with this (canonical) name.
+    pub fn section(&self, name: &str) -> Option<&Section> {
+        self.sections.iter().find(|s| s.name == name)
+    }
+
+    /// The section with this (canonical) name, mutable.
+    pub fn section_mut(&mut self, name: &str) -> Option<&mut Section> {
+        self.sections.iter_mut().find(|s| s.name == name)
+    }
+}
+
+/// One line of a story's audit log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    /// 0, 1, 2, … within the story.
+    pub seq: u64,
+    /// When.
+    pub at: Timestamp,
+    /// Who.
+    pub actor: Person,
+    /// What happened, in a short sentence ("wrote body revision 3"). Never a source's text.
+    pub action: String,
+}
+
+/// The stories of one channel.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChannelStories {
+    /// Every story started in the channel, oldest first.
+    pub stories: Vec<StoryId>,
+    /// The story commands apply to when none is named.
+    pub active: Option<StoryId>,
+}

@@ -1,0 +1,283 @@
+//! Key encoding for the `stories` and `events` trees.
+//!
+//! Integers are big-endian so that sled's byte order is numeric order: revision 256 sorts
+//! after revision 255, and a prefix scan returns a section's revisions or a story's audit log
+//! oldest first. Names (sections, teams, channels) are terminated by a NUL byte, so
+//! `body` never matches a scan for `bodyguard`; a name containing NUL is refused.
+//! The layout itself is written down in the `store` module's documentation.
+
+use crate::model::{ChannelKey, StoryId};
+
+/// Prefix of story records: `s/{story u64}`.
+const STORY: &[u8] = b"s/";
+/// Prefix of revisions: `r/{story u64}/{section}\0{revision u32}`.
+const REVISION: &[u8] = b"r/";
+/// Prefix of sources: `o/{story u64}/{number u32}`.
+const SOURCE: &[u8] = b"o/";
+/// Prefix of audit entries: `a/{story u64}/{seq u64}`.
+const AUDIT: &[u8] = b"a/";
+/// Prefix of channel records: `c/{platform}\0{team}\0{channel}`.
+const CHANNEL: &[u8] = b"c/";
+/// Prefix of anchors: `k/{name}`.
+const ANCHOR: &[u8] = b"k/";
+/// Prefix of the store's own bookkeeping.
+const META: &[u8] = b"m/";
+
+/// The counter that hands out story numbers (value: the next number, u64 big-endian).
+pub(crate) const NEXT_STORY: &[u8] = b"m/next_story";
+/// The key layout's version (value: u32 big-endian).
+pub(crate) const SCHEMA: &[u8] = b"m/schema";
+
+/// A name that cannot be part of a key because it contains a NUL byte.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct NulInName {
+    /// Which kind of name it was ("section name", "team id", "channel id").
+    pub(crate) what: &'static str,
+}
+
+/// Refuses names that would break the NUL-terminated layout.
+fn checked<'a>(what: &'static str, name: &'a str) -> Result<&'a [u8], NulInName> {
+    if name.as_bytes().contains(&0) {
+        Err(NulInName { what })
+    } else {
+        Ok(name.as_bytes())
+    }
+}
+
+/// `s/{story}`.
+pub(crate) fn story(id: StoryId) -> Vec<u8> {
+    let mut key = Vec::with_capacity(STORY.len() + 8);
+    key.extend_from_slice(STORY);
+    key.extend_from_slice(&id.0.to_be_bytes());
+    key
+}
+
+/// The prefix every story key starts with, for listing stories.
+pub(crate) fn story_prefix() -> &'static [u8] {
+    STORY
+}
+
+/// The story number of a key under [`story_prefix`], if the key has the right shape.
+pub(crate) fn story_id_of(key: &[u8]) -> Option<StoryId> {
+    let rest = key.strip_prefix(STORY)?;
+    Some(StoryId(u64::from_be_bytes(rest.try_into().ok()?)))
+}
+
+/// `r/{story}/{section}\0`: the prefix of one section's revisions.
+pub(crate) fn revision_prefix(story: StoryId, section: &str) -> Result<Vec<u8>, NulInName> {
+    let name = checked("section name", section)?;
+    let mut key = Vec::with_capacity(REVISION.len() + 8 + 1 + name.len() + 1 + 4);
+    key.extend_from_slice(REVISION);
+    key.extend_from_slice(&story.0.to_be_bytes());
+    key.push(b'/');
+    key.extend_from_slice(name);
+    key.push(0);
+    Ok(key)
+}
+
+/// `r/{story}/{section}\0{revision}`.
+pub(crate) fn revision(story: StoryId, section: &str, number: u32) -> Result<Vec<u8>, NulInName> {
+    let mut key = revision_prefix(story, section)?;
+    key.extend_from_slice(&number.to_be_bytes());
+    Ok(key)
+}
+
+/// `o/{story}/{number}`.
+pub(crate) fn source(story: StoryId, number: u32) -> Vec<u8> {
+    let mut key = Vec::with_capacity(SOURCE.len() + 8 + 1 + 4);
+    key.extend_from_slice(SOURCE);
+    key.extend_from_slice(&story.0.to_be_bytes());
+    key.push(b'/');
+    key.extend_from_slice(&number.to_be_bytes());
+    key
+}
+
+/// `a/{story}/`: the prefix of one story's audit log.
+pub(crate) fn audit_prefix(story: StoryId) -> Vec<u8> {
+    let mut key = Vec::with_capacity(AUDIT.len() + 8 + 1 + 8);
+    key.extend_from_slice(AUDIT);
+    key.extend_from_slice(&story.0.to_be_bytes());
+    key.push(b'/');
+    key
+}
+
+/// `a/{story}/{seq}`.
+pub(crate) fn audit(story: StoryId, seq: u64) -> Vec<u8> {
+    let mut key = audit_prefix(story);
+    key.extend_from_slice(&seq.to_be_bytes());
+    key
+}
+
+/// `c/{platform}\0{team}\0{channel}`.
+pub(crate) fn channel(channel: &ChannelKey) -> Result<Vec<u8>, NulInName> {
+    let team = checked("team id", &channel.team)?;
+    let id = checked("channel id", &channel.channel)?;
+    let platform = channel.platform.as_str().as_bytes();
+    let mut key = Vec::with_capacity(CHANNEL.len() + platform.len() + team.len() + id.len() + 2);
+    key.extend_from_slice(CHANNEL);
+    key.extend_from_slice(platform);
+    key.push(0);
+    key.extend_from_slice(team);
+    key.push(0);
+    key.extend_from_slice(id);
+    Ok(key)
+}
+
+/// `k/{name}`. Nothing follows the name, so any name is allowed.
+pub(crate) fn anchor(name: &str) -> Vec<u8> {
+    let mut key = Vec::with_capacity(ANCHOR.len() + name.len());
+    key.extend_from_slice(ANCHOR);
+    key.extend_from_slice(name.as_bytes());
+    key
+}
+
+/// A key in the `events` tree: the event's idempotency key as bytes.
+pub(crate) fn event(key: &str) -> Vec<u8> {
+    key.as_bytes().to_vec()
+}
+
+/// Reads a big-endian integer of `N` bytes at the start of `bytes`.
+fn be<const N: usize>(bytes: &[u8]) -> Option<[u8; N]> {
+    bytes.get(..N)?.try_into().ok()
+}
+
+/// A short, printable description of a `stories` key for error messages and logs
+/// ("revision 3 of section body of story #12"). Keys hold names and numbers, never text.
+pub(crate) fn describe(key: &[u8]) -> String {
+    describe_known(key).unwrap_or_else(|| format!("key {:?}", String::from_utf8_lossy(key)))
+}
+
+/// [`describe`] for keys of a known shape.
+fn describe_known(key: &[u8]) -> Option<String> {
+    let (prefix, rest) = key.split_at_checked(2)?;
+    let text = |b: &[u8]| String::from_utf8_lossy(b).escape_debug().to_string();
+    match prefix {
+        STORY => Some(format!(
+            "story #{}",
+            u64::from_be_bytes(rest.try_into().ok()?)
+        )),
+        REVISION => {
+            let story = u64::from_be_bytes(be::<8>(rest)?);
+            let rest = rest.get(9..)?;
+            let nul = rest.iter().position(|&b| b == 0)?;
+            let number = u32::from_be_bytes(rest.get(nul + 1..)?.try_into().ok()?);
+            Some(format!(
+                "revision {number} of section {} of story #{story}",
+                text(&rest[..nul])
+            ))
+        }
+        SOURCE => {
+            let story = u64::from_be_bytes(be::<8>(rest)?);
+            let number = u32::from_be_bytes(rest.get(9..)?.try_into().ok()?);
+            Some(format!("source {number} of story #{story}"))
+        }
+        AUDIT => {
+            let story = u64::from_be_bytes(be::<8>(rest)?);
+            let seq = u64::from_be_bytes(rest.get(9..)?.try_into().ok()?);
+            Some(format!("audit entry {seq} of story #{story}"))
+        }
+        CHANNEL => {
+            let parts: Vec<String> = rest.split(|&b| b == 0).map(text).collect();
+            Some(format!("channel {}", parts.join("/")))
+        }
+        ANCHOR => Some(format!("anchor {}", text(rest))),
+        META => Some(format!("store setting {}", text(rest))),
+        _ => None,
+    }
+}
+
+/// A printable description of an `events` key.
+pub(crate) fn describe_event(key: &[u8]) -> String {
+    format!(
+        "processed event {}",
+        String::from_utf8_lossy(key).escape_debug()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Platform;
+
+    #[test]
+    fn revisions_sort_numerically_within_their_section() {
+        let id = StoryId(7);
+        let k255 = revision(id, "body", 255).unwrap();
+        let k256 = revision(id, "body", 256).unwrap();
+        assert!(k255 < k256);
+        let prefix = revision_prefix(id, "body").unwrap();
+        assert!(k256.starts_with(&prefix));
+        assert!(!revision(id, "bodyguard", 1).unwrap().starts_with(&prefix));
+        assert!(!revision(StoryId(8), "body", 1)
+            .unwrap()
+            .starts_with(&prefix));
+    }
+
+    #[test]
+    fn stories_and_audit_entries_sort_numerically() {
+        assert!(story(StoryId(255)) < story(StoryId(256)));
+        assert!(audit(StoryId(1), 255) < audit(StoryId(1), 256));
+        assert!(audit(StoryId(1), u64::MAX).starts_with(&audit_prefix(StoryId(1))));
+        assert_eq!(story_id_of(&story(StoryId(42))), Some(StoryId(42)));
+        assert_eq!(story_id_of(b"s/short"), None);
+    }
+
+    #[test]
+    fn names_with_nul_are_refused() {
+        assert_eq!(
+            revision(StoryId(1), "bo\0dy", 1),
+            Err(NulInName {
+                what: "section name"
+            })
+        );
+        let key = ChannelKey {
+            platform: Platform::Slack,
+            team: "T1".into(),
+            channel: "C\0".into(),
+        };
+        assert_eq!(channel(&key), Err(NulInName { what: "channel id" }));
+    }
+
+    #[test]
+    fn channel_keys_do_not_collide_across_platforms_or_teams() {
+        let a = ChannelKey {
+            platform: Platform::Slack,
+            team: "T1".into(),
+            channel: "C1".into(),
+        };
+        let b = ChannelKey {
+            team: "T1C".into(),
+            channel: "1".into(),
+            ..a.clone()
+        };
+        let c = ChannelKey {
+            platform: Platform::Discord,
+            ..a.clone()
+        };
+        assert_ne!(channel(&a).unwrap(), channel(&b).unwrap());
+        assert_ne!(channel(&a).unwrap(), channel(&c).unwrap());
+    }
+
+    #[test]
+    fn keys_describe_themselves_without_values() {
+        assert_eq!(describe(&story(StoryId(12))), "story #12");
+        assert_eq!(
+            describe(&revision(StoryId(12), "body", 3).unwrap()),
+            "revision 3 of section body of story #12"
+        );
+        assert_eq!(describe(&source(StoryId(2), 1)), "source 1 of story #2");
+        assert_eq!(describe(&audit(StoryId(2), 9)), "audit entry 9 of story #2");
+        assert_eq!(describe(&anchor("board:5")), "anchor board:5");
+        assert_eq!(describe(NEXT_STORY), "store setting next_story");
+        let key = ChannelKey {
+            platform: Platform::Console,
+            team: "local".into(),
+            channel: "newsroom".into(),
+        };
+        assert_eq!(
+            describe(&channel(&key).unwrap()),
+            "channel console/local/newsroom"
+        );
+        assert_eq!(describe(b"zz"), "key \"zz\"");
+    }
+}

@@ -1,0 +1,1099 @@
+//! The store: storydesk's state on disk, in one embedded sled database.
+//!
+//! # Layout
+//!
+//! One sled `Db` with two trees (sled's space amplification grows with the number of
+//! trees, so there are few, with prefixed keys instead of a tree per story):
+//!
+//! | tree | key | value |
+//! |---|---|---|
+//! | `stories` | `s/{story}` | the story (sections, source summaries, references, …) |
+//! | `stories` | `r/{story}/{section}\0{revision}` | one revision of a section, with its text |
+//! | `stories` | `o/{story}/{number}` | one source, with its full text |
+//! | `stories` | `a/{story}/{seq}` | one audit entry |
+//! | `stories` | `c/{platform}\0{team}\0{channel}` | the channel's stories and its active story |
+//! | `stories` | `k/{name}` | an anchor: an opaque string an adapter keeps (a board's message id) |
+//! | `stories` | `m/next_story` | the next story number, u64 big-endian |
+//! | `stories` | `m/schema` | this layout's version, u32 big-endian |
+//! | `events` | the event's idempotency key | when it was processed and when the claim expires |
+//!
+//! `{story}` is a u64, `{revision}` and `{number}` u32, `{seq}` u64, all big-endian so keys
+//! sort numerically: a prefix scan lists a section's revisions and a story's audit log in
+//! order. Names end with a NUL byte, so a name containing NUL is refused
+//! ([`StoreError::InvalidName`]). Encoding lives in `keys.rs`.
+//!
+//! Every value except the two `m/` integers is a versioned JSON record (`{"v":2, …}`)
+//! defined in `records.rs`, apart from the domain types of [`crate::model`]. Old versions stay
+//! readable: a story written by the first format (no citation style, no audit count) reads as
+//! a current [`Story`] with style APA and the count taken from its audit log, and is written
+//! back in the current format the next time it is saved. A version newer than this build
+//! reads is refused with [`StoreError::UnsupportedVersion`], which asks the operator to
+//! upgrade.
+//!
+//! # Transactions
+//!
+//! [`Store::transact`] runs a closure against a [`Tx`] over both trees, atomically. sled's
+//! transactions may run the closure more than once, so **the closure must be pure**: no
+//! messages sent, no files written, no counters bumped outside the [`Tx`]. sled 0.34 also
+//! runs every transaction under one process-wide lock, so the closure must be short (no
+//! network, no waiting on anything). Calling a [`Store`] method from inside the closure
+//! would deadlock on that lock; the store detects it and returns
+//! [`StoreError::Reentrant`] instead.
+//!
+//! ## Errors inside a transaction
+//!
+//! [`Tx`] methods return `Result<_, TxError>`. The closure returns `Result<T, E>` with its
+//! own error type `E`; give `E` a `From<TxError>` conversion and `?` works on both the
+//! [`Tx`] calls and the closure's own errors. [`TxError`] carries nothing: the transaction
+//! itself remembers what went wrong, and once a [`Tx`] call has failed, `transact` reports
+//! that failure as [`TransactError::Store`] whatever the closure returns (even `Ok`), and
+//! commits nothing. So [`TransactError::Aborted`] only ever holds the closure's own errors,
+//! and a store failure is never mistaken for, say, "no such story".
+//!
+//! Why not `Result<T, Abort<E>>` with an enum of "store" and "mine": Rust cannot have both
+//! `From<TxError>` and `From<E>` for a generic `Abort<E>` (they overlap), so every own error
+//! would need a `map_err`. Why not `E: From<StoreError>`: the closure would receive the real
+//! store error and could swallow or reshape it; a retry signal from sled would have to be a
+//! public variant of [`StoreError`]. With a contentless [`TxError`], the desk adds one
+//! variant to its error enum and writes plain `?`. (Name the closure's return type, as
+//! below: `?` converts errors, so Rust cannot infer `E` from it.) A closure that only
+//! touches the store can use `StoreError` as `E` and
+//! `.map_err(TransactError::flatten)` to get a plain `StoreError`.
+//!
+//! ```ignore
+//! #[derive(Debug, thiserror::Error)]
+//! enum DeskError {
+//!     #[error("there is no story {0}")]
+//!     NoStory(StoryId),
+//!     #[error("the store failed")]
+//!     Store(#[from] TxError), // never seen in TransactError::Aborted
+//! }
+//!
+//! let story = store.transact(|tx| -> Result<_, DeskError> {
+//!     let mut story = tx.story(id)?.ok_or(DeskError::NoStory(id))?;
+//!     story.title = "Meta scrambles over DeepSeek".to_string();
+//!     story.version += 1;
+//!     tx.put_story(&story)?;
+//!     Ok(story)
+//! });
+//! match story {
+//!     Ok(story) => { /* durable: reply */ }
+//!     Err(TransactError::Aborted(e)) => { /* the user's mistake: say so */ }
+//!     Err(TransactError::Store(e)) => { /* internal: log it, apologise */ }
+//! }
+//! ```
+//!
+//! (The test `transact_example_from_the_module_doc` runs this code.)
+//!
+//! # Durability
+//!
+//! [`Store::transact`] returns only after the committed change is flushed to disk, so a reply
+//! sent after it never announces a change a crash could lose. Concurrent writers share
+//! flushes (group commit, `commit.rs`). `Db::flush` uses `sync_file_range`, which survives a
+//! process crash but not necessarily a power cut; [`StoreOptions::fsync`] adds an `fsync` of
+//! sled's files after each flush. `flush_async` is never used: in sled 0.34.7 concurrent calls
+//! deadlock. Reads outside transactions see committed changes, including ones whose flush is
+//! still running.
+//!
+//! # Processed events
+//!
+//! Every inbound platform event has an idempotency key. [`Tx::claim_event`] records it in
+//! the same transaction as the event's effect, with an expiry; a redelivery finds it and
+//! does nothing. [`Store::purge_expired_events`] removes expired claims.
+//!
+//! Architecture invariant: apart from the `source` of [`StoreError::Sled`], no sled type
+//! appears in this module's public API, so a move to another engine stays inside it.
+
+mod commit;
+mod keys;
+mod records;
+
+use std::cell::Cell;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use sled::transaction::{
+    ConflictableTransactionError, TransactionError, Transactional, TransactionalTree,
+    UnabortableTransactionError,
+};
+use sled::IVec;
+
+use crate::model::{
+    AuditEntry, ChannelKey, ChannelStories, Revision, Source, Story, StoryId, Timestamp,
+};
+use commit::{GroupCommit, Syncer};
+use records::{
+    AnchorRecordV1, AuditRecordV1, ChannelRecordV1, EventRecordV1, RevisionRecordV1,
+    SourceRecordV1, StoryRecord, StoryRecordV2,
+};
+
+/// The layout version written to `m/schema`. Raise it when keys change meaning; records
+/// carry their own versions and do not need it.
+const SCHEMA_VERSION: u32 = 1;
+/// The tree of stories and everything that belongs to them.
+const STORIES_TREE: &str = "stories";
+/// The tree of processed event ids.
+const EVENTS_TREE: &str = "events";
+
+/// How to open the store. Comes from the operator's configuration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoreOptions {
+    /// sled's page cache size in bytes. sled's own default is 1 GiB and real use has gone
+    /// beyond it, so the store sets it explicitly. Default 64 MiB.
+    pub cache_capacity_bytes: u64,
+    /// Also `fsync` sled's files after every flush, so acknowledged changes survive a power
+    /// cut and not only a crash of the process. Costs about 0.2 ms per flush on a virtual
+    /// disk. Default false: a chat bot restarted after a power cut loses at most the last
+    /// moments, which its users can redo.
+    pub fsync: bool,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        StoreOptions {
+            cache_capacity_bytes: 64 * 1024 * 1024,
+            fsync: false,
+        }
+    }
+}
+
+/// Counters for diagnostics and metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct StoreStats {
+    /// Transactions committed since the store was opened.
+    pub transactions: u64,
+    /// Flushes run since the store was opened. With concurrent writers, fewer than
+    /// `transactions`: that is group commit at work.
+    pub flushes: u64,
+    /// Writers waiting right now for a running flush to finish.
+    pub waiting_for_flush: u64,
+}
+
+/// Why the store could not be opened, phrased for the operator.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OpenFailure {
+    /// sled locks its `db` file; someone else holds the lock.
+    #[error(
+        "another storydesk process, or another store in this process, has it open; stop \
+         that process or point --data (STORYDESK_DATA_DIR) at another directory"
+    )]
+    Locked,
+    /// sled found damaged data.
+    #[error("its data is corrupt ({0}); restore the data directory from a backup")]
+    Corrupt(String),
+    /// The directory could not be created or read.
+    #[error("{0}; check that the path is right and that storydesk may write there")]
+    Io(String),
+    /// sled refused to open the files for another reason (such as changed settings).
+    #[error("sled refused it: {0}")]
+    Refused(String),
+}
+
+/// What can go wrong in the store. No variant ever contains a record's contents.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The data directory could not be opened.
+    #[error("cannot open the store in {}: {reason}", dir.display())]
+    Open {
+        /// The data directory.
+        dir: PathBuf,
+        /// Why, with what to do about it.
+        reason: OpenFailure,
+    },
+    /// sled failed while reading or writing.
+    #[error("store failure while {context}: {source}")]
+    Sled {
+        /// What the store was doing ("reading story #3").
+        context: String,
+        /// sled's error.
+        #[source]
+        source: sled::Error,
+    },
+    /// A record could not be decoded.
+    #[error("corrupt record ({key}): {reason}; restore the data directory from a backup")]
+    Corrupt {
+        /// Which record, described by its key.
+        key: String,
+        /// What is wrong, without quoting the record.
+        reason: String,
+    },
+    /// A record or the data directory was written by a newer storydesk.
+    #[error(
+        "found {kind} format version {version}, newer than this storydesk reads; upgrade \
+         storydesk to use this data directory"
+    )]
+    UnsupportedVersion {
+        /// The kind of record ("story", "revision", …, or "data directory").
+        kind: &'static str,
+        /// The version found.
+        version: u32,
+    },
+    /// The change was committed but could not be flushed to disk.
+    #[error(
+        "the change could not be made durable (flush failed: {reason}); it may be lost if \
+         storydesk stops"
+    )]
+    Flush {
+        /// The flush's error.
+        reason: String,
+    },
+    /// A name that goes into a key contains a NUL byte.
+    #[error("cannot store a {what} that contains a NUL character")]
+    InvalidName {
+        /// Which name ("section name", "team id", "channel id").
+        what: &'static str,
+    },
+    /// A write would overwrite history (a revision or an audit entry).
+    #[error("{key} already exists and is never overwritten")]
+    AlreadyExists {
+        /// The record, described by its key.
+        key: String,
+    },
+    /// A [`TxError`] converted into a `StoreError` by a closure whose error type is
+    /// `StoreError`. [`Store::transact`] reports the real cause instead, so this is only seen
+    /// if such a value escapes some other way.
+    #[error("a store operation inside a transaction failed")]
+    InTransaction,
+    /// A `Store` method was called from inside a transaction closure.
+    #[error(
+        "Store::{op} was called inside a transaction closure, where it would deadlock; use \
+         the Tx the closure was given"
+    )]
+    Reentrant {
+        /// The method called.
+        op: &'static str,
+    },
+    /// A record could not be encoded (a bug: records hold only encodable data).
+    #[error("could not encode a {kind} record: {reason}")]
+    Encode {
+        /// The kind of record.
+        kind: &'static str,
+        /// serde's reason, without the record's contents.
+        reason: String,
+    },
+}
+
+impl From<keys::NulInName> for StoreError {
+    fn from(e: keys::NulInName) -> Self {
+        StoreError::InvalidName { what: e.what }
+    }
+}
+
+/// Wraps a sled error with what the store was doing.
+fn sled_error(context: impl Into<String>, source: sled::Error) -> StoreError {
+    StoreError::Sled {
+        context: context.into(),
+        source,
+    }
+}
+
+/// The error a [`Tx`] method returns. It carries nothing on purpose: the transaction keeps
+/// the cause and [`Store::transact`] reports it as [`TransactError::Store`]. Convert it into
+/// the closure's error type with `From` so that `?` works; that variant never reaches
+/// [`TransactError::Aborted`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the store failed inside a transaction (the transaction's result says why)")]
+pub struct TxError {
+    /// Keeps the type constructible only here.
+    _private: (),
+}
+
+impl From<TxError> for StoreError {
+    /// Lets a closure use `StoreError` as its error type (then
+    /// `.map_err(TransactError::flatten)` gives a plain `StoreError`).
+    fn from(_: TxError) -> Self {
+        StoreError::InTransaction
+    }
+}
+
+/// How a [`Store::transact`] call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum TransactError<E> {
+    /// The closure returned this error of its own; nothing was written.
+    #[error("{0}")]
+    Aborted(E),
+    /// The store failed: nothing was written, or (for [`StoreError::Flush`]) the change was
+    /// committed but may not be durable.
+    #[error(transparent)]
+    Store(StoreError),
+}
+
+impl<E> TransactError<E> {
+    /// Both cases as the closure's error type, for callers whose error type already wraps
+    /// [`StoreError`]: `store.transact(…).map_err(TransactError::flatten)?`.
+    pub fn flatten(self) -> E
+    where
+        E: From<StoreError>,
+    {
+        match self {
+            TransactError::Aborted(e) => e,
+            TransactError::Store(e) => E::from(e),
+        }
+    }
+}
+
+thread_local! {
+    /// True while this thread runs a transaction closure. sled holds a process-wide lock
+    /// then, which every non-transactional sled call also takes: such a call would hang the
+    /// thread for good, so the store refuses it instead.
+    static IN_TRANSACTION: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Marks the current thread as inside a transaction closure until dropped (also on panic).
+struct TransactionScope;
+
+impl TransactionScope {
+    /// Enters the scope.
+    fn enter() -> Self {
+        IN_TRANSACTION.with(|flag| flag.set(true));
+        TransactionScope
+    }
+}
+
+impl Drop for TransactionScope {
+    fn drop(&mut self) {
+        IN_TRANSACTION.with(|flag| flag.set(false));
+    }
+}
+
+/// True while the current thread runs a transaction closure.
+fn in_transaction() -> bool {
+    IN_TRANSACTION.with(Cell::get)
+}
+
+/// Refuses a `Store` call made from inside a transaction closure.
+fn outside_transaction(op: &'static str) -> Result<(), StoreError> {
+    if in_transaction() {
+        Err(StoreError::Reentrant { op })
+    } else {
+        Ok(())
+    }
+}
+
+/// The embedded database. Cheap to clone (an `Arc` inside); `Send + Sync`.
+#[derive(Clone)]
+pub struct Store {
+    /// Shared by every clone; dropped (and flushed) with the last one.
+    inner: Arc<Inner>,
+}
+
+/// The state behind a [`Store`].
+struct Inner {
+    /// The sled database; needed to flush.
+    db: sled::Db,
+    /// Stories and everything under them.
+    stories: sled::Tree,
+    /// Processed event ids.
+    events: sled::Tree,
+    /// Shares flushes between concurrent writers.
+    commit: GroupCommit,
+    /// With `fsync`: syncs sled's files after each flush.
+    syncer: Option<Syncer>,
+    /// Where the data lives, for messages.
+    dir: PathBuf,
+}
+
+impl fmt::Debug for Store {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Store")
+            .field("dir", &self.inner.dir)
+            .field("fsync", &self.inner.syncer.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Inner {
+    /// One flush of everything committed so far, plus the `fsync`s when configured.
+    fn flush_durably(&self) -> Result<(), String> {
+        let blobs = match &self.syncer {
+            Some(syncer) => Some(
+                syncer
+                    .blobs_before_flush()
+                    .map_err(|e| format!("listing sled's blob files: {e}"))?,
+            ),
+            None => None,
+        };
+        self.db.flush().map_err(|e| e.to_string())?;
+        if let (Some(syncer), Some(blobs)) = (&self.syncer, blobs) {
+            syncer.sync(blobs).map_err(|e| format!("fsync: {e}"))?;
+        }
+        Ok(())
+    }
+
+    /// Waits until every write up to `ticket` is durable, flushing if needed.
+    fn wait_durable(&self, ticket: u64) -> Result<(), StoreError> {
+        self.commit
+            .wait_durable(ticket, &|| self.flush_durably())
+            .map_err(|reason| StoreError::Flush { reason })
+    }
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        // Best effort: every acknowledged change was flushed already; this catches writes
+        // made outside transactions (event purges).
+        if !in_transaction() {
+            let _ = self.flush_durably();
+        }
+    }
+}
+
+/// Maps sled's open errors to advice for the operator.
+fn open_failure(e: sled::Error) -> OpenFailure {
+    match e {
+        // sled 0.34.7 reports a held lock as an `Io` error of kind `Other` with this text.
+        sled::Error::Io(io) if io.to_string().contains("could not acquire lock") => {
+            OpenFailure::Locked
+        }
+        sled::Error::Io(io) => OpenFailure::Io(io.to_string()),
+        e @ sled::Error::Corruption { .. } => OpenFailure::Corrupt(e.to_string()),
+        e => OpenFailure::Refused(e.to_string()),
+    }
+}
+
+/// Checks the layout version, writing it into a new store.
+fn check_schema(db: &sled::Db, stories: &sled::Tree) -> Result<(), StoreError> {
+    let key = keys::SCHEMA;
+    let describe = || keys::describe(key);
+    match stories
+        .get(key)
+        .map_err(|e| sled_error("reading the layout version", e))?
+    {
+        Some(bytes) => {
+            let version = <[u8; 4]>::try_from(bytes.as_ref())
+                .map(u32::from_be_bytes)
+                .map_err(|_| StoreError::Corrupt {
+                    key: describe(),
+                    reason: format!("{} bytes instead of 4", bytes.len()),
+                })?;
+            if version > SCHEMA_VERSION {
+                return Err(StoreError::UnsupportedVersion {
+                    kind: "data directory",
+                    version,
+                });
+            }
+            if version == 0 {
+                return Err(StoreError::Corrupt {
+                    key: describe(),
+                    reason: "version 0, which no storydesk has written".into(),
+                });
+            }
+            Ok(())
+        }
+        None if !stories.is_empty() => Err(StoreError::Corrupt {
+            key: describe(),
+            reason: "missing although the store holds records".into(),
+        }),
+        None => {
+            stories
+                .insert(key, &SCHEMA_VERSION.to_be_bytes())
+                .map_err(|e| sled_error("writing the layout version", e))?;
+            db.flush()
+                .map_err(|e| sled_error("flushing the layout version", e))?;
+            Ok(())
+        }
+    }
+}
+
+impl Store {
+    /// Opens (creating if needed) the store in `dir`.
+    ///
+    /// Fails with [`StoreError::Open`] when the directory cannot be used, including when
+    /// another process or another `Store` already has it open (sled locks it), and with
+    /// [`StoreError::UnsupportedVersion`] when a newer storydesk wrote it.
+    pub fn open(dir: &Path, options: StoreOptions) -> Result<Store, StoreError> {
+        let fail = |reason| StoreError::Open {
+            dir: dir.to_path_buf(),
+            reason,
+        };
+        std::fs::create_dir_all(dir).map_err(|e| fail(OpenFailure::Io(e.to_string())))?;
+        let db = sled::Config::new()
+            .path(dir)
+            .cache_capacity(options.cache_capacity_bytes)
+            .open()
+            .map_err(|e| fail(open_failure(e)))?;
+        let stories = db
+            .open_tree(STORIES_TREE)
+            .map_err(|e| fail(open_failure(e)))?;
+        let events = db
+            .open_tree(EVENTS_TREE)
+            .map_err(|e| fail(open_failure(e)))?;
+        check_schema(&db, &stories)?;
+        let syncer = if options.fsync {
+            Some(Syncer::open(dir).map_err(|e| fail(OpenFailure::Io(e.to_string())))?)
+        } else {
+            None
+        };
+        Ok(Store {
+            inner: Arc::new(Inner {
+                db,
+                stories,
+                events,
+                commit: GroupCommit::default(),
+                syncer,
+                dir: dir.to_path_buf(),
+            }),
+        })
+    }
+
+    /// The data directory.
+    pub fn dir(&self) -> &Path {
+        &self.inner.dir
+    }
+
+    /// Runs `f` as one atomic transaction and returns once its changes are durable.
+    ///
+    /// `f` may run more than once and must be pure (see the module documentation); it must
+    /// not call `Store` methods. It returns `Err(e)` to abort: nothing is written and the
+    /// result is [`TransactError::Aborted`]`(e)`. If a [`Tx`] call failed, nothing is written
+    /// and the result is [`TransactError::Store`], whatever `f` returned.
+    pub fn transact<T, E>(
+        &self,
+        f: impl Fn(&mut Tx<'_>) -> Result<T, E>,
+    ) -> Result<T, TransactError<E>> {
+        outside_transaction("transact").map_err(TransactError::Store)?;
+        let inner = &*self.inner;
+        let outcome = (&inner.stories, &inner.events).transaction(|(stories, events)| {
+            let mut tx = Tx {
+                stories,
+                events,
+                failure: None,
+            };
+            let result = {
+                let _scope = TransactionScope::enter();
+                f(&mut tx)
+            };
+            match (tx.failure, result) {
+                (Some(TxFailure::Conflict), _) => Err(ConflictableTransactionError::Conflict),
+                (Some(TxFailure::Store(e)), _) => {
+                    Err(ConflictableTransactionError::Abort(Failed::Store(e)))
+                }
+                (None, Ok(value)) => Ok(value),
+                (None, Err(e)) => Err(ConflictableTransactionError::Abort(Failed::Closure(e))),
+            }
+        });
+        match outcome {
+            Ok(value) => {
+                let ticket = inner.commit.committed();
+                inner.wait_durable(ticket).map_err(TransactError::Store)?;
+                Ok(value)
+            }
+            Err(TransactionError::Abort(Failed::Closure(e))) => Err(TransactError::Aborted(e)),
+            Err(TransactionError::Abort(Failed::Store(e))) => Err(TransactError::Store(e)),
+            Err(TransactionError::Storage(e)) => Err(TransactError::Store(sled_error(
+                "committing a transaction",
+                e,
+            ))),
+        }
+    }
+
+    /// Flushes everything committed so far (with `fsync` when configured). Transactions
+    /// flush on their own; this is for shutdown and for writes made outside them.
+    pub fn flush(&self) -> Result<(), StoreError> {
+        outside_transaction("flush")?;
+        let ticket = self.inner.commit.barrier();
+        self.inner.wait_durable(ticket)
+    }
+
+    /// Counters since the store was opened.
+    pub fn stats(&self) -> StoreStats {
+        let (transactions, flushes) = self.inner.commit.counts();
+        StoreStats {
+            transactions,
+            flushes,
+            waiting_for_flush: self.inner.commit.waiting(),
+        }
+    }
+
+    /// A story.
+    pub fn story(&self, id: StoryId) -> Result<Option<Story>, StoreError> {
+        outside_transaction("story")?;
+        read_story(&self.inner.stories, id)
+    }
+
+    /// Every stored story's number, ascending.
+    pub fn story_ids(&self) -> Result<Vec<StoryId>, StoreError> {
+        outside_transaction("story_ids")?;
+        let mut ids = Vec::new();
+        for item in self.inner.stories.scan_prefix(keys::story_prefix()) {
+            let (key, _) = item.map_err(|e| sled_error("listing stories", e))?;
+            let id = keys::story_id_of(&key).ok_or_else(|| StoreError::Corrupt {
+                key: keys::describe(&key),
+                reason: "malformed story key".into(),
+            })?;
+            ids.push(id);
+        }
+        Ok(ids)
+    }
+
+    /// Revision `number` of a section.
+    pub fn revision(
+        &self,
+        story: StoryId,
+        section: &str,
+        number: u32,
+    ) -> Result<Option<Revision>, StoreError> {
+        outside_transaction("revision")?;
+        read_revision(&self.inner.stories, story, section, number)
+    }
+
+    /// Every revision of a section, oldest first.
+    pub fn revisions(&self, story: StoryId, section: &str) -> Result<Vec<Revision>, StoreError> {
+        outside_transaction("revisions")?;
+        let prefix = keys::revision_prefix(story, section)?;
+        self.scan(&prefix, "revisions", |key, bytes| {
+            records::decode_revision(&|| keys::describe(key), bytes).map(Revision::from)
+        })
+    }
+
+    /// Source `number` of a story, with its text.
+    pub fn source(&self, story: StoryId, number: u32) -> Result<Option<Source>, StoreError> {
+        outside_transaction("source")?;
+        read_source(&self.inner.stories, story, number)
+    }
+
+    /// A story's audit log, oldest first.
+    pub fn audit(&self, story: StoryId) -> Result<Vec<AuditEntry>, StoreError> {
+        outside_transaction("audit")?;
+        let prefix = keys::audit_prefix(story);
+        self.scan(&prefix, "the audit log", |key, bytes| {
+            records::decode_audit(&|| keys::describe(key), bytes).map(AuditEntry::from)
+        })
+    }
+
+    /// A channel's stories (empty when the channel has none).
+    pub fn channel(&self, channel: &ChannelKey) -> Result<ChannelStories, StoreError> {
+        outside_transaction("channel")?;
+        read_channel(&self.inner.stories, channel)
+    }
+
+    /// An anchor an adapter stored with [`Tx::put_anchor`].
+    pub fn anchor(&self, name: &str) -> Result<Option<String>, StoreError> {
+        outside_transaction("anchor")?;
+        read_anchor(&self.inner.stories, name)
+    }
+
+    /// True when the event was claimed and its claim has not expired (by the system clock).
+    /// A quick check before doing work; the claim that counts is [`Tx::claim_event`].
+    pub fn event_seen(&self, key: &str) -> Result<bool, StoreError> {
+        outside_transaction("event_seen")?;
+        let now = Timestamp::now();
+        let k = keys::event(key);
+        let describe = || keys::describe_event(&k);
+        match self
+            .inner
+            .events
+            .get(&k)
+            .map_err(|e| sled_error(format!("reading {}", describe()), e))?
+        {
+            Some(bytes) => Ok(records::decode_event(&describe, &bytes)?.expires_at > now.0),
+            None => Ok(false),
+        }
+    }
+
+    /// Removes the event claims that have expired at `now`; returns how many. A claim
+    /// renewed meanwhile is left alone. Not flushed: losing a purge in a crash is harmless.
+    pub fn purge_expired_events(&self, now: Timestamp) -> Result<usize, StoreError> {
+        outside_transaction("purge_expired_events")?;
+        let events = &self.inner.events;
+        let mut purged = 0;
+        for item in events.iter() {
+            let (key, value) = item.map_err(|e| sled_error("listing processed events", e))?;
+            let describe = || keys::describe_event(&key);
+            if records::decode_event(&describe, &value)?.expires_at > now.0 {
+                continue;
+            }
+            let swapped = events
+                .compare_and_swap(&key, Some(&value), None::<IVec>)
+                .map_err(|e| sled_error(format!("removing {}", describe()), e))?;
+            if swapped.is_ok() {
+                purged += 1;
+            }
+        }
+        Ok(purged)
+    }
+
+    /// Decodes every record under `prefix` in key order.
+    fn scan<T>(
+        &self,
+        prefix: &[u8],
+        what: &str,
+        decode: impl Fn(&[u8], &[u8]) -> Result<T, StoreError>,
+    ) -> Result<Vec<T>, StoreError> {
+        let mut out = Vec::new();
+        for item in self.inner.stories.scan_prefix(prefix) {
+            let (key, value) = item.map_err(|e| sled_error(format!("listing {what}"), e))?;
+            out.push(decode(&key, &value)?);
+        }
+        Ok(out)
+    }
+}
+
+/// How a transaction attempt failed, kept inside the [`Tx`].
+enum TxFailure {
+    /// sled asks for the closure to run again.
+    Conflict,
+    /// The transaction cannot go on.
+    Store(StoreError),
+}
+
+impl From<StoreError> for TxFailure {
+    fn from(e: StoreError) -> Self {
+        TxFailure::Store(e)
+    }
+}
+
+impl From<keys::NulInName> for TxFailure {
+    fn from(e: keys::NulInName) -> Self {
+        TxFailure::Store(e.into())
+    }
+}
+
+/// Maps sled's in-transaction errors, with what the store was doing.
+fn tx_failure(
+    context: impl FnOnce() -> String,
+) -> impl FnOnce(UnabortableTransactionError) -> TxFailure {
+    move |e| match e {
+        UnabortableTransactionError::Conflict => TxFailure::Conflict,
+        UnabortableTransactionError::Storage(e) => TxFailure::Store(sled_error(context(), e)),
+    }
+}
+
+/// What the sled closure aborts with: the user's error or the store's.
+enum Failed<E> {
+    /// The closure's own error.
+    Closure(E),
+    /// A failed [`Tx`] call.
+    Store(StoreError),
+}
+
+/// Reads by key, inside or outside a transaction, so decoding is written once.
+trait Reader {
+    /// The error of a read: a [`StoreError`] outside, a [`TxFailure`] inside.
+    type Fail: From<StoreError>;
+    /// The value under `key`.
+    fn read(&self, key: &[u8]) -> Result<Option<IVec>, Self::Fail>;
+}
+
+impl Reader for sled::Tree {
+    type Fail = StoreError;
+    fn read(&self, key: &[u8]) -> Result<Option<IVec>, StoreError> {
+        self.get(key)
+            .map_err(|e| sled_error(format!("reading {}", keys::describe(key)), e))
+    }
+}
+
+impl Reader for TransactionalTree {
+    type Fail = TxFailure;
+    fn read(&self, key: &[u8]) -> Result<Option<IVec>, TxFailure> {
+        self.get(key)
+            .map_err(tx_failure(|| format!("reading {}", keys::describe(key))))
+    }
+}
+
+/// Reads a story, upgrading an old record (its audit count is found in the audit log).
+fn read_story<R: Reader>(r: &R, id: StoryId) -> Result<Option<Story>, R::Fail> {
+    let key = keys::story(id);
+    let Some(bytes) = r.read(&key)? else {
+        return Ok(None);
+    };
+    let record = match records::decode_story(&|| keys::describe(&key), &bytes)? {
+        StoryRecord::V2(record) => record,
+        StoryRecord::V1(old) => {
+            let audit_len = count_audit(r, id)?;
+            old.upgrade(audit_len)
+        }
+    };
+    Ok(Some(record.into()))
+}
+
+/// The length of a story's audit log, whose entries are numbered 0, 1, 2, … without gaps:
+/// an exponential then binary search on which entries exist, which needs only point reads
+/// (sled transactions cannot scan).
+fn count_audit<R: Reader>(r: &R, story: StoryId) -> Result<u64, R::Fail> {
+    let exists = |seq: u64| r.read(&keys::audit(story, seq)).map(|v| v.is_some());
+    if !exists(0)? {
+        return Ok(0);
+    }
+    // Invariant: entry `lo` exists, entry `hi` does not.
+    let (mut lo, mut hi) = (0u64, 1u64);
+    while exists(hi)? {
+        lo = hi;
+        hi = hi.saturating_mul(2);
+        if hi == u64::MAX {
+            break;
+        }
+    }
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if exists(mid)? {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    Ok(hi)
+}
+
+/// Reads one revision.
+fn read_revision<R: Reader>(
+    r: &R,
+    story: StoryId,
+    section: &str,
+    number: u32,
+) -> Result<Option<Revision>, R::Fail> {
+    let key = keys::revision(story, section, number).map_err(StoreError::from)?;
+    match r.read(&key)? {
+        Some(bytes) => Ok(Some(
+            records::decode_revision(&|| keys::describe(&key), &bytes)?.into(),
+        )),
+        None => Ok(None),
+    }
+}
+
+/// Reads one source.
+fn read_source<R: Reader>(r: &R, story: StoryId, number: u32) -> Result<Option<Source>, R::Fail> {
+    let key = keys::source(story, number);
+    match r.read(&key)? {
+        Some(bytes) => Ok(Some(
+            records::decode_source(&|| keys::describe(&key), &bytes)?.into(),
+        )),
+        None => Ok(None),
+    }
+}
+
+/// Reads a channel's stories.
+fn read_channel<R: Reader>(r: &R, channel: &ChannelKey) -> Result<ChannelStories, R::Fail> {
+    let key = keys::channel(channel).map_err(StoreError::from)?;
+    match r.read(&key)? {
+        Some(bytes) => Ok(records::decode_channel(&|| keys::describe(&key), &bytes)?.into()),
+        None => Ok(ChannelStories::default()),
+    }
+}
+
+/// Reads an anchor.
+fn read_anchor<R: Reader>(r: &R, name: &str) -> Result<Option<String>, R::Fail> {
+    let key = keys::anchor(name);
+    match r.read(&key)? {
+        Some(bytes) => Ok(Some(
+            records::decode_anchor(&|| keys::describe(&key), &bytes)?.value,
+        )),
+        None => Ok(None),
+    }
+}
+
+/// One run of a transaction closure: reads see the transaction's own writes, and all writes
+/// commit together or not at all.
+///
+/// Every method returns [`TxError`] on failure; after the first failure the others fail
+/// too, and [`Store::transact`] reports the cause.
+pub struct Tx<'a> {
+    /// The `stories` tree, in the transaction.
+    stories: &'a TransactionalTree,
+    /// The `events` tree, in the transaction.
+    events: &'a TransactionalTree,
+    /// The first failure, which decides the transaction's outcome.
+    failure: Option<TxFailure>,
+}
+
+impl Tx<'_> {
+    /// Runs one operation, recording its failure.
+    fn step<R>(&mut self, op: impl FnOnce(&Self) -> Result<R, TxFailure>) -> Result<R, TxError> {
+        if self.failure.is_some() {
+            return Err(TxError { _private: () });
+        }
+        match op(self) {
+            Ok(value) => Ok(value),
+            Err(failure) => {
+                self.failure = Some(failure);
+                Err(TxError { _private: () })
+            }
+        }
+    }
+
+    /// Writes a value to the `stories` tree.
+    fn write(&self, key: &[u8], value: Vec<u8>) -> Result<(), TxFailure> {
+        self.stories
+            .insert(key, value)
+            .map(|_| ())
+            .map_err(tx_failure(|| format!("writing {}", keys::describe(key))))
+    }
+
+    /// Fails when `key` already holds a value.
+    fn refuse_overwrite(&self, key: &[u8]) -> Result<(), TxFailure> {
+        if self.stories.read(key)?.is_some() {
+            return Err(StoreError::AlreadyExists {
+                key: keys::describe(key),
+            }
+            .into());
+        }
+        Ok(())
+    }
+
+    /// A story, as this transaction sees it.
+    pub fn story(&mut self, id: StoryId) -> Result<Option<Story>, TxError> {
+        self.step(|tx| read_story(tx.stories, id))
+    }
+
+    /// Stores a story as given (including `audit_len` and `version`, which the caller keeps).
+    pub fn put_story(&mut self, story: &Story) -> Result<(), TxError> {
+        self.step(|tx| {
+            let record = StoryRecordV2::from(story);
+            tx.write(&keys::story(story.id), records::encode("story", &record)?)
+        })
+    }
+
+    /// Hands out the next story number (1, 2, 3, …). A number is used once, unless the
+    /// transaction that took it does not commit.
+    pub fn next_story_id(&mut self) -> Result<StoryId, TxError> {
+        self.step(|tx| {
+            let key = keys::NEXT_STORY;
+            let next = match tx.stories.read(key)? {
+                None => 1,
+                Some(bytes) => <[u8; 8]>::try_from(bytes.as_ref())
+                    .map(u64::from_be_bytes)
+                    .map_err(|_| StoreError::Corrupt {
+                        key: keys::describe(key),
+                        reason: format!("{} bytes instead of 8", bytes.len()),
+                    })?,
+            };
+            let after = next.checked_add(1).ok_or_else(|| StoreError::Corrupt {
+                key: keys::describe(key),
+                reason: "the story counter is exhausted".into(),
+            })?;
+            tx.write(key, after.to_be_bytes().to_vec())?;
+            Ok(StoryId(next))
+        })
+    }
+
+    /// Revision `number` of a section.
+    pub fn revision(
+        &mut self,
+        story: StoryId,
+        section: &str,
+        number: u32,
+    ) -> Result<Option<Revision>, TxError> {
+        self.step(|tx| read_revision(tx.stories, story, section, number))
+    }
+
+    /// Stores a new revision. Revisions are history: one that exists is never overwritten
+    /// ([`StoreError::AlreadyExists`]).
+    pub fn put_revision(&mut self, revision: &Revision) -> Result<(), TxError> {
+        self.step(|tx| {
+            let key = keys::revision(revision.story, &revision.section, revision.number)?;
+            tx.refuse_overwrite(&key)?;
+            let record = RevisionRecordV1::from(revision);
+            tx.write(&key, records::encode("revision", &record)?)
+        })
+    }
+
+    /// Source `number` of a story, with its text.
+    pub fn source(&mut self, story: StoryId, number: u32) -> Result<Option<Source>, TxError> {
+        self.step(|tx| read_source(tx.stories, story, number))
+    }
+
+    /// Stores a source with its text (replacing one with the same number).
+    pub fn put_source(&mut self, source: &Source) -> Result<(), TxError> {
+        self.step(|tx| {
+            let record = SourceRecordV1::from(source);
+            tx.write(
+                &keys::source(source.story, source.number),
+                records::encode("source", &record)?,
+            )
+        })
+    }
+
+    /// Deletes a source's text; true when it existed.
+    pub fn delete_source(&mut self, story: StoryId, number: u32) -> Result<bool, TxError> {
+        self.step(|tx| {
+            let key = keys::source(story, number);
+            tx.stories
+                .remove(key.as_slice())
+                .map(|old| old.is_some())
+                .map_err(tx_failure(|| format!("deleting {}", keys::describe(&key))))
+        })
+    }
+
+    /// Appends an entry to a story's audit log under `entry.seq`. The caller numbers
+    /// entries from the story's `audit_len` (0, 1, 2, … without gaps, which is how an old
+    /// story record's count is recovered) and saves the story with the advanced count in the
+    /// same transaction. An existing entry is never overwritten
+    /// ([`StoreError::AlreadyExists`]): a numbering mistake fails loudly instead of erasing
+    /// history.
+    pub fn append_audit(&mut self, story: StoryId, entry: &AuditEntry) -> Result<(), TxError> {
+        self.step(|tx| {
+            let key = keys::audit(story, entry.seq);
+            tx.refuse_overwrite(&key)?;
+            let record = AuditRecordV1::from(entry);
+            tx.write(&key, records::encode("audit", &record)?)
+        })
+    }
+
+    /// A channel's stories (empty when it has none).
+    pub fn channel(&mut self, channel: &ChannelKey) -> Result<ChannelStories, TxError> {
+        self.step(|tx| read_channel(tx.stories, channel))
+    }
+
+    /// Stores a channel's stories.
+    pub fn put_channel(
+        &mut self,
+        channel: &ChannelKey,
+        stories: &ChannelStories,
+    ) -> Result<(), TxError> {
+        self.step(|tx| {
+            let key = keys::channel(channel)?;
+            let record = ChannelRecordV1::from(stories);
+            tx.write(&key, records::encode("channel", &record)?)
+        })
+    }
+
+    /// An anchor.
+    pub fn anchor(&mut self, name: &str) -> Result<Option<String>, TxError> {
+        self.step(|tx| read_anchor(tx.stories, name))
+    }
+
+    /// Stores an anchor: an opaque string an adapter keeps under a name of its choosing
+    /// (for example the platform message id of a story's board).
+    pub fn put_anchor(&mut self, name: &str, value: &str) -> Result<(), TxError> {
+        self.step(|tx| {
+            let record = AnchorRecordV1 {
+                v: records::ANCHOR_VERSION,
+                value: value.to_string(),
+            };
+            tx.write(&keys::anchor(name), records::encode("anchor", &record)?)
+        })
+    }
+
+    /// Claims an inbound event's idempotency key for `ttl_ms` milliseconds. True when the
+    /// key was free (never seen, or its claim expired at `now`): the claim is recorded and
+    /// commits together with the transaction's other changes, so a retried event either
+    /// finds both or neither. False when the event was seen: do nothing.
+    pub fn claim_event(&mut self, key: &str, now: Timestamp, ttl_ms: i64) -> Result<bool, TxError> {
+        self.step(|tx| {
+            let k = keys::event(key);
+            let describe = || keys::describe_event(&k);
+            let seen = tx
+                .events
+                .get(k.as_slice())
+                .map_err(tx_failure(|| format!("reading {}", describe())))?;
+            if let Some(bytes) = seen {
+                if records::decode_event(&describe, &bytes)?.expires_at > now.0 {
+                    return Ok(false);
+                }
+            }
+            let record = EventRecordV1 {
+                v: records::EVENT_VERSION,
+                claimed_at: now.0,
+                expires_at: now.0.saturating_add(ttl_ms.max(0)),
+            };
+            tx.events
+                .insert(k.as_slice(), records::encode("event", &record)?)
+                .map_err(tx_failure(|| format!("writing {}", describe())))?;
+            Ok(true)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,1051 @@
+//! The on-disk records: what the store writes, kept apart from the domain types in
+//! [`crate::model`] so that changing a domain type never silently changes the format.
+//!
+//! Every value is a JSON object with an envelope version, `{"v":2, …}`. A record kind's
+//! current version is the only one written; every version ever written stays readable and is
+//! converted at the edge (`From`/`upgrade`). A record with a version newer than this build
+//! knows is refused with [`StoreError::UnsupportedVersion`] rather than misread.
+//!
+//! The nested types (`PersonRecord`, `SectionRecord`, …) belong to the envelope versions that
+//! use them: changing one means a new envelope version for every record that embeds it, with
+//! the old shape kept here for reading.
+//!
+//! Decoding errors never quote the record: serde's messages can contain a fragment of the
+//! value (a source's text), so only the error category and position are reported.
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use super::StoreError;
+use crate::model::{
+    Approval, AuditEntry, ChangeRequest, ChannelKey, ChannelStories, CitationStyle, PartialDate,
+    Person, Platform, Publication, Reference, ReferenceKind, Revision, Section, Source,
+    SourceSummary, Story, StoryId, Timestamp,
+};
+
+/// The version written for story records.
+pub(crate) const STORY_VERSION: u32 = 2;
+/// The version written for revision records.
+pub(crate) const REVISION_VERSION: u32 = 1;
+/// The version written for source records.
+pub(crate) const SOURCE_VERSION: u32 = 1;
+/// The version written for audit records.
+pub(crate) const AUDIT_VERSION: u32 = 1;
+/// The version written for channel records.
+pub(crate) const CHANNEL_VERSION: u32 = 1;
+/// The version written for anchor records.
+pub(crate) const ANCHOR_VERSION: u32 = 1;
+/// The version written for processed-event records.
+pub(crate) const EVENT_VERSION: u32 = 1;
+
+/// Just the envelope: read first to pick the record shape.
+#[derive(Deserialize)]
+struct Envelope {
+    /// The record's version.
+    v: u32,
+}
+
+/// Turns a serde_json error into a reason that quotes nothing from the record.
+fn reason(e: &serde_json::Error) -> String {
+    let message = e.to_string();
+    // "missing field `x`" names one of our own fields, never a value: safe and useful.
+    if message.starts_with("missing field") {
+        return message;
+    }
+    let category = match e.classify() {
+        serde_json::error::Category::Io => "read error",
+        serde_json::error::Category::Syntax => "malformed JSON",
+        serde_json::error::Category::Data => "unexpected field or value",
+        serde_json::error::Category::Eof => "truncated record",
+    };
+    format!("{category} at line {} column {}", e.line(), e.column())
+}
+
+/// Reads the envelope version of a record.
+fn version(kind: &'static str, key: &dyn Fn() -> String, bytes: &[u8]) -> Result<u32, StoreError> {
+    serde_json::from_slice::<Envelope>(bytes)
+        .map(|e| e.v)
+        .map_err(|e| StoreError::Corrupt {
+            key: key(),
+            reason: format!("{kind} record without a readable version: {}", reason(&e)),
+        })
+}
+
+/// Parses a record of a known version.
+fn parse<T: DeserializeOwned>(
+    kind: &'static str,
+    key: &dyn Fn() -> String,
+    bytes: &[u8],
+) -> Result<T, StoreError> {
+    serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt {
+        key: key(),
+        reason: format!("{kind} record: {}", reason(&e)),
+    })
+}
+
+/// The error for a version this build cannot read: newer ones ask for an upgrade, older
+/// unknown ones (which no build wrote) are corruption.
+fn unreadable(kind: &'static str, key: &dyn Fn() -> String, v: u32, current: u32) -> StoreError {
+    if v > current {
+        StoreError::UnsupportedVersion { kind, version: v }
+    } else {
+        StoreError::Corrupt {
+            key: key(),
+            reason: format!("{kind} record has version {v}, which no storydesk has written"),
+        }
+    }
+}
+
+/// Decodes a record kind that has had a single version so far.
+fn decode_single<T: DeserializeOwned>(
+    kind: &'static str,
+    current: u32,
+    key: &dyn Fn() -> String,
+    bytes: &[u8],
+) -> Result<T, StoreError> {
+    match version(kind, key, bytes)? {
+        v if v == current => parse(kind, key, bytes),
+        v => Err(unreadable(kind, key, v, current)),
+    }
+}
+
+/// Encodes a record. Our records have string map keys only, so this fails only on a bug.
+pub(crate) fn encode<T: Serialize>(kind: &'static str, record: &T) -> Result<Vec<u8>, StoreError> {
+    serde_json::to_vec(record).map_err(|e| StoreError::Encode {
+        kind,
+        reason: reason(&e),
+    })
+}
+
+// ---------------------------------------------------------------------------------------
+// Nested types shared by the current envelope versions.
+
+/// A person as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PersonRecord {
+    /// The platform's stable id, which roles match.
+    pub(crate) id: String,
+    /// The display name at the time.
+    pub(crate) name: String,
+}
+
+/// A platform as stored; the names are fixed here, not derived from the domain enum.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) enum PlatformRecord {
+    /// The terminal console.
+    #[serde(rename = "console")]
+    Console,
+    /// Slack.
+    #[serde(rename = "slack")]
+    Slack,
+    /// Discord.
+    #[serde(rename = "discord")]
+    Discord,
+}
+
+/// A story's home channel as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ChannelKeyRecord {
+    /// The platform, so ids of different platforms never meet.
+    pub(crate) platform: PlatformRecord,
+    /// Team or guild id.
+    pub(crate) team: String,
+    /// Channel id.
+    pub(crate) channel: String,
+}
+
+/// An approval as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ApprovalRecord {
+    /// The reviewer.
+    pub(crate) by: PersonRecord,
+    /// The revision approved.
+    pub(crate) revision: u32,
+    /// When, in Unix milliseconds.
+    pub(crate) at: i64,
+}
+
+/// A change request as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ChangeRequestRecord {
+    /// The reviewer.
+    pub(crate) by: PersonRecord,
+    /// What they asked for.
+    pub(crate) note: String,
+    /// The revision they looked at.
+    pub(crate) revision: u32,
+    /// When, in Unix milliseconds.
+    pub(crate) at: i64,
+    /// Whether it still blocks approval.
+    pub(crate) open: bool,
+}
+
+/// A section's workflow state as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SectionRecord {
+    /// The template's section name.
+    pub(crate) name: String,
+    /// Who owns it.
+    pub(crate) owner: Option<PersonRecord>,
+    /// The latest revision's number.
+    pub(crate) revisions: u32,
+    /// Every approval given.
+    pub(crate) approvals: Vec<ApprovalRecord>,
+    /// Every change request made.
+    pub(crate) change_requests: Vec<ChangeRequestRecord>,
+}
+
+/// A source's summary as kept in the story record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SourceSummaryRecord {
+    /// The source's number.
+    pub(crate) number: u32,
+    /// Its label.
+    pub(crate) label: String,
+    /// Who added it.
+    pub(crate) added_by: PersonRecord,
+    /// When, in Unix milliseconds.
+    pub(crate) at: i64,
+    /// Size of the text in bytes.
+    pub(crate) bytes: u64,
+    /// Number of words.
+    pub(crate) words: u64,
+}
+
+/// A partial date as stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PartialDateRecord {
+    /// The year.
+    pub(crate) year: i32,
+    /// The month, when known.
+    pub(crate) month: Option<u8>,
+    /// The day, when known.
+    pub(crate) day: Option<u8>,
+}
+
+/// A reference's kind as stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) enum ReferenceKindRecord {
+    /// A news article.
+    #[serde(rename = "news")]
+    News,
+    /// A web page.
+    #[serde(rename = "web")]
+    Web,
+    /// A forum post.
+    #[serde(rename = "forum")]
+    Forum,
+}
+
+/// A reference as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ReferenceRecord {
+    /// The author as written.
+    pub(crate) author: Option<String>,
+    /// The publication date.
+    pub(crate) date: Option<PartialDateRecord>,
+    /// The original title.
+    pub(crate) title: String,
+    /// The English translation of the title.
+    pub(crate) translated: Option<String>,
+    /// The outlet.
+    pub(crate) outlet: Option<String>,
+    /// The URL.
+    pub(crate) url: Option<String>,
+    /// What kind of work it is.
+    pub(crate) kind: ReferenceKindRecord,
+    /// True for material with no URL.
+    pub(crate) offline: bool,
+}
+
+/// A citation style as stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) enum CitationStyleRecord {
+    /// APA 7.
+    #[serde(rename = "apa")]
+    Apa,
+    /// MLA 9.
+    #[serde(rename = "mla")]
+    Mla,
+    /// Chicago.
+    #[serde(rename = "chicago")]
+    Chicago,
+}
+
+/// A publication as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PublicationRecord {
+    /// Who published.
+    pub(crate) by: PersonRecord,
+    /// When, in Unix milliseconds.
+    pub(crate) at: i64,
+    /// Where it went.
+    pub(crate) channel: String,
+    /// The style used.
+    pub(crate) style: CitationStyleRecord,
+    /// The override reason, when checks were overridden.
+    pub(crate) override_reason: Option<String>,
+}
+
+// ---------------------------------------------------------------------------------------
+// Story: versions 1 and 2.
+
+/// A story as the first format stored it: no citation style (every story was APA) and no
+/// audit count (the log's length was implied by its entries).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct StoryRecordV1 {
+    /// Envelope version, always 1.
+    pub(crate) v: u32,
+    /// The story number.
+    pub(crate) id: u64,
+    /// The working title.
+    pub(crate) title: String,
+    /// The home channel.
+    pub(crate) home: ChannelKeyRecord,
+    /// Who started it.
+    pub(crate) created_by: PersonRecord,
+    /// When, in Unix milliseconds.
+    pub(crate) created_at: i64,
+    /// The template name.
+    pub(crate) template: String,
+    /// The sections in template order.
+    pub(crate) sections: Vec<SectionRecord>,
+    /// The sources without their text.
+    pub(crate) sources: Vec<SourceSummaryRecord>,
+    /// The references.
+    pub(crate) references: Vec<ReferenceRecord>,
+    /// The publication, once published.
+    pub(crate) published: Option<PublicationRecord>,
+    /// The change counter.
+    pub(crate) version: u64,
+}
+
+/// A story as stored now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct StoryRecordV2 {
+    /// Envelope version, always 2.
+    pub(crate) v: u32,
+    /// The story number.
+    pub(crate) id: u64,
+    /// The working title.
+    pub(crate) title: String,
+    /// The home channel.
+    pub(crate) home: ChannelKeyRecord,
+    /// Who started it.
+    pub(crate) created_by: PersonRecord,
+    /// When, in Unix milliseconds.
+    pub(crate) created_at: i64,
+    /// The template name.
+    pub(crate) template: String,
+    /// The sections in template order.
+    pub(crate) sections: Vec<SectionRecord>,
+    /// The sources without their text.
+    pub(crate) sources: Vec<SourceSummaryRecord>,
+    /// The references.
+    pub(crate) references: Vec<ReferenceRecord>,
+    /// The story's citation style (new in version 2).
+    pub(crate) style: CitationStyleRecord,
+    /// The publication, once published.
+    pub(crate) published: Option<PublicationRecord>,
+    /// The number of audit entries, the next entry's sequence number (new in version 2).
+    pub(crate) audit_len: u64,
+    /// The change counter.
+    pub(crate) version: u64,
+}
+
+/// A story record of any version this build reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum StoryRecord {
+    /// The first format; needs the audit log's length to become current.
+    V1(StoryRecordV1),
+    /// The current format.
+    V2(StoryRecordV2),
+}
+
+/// Decodes a story record of any known version.
+pub(crate) fn decode_story(
+    key: &dyn Fn() -> String,
+    bytes: &[u8],
+) -> Result<StoryRecord, StoreError> {
+    const KIND: &str = "story";
+    match version(KIND, key, bytes)? {
+        1 => parse(KIND, key, bytes).map(StoryRecord::V1),
+        2 => parse(KIND, key, bytes).map(StoryRecord::V2),
+        v => Err(unreadable(KIND, key, v, STORY_VERSION)),
+    }
+}
+
+impl StoryRecordV1 {
+    /// The current record for this story. Version 1 had no style (APA was the only one)
+    /// and no audit count, which the caller finds by looking at the audit log.
+    pub(crate) fn upgrade(self, audit_len: u64) -> StoryRecordV2 {
+        StoryRecordV2 {
+            v: 2,
+            id: self.id,
+            title: self.title,
+            home: self.home,
+            created_by: self.created_by,
+            created_at: self.created_at,
+            template: self.template,
+            sections: self.sections,
+            sources: self.sources,
+            references: self.references,
+            style: CitationStyleRecord::Apa,
+            published: self.published,
+            audit_len,
+            version: self.version,
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The other records: one version each so far.
+
+/// A revision as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RevisionRecordV1 {
+    /// Envelope version, always 1.
+    pub(crate) v: u32,
+    /// The story number (also in the key; kept so a record stands on its own in an export).
+    pub(crate) story: u64,
+    /// The section name (also in the key, for the same reason).
+    pub(crate) section: String,
+    /// The revision number.
+    pub(crate) number: u32,
+    /// The revision it was written over.
+    pub(crate) parent: Option<u32>,
+    /// Who saved it.
+    pub(crate) author: PersonRecord,
+    /// When, in Unix milliseconds.
+    pub(crate) at: i64,
+    /// The section's text.
+    pub(crate) text: String,
+    /// Whether a drafting assistant wrote it.
+    pub(crate) assisted: bool,
+}
+
+/// A source with its text, as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SourceRecordV1 {
+    /// Envelope version, always 1.
+    pub(crate) v: u32,
+    /// The story number.
+    pub(crate) story: u64,
+    /// The source number.
+    pub(crate) number: u32,
+    /// Its label.
+    pub(crate) label: String,
+    /// Who added it.
+    pub(crate) added_by: PersonRecord,
+    /// When, in Unix milliseconds.
+    pub(crate) at: i64,
+    /// The normalised text.
+    pub(crate) text: String,
+}
+
+/// An audit entry as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AuditRecordV1 {
+    /// Envelope version, always 1.
+    pub(crate) v: u32,
+    /// The sequence number (also in the key).
+    pub(crate) seq: u64,
+    /// When, in Unix milliseconds.
+    pub(crate) at: i64,
+    /// Who acted.
+    pub(crate) actor: PersonRecord,
+    /// What happened.
+    pub(crate) action: String,
+}
+
+/// A channel's stories as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ChannelRecordV1 {
+    /// Envelope version, always 1.
+    pub(crate) v: u32,
+    /// The stories started in the channel, oldest first.
+    pub(crate) stories: Vec<u64>,
+    /// The story commands apply to by default.
+    pub(crate) active: Option<u64>,
+}
+
+/// An adapter's anchor as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AnchorRecordV1 {
+    /// Envelope version, always 1.
+    pub(crate) v: u32,
+    /// The opaque value the adapter keeps.
+    pub(crate) value: String,
+}
+
+/// A processed event, in the `events` tree.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct EventRecordV1 {
+    /// Envelope version, always 1.
+    pub(crate) v: u32,
+    /// When the event was first processed, in Unix milliseconds (for operators reading a dump).
+    pub(crate) claimed_at: i64,
+    /// From this instant on the key may be claimed again and may be purged.
+    pub(crate) expires_at: i64,
+}
+
+/// Decodes a revision record.
+pub(crate) fn decode_revision(
+    key: &dyn Fn() -> String,
+    bytes: &[u8],
+) -> Result<RevisionRecordV1, StoreError> {
+    decode_single("revision", REVISION_VERSION, key, bytes)
+}
+
+/// Decodes a source record.
+pub(crate) fn decode_source(
+    key: &dyn Fn() -> String,
+    bytes: &[u8],
+) -> Result<SourceRecordV1, StoreError> {
+    decode_single("source", SOURCE_VERSION, key, bytes)
+}
+
+/// Decodes an audit record.
+pub(crate) fn decode_audit(
+    key: &dyn Fn() -> String,
+    bytes: &[u8],
+) -> Result<AuditRecordV1, StoreError> {
+    decode_single("audit", AUDIT_VERSION, key, bytes)
+}
+
+/// Decodes a channel record.
+pub(crate) fn decode_channel(
+    key: &dyn Fn() -> String,
+    bytes: &[u8],
+) -> Result<ChannelRecordV1, StoreError> {
+    decode_single("channel", CHANNEL_VERSION, key, bytes)
+}
+
+/// Decodes an anchor record.
+pub(crate) fn decode_anchor(
+    key: &dyn Fn() -> String,
+    bytes: &[u8],
+) -> Result<AnchorRecordV1, StoreError> {
+    decode_single("anchor", ANCHOR_VERSION, key, bytes)
+}
+
+/// Decodes a processed-event record.
+pub(crate) fn decode_event(
+    key: &dyn Fn() -> String,
+    bytes: &[u8],
+) -> Result<EventRecordV1, StoreError> {
+    decode_single("event", EVENT_VERSION, key, bytes)
+}
+
+// ---------------------------------------------------------------------------------------
+// Conversions between records and domain types.
+
+impl From<&Person> for PersonRecord {
+    fn from(p: &Person) -> Self {
+        PersonRecord {
+            id: p.id.clone(),
+            name: p.name.clone(),
+        }
+    }
+}
+
+impl From<PersonRecord> for Person {
+    fn from(p: PersonRecord) -> Self {
+        Person {
+            id: p.id,
+            name: p.name,
+        }
+    }
+}
+
+impl From<Platform> for PlatformRecord {
+    fn from(p: Platform) -> Self {
+        match p {
+            Platform::Console => PlatformRecord::Console,
+            Platform::Slack => PlatformRecord::Slack,
+            Platform::Discord => PlatformRecord::Discord,
+        }
+    }
+}
+
+impl From<PlatformRecord> for Platform {
+    fn from(p: PlatformRecord) -> Self {
+        match p {
+            PlatformRecord::Console => Platform::Console,
+            PlatformRecord::Slack => Platform::Slack,
+            PlatformRecord::Discord => Platform::Discord,
+        }
+    }
+}
+
+impl From<&ChannelKey> for ChannelKeyRecord {
+    fn from(c: &ChannelKey) -> Self {
+        ChannelKeyRecord {
+            platform: c.platform.into(),
+            team: c.team.clone(),
+            channel: c.channel.clone(),
+        }
+    }
+}
+
+impl From<ChannelKeyRecord> for ChannelKey {
+    fn from(c: ChannelKeyRecord) -> Self {
+        ChannelKey {
+            platform: c.platform.into(),
+            team: c.team,
+            channel: c.channel,
+        }
+    }
+}
+
+impl From<&Approval> for ApprovalRecord {
+    fn from(a: &Approval) -> Self {
+        ApprovalRecord {
+            by: (&a.by).into(),
+            revision: a.revision,
+            at: a.at.0,
+        }
+    }
+}
+
+impl From<ApprovalRecord> for Approval {
+    fn from(a: ApprovalRecord) -> Self {
+        Approval {
+            by: a.by.into(),
+            revision: a.revision,
+            at: Timestamp(a.at),
+        }
+    }
+}
+
+impl From<&ChangeRequest> for ChangeRequestRecord {
+    fn from(c: &ChangeRequest) -> Self {
+        ChangeRequestRecord {
+            by: (&c.by).into(),
+            note: c.note.clone(),
+            revision: c.revision,
+            at: c.at.0,
+            open: c.open,
+        }
+    }
+}
+
+impl From<ChangeRequestRecord> for ChangeRequest {
+    fn from(c: ChangeRequestRecord) -> Self {
+        ChangeRequest {
+            by: c.by.into(),
+            note: c.note,
+            revision: c.revision,
+            at: Timestamp(c.at),
+            open: c.open,
+        }
+    }
+}
+
+impl From<&Section> for SectionRecord {
+    fn from(s: &Section) -> Self {
+        SectionRecord {
+            name: s.name.clone(),
+            owner: s.owner.as_ref().map(PersonRecord::from),
+            revisions: s.revisions,
+            approvals: s.approvals.iter().map(ApprovalRecord::from).collect(),
+            change_requests: s
+                .change_requests
+                .iter()
+                .map(ChangeRequestRecord::from)
+                .collect(),
+        }
+    }
+}
+
+impl From<SectionRecord> for Section {
+    fn from(s: SectionRecord) -> Self {
+        Section {
+            name: s.name,
+            owner: s.owner.map(Person::from),
+            revisions: s.revisions,
+            approvals: s.approvals.into_iter().map(Approval::from).collect(),
+            change_requests: s
+                .change_requests
+                .into_iter()
+                .map(ChangeRequest::from)
+                .collect(),
+        }
+    }
+}
+
+impl From<&SourceSummary> for SourceSummaryRecord {
+    fn from(s: &SourceSummary) -> Self {
+        SourceSummaryRecord {
+            number: s.number,
+            label: s.label.clone(),
+            added_by: (&s.added_by).into(),
+            at: s.at.0,
+            bytes: s.bytes,
+            words: s.words,
+        }
+    }
+}
+
+impl From<SourceSummaryRecord> for SourceSummary {
+    fn from(s: SourceSummaryRecord) -> Self {
+        SourceSummary {
+            number: s.number,
+            label: s.label,
+            added_by: s.added_by.into(),
+            at: Timestamp(s.at),
+            bytes: s.bytes,
+            words: s.words,
+        }
+    }
+}
+
+impl From<&PartialDate> for PartialDateRecord {
+    fn from(d: &PartialDate) -> Self {
+        PartialDateRecord {
+            year: d.year,
+            month: d.month,
+            day: d.day,
+        }
+    }
+}
+
+impl From<PartialDateRecord> for PartialDate {
+    fn from(d: PartialDateRecord) -> Self {
+        PartialDate {
+            year: d.year,
+            month: d.month,
+            day: d.day,
+        }
+    }
+}
+
+impl From<ReferenceKind> for ReferenceKindRecord {
+    fn from(k: ReferenceKind) -> Self {
+        match k {
+            ReferenceKind::News => ReferenceKindRecord::News,
+            ReferenceKind::Web => ReferenceKindRecord::Web,
+            ReferenceKind::Forum => ReferenceKindRecord::Forum,
+        }
+    }
+}
+
+impl From<ReferenceKindRecord> for ReferenceKind {
+    fn from(k: ReferenceKindRecord) -> Self {
+        match k {
+            ReferenceKindRecord::News => ReferenceKind::News,
+            ReferenceKindRecord::Web => ReferenceKind::Web,
+            ReferenceKindRecord::Forum => ReferenceKind::Forum,
+        }
+    }
+}
+
+impl From<&Reference> for ReferenceRecord {
+    fn from(r: &Reference) -> Self {
+        ReferenceRecord {
+            author: r.author.clone(),
+            date: r.date.as_ref().map(PartialDateRecord::from),
+            title: r.title.clone(),
+            translated: r.translated.clone(),
+            outlet: r.outlet.clone(),
+            url: r.url.clone(),
+            kind: r.kind.into(),
+            offline: r.offline,
+        }
+    }
+}
+
+impl From<ReferenceRecord> for Reference {
+    fn from(r: ReferenceRecord) -> Self {
+        Reference {
+            author: r.author,
+            date: r.date.map(PartialDate::from),
+            title: r.title,
+            translated: r.translated,
+            outlet: r.outlet,
+            url: r.url,
+            kind: r.kind.into(),
+            offline: r.offline,
+        }
+    }
+}
+
+impl From<CitationStyle> for CitationStyleRecord {
+    fn from(s: CitationStyle) -> Self {
+        match s {
+            CitationStyle::Apa => CitationStyleRecord::Apa,
+            CitationStyle::Mla => CitationStyleRecord::Mla,
+            CitationStyle::Chicago => CitationStyleRecord::Chicago,
+        }
+    }
+}
+
+impl From<CitationStyleRecord> for CitationStyle {
+    fn from(s: CitationStyleRecord) -> Self {
+        match s {
+            CitationStyleRecord::Apa => CitationStyle::Apa,
+            CitationStyleRecord::Mla => CitationStyle::Mla,
+            CitationStyleRecord::Chicago => CitationStyle::Chicago,
+        }
+    }
+}
+
+impl From<&Publication> for PublicationRecord {
+    fn from(p: &Publication) -> Self {
+        PublicationRecord {
+            by: (&p.by).into(),
+            at: p.at.0,
+            channel: p.channel.clone(),
+            style: p.style.into(),
+            override_reason: p.override_reason.clone(),
+        }
+    }
+}
+
+impl From<PublicationRecord> for Publication {
+    fn from(p: PublicationRecord) -> Self {
+        Publication {
+            by: p.by.into(),
+            at: Timestamp(p.at),
+            channel: p.channel,
+            style: p.style.into(),
+            override_reason: p.override_reason,
+        }
+    }
+}
+
+impl From<&Story> for StoryRecordV2 {
+    fn from(s: &Story) -> Self {
+        StoryRecordV2 {
+            v: STORY_VERSION,
+            id: s.id.0,
+            title: s.title.clone(),
+            home: (&s.home).into(),
+            created_by: (&s.created_by).into(),
+            created_at: s.created_at.0,
+            template: s.template.clone(),
+            sections: s.sections.iter().map(SectionRecord::from).collect(),
+            sources: s.sources.iter().map(SourceSummaryRecord::from).collect(),
+            references: s.references.iter().map(ReferenceRecord::from).collect(),
+            style: s.style.into(),
+            published: s.published.as_ref().map(PublicationRecord::from),
+            audit_len: s.audit_len,
+            version: s.version,
+        }
+    }
+}
+
+impl From<StoryRecordV2> for Story {
+    fn from(s: StoryRecordV2) -> Self {
+        Story {
+            id: StoryId(s.id),
+            title: s.title,
+            home: s.home.into(),
+            created_by: s.created_by.into(),
+            created_at: Timestamp(s.created_at),
+            template: s.template,
+            sections: s.sections.into_iter().map(Section::from).collect(),
+            sources: s.sources.into_iter().map(SourceSummary::from).collect(),
+            references: s.references.into_iter().map(Reference::from).collect(),
+            style: s.style.into(),
+            published: s.published.map(Publication::from),
+            audit_len: s.audit_len,
+            version: s.version,
+        }
+    }
+}
+
+impl From<&Revision> for RevisionRecordV1 {
+    fn from(r: &Revision) -> Self {
+        RevisionRecordV1 {
+            v: REVISION_VERSION,
+            story: r.story.0,
+            section: r.section.clone(),
+            number: r.number,
+            parent: r.parent,
+            author: (&r.author).into(),
+            at: r.at.0,
+            text: r.text.clone(),
+            assisted: r.assisted,
+        }
+    }
+}
+
+impl From<RevisionRecordV1> for Revision {
+    fn from(r: RevisionRecordV1) -> Self {
+        Revision {
+            story: StoryId(r.story),
+            section: r.section,
+            number: r.number,
+            parent: r.parent,
+            author: r.author.into(),
+            at: Timestamp(r.at),
+            text: r.text,
+            assisted: r.assisted,
+        }
+    }
+}
+
+impl From<&Source> for SourceRecordV1 {
+    fn from(s: &Source) -> Self {
+        SourceRecordV1 {
+            v: SOURCE_VERSION,
+            story: s.story.0,
+            number: s.number,
+            label: s.label.clone(),
+            added_by: (&s.added_by).into(),
+            at: s.at.0,
+            text: s.text.clone(),
+        }
+    }
+}
+
+impl From<SourceRecordV1> for Source {
+    fn from(s: SourceRecordV1) -> Self {
+        Source {
+            story: StoryId(s.story),
+            number: s.number,
+            label: s.label,
+            added_by: s.added_by.into(),
+            at: Timestamp(s.at),
+            text: s.text,
+        }
+    }
+}
+
+impl From<&AuditEntry> for AuditRecordV1 {
+    fn from(a: &AuditEntry) -> Self {
+        AuditRecordV1 {
+            v: AUDIT_VERSION,
+            seq: a.seq,
+            at: a.at.0,
+            actor: (&a.actor).into(),
+            action: a.action.clone(),
+        }
+    }
+}
+
+impl From<AuditRecordV1> for AuditEntry {
+    fn from(a: AuditRecordV1) -> Self {
+        AuditEntry {
+            seq: a.seq,
+            at: Timestamp(a.at),
+            actor: a.actor.into(),
+            action: a.action,
+        }
+    }
+}
+
+impl From<&ChannelStories> for ChannelRecordV1 {
+    fn from(c: &ChannelStories) -> Self {
+        ChannelRecordV1 {
+            v: CHANNEL_VERSION,
+            stories: c.stories.iter().map(|s| s.0).collect(),
+            active: c.active.map(|s| s.0),
+        }
+    }
+}
+
+impl From<ChannelRecordV1> for ChannelStories {
+    fn from(c: ChannelRecordV1) -> Self {
+        ChannelStories {
+            stories: c.stories.into_iter().map(StoryId).collect(),
+            active: c.active.map(StoryId),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key() -> String {
+        "test key".to_string()
+    }
+
+    #[test]
+    fn records_carry_their_envelope_version_first_class() {
+        let rec = ChannelRecordV1::from(&ChannelStories {
+            stories: vec![StoryId(1), StoryId(3)],
+            active: Some(StoryId(3)),
+        });
+        let bytes = encode("channel", &rec).unwrap();
+        assert_eq!(
+            std::str::from_utf8(&bytes).unwrap(),
+            r#"{"v":1,"stories":[1,3],"active":3}"#
+        );
+        assert_eq!(decode_channel(&key, &bytes).unwrap(), rec);
+    }
+
+    #[test]
+    fn decoding_errors_never_quote_the_record() {
+        let bytes = br#"{"v":1,"story":1,"number":1,"label":"memo","added_by":{"id":"a","name":"a"},"at":0,"text":12345678}"#;
+        let err = decode_source(&key, bytes).unwrap_err();
+        let message = err.to_string();
+        assert!(!message.contains("12345678"), "{message}");
+        assert!(message.contains("test key"), "{message}");
+
+        let bytes = br#"{"v":1,"story":1,"number":"SECRET SOURCE TEXT"}"#;
+        let message = decode_source(&key, bytes).unwrap_err().to_string();
+        assert!(!message.contains("SECRET"), "{message}");
+
+        let bytes = br#"{"v":1,"story":1}"#;
+        let message = decode_source(&key, bytes).unwrap_err().to_string();
+        assert!(message.contains("missing field `number`"), "{message}");
+    }
+
+    #[test]
+    fn unknown_versions_are_refused() {
+        let newer = br#"{"v":7,"value":"x"}"#;
+        assert!(matches!(
+            decode_anchor(&key, newer),
+            Err(StoreError::UnsupportedVersion {
+                kind: "anchor",
+                version: 7
+            })
+        ));
+        let never_written = br#"{"v":0,"value":"x"}"#;
+        assert!(matches!(
+            decode_anchor(&key, never_written),
+            Err(StoreError::Corrupt { .. })
+        ));
+        assert!(matches!(
+            decode_anchor(&key, b"\xff\x00"),
+            Err(StoreError::Corrupt { .. })
+        ));
+    }
+
+    #[test]
+    fn enum_names_on_disk_are_fixed() {
+        let bytes = encode(
+            "test",
+            &(
+                PlatformRecord::Discord,
+                ReferenceKindRecord::Forum,
+                CitationStyleRecord::Chicago,
+            ),
+        )
+        .unwrap();
+        assert_eq!(
+            std::str::from_utf8(&bytes).unwrap(),
+            r#"["discord","forum","chicago"]"#
+        );
+    }
+}

@@ -1,0 +1,730 @@
+//! The store's tests, against real sled databases in temporary directories.
+
+use std::collections::BTreeSet;
+use std::sync::{Arc, Barrier};
+use std::thread;
+
+use super::*;
+use crate::model::{CitationStyle, Person, Platform, Section};
+
+/// A store in a fresh temporary directory (kept alive by the returned guard).
+fn fresh() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
+    (dir, store)
+}
+
+fn alice() -> Person {
+    Person::named("alice")
+}
+
+fn newsroom() -> ChannelKey {
+    ChannelKey {
+        platform: Platform::Console,
+        team: "local".into(),
+        channel: "newsroom".into(),
+    }
+}
+
+fn new_story(id: StoryId) -> Story {
+    Story {
+        id,
+        title: "Meta scrambles over DeepSeek".into(),
+        home: newsroom(),
+        created_by: alice(),
+        created_at: Timestamp(1_700_000_000_000),
+        template: "news".into(),
+        sections: vec![Section::new("title"), Section::new("body")],
+        sources: Vec::new(),
+        references: Vec::new(),
+        style: CitationStyle::Mla,
+        published: None,
+        audit_len: 0,
+        version: 1,
+    }
+}
+
+fn revision(story: StoryId, section: &str, number: u32, text: &str) -> Revision {
+    Revision {
+        story,
+        section: section.into(),
+        number,
+        parent: number.checked_sub(1).filter(|&p| p > 0),
+        author: alice(),
+        at: Timestamp(1_700_000_000_000 + i64::from(number)),
+        text: text.into(),
+        assisted: false,
+    }
+}
+
+fn source(story: StoryId, number: u32, text: &str) -> Source {
+    Source {
+        story,
+        number,
+        label: format!("source {number}"),
+        added_by: alice(),
+        at: Timestamp(1_700_000_000_000),
+        text: text.into(),
+    }
+}
+
+/// The story's next audit entry, numbered from its `audit_len`, which advances (as the
+/// desk does it).
+fn audit_entry(story: &mut Story, action: &str) -> AuditEntry {
+    let entry = AuditEntry {
+        seq: story.audit_len,
+        at: Timestamp(1_700_000_000_000),
+        actor: alice(),
+        action: action.into(),
+    };
+    story.audit_len += 1;
+    entry
+}
+
+/// The error type of the tests' transaction closures, shaped as the desk's would be.
+#[derive(Debug, PartialEq, thiserror::Error)]
+enum TestError {
+    #[error("there is no story {0}")]
+    NoStory(StoryId),
+    #[error("refused")]
+    Refused,
+    #[error("store")]
+    Store(#[from] TxError),
+}
+
+/// Creates a story through a transaction, as `/story new` does (the audit entry goes in
+/// before the story itself).
+fn create_story(store: &Store) -> StoryId {
+    store
+        .transact(|tx| -> Result<StoryId, TestError> {
+            let id = tx.next_story_id()?;
+            let mut story = new_story(id);
+            tx.append_audit(id, &audit_entry(&mut story, "created the story"))?;
+            let mut channel = tx.channel(&newsroom())?;
+            channel.stories.push(id);
+            channel.active = Some(id);
+            tx.put_channel(&newsroom(), &channel)?;
+            tx.put_story(&story)?;
+            Ok(id)
+        })
+        .unwrap()
+}
+
+/// Writes raw bytes as an older or newer build would have, bypassing the records module.
+fn write_raw(store: &Store, key: &[u8], value: &[u8]) {
+    store.inner.stories.insert(key, value).unwrap();
+    store.flush().unwrap();
+}
+
+#[test]
+fn store_is_clone_send_and_sync() {
+    fn assert_traits<T: Clone + Send + Sync + 'static>() {}
+    assert_traits::<Store>();
+}
+
+#[test]
+fn everything_written_is_there_after_drop_and_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let id = {
+        let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
+        let id = create_story(&store);
+        store
+            .transact(|tx| -> Result<(), TestError> {
+                let mut story = tx.story(id)?.ok_or(TestError::NoStory(id))?;
+                for (n, text) in [(1, "first draft"), (2, "second draft")] {
+                    tx.put_revision(&revision(id, "body", n, text))?;
+                    let entry = audit_entry(&mut story, &format!("wrote body revision {n}"));
+                    tx.append_audit(id, &entry)?;
+                }
+                story.section_mut("body").unwrap().revisions = 2;
+                tx.put_source(&source(id, 1, "the leaked memo"))?;
+                tx.put_source(&source(id, 2, "a forum post"))?;
+                tx.put_source(&source(id, 3, "withdrawn"))?;
+                assert!(tx.delete_source(id, 3)?);
+                assert!(!tx.delete_source(id, 4)?);
+                tx.put_anchor("board:console:1", "message-17")?;
+                assert!(tx.claim_event("evt-1", Timestamp::now(), 3_600_000)?);
+                tx.put_story(&story)?;
+                Ok(())
+            })
+            .unwrap();
+        id
+    };
+
+    let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
+    let story = store.story(id).unwrap().unwrap();
+    assert_eq!(story.title, "Meta scrambles over DeepSeek");
+    assert_eq!(story.style, CitationStyle::Mla);
+    assert_eq!(story.section("body").unwrap().revisions, 2);
+    assert_eq!(story.audit_len, 3);
+    assert_eq!(store.story_ids().unwrap(), vec![id]);
+
+    let revisions = store.revisions(id, "body").unwrap();
+    let texts: Vec<_> = revisions.iter().map(|r| r.text.as_str()).collect();
+    assert_eq!(texts, ["first draft", "second draft"]);
+    assert_eq!(revisions[1], revision(id, "body", 2, "second draft"));
+    assert_eq!(
+        store.revision(id, "body", 1).unwrap().unwrap().text,
+        "first draft"
+    );
+    assert!(store.revisions(id, "title").unwrap().is_empty());
+
+    assert_eq!(
+        store.source(id, 1).unwrap(),
+        Some(source(id, 1, "the leaked memo"))
+    );
+    assert_eq!(store.source(id, 2).unwrap().unwrap().text, "a forum post");
+    assert_eq!(store.source(id, 3).unwrap(), None);
+
+    let audit = store.audit(id).unwrap();
+    let actions: Vec<_> = audit.iter().map(|a| (a.seq, a.action.as_str())).collect();
+    assert_eq!(
+        actions,
+        [
+            (0, "created the story"),
+            (1, "wrote body revision 1"),
+            (2, "wrote body revision 2")
+        ]
+    );
+
+    let channel = store.channel(&newsroom()).unwrap();
+    assert_eq!(channel.stories, vec![id]);
+    assert_eq!(channel.active, Some(id));
+    assert_eq!(
+        store.anchor("board:console:1").unwrap().as_deref(),
+        Some("message-17")
+    );
+    assert!(store.event_seen("evt-1").unwrap());
+
+    // The counter survived too: the next story gets the next number.
+    assert_eq!(create_story(&store), StoryId(id.0 + 1));
+}
+
+#[test]
+fn concurrent_writers_to_one_story_lose_no_revision() {
+    const WRITERS: usize = 16;
+    const EACH: usize = 25;
+    let (_dir, store) = fresh();
+    let id = create_story(&store);
+    let before = store.stats();
+    let barrier = Arc::new(Barrier::new(WRITERS));
+
+    let handles: Vec<_> = (0..WRITERS)
+        .map(|writer| {
+            let (store, barrier) = (store.clone(), barrier.clone());
+            thread::spawn(move || {
+                barrier.wait();
+                for i in 0..EACH {
+                    let text = format!("writer {writer} edit {i}");
+                    store
+                        .transact(|tx| -> Result<u32, TestError> {
+                            let mut story = tx.story(id)?.ok_or(TestError::NoStory(id))?;
+                            let body = story.section_mut("body").unwrap();
+                            let n = body.revisions + 1;
+                            tx.put_revision(&revision(id, "body", n, &text))?;
+                            body.revisions = n;
+                            story.version += 1;
+                            tx.put_story(&story)?;
+                            Ok(n)
+                        })
+                        .unwrap();
+                }
+            })
+        })
+        .collect();
+    for handle in handles {
+        handle.join().unwrap();
+    }
+
+    let total = (WRITERS * EACH) as u32;
+    let story = store.story(id).unwrap().unwrap();
+    assert_eq!(story.section("body").unwrap().revisions, total);
+    assert_eq!(story.version, 1 + u64::from(total));
+
+    let revisions = store.revisions(id, "body").unwrap();
+    let numbers: Vec<u32> = revisions.iter().map(|r| r.number).collect();
+    assert_eq!(numbers, (1..=total).collect::<Vec<_>>());
+    let texts: BTreeSet<&str> = revisions.iter().map(|r| r.text.as_str()).collect();
+    let expected: BTreeSet<String> = (0..WRITERS)
+        .flat_map(|w| (0..EACH).map(move |i| format!("writer {w} edit {i}")))
+        .collect();
+    assert_eq!(
+        texts,
+        expected.iter().map(String::as_str).collect::<BTreeSet<_>>()
+    );
+
+    let after = store.stats();
+    let transactions = after.transactions - before.transactions;
+    let flushes = after.flushes - before.flushes;
+    assert_eq!(transactions, u64::from(total));
+    assert!(
+        flushes <= transactions,
+        "{flushes} flushes for {transactions} transactions"
+    );
+    assert_eq!(after.waiting_for_flush, 0);
+}
+
+/// A story as the first record format stored it: no `style`, no `audit_len`.
+const STORY_V1: &str = r#"{"v":1,"id":5,"title":"Old story","home":{"platform":"slack","team":"T1","channel":"C1"},"created_by":{"id":"U1","name":"bob"},"created_at":1600000000000,"template":"news","sections":[{"name":"body","owner":{"id":"U1","name":"bob"},"revisions":1,"approvals":[{"by":{"id":"U2","name":"carol"},"revision":1,"at":1600000001000}],"change_requests":[]}],"sources":[{"number":1,"label":"memo","added_by":{"id":"U1","name":"bob"},"at":1600000000500,"bytes":12,"words":2}],"references":[{"author":"Carey, B.","date":{"year":2025,"month":1,"day":null},"title":"Titel","translated":"Title","outlet":"Die Zeit","url":null,"kind":"news","offline":true}],"published":null,"version":4}"#;
+
+/// An audit entry as the first format stored it.
+fn audit_v1(seq: u64) -> String {
+    format!(
+        r#"{{"v":1,"seq":{seq},"at":1600000000000,"actor":{{"id":"U1","name":"bob"}},"action":"old entry {seq}"}}"#
+    )
+}
+
+#[test]
+fn a_story_in_the_first_format_reads_as_a_current_story() {
+    let (_dir, store) = fresh();
+    let id = StoryId(5);
+    write_raw(&store, &keys::story(id), STORY_V1.as_bytes());
+    for seq in 0..3 {
+        write_raw(&store, &keys::audit(id, seq), audit_v1(seq).as_bytes());
+    }
+
+    let story = store.story(id).unwrap().unwrap();
+    assert_eq!(story.title, "Old story");
+    assert_eq!(story.style, CitationStyle::Apa);
+    assert_eq!(story.audit_len, 3);
+    assert_eq!(story.version, 4);
+    assert_eq!(story.home.platform, Platform::Slack);
+    assert_eq!(story.sections[0].approvals[0].by.name, "carol");
+    assert_eq!(story.sources[0].words, 2);
+    assert_eq!(story.references[0].translated.as_deref(), Some("Title"));
+    assert_eq!(story.references[0].date.unwrap().month, Some(1));
+
+    // Inside a transaction too; an append continues the old log, and the story is written
+    // back in the current format.
+    let seq = store
+        .transact(|tx| -> Result<u64, TestError> {
+            let mut story = tx.story(id)?.ok_or(TestError::NoStory(id))?;
+            assert_eq!(story.audit_len, 3);
+            let entry = audit_entry(&mut story, "read an old story");
+            tx.append_audit(id, &entry)?;
+            tx.put_story(&story)?;
+            Ok(entry.seq)
+        })
+        .unwrap();
+    assert_eq!(seq, 3);
+    let raw = store.inner.stories.get(keys::story(id)).unwrap().unwrap();
+    assert!(raw.starts_with(br#"{"v":2,"#));
+    let story = store.story(id).unwrap().unwrap();
+    assert_eq!(story.audit_len, 4);
+    assert_eq!(story.style, CitationStyle::Apa);
+    assert_eq!(store.audit(id).unwrap().len(), 4);
+}
+
+#[test]
+fn a_first_format_story_without_audit_entries_counts_zero() {
+    let (_dir, store) = fresh();
+    write_raw(&store, &keys::story(StoryId(5)), STORY_V1.as_bytes());
+    assert_eq!(store.story(StoryId(5)).unwrap().unwrap().audit_len, 0);
+}
+
+#[test]
+fn audit_counting_finds_the_length_of_logs_of_any_size() {
+    let (_dir, store) = fresh();
+    for len in [1u64, 2, 3, 7, 8, 9, 100] {
+        let id = StoryId(1000 + len);
+        for seq in 0..len {
+            store
+                .inner
+                .stories
+                .insert(keys::audit(id, seq), audit_v1(seq).as_bytes())
+                .unwrap();
+        }
+        assert_eq!(count_audit(&store.inner.stories, id).unwrap(), len);
+    }
+}
+
+#[test]
+fn a_record_from_a_newer_storydesk_is_refused_with_advice() {
+    let (_dir, store) = fresh();
+    write_raw(
+        &store,
+        &keys::story(StoryId(9)),
+        br#"{"v":3,"id":9,"something":"new"}"#,
+    );
+    let err = store.story(StoryId(9)).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StoreError::UnsupportedVersion {
+                kind: "story",
+                version: 3
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("upgrade storydesk"), "{err}");
+
+    // Inside a transaction the same error is the transaction's result.
+    let result = store.transact(|tx| tx.story(StoryId(9)).map_err(TestError::from));
+    assert!(matches!(
+        result,
+        Err(TransactError::Store(StoreError::UnsupportedVersion {
+            kind: "story",
+            version: 3
+        }))
+    ));
+}
+
+#[test]
+fn a_data_directory_from_a_newer_storydesk_is_refused_on_open() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
+        write_raw(&store, keys::SCHEMA, &2u32.to_be_bytes());
+    }
+    let err = Store::open(dir.path(), StoreOptions::default()).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StoreError::UnsupportedVersion {
+                kind: "data directory",
+                version: 2
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("upgrade storydesk"), "{err}");
+}
+
+#[test]
+fn a_corrupt_record_is_reported_without_its_contents() {
+    let (_dir, store) = fresh();
+    let id = create_story(&store);
+    write_raw(
+        &store,
+        &keys::source(id, 1),
+        br#"{"v":1,"story":1,"number":1,"label":"memo","added_by":{"id":"a","name":"a"},"at":"TOP SECRET SOURCE TEXT","text":"x"}"#,
+    );
+    let err = store.source(id, 1).unwrap_err();
+    let message = err.to_string();
+    assert!(matches!(err, StoreError::Corrupt { .. }), "{err:?}");
+    assert!(message.contains("source 1 of story #1"), "{message}");
+    assert!(!message.contains("SECRET"), "{message}");
+}
+
+#[test]
+fn a_second_open_of_a_held_directory_says_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = Store::open(dir.path(), StoreOptions::default()).unwrap();
+    let err = Store::open(dir.path(), StoreOptions::default()).unwrap_err();
+    match &err {
+        StoreError::Open { dir: d, reason } => {
+            assert_eq!(d, dir.path());
+            assert_eq!(reason, &OpenFailure::Locked);
+        }
+        other => panic!("expected an Open error, got {other:?}"),
+    }
+    let message = err.to_string();
+    assert!(message.contains("another storydesk process"), "{message}");
+    assert!(message.contains("--data"), "{message}");
+
+    // The lock goes with the store.
+    drop(first);
+    Store::open(dir.path(), StoreOptions::default()).unwrap();
+}
+
+#[test]
+fn an_unusable_directory_is_an_open_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("not-a-dir");
+    std::fs::write(&file, b"x").unwrap();
+    let err = Store::open(&file.join("data"), StoreOptions::default()).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StoreError::Open {
+                reason: OpenFailure::Io(_),
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn an_event_is_claimed_once_until_its_claim_expires() {
+    let (_dir, store) = fresh();
+    let claim = |at: i64| {
+        store
+            .transact(|tx| tx.claim_event("slack:Ev01", Timestamp(at), 1_000))
+            .unwrap()
+    };
+    assert!(claim(10_000));
+    assert!(!claim(10_500));
+    assert!(!claim(10_999));
+    assert!(claim(11_000));
+    assert!(!claim(11_999));
+    // By the system clock, a claim made in 1970 has long expired.
+    assert!(!store.event_seen("slack:Ev01").unwrap());
+    assert!(!store.event_seen("slack:Ev02").unwrap());
+    let now = Timestamp::now();
+    assert!(store
+        .transact(|tx| tx.claim_event("slack:Ev03", now, 3_600_000))
+        .unwrap());
+    assert!(store.event_seen("slack:Ev03").unwrap());
+}
+
+#[test]
+fn a_claim_in_an_aborted_transaction_leaves_nothing() {
+    let (_dir, store) = fresh();
+    let now = Timestamp::now();
+    let result = store.transact(|tx| -> Result<(), TestError> {
+        assert!(tx.claim_event("discord:123", now, 3_600_000)?);
+        tx.put_anchor("board", "should not exist")?;
+        Err(TestError::Refused)
+    });
+    assert!(matches!(
+        result,
+        Err(TransactError::Aborted(TestError::Refused))
+    ));
+    assert!(!store.event_seen("discord:123").unwrap());
+    assert!(store.inner.events.is_empty());
+    assert_eq!(store.anchor("board").unwrap(), None);
+    assert_eq!(store.stats().transactions, 0);
+    assert!(store
+        .transact(|tx| tx.claim_event("discord:123", now, 3_600_000))
+        .unwrap());
+}
+
+#[test]
+fn expired_event_claims_are_purged() {
+    let (_dir, store) = fresh();
+    store
+        .transact(|tx| -> Result<(), TxError> {
+            tx.claim_event("a", Timestamp(0), 100)?;
+            tx.claim_event("b", Timestamp(0), 200)?;
+            tx.claim_event("c", Timestamp(0), 10_000)?;
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(store.purge_expired_events(Timestamp(200)).unwrap(), 2);
+    assert_eq!(store.purge_expired_events(Timestamp(200)).unwrap(), 0);
+    assert!(store.inner.events.get("c").unwrap().is_some());
+    assert!(store.inner.events.get("a").unwrap().is_none());
+}
+
+#[test]
+fn the_closures_own_error_passes_through_and_nothing_is_written() {
+    let (_dir, store) = fresh();
+    let result = store.transact(|tx| -> Result<(), TestError> {
+        let id = tx.next_story_id()?;
+        tx.put_story(&new_story(id))?;
+        tx.story(StoryId(99))?
+            .ok_or(TestError::NoStory(StoryId(99)))?;
+        Ok(())
+    });
+    match result {
+        Err(TransactError::Aborted(e)) => assert_eq!(e, TestError::NoStory(StoryId(99))),
+        other => panic!("expected Aborted, got {other:?}"),
+    }
+    assert!(store.story_ids().unwrap().is_empty());
+    assert_eq!(create_story(&store), StoryId(1));
+}
+
+#[test]
+fn a_failed_tx_call_fails_the_transaction_even_if_the_closure_ignores_it() {
+    let (_dir, store) = fresh();
+    let id = create_story(&store);
+    store
+        .transact(|tx| tx.put_revision(&revision(id, "body", 1, "first")))
+        .unwrap();
+    let result = store.transact(|tx| -> Result<(), TestError> {
+        tx.put_anchor("marker", "written before the failure")?;
+        let _ignored = tx.put_revision(&revision(id, "body", 1, "overwrite"));
+        Ok(())
+    });
+    match result {
+        Err(TransactError::Store(StoreError::AlreadyExists { key })) => {
+            assert_eq!(key, "revision 1 of section body of story #1")
+        }
+        other => panic!("expected AlreadyExists, got {other:?}"),
+    }
+    assert_eq!(store.anchor("marker").unwrap(), None);
+    assert_eq!(
+        store.revision(id, "body", 1).unwrap().unwrap().text,
+        "first"
+    );
+}
+
+#[test]
+fn calling_the_store_inside_a_transaction_is_an_error_not_a_deadlock() {
+    let (_dir, store) = fresh();
+    let id = create_story(&store);
+    let inner = store
+        .transact(|_tx| -> Result<String, TestError> {
+            let read = store.story(id).map(|_| ()).unwrap_err().to_string();
+            let nested = store
+                .transact(|tx| tx.story(id))
+                .map(|_| ())
+                .unwrap_err()
+                .to_string();
+            assert!(nested.contains("Store::transact"), "{nested}");
+            Ok(read)
+        })
+        .unwrap();
+    assert!(inner.contains("Store::story"), "{inner}");
+    assert!(inner.contains("use the Tx"), "{inner}");
+    // And outside again, all is well.
+    assert!(store.story(id).unwrap().is_some());
+}
+
+#[test]
+fn audit_entries_are_never_overwritten() {
+    let (_dir, store) = fresh();
+    let id = create_story(&store);
+    // A stale copy of the story numbers its entry 0 again, which exists.
+    let result = store.transact(|tx| -> Result<(), TestError> {
+        let mut stale = new_story(id);
+        tx.append_audit(id, &audit_entry(&mut stale, "stale entry"))?;
+        tx.put_story(&stale)?;
+        Ok(())
+    });
+    match result {
+        Err(TransactError::Store(StoreError::AlreadyExists { key })) => {
+            assert_eq!(key, "audit entry 0 of story #1")
+        }
+        other => panic!("expected AlreadyExists, got {other:?}"),
+    }
+    let audit = store.audit(id).unwrap();
+    assert_eq!(audit.len(), 1);
+    assert_eq!(audit[0].action, "created the story");
+    assert_eq!(store.story(id).unwrap().unwrap().audit_len, 1);
+}
+
+#[test]
+fn a_closure_may_use_store_error_as_its_error_type() {
+    let (_dir, store) = fresh();
+    let result: Result<(), StoreError> = store
+        .transact(|tx| -> Result<(), StoreError> {
+            tx.put_anchor("k", "v")?;
+            Ok(())
+        })
+        .map_err(TransactError::flatten);
+    result.unwrap();
+    assert_eq!(store.anchor("k").unwrap().as_deref(), Some("v"));
+
+    // A failing Tx call still surfaces as its real cause, not as `InTransaction`.
+    let id = create_story(&store);
+    let err = store
+        .transact(|tx| -> Result<(), StoreError> {
+            let mut stale = new_story(id);
+            tx.append_audit(id, &audit_entry(&mut stale, "again"))?;
+            Ok(())
+        })
+        .map_err(TransactError::flatten)
+        .unwrap_err();
+    assert!(matches!(err, StoreError::AlreadyExists { .. }), "{err:?}");
+}
+
+#[test]
+fn names_that_would_break_keys_are_refused() {
+    let (_dir, store) = fresh();
+    let id = create_story(&store);
+    let result = store.transact(|tx| tx.put_revision(&revision(id, "bo\0dy", 1, "x")));
+    assert!(matches!(
+        result,
+        Err(TransactError::Store(StoreError::InvalidName {
+            what: "section name"
+        }))
+    ));
+    let channel = ChannelKey {
+        channel: "a\0b".into(),
+        ..newsroom()
+    };
+    assert!(matches!(
+        store.channel(&channel),
+        Err(StoreError::InvalidName { what: "channel id" })
+    ));
+}
+
+#[test]
+fn story_numbers_are_handed_out_in_order_and_listed() {
+    let (_dir, store) = fresh();
+    let ids: Vec<StoryId> = (0..3).map(|_| create_story(&store)).collect();
+    assert_eq!(ids, [StoryId(1), StoryId(2), StoryId(3)]);
+    assert_eq!(store.story_ids().unwrap(), ids);
+    assert_eq!(store.channel(&newsroom()).unwrap().stories, ids);
+    assert_eq!(store.channel(&newsroom()).unwrap().active, Some(StoryId(3)));
+}
+
+#[test]
+fn with_fsync_large_sources_survive_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = StoreOptions {
+        fsync: true,
+        ..StoreOptions::default()
+    };
+    // Larger than sled's blob threshold (a quarter of a 512 KiB segment), so it goes to a
+    // blob file, which the fsync path must sync as well.
+    let big = "word ".repeat(60_000);
+    let id = {
+        let store = Store::open(dir.path(), options).unwrap();
+        let id = create_story(&store);
+        store
+            .transact(|tx| tx.put_source(&source(id, 1, &big)))
+            .unwrap();
+        let blobs = std::fs::read_dir(dir.path().join("blobs")).unwrap().count();
+        assert!(blobs > 0, "expected sled to write a blob file");
+        assert!(store.stats().flushes >= 2);
+        id
+    };
+    let store = Store::open(dir.path(), options).unwrap();
+    assert_eq!(store.source(id, 1).unwrap().unwrap().text, big);
+}
+
+#[test]
+fn flatten_turns_both_cases_into_the_callers_error() {
+    #[derive(Debug)]
+    enum Outer {
+        Mine,
+        Store(StoreError),
+    }
+    impl From<StoreError> for Outer {
+        fn from(e: StoreError) -> Self {
+            Outer::Store(e)
+        }
+    }
+    assert!(matches!(
+        TransactError::Aborted(Outer::Mine).flatten(),
+        Outer::Mine
+    ));
+    assert!(matches!(
+        TransactError::<Outer>::Store(StoreError::Reentrant { op: "story" }).flatten(),
+        Outer::Store(StoreError::Reentrant { op: "story" })
+    ));
+}
+
+/// The example of the module documentation, verbatim apart from its setup.
+#[test]
+fn transact_example_from_the_module_doc() {
+    #[derive(Debug, thiserror::Error)]
+    enum DeskError {
+        #[error("there is no story {0}")]
+        NoStory(StoryId),
+        #[error("the store failed")]
+        Store(#[from] TxError), // never seen in TransactError::Aborted
+    }
+
+    let (_dir, store) = fresh();
+    let mut outcomes = Vec::new();
+    for id in [create_story(&store), StoryId(42)] {
+        let story = store.transact(|tx| -> Result<_, DeskError> {
+            let mut story = tx.story(id)?.ok_or(DeskError::NoStory(id))?;
+            story.title = "Meta scrambles over DeepSeek".to_string();
+            story.version += 1;
+            tx.put_story(&story)?;
+            Ok(story)
+        });
+        outcomes.push(match story {
+            Ok(story) => format!("saved {}", story.id),
+            Err(TransactError::Aborted(e)) => e.to_string(),
+            Err(TransactError::Store(e)) => format!("internal: {e}"),
+        });
+    }
+    assert_eq!(outcomes, ["saved #1", "there is no story #42"]);
+}
