@@ -642,17 +642,20 @@ description = "The title."
             options("diff"),
             own(&[("section", true), ("from", false), ("to", false)])
         );
-        assert_eq!(options("approve"), own(&[("section", false)]));
+        assert_eq!(
+            options("approve"),
+            own(&[("section", false), ("revision", false)])
+        );
         assert_eq!(
             options("changes"),
-            own(&[("note", true), ("section", false)])
+            own(&[("note", true), ("section", false), ("revision", false)])
         );
         assert_eq!(
             options("ref add"),
             own(&[
-                ("author", true),
-                ("date", true),
                 ("title", true),
+                ("author", false),
+                ("date", false),
                 ("translated", false),
                 ("outlet", false),
                 ("url", false),
@@ -755,7 +758,7 @@ description = "The title."
         };
         assert_eq!(bare("new"), Some("title"));
         assert_eq!(bare("changes"), Some("section"));
-        assert_eq!(bare("ref add"), Some("author"));
+        assert_eq!(bare("ref add"), Some("title"));
         assert_eq!(bare("publish"), Some("channel"));
         assert_eq!(bare("show"), Some("section"));
         assert_eq!(bare("help"), Some("command"));
@@ -1144,7 +1147,9 @@ description = "Again."
         assert!(ref_add.contains(
             "  kind (optional, one of news, web, forum; default news): What it is: a news article, another web page, or a forum post.\n"
         ));
-        assert!(ref_add.contains("Usage: /story ref add author:… date:… title:… [translated:…]"));
+        assert!(
+            ref_add.contains("Usage: /story ref add title:… [author:…] [date:…] [translated:…]")
+        );
         assert_eq!(catalogue().subcommand_help("nope"), None);
     }
 

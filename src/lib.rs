@@ -14,6 +14,7 @@
 //! - [`text`]: pure text work: normalisation, word diffs, citations, chunking.
 //! - [`checks`]: pre-publish checks over an article.
 //! - [`console`]: `storydesk local`, the desk in a terminal.
+//! - [`server`]: the HTTP server of `storydesk serve`, which platform adapters add routes to.
 //! - [`suggest`]: "did you mean".
 //!
 //! Architecture invariant: `desk`, `text`, `checks`, `command` and `model` import no
@@ -26,6 +27,7 @@ pub mod config;
 pub mod console;
 pub mod desk;
 pub mod model;
+pub mod server;
 pub mod store;
 pub mod suggest;
 pub mod text;

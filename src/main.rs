@@ -34,6 +34,13 @@ enum Command {
         #[arg(long = "as", value_name = "USER")]
         as_user: Option<String>,
     },
+    /// The bot: HTTP endpoints, plus the Discord gateway and/or Slack Socket Mode when their
+    /// tokens are set.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, env = "STORYDESK_BIND", default_value = "127.0.0.1:8080")]
+        bind: std::net::SocketAddr,
+    },
     /// Export one story.
     Export {
         /// The story's number (`3` or `#3`).
@@ -106,6 +113,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Serve { bind } => {
+            let desk = storydesk::open_desk(config, &data_dir)?;
+            let runtime = tokio::runtime::Runtime::new()?;
+            runtime.block_on(serve(desk, bind))?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Export { story, format } => {
             let desk = storydesk::open_desk(config, &data_dir)?;
             let id: u64 = story
@@ -125,4 +138,39 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+async fn serve(desk: storydesk::desk::Desk, bind: std::net::SocketAddr) -> anyhow::Result<()> {
+    let app = storydesk::server::base_routes();
+    let listener = tokio::net::TcpListener::bind(bind)
+        .await
+        .with_context(|| format!("cannot listen on {bind} (STORYDESK_BIND)"))?;
+    tracing::info!(%bind, "listening");
+    eprintln!("storydesk serving on http://{bind}");
+    storydesk::server::run(listener, app, shutdown_signal()).await?;
+    desk.store().flush()?;
+    Ok(())
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down");
 }

@@ -992,10 +992,10 @@ mod tests {
             }
         );
         assert_eq!(
-            err("/story ref add author:Reuters title:x"),
+            err("/story ref add author:Reuters date:2025"),
             ParseError::MissingOption {
                 subcommand: "ref add".to_string(),
-                option: "date".to_string()
+                option: "title".to_string()
             }
         );
     }
@@ -1051,7 +1051,7 @@ mod tests {
     #[test]
     fn values_are_normalised_by_kind() {
         assert_eq!(
-            ok("/story ref add Li date:2025-01 title:t kind:FORUM offline:Yes"),
+            ok("/story ref add t author:Li date:2025-01 kind:FORUM offline:Yes"),
             invocation(
                 "ref add",
                 &[
@@ -1086,7 +1086,7 @@ mod tests {
 
     #[test]
     fn defaults_fill_options_left_out() {
-        let invocation = ok("/story ref add a date:2025 title:t");
+        let invocation = ok("/story ref add t author:a date:2025");
         assert_eq!(invocation.get("kind"), Some("news"));
         assert_eq!(invocation.get("url"), None);
     }

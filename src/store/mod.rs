@@ -60,7 +60,11 @@
 //! touches the store can use `StoreError` as `E` and
 //! `.map_err(TransactError::flatten)` to get a plain `StoreError`.
 //!
-//! ```ignore
+//! ```no_run
+//! # use storydesk::model::StoryId;
+//! # use storydesk::store::{Store, StoreOptions, TransactError, TxError};
+//! # let store = Store::open(std::path::Path::new("data"), StoreOptions::default()).unwrap();
+//! # let id = StoryId(1);
 //! #[derive(Debug, thiserror::Error)]
 //! enum DeskError {
 //!     #[error("there is no story {0}")]
@@ -77,9 +81,9 @@
 //!     Ok(story)
 //! });
 //! match story {
-//!     Ok(story) => { /* durable: reply */ }
-//!     Err(TransactError::Aborted(e)) => { /* the user's mistake: say so */ }
-//!     Err(TransactError::Store(e)) => { /* internal: log it, apologise */ }
+//!     Ok(_story) => { /* durable: reply */ }
+//!     Err(TransactError::Aborted(_e)) => { /* the user's mistake: say so */ }
+//!     Err(TransactError::Store(_e)) => { /* internal: log it, apologise */ }
 //! }
 //! ```
 //!
