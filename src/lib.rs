@@ -15,6 +15,7 @@
 //! - [`checks`]: pre-publish checks over an article.
 //! - [`console`]: `storydesk local`, the desk in a terminal.
 //! - [`server`]: the HTTP server of `storydesk serve`, which platform adapters add routes to.
+//! - [`slack`]: the Slack adapter: HTTP endpoints, Socket Mode, the Web API client, Block Kit.
 //! - [`suggest`]: "did you mean".
 //!
 //! Architecture invariant: `desk`, `text`, `checks`, `command` and `model` import no
@@ -28,6 +29,7 @@ pub mod console;
 pub mod desk;
 pub mod model;
 pub mod server;
+pub mod slack;
 pub mod store;
 pub mod suggest;
 pub mod text;

@@ -41,6 +41,11 @@ enum Command {
         #[arg(long, env = "STORYDESK_BIND", default_value = "127.0.0.1:8080")]
         bind: std::net::SocketAddr,
     },
+    /// Print or register the chat platforms' command definitions.
+    Commands {
+        #[command(subcommand)]
+        which: CommandsCommand,
+    },
     /// Export one story.
     Export {
         /// The story's number (`3` or `#3`).
@@ -48,6 +53,20 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value = "md")]
         format: ExportFormat,
+    },
+}
+
+#[derive(Subcommand)]
+enum CommandsCommand {
+    /// Print the Slack app manifest (YAML) to paste into Slack's app settings.
+    SlackManifest {
+        /// Where storydesk is reachable from Slack (`https://HOST`); the endpoints are
+        /// added to it. Not needed with --socket-mode.
+        #[arg(long)]
+        url: Option<String>,
+        /// Receive Slack's requests over Socket Mode instead of HTTP.
+        #[arg(long)]
+        socket_mode: bool,
     },
 }
 
@@ -119,6 +138,29 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             runtime.block_on(serve(desk, bind))?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Commands { which } => {
+            match which {
+                CommandsCommand::SlackManifest { url, socket_mode } => {
+                    if url.is_none() && !socket_mode {
+                        eprintln!("storydesk: give --url https://HOST (where Slack reaches storydesk), or --socket-mode");
+                        return Ok(ExitCode::from(2));
+                    }
+                    if let Some(u) = &url {
+                        if !(u.starts_with("https://") || u.starts_with("http://")) {
+                            eprintln!("storydesk: --url must start with https:// (Slack calls it over HTTPS)");
+                            return Ok(ExitCode::from(2));
+                        }
+                    }
+                    let manifest = storydesk::slack::manifest::manifest(
+                        storydesk::catalogue::catalogue(),
+                        url.as_deref(),
+                        socket_mode,
+                    );
+                    print!("{}", storydesk::slack::manifest::to_yaml(&manifest));
+                    Ok(ExitCode::SUCCESS)
+                }
+            }
+        }
         Command::Export { story, format } => {
             let desk = storydesk::open_desk(config, &data_dir)?;
             let id: u64 = story
@@ -140,14 +182,51 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// The Slack settings from the environment. Secrets are read here and never printed.
+fn slack_config() -> storydesk::slack::SlackConfig {
+    use storydesk::slack::{api::Token, verify::SigningSecret, SlackConfig, DEFAULT_API_URL};
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    SlackConfig {
+        signing_secret: var("SLACK_SIGNING_SECRET").map(SigningSecret::new),
+        bot_token: var("SLACK_BOT_TOKEN").map(Token::new),
+        app_token: var("SLACK_APP_TOKEN").map(Token::new),
+        api_url: var("STORYDESK_SLACK_API_URL").unwrap_or_else(|| DEFAULT_API_URL.to_string()),
+    }
+}
+
 async fn serve(desk: storydesk::desk::Desk, bind: std::net::SocketAddr) -> anyhow::Result<()> {
-    let app = storydesk::server::base_routes();
+    let mut app = storydesk::server::base_routes();
+    let slack_config = slack_config();
+    slack_config.check().map_err(anyhow::Error::msg)?;
+    let (stop_socket, socket_stopped) = tokio::sync::watch::channel(false);
+    let mut socket_task = None;
+    if slack_config.enabled() {
+        let slack = storydesk::slack::Slack::new(desk.clone(), &slack_config);
+        if slack_config.signing_secret.is_some() {
+            app = app.merge(storydesk::slack::http::routes(slack.clone()));
+            tracing::info!("Slack HTTP endpoints enabled");
+        }
+        if slack_config.app_token.is_some() {
+            let mut stopped = socket_stopped.clone();
+            socket_task = Some(tokio::spawn(storydesk::slack::socket::run(
+                slack,
+                async move {
+                    let _ = stopped.wait_for(|s| *s).await;
+                },
+            )));
+            tracing::info!("Slack Socket Mode enabled");
+        }
+    }
     let listener = tokio::net::TcpListener::bind(bind)
         .await
         .with_context(|| format!("cannot listen on {bind} (STORYDESK_BIND)"))?;
     tracing::info!(%bind, "listening");
     eprintln!("storydesk serving on http://{bind}");
     storydesk::server::run(listener, app, shutdown_signal()).await?;
+    let _ = stop_socket.send(true);
+    if let Some(task) = socket_task {
+        let _ = task.await;
+    }
     desk.store().flush()?;
     Ok(())
 }

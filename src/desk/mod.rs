@@ -15,6 +15,7 @@
 
 mod article;
 mod board;
+mod forms;
 pub mod messages;
 mod publish;
 mod references;
@@ -33,6 +34,7 @@ use crate::store::{Store, StoreError};
 
 pub use article::{assemble, Article, ArticlePart};
 pub use board::render_board;
+pub use forms::LongTextForm;
 
 /// What a person asked for.
 #[derive(Debug, Clone)]
@@ -560,11 +562,11 @@ impl Desk {
         reply
     }
 
+    /// Records the event id of a request that changed nothing else. No flush is awaited:
+    /// losing the record in a crash only means a redelivered read is answered again.
     fn claim_event(&self, key: &str, at: Timestamp) -> Result<bool, DeskError> {
         let ttl = self.config.events.remember_secs as i64 * 1000;
-        Ok(self
-            .store
-            .transact(|tx| Ok::<_, DeskError>(tx.claim_event(key, at, ttl)?))?)
+        Ok(self.store.claim_event_unflushed(key, at, ttl)?)
     }
 
     fn internal(&self, subcommand: &str, why: String) -> Reply {

@@ -696,6 +696,47 @@ impl Store {
         }
     }
 
+    /// Claims an event id for `ttl_ms` milliseconds outside any transaction and without
+    /// waiting for a flush; true when the id was free. For requests that change nothing
+    /// else (a read answered again after a crash is harmless), so reads need no flush of
+    /// their own; it is written to disk with the next flush. Concurrent claims of one id are
+    /// settled by compare-and-swap: exactly one of them gets true.
+    pub fn claim_event_unflushed(
+        &self,
+        key: &str,
+        now: Timestamp,
+        ttl_ms: i64,
+    ) -> Result<bool, StoreError> {
+        outside_transaction("claim_event_unflushed")?;
+        let k = keys::event(key);
+        let describe = || keys::describe_event(&k);
+        let events = &self.inner.events;
+        let record = records::encode(
+            "event",
+            &EventRecordV1 {
+                v: records::EVENT_VERSION,
+                claimed_at: now.0,
+                expires_at: now.0.saturating_add(ttl_ms.max(0)),
+            },
+        )?;
+        loop {
+            let current = events
+                .get(&k)
+                .map_err(|e| sled_error(format!("reading {}", describe()), e))?;
+            if let Some(bytes) = &current {
+                if records::decode_event(&describe, bytes)?.expires_at > now.0 {
+                    return Ok(false);
+                }
+            }
+            let swapped = events
+                .compare_and_swap(&k, current, Some(record.clone()))
+                .map_err(|e| sled_error(format!("writing {}", describe()), e))?;
+            if swapped.is_ok() {
+                return Ok(true);
+            }
+        }
+    }
+
     /// Removes the event claims that have expired at `now`; returns how many. A claim
     /// renewed meanwhile is left alone. Not flushed: losing a purge in a crash is harmless.
     pub fn purge_expired_events(&self, now: Timestamp) -> Result<usize, StoreError> {

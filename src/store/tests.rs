@@ -728,3 +728,34 @@ fn transact_example_from_the_module_doc() {
     }
     assert_eq!(outcomes, ["saved #1", "there is no story #42"]);
 }
+
+#[test]
+fn unflushed_claims_are_taken_once_even_when_raced() {
+    let (_dir, store) = fresh();
+    let now = Timestamp(1_000_000);
+    let winners: usize = (0..8)
+        .map(|_| {
+            let store = store.clone();
+            thread::spawn(move || {
+                store
+                    .claim_event_unflushed("slack:T1:read", now, 1000)
+                    .unwrap()
+            })
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .map(|h| h.join().unwrap() as usize)
+        .sum();
+    assert_eq!(winners, 1);
+    // The transactional claim sees it too, and both free it once it has expired.
+    let claimed = store
+        .transact(|tx| -> Result<bool, StoreError> {
+            Ok(tx.claim_event("slack:T1:read", Timestamp(1_000_500), 1000)?)
+        })
+        .map_err(TransactError::flatten)
+        .unwrap();
+    assert!(!claimed);
+    assert!(store
+        .claim_event_unflushed("slack:T1:read", Timestamp(1_001_001), 1000)
+        .unwrap());
+}
