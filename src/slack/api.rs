@@ -338,6 +338,33 @@ impl WebApi {
         })
     }
 
+    /// The name a user goes by (`users.info`): their display name, else their real name,
+    /// else their user name.
+    pub async fn user_name(&self, user: &str) -> Result<String, ApiError> {
+        let token = self
+            .bot
+            .as_ref()
+            .ok_or(ApiError::MissingToken("SLACK_BOT_TOKEN"))?;
+        let answer = self
+            .call_form("users.info", token, &[("user", user)])
+            .await?;
+        let u = &answer["user"];
+        let name = [
+            &u["profile"]["display_name"],
+            &u["profile"]["real_name"],
+            &u["real_name"],
+            &u["name"],
+        ]
+        .into_iter()
+        .filter_map(Value::as_str)
+        .find(|n| !n.trim().is_empty())
+        .map(str::to_string);
+        name.ok_or_else(|| ApiError::Transport {
+            method: "users.info".into(),
+            reason: "the answer has no name".into(),
+        })
+    }
+
     /// Downloads a private file with the bot token, refusing more than `limit` bytes.
     pub async fn download(&self, url: &str, limit: u64) -> Result<Vec<u8>, ApiError> {
         let token = self

@@ -63,22 +63,28 @@ impl SlackMessage {
 /// past `max` when escaped is cut again, smaller.
 pub fn mrkdwn_pieces(markdown: &str, max: usize) -> Vec<String> {
     let mut out = Vec::new();
-    for piece in chunk(markdown, max) {
+    pieces_within(markdown, max, max.max(8), &mut out);
+    out
+}
+
+/// Cuts `markdown` into pieces of `size` characters and converts them; a converted piece
+/// longer than `limit` is cut again with a proportionally smaller size.
+fn pieces_within(markdown: &str, size: usize, limit: usize, out: &mut Vec<String>) {
+    for piece in chunk(markdown, size) {
         let piece = piece.trim();
         if piece.is_empty() {
             continue;
         }
         let converted = to_mrkdwn(piece);
         let len = converted.chars().count();
-        if len <= max {
+        if len <= limit || size <= 1 {
             out.push(converted);
         } else {
             // Escaping made it longer: cut the raw piece in proportion, and again if needed.
-            let smaller = (max * max / len).clamp(1, max - 1);
-            out.extend(mrkdwn_pieces(piece, smaller));
+            let smaller = (size * limit / len).clamp(1, size - 1);
+            pieces_within(piece, smaller, limit, out);
         }
     }
-    out
 }
 
 /// A section block of mrkdwn (already converted).

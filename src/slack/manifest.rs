@@ -11,6 +11,8 @@
 //!   thread in public and private channels (the `message.channels` and `message.groups`
 //!   events need them).
 //! - `files:read`: read text files shared in a source thread (`files.info` and download).
+//! - `users:read`: the names of people who add sources by posting in a thread (events carry
+//!   only user ids; `users.info`, asked once per person).
 
 use crate::catalogue::Catalogue;
 
@@ -47,6 +49,7 @@ pub const BOT_SCOPES: &[&str] = &[
     "channels:history",
     "groups:history",
     "files:read",
+    "users:read",
 ];
 
 /// The bot events storydesk subscribes to.

@@ -678,7 +678,7 @@ impl Slack {
             return;
         }
         let channel = channel_key(&env.team_id, &channel_id);
-        let name = self.learn_name(&user, None);
+        let name = self.name_of(&user).await;
         let origin = Origin {
             channel: channel.clone(),
             user: user.clone(),
@@ -1033,6 +1033,21 @@ impl Slack {
             .swap_remove(0);
         self.post_anchored(channel, &anchor, &parent, story, kind.clone())
             .await
+    }
+
+    /// The name of a user seen only by id (in an event): learnt earlier, or asked of Slack
+    /// once (`users.info`), or else the id.
+    async fn name_of(&self, id: &str) -> String {
+        if let Some(name) = self.inner.names.lock().expect("names lock").get(id) {
+            return name.clone();
+        }
+        match self.api().user_name(id).await {
+            Ok(name) => self.learn_name(id, Some(&name)),
+            Err(e) => {
+                tracing::info!(error = %e, "could not look up a user's name");
+                id.to_string()
+            }
+        }
     }
 
     fn learn_name(&self, id: &str, name: Option<&str>) -> String {
