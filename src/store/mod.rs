@@ -678,11 +678,11 @@ impl Store {
         read_anchor(&self.inner.stories, name)
     }
 
-    /// True when the event was claimed and its claim has not expired (by the system clock).
-    /// A quick check before doing work; the claim that counts is [`Tx::claim_event`].
-    pub fn event_seen(&self, key: &str) -> Result<bool, StoreError> {
+    /// True when the event was claimed and its claim has not expired at `now` (the same
+    /// clock the claim was made with). A quick check before doing work; the claim that
+    /// counts is [`Tx::claim_event`].
+    pub fn event_seen(&self, key: &str, now: Timestamp) -> Result<bool, StoreError> {
         outside_transaction("event_seen")?;
-        let now = Timestamp::now();
         let k = keys::event(key);
         let describe = || keys::describe_event(&k);
         match self

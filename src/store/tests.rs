@@ -194,7 +194,7 @@ fn everything_written_is_there_after_drop_and_reopen() {
         store.anchor("board:console:1").unwrap().as_deref(),
         Some("message-17")
     );
-    assert!(store.event_seen("evt-1").unwrap());
+    assert!(store.event_seen("evt-1", Timestamp::now()).unwrap());
 
     // The counter survived too: the next story gets the next number.
     assert_eq!(create_story(&store), StoryId(id.0 + 1));
@@ -459,14 +459,15 @@ fn an_event_is_claimed_once_until_its_claim_expires() {
     assert!(!claim(10_999));
     assert!(claim(11_000));
     assert!(!claim(11_999));
-    // By the system clock, a claim made in 1970 has long expired.
-    assert!(!store.event_seen("slack:Ev01").unwrap());
-    assert!(!store.event_seen("slack:Ev02").unwrap());
+    // Seen while the claim holds, not after it expired, never for an unknown key.
+    assert!(store.event_seen("slack:Ev01", Timestamp(11_500)).unwrap());
+    assert!(!store.event_seen("slack:Ev01", Timestamp(12_000)).unwrap());
+    assert!(!store.event_seen("slack:Ev02", Timestamp(11_500)).unwrap());
     let now = Timestamp::now();
     assert!(store
         .transact(|tx| tx.claim_event("slack:Ev03", now, 3_600_000))
         .unwrap());
-    assert!(store.event_seen("slack:Ev03").unwrap());
+    assert!(store.event_seen("slack:Ev03", Timestamp::now()).unwrap());
 }
 
 #[test]
@@ -482,7 +483,7 @@ fn a_claim_in_an_aborted_transaction_leaves_nothing() {
         result,
         Err(TransactError::Aborted(TestError::Refused))
     ));
-    assert!(!store.event_seen("discord:123").unwrap());
+    assert!(!store.event_seen("discord:123", Timestamp::now()).unwrap());
     assert!(store.inner.events.is_empty());
     assert_eq!(store.anchor("board").unwrap(), None);
     assert_eq!(store.stats().transactions, 0);
