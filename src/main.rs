@@ -146,10 +146,28 @@ async fn serve(desk: storydesk::desk::Desk, bind: std::net::SocketAddr) -> anyho
         .await
         .with_context(|| format!("cannot listen on {bind} (STORYDESK_BIND)"))?;
     tracing::info!(%bind, "listening");
+    let purge = tokio::spawn(purge_expired_events(desk.clone()));
     eprintln!("storydesk serving on http://{bind}");
     storydesk::server::run(listener, app, shutdown_signal()).await?;
+    purge.abort();
     desk.store().flush()?;
     Ok(())
+}
+
+/// Forget processed event ids whose retry window has passed, every ten minutes.
+async fn purge_expired_events(desk: storydesk::desk::Desk) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
+    loop {
+        every.tick().await;
+        let store = desk.store().clone();
+        let now = storydesk::model::Timestamp::now();
+        match tokio::task::spawn_blocking(move || store.purge_expired_events(now)).await {
+            Ok(Ok(n)) if n > 0 => tracing::debug!(purged = n, "expired event ids removed"),
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => tracing::warn!(error = %e, "could not purge expired event ids"),
+            Err(e) => tracing::warn!(error = %e, "event purge task failed"),
+        }
+    }
 }
 
 /// Completes on Ctrl-C or SIGTERM.
