@@ -83,7 +83,7 @@ fn init_logging() {
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let config = Config::load(cli.config.as_deref())?;
+    let config = Config::load(cli.config.as_deref())?.with_source_key_from_env()?;
     let data_dir = cli
         .data
         .clone()
@@ -141,6 +141,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 }
 
 async fn serve(desk: storydesk::desk::Desk, bind: std::net::SocketAddr) -> anyhow::Result<()> {
+    if !desk.store().seals_sources() {
+        tracing::warn!(
+            "STORYDESK_SOURCE_KEY is not set: source texts are stored unencrypted in the data directory"
+        );
+    }
     let app = storydesk::server::base_routes();
     let listener = tokio::net::TcpListener::bind(bind)
         .await
