@@ -10,10 +10,12 @@
 //! - [`config`]: `config/default.toml` overlaid with the operator's file; templates.
 //! - [`desk`]: the workflow. Takes a platform-neutral request, returns a platform-neutral
 //!   reply. Every rule lives here.
+//! - [`export`]: one story as Markdown, safe HTML or JSON.
 //! - [`store`]: the sled store: versioned records, key layout, transactions, group commit.
 //! - [`text`]: pure text work: normalisation, word diffs, citations, chunking.
 //! - [`checks`]: pre-publish checks over an article.
 //! - [`console`]: `storydesk local`, the desk in a terminal.
+//! - [`admin`]: the running bot's owner-only socket for backups.
 //! - [`server`]: the HTTP server of `storydesk serve`, which platform adapters add routes to.
 //! - [`slack`]: the Slack adapter: HTTP endpoints, Socket Mode, the Web API client, Block Kit.
 //! - [`suggest`]: "did you mean".
@@ -21,12 +23,15 @@
 //! Architecture invariant: `desk`, `text`, `checks`, `command` and `model` import no
 //! serenity, Slack, axum, reqwest or sled types (`tests/architecture.rs` checks it).
 
+#[cfg(unix)]
+pub mod admin;
 pub mod catalogue;
 pub mod checks;
 pub mod command;
 pub mod config;
 pub mod console;
 pub mod desk;
+pub mod export;
 pub mod model;
 pub mod server;
 pub mod slack;
@@ -41,6 +46,7 @@ pub fn open_desk(config: config::Config, data_dir: &std::path::Path) -> anyhow::
     let store = store::Store::open(
         data_dir,
         store::StoreOptions {
+            source_key: config.source_key,
             cache_capacity_bytes: config.store.cache_mb * 1024 * 1024,
             fsync: config.store.fsync,
         },
