@@ -152,27 +152,29 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             runtime.block_on(serve(desk, bind))?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Commands { which } => match which {
-            CommandsCommand::SlackManifest { url, socket_mode } => {
-                if url.is_none() && !socket_mode {
-                    eprintln!("storydesk: give --url https://HOST (where Slack reaches storydesk), or --socket-mode");
-                    return Ok(ExitCode::from(2));
-                }
-                if let Some(u) = &url {
-                    if !(u.starts_with("https://") || u.starts_with("http://")) {
-                        eprintln!("storydesk: --url must start with https:// (Slack calls it over HTTPS)");
+        Command::Commands { which } => {
+            match which {
+                CommandsCommand::SlackManifest { url, socket_mode } => {
+                    if url.is_none() && !socket_mode {
+                        eprintln!("storydesk: give --url https://HOST (where Slack reaches storydesk), or --socket-mode");
                         return Ok(ExitCode::from(2));
                     }
+                    if let Some(u) = &url {
+                        if !(u.starts_with("https://") || u.starts_with("http://")) {
+                            eprintln!("storydesk: --url must start with https:// (Slack calls it over HTTPS)");
+                            return Ok(ExitCode::from(2));
+                        }
+                    }
+                    let manifest = storydesk::slack::manifest::manifest(
+                        storydesk::catalogue::catalogue(),
+                        url.as_deref(),
+                        socket_mode,
+                    );
+                    print!("{}", storydesk::slack::manifest::to_yaml(&manifest));
+                    Ok(ExitCode::SUCCESS)
                 }
-                let manifest = storydesk::slack::manifest::manifest(
-                    storydesk::catalogue::catalogue(),
-                    url.as_deref(),
-                    socket_mode,
-                );
-                print!("{}", storydesk::slack::manifest::to_yaml(&manifest));
-                Ok(ExitCode::SUCCESS)
             }
-        },
+        }
         Command::Backup { file } => {
             backup(config, &data_dir, &file)?;
             Ok(ExitCode::SUCCESS)

@@ -610,6 +610,32 @@ mod tests {
     }
 
     #[test]
+    fn board_and_review_post_as_slack_shows_them() {
+        let board = board_message("**Story #1: Harbour & port**\n◔ **title** — in review · alice");
+        let review = review_messages(
+            "**body** revision 2 by alice · 9 words (+1 −1)\n\nThe vote ~~moved~~ **slipped** to <March>.",
+            &[
+                Action::Approve {
+                    story: StoryId(1),
+                    section: "body".into(),
+                    revision: 2,
+                },
+                Action::RequestChanges {
+                    story: StoryId(1),
+                    section: "body".into(),
+                    revision: 2,
+                },
+            ],
+        );
+        let shown = serde_json::to_string_pretty(&json!({
+            "board": { "text": board.text, "blocks": board.blocks },
+            "review": review.iter().map(|m| json!({ "text": m.text, "blocks": m.blocks })).collect::<Vec<_>>(),
+        }))
+        .unwrap();
+        insta::assert_snapshot!(shown);
+    }
+
+    #[test]
     fn boxes_round_trip() {
         let para = "Sentence one is here. Sentence two follows it. ".repeat(30);
         let text = format!("{para}\n\n{para}\n{}\n\nend", "x".repeat(3500));
