@@ -126,6 +126,9 @@ struct Inner {
     names: Mutex<HashMap<String, String>>,
     /// Board anchor → the board text last posted, so an unchanged board is not re-sent.
     boards: Mutex<HashMap<String, String>>,
+    /// Boards with an update queued and not yet started: a further change needs no job of
+    /// its own, since the queued one renders the story as it is when it runs.
+    boards_pending: Mutex<std::collections::HashSet<String>>,
 }
 
 /// Where a reply's messages go back to.
@@ -156,6 +159,7 @@ impl Slack {
                 secret: config.signing_secret.clone(),
                 names: Mutex::new(HashMap::new()),
                 boards: Mutex::new(HashMap::new()),
+                boards_pending: Mutex::new(std::collections::HashSet::new()),
             }),
         }
     }
@@ -260,6 +264,11 @@ impl Slack {
             thread: None,
             response_url: Some(cmd.response_url.clone()).filter(|u| !u.is_empty()),
         };
+        // Only a command that takes long text may need a form; the parser (pure, quick)
+        // tells, so other commands go straight to the desk.
+        if !takes_long_text(&request) {
+            return self.answer(request, origin).await;
+        }
         let desk = self.desk().clone();
         let probe = request.clone();
         let form = tokio::task::spawn_blocking(move || desk.long_text_form(&probe)).await;
@@ -855,9 +864,24 @@ impl Slack {
                 .map_err(|e| (e, Some(channel)))
             }
             Destination::Board { story } => {
+                let anchor = board_anchor(&origin.channel, story);
+                let fresh = self
+                    .inner
+                    .boards_pending
+                    .lock()
+                    .expect("boards lock")
+                    .insert(anchor.clone());
+                if !fresh {
+                    return Ok(());
+                }
                 let this = self.clone();
                 let key = origin.channel.clone();
                 self.queued(&channel, async move {
+                    this.inner
+                        .boards_pending
+                        .lock()
+                        .expect("boards lock")
+                        .remove(&anchor);
                     this.sync_board(&key, story).await.map(|_| ())
                 })
                 .await
@@ -1058,6 +1082,18 @@ impl Slack {
         }
         names.get(id).cloned().unwrap_or_else(|| id.to_string())
     }
+}
+
+/// Whether a command names a subcommand that takes long text (from a form).
+fn takes_long_text(request: &Request) -> bool {
+    let Input::Text { text, .. } = &request.input else {
+        return false;
+    };
+    let catalogue = crate::catalogue::catalogue();
+    crate::command::parse::parse(catalogue, text)
+        .ok()
+        .and_then(|inv| catalogue.subcommand(&inv.subcommand))
+        .is_some_and(|sub| sub.long_text.is_some())
 }
 
 /// Characters a source modal takes (longer sources come as files).

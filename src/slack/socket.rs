@@ -44,7 +44,11 @@ async fn connect_forever(slack: Slack) {
             Ok(url) => match tokio_tungstenite::connect_async(url.as_str()).await {
                 Ok((socket, _)) => session(&slack, socket).await,
                 Err(e) => {
-                    tracing::warn!(error = %e, "could not open the Socket Mode websocket");
+                    // The error's text may hold the connection URL, which carries a ticket.
+                    tracing::warn!(
+                        error = socket_error(&e),
+                        "could not open the Socket Mode websocket"
+                    );
                     Ended::Failed
                 }
             },
@@ -148,5 +152,19 @@ where
         Ended::Reconnect
     } else {
         Ended::Failed
+    }
+}
+
+/// A websocket error in words that never include the connection's URL.
+fn socket_error(e: &tokio_tungstenite::tungstenite::Error) -> String {
+    use tokio_tungstenite::tungstenite::Error;
+    match e {
+        Error::Io(io) => format!("I/O: {}", io.kind()),
+        Error::Tls(_) => "TLS failure".into(),
+        Error::Http(response) => format!("HTTP {}", response.status()),
+        Error::Url(_) => "bad URL".into(),
+        Error::ConnectionClosed | Error::AlreadyClosed => "connection closed".into(),
+        Error::Protocol(p) => format!("protocol: {p}"),
+        _ => "websocket failure".into(),
     }
 }
