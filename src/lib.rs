@@ -14,6 +14,7 @@
 //! - [`text`]: pure text work: normalisation, word diffs, citations, chunking.
 //! - [`checks`]: pre-publish checks over an article.
 //! - [`console`]: `storydesk local`, the desk in a terminal.
+//! - [`discord`]: the Discord adapter: gateway, interactions endpoint, commands, rendering.
 //! - [`server`]: the HTTP server of `storydesk serve`, which platform adapters add routes to.
 //! - [`suggest`]: "did you mean".
 //!
@@ -26,6 +27,7 @@ pub mod command;
 pub mod config;
 pub mod console;
 pub mod desk;
+pub mod discord;
 pub mod model;
 pub mod server;
 pub mod store;
