@@ -208,6 +208,36 @@ pub struct Discord {
     story_locks: std::sync::Mutex<HashMap<StoryId, Arc<tokio::sync::Mutex<()>>>>,
     /// Whether the gateway receives message content (the privileged intent is granted).
     message_content: AtomicBool,
+    /// Work in flight (deliveries after a first answer, messages being added), so a
+    /// shutdown can let it finish.
+    in_flight: Arc<InFlight>,
+}
+
+/// A count of work in flight and a way to wait for none.
+#[derive(Default)]
+struct InFlight {
+    /// How many pieces of work run.
+    count: std::sync::atomic::AtomicUsize,
+    /// Woken when the count drops to zero.
+    idle: tokio::sync::Notify,
+}
+
+/// Counts one piece of work while it lives.
+struct InFlightGuard(Arc<InFlight>);
+
+impl InFlightGuard {
+    fn new(in_flight: &Arc<InFlight>) -> Self {
+        in_flight.count.fetch_add(1, Ordering::SeqCst);
+        InFlightGuard(in_flight.clone())
+    }
+}
+
+impl Drop for InFlightGuard {
+    fn drop(&mut self) {
+        if self.0.count.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.0.idle.notify_waiters();
+        }
+    }
 }
 
 impl Discord {
@@ -222,7 +252,22 @@ impl Discord {
                 .unwrap_or_default(),
             story_locks: std::sync::Mutex::new(HashMap::new()),
             message_content: AtomicBool::new(false),
+            in_flight: Arc::default(),
         })
+    }
+
+    /// Wait until no work started by an interaction or message is still running: every
+    /// followup, post and edit is done. `serve` waits for it before stopping.
+    pub async fn idle(&self) {
+        loop {
+            let notified = self.in_flight.idle.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if self.in_flight.count.load(Ordering::SeqCst) == 0 {
+                return;
+            }
+            notified.await;
+        }
     }
 
     /// The desk.
@@ -263,10 +308,19 @@ impl Discord {
             span.record("channel", request.place.channel.channel.as_str());
             span.record("user", request.actor.id.as_str());
         }
-        self.clone()
+        let guard = InFlightGuard::new(&self.in_flight);
+        let mut handled = self
+            .clone()
             .decide(route, token, is_component)
             .instrument(span)
-            .await
+            .await;
+        handled.then = handled.then.map(|then| -> Pending {
+            Box::pin(async move {
+                then.await;
+                drop(guard);
+            })
+        });
+        handled
     }
 
     async fn decide(self: Arc<Self>, route: Route, token: String, is_component: bool) -> Handled {
@@ -900,6 +954,7 @@ impl Discord {
     /// A message posted in a channel (gateway only): in a story's source thread it becomes a
     /// source, with each text file attached to it.
     pub async fn message(self: &Arc<Self>, message: Message) {
+        let _guard = InFlightGuard::new(&self.in_flight);
         if message.author.bot {
             return;
         }
