@@ -95,3 +95,23 @@ pub async fn run(
         .context("the Discord gateway connection failed")?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn application_flags_decide_the_message_content_intent() {
+        let app: serenity::all::CurrentApplicationInfo =
+            serde_json::from_value(serde_json::json!({
+                "id": "900000000000000002", "name": "storydesk", "description": "", "icon": null,
+                "bot_public": false, "bot_require_code_grant": false, "verify_key": "00",
+                "flags": 262144
+            }))
+            .unwrap();
+        assert!(app.flags.is_some_and(message_content_granted));
+        assert!(!message_content_granted(ApplicationFlags::empty()));
+        assert!(intents(true).contains(GatewayIntents::MESSAGE_CONTENT));
+        assert!(!intents(false).contains(GatewayIntents::MESSAGE_CONTENT));
+    }
+}

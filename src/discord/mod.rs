@@ -941,10 +941,10 @@ impl Discord {
             render::MAX_FORM_CHARS,
         );
         let file = CreateAttachment::bytes(text.into_bytes(), format!("{}.md", current.section));
-        let edit = render::edit_original(&note).new_attachment(file);
+        let edit = render::edit_original(&note);
         if let Err(e) = self
             .http
-            .edit_original_interaction_response(token, &edit, vec![])
+            .edit_original_interaction_response(token, &edit, vec![file])
             .await
         {
             tracing::warn!(error = %PostError::from(e), "section file not delivered");

@@ -388,7 +388,7 @@ fn answer(fake: &FakeDiscord, method: &str, path: &str, body: &Value) -> (Respon
             "url": format!("ws://{}", fake.gateway), "shards": 1,
             "session_start_limit": {"total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1}
         })),
-        ("GET", ["applications", "@me"]) => {
+        ("GET", ["applications", "@me"]) | ("GET", ["oauth2", "applications", "@me"]) => {
             let flags = if fake.state.lock().unwrap().message_content_granted {
                 1 << 18
             } else {
