@@ -257,10 +257,10 @@ async fn discord(
     desk: &storydesk::desk::Desk,
     app: axum::Router,
     stop: &tokio::sync::watch::Receiver<bool>,
-) -> anyhow::Result<axum::Router> {
+) -> anyhow::Result<(axum::Router, Option<Arc<storydesk::discord::Discord>>)> {
     let env = DiscordEnv::read();
     if env.token.is_none() && env.public_key.is_none() {
-        return Ok(app);
+        return Ok((app, None));
     }
     let token = env.token.clone().unwrap_or_default();
     let mut application_id = env.application_id;
@@ -301,6 +301,7 @@ async fn discord(
             None,
         );
         let mut stop = stop.clone();
+        let adapter = adapter.clone();
         tokio::spawn(async move {
             let shutdown = async move {
                 let _ = stop.wait_for(|s| *s).await;
@@ -313,12 +314,12 @@ async fn discord(
         });
         eprintln!("Discord gateway: connecting");
     }
-    Ok(app)
+    Ok((app, Some(adapter)))
 }
 
 async fn serve(desk: storydesk::desk::Desk, bind: std::net::SocketAddr) -> anyhow::Result<()> {
     let (stop_tx, stop) = tokio::sync::watch::channel(false);
-    let app = discord(&desk, storydesk::server::base_routes(), &stop).await?;
+    let (app, discord) = discord(&desk, storydesk::server::base_routes(), &stop).await?;
     let listener = tokio::net::TcpListener::bind(bind)
         .await
         .with_context(|| format!("cannot listen on {bind} (STORYDESK_BIND)"))?;
@@ -329,6 +330,10 @@ async fn serve(desk: storydesk::desk::Desk, bind: std::net::SocketAddr) -> anyho
         let _ = stop_tx.send(true);
     })
     .await?;
+    if let Some(discord) = discord {
+        // Let followups and posts already under way finish (within reason).
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(30), discord.idle()).await;
+    }
     desk.store().flush()?;
     Ok(())
 }

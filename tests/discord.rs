@@ -80,8 +80,8 @@ fn assert_no_pings(fake: &FakeDiscord) {
                 Some(4) | Some(7) => &call.body["data"],
                 _ => continue,
             }
-        } else if (call.method == "POST" && call.path.ends_with("/messages"))
-            || (call.method == "POST" && call.path.starts_with("/webhooks/"))
+        } else if (call.method == "POST"
+            && (call.path.ends_with("/messages") || call.path.starts_with("/webhooks/")))
             || (call.method == "PATCH" && call.path.contains("/messages/"))
         {
             &call.body

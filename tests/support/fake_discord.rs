@@ -550,7 +550,8 @@ async fn gateway(
                             ready = true;
                         }
                         Some(1) => {
-                            if ws.send(WsMessage::Text(json!({"op": 11}).to_string())).await.is_err() { break; }
+                            let ack = ws.send(WsMessage::Text(json!({"op": 11}).to_string())).await;
+                            if ack.is_err() { break; }
                         }
                         _ => {}
                     }
