@@ -67,6 +67,10 @@ pub struct Config {
     pub limits: LimitsConfig,
     /// Idempotency of platform events.
     pub events: EventsConfig,
+    /// The key source texts are sealed with. Never read from a file: it comes from the
+    /// environment (`STORYDESK_SOURCE_KEY`), see [`Config::with_source_key_from_env`].
+    #[serde(skip)]
+    pub source_key: Option<crate::store::SourceKey>,
 }
 
 /// `[store]`
@@ -203,6 +207,17 @@ impl Config {
             return Err("[publish] channel must not be empty".into());
         }
         Ok(())
+    }
+
+    /// Take the source key from `STORYDESK_SOURCE_KEY` when it is set.
+    pub fn with_source_key_from_env(mut self) -> Result<Self, crate::store::BadKey> {
+        if let Some(text) = std::env::var("STORYDESK_SOURCE_KEY")
+            .ok()
+            .filter(|t| !t.trim().is_empty())
+        {
+            self.source_key = Some(crate::store::SourceKey::parse(&text)?);
+        }
+        Ok(self)
     }
 
     /// True when `id` or `name` is listed in `[roles] editors`.

@@ -41,6 +41,7 @@ pub fn open_desk(config: config::Config, data_dir: &std::path::Path) -> anyhow::
     let store = store::Store::open(
         data_dir,
         store::StoreOptions {
+            source_key: config.source_key,
             cache_capacity_bytes: config.store.cache_mb * 1024 * 1024,
             fsync: config.store.fsync,
         },

@@ -102,7 +102,7 @@ fn init_logging() {
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let config = Config::load(cli.config.as_deref())?;
+    let config = Config::load(cli.config.as_deref())?.with_source_key_from_env()?;
     let data_dir = cli
         .data
         .clone()
@@ -318,24 +318,47 @@ async fn discord(
 }
 
 async fn serve(desk: storydesk::desk::Desk, bind: std::net::SocketAddr) -> anyhow::Result<()> {
+    if !desk.store().seals_sources() {
+        tracing::warn!(
+            "STORYDESK_SOURCE_KEY is not set: source texts are stored unencrypted in the data directory"
+        );
+    }
     let (stop_tx, stop) = tokio::sync::watch::channel(false);
     let (app, discord) = discord(&desk, storydesk::server::base_routes(), &stop).await?;
     let listener = tokio::net::TcpListener::bind(bind)
         .await
         .with_context(|| format!("cannot listen on {bind} (STORYDESK_BIND)"))?;
     tracing::info!(%bind, "listening");
+    let purge = tokio::spawn(purge_expired_events(desk.clone()));
     eprintln!("storydesk serving on http://{bind}");
     storydesk::server::run(listener, app, async move {
         shutdown_signal().await;
         let _ = stop_tx.send(true);
     })
     .await?;
+    purge.abort();
     if let Some(discord) = discord {
         // Let followups and posts already under way finish (within reason).
         let _ = tokio::time::timeout(std::time::Duration::from_secs(30), discord.idle()).await;
     }
     desk.store().flush()?;
     Ok(())
+}
+
+/// Forget processed event ids whose retry window has passed, every ten minutes.
+async fn purge_expired_events(desk: storydesk::desk::Desk) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
+    loop {
+        every.tick().await;
+        let store = desk.store().clone();
+        let now = storydesk::model::Timestamp::now();
+        match tokio::task::spawn_blocking(move || store.purge_expired_events(now)).await {
+            Ok(Ok(n)) if n > 0 => tracing::debug!(purged = n, "expired event ids removed"),
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => tracing::warn!(error = %e, "could not purge expired event ids"),
+            Err(e) => tracing::warn!(error = %e, "event purge task failed"),
+        }
+    }
 }
 
 /// Completes on Ctrl-C or SIGTERM.

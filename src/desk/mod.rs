@@ -523,7 +523,7 @@ impl Desk {
             Err(e) => return Reply::problem(messages::parse_error(&e, self.catalogue)),
         };
         if let Some(key) = &req.event {
-            match self.store.event_seen(key) {
+            match self.store.event_seen(key, req.at) {
                 Ok(true) => {
                     tracing::info!(event = %key, "duplicate event ignored");
                     return Reply {
