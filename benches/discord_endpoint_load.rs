@@ -43,7 +43,9 @@ fn sign(key: &SigningKey, body: String) -> Signed {
         .unwrap()
         .as_secs()
         .to_string();
-    let sig = hex(&key.sign(&[ts.as_bytes(), body.as_bytes()].concat()).to_bytes());
+    let sig = hex(&key
+        .sign(&[ts.as_bytes(), body.as_bytes()].concat())
+        .to_bytes());
     Signed { body, ts, sig }
 }
 
@@ -147,7 +149,10 @@ fn main() {
         .env("STORYDESK_BIND", format!("127.0.0.1:{port}"))
         .env("DISCORD_PUBLIC_KEY", hex(key.verifying_key().as_bytes()))
         .env("DISCORD_APPLICATION_ID", "775799577604522054")
-        .env("STORYDESK_DISCORD_API_URL", format!("http://127.0.0.1:{closed}"))
+        .env(
+            "STORYDESK_DISCORD_API_URL",
+            format!("http://127.0.0.1:{closed}"),
+        )
         .env_remove("DISCORD_TOKEN")
         .env("RUST_LOG", "error")
         .stderr(std::process::Stdio::null())
@@ -199,7 +204,10 @@ fn main() {
             println!("| signed /story status | {connections} | {rps:.0} | {:.2} ms | {:.2} ms | {failed} |", p50.as_secs_f64() * 1e3, p99.as_secs_f64() * 1e3);
         }
     });
-    println!("\nserver peak RSS: {} MiB", peak_rss_kib(server.id()) / 1024);
+    println!(
+        "\nserver peak RSS: {} MiB",
+        peak_rss_kib(server.id()) / 1024
+    );
     let _ = server.kill();
     let _ = server.wait();
 }

@@ -23,7 +23,9 @@ fn bench(c: &mut Criterion) {
         .unwrap()
         .as_secs() as i64;
     let ts = now.to_string();
-    let sig = hex(&key.sign(&[ts.as_bytes(), body.as_bytes()].concat()).to_bytes());
+    let sig = hex(&key
+        .sign(&[ts.as_bytes(), body.as_bytes()].concat())
+        .to_bytes());
     let verifier = Verifier::try_new(*key.verifying_key().as_bytes()).unwrap();
     let check = SignatureCheck::from_hex(&hex(key.verifying_key().as_bytes())).unwrap();
     c.bench_function("ed25519 verify (serenity Verifier)", |b| {
