@@ -211,6 +211,8 @@ pub struct Discord {
     /// Work in flight (deliveries after a first answer, messages being added), so a
     /// shutdown can let it finish.
     in_flight: Arc<InFlight>,
+    /// Serialises the Message Content notices, so each thread gets one.
+    notices: tokio::sync::Mutex<()>,
 }
 
 /// A count of work in flight and a way to wait for none.
@@ -253,6 +255,7 @@ impl Discord {
             story_locks: std::sync::Mutex::new(HashMap::new()),
             message_content: AtomicBool::new(false),
             in_flight: Arc::default(),
+            notices: tokio::sync::Mutex::new(()),
         })
     }
 
@@ -1042,8 +1045,7 @@ impl Discord {
     /// Say once per thread that messages cannot be read without the Message Content intent.
     async fn intent_notice(&self, thread: ChannelId) {
         let key = format!("discord:intent-notice:{}", thread.get());
-        let lock = self.story_lock(StoryId(u64::MAX));
-        let _held = lock.lock().await;
+        let _held = self.notices.lock().await;
         if self.anchor(&key).is_some() {
             return;
         }
