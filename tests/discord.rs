@@ -1035,3 +1035,59 @@ async fn commands_register_puts_them_in_a_guild_or_globally() {
     let registered = &fake.calls_to("PUT", |_| true)[0].body;
     assert_eq!(registered[0]["name"], "story");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn files_that_are_not_text_or_too_large_are_refused_clearly() {
+    let n = Newsroom::start(false).await;
+    n.send(command(
+        n.id(),
+        ALICE,
+        Where::Newsroom,
+        "new",
+        &[("title", json!(TITLE))],
+        None,
+    ))
+    .await;
+    let png = [
+        0x89u8, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0xff, 0xfe,
+    ];
+    let url = n.fake.serve_file("scan.png", &png);
+    let answer = n
+        .send(command(
+            n.id(),
+            ALICE,
+            Where::Newsroom,
+            "source add",
+            &[("label", json!("scan"))],
+            Some((600_000_000_000_000_010, "scan.png", &url, png.len())),
+        ))
+        .await;
+    assert_eq!(answer["type"], 5);
+    assert!(ephemeral(&answer));
+    let said = n
+        .fake
+        .calls_to("PATCH", |p| p.ends_with("/messages/@original"))
+        .pop()
+        .unwrap();
+    insta::assert_snapshot!(said.body["content"].as_str().unwrap(), @"`scan.png` is not plain UTF-8 text, so nothing was saved. Save it as UTF-8 text (a .txt or .md file) and attach it again, or paste the text into the form.");
+
+    // Discord says how large a file is; one over the limit is not even downloaded.
+    let url = n.fake.serve_file("leak.txt", b"small");
+    n.send(command(
+        n.id(),
+        ALICE,
+        Where::Newsroom,
+        "source add",
+        &[],
+        Some((600_000_000_000_000_011, "leak.txt", &url, 3 << 20)),
+    ))
+    .await;
+    let said = n
+        .fake
+        .calls_to("PATCH", |p| p.ends_with("/messages/@original"))
+        .pop()
+        .unwrap();
+    insta::assert_snapshot!(said.body["content"].as_str().unwrap(), @"`leak.txt` is 3.0 MiB; files up to 1.0 MiB are accepted. Nothing was saved. Split it and attach the parts one by one.");
+    let story = n.discord.desk().store().story(StoryId(1)).unwrap().unwrap();
+    assert!(story.sources.is_empty());
+}

@@ -885,10 +885,8 @@ impl Discord {
     /// Download an attachment's text: size-limited, UTF-8 only.
     async fn download(&self, file: &serenity::all::Attachment) -> Result<String, String> {
         let limits = &self.desk.config().limits;
-        let limit = limits
-            .source_bytes
-            .max(limits.section_bytes)
-            .saturating_mul(2);
+        // The largest text the desk takes; it checks its own limit for the command again.
+        let limit = limits.source_bytes.max(limits.section_bytes);
         if u64::from(file.size) > limit {
             return Err(messages::file_too_large(
                 &file.filename,
