@@ -10,17 +10,21 @@
 //! - [`config`]: `config/default.toml` overlaid with the operator's file; templates.
 //! - [`desk`]: the workflow. Takes a platform-neutral request, returns a platform-neutral
 //!   reply. Every rule lives here.
+//! - [`export`]: one story as Markdown, safe HTML or JSON.
 //! - [`store`]: the sled store: versioned records, key layout, transactions, group commit.
 //! - [`text`]: pure text work: normalisation, word diffs, citations, chunking.
 //! - [`checks`]: pre-publish checks over an article.
 //! - [`console`]: `storydesk local`, the desk in a terminal.
 //! - [`discord`]: the Discord adapter: gateway, interactions endpoint, commands, rendering.
+//! - [`admin`]: the running bot's owner-only socket for backups.
 //! - [`server`]: the HTTP server of `storydesk serve`, which platform adapters add routes to.
 //! - [`suggest`]: "did you mean".
 //!
 //! Architecture invariant: `desk`, `text`, `checks`, `command` and `model` import no
 //! serenity, Slack, axum, reqwest or sled types (`tests/architecture.rs` checks it).
 
+#[cfg(unix)]
+pub mod admin;
 pub mod catalogue;
 pub mod checks;
 pub mod command;
@@ -28,6 +32,7 @@ pub mod config;
 pub mod console;
 pub mod desk;
 pub mod discord;
+pub mod export;
 pub mod model;
 pub mod server;
 pub mod store;

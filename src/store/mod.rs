@@ -108,11 +108,13 @@
 //! Architecture invariant: apart from the `source` of [`StoreError::Sled`], no sled type
 //! appears in this module's public API, so a move to another engine stays inside it.
 
+mod backup;
 mod commit;
 mod keys;
 mod records;
 mod seal;
 
+pub use backup::{verify_backup, BackupError, BackupSummary, RestoreError};
 pub use seal::{BadKey, SourceKey};
 
 use std::cell::Cell;
@@ -430,6 +432,9 @@ struct Inner {
     dir: PathBuf,
     /// The key source texts are sealed with, if the operator set one.
     source_key: Option<SourceKey>,
+    /// Held shared by every committing transaction and exclusively by a backup, so a
+    /// backup sees each transaction whole or not at all.
+    gate: std::sync::RwLock<()>,
 }
 
 impl fmt::Debug for Store {
@@ -578,6 +583,7 @@ impl Store {
                 syncer,
                 dir: dir.to_path_buf(),
                 source_key: options.source_key,
+                gate: std::sync::RwLock::new(()),
             }),
         })
     }
@@ -604,6 +610,7 @@ impl Store {
     ) -> Result<T, TransactError<E>> {
         outside_transaction("transact").map_err(TransactError::Store)?;
         let inner = &*self.inner;
+        let gate = inner.gate.read().unwrap_or_else(|e| e.into_inner());
         let outcome = (&inner.stories, &inner.events).transaction(|(stories, events)| {
             let mut tx = Tx {
                 stories,
@@ -624,6 +631,7 @@ impl Store {
                 (None, Err(e)) => Err(ConflictableTransactionError::Abort(Failed::Closure(e))),
             }
         });
+        drop(gate);
         match outcome {
             Ok(value) => {
                 let ticket = inner.commit.committed();
