@@ -3,8 +3,7 @@
 //! and section, refuses what could never be saved (no story here, an unknown section, the
 //! generated references section, a published story) and gives the text to prefill.
 
-use super::{messages, sections, user, Ctx, Desk, DeskError, Request};
-use crate::config::Generated;
+use super::{messages, sections, Ctx, Desk, DeskError, Request};
 use crate::model::StoryId;
 
 /// What a form for a command's long text needs.
@@ -72,27 +71,21 @@ impl Desk {
                 label: long.label.clone(),
             };
             if inv.subcommand == "write" {
-                let section = ctx.section_name(true)?.expect("required");
-                let spec = self.template.section(&section).expect("resolved");
-                if spec.generated == Some(Generated::References) {
-                    return user(messages::references_are_generated());
-                }
-                let story = ctx.load(story_id)?;
-                sections::refuse_if_published(&story)?;
-                let n = story.section(&section).map(|s| s.revisions).unwrap_or(0);
-                if n > 0 {
-                    form.current = self.store.revision(story_id, &section, n)?.map(|r| r.text);
-                }
+                // The same rules as `Desk::section_text`: story, section, not generated,
+                // not published.
+                let current = sections::current_text(&ctx)?;
+                let spec = self.template.section(&current.section).expect("resolved");
                 form.max_chars = Some(
                     form.max_chars
                         .map_or(spec.max_chars, |m| m.min(spec.max_chars)),
                 );
                 for (k, v) in options.iter_mut() {
                     if k == "section" {
-                        *v = section.clone();
+                        *v = current.section.clone();
                     }
                 }
-                form.section = Some(section);
+                form.current = current.text;
+                form.section = Some(current.section);
             }
             form.options = options;
             Ok(form)

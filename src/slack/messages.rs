@@ -5,7 +5,7 @@
 //! They are Markdown like the desk's, converted to mrkdwn on the way out.
 
 use super::api::ApiError;
-use crate::model::{Story, StoryId};
+use crate::model::Story;
 
 /// The hint under a story's board: its thread is the story's source thread.
 pub fn board_hint() -> String {
@@ -125,14 +125,6 @@ pub fn file_too_large(name: &str, limit: u64) -> String {
     format!(
         "“{name}” is larger than the {} a source may be, so it was not added. Split it, or ask the operator to raise `[limits] source_bytes`.",
         crate::desk::messages::size(limit)
-    )
-}
-
-/// The publish went through in the desk but Slack refused the article.
-pub fn publish_failed(story: StoryId, channel: &str, why: &str) -> String {
-    format!(
-        "Story {story} is recorded as published, but its article could not be posted to #{channel}. {why} Then post it from `storydesk export {} --format md`.",
-        story.0
     )
 }
 

@@ -803,17 +803,35 @@ impl Slack {
         for post in posts {
             if let Err((error, channel)) = self.send_post(post.clone(), origin).await {
                 tracing::warn!(error = %error, "a message could not be delivered");
-                let text = match (&post.to, story) {
+                match (&post.to, story) {
                     (Destination::Publish { channel: c }, Some(story)) => {
-                        messages::publish_failed(story, c, &messages::api_error(&error, Some(c)))
+                        // The article did not go out: the desk undoes the publication, so it
+                        // can be published again once the cause is fixed.
+                        let reason = messages::api_error(&error, Some(&publish_channel(c)));
+                        let actor = Person {
+                            id: origin.user.clone(),
+                            name: self.learn_name(&origin.user, None),
+                        };
+                        let desk = self.desk().clone();
+                        let undone = tokio::task::spawn_blocking(move || {
+                            desk.publication_failed(story, &actor, Timestamp::now(), &reason)
+                        })
+                        .await;
+                        if let Ok(reply) = undone {
+                            Box::pin(self.send_posts(reply.posts, None, origin)).await;
+                        }
+                        // The rest of the reply (the "published" note) no longer holds.
+                        return;
                     }
+                    (Destination::Requester, _) => {}
                     _ => {
-                        messages::delivery_failed(&messages::api_error(&error, channel.as_deref()))
-                    }
-                };
-                if post.to != Destination::Requester {
-                    for m in blocks::text_messages(&text) {
-                        self.tell(origin, m).await;
+                        let text = messages::delivery_failed(&messages::api_error(
+                            &error,
+                            channel.as_deref(),
+                        ));
+                        for m in blocks::text_messages(&text) {
+                            self.tell(origin, m).await;
+                        }
                     }
                 }
             }

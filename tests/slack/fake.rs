@@ -103,6 +103,8 @@ struct State0 {
     users: HashMap<String, String>,
     /// `(method, channel)` → how many of the next matching calls get a 429.
     rate_limits: Vec<(String, Option<String>, usize, usize)>,
+    /// `(method, channel, error, count)`: the next `count` matching calls get `error`.
+    refusals: Vec<(String, String, String, usize)>,
 }
 
 /// The fake Web API.
@@ -163,6 +165,16 @@ impl FakeSlack {
             method.to_string(),
             channel.map(str::to_string),
             skip,
+            count,
+        ));
+    }
+
+    /// Makes the next `count` calls of `method` to `channel` fail with Slack's `error`.
+    pub fn refuse(&self, method: &str, channel: &str, error: &str, count: usize) {
+        self.state.lock().unwrap().refusals.push((
+            method.to_string(),
+            channel.to_string(),
+            error.to_string(),
             count,
         ));
     }
@@ -373,6 +385,30 @@ async fn api(
         }
         hit
     };
+    let refused = {
+        let mut state = shared.0.lock().unwrap();
+        let mut found = None;
+        for rule in state.refusals.iter_mut() {
+            if rule.0 == method && Some(&rule.1) == channel.as_ref() && rule.3 > 0 {
+                rule.3 -= 1;
+                found = Some(rule.2.clone());
+                break;
+            }
+        }
+        found
+    };
+    if let Some(error) = refused {
+        record(
+            &shared,
+            Call {
+                method,
+                body: args,
+                ts: None,
+                rate_limited: true,
+            },
+        );
+        return axum::Json(json!({ "ok": false, "error": error })).into_response();
+    }
     if limited {
         record(
             &shared,

@@ -638,3 +638,35 @@ async fn a_source_with_channel_and_here_is_published_escaped() {
         assert!(!call.body.to_string().contains("<@"), "{}", call.body);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_article_slack_refuses_is_unpublished_and_can_be_published_again() {
+    let w = World::start(Via::Http).await;
+    ready_to_publish(&w, &numbered_body(4)).await;
+    w.fake
+        .refuse("chat.postMessage", PUBLISH, "not_in_channel", 1);
+    assert_eq!(w.command(ERIN, "publish").await, Value::Null);
+    let told = w.fake.wait_call("response_url", "/invite @storydesk").await;
+    assert_eq!(told.body["response_type"], "ephemeral");
+    let story = w
+        .slack
+        .desk()
+        .store()
+        .story(storydesk::model::StoryId(1))
+        .unwrap()
+        .unwrap();
+    assert!(story.published.is_none(), "the publication was undone");
+    assert!(w.fake.posts_in(PUBLISH).is_empty());
+    // Once the bot is invited, publishing works.
+    let article = publish(&w).await;
+    assert!(!article.is_empty());
+    assert!(w
+        .slack
+        .desk()
+        .store()
+        .story(storydesk::model::StoryId(1))
+        .unwrap()
+        .unwrap()
+        .published
+        .is_some());
+}
