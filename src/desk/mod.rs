@@ -587,11 +587,11 @@ impl Desk {
         reply
     }
 
-    /// Records the event id of a request that changed nothing else. No flush is awaited:
-    /// losing the record in a crash only means a redelivered read is answered again.
+    /// Record the event id of a request that changed nothing (its answer is all it did), so
+    /// a redelivery does not answer twice. It need not wait for the disk.
     fn claim_event(&self, key: &str, at: Timestamp) -> Result<bool, DeskError> {
         let ttl = self.config.events.remember_secs as i64 * 1000;
-        Ok(self.store.claim_event_unflushed(key, at, ttl)?)
+        Ok(self.store.remember_event(key, at, ttl)?)
     }
 
     fn internal(&self, subcommand: &str, why: String) -> Reply {

@@ -296,8 +296,7 @@ impl Slack {
             let key = key.clone();
             let ttl = desk.config().events.remember_secs as i64 * 1000;
             let fresh = tokio::task::spawn_blocking(move || {
-                desk.store()
-                    .claim_event_unflushed(&key, Timestamp::now(), ttl)
+                desk.store().remember_event(&key, Timestamp::now(), ttl)
             })
             .await;
             if !matches!(fresh, Ok(Ok(true))) {

@@ -608,6 +608,32 @@ impl Store {
         &self,
         f: impl Fn(&mut Tx<'_>) -> Result<T, E>,
     ) -> Result<T, TransactError<E>> {
+        self.run(f, true)
+    }
+
+    /// Record a processed event id without waiting for the disk: for requests whose only
+    /// effect is an answer (a status, a preview), where losing the record in a crash at
+    /// worst answers a redelivery again. sled's background flush writes it within half a
+    /// second. True when the key was new (or its claim had expired).
+    pub fn remember_event(
+        &self,
+        key: &str,
+        now: Timestamp,
+        ttl_ms: i64,
+    ) -> Result<bool, StoreError> {
+        self.run(
+            |tx| -> Result<bool, StoreError> { Ok(tx.claim_event(key, now, ttl_ms)?) },
+            false,
+        )
+        .map_err(TransactError::flatten)
+    }
+
+    /// One transaction; with `durable`, returns only once it is flushed.
+    fn run<T, E>(
+        &self,
+        f: impl Fn(&mut Tx<'_>) -> Result<T, E>,
+        durable: bool,
+    ) -> Result<T, TransactError<E>> {
         outside_transaction("transact").map_err(TransactError::Store)?;
         let inner = &*self.inner;
         let gate = inner.gate.read().unwrap_or_else(|e| e.into_inner());
@@ -635,7 +661,9 @@ impl Store {
         match outcome {
             Ok(value) => {
                 let ticket = inner.commit.committed();
-                inner.wait_durable(ticket).map_err(TransactError::Store)?;
+                if durable {
+                    inner.wait_durable(ticket).map_err(TransactError::Store)?;
+                }
                 Ok(value)
             }
             Err(TransactionError::Abort(Failed::Closure(e))) => Err(TransactError::Aborted(e)),
@@ -753,47 +781,6 @@ impl Store {
         {
             Some(bytes) => Ok(records::decode_event(&describe, &bytes)?.expires_at > now.0),
             None => Ok(false),
-        }
-    }
-
-    /// Claims an event id for `ttl_ms` milliseconds outside any transaction and without
-    /// waiting for a flush; true when the id was free. For requests that change nothing
-    /// else (a read answered again after a crash is harmless), so reads need no flush of
-    /// their own; it is written to disk with the next flush. Concurrent claims of one id are
-    /// settled by compare-and-swap: exactly one of them gets true.
-    pub fn claim_event_unflushed(
-        &self,
-        key: &str,
-        now: Timestamp,
-        ttl_ms: i64,
-    ) -> Result<bool, StoreError> {
-        outside_transaction("claim_event_unflushed")?;
-        let k = keys::event(key);
-        let describe = || keys::describe_event(&k);
-        let events = &self.inner.events;
-        let record = records::encode(
-            "event",
-            &EventRecordV1 {
-                v: records::EVENT_VERSION,
-                claimed_at: now.0,
-                expires_at: now.0.saturating_add(ttl_ms.max(0)),
-            },
-        )?;
-        loop {
-            let current = events
-                .get(&k)
-                .map_err(|e| sled_error(format!("reading {}", describe()), e))?;
-            if let Some(bytes) = &current {
-                if records::decode_event(&describe, bytes)?.expires_at > now.0 {
-                    return Ok(false);
-                }
-            }
-            let swapped = events
-                .compare_and_swap(&k, current, Some(record.clone()))
-                .map_err(|e| sled_error(format!("writing {}", describe()), e))?;
-            if swapped.is_ok() {
-                return Ok(true);
-            }
         }
     }
 

@@ -730,37 +730,6 @@ fn transact_example_from_the_module_doc() {
     assert_eq!(outcomes, ["saved #1", "there is no story #42"]);
 }
 
-#[test]
-fn unflushed_claims_are_taken_once_even_when_raced() {
-    let (_dir, store) = fresh();
-    let now = Timestamp(1_000_000);
-    let winners: usize = (0..8)
-        .map(|_| {
-            let store = store.clone();
-            thread::spawn(move || {
-                store
-                    .claim_event_unflushed("slack:T1:read", now, 1000)
-                    .unwrap()
-            })
-        })
-        .collect::<Vec<_>>()
-        .into_iter()
-        .map(|h| h.join().unwrap() as usize)
-        .sum();
-    assert_eq!(winners, 1);
-    // The transactional claim sees it too, and both free it once it has expired.
-    let claimed = store
-        .transact(|tx| -> Result<bool, StoreError> {
-            Ok(tx.claim_event("slack:T1:read", Timestamp(1_000_500), 1000)?)
-        })
-        .map_err(TransactError::flatten)
-        .unwrap();
-    assert!(!claimed);
-    assert!(store
-        .claim_event_unflushed("slack:T1:read", Timestamp(1_001_001), 1000)
-        .unwrap());
-}
-
 fn with_key(key: Option<SourceKey>) -> StoreOptions {
     StoreOptions {
         source_key: key,
@@ -861,4 +830,21 @@ fn a_version_one_source_record_reads_as_current() {
     store.inner.stories.insert(&key, v1.as_slice()).unwrap();
     let s = store.source(StoryId(3), 1).unwrap().unwrap();
     assert_eq!((s.label.as_str(), s.text.as_str()), ("memo", "old text"));
+}
+
+#[test]
+fn an_event_remembered_without_waiting_is_claimed_once() {
+    let (_dir, store) = fresh();
+    assert!(store
+        .remember_event("discord:1", Timestamp(10), 1_000)
+        .unwrap());
+    assert!(!store
+        .remember_event("discord:1", Timestamp(20), 1_000)
+        .unwrap());
+    assert!(store.event_seen("discord:1", Timestamp(30)).unwrap());
+    let flushes = store.stats().flushes;
+    store
+        .remember_event("discord:2", Timestamp(10), 1_000)
+        .unwrap();
+    assert_eq!(store.stats().flushes, flushes, "no flush is waited for");
 }
