@@ -12,7 +12,8 @@
 //!   reply. Every rule lives here.
 //! - [`store`]: the sled store: versioned records, key layout, transactions, group commit.
 //! - [`text`]: pure text work: normalisation, word diffs, citations, chunking.
-//! - [`checks`]: pre-publish checks over an article.
+//! - [`checks`]: pre-publish checks over an article: a rule engine whose rules are data
+//!   (`config/checks/*.toml`), source protection and traceability.
 //! - [`console`]: `storydesk local`, the desk in a terminal.
 //! - [`server`]: the HTTP server of `storydesk serve`, which platform adapters add routes to.
 //! - [`suggest`]: "did you mean".
@@ -44,5 +45,5 @@ pub fn open_desk(config: config::Config, data_dir: &std::path::Path) -> anyhow::
         },
     )
     .with_context(|| format!("opening the data directory {}", data_dir.display()))?;
-    Ok(desk::Desk::new(store, config, template))
+    Ok(desk::Desk::try_new(store, config, template)?)
 }
