@@ -12,6 +12,8 @@
 //!   a list item's indented continuation lines belong to it; without list markers each
 //!   non-blank line is one.
 //! - Any other heading is a subheading inside the section it stands in.
+//! - Text above the title (a chatbot's "Sure, here is the article:", typically) is read as
+//!   the start of the introduction.
 //! - The text that no section heading claims (everything before the first section heading,
 //!   the title line left out) goes to the prose sections (introduction, body, conclusion)
 //!   that have no heading of their own:
@@ -135,6 +137,7 @@ pub fn parse(text: &str, template: &Template) -> ArticleFile {
     let mut current: Option<String> = None;
     let mut explicit: Vec<String> = Vec::new();
     let mut title_seen = false;
+    let mut pre_title: Vec<Line> = Vec::new();
     let mut fence = false;
     for (i, raw) in text.lines().enumerate() {
         let line = Line {
@@ -149,6 +152,9 @@ pub fn parse(text: &str, template: &Template) -> ArticleFile {
             if let Some((level, h)) = heading(line.text) {
                 if level == 1 && !title_seen {
                     title_seen = true;
+                    // Text above the headline (a chatbot's preamble, typically) is read as
+                    // part of the introduction, without moving its paragraphs.
+                    pre_title = std::mem::take(&mut unclaimed);
                     if let Some(slot) = assigned.iter_mut().find(|(n, _)| *n == title_name) {
                         slot.1.push(Line {
                             no: line.no,
@@ -202,6 +208,22 @@ pub fn parse(text: &str, template: &Template) -> ArticleFile {
     } else {
         share(&unclaimed, &prose)
     };
+    let mut shared = shared;
+    if !pre_title.iter().all(|l| l.text.trim().is_empty()) {
+        let first = all_prose
+            .first()
+            .cloned()
+            .unwrap_or_else(|| title_name.clone());
+        match shared.iter_mut().find(|(n, _)| *n == first) {
+            Some((_, lines)) => {
+                let mut all = pre_title.clone();
+                all.push(Line { no: 0, text: "" });
+                all.append(lines);
+                *lines = all;
+            }
+            None => shared.insert(0, (first, pre_title.clone())),
+        }
+    }
     for (name, lines) in shared {
         if let Some(slot) = assigned.iter_mut().find(|(n, _)| *n == name) {
             // Unclaimed text comes before anything under a heading.

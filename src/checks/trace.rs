@@ -805,13 +805,10 @@ fn quote_facts(text: &str, min_words: usize) -> Vec<Fact> {
         if parts.is_empty() {
             continue;
         }
-        // Report the quotation with its marks.
-        let open = text[..start].chars().next_back().map_or(0, char::len_utf8);
-        let close = text[end..].chars().next().map_or(0, char::len_utf8);
         out.push(Fact {
             kind: FactKind::Quote,
-            start: start - open,
-            end: end + close,
+            start,
+            end,
             key: Key::Quote(parts),
         });
     }
@@ -1052,14 +1049,14 @@ mod tests {
         assert!(missing("“We [engineers] will take it apart”", &sources).is_empty());
         assert_eq!(
             missing("He said “we will rebuild it apart”.", &sources),
-            vec!["quotation: “we will rebuild it apart”"]
+            vec!["quotation: we will rebuild it apart"]
         );
         // One-word scare quotes are not quotations.
         assert!(missing("the “war” rooms", &sources).is_empty());
         // A figure inside a traced quotation is not reported again.
         assert_eq!(
             missing("“We lost 40 engineers”", &sources),
-            vec!["quotation: “We lost 40 engineers”"]
+            vec!["quotation: We lost 40 engineers"]
         );
     }
 }
