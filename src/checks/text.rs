@@ -52,6 +52,12 @@ pub(crate) fn excerpt(s: &str) -> String {
             space = false;
         }
         if count >= EXCERPT_CHARS {
+            // End at a word when one ends in the last quarter.
+            if let Some(space) = out.rfind(' ') {
+                if out[..space].chars().count() >= EXCERPT_CHARS * 3 / 4 {
+                    out.truncate(space);
+                }
+            }
             out.push('…');
             return out;
         }
@@ -142,8 +148,9 @@ mod tests {
         assert_eq!(excerpt("  a\n  b  "), "a b");
         let long = "word ".repeat(40);
         let e = excerpt(&long);
-        assert!(e.ends_with('…'));
-        assert_eq!(e.chars().count(), EXCERPT_CHARS + 1);
+        assert_eq!(e, format!("{}…", "word ".repeat(16).trim_end()));
+        let solid = "x".repeat(100);
+        assert_eq!(excerpt(&solid).chars().count(), EXCERPT_CHARS + 1);
     }
 
     #[test]

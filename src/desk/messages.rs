@@ -835,7 +835,10 @@ fn finding_line(f: &Finding) -> String {
 /// `1 error, 2 warnings, 1 suggestion`.
 fn finding_counts(findings: &[Finding]) -> String {
     let c = crate::checks::Counts::of(findings);
-    let mut parts = vec![plural(c.errors, "error", "errors")];
+    let mut parts = Vec::new();
+    if c.errors > 0 || findings.is_empty() {
+        parts.push(plural(c.errors, "error", "errors"));
+    }
     if c.warnings > 0 {
         parts.push(plural(c.warnings, "warning", "warnings"));
     }
