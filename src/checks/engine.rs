@@ -261,8 +261,10 @@ fn matches<'t>(m: &Matcher, s: &Section<'t>) -> Vec<(usize, usize)> {
         .as_ref()
         .map(|e| e.find_iter(text).map(|x| (x.start(), x.end())).collect())
         .unwrap_or_default();
-    m.regex
-        .find_iter(text)
+    let mut all: Vec<(usize, usize)> = m
+        .regexes
+        .iter()
+        .flat_map(|re| re.find_iter(text))
         .filter(|x| !x.as_str().trim().is_empty())
         .map(|x| (x.start(), x.end()))
         .filter(|&(a, b)| {
@@ -271,7 +273,17 @@ fn matches<'t>(m: &Matcher, s: &Section<'t>) -> Vec<(usize, usize)> {
         })
         // A match that starts inside a quotation is the speaker's words.
         .filter(|&(a, _)| !(m.outside_quotes && overlaps(s.quotes(), a, a + 1)))
-        .collect()
+        .collect();
+    // Several patterns may match the same text: keep the first (and longest) of
+    // overlapping matches, as one alternation would.
+    all.sort_by(|x, y| x.0.cmp(&y.0).then(y.1.cmp(&x.1)));
+    let mut kept: Vec<(usize, usize)> = Vec::with_capacity(all.len());
+    for (a, b) in all {
+        if kept.last().is_none_or(|&(_, end)| a >= end) {
+            kept.push((a, b));
+        }
+    }
+    kept
 }
 
 fn existence(rule: &Rule, m: &Matcher, s: &Section, out: &mut Vec<(usize, Finding)>) {

@@ -217,6 +217,9 @@ pub fn parse(text: &str, template: &Template) -> ArticleFile {
         match shared.iter_mut().find(|(n, _)| *n == first) {
             Some((_, lines)) => {
                 let mut all = pre_title.clone();
+                while all.last().is_some_and(|l| l.text.trim().is_empty()) {
+                    all.pop();
+                }
                 all.push(Line { no: 0, text: "" });
                 all.append(lines);
                 *lines = all;

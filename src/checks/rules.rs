@@ -378,11 +378,12 @@ impl Unit {
     }
 }
 
-/// The regular expression of an existence or occurrence rule.
+/// The regular expressions of an existence or occurrence rule.
 #[derive(Debug, Clone)]
 pub struct Matcher {
-    /// All patterns and tokens as one alternation.
-    pub regex: Regex,
+    /// Each pattern on its own, and the tokens as one alternation. Kept apart because one
+    /// alternation of unlike patterns loses the literal prefilters that make each fast.
+    pub regexes: Vec<Regex>,
     /// Matches of these are not findings.
     pub exceptions: Option<Regex>,
     /// Matches inside quotation marks are not findings.
@@ -899,26 +900,29 @@ fn matcher(spec: &RuleSpec) -> Result<Matcher, String> {
     }
     let ignorecase = spec.ignorecase.unwrap_or(false);
     let flags = if ignorecase { "(?mi)" } else { "(?m)" };
-    let mut parts = Vec::new();
+    let mut regexes = Vec::new();
     for (i, p) in patterns.iter().enumerate() {
-        // Each pattern alone first, so an error names the one that is wrong.
-        Regex::new(&format!("{flags}{p}")).map_err(|e| {
+        regexes.push(Regex::new(&format!("{flags}{p}")).map_err(|e| {
             format!(
                 "pattern {} (`{p}`) is not a valid regular expression: {e}",
                 i + 1
             )
-        })?;
-        parts.push(format!("(?:{p})"));
+        })?);
     }
+    let mut words = Vec::new();
     for (i, t) in tokens.iter().enumerate() {
         let t = t.trim();
         if t.is_empty() {
             return Err(format!("token {} is empty", i + 1));
         }
-        parts.push(token_pattern(t));
+        words.push(token_pattern(t));
     }
-    let regex = Regex::new(&format!("{flags}{}", parts.join("|")))
-        .map_err(|e| format!("the patterns together are not a valid regular expression: {e}"))?;
+    if !words.is_empty() {
+        regexes.push(
+            Regex::new(&format!("{flags}{}", words.join("|")))
+                .map_err(|e| format!("the tokens are not a valid regular expression: {e}"))?,
+        );
+    }
     let exceptions = match spec.exceptions.as_deref() {
         None | Some([]) => None,
         Some(ex) => {
@@ -938,7 +942,7 @@ fn matcher(spec: &RuleSpec) -> Result<Matcher, String> {
         }
     };
     Ok(Matcher {
-        regex,
+        regexes,
         exceptions,
         outside_quotes: spec.outside_quotes.unwrap_or(false),
     })

@@ -231,89 +231,131 @@ fn parse_number(raw: &str, european: bool) -> Option<Dec> {
     Some(Dec::new(mantissa, frac))
 }
 
-const MONTHS: &[(&str, u8)] = &[
-    ("january", 1),
-    ("february", 2),
-    ("march", 3),
-    ("april", 4),
-    ("may", 5),
-    ("june", 6),
-    ("july", 7),
-    ("august", 8),
-    ("september", 9),
-    ("october", 10),
-    ("november", 11),
-    ("december", 12),
-    ("jan", 1),
-    ("feb", 2),
-    ("mar", 3),
-    ("apr", 4),
-    ("jun", 6),
-    ("jul", 7),
-    ("aug", 8),
-    ("sep", 9),
-    ("sept", 9),
-    ("oct", 10),
-    ("nov", 11),
-    ("dec", 12),
-];
+/// `w` lowercased into `buf` when it is ASCII and at most `buf.len()` bytes long.
+fn lower<'b>(w: &str, buf: &'b mut [u8; 12]) -> Option<&'b [u8]> {
+    if w.len() > buf.len() || !w.is_ascii() {
+        return None;
+    }
+    for (b, c) in buf.iter_mut().zip(w.bytes()) {
+        *b = c.to_ascii_lowercase();
+    }
+    Some(&buf[..w.len()])
+}
+
+/// A month's number from its name or abbreviation, in any case.
+fn month_number(w: &str) -> Option<u8> {
+    let mut buf = [0u8; 12];
+    Some(match lower(w, &mut buf)? {
+        b"january" | b"jan" => 1,
+        b"february" | b"feb" => 2,
+        b"march" | b"mar" => 3,
+        b"april" | b"apr" => 4,
+        b"may" => 5,
+        b"june" | b"jun" => 6,
+        b"july" | b"jul" => 7,
+        b"august" | b"aug" => 8,
+        b"september" | b"sep" | b"sept" => 9,
+        b"october" | b"oct" => 10,
+        b"november" | b"nov" => 11,
+        b"december" | b"dec" => 12,
+        _ => return None,
+    })
+}
 
 /// Scale words written apart (`5.5 million`): their power of ten.
-const LONG_SCALES: &[(&str, i32)] = &[
-    ("thousand", 3),
-    ("million", 6),
-    ("millions", 6),
-    ("billion", 9),
-    ("billions", 9),
-    ("trillion", 12),
-];
+fn long_scale(w: &str) -> Option<i32> {
+    let mut buf = [0u8; 12];
+    Some(match lower(w, &mut buf)? {
+        b"thousand" => 3,
+        b"million" | b"millions" => 6,
+        b"billion" | b"billions" => 9,
+        b"trillion" => 12,
+        _ => return None,
+    })
+}
 
-/// Scale suffixes of amounts (`$5.5bn`, `€3m`).
-const SHORT_SCALES: &[(&str, i32)] = &[
-    ("k", 3),
-    ("m", 6),
-    ("mn", 6),
-    ("mln", 6),
-    ("b", 9),
-    ("bn", 9),
-    ("tn", 12),
-];
+/// Scale suffixes of amounts (`$5.5bn`, `€3m`): their power of ten.
+fn short_scale(w: &str) -> Option<i32> {
+    let mut buf = [0u8; 12];
+    Some(match lower(w, &mut buf)? {
+        b"k" => 3,
+        b"m" | b"mn" | b"mln" => 6,
+        b"b" | b"bn" => 9,
+        b"tn" => 12,
+        _ => return None,
+    })
+}
 
 const CURRENCY_SYMBOLS: &[char] = &['$', '€', '£', '¥', '₹', '₩', '₽', '₺', '₪', '元'];
 
-const CURRENCY_WORDS: &[&str] = &[
-    "dollar", "dollars", "euro", "euros", "pound", "pounds", "sterling", "yuan", "renminbi", "yen",
-    "rupee", "rupees", "franc", "francs", "won", "rouble", "roubles", "ruble", "rubles", "usd",
-    "eur", "gbp", "cny", "rmb", "jpy", "chf", "inr",
-];
+/// Words that make a number an amount of money after it (`5 million dollars`).
+fn is_currency_word(w: &str) -> bool {
+    let mut buf = [0u8; 12];
+    matches!(
+        lower(w, &mut buf),
+        Some(
+            b"dollar"
+                | b"dollars"
+                | b"euro"
+                | b"euros"
+                | b"pound"
+                | b"pounds"
+                | b"sterling"
+                | b"yuan"
+                | b"renminbi"
+                | b"yen"
+                | b"rupee"
+                | b"rupees"
+                | b"franc"
+                | b"francs"
+                | b"won"
+                | b"rouble"
+                | b"roubles"
+                | b"ruble"
+                | b"rubles"
+                | b"usd"
+                | b"eur"
+                | b"gbp"
+                | b"cny"
+                | b"rmb"
+                | b"jpy"
+                | b"chf"
+                | b"inr"
+        )
+    )
+}
 
-const NUMBER_WORDS: &[(&str, u32)] = &[
-    ("one", 1),
-    ("two", 2),
-    ("three", 3),
-    ("four", 4),
-    ("five", 5),
-    ("six", 6),
-    ("seven", 7),
-    ("eight", 8),
-    ("nine", 9),
-    ("ten", 10),
-    ("eleven", 11),
-    ("twelve", 12),
-    ("thirteen", 13),
-    ("fourteen", 14),
-    ("fifteen", 15),
-    ("sixteen", 16),
-    ("seventeen", 17),
-    ("eighteen", 18),
-    ("nineteen", 19),
-    ("twenty", 20),
-    ("thirty", 30),
-    ("forty", 40),
-    ("fifty", 50),
-    ("hundred", 100),
-    ("dozen", 12),
-];
+/// Numbers written as words, as sources often have them.
+fn number_word(w: &str) -> Option<u32> {
+    let mut buf = [0u8; 12];
+    Some(match lower(w, &mut buf)? {
+        b"one" => 1,
+        b"two" => 2,
+        b"three" => 3,
+        b"four" => 4,
+        b"five" => 5,
+        b"six" => 6,
+        b"seven" => 7,
+        b"eight" => 8,
+        b"nine" => 9,
+        b"ten" => 10,
+        b"eleven" => 11,
+        b"twelve" | b"dozen" => 12,
+        b"thirteen" => 13,
+        b"fourteen" => 14,
+        b"fifteen" => 15,
+        b"sixteen" => 16,
+        b"seventeen" => 17,
+        b"eighteen" => 18,
+        b"nineteen" => 19,
+        b"twenty" => 20,
+        b"thirty" => 30,
+        b"forty" => 40,
+        b"fifty" => 50,
+        b"hundred" => 100,
+        _ => return None,
+    })
+}
 
 /// How facts are read: strictly in the article, leniently in the sources.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -346,7 +388,10 @@ impl<'a> Reader<'a> {
     }
 
     fn word_is(&self, k: usize, words: &[&str]) -> bool {
-        self.is(k, Lx::Word) && words.contains(&self.s(k).to_lowercase().as_str())
+        self.is(k, Lx::Word) && {
+            let w = self.s(k);
+            words.iter().any(|x| x.eq_ignore_ascii_case(w))
+        }
     }
 
     /// True when lexemes `a` and `b` touch (no space between).
@@ -362,8 +407,7 @@ impl<'a> Reader<'a> {
         if self.mode == Mode::Article && !w.starts_with(|c: char| c.is_ascii_uppercase()) {
             return None;
         }
-        let lower = w.to_lowercase();
-        MONTHS.iter().find(|(n, _)| *n == lower).map(|(_, m)| *m)
+        month_number(w)
     }
 
     fn number(&self, k: usize) -> Option<Dec> {
@@ -509,13 +553,13 @@ impl<'a> Reader<'a> {
         if !self.is(next, Lx::Word) {
             return None;
         }
-        let w = self.s(next).to_lowercase();
-        if let Some((_, p)) = LONG_SCALES.iter().find(|(n, _)| *n == w) {
-            return Some((*p, next + 1));
+        let w = self.s(next);
+        if let Some(p) = long_scale(w) {
+            return Some((p, next + 1));
         }
         if short && self.adjacent(k, next) {
-            if let Some((_, p)) = SHORT_SCALES.iter().find(|(n, _)| *n == w) {
-                return Some((*p, next + 1));
+            if let Some(p) = short_scale(w) {
+                return Some((p, next + 1));
             }
         }
         None
@@ -532,7 +576,7 @@ impl<'a> Reader<'a> {
         let after_letter = self.is(k + 1, Lx::Word)
             && self.adjacent(k, k + 1)
             && !self.word_is(k + 1, &["st", "nd", "rd", "th", "s"])
-            && !LONG_SCALES.iter().any(|(n, _)| self.word_is(k + 1, &[n]));
+            && long_scale(self.s(k + 1)).is_none();
         before_letter || hyphenated || after_letter
     }
 
@@ -647,7 +691,7 @@ fn article_facts(text: &str, facts: &Facts, skip: &[(usize, usize)]) -> Vec<Fact
                 None => (v, k + 1),
             };
             // 5.5 million dollars
-            if r.word_is(next, CURRENCY_WORDS) {
+            if r.is(next, Lx::Word) && is_currency_word(r.s(next)) {
                 if facts.money {
                     out.push(Fact {
                         kind: FactKind::Money,
@@ -678,7 +722,7 @@ fn article_facts(text: &str, facts: &Facts, skip: &[(usize, usize)]) -> Vec<Fact
 /// What the sources hold, read leniently.
 #[derive(Debug, Default)]
 pub(crate) struct SourceFacts {
-    values: HashSet<Dec>,
+    values: HashSet<Dec, BuildHasherDefault<IntHasher>>,
     dates: Vec<DateKey>,
 }
 
@@ -727,9 +771,9 @@ impl SourceFacts {
                         }
                     }
                     Lx::Word => {
-                        let w = r.s(k).to_lowercase();
-                        if let Some((_, v)) = NUMBER_WORDS.iter().find(|(n, _)| *n == w) {
-                            let v = Dec::new(u128::from(*v), 0);
+                        let w = r.s(k);
+                        if let Some(v) = number_word(w) {
+                            let v = Dec::new(u128::from(v), 0);
                             f.values.insert(v);
                             if let Some((p, _)) = r.scale(k, false) {
                                 f.values.insert(v.scaled(p));

@@ -10,13 +10,14 @@
 //! own. Each word is brought to Unicode NFKC and lowercase and hashed to 64 bits. Spacing,
 //! line breaks, punctuation, case, NFC/NFD and compatibility forms make no difference.
 //!
-//! The search is linear in the length of the texts. The sources' windows of `n` words are
-//! put in a hash table by a polynomial rolling hash; the article's windows are rolled over
-//! the same way and looked up. A hit is confirmed word by word (never trusted on the hash
-//! alone), extended to the right as far as the source allows and to the left back into what
-//! was skipped, and reported; the scan then resumes at the first window that reaches past
-//! the reported run. Of several places in the sources where a window occurs, at most
-//! [`MAX_CANDIDATES`] are tried, so highly repetitive sources cannot make it quadratic.
+//! The search is linear in the length of the texts. Windows of the sources' words are put
+//! in a hash table by a polynomial rolling hash (a sample of them: see [`SourceIndex`]);
+//! the article's windows are rolled over the same way and looked up. A hit is confirmed
+//! word by word (never trusted on the hash alone), extended as far as the texts agree, and
+//! reported when it is at least `n` words long; the scan then resumes at the first window
+//! that reaches past the reported passage. Of several places in the sources where a window
+//! occurs, at most [`MAX_CANDIDATES`] are tried, so highly repetitive sources cannot make it
+//! quadratic.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -248,23 +249,34 @@ impl Hasher for IntHasher {
 /// The base of the polynomial rolling hash (odd, so multiplication is invertible mod 2^64).
 const BASE: u64 = 0x9e37_79b9_7f4a_7c15;
 
-/// The sources' words and their windows of `n` words, ready to be searched.
+/// The sources' words and a sample of their windows, ready to be searched.
+///
+/// Not every window is kept: with passages of at least `n` words to find, the index keeps
+/// the windows of `width = n - step + 1` words that start at every `step`-th word of each
+/// source. Any shared passage of `n` words holds one of them (its first `step` words hold a
+/// sampled start, and `width` words follow it inside the passage), so nothing is missed,
+/// and the table is `step` times smaller: it stays in the processor's caches, which is
+/// what keeps a mebibyte of sources fast.
 pub struct SourceIndex {
-    /// Window length in words.
+    /// Shortest passage reported, in words.
     n: usize,
+    /// Words per indexed window.
+    width: usize,
+    /// Every how many words a window is indexed.
+    step: usize,
     /// All sources' words, one source after another.
     flat: Vec<Word>,
     /// Where each source's words start in `flat`, plus the total at the end.
     bounds: Vec<usize>,
-    /// The window hash → the last position in `flat` where a window with it starts.
+    /// The window hash → the first indexed position in `flat` with it.
     heads: FastMap<u32>,
-    /// For each position, the previous position with the same window hash (`u32::MAX`:
-    /// none).
+    /// For each indexed position, the next indexed position with the same window hash
+    /// (`u32::MAX`: none).
     chain: Vec<u32>,
 }
 
 impl SourceIndex {
-    /// Index `sources` (their texts) for windows of `n` words (`n` ≥ 1).
+    /// Index `sources` (their texts) for passages of at least `n` words (`n` ≥ 1).
     pub fn new(sources: &[&str], n: usize) -> Self {
         let cut: Vec<Vec<Word>> = sources.iter().map(|s| words(s)).collect();
         Self::from_source_words(&cut, n)
@@ -279,44 +291,47 @@ impl SourceIndex {
             flat.extend_from_slice(s);
             bounds.push(flat.len());
         }
-        Self::from_words(flat, bounds, n)
-    }
-
-    /// Index words already cut (`bounds` as in the struct).
-    fn from_words(flat: Vec<Word>, bounds: Vec<usize>, n: usize) -> Self {
+        let step = (n / 3).max(1);
+        let width = n - step + 1;
         let mut heads: FastMap<u32> = FastMap::default();
-        heads.reserve(flat.len());
+        heads.reserve(flat.len() / step + 1);
         let mut chain = vec![u32::MAX; flat.len()];
-        let top = pow(BASE, n - 1);
-        let mut hashes: Vec<u64> = Vec::new();
-        // Sources from the last to the first, for the same reason as below.
+        let top = pow(BASE, width - 1);
+        let mut sampled: Vec<(u64, usize)> = Vec::new();
+        // Sources from the last to the first, and positions from the last to the first, so
+        // that each chain runs from the earliest occurrence forward.
         for w in bounds.windows(2).rev() {
             let (lo, hi) = (w[0], w[1]);
             if hi - lo < n {
                 continue;
             }
-            hashes.clear();
+            sampled.clear();
             let mut h = 0u64;
-            for word in &flat[lo..lo + n] {
+            for word in &flat[lo..lo + width] {
                 h = h.wrapping_mul(BASE).wrapping_add(word.hash);
             }
-            hashes.push(h);
-            for i in lo..hi - n {
+            let mut i = lo;
+            loop {
+                if (i - lo) % step == 0 {
+                    sampled.push((h, i));
+                }
+                if i + width >= hi {
+                    break;
+                }
                 h = h
                     .wrapping_sub(flat[i].hash.wrapping_mul(top))
                     .wrapping_mul(BASE)
-                    .wrapping_add(flat[i + n].hash);
-                hashes.push(h);
+                    .wrapping_add(flat[i + width].hash);
+                i += 1;
             }
-            // Insert from the last window back to the first, so that each chain runs from
-            // the earliest occurrence forward (sources in order, then positions in order).
-            for (k, &h) in hashes.iter().enumerate().rev() {
-                let i = lo + k;
+            for &(h, i) in sampled.iter().rev() {
                 chain[i] = heads.insert(h, i as u32).unwrap_or(u32::MAX);
             }
         }
         SourceIndex {
             n,
+            width,
+            step,
             flat,
             bounds,
             heads,
@@ -324,102 +339,121 @@ impl SourceIndex {
         }
     }
 
-    /// The window length in words.
-    pub fn window(&self) -> usize {
+    /// The shortest passage reported, in words.
+    pub fn min_words(&self) -> usize {
         self.n
     }
 
-    /// The source a position in `flat` belongs to, and that source's end in `flat`.
-    fn source_of(&self, pos: usize) -> (usize, usize) {
+    /// The source a position in `flat` belongs to, and that source's start and end.
+    fn source_of(&self, pos: usize) -> (usize, usize, usize) {
         let s = self.bounds.partition_point(|&b| b <= pos) - 1;
-        (s, self.bounds[s + 1])
+        (s, self.bounds[s], self.bounds[s + 1])
     }
 
-    /// Every maximal passage of at least `n` words that `article` shares with a source.
+    /// Every maximal passage of at least `n` words that `article` shares with a source
+    /// (a passage that lies inside one already reported is not reported again).
     pub fn shared_spans(&self, article: &str) -> Vec<SharedSpan> {
         let words = words(article);
-        let n = self.n;
+        let (n, w) = (self.n, self.width);
         let mut out = Vec::new();
-        if words.len() < n || self.flat.is_empty() {
+        if words.len() < n || self.heads.is_empty() {
             return out;
         }
-        let top = pow(BASE, n - 1);
+        let top = pow(BASE, w - 1);
         let window_hash = |at: usize| {
-            words[at..at + n]
+            words[at..at + w]
                 .iter()
-                .fold(0u64, |h, w| h.wrapping_mul(BASE).wrapping_add(w.hash))
+                .fold(0u64, |h, x| h.wrapping_mul(BASE).wrapping_add(x.hash))
         };
         let mut i = 0;
         let mut h = window_hash(0);
-        while i + n <= words.len() {
-            if let Some((pos, right)) = self.best_match(&words, i, h) {
-                let (source, _) = self.source_of(pos);
-                let source_start = self.bounds[source];
-                // Extend to the left into what was skipped after the previous passage.
-                let mut left = 0;
-                while i > left
-                    && pos > source_start + left
-                    && words[i - left - 1].hash == self.flat[pos - left - 1].hash
-                {
-                    left += 1;
+        while i + w <= words.len() {
+            if let Some(m) = self.best_match(&words, i, h) {
+                if m.left + m.right >= n {
+                    let (source, _, _) = self.source_of(m.pos);
+                    let a0 = i - m.left;
+                    let a1 = i + m.right;
+                    let s0 = m.pos - m.left;
+                    let s1 = m.pos + m.right;
+                    out.push(SharedSpan {
+                        words: a1 - a0,
+                        article: (words[a0].start, words[a1 - 1].end),
+                        source,
+                        in_source: (self.flat[s0].start, self.flat[s1 - 1].end),
+                    });
+                    // The windows up to a1 - w lie inside the passage; go on with the
+                    // first that reaches past it.
+                    i = a1 + 1 - w;
+                    if i + w <= words.len() {
+                        h = window_hash(i);
+                    }
+                    continue;
                 }
-                let a0 = i - left;
-                let a1 = i + right;
-                let s0 = pos - left;
-                let s1 = pos + right;
-                out.push(SharedSpan {
-                    words: a1 - a0,
-                    article: (words[a0].start, words[a1 - 1].end),
-                    source,
-                    in_source: (self.flat[s0].start, self.flat[s1 - 1].end),
-                });
-                // The windows up to a1 - n lie inside the passage; go on with the first
-                // that reaches past it.
-                i = a1 + 1 - n;
-                if i + n <= words.len() {
-                    h = window_hash(i);
-                }
-                continue;
             }
-            if i + n < words.len() {
+            if i + w < words.len() {
                 h = h
                     .wrapping_sub(words[i].hash.wrapping_mul(top))
                     .wrapping_mul(BASE)
-                    .wrapping_add(words[i + n].hash);
+                    .wrapping_add(words[i + w].hash);
             }
             i += 1;
         }
         out
     }
 
-    /// The place in the sources where the article's window at `i` (hash `h`) occurs and
-    /// runs on furthest to the right: its position in `flat` and the run's length.
-    fn best_match(&self, words: &[Word], i: usize, h: u64) -> Option<(usize, usize)> {
-        let n = self.n;
+    /// Of the indexed places whose window has the hash `h` of the article's window at `i`,
+    /// the one whose shared run around it is longest. The run goes right as far as the
+    /// texts agree, and left at most `step - 1` words (a passage reaching further left was
+    /// found at an earlier window, or lies inside one already reported).
+    fn best_match(&self, words: &[Word], i: usize, h: u64) -> Option<Match> {
+        let w = self.width;
         let mut pos = *self.heads.get(&h)?;
-        let mut best: Option<(usize, usize)> = None;
+        let mut best: Option<Match> = None;
         let mut tried = 0;
         while pos != u32::MAX && tried < MAX_CANDIDATES {
             tried += 1;
             let p = pos as usize;
-            let (_, end) = self.source_of(p);
-            let same = (0..n).all(|k| words[i + k].hash == self.flat[p + k].hash);
-            if same {
-                let mut len = n;
-                while i + len < words.len()
-                    && p + len < end
-                    && words[i + len].hash == self.flat[p + len].hash
-                {
-                    len += 1;
-                }
-                if best.is_none_or(|(_, l)| len > l) {
-                    best = Some((p, len));
-                }
-            }
             pos = self.chain[p];
+            let (_, start, end) = self.source_of(p);
+            if !(0..w).all(|k| words[i + k].hash == self.flat[p + k].hash) {
+                continue;
+            }
+            let mut right = w;
+            while i + right < words.len()
+                && p + right < end
+                && words[i + right].hash == self.flat[p + right].hash
+            {
+                right += 1;
+            }
+            let mut left = 0;
+            while left + 1 < self.step
+                && i > left
+                && p > start + left
+                && words[i - left - 1].hash == self.flat[p - left - 1].hash
+            {
+                left += 1;
+            }
+            if best.is_none_or(|b| left + right > b.left + b.right) {
+                best = Some(Match {
+                    pos: p,
+                    left,
+                    right,
+                });
+            }
         }
         best
     }
+}
+
+/// A run shared with the sources around an article window.
+#[derive(Debug, Clone, Copy)]
+struct Match {
+    /// The window's place in the sources' words.
+    pos: usize,
+    /// Words the run reaches left of the window's start.
+    left: usize,
+    /// Words from the window's start to the run's end.
+    right: usize,
 }
 
 fn pow(mut base: u64, mut exp: usize) -> u64 {
@@ -530,5 +564,24 @@ mod tests {
         let spans = shared_spans(&article, &[&source], 12);
         assert_eq!(spans.len(), 1);
         assert_eq!(spans[0].words, 5_000);
+    }
+
+    #[test]
+    fn every_offset_of_a_passage_is_found_whatever_the_sampling() {
+        // A passage of exactly n words at every offset against the sampling step.
+        let filler: Vec<String> = (0..40).map(|i| format!("f{i}")).collect();
+        let passage: Vec<String> = (0..12).map(|i| format!("p{i}")).collect();
+        for offset in 0..8 {
+            let source = format!(
+                "{} {} {}",
+                filler[..offset].join(" "),
+                passage.join(" "),
+                filler[20..30].join(" ")
+            );
+            let article = format!("x y {} z", passage.join(" "));
+            let spans = shared_spans(&article, &[&source], 12);
+            assert_eq!(spans.len(), 1, "offset {offset}");
+            assert_eq!(spans[0].words, 12, "offset {offset}");
+        }
     }
 }
