@@ -70,6 +70,10 @@ pub struct Config {
     pub events: EventsConfig,
     /// The pre-publish checks: extra rule files, rules switched off, levels changed.
     pub checks: ChecksConfig,
+    /// The key source texts are sealed with. Never read from a file: it comes from the
+    /// environment (`STORYDESK_SOURCE_KEY`), see [`Config::with_source_key_from_env`].
+    #[serde(skip)]
+    pub source_key: Option<crate::store::SourceKey>,
 }
 
 /// `[store]`
@@ -236,6 +240,17 @@ impl Config {
             return Err("[checks] verbatim_words must be at least 2".into());
         }
         Ok(())
+    }
+
+    /// Take the source key from `STORYDESK_SOURCE_KEY` when it is set.
+    pub fn with_source_key_from_env(mut self) -> Result<Self, crate::store::BadKey> {
+        if let Some(text) = std::env::var("STORYDESK_SOURCE_KEY")
+            .ok()
+            .filter(|t| !t.trim().is_empty())
+        {
+            self.source_key = Some(crate::store::SourceKey::parse(&text)?);
+        }
+        Ok(self)
     }
 
     /// True when `id` or `name` is listed in `[roles] editors`.

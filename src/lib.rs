@@ -10,23 +10,28 @@
 //! - [`config`]: `config/default.toml` overlaid with the operator's file; templates.
 //! - [`desk`]: the workflow. Takes a platform-neutral request, returns a platform-neutral
 //!   reply. Every rule lives here.
+//! - [`export`]: one story as Markdown, safe HTML or JSON.
 //! - [`store`]: the sled store: versioned records, key layout, transactions, group commit.
 //! - [`text`]: pure text work: normalisation, word diffs, citations, chunking.
 //! - [`checks`]: pre-publish checks over an article: a rule engine whose rules are data
 //!   (`config/checks/*.toml`), source protection and traceability.
 //! - [`console`]: `storydesk local`, the desk in a terminal.
+//! - [`admin`]: the running bot's owner-only socket for backups.
 //! - [`server`]: the HTTP server of `storydesk serve`, which platform adapters add routes to.
 //! - [`suggest`]: "did you mean".
 //!
 //! Architecture invariant: `desk`, `text`, `checks`, `command` and `model` import no
 //! serenity, Slack, axum, reqwest or sled types (`tests/architecture.rs` checks it).
 
+#[cfg(unix)]
+pub mod admin;
 pub mod catalogue;
 pub mod checks;
 pub mod command;
 pub mod config;
 pub mod console;
 pub mod desk;
+pub mod export;
 pub mod model;
 pub mod server;
 pub mod store;
@@ -40,6 +45,7 @@ pub fn open_desk(config: config::Config, data_dir: &std::path::Path) -> anyhow::
     let store = store::Store::open(
         data_dir,
         store::StoreOptions {
+            source_key: config.source_key,
             cache_capacity_bytes: config.store.cache_mb * 1024 * 1024,
             fsync: config.store.fsync,
         },

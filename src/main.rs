@@ -56,6 +56,16 @@ enum Command {
         #[arg(long, value_enum, default_value = "text")]
         format: CheckFormat,
     },
+    /// Write a consistent snapshot of the whole store to FILE, whether the bot runs or not.
+    Backup {
+        /// Where to write it.
+        file: PathBuf,
+    },
+    /// Restore a backup into an empty data directory.
+    Restore {
+        /// The backup file.
+        file: PathBuf,
+    },
     /// Export one story.
     Export {
         /// The story's number (`3` or `#3`).
@@ -74,7 +84,11 @@ enum CheckFormat {
 
 #[derive(Clone, Copy, ValueEnum)]
 enum ExportFormat {
+    /// The article as Markdown.
     Md,
+    /// The article as a standalone HTML page (markup in the text is escaped).
+    Html,
+    /// The story's state, revisions, references, audit log and article (never source texts).
     Json,
 }
 
@@ -121,7 +135,7 @@ fn init_logging() {
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let config = Config::load(cli.config.as_deref())?;
+    let config = Config::load(cli.config.as_deref())?.with_source_key_from_env()?;
     let data_dir = cli
         .data
         .clone()
@@ -158,6 +172,24 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Check { .. } => unreachable!("handled in main"),
+        Command::Backup { file } => {
+            backup(config, &data_dir, &file)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Restore { file } => {
+            let desk = storydesk::open_desk(config, &data_dir)?;
+            let summary = desk
+                .store()
+                .restore(|| std::fs::File::open(&file).map(std::io::BufReader::new))
+                .with_context(|| format!("restoring {}", file.display()))?;
+            eprintln!(
+                "restored {} records ({} bytes) into {}",
+                summary.records,
+                summary.bytes,
+                data_dir.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Export { story, format } => {
             let desk = storydesk::open_desk(config, &data_dir)?;
             let id: u64 = story
@@ -168,12 +200,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .store()
                 .story(storydesk::model::StoryId(id))?
                 .with_context(|| format!("there is no story #{id} in {}", data_dir.display()))?;
-            let article = storydesk::desk::assemble(&desk, &story, story.style, false)
-                .map_err(|e| anyhow::anyhow!("{e:?}"))?;
-            match format {
-                ExportFormat::Md => print!("{}", article.markdown()),
-                ExportFormat::Json => println!("{}", serde_json::to_string_pretty(&article)?),
-            }
+            let format = match format {
+                ExportFormat::Md => storydesk::export::Format::Markdown,
+                ExportFormat::Html => storydesk::export::Format::Html,
+                ExportFormat::Json => storydesk::export::Format::Json,
+            };
+            print!("{}", storydesk::export::export(&desk, &story, format)?);
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -280,16 +312,96 @@ fn check(
     })
 }
 
+/// Write a backup: from the store directly when no storydesk runs on it, else through the
+/// running one's admin socket. The file appears only once it is complete and checked.
+fn backup(
+    config: Config,
+    data_dir: &std::path::Path,
+    file: &std::path::Path,
+) -> anyhow::Result<()> {
+    use std::io::Write;
+    let partial = file.with_extension("partial");
+    let mut out = std::io::BufWriter::new(
+        std::fs::File::create(&partial)
+            .with_context(|| format!("cannot write {}", partial.display()))?,
+    );
+    match storydesk::open_desk(config, data_dir) {
+        Ok(desk) => {
+            desk.store().backup(&mut out)?;
+        }
+        Err(e) if is_locked(&e) => {
+            storydesk::admin::backup_from_running(data_dir, &mut out).with_context(|| {
+                format!(
+                    "another storydesk has {} open, and its admin socket did not answer",
+                    data_dir.display()
+                )
+            })?;
+        }
+        Err(e) => return Err(e),
+    }
+    out.flush()?;
+    out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+    let summary =
+        storydesk::store::verify_backup(std::io::BufReader::new(std::fs::File::open(&partial)?))
+            .with_context(|| format!("the backup in {} is incomplete", partial.display()))?;
+    std::fs::rename(&partial, file)?;
+    eprintln!(
+        "backed up {} records ({} bytes) to {}",
+        summary.records,
+        summary.bytes,
+        file.display()
+    );
+    Ok(())
+}
+
+/// True when opening failed because another process holds the store.
+fn is_locked(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        matches!(
+            c.downcast_ref::<storydesk::store::StoreError>(),
+            Some(storydesk::store::StoreError::Open {
+                reason: storydesk::store::OpenFailure::Locked,
+                ..
+            })
+        )
+    })
+}
+
 async fn serve(desk: storydesk::desk::Desk, bind: std::net::SocketAddr) -> anyhow::Result<()> {
+    if !desk.store().seals_sources() {
+        tracing::warn!(
+            "STORYDESK_SOURCE_KEY is not set: source texts are stored unencrypted in the data directory"
+        );
+    }
     let app = storydesk::server::base_routes();
     let listener = tokio::net::TcpListener::bind(bind)
         .await
         .with_context(|| format!("cannot listen on {bind} (STORYDESK_BIND)"))?;
     tracing::info!(%bind, "listening");
+    let _admin = storydesk::admin::listen(desk.store().clone(), desk.store().dir())
+        .context("cannot open the admin socket in the data directory")?;
+    let purge = tokio::spawn(purge_expired_events(desk.clone()));
     eprintln!("storydesk serving on http://{bind}");
     storydesk::server::run(listener, app, shutdown_signal()).await?;
+    purge.abort();
     desk.store().flush()?;
     Ok(())
+}
+
+/// Forget processed event ids whose retry window has passed, every ten minutes.
+async fn purge_expired_events(desk: storydesk::desk::Desk) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
+    loop {
+        every.tick().await;
+        let store = desk.store().clone();
+        let now = storydesk::model::Timestamp::now();
+        match tokio::task::spawn_blocking(move || store.purge_expired_events(now)).await {
+            Ok(Ok(n)) if n > 0 => tracing::debug!(purged = n, "expired event ids removed"),
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => tracing::warn!(error = %e, "could not purge expired event ids"),
+            Err(e) => tracing::warn!(error = %e, "event purge task failed"),
+        }
+    }
 }
 
 /// Completes on Ctrl-C or SIGTERM.

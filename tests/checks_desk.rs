@@ -18,14 +18,7 @@ impl Newsroom {
         let dir = tempfile::tempdir().unwrap();
         let config = Config::from_overlay(Some("[roles]\neditors = [\"erin\"]\n"), "test").unwrap();
         let template = Template::load("news").unwrap();
-        let store = Store::open(
-            dir.path(),
-            StoreOptions {
-                cache_capacity_bytes: 8 << 20,
-                fsync: false,
-            },
-        )
-        .unwrap();
+        let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
         Newsroom {
             desk: Desk::try_new(store, config, template).unwrap(),
             _dir: dir,

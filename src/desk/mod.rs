@@ -440,6 +440,7 @@ pub(crate) const HANDLERS: &[(&str, Handler)] = &[
     ("check", publish::check),
     ("preview", publish::preview),
     ("publish", publish::publish),
+    ("purge-sources", sources::purge),
 ];
 
 /// The desk: the workflow over one store, one configuration and one template.
@@ -536,7 +537,7 @@ impl Desk {
             Err(e) => return Reply::problem(messages::parse_error(&e, self.catalogue)),
         };
         if let Some(key) = &req.event {
-            match self.store.event_seen(key) {
+            match self.store.event_seen(key, req.at) {
                 Ok(true) => {
                     tracing::info!(event = %key, "duplicate event ignored");
                     return Reply {
@@ -551,6 +552,17 @@ impl Desk {
         let Some((_, handler)) = HANDLERS.iter().find(|(n, _)| *n == inv.subcommand) else {
             return self.internal(&inv.subcommand, "no handler".into());
         };
+        let editors_only = self
+            .catalogue
+            .subcommand(&inv.subcommand)
+            .is_some_and(|s| s.editors_only);
+        if editors_only && !self.config.is_editor(&req.actor.id, &req.actor.name) {
+            return Reply::problem(messages::not_an_editor(
+                &inv.subcommand,
+                &req.actor,
+                self.config.roles.editors.is_empty(),
+            ));
+        }
         let ctx = Ctx {
             desk: self,
             req: &req,

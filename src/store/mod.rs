@@ -108,9 +108,14 @@
 //! Architecture invariant: apart from the `source` of [`StoreError::Sled`], no sled type
 //! appears in this module's public API, so a move to another engine stays inside it.
 
+mod backup;
 mod commit;
 mod keys;
 mod records;
+mod seal;
+
+pub use backup::{verify_backup, BackupError, BackupSummary, RestoreError};
+pub use seal::{BadKey, SourceKey};
 
 use std::cell::Cell;
 use std::fmt;
@@ -129,7 +134,7 @@ use crate::model::{
 use commit::{GroupCommit, Syncer};
 use records::{
     AnchorRecordV1, AuditRecordV1, ChannelRecordV1, EventRecordV1, RevisionRecordV1,
-    SourceRecordV1, StoryRecord, StoryRecordV2,
+    SourceBodyRecord, SourceRecordV2, StoryRecord, StoryRecordV2,
 };
 
 /// The layout version written to `m/schema`. Raise it when keys change meaning; records
@@ -143,6 +148,10 @@ const EVENTS_TREE: &str = "events";
 /// How to open the store. Comes from the operator's configuration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StoreOptions {
+    /// Seal source texts at rest with this key (XChaCha20-Poly1305). Sources written
+    /// without a key stay readable; sealed ones need the key they were sealed with, and a
+    /// wrong key is refused when the store opens. Default: none.
+    pub source_key: Option<SourceKey>,
     /// sled's page cache size in bytes. sled's own default is 1 GiB and real use has gone
     /// beyond it, so the store sets it explicitly. Default 64 MiB.
     pub cache_capacity_bytes: u64,
@@ -156,6 +165,7 @@ pub struct StoreOptions {
 impl Default for StoreOptions {
     fn default() -> Self {
         StoreOptions {
+            source_key: None,
             cache_capacity_bytes: 64 * 1024 * 1024,
             fsync: false,
         }
@@ -192,6 +202,12 @@ pub enum OpenFailure {
     /// sled refused to open the files for another reason (such as changed settings).
     #[error("sled refused it: {0}")]
     Refused(String),
+    /// The source key does not open the key check written with the first sealed source.
+    #[error(
+        "STORYDESK_SOURCE_KEY is not the key this data directory's sources were sealed \
+         with; start storydesk with the original key"
+    )]
+    WrongSourceKey,
 }
 
 /// What can go wrong in the store. No variant ever contains a record's contents.
@@ -267,6 +283,24 @@ pub enum StoreError {
     Reentrant {
         /// The method called.
         op: &'static str,
+    },
+    /// A sealed source was read without the source key.
+    #[error(
+        "{key} is sealed; start storydesk with STORYDESK_SOURCE_KEY set to the key it was \
+         sealed with"
+    )]
+    SourceSealed {
+        /// The source, described by its key.
+        key: String,
+    },
+    /// A sealed source did not open with the configured key.
+    #[error(
+        "{key} does not open with the configured STORYDESK_SOURCE_KEY (another key, or the \
+         record was altered)"
+    )]
+    SourceKeyMismatch {
+        /// The source, described by its key.
+        key: String,
     },
     /// A record could not be encoded (a bug: records hold only encodable data).
     #[error("could not encode a {kind} record: {reason}")]
@@ -396,6 +430,11 @@ struct Inner {
     syncer: Option<Syncer>,
     /// Where the data lives, for messages.
     dir: PathBuf,
+    /// The key source texts are sealed with, if the operator set one.
+    source_key: Option<SourceKey>,
+    /// Held shared by every committing transaction and exclusively by a backup, so a
+    /// backup sees each transaction whole or not at all.
+    gate: std::sync::RwLock<()>,
 }
 
 impl fmt::Debug for Store {
@@ -529,6 +568,12 @@ impl Store {
         } else {
             None
         };
+        if let Some(key) = &options.source_key {
+            check_source_key(&db, &stories, key).map_err(|e| match e {
+                KeyCheck::Wrong => fail(OpenFailure::WrongSourceKey),
+                KeyCheck::Store(e) => e,
+            })?;
+        }
         Ok(Store {
             inner: Arc::new(Inner {
                 db,
@@ -537,8 +582,15 @@ impl Store {
                 commit: GroupCommit::default(),
                 syncer,
                 dir: dir.to_path_buf(),
+                source_key: options.source_key,
+                gate: std::sync::RwLock::new(()),
             }),
         })
+    }
+
+    /// True when new source texts are sealed with a source key.
+    pub fn seals_sources(&self) -> bool {
+        self.inner.source_key.is_some()
     }
 
     /// The data directory.
@@ -558,11 +610,13 @@ impl Store {
     ) -> Result<T, TransactError<E>> {
         outside_transaction("transact").map_err(TransactError::Store)?;
         let inner = &*self.inner;
+        let gate = inner.gate.read().unwrap_or_else(|e| e.into_inner());
         let outcome = (&inner.stories, &inner.events).transaction(|(stories, events)| {
             let mut tx = Tx {
                 stories,
                 events,
                 failure: None,
+                source_key: inner.source_key,
             };
             let result = {
                 let _scope = TransactionScope::enter();
@@ -577,6 +631,7 @@ impl Store {
                 (None, Err(e)) => Err(ConflictableTransactionError::Abort(Failed::Closure(e))),
             }
         });
+        drop(gate);
         match outcome {
             Ok(value) => {
                 let ticket = inner.commit.committed();
@@ -654,7 +709,12 @@ impl Store {
     /// Source `number` of a story, with its text.
     pub fn source(&self, story: StoryId, number: u32) -> Result<Option<Source>, StoreError> {
         outside_transaction("source")?;
-        read_source(&self.inner.stories, story, number)
+        read_source(
+            &self.inner.stories,
+            story,
+            number,
+            self.inner.source_key.as_ref(),
+        )
     }
 
     /// A story's audit log, oldest first.
@@ -678,11 +738,11 @@ impl Store {
         read_anchor(&self.inner.stories, name)
     }
 
-    /// True when the event was claimed and its claim has not expired (by the system clock).
-    /// A quick check before doing work; the claim that counts is [`Tx::claim_event`].
-    pub fn event_seen(&self, key: &str) -> Result<bool, StoreError> {
+    /// True when the event was claimed and its claim has not expired at `now` (the same
+    /// clock the claim was made with). A quick check before doing work; the claim that
+    /// counts is [`Tx::claim_event`].
+    pub fn event_seen(&self, key: &str, now: Timestamp) -> Result<bool, StoreError> {
         outside_transaction("event_seen")?;
-        let now = Timestamp::now();
         let k = keys::event(key);
         let describe = || keys::describe_event(&k);
         match self
@@ -857,13 +917,80 @@ fn read_revision<R: Reader>(
 }
 
 /// Reads one source.
-fn read_source<R: Reader>(r: &R, story: StoryId, number: u32) -> Result<Option<Source>, R::Fail> {
+fn read_source<R: Reader>(
+    r: &R,
+    story: StoryId,
+    number: u32,
+    source_key: Option<&SourceKey>,
+) -> Result<Option<Source>, R::Fail> {
     let key = keys::source(story, number);
-    match r.read(&key)? {
-        Some(bytes) => Ok(Some(
-            records::decode_source(&|| keys::describe(&key), &bytes)?.into(),
-        )),
-        None => Ok(None),
+    let Some(bytes) = r.read(&key)? else {
+        return Ok(None);
+    };
+    let mut record = records::decode_source(&|| keys::describe(&key), &bytes)?;
+    let body = std::mem::replace(&mut record.body, SourceBodyRecord::Text(String::new()));
+    let text = match body {
+        SourceBodyRecord::Text(text) => text,
+        SourceBodyRecord::Sealed(sealed) => {
+            let Some(source_key) = source_key else {
+                return Err(StoreError::SourceSealed {
+                    key: keys::describe(&key),
+                }
+                .into());
+            };
+            let mismatch = || StoreError::SourceKeyMismatch {
+                key: keys::describe(&key),
+            };
+            let plain = seal::open(source_key, &key, &sealed).map_err(|_| mismatch())?;
+            String::from_utf8(plain).map_err(|_| mismatch())?
+        }
+    };
+    Ok(Some(record.into_source(text)))
+}
+
+/// Where the key check lives: a constant sealed with the source key.
+const SOURCE_KEY_CHECK: &[u8] = b"m/source_key_check";
+/// The constant sealed in the key check.
+const SOURCE_KEY_CHECK_TEXT: &[u8] = b"storydesk source key check";
+
+/// Why the source key check failed.
+enum KeyCheck {
+    /// The key does not open the check.
+    Wrong,
+    /// The store failed.
+    Store(StoreError),
+}
+
+/// With a source key: write the key check into a store that has none, or verify it, so a
+/// wrong key is refused at start-up rather than when a source is first read.
+fn check_source_key(db: &sled::Db, stories: &sled::Tree, key: &SourceKey) -> Result<(), KeyCheck> {
+    let describe = || keys::describe(SOURCE_KEY_CHECK);
+    match stories
+        .get(SOURCE_KEY_CHECK)
+        .map_err(|e| KeyCheck::Store(sled_error("reading the source key check", e)))?
+    {
+        Some(bytes) => {
+            let sealed: seal::Sealed = serde_json::from_slice(&bytes).map_err(|_| {
+                KeyCheck::Store(StoreError::Corrupt {
+                    key: describe(),
+                    reason: "unreadable key check".into(),
+                })
+            })?;
+            match seal::open(key, SOURCE_KEY_CHECK, &sealed) {
+                Ok(plain) if plain == SOURCE_KEY_CHECK_TEXT => Ok(()),
+                _ => Err(KeyCheck::Wrong),
+            }
+        }
+        None => {
+            let sealed = seal::seal(key, SOURCE_KEY_CHECK, SOURCE_KEY_CHECK_TEXT);
+            let bytes = records::encode("source key check", &sealed).map_err(KeyCheck::Store)?;
+            stories
+                .insert(SOURCE_KEY_CHECK, bytes)
+                .map_err(|e| KeyCheck::Store(sled_error("writing the source key check", e)))?;
+            db.flush()
+                .map_err(|e| KeyCheck::Store(sled_error("flushing the source key check", e)))?;
+            Ok(())
+        }
     }
 }
 
@@ -899,6 +1026,8 @@ pub struct Tx<'a> {
     events: &'a TransactionalTree,
     /// The first failure, which decides the transaction's outcome.
     failure: Option<TxFailure>,
+    /// The key new source texts are sealed with.
+    source_key: Option<SourceKey>,
 }
 
 impl Tx<'_> {
@@ -994,17 +1123,19 @@ impl Tx<'_> {
 
     /// Source `number` of a story, with its text.
     pub fn source(&mut self, story: StoryId, number: u32) -> Result<Option<Source>, TxError> {
-        self.step(|tx| read_source(tx.stories, story, number))
+        self.step(|tx| read_source(tx.stories, story, number, tx.source_key.as_ref()))
     }
 
     /// Stores a source with its text (replacing one with the same number).
     pub fn put_source(&mut self, source: &Source) -> Result<(), TxError> {
         self.step(|tx| {
-            let record = SourceRecordV1::from(source);
-            tx.write(
-                &keys::source(source.story, source.number),
-                records::encode("source", &record)?,
-            )
+            let key = keys::source(source.story, source.number);
+            let body = match &tx.source_key {
+                Some(k) => SourceBodyRecord::Sealed(seal::seal(k, &key, source.text.as_bytes())),
+                None => SourceBodyRecord::Text(source.text.clone()),
+            };
+            let record = SourceRecordV2::new(source, body);
+            tx.write(&key, records::encode("source", &record)?)
         })
     }
 

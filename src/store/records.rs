@@ -28,7 +28,7 @@ pub(crate) const STORY_VERSION: u32 = 2;
 /// The version written for revision records.
 pub(crate) const REVISION_VERSION: u32 = 1;
 /// The version written for source records.
-pub(crate) const SOURCE_VERSION: u32 = 1;
+pub(crate) const SOURCE_VERSION: u32 = 2;
 /// The version written for audit records.
 pub(crate) const AUDIT_VERSION: u32 = 1;
 /// The version written for channel records.
@@ -456,6 +456,51 @@ pub(crate) struct SourceRecordV1 {
     pub(crate) text: String,
 }
 
+/// A source as stored since version 2: its text either plain or sealed with the operator's
+/// source key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SourceRecordV2 {
+    /// Envelope version, always 2.
+    pub(crate) v: u32,
+    /// The story number.
+    pub(crate) story: u64,
+    /// The source number.
+    pub(crate) number: u32,
+    /// Its label.
+    pub(crate) label: String,
+    /// Who added it.
+    pub(crate) added_by: PersonRecord,
+    /// When, in Unix milliseconds.
+    pub(crate) at: i64,
+    /// The normalised text, plain or sealed.
+    pub(crate) body: SourceBodyRecord,
+}
+
+/// A source's text as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "lowercase")]
+pub(crate) enum SourceBodyRecord {
+    /// Stored as is (no source key configured when it was written).
+    Text(String),
+    /// Sealed with XChaCha20-Poly1305 under the source key, bound to the record's key.
+    Sealed(super::seal::Sealed),
+}
+
+impl From<SourceRecordV1> for SourceRecordV2 {
+    fn from(old: SourceRecordV1) -> Self {
+        SourceRecordV2 {
+            v: SOURCE_VERSION,
+            story: old.story,
+            number: old.number,
+            label: old.label,
+            added_by: old.added_by,
+            at: old.at,
+            body: SourceBodyRecord::Text(old.text),
+        }
+    }
+}
+
 /// An audit entry as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -514,12 +559,16 @@ pub(crate) fn decode_revision(
     decode_single("revision", REVISION_VERSION, key, bytes)
 }
 
-/// Decodes a source record.
+/// Decodes a source record of any version into the current shape.
 pub(crate) fn decode_source(
     key: &dyn Fn() -> String,
     bytes: &[u8],
-) -> Result<SourceRecordV1, StoreError> {
-    decode_single("source", SOURCE_VERSION, key, bytes)
+) -> Result<SourceRecordV2, StoreError> {
+    match version("source", key, bytes)? {
+        1 => parse::<SourceRecordV1>("source", key, bytes).map(SourceRecordV2::from),
+        SOURCE_VERSION => parse("source", key, bytes),
+        v => Err(unreadable("source", key, v, SOURCE_VERSION)),
+    }
 }
 
 /// Decodes an audit record.
@@ -903,29 +952,29 @@ impl From<RevisionRecordV1> for Revision {
     }
 }
 
-impl From<&Source> for SourceRecordV1 {
-    fn from(s: &Source) -> Self {
-        SourceRecordV1 {
+impl SourceRecordV2 {
+    /// The record of `source`, its text as given by `body`.
+    pub(crate) fn new(s: &Source, body: SourceBodyRecord) -> Self {
+        SourceRecordV2 {
             v: SOURCE_VERSION,
             story: s.story.0,
             number: s.number,
             label: s.label.clone(),
             added_by: (&s.added_by).into(),
             at: s.at.0,
-            text: s.text.clone(),
+            body,
         }
     }
-}
 
-impl From<SourceRecordV1> for Source {
-    fn from(s: SourceRecordV1) -> Self {
+    /// The domain source, with its opened text.
+    pub(crate) fn into_source(self, text: String) -> Source {
         Source {
-            story: StoryId(s.story),
-            number: s.number,
-            label: s.label,
-            added_by: s.added_by.into(),
-            at: Timestamp(s.at),
-            text: s.text,
+            story: StoryId(self.story),
+            number: self.number,
+            label: self.label,
+            added_by: self.added_by.into(),
+            at: Timestamp(self.at),
+            text,
         }
     }
 }

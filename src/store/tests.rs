@@ -194,7 +194,7 @@ fn everything_written_is_there_after_drop_and_reopen() {
         store.anchor("board:console:1").unwrap().as_deref(),
         Some("message-17")
     );
-    assert!(store.event_seen("evt-1").unwrap());
+    assert!(store.event_seen("evt-1", Timestamp::now()).unwrap());
 
     // The counter survived too: the next story gets the next number.
     assert_eq!(create_story(&store), StoryId(id.0 + 1));
@@ -459,14 +459,15 @@ fn an_event_is_claimed_once_until_its_claim_expires() {
     assert!(!claim(10_999));
     assert!(claim(11_000));
     assert!(!claim(11_999));
-    // By the system clock, a claim made in 1970 has long expired.
-    assert!(!store.event_seen("slack:Ev01").unwrap());
-    assert!(!store.event_seen("slack:Ev02").unwrap());
+    // Seen while the claim holds, not after it expired, never for an unknown key.
+    assert!(store.event_seen("slack:Ev01", Timestamp(11_500)).unwrap());
+    assert!(!store.event_seen("slack:Ev01", Timestamp(12_000)).unwrap());
+    assert!(!store.event_seen("slack:Ev02", Timestamp(11_500)).unwrap());
     let now = Timestamp::now();
     assert!(store
         .transact(|tx| tx.claim_event("slack:Ev03", now, 3_600_000))
         .unwrap());
-    assert!(store.event_seen("slack:Ev03").unwrap());
+    assert!(store.event_seen("slack:Ev03", Timestamp::now()).unwrap());
 }
 
 #[test]
@@ -482,7 +483,7 @@ fn a_claim_in_an_aborted_transaction_leaves_nothing() {
         result,
         Err(TransactError::Aborted(TestError::Refused))
     ));
-    assert!(!store.event_seen("discord:123").unwrap());
+    assert!(!store.event_seen("discord:123", Timestamp::now()).unwrap());
     assert!(store.inner.events.is_empty());
     assert_eq!(store.anchor("board").unwrap(), None);
     assert_eq!(store.stats().transactions, 0);
@@ -727,4 +728,106 @@ fn transact_example_from_the_module_doc() {
         });
     }
     assert_eq!(outcomes, ["saved #1", "there is no story #42"]);
+}
+
+fn with_key(key: Option<SourceKey>) -> StoreOptions {
+    StoreOptions {
+        source_key: key,
+        ..StoreOptions::default()
+    }
+}
+
+/// Every byte of every file under `dir`, to look for plaintext.
+fn raw_bytes(dir: &Path) -> Vec<u8> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(raw_bytes(&path));
+        } else {
+            out.extend(std::fs::read(&path).unwrap());
+        }
+    }
+    out
+}
+
+#[test]
+fn sources_are_sealed_at_rest_with_a_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = SourceKey::from_bytes([42; 32]);
+    let secret = "The whistleblower works in the Menlo Park finance office.";
+    {
+        let store = Store::open(dir.path(), with_key(Some(key))).unwrap();
+        assert!(store.seals_sources());
+        store
+            .transact(|tx| -> Result<(), TxError> {
+                let id = tx.next_story_id()?;
+                tx.put_story(&new_story(id))?;
+                tx.put_source(&source(id, 1, secret))
+            })
+            .unwrap();
+        assert_eq!(store.source(StoryId(1), 1).unwrap().unwrap().text, secret);
+    }
+    let haystack = raw_bytes(dir.path());
+    assert!(
+        !haystack
+            .windows(12)
+            .any(|w| w == b"whistleblow".as_slice() || w == b"Menlo Park f"),
+        "the source text is on disk in the clear"
+    );
+    // The right key reads it after a restart.
+    {
+        let store = Store::open(dir.path(), with_key(Some(key))).unwrap();
+        assert_eq!(store.source(StoryId(1), 1).unwrap().unwrap().text, secret);
+    }
+    // No key: a clear error, never the ciphertext.
+    {
+        let store = Store::open(dir.path(), with_key(None)).unwrap();
+        let err = store.source(StoryId(1), 1).unwrap_err().to_string();
+        assert!(err.contains("STORYDESK_SOURCE_KEY"), "{err}");
+        // Everything else still works.
+        assert!(store.story(StoryId(1)).unwrap().is_some());
+    }
+    // A wrong key is refused when the store opens.
+    let err = Store::open(dir.path(), with_key(Some(SourceKey::from_bytes([7; 32]))))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("not the key"), "{err}");
+}
+
+#[test]
+fn plain_sources_stay_readable_after_a_key_is_set() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = Store::open(dir.path(), with_key(None)).unwrap();
+        store
+            .transact(|tx| -> Result<(), TxError> {
+                let id = tx.next_story_id()?;
+                tx.put_story(&new_story(id))?;
+                tx.put_source(&source(id, 1, "plain tip"))
+            })
+            .unwrap();
+    }
+    let store = Store::open(dir.path(), with_key(Some(SourceKey::from_bytes([1; 32])))).unwrap();
+    assert_eq!(
+        store.source(StoryId(1), 1).unwrap().unwrap().text,
+        "plain tip"
+    );
+    store
+        .transact(|tx| tx.put_source(&source(StoryId(1), 2, "sealed tip")))
+        .unwrap();
+    assert_eq!(
+        store.source(StoryId(1), 2).unwrap().unwrap().text,
+        "sealed tip"
+    );
+}
+
+#[test]
+fn a_version_one_source_record_reads_as_current() {
+    let (_dir, store) = fresh();
+    let key = keys::source(StoryId(3), 1);
+    let v1 = br#"{"v":1,"story":3,"number":1,"label":"memo","added_by":{"id":"U1","name":"alice"},"at":5,"text":"old text"}"#;
+    store.inner.stories.insert(&key, v1.as_slice()).unwrap();
+    let s = store.source(StoryId(3), 1).unwrap().unwrap();
+    assert_eq!((s.label.as_str(), s.text.as_str()), ("memo", "old text"));
 }

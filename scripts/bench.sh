@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Rerun every benchmark of BENCHMARKS.md. Figures depend on the machine: note it with them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+echo "== machine"
+nproc
+grep -m1 "model name" /proc/cpuinfo || true
+
+echo "== desk (criterion)"
+cargo bench --bench desk
+
+echo "== peak RSS of a process that opens the 10k-story store"
+cargo build --release
+printf '/story list\n/story status\n' > target/bench-data/list.story
+/usr/bin/time -v ./target/release/storydesk --data target/bench-data/desk-10k \
+  local --as erin --script target/bench-data/list.story 2>&1 >/dev/null \
+  | grep -E "Maximum resident|Elapsed"

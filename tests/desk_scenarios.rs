@@ -1,0 +1,574 @@
+//! The workflow through the desk's API, as a newsroom conversation. Every message people
+//! see is in a snapshot.
+
+mod common;
+
+use common::{Newsroom, BODY, CONCLUSION, INTRO};
+use insta::assert_snapshot;
+use storydesk::desk::{Action, Input};
+use storydesk::model::StoryId;
+
+/// A story with every section written, by alice (title, introduction), bob (body,
+/// conclusion) and bob (one reference).
+fn drafted() -> Newsroom {
+    let mut n = Newsroom::new();
+    n.say(
+        "alice",
+        r#"/story new title:"Meta scrambles over DeepSeek""#,
+    );
+    n.say_with("alice", "/story write intro", INTRO);
+    n.say_with("bob", "/story write body", BODY);
+    n.say_with("bob", "/story write conclusion", CONCLUSION);
+    n.say(
+        "bob",
+        r#"/story ref add title:"Meta sets up war rooms to study DeepSeek" author:"Carey, B." date:2025-01-27 outlet:"The Information" url:https://www.theinformation.com/articles/meta-war-rooms"#,
+    );
+    n
+}
+
+fn approve_all(n: &mut Newsroom, who: &str) {
+    for section in ["title", "intro", "body", "conclusion", "references"] {
+        n.say(who, &format!("/story approve {section}"));
+    }
+}
+
+#[test]
+fn a_story_from_leak_to_publication() {
+    let mut n = Newsroom::new();
+    assert_snapshot!(n.say("alice", r#"/story new title:"Meta scrambles over DeepSeek""#), @r"
+    [#newsroom] alice started story #1 “Meta scrambles over DeepSeek”. It is now this channel's active story. Next: paste sources (`/story source add`), claim sections (`/story claim section:body`).
+    [#newsroom › title] **title** revision 1 by alice · 4 words
+
+    Meta scrambles over DeepSeek
+
+    Needs 1 approval from someone other than alice.
+    [Approve] [Request changes]
+    ");
+    assert_snapshot!(n.board(1), @r"
+    **Story #1: Meta scrambles over DeepSeek**
+    ◔ **title** — in review · alice · rev 1 · 0/1 approvals
+    ○ **introduction** — empty
+    ○ **body** — empty
+    ○ **conclusion** — empty
+    ○ **references** — empty
+    0 sources · 0 references · style APA · 0/5 sections approved
+    ");
+    assert_snapshot!(n.say_with("alice", r#"/story source add label:"internal memo""#,
+        "To: leadership\u{200B}\r\nFour war rooms have been set up.\u{202E}"), @"[#newsroom › sources] Source 1 “internal memo” added by alice: 9 words, 47 bytes. Removed 2 invisible characters (zero-width or direction marks, sometimes used to fingerprint leaked copies).");
+    assert_snapshot!(n.say("bob", "/story claim body"), @"[#newsroom] bob claimed the body section.");
+    assert_snapshot!(n.say_with("bob", "/story write body", BODY), @"
+    [#newsroom › body] **body** revision 1 by bob · 100 words
+
+    According to the memo, engineers in Meta's generative AI group have been asked to take the DeepSeek model apart.
+
+    Two of the four war rooms are working out how DeepSeek brought the cost of training down. In its technical report, DeepSeek says the final training run of V3 cost about 5.5 million dollars, a figure that leaves out earlier research.
+
+    Management is worried about justifying the cost of the generative AI organisation, the memo says, when a small lab trained a competitive model for a small share of what Meta spends.
+
+    Meta did not respond to a request for comment.
+
+    Needs 1 approval from someone other than bob.
+    [Approve] [Request changes]
+    [#newsroom › body] **Checks on body revision 1**: 1 warning
+    - warning (line 3, column 170): The amount “5.5 million dollars” appears in none of the sources: check it, and add the source it comes from. [unsourced]
+    ");
+    n.say_with("alice", "/story write intro", INTRO);
+    n.say_with("bob", "/story write conclusion", CONCLUSION);
+    assert_snapshot!(n.say("bob", r#"/story ref add title:"Meta sets up war rooms to study DeepSeek" author:"Carey, B." date:2025-01-27 outlet:"The Information" url:https://www.theinformation.com/articles/meta-war-rooms"#), @r"
+    [#newsroom › references] **references** revision 1 by bob · 17 words
+
+    - Carey, B. (2025, January 27). Meta sets up war rooms to study DeepSeek. *The Information*. https://www.theinformation.com/articles/meta-war-rooms
+
+    Needs 1 approval from someone other than bob.
+    [Approve] [Request changes]
+    ");
+    assert_snapshot!(n.say("carol", "/story approve body"), @"[#newsroom › body] carol approved body revision 1 (1 of 1). **body is approved.**");
+    for s in ["title", "intro", "conclusion", "references"] {
+        n.say("carol", &format!("/story approve {s}"));
+    }
+    assert_snapshot!(n.say("carol", "/story check"), @r#"
+    [only carol] **Checks for story #1 “Meta scrambles over DeepSeek”**: 1 warning
+    **body**
+    - warning (line 3, column 170): The amount “5.5 million dollars” appears in none of the sources: check it, and add the source it comes from. [unsourced]
+    "#);
+    assert_snapshot!(n.say("erin", "/story publish"), @r"
+    [#published] # Meta scrambles over DeepSeek
+
+    Meta has set up four war rooms of engineers to study DeepSeek V3, according to an internal memo, after the Chinese lab released a rival model at a fraction of the cost.
+
+    According to the memo, engineers in Meta's generative AI group have been asked to take the DeepSeek model apart.
+
+    Two of the four war rooms are working out how DeepSeek brought the cost of training down. In its technical report, DeepSeek says the final training run of V3 cost about 5.5 million dollars, a figure that leaves out earlier research.
+
+    Management is worried about justifying the cost of the generative AI organisation, the memo says, when a small lab trained a competitive model for a small share of what Meta spends.
+
+    Meta did not respond to a request for comment.
+
+    Meta's leaders are expected to discuss what the war rooms found with investors at the next earnings call.
+
+    ## References
+
+    - Carey, B. (2025, January 27). Meta sets up war rooms to study DeepSeek. *The Information*. https://www.theinformation.com/articles/meta-war-rooms
+
+    [#newsroom] erin published story #1 “Meta scrambles over DeepSeek” to #published.
+    ");
+    assert_snapshot!(n.board(1), @"
+    **Story #1: Meta scrambles over DeepSeek**
+    ✓ **title** — approved · alice · rev 1 · 1/1 approvals
+    ✓ **introduction** — approved · alice · rev 1 · 1/1 approvals
+    ✓ **body** — approved · bob · rev 1 · 1/1 approvals
+    ✓ **conclusion** — approved · bob · rev 1 · 1/1 approvals
+    ✓ **references** — approved · bob · rev 1 · 1/1 approvals
+    1 source · 1 reference · style APA · 5/5 sections approved
+    **Published** by erin to #published on 2026-01-27 09:14 UTC.
+    ");
+    // Publishing twice posts nothing twice.
+    assert_snapshot!(n.say("erin", "/story publish"), @"[only erin] Story #1 “Meta scrambles over DeepSeek” is already published: erin published it to #published on 2026-01-27 09:14 UTC. Nothing was posted again.");
+    // A published story is closed for edits.
+    assert_snapshot!(n.say_with("bob", "/story write body", "A new body."), @"[only bob] Story #1 “Meta scrambles over DeepSeek” was published by erin on 2026-01-27 09:14 UTC; it can no longer be changed. Start a follow-up with `/story new`.");
+}
+
+#[test]
+fn publishing_waits_for_every_section_and_says_what_is_missing() {
+    let mut n = Newsroom::new();
+    n.say("alice", "/story new Meta scrambles over DeepSeek");
+    n.say_with("bob", "/story write body", BODY);
+    n.say(
+        "carol",
+        r#"/story changes body note:"Attribute the cost figure.""#,
+    );
+    assert_snapshot!(n.say("erin", "/story publish"), @r"
+    [only erin] Story #1 “Meta scrambles over DeepSeek” cannot be published yet. Not approved:
+    - title: in review
+    - introduction: empty
+    - body: changes requested
+    - conclusion: empty
+    - references: empty
+    Every section with text, and every required section, needs its approvals first.
+    ");
+}
+
+#[test]
+fn only_editors_publish() {
+    let mut n = drafted();
+    approve_all(&mut n, "carol");
+    assert_snapshot!(n.say("carol", "/story publish"), @"[only carol] Only editors can publish. Ask an editor to review the story and publish it.");
+    let mut nobody = Newsroom::with_config("");
+    nobody.say("alice", "/story new A story");
+    assert_snapshot!(nobody.say("alice", "/story publish"), @r#"[only alice] Only editors can publish, and no editors are configured. An operator lists them in the config: `[roles] editors = ["alice"]`."#);
+}
+
+#[test]
+fn the_author_cannot_approve_their_own_revision() {
+    let mut n = drafted();
+    assert_snapshot!(n.say("bob", "/story approve body"), @"[only bob] You wrote body revision 1, so your approval does not count. Someone else needs to review it.");
+    assert_snapshot!(n.say("carol", "/story approve body"), @"[#newsroom › body] carol approved body revision 1 (1 of 1). **body is approved.**");
+    assert_snapshot!(n.say("carol", "/story approve body"), @"[only carol] You have already approved body revision 1.");
+}
+
+#[test]
+fn a_new_revision_dismisses_earlier_approvals() {
+    let mut n = drafted();
+    n.say("carol", "/story approve body");
+    let second = BODY.replace("about 5.5 million dollars", "roughly 5.6 million dollars");
+    assert_snapshot!(n.say_with("bob", "/story write body", &second), @"
+    [#newsroom › body] **body** revision 2 by bob · 100 words (+2 −2)
+
+    … says the final training run of V3 cost ~~about 5.5~~ **roughly 5.6** million dollars, a figure that leaves out earlier …
+
+    1 approval of revision 1 no longer counts: this revision needs its own.
+
+    Needs 1 approval from someone other than bob.
+    [Approve] [Request changes]
+    ");
+    assert!(n
+        .board(1)
+        .contains("◔ **body** — in review · bob · rev 2 · 0/1 approvals"));
+    assert_snapshot!(n.say("bob", "/story diff body"), @r"
+    [only bob] **body**: revision 1 → 2 (+2 words −2 words)
+
+    According to the memo, engineers in Meta's generative AI group have been asked to take the DeepSeek model apart.
+
+    Two of the four war rooms are working out how DeepSeek brought the cost of training down. In its technical report, DeepSeek says the final training run of V3 cost ~~about 5.5~~ **roughly 5.6** million dollars, a figure that leaves out earlier research.
+
+    Management is worried about justifying the cost of the generative AI organisation, the memo says, when a small lab trained a competitive model for a small share of what Meta spends.
+
+    Meta did not respond to a request for comment.
+    ");
+}
+
+#[test]
+fn a_change_request_holds_until_its_reviewer_approves_a_later_revision() {
+    let mut n = drafted();
+    assert_snapshot!(n.say("carol", r#"/story changes body note:"Attribute the cost figure to DeepSeek's report.""#), @r"
+    [#newsroom › body] carol asked for changes on body revision 1:
+    > Attribute the cost figure to DeepSeek's report.
+    The section stays unapproved until carol approves a later revision.
+    ");
+    n.say_with(
+        "bob",
+        "/story write body",
+        &format!("{BODY}\n\nDeepSeek's report gives the figure."),
+    );
+    // dan's approval meets the quorum, but carol's request is still open.
+    assert_snapshot!(n.say("dan", "/story approve body"), @"[#newsroom › body] dan approved body revision 2 (1 of 1). Still waiting on the change request of carol.");
+    assert!(n.board(1).contains("✗ **body** — changes requested"));
+    assert_snapshot!(n.say("carol", "/story approve body"), @"[#newsroom › body] carol approved body revision 2 (2 of 1). **body is approved.**");
+    assert_snapshot!(n.say("bob", "/story history body"), @"
+    [only bob] **History of body** in story #1 “Meta scrambles over DeepSeek”
+    - revision 1 by bob on 2026-01-27 09:03 UTC · 100 words
+      - carol asked for changes (resolved): Attribute the cost figure to DeepSeek's report.
+    - revision 2 by bob on 2026-01-27 09:07 UTC · 105 words · approved by dan, carol
+    ");
+}
+
+#[test]
+fn buttons_review_the_revision_they_were_shown() {
+    let mut n = drafted();
+    n.say_with("bob", "/story write body", BODY);
+    let approve_old = Action::Approve {
+        story: StoryId(1),
+        section: "body".into(),
+        revision: 1,
+    };
+    // The same text again is no new revision, so revision 1 is still the latest…
+    assert_snapshot!(n.click("carol", &approve_old, None), @"[#newsroom › body] carol approved body revision 1 (1 of 1). **body is approved.**");
+    n.say_with("bob", "/story write body", &format!("{BODY} More."));
+    // …but now revision 2 is, and the old button no longer approves anything.
+    assert_snapshot!(n.click("dan", &approve_old, None), @"[only dan] That review was for body revision 1, but revision 2 is the latest now. Look at revision 2 and review it instead.");
+    let changes = n.last_actions[1].clone();
+    assert_snapshot!(n.click("dan", &changes, Some("Cut the last word.")), @r"
+    [#newsroom › body] dan asked for changes on body revision 2:
+    > Cut the last word.
+    The section stays unapproved until dan approves a later revision.
+    ");
+}
+
+#[test]
+fn a_redelivered_event_changes_nothing_twice() {
+    let mut n = Newsroom::new();
+    n.say("alice", "/story new A story");
+    let write = |body: &str| Input::Text {
+        text: "/story write body".into(),
+        body: Some(body.into()),
+    };
+    let first = n.request("bob", write(BODY), Some("Ev01"), None);
+    assert!(!first.duplicate && !first.posts.is_empty());
+    let again = n.request("bob", write(BODY), Some("Ev01"), None);
+    assert!(again.duplicate && again.posts.is_empty());
+    let status = n.request(
+        "bob",
+        Input::Text {
+            text: "/story status".into(),
+            body: None,
+        },
+        Some("Ev02"),
+        None,
+    );
+    assert!(!status.duplicate);
+    let status_again = n.request(
+        "bob",
+        Input::Text {
+            text: "/story status".into(),
+            body: None,
+        },
+        Some("Ev02"),
+        None,
+    );
+    assert!(status_again.duplicate);
+    let story = n.desk.store().story(StoryId(1)).unwrap().unwrap();
+    assert_eq!(story.section("body").unwrap().revisions, 1);
+}
+
+#[test]
+fn mistakes_get_a_helpful_answer_and_change_nothing() {
+    let mut n = Newsroom::new();
+    assert_snapshot!(n.say("alice", "/story status"), @r#"[only alice] There is no story in this channel yet. Start one: `/story new title:"…"`."#);
+    n.say("alice", "/story new A story");
+    assert_snapshot!(n.say("alice", "/story write bdy"), @"[only alice] There is no section `bdy`. Did you mean `body`? Sections: title, introduction, body, conclusion, references.");
+    assert_snapshot!(n.say("alice", "/story aprove body"), @"[only alice] `/story aprove` is not a command. Did you mean `approve`? Commands: new, list, use, status, source add, source list, source show, claim, assign, write, show, history, diff, approve, changes, ref add, ref list, ref remove, check, preview, publish, purge-sources, help.");
+    assert_snapshot!(n.say("alice", "/story claim sectoin:body"), @"[only alice] `/story claim` has no option `sectoin`. Did you mean `section`? (its options are `section`)");
+    assert_snapshot!(n.say("alice", "/story write body"), @"[only alice] The text for body is missing. Write it in the box that opens, or in the console end the command with `<<END` and put the text on the following lines, closed by a line `END`.");
+    assert_snapshot!(n.say_with("alice", "/story write references", "x"), @"[only alice] The references section is built from the story's references: add them with `/story ref add`, remove them with `/story ref remove`.");
+    assert_snapshot!(n.say("alice", "/story ref add title:x date:2025-02-30"), @"[only alice] `2025-02-30` is not a date I can use: February has only 28 days, 29 in a leap year. Write YYYY-MM-DD, YYYY-MM or YYYY.");
+    assert_snapshot!(n.say("alice", "/story approve conclusion"), @"[only alice] The conclusion section has no revision to review yet.");
+    let title = "x".repeat(130);
+    assert_snapshot!(n.say_with("alice", "/story write title", &title), @"[only alice] That title text is 130 characters; the template allows at most 120. Nothing was saved: shorten it and write it again.");
+    let story = n.desk.store().story(StoryId(1)).unwrap().unwrap();
+    assert_eq!(story.section("title").unwrap().revisions, 1);
+    assert!(story.references.is_empty());
+}
+
+#[test]
+fn an_oversized_paste_is_refused_with_its_size() {
+    let mut n = Newsroom::new();
+    n.say("alice", "/story new A story");
+    let paste = "leak ".repeat(2 * 1024 * 1024 / 5 + 1);
+    assert_snapshot!(n.say_with("alice", "/story source add", &paste), @"[only alice] That source is 2.0 MiB (2097155 bytes); the limit is 1.0 MiB ([limits] source_bytes). Nothing was saved. Split it into parts and add each one.");
+    let story = n.desk.store().story(StoryId(1)).unwrap().unwrap();
+    assert!(story.sources.is_empty());
+}
+
+#[test]
+fn sources_are_read_alone_and_the_reading_is_logged() {
+    let mut n = Newsroom::new();
+    n.say("alice", "/story new A story");
+    n.say_with(
+        "alice",
+        r#"/story source add label:"tip""#,
+        "The CFO resigned on Friday.",
+    );
+    assert_snapshot!(n.say("bob", "/story source list"), @r"
+    [only bob] **Sources of story #1 “A story”**
+    1. “tip” — 5 words, 27 bytes, added by alice on 2026-01-27 09:02 UTC
+    `/story source show number:N` shows one to you alone.
+    ");
+    assert_snapshot!(n.say("bob", "/story source show 1"), @r"
+    [only bob] **Source 1 “tip”** (added by alice on 2026-01-27 09:02 UTC; this view is logged)
+
+    The CFO resigned on Friday.
+    ");
+    assert_snapshot!(n.say("bob", "/story history"), @r"
+    [only bob] **Audit log of story #1 “A story”**
+    - 2026-01-27 09:01 UTC · alice started the story “A story”
+    - 2026-01-27 09:01 UTC · alice wrote title revision 1
+    - 2026-01-27 09:02 UTC · alice added source 1 “tip” (27 bytes)
+    - 2026-01-27 09:04 UTC · bob viewed source 1
+    ");
+    // Another channel sees none of it.
+    n.channel = "sports".into();
+    assert_snapshot!(n.say("bob", "/story source show 1"), @r#"[only bob] There is no story in this channel yet. Start one: `/story new title:"…"`."#);
+}
+
+#[test]
+fn messages_in_the_source_thread_become_sources() {
+    let mut n = Newsroom::new();
+    n.say("alice", "/story new A story");
+    n.say_with("alice", "/story source add", "First tip.");
+    // The console binds thread ids like a platform does when it creates the thread.
+    let key = n.place().channel;
+    n.desk
+        .bind_thread(
+            &key,
+            "T-sources",
+            StoryId(1),
+            &storydesk::desk::ThreadKind::Sources,
+        )
+        .unwrap();
+    n.thread = Some("T-sources".into());
+    let reply = n.request(
+        "bob",
+        Input::Message {
+            text: "Second tip, from a reader.".into(),
+        },
+        None,
+        None,
+    );
+    assert_snapshot!(common::render(&reply, "bob"), @"[#newsroom › sources] Source 2 “message from bob” added by bob: 5 words, 26 bytes.");
+    // Chatter outside the source thread is not a command and gets no answer.
+    n.thread = None;
+    let reply = n.request(
+        "bob",
+        Input::Message {
+            text: "lunch?".into(),
+        },
+        None,
+        None,
+    );
+    assert!(reply.posts.is_empty());
+}
+
+#[test]
+fn a_section_thread_implies_its_section() {
+    let mut n = drafted();
+    let key = n.place().channel;
+    n.desk
+        .bind_thread(
+            &key,
+            "T-body",
+            StoryId(1),
+            &storydesk::desk::ThreadKind::Section("body".into()),
+        )
+        .unwrap();
+    n.thread = Some("T-body".into());
+    assert_snapshot!(n.say("carol", "/story approve"), @"[#newsroom › body] carol approved body revision 1 (1 of 1). **body is approved.**");
+    n.thread = None;
+    assert_snapshot!(n.say("carol", "/story approve"), @"[only carol] Which section? Name it (`/story approve section:body`), or use the command in the section's thread.");
+}
+
+#[test]
+fn several_stories_share_a_channel_one_active_at_a_time() {
+    let mut n = Newsroom::new();
+    n.say("alice", "/story new Meta scrambles over DeepSeek");
+    assert_snapshot!(n.say("alice", "/story new Nvidia loses 600 billion"), @r"
+    [#newsroom] alice started story #2 “Nvidia loses 600 billion”. It is now this channel's active story. Next: paste sources (`/story source add`), claim sections (`/story claim section:body`).
+    [#newsroom › title] **title** revision 1 by alice · 4 words
+
+    Nvidia loses 600 billion
+
+    Needs 1 approval from someone other than alice.
+    [Approve] [Request changes]
+    ");
+    assert_snapshot!(n.say("bob", "/story use meta"), @"[#newsroom] bob switched this channel to story #1 “Meta scrambles over DeepSeek”.");
+    assert_snapshot!(n.say("bob", "/story list"), @r"
+    [only bob] **Stories in this channel**
+    - #1 “Meta scrambles over DeepSeek” — 0/5 sections approved · **active**
+    - #2 “Nvidia loses 600 billion” — 0/5 sections approved
+    ");
+    assert_snapshot!(n.say("bob", "/story use 7"), @"[only bob] No story here matches “7”. Stories in this channel: #1 “Meta scrambles over DeepSeek”, #2 “Nvidia loses 600 billion”.");
+}
+
+#[test]
+fn references_follow_the_chosen_style() {
+    let mut n = drafted();
+    n.say(
+        "alice",
+        r#"/story ref add title:"深度求索震动硅谷" translated:"DeepSeek shakes Silicon Valley" author:"Li, W." date:2025-01 outlet:"36Kr" url:https://36kr.com/p/1"#,
+    );
+    assert_snapshot!(n.say("alice", "/story ref list"), @r"
+    [only alice] **References of story #1 “Meta scrambles over DeepSeek”** (APA; numbered as added)
+    1. Carey, B. (2025, January 27). Meta sets up war rooms to study DeepSeek. *The Information*. https://www.theinformation.com/articles/meta-war-rooms
+    2. Li, W. (2025, January). 深度求索震动硅谷 [DeepSeek shakes Silicon Valley]. *36Kr*. https://36kr.com/p/1
+    ");
+    approve_all(&mut n, "carol");
+    n.say("dan", "/story approve references");
+    let published = n.say("erin", "/story publish style:mla");
+    assert!(published.contains("## Works Cited"), "{published}");
+    assert!(published.contains("Li, W. “深度求索震动硅谷 [DeepSeek shakes Silicon Valley].” *36Kr*, Jan. 2025, 36kr.com/p/1."), "{published}");
+}
+
+#[test]
+fn a_non_latin_title_without_translation_gets_a_note() {
+    let mut n = Newsroom::new();
+    n.say("alice", "/story new A story");
+    assert_snapshot!(n.say("alice", r#"/story ref add title:"深度求索震动硅谷" outlet:36Kr"#), @r#"
+    [only alice] Note: this reference has no URL. Add one with a new reference, or say `offline:true` for material that is not online.
+    [only alice] Note: the title is not in the Latin alphabet; add an English translation with `translated:"…"` so readers know what it says.
+    [#newsroom › references] **references** revision 1 by alice · 4 words
+
+    - 深度求索震动硅谷. (n.d.). *36Kr*.
+
+    Needs 1 approval from someone other than alice.
+    [Approve] [Request changes]
+    [#newsroom › references] **Checks on references revision 1**: 3 warnings
+    - warning (line 1, column 1): Reference 1 (“深度求索震动硅谷”) has no URL: add one, or mark it offline when it is not online. [reference-url]
+    - warning (line 1, column 1): Reference 1 (“深度求索震动硅谷”) has no date: add its publication date (n.d. only when it has none). [reference-date]
+    - warning (line 1, column 1): Reference 1: the title “深度求索震动硅谷” is not in the Latin alphabet; add an English translation in square brackets after it. [reference-translation]
+    "#);
+    assert_snapshot!(n.say("alice", "/story ref remove 1"), @r#"
+    [#newsroom › references] **references** revision 2 by alice · 0 words (+0 −12)
+
+    ~~- 深度求索震动硅谷. (n.d.). *36Kr*.~~
+
+    Needs 1 approval from someone other than alice.
+    [Approve] [Request changes]
+    [#newsroom › references] **Checks on references revision 2**: 1 error
+    - **error**: The references section is required and has no text. [required-section]
+    Errors must be fixed before publishing.
+    "#);
+}
+
+#[test]
+fn claiming_and_assigning() {
+    let mut n = Newsroom::new();
+    n.say("alice", "/story new A story");
+    assert_snapshot!(n.say("bob", "/story claim body"), @"[#newsroom] bob claimed the body section.");
+    assert_snapshot!(n.say("carol", "/story claim body"), @"[only carol] bob has already claimed the body section. Ask them, or an editor can `/story assign` it.");
+    assert_snapshot!(n.say("carol", "/story assign body user:@dan"), @"[only carol] bob has the body section. Only they or an editor can give it to someone else.");
+    assert_snapshot!(n.say("erin", "/story assign body user:@dan"), @"[#newsroom] erin assigned the body section to dan.");
+    assert!(n.board(1).contains("✎ **body** — drafting · dan"));
+}
+
+#[test]
+fn help_comes_from_the_catalogue() {
+    let mut n = Newsroom::new();
+    let help = n.say("alice", "/story help");
+    for name in storydesk::catalogue::catalogue().names() {
+        assert!(help.contains(name), "help lacks {name}: {help}");
+    }
+    assert_snapshot!(n.say("alice", "/story help command:changes"), @r#"
+    [only alice] /story changes: Request changes to the latest revision of a section.
+    Usage: /story changes note:… [section:…] [revision:…]
+    Example: /story changes section:body note:"Give a source for the 2023 figure."
+    Options:
+      note (required, text): What needs to change, and why.
+      section (optional, a section name): The section; in its review thread it may be left out.
+      revision (optional, a whole number): The revision you reviewed; refused if a newer one exists. Buttons fill it in.
+    Text without an option name is taken as section.
+    "#);
+}
+
+#[test]
+fn concurrent_writers_lose_no_revision() {
+    let n = drafted();
+    let desk = n.desk.clone();
+    let place = n.place();
+    let threads: Vec<_> = (0..8)
+        .map(|t| {
+            let desk = desk.clone();
+            let place = place.clone();
+            std::thread::spawn(move || {
+                for i in 0..10 {
+                    let reply = desk.handle(storydesk::desk::Request {
+                        actor: storydesk::model::Person::named(&format!("writer{t}")),
+                        place: place.clone(),
+                        at: storydesk::model::Timestamp(0),
+                        input: Input::Text {
+                            text: "/story write body".into(),
+                            body: Some(format!("{BODY}\n\nUpdate {t}-{i}.")),
+                        },
+                        event: None,
+                        story: None,
+                    });
+                    assert!(reply
+                        .posts
+                        .iter()
+                        .any(|p| p.body.text().contains("revision")));
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    let story = desk.store().story(StoryId(1)).unwrap().unwrap();
+    assert_eq!(story.section("body").unwrap().revisions, 81);
+    let revisions = desk.store().revisions(StoryId(1), "body").unwrap();
+    assert_eq!(revisions.len(), 81);
+    for (i, r) in revisions.iter().enumerate() {
+        assert_eq!(r.number as usize, i + 1);
+    }
+    let mut texts: Vec<&str> = revisions[1..].iter().map(|r| r.text.as_str()).collect();
+    texts.sort();
+    texts.dedup();
+    assert_eq!(texts.len(), 80, "every writer's every revision is there");
+}
+
+#[test]
+fn the_state_survives_a_restart() {
+    let mut n = drafted();
+    n.say("carol", "/story approve body");
+    let before = n.say("alice", "/story status");
+    let mut n = n.restarted("[roles]\neditors = [\"erin\"]\n");
+    assert_eq!(n.say("alice", "/story status"), before);
+}
+
+#[test]
+fn sources_are_deleted_for_good_after_publication() {
+    let mut n = drafted();
+    n.say_with(
+        "alice",
+        r#"/story source add label:"internal memo""#,
+        "The whistleblower sits in finance.",
+    );
+    assert_snapshot!(n.say("erin", "/story purge-sources"), @"[only erin] Story #1 “Meta scrambles over DeepSeek” is not published yet; its sources are still needed for checks and drafting. Purge them after publishing.");
+    approve_all(&mut n, "carol");
+    n.say("erin", "/story publish");
+    assert_snapshot!(n.say("bob", "/story purge-sources"), @"[only bob] Only editors can purge sources. Ask an editor.");
+    assert_snapshot!(n.say("erin", "/story purge-sources"), @"[#newsroom] erin deleted 1 source of story #1 “Meta scrambles over DeepSeek” for good (34 bytes): “internal memo”. The audit log records that they were deleted, not what they said.");
+    assert!(n.desk.store().source(StoryId(1), 1).unwrap().is_none());
+    let audit = n.say("erin", "/story history");
+    assert!(audit.contains("erin deleted 1 source"), "{audit}");
+    assert!(!audit.contains("whistleblower"), "{audit}");
+    assert_snapshot!(n.say("erin", "/story purge-sources"), @"[only erin] Story #1 “Meta scrambles over DeepSeek” has no sources left to purge.");
+}

@@ -1,0 +1,4 @@
+# Only editors publish.
+:as alice
+/story new title:"A story"
+/story publish
