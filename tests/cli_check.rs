@@ -239,3 +239,41 @@ fn a_newsroom_rule_and_level_apply_without_rebuilding() {
     );
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
 }
+
+#[test]
+fn the_bot_and_console_refuse_to_start_on_a_malformed_rule_file() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("rules")).unwrap();
+    std::fs::write(
+        dir.path().join("rules/house.toml"),
+        "[[rule]]\nid = \"house-length\"\nkind = \"length\"\nlevel = \"warning\"\nmessage = \"too long\"\nmax = \"a lot\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("newsroom.toml"),
+        "[checks]\ndirs = [\"rules\"]\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("script.story"), "/story help\n").unwrap();
+    let out = storydesk(
+        &[
+            "--config",
+            "newsroom.toml",
+            "--data",
+            "data",
+            "local",
+            "--script",
+            "script.story",
+        ],
+        dir.path(),
+    );
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains("house.toml"), "{err}");
+    assert!(err.contains("rule `house-length`"), "{err}");
+    assert!(
+        err.contains("a length bound is a number or \"template\""),
+        "{err}"
+    );
+    assert!(stdout(&out).is_empty(), "{}", stdout(&out));
+}
