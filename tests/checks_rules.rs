@@ -281,6 +281,17 @@ fn findings_point_at_the_file_line_and_column() {
     );
     assert_eq!(f.excerpt, "TK");
     assert_eq!(f.message, "“TK” marks material still to come: fill it in.");
+
+    // In the headline, columns count from the start of the file's line, `# ` included.
+    let article = apply(
+        &clean.article,
+        &Edit::Replace("raise its sea wall by", "raise its sea wall by TK and"),
+    );
+    let findings = run(&checker, &template, &article, &clean.sources);
+    assert_eq!(findings.len(), 1, "{findings:#?}");
+    let f = &findings[0];
+    let column = article.lines().next().unwrap().find("TK").unwrap() + 1;
+    assert_eq!((f.section.as_str(), f.line, f.column), ("title", 1, column));
 }
 
 #[test]

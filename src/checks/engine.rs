@@ -7,7 +7,7 @@ use super::rules::{self, Bound, Check, Matcher, Rule, RuleError, Unit};
 use super::text::{excerpt, overlaps, quoted_spans, LineIndex};
 use super::trace::{self, SourceFacts};
 use super::verbatim::{words, SourceIndex, Word};
-use super::{CheckedSection, Document, Finding, SourcePlace};
+use super::{CheckedSection, Document, FileLine, Finding, SourcePlace};
 use crate::config::{ChecksConfig, Template};
 use crate::text::cite;
 
@@ -87,7 +87,7 @@ impl<'d> Section<'d> {
             .lines
             .get_or_init(|| LineIndex::new(text))
             .locate(text, at);
-        (file_line(self.spec.file_lines, line), column)
+        file_place(self.spec.file_lines, line, column)
     }
 
     fn quotes(&self) -> &[(usize, usize)] {
@@ -96,12 +96,12 @@ impl<'d> Section<'d> {
     }
 }
 
-/// The file's line for a line of a section's text (the same line when not from a file).
-fn file_line(file_lines: &[usize], line: usize) -> usize {
-    if file_lines.is_empty() {
-        line
-    } else {
-        file_lines.get(line - 1).copied().unwrap_or(line)
+/// The file's line and column for a place in a section's text (the same place when the
+/// text is not from a file).
+fn file_place(file_lines: &[FileLine], line: usize, column: usize) -> (usize, usize) {
+    match file_lines.get(line - 1) {
+        Some(f) => (f.line, column + f.indent),
+        None => (line, column),
     }
 }
 

@@ -31,7 +31,7 @@
 
 use crate::config::{Generated, Template};
 
-use super::{CheckedSection, Document, Heading, ReferenceEntry, SourceText};
+use super::{CheckedSection, Document, FileLine, Heading, ReferenceEntry, SourceText};
 
 /// Headings that mark a references list, besides the template's own names for it.
 const REFERENCE_HEADINGS: &[&str] = &[
@@ -49,8 +49,8 @@ pub struct FileSection {
     pub name: String,
     /// Its text: the file's lines, joined by `\n`, blank lines at either end left out.
     pub text: String,
-    /// The file's line number of each line of `text`.
-    pub lines: Vec<usize>,
+    /// Where each line of `text` is in the file.
+    pub lines: Vec<FileLine>,
 }
 
 /// A heading that opens a section.
@@ -77,10 +77,11 @@ pub struct ArticleFile {
     pub references_section: String,
 }
 
-/// A line of the file with its number.
+/// A line of the file with its number and the characters before its text.
 #[derive(Debug, Clone, Copy)]
 struct Line<'a> {
     no: usize,
+    indent: usize,
     text: &'a str,
 }
 
@@ -142,6 +143,7 @@ pub fn parse(text: &str, template: &Template) -> ArticleFile {
     for (i, raw) in text.lines().enumerate() {
         let line = Line {
             no: i + 1,
+            indent: 0,
             text: raw.trim_end_matches('\r'),
         };
         let trimmed = line.text.trim_start();
@@ -156,8 +158,11 @@ pub fn parse(text: &str, template: &Template) -> ArticleFile {
                     // part of the introduction, without moving its paragraphs.
                     pre_title = std::mem::take(&mut unclaimed);
                     if let Some(slot) = assigned.iter_mut().find(|(n, _)| *n == title_name) {
+                        // The headline's place in its line: after the `# `.
+                        let before = &line.text[..line.text.find(h).unwrap_or(0)];
                         slot.1.push(Line {
                             no: line.no,
+                            indent: before.chars().count(),
                             text: h,
                         });
                     }
@@ -220,7 +225,11 @@ pub fn parse(text: &str, template: &Template) -> ArticleFile {
                 while all.last().is_some_and(|l| l.text.trim().is_empty()) {
                     all.pop();
                 }
-                all.push(Line { no: 0, text: "" });
+                all.push(Line {
+                    no: 0,
+                    indent: 0,
+                    text: "",
+                });
                 all.append(lines);
                 *lines = all;
             }
@@ -263,7 +272,12 @@ fn section(name: String, lines: &[Line]) -> FileSection {
             let kept = &lines[a..=b];
             (
                 kept.iter().map(|l| l.text).collect::<Vec<_>>().join("\n"),
-                kept.iter().map(|l| l.no).collect(),
+                kept.iter()
+                    .map(|l| FileLine {
+                        line: l.no,
+                        indent: l.indent,
+                    })
+                    .collect(),
             )
         }
         _ => (String::new(), Vec::new()),
@@ -283,6 +297,7 @@ fn join<'a>(paras: &[Vec<Line<'a>>]) -> Vec<Line<'a>> {
             // The line before a paragraph is blank in the file too.
             out.push(Line {
                 no: p[0].no.saturating_sub(1),
+                indent: 0,
                 text: "",
             });
         }
@@ -472,7 +487,18 @@ mod tests {
         assert_eq!(text_of(&a, "conclusion"), "The conclusion.");
         assert_eq!(a.references.len(), 2);
         assert_eq!(a.references[1].line, 14);
-        assert_eq!(a.section("body").unwrap().lines, vec![5, 6, 7]);
+        let lines: Vec<usize> = a
+            .section("body")
+            .unwrap()
+            .lines
+            .iter()
+            .map(|l| l.line)
+            .collect();
+        assert_eq!(lines, vec![5, 6, 7]);
+        assert_eq!(
+            a.section("title").unwrap().lines,
+            vec![FileLine { line: 1, indent: 2 }]
+        );
     }
 
     #[test]

@@ -105,9 +105,18 @@ pub struct CheckedSection<'a> {
     pub min_chars: u32,
     /// The template's upper bound in characters.
     pub max_chars: u32,
-    /// For text read from a file: the file's line number of each line of `text`, so
-    /// findings point into the file. Empty: lines count within the section.
-    pub file_lines: &'a [usize],
+    /// For text read from a file: where each line of `text` is in the file, so findings
+    /// point into the file. Empty: lines and columns count within the section.
+    pub file_lines: &'a [FileLine],
+}
+
+/// Where a line of a section's text stands in the file it was read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileLine {
+    /// The file's line number (from 1).
+    pub line: usize,
+    /// Characters of the file's line before the section's text (the `# ` of a headline).
+    pub indent: usize,
 }
 
 /// A heading that is not part of any section's text: the headings that mark sections in

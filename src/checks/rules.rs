@@ -150,7 +150,7 @@ struct RuleSpec {
     level: Level,
     /// What a finding says, with `{placeholders}`.
     message: String,
-    /// Why the rule exists, for people reading the file.
+    /// Why the rule exists, for people reading the file (and `Rule::description`).
     #[serde(default)]
     description: Option<String>,
     /// The sections it looks at (`article` for all).
@@ -490,6 +490,8 @@ pub struct Rule {
     pub check: Check,
     /// The file it came from.
     pub origin: String,
+    /// Why it exists, as its file says.
+    pub description: Option<String>,
 }
 
 /// A spec with the file it came from.
@@ -683,7 +685,6 @@ fn compile(
         return Err(err("the message is empty".into()));
     }
     let message = Message::parse(&spec.message, kind.variables()).map_err(&err)?;
-    let _ = &spec.description;
 
     // Keys that only some kinds take.
     let matching = matches!(kind, Kind::Existence | Kind::Occurrence);
@@ -836,6 +837,7 @@ fn compile(
         scope,
         check,
         origin: origin.to_string(),
+        description: spec.description.clone(),
     })
 }
 

@@ -868,7 +868,6 @@ struct WordMatcher {
     fail: Vec<u32>,
     /// Patterns that end at each node (its own and those of its fail chain).
     ends: Vec<Vec<usize>>,
-    patterns: usize,
 }
 
 impl WordMatcher {
@@ -916,12 +915,7 @@ impl WordMatcher {
                 queue.push_back(child);
             }
         }
-        WordMatcher {
-            goto,
-            fail,
-            ends,
-            patterns: patterns.len(),
-        }
+        WordMatcher { goto, fail, ends }
     }
 
     /// Mark in `found` the patterns that occur in `seq`; stop early once all are found.
@@ -948,7 +942,6 @@ impl WordMatcher {
                 return;
             }
         }
-        let _ = self.patterns;
     }
 }
 
