@@ -350,3 +350,89 @@ fn without_sources_the_source_rules_are_silent() {
     let clean = harbour();
     assert!(run(&checker, &template, &clean.article, &[]).is_empty());
 }
+
+#[test]
+fn newsroom_rules_of_every_generic_kind_with_scopes() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("house.toml"),
+        r#"
+[[rule]]
+id = "house-exclamations"
+kind = "occurrence"
+level = "warning"
+message = "{count} exclamation marks in the {section}; at most {max}."
+patterns = ['!']
+max = 1
+scope = "article"
+exclude = ["references"]
+
+[[rule]]
+id = "house-short-headline"
+kind = "length"
+level = "suggestion"
+message = "The headline has {length} {unit}; keep it to {max}."
+unit = "words"
+max = 8
+scope = ["hed"]
+
+[[rule]]
+id = "house-sea-wall"
+kind = "existence"
+level = "suggestion"
+message = "Write “seawall”, not “{match}”."
+tokens = ["sea wall"]
+ignorecase = true
+scope = ["intro"]
+"#,
+    )
+    .unwrap();
+    let overlay = format!(
+        "[checks]\ndirs = [{}]\n",
+        toml::Value::String(dir.path().display().to_string())
+    );
+    let (checker, template) = checker_with(Some(&overlay));
+    let clean = harbour();
+    let article = apply(
+        &clean.article,
+        &Edit::Append(
+            "The engineering report presented",
+            "Crews cheered! Owners cheered! Everyone cheered!",
+        ),
+    );
+    let findings = run(&checker, &template, &article, &clean.sources);
+    let summary: Vec<(&str, &str, usize)> = findings
+        .iter()
+        .map(|f| (f.rule.as_str(), f.section.as_str(), f.line))
+        .collect();
+    let exclaim_line = article
+        .lines()
+        .position(|l| l.starts_with("Crews cheered"))
+        .unwrap()
+        + 1;
+    let intro_line = article
+        .lines()
+        .position(|l| l.starts_with("Port Ellery's harbour board"))
+        .unwrap()
+        + 1;
+    assert_eq!(
+        summary,
+        vec![
+            // The headline has eleven words: the length rule looks at the title (`hed`) only.
+            ("house-short-headline", "title", 0),
+            // "sea wall" is in the headline too, but the rule looks at the introduction.
+            ("house-sea-wall", "introduction", intro_line),
+            // The second exclamation mark is the first too many.
+            ("house-exclamations", "body", exclaim_line),
+        ]
+    );
+    assert_eq!(
+        findings[0].message,
+        "The headline has 11 words; keep it to 8."
+    );
+    assert_eq!(findings[1].message, "Write “seawall”, not “sea wall”.");
+    assert_eq!(
+        findings[2].message,
+        "3 exclamation marks in the body; at most 1."
+    );
+}
