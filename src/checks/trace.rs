@@ -53,12 +53,12 @@ impl FactKind {
 /// no trailing zero in the mantissa.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) struct Dec {
-    mantissa: u128,
+    mantissa: u64,
     exp: i32,
 }
 
 impl Dec {
-    fn new(mut mantissa: u128, mut exp: i32) -> Self {
+    fn new(mut mantissa: u64, mut exp: i32) -> Self {
         if mantissa == 0 {
             return Dec { mantissa, exp: 0 };
         }
@@ -192,21 +192,27 @@ fn lex(text: &str) -> Vec<Lex> {
 /// Read a number as written. `european` reads `1.200` as 1200 and `5,5` as 5.5.
 fn parse_number(raw: &str, european: bool) -> Option<Dec> {
     let (thousands, decimal) = if european { ('.', ',') } else { (',', '.') };
-    let mut mantissa: u128 = 0;
+    let mut mantissa: u64 = 0;
     let mut digits = 0;
     let mut frac = 0i32;
     let mut in_frac = false;
-    let groups: Vec<&str> = raw.split(thousands).collect();
     // Thousands separators only between groups of exactly three digits.
-    let grouped = groups.len() > 1
-        && groups[1..].iter().enumerate().all(|(i, g)| {
-            let g = if i == groups.len() - 2 {
+    let mut grouped = false;
+    if raw.contains(thousands) {
+        grouped = true;
+        let mut groups = raw.split(thousands).skip(1).peekable();
+        while let Some(g) = groups.next() {
+            let g = if groups.peek().is_none() {
                 g.split(decimal).next().unwrap_or("")
             } else {
                 g
             };
-            g.len() == 3
-        });
+            if g.len() != 3 {
+                grouped = false;
+                break;
+            }
+        }
+    }
     for c in raw.chars() {
         if c == thousands && grouped {
             continue;
@@ -219,11 +225,14 @@ fn parse_number(raw: &str, european: bool) -> Option<Dec> {
             continue;
         }
         let d = c.to_digit(10)?;
-        digits += 1;
-        if digits > 36 {
+        // Leading zeros do not count; more than 19 digits is not a figure to trace.
+        if mantissa > 0 || d > 0 {
+            digits += 1;
+        }
+        if digits > 19 {
             return None;
         }
-        mantissa = mantissa * 10 + u128::from(d);
+        mantissa = mantissa * 10 + u64::from(d);
         if in_frac {
             frac -= 1;
         }
@@ -733,11 +742,11 @@ impl SourceFacts {
         for text in sources {
             let r = Reader::new(text, Mode::Source);
             for k in 0..r.lx.len() {
-                if let Some((date, _)) = r.date_at(k) {
-                    f.dates.push(date);
-                }
                 match r.lx[k].kind {
                     Lx::Num => {
+                        if let Some((date, _)) = r.date_at(k) {
+                            f.dates.push(date);
+                        }
                         let raw = r.s(k);
                         for european in [false, true] {
                             if let Some(v) = parse_number(raw, european) {
@@ -772,8 +781,14 @@ impl SourceFacts {
                     }
                     Lx::Word => {
                         let w = r.s(k);
+                        if month_number(w).is_some() {
+                            if let Some((date, _)) = r.date_at(k) {
+                                f.dates.push(date);
+                            }
+                            continue;
+                        }
                         if let Some(v) = number_word(w) {
-                            let v = Dec::new(u128::from(v), 0);
+                            let v = Dec::new(u64::from(v), 0);
                             f.values.insert(v);
                             if let Some((p, _)) = r.scale(k, false) {
                                 f.values.insert(v.scaled(p));
@@ -794,7 +809,7 @@ impl SourceFacts {
     fn has_date(&self, a: &DateKey) -> bool {
         let year_anywhere = |y: i64| {
             self.values
-                .contains(&Dec::new(u128::try_from(y).unwrap_or(0), 0))
+                .contains(&Dec::new(u64::try_from(y).unwrap_or(0), 0))
         };
         self.dates.iter().any(|d| {
             d.month == a.month

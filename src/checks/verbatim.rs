@@ -74,30 +74,32 @@ fn is_word_char(c: char) -> bool {
     c.is_alphanumeric() || is_combining_mark(c)
 }
 
-/// FNV-1a over the bytes of the normalised word, finished with a mixer so that every bit
-/// of the result depends on every byte.
-struct WordHasher(u64);
-
-impl WordHasher {
-    fn new() -> Self {
-        WordHasher(0xcbf2_9ce4_8422_2325)
+/// The hash of a word's normalised bytes, eight bytes at a time, finished with a mixer
+/// so that every bit of the result depends on every byte. With `fold_ascii`, ASCII letters
+/// and digits are lowercased on the way (setting bit 0x20 lowercases a letter and leaves a
+/// digit as it is), so a word of ASCII letters and digits needs no copy.
+fn hash_word(bytes: &[u8], fold_ascii: bool) -> u64 {
+    const K: u64 = 0x9e37_79b9_7f4a_7c15;
+    let fold = if fold_ascii {
+        0x2020_2020_2020_2020u64
+    } else {
+        0
+    };
+    let mut h = 0x243f_6a88_85a3_08d3u64 ^ bytes.len() as u64;
+    let mut chunks = bytes.chunks_exact(8);
+    for c in &mut chunks {
+        let v = u64::from_le_bytes(c.try_into().expect("eight bytes")) | fold;
+        h = (h ^ v).wrapping_mul(K).rotate_left(29);
     }
-
-    fn byte(&mut self, b: u8) {
-        self.0 ^= u64::from(b);
-        self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let mut buf = [0u8; 8];
+        buf[..rest.len()].copy_from_slice(rest);
+        let mask = fold & (u64::MAX >> (64 - 8 * rest.len()));
+        let v = u64::from_le_bytes(buf) | mask;
+        h = (h ^ v).wrapping_mul(K).rotate_left(29);
     }
-
-    fn char(&mut self, c: char) {
-        let mut buf = [0u8; 4];
-        for b in c.encode_utf8(&mut buf).bytes() {
-            self.byte(b);
-        }
-    }
-
-    fn finish(&self) -> u64 {
-        mix(self.0)
-    }
+    mix(h)
 }
 
 /// The splitmix64 finaliser.
@@ -111,24 +113,23 @@ fn mix(mut z: u64) -> u64 {
 pub fn words(text: &str) -> Vec<Word> {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(text.len() / 6 + 1);
+    let mut scratch = String::new();
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
         if b.is_ascii_alphanumeric() {
             // The common case: a word of ASCII letters and digits.
             let start = i;
-            let mut h = WordHasher::new();
             while i < bytes.len() && bytes[i].is_ascii_alphanumeric() {
-                h.byte(bytes[i].to_ascii_lowercase());
                 i += 1;
             }
             if i < bytes.len() && bytes[i] >= 0x80 {
                 // It goes on beyond ASCII (an accent, an invisible character): start over
                 // on the careful path.
-                i = slow_word(text, start, &mut out);
+                i = slow_word(text, start, &mut out, &mut scratch);
             } else {
                 out.push(Word {
-                    hash: h.finish(),
+                    hash: hash_word(&bytes[start..i], true),
                     start,
                     end: i,
                 });
@@ -138,7 +139,7 @@ pub fn words(text: &str) -> Vec<Word> {
         } else {
             let c = text[i..].chars().next().expect("char boundary");
             if is_word_char(c) || is_invisible(c) {
-                i = slow_word(text, i, &mut out);
+                i = slow_word(text, i, &mut out, &mut scratch);
             } else {
                 i += c.len_utf8();
             }
@@ -148,8 +149,8 @@ pub fn words(text: &str) -> Vec<Word> {
 }
 
 /// Read the word starting at byte `start` (any characters), push it if it has any
-/// content, and return the offset after it.
-fn slow_word(text: &str, start: usize, out: &mut Vec<Word>) -> usize {
+/// content, and return the offset after it. `scratch` holds the normalised word.
+fn slow_word(text: &str, start: usize, out: &mut Vec<Word>, scratch: &mut String) -> usize {
     let mut end = start;
     let mut first = true;
     for (i, c) in text[start..].char_indices() {
@@ -165,25 +166,21 @@ fn slow_word(text: &str, start: usize, out: &mut Vec<Word>) -> usize {
         first = false;
         end = start + i + c.len_utf8();
     }
-    let mut h = WordHasher::new();
-    let mut any = false;
+    scratch.clear();
     for c in text[start..end]
         .chars()
         .filter(|c| !is_invisible(*c))
         .nfkc()
     {
-        for l in c.to_lowercase() {
-            h.char(l);
-            any = true;
-        }
+        scratch.extend(c.to_lowercase());
     }
-    if any {
+    if !scratch.is_empty() {
         // Trim invisible characters from the reported extent.
         let s = &text[start..end];
         let lead = s.len() - s.trim_start_matches(is_invisible).len();
         let trail = s.len() - s.trim_end_matches(is_invisible).len();
         out.push(Word {
-            hash: h.finish(),
+            hash: hash_word(scratch.as_bytes(), false),
             start: start + lead,
             end: end - trail,
         });
