@@ -13,6 +13,12 @@ cargo bench --bench desk
 echo "== checks (criterion)"
 cargo bench --bench checks
 
+echo "== Discord: bare Ed25519 verification (criterion)"
+cargo bench --bench ed25519_verify
+
+echo "== Discord: load on POST /discord/interactions (1, 10, 50 connections)"
+cargo bench --bench discord_endpoint_load
+
 echo "== peak RSS of a process that opens the 10k-story store"
 cargo build --release
 printf '/story list\n/story status\n' > target/bench-data/list.story

@@ -16,6 +16,7 @@
 //! - [`checks`]: pre-publish checks over an article: a rule engine whose rules are data
 //!   (`config/checks/*.toml`), source protection and traceability.
 //! - [`console`]: `storydesk local`, the desk in a terminal.
+//! - [`discord`]: the Discord adapter: gateway, interactions endpoint, commands, rendering.
 //! - [`admin`]: the running bot's owner-only socket for backups.
 //! - [`server`]: the HTTP server of `storydesk serve`, which platform adapters add routes to.
 //! - [`suggest`]: "did you mean".
@@ -31,6 +32,7 @@ pub mod command;
 pub mod config;
 pub mod console;
 pub mod desk;
+pub mod discord;
 pub mod export;
 pub mod model;
 pub mod server;

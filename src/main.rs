@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -56,6 +57,11 @@ enum Command {
         #[arg(long, value_enum, default_value = "text")]
         format: CheckFormat,
     },
+    /// Application commands: print or register the `/story` command.
+    Commands {
+        #[command(subcommand)]
+        what: CommandsCommand,
+    },
     /// Write a consistent snapshot of the whole store to FILE, whether the bot runs or not.
     Backup {
         /// Where to write it.
@@ -73,6 +79,19 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value = "md")]
         format: ExportFormat,
+    },
+}
+
+#[derive(Subcommand)]
+enum CommandsCommand {
+    /// Print the Discord application-command JSON built from `commands/`.
+    Discord,
+    /// Register the commands with Discord (needs DISCORD_TOKEN and DISCORD_APPLICATION_ID).
+    Register {
+        /// Register in this server only (changes show at once; for development). Without
+        /// it, the commands are registered globally (for release).
+        #[arg(long, value_name = "ID")]
+        guild: Option<u64>,
     },
 }
 
@@ -172,6 +191,60 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Check { .. } => unreachable!("handled in main"),
+        Command::Commands { what } => {
+            let template = storydesk::config::Template::load(&config.story.template)?;
+            let json = storydesk::discord::commands::registration(
+                storydesk::catalogue::catalogue(),
+                &template,
+            );
+            match what {
+                CommandsCommand::Discord => {
+                    println!("{}", serde_json::to_string_pretty(&json)?);
+                }
+                CommandsCommand::Register { guild } => {
+                    let env = DiscordEnv::read();
+                    let token = env
+                        .token
+                        .context("DISCORD_TOKEN is not set: registering needs the bot token")?;
+                    let app = env.application_id.context(
+                        "DISCORD_APPLICATION_ID is not set: registering needs the application id (Developer Portal → General Information)",
+                    )?;
+                    let http = storydesk::discord::build_http(
+                        &token,
+                        Some(app),
+                        env.api_url.as_deref(),
+                        None,
+                    );
+                    let runtime = tokio::runtime::Runtime::new()?;
+                    let registered = runtime.block_on(async {
+                        match guild {
+                            Some(g) => {
+                                http.create_guild_commands(
+                                    serenity::all::GuildId::new(g.max(1)),
+                                    &json,
+                                )
+                                .await
+                            }
+                            None => http.create_global_commands(&json).await,
+                        }
+                    });
+                    let commands = registered.map_err(|e| {
+                        anyhow::anyhow!("Discord refused the commands: {}", discord_error(&e))
+                    })?;
+                    match guild {
+                        Some(g) => eprintln!(
+                            "registered {} command(s) in server {g}; they show at once",
+                            commands.len()
+                        ),
+                        None => eprintln!(
+                            "registered {} global command(s); Discord may take a while to show them everywhere",
+                            commands.len()
+                        ),
+                    }
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Backup { file } => {
             backup(config, &data_dir, &file)?;
             Ok(ExitCode::SUCCESS)
@@ -312,6 +385,110 @@ fn check(
     })
 }
 
+/// The Discord settings from the environment.
+struct DiscordEnv {
+    /// `DISCORD_TOKEN`: the bot token (gateway and REST).
+    token: Option<String>,
+    /// `DISCORD_PUBLIC_KEY`: turns on `POST /discord/interactions`.
+    public_key: Option<String>,
+    /// `DISCORD_APPLICATION_ID`.
+    application_id: Option<u64>,
+    /// `STORYDESK_DISCORD_API_URL`: a REST proxy instead of Discord.
+    api_url: Option<String>,
+}
+
+impl DiscordEnv {
+    fn read() -> Self {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        DiscordEnv {
+            token: var("DISCORD_TOKEN"),
+            public_key: var("DISCORD_PUBLIC_KEY"),
+            application_id: var("DISCORD_APPLICATION_ID").and_then(|v| v.trim().parse().ok()),
+            api_url: var("STORYDESK_DISCORD_API_URL"),
+        }
+    }
+}
+
+/// What Discord said, without the request's URL (which may hold an interaction token).
+fn discord_error(e: &serenity::Error) -> String {
+    match e {
+        serenity::Error::Http(serenity::http::HttpError::UnsuccessfulRequest(r)) => format!(
+            "status {}, code {}: {}",
+            r.status_code.as_u16(),
+            r.error.code,
+            r.error.message
+        ),
+        serenity::Error::Http(_) => "the request to Discord failed".to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// The Discord side of `serve`: the adapter, with the interactions endpoint added to `app`
+/// when `DISCORD_PUBLIC_KEY` is set and the gateway started when `DISCORD_TOKEN` is.
+async fn discord(
+    desk: &storydesk::desk::Desk,
+    app: axum::Router,
+    stop: &tokio::sync::watch::Receiver<bool>,
+) -> anyhow::Result<(axum::Router, Option<Arc<storydesk::discord::Discord>>)> {
+    let env = DiscordEnv::read();
+    if env.token.is_none() && env.public_key.is_none() {
+        return Ok((app, None));
+    }
+    let token = env.token.clone().unwrap_or_default();
+    let mut application_id = env.application_id;
+    if application_id.is_none() && !token.is_empty() {
+        let http = storydesk::discord::build_http(&token, None, env.api_url.as_deref(), None);
+        let info = http.get_current_application_info().await.map_err(|e| {
+            anyhow::anyhow!(
+                "reading the Discord application with DISCORD_TOKEN failed ({}); check the token",
+                discord_error(&e)
+            )
+        })?;
+        application_id = Some(info.id.get());
+    }
+    let application_id = application_id.context(
+        "DISCORD_APPLICATION_ID is not set (Developer Portal → General Information → Application ID)",
+    )?;
+    if token.is_empty() {
+        eprintln!("note: DISCORD_TOKEN is not set, so storydesk can answer interactions but cannot post boards, threads or articles");
+    }
+    let http = Arc::new(storydesk::discord::build_http(
+        &token,
+        Some(application_id),
+        env.api_url.as_deref(),
+        None,
+    ));
+    let adapter = storydesk::discord::Discord::new(desk.clone(), http);
+    let mut app = app;
+    if let Some(key) = &env.public_key {
+        let check = storydesk::discord::verify::SignatureCheck::from_hex(key)?;
+        app = app.merge(storydesk::discord::http::routes(adapter.clone(), check));
+        eprintln!("Discord interactions endpoint: POST /discord/interactions");
+    }
+    if !token.is_empty() {
+        let gateway_http = storydesk::discord::build_http(
+            &token,
+            Some(application_id),
+            env.api_url.as_deref(),
+            None,
+        );
+        let mut stop = stop.clone();
+        let adapter = adapter.clone();
+        tokio::spawn(async move {
+            let shutdown = async move {
+                let _ = stop.wait_for(|s| *s).await;
+            };
+            if let Err(e) = storydesk::discord::gateway::run(adapter, gateway_http, shutdown).await
+            {
+                tracing::error!(error = %format!("{e:#}"), "Discord gateway stopped");
+                eprintln!("storydesk: {e:#}");
+            }
+        });
+        eprintln!("Discord gateway: connecting");
+    }
+    Ok((app, Some(adapter)))
+}
+
 /// Write a backup: from the store directly when no storydesk runs on it, else through the
 /// running one's admin socket. The file appears only once it is complete and checked.
 fn backup(
@@ -373,7 +550,8 @@ async fn serve(desk: storydesk::desk::Desk, bind: std::net::SocketAddr) -> anyho
             "STORYDESK_SOURCE_KEY is not set: source texts are stored unencrypted in the data directory"
         );
     }
-    let app = storydesk::server::base_routes();
+    let (stop_tx, stop) = tokio::sync::watch::channel(false);
+    let (app, discord) = discord(&desk, storydesk::server::base_routes(), &stop).await?;
     let listener = tokio::net::TcpListener::bind(bind)
         .await
         .with_context(|| format!("cannot listen on {bind} (STORYDESK_BIND)"))?;
@@ -382,8 +560,16 @@ async fn serve(desk: storydesk::desk::Desk, bind: std::net::SocketAddr) -> anyho
         .context("cannot open the admin socket in the data directory")?;
     let purge = tokio::spawn(purge_expired_events(desk.clone()));
     eprintln!("storydesk serving on http://{bind}");
-    storydesk::server::run(listener, app, shutdown_signal()).await?;
+    storydesk::server::run(listener, app, async move {
+        shutdown_signal().await;
+        let _ = stop_tx.send(true);
+    })
+    .await?;
     purge.abort();
+    if let Some(discord) = discord {
+        // Let followups and posts already under way finish (within reason).
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(30), discord.idle()).await;
+    }
     desk.store().flush()?;
     Ok(())
 }

@@ -1007,6 +1007,19 @@ pub fn changed_while_publishing() -> String {
     "The story changed while it was being published; nothing was posted. Check it and publish again.".to_string()
 }
 
+/// Posting the article failed on the platform: the story is unpublished again.
+pub fn publication_failed(story: &Story, reason: &str) -> String {
+    format!(
+        "Story {} was not published: {reason} Then publish again; the story is unpublished until then.",
+        story_name(story)
+    )
+}
+
+/// Audit: posting the article failed and the publication was undone.
+pub fn audit_publication_failed(channel: &str) -> String {
+    format!("could not post the article to #{channel}; unpublished again")
+}
+
 /// Published.
 pub fn published(story: &Story, channel: &str, by: &Person) -> String {
     format!(

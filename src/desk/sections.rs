@@ -187,6 +187,29 @@ pub fn write(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
     Ok(reply)
 }
 
+/// The section a `write` request names and its latest text (see `Desk::section_text`).
+pub(crate) fn current_text(ctx: &Ctx<'_>) -> Result<super::SectionText, DeskError> {
+    let section = ctx.section_name(true)?.expect("required");
+    let spec = ctx.desk.template.section(&section).expect("resolved");
+    if spec.generated == Some(Generated::References) {
+        return user(messages::references_are_generated());
+    }
+    let id = ctx.story_id()?;
+    let story = ctx.load(id)?;
+    refuse_if_published(&story)?;
+    let revision = story.section(&section).map(|s| s.revisions).unwrap_or(0);
+    let text = match revision {
+        0 => None,
+        n => ctx.desk.store.revision(id, &section, n)?.map(|r| r.text),
+    };
+    Ok(super::SectionText {
+        story: id,
+        section,
+        revision,
+        text,
+    })
+}
+
 /// Save `text` as the next revision of `section`, atomically with the story's state and
 /// audit log. Returns the story after the change, the revision, and how many approvals of
 /// the previous revision stopped counting.
