@@ -19,14 +19,20 @@ pub struct Checker {
 
 /// The sources of one run, cut into words and read for facts only when a rule needs it.
 pub(crate) struct Sources<'a> {
+    /// The texts.
     texts: Vec<&'a str>,
+    /// Their words, once a rule asked.
     words: OnceCell<Vec<Vec<Word>>>,
+    /// Their figures and dates, once a rule asked.
     facts: OnceCell<SourceFacts>,
+    /// Each source's line starts, once a finding points into it.
     lines: Vec<OnceCell<LineIndex>>,
+    /// Verbatim indexes by passage length.
     indexes: std::cell::RefCell<HashMap<usize, std::rc::Rc<SourceIndex>>>,
 }
 
 impl<'a> Sources<'a> {
+    /// The sources of a run, nothing computed yet.
     pub fn new(texts: Vec<&'a str>) -> Self {
         let lines = texts.iter().map(|_| OnceCell::new()).collect();
         Sources {
@@ -38,19 +44,23 @@ impl<'a> Sources<'a> {
         }
     }
 
+    /// True when there is no source text to compare with.
     pub fn is_empty(&self) -> bool {
         self.texts.iter().all(|t| t.trim().is_empty())
     }
 
+    /// Each source's words (cut once, shared by the rules that need them).
     pub fn words(&self) -> &[Vec<Word>] {
         self.words
             .get_or_init(|| self.texts.iter().map(|t| words(t)).collect())
     }
 
+    /// The figures and dates of all sources (read once).
     pub fn facts(&self) -> &SourceFacts {
         self.facts.get_or_init(|| SourceFacts::read(&self.texts))
     }
 
+    /// The verbatim index for passages of `n` words (built once per `n`).
     fn index(&self, n: usize) -> std::rc::Rc<SourceIndex> {
         self.indexes
             .borrow_mut()
@@ -59,6 +69,7 @@ impl<'a> Sources<'a> {
             .clone()
     }
 
+    /// Line and column of a byte offset in a source.
     fn locate(&self, source: usize, at: usize) -> (usize, usize) {
         let text = self.texts[source];
         self.lines[source]
@@ -69,9 +80,13 @@ impl<'a> Sources<'a> {
 
 /// One section's text with what the rules compute from it, once.
 struct Section<'d> {
+    /// The section as given.
     spec: &'d CheckedSection<'d>,
+    /// Its place in the template, to sort findings.
     order: usize,
+    /// Its line starts.
     lines: OnceCell<LineIndex>,
+    /// Its quoted passages.
     quotes: OnceCell<Vec<(usize, usize)>>,
 }
 
