@@ -25,3 +25,7 @@ printf '/story list\n/story status\n' > target/bench-data/list.story
 /usr/bin/time -v ./target/release/storydesk --data target/bench-data/desk-10k \
   local --as erin --script target/bench-data/list.story 2>&1 >/dev/null \
   | grep -E "Maximum resident|Elapsed"
+
+echo "== Slack endpoints under load (signed slash commands and modal submissions)"
+cargo build --release --bin storydesk --example slack_load
+./target/release/examples/slack_load 10

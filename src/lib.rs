@@ -19,6 +19,7 @@
 //! - [`discord`]: the Discord adapter: gateway, interactions endpoint, commands, rendering.
 //! - [`admin`]: the running bot's owner-only socket for backups.
 //! - [`server`]: the HTTP server of `storydesk serve`, which platform adapters add routes to.
+//! - [`slack`]: the Slack adapter: HTTP endpoints, Socket Mode, the Web API client, Block Kit.
 //! - [`suggest`]: "did you mean".
 //!
 //! Architecture invariant: `desk`, `text`, `checks`, `command` and `model` import no
@@ -36,6 +37,7 @@ pub mod discord;
 pub mod export;
 pub mod model;
 pub mod server;
+pub mod slack;
 pub mod store;
 pub mod suggest;
 pub mod text;

@@ -86,6 +86,16 @@ enum Command {
 enum CommandsCommand {
     /// Print the Discord application-command JSON built from `commands/`.
     Discord,
+    /// Print the Slack app manifest (YAML) to paste into Slack's app settings.
+    SlackManifest {
+        /// Where storydesk is reachable from Slack (`https://HOST`); the endpoints are
+        /// added to it. Not needed with --socket-mode.
+        #[arg(long)]
+        url: Option<String>,
+        /// Receive Slack's requests over Socket Mode instead of HTTP.
+        #[arg(long)]
+        socket_mode: bool,
+    },
     /// Register the commands with Discord (needs DISCORD_TOKEN and DISCORD_APPLICATION_ID).
     Register {
         /// Register in this server only (changes show at once; for development). Without
@@ -200,6 +210,24 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             match what {
                 CommandsCommand::Discord => {
                     println!("{}", serde_json::to_string_pretty(&json)?);
+                }
+                CommandsCommand::SlackManifest { url, socket_mode } => {
+                    if url.is_none() && !socket_mode {
+                        eprintln!("storydesk: give --url https://HOST (where Slack reaches storydesk), or --socket-mode");
+                        return Ok(ExitCode::from(2));
+                    }
+                    if let Some(u) = &url {
+                        if !(u.starts_with("https://") || u.starts_with("http://")) {
+                            eprintln!("storydesk: --url must start with https:// (Slack calls it over HTTPS)");
+                            return Ok(ExitCode::from(2));
+                        }
+                    }
+                    let manifest = storydesk::slack::manifest::manifest(
+                        storydesk::catalogue::catalogue(),
+                        url.as_deref(),
+                        socket_mode,
+                    );
+                    print!("{}", storydesk::slack::manifest::to_yaml(&manifest));
                 }
                 CommandsCommand::Register { guild } => {
                     let env = DiscordEnv::read();
@@ -544,6 +572,18 @@ fn is_locked(e: &anyhow::Error) -> bool {
     })
 }
 
+/// The Slack settings from the environment. Secrets are read here and never printed.
+fn slack_config() -> storydesk::slack::SlackConfig {
+    use storydesk::slack::{api::Token, verify::SigningSecret, SlackConfig, DEFAULT_API_URL};
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    SlackConfig {
+        signing_secret: var("SLACK_SIGNING_SECRET").map(SigningSecret::new),
+        bot_token: var("SLACK_BOT_TOKEN").map(Token::new),
+        app_token: var("SLACK_APP_TOKEN").map(Token::new),
+        api_url: var("STORYDESK_SLACK_API_URL").unwrap_or_else(|| DEFAULT_API_URL.to_string()),
+    }
+}
+
 async fn serve(desk: storydesk::desk::Desk, bind: std::net::SocketAddr) -> anyhow::Result<()> {
     if !desk.store().seals_sources() {
         tracing::warn!(
@@ -551,7 +591,27 @@ async fn serve(desk: storydesk::desk::Desk, bind: std::net::SocketAddr) -> anyho
         );
     }
     let (stop_tx, stop) = tokio::sync::watch::channel(false);
-    let (app, discord) = discord(&desk, storydesk::server::base_routes(), &stop).await?;
+    let (mut app, discord) = discord(&desk, storydesk::server::base_routes(), &stop).await?;
+    let slack_config = slack_config();
+    slack_config.check().map_err(anyhow::Error::msg)?;
+    let mut socket_task = None;
+    if slack_config.enabled() {
+        let slack = storydesk::slack::Slack::new(desk.clone(), &slack_config);
+        if slack_config.signing_secret.is_some() {
+            app = app.merge(storydesk::slack::http::routes(slack.clone()));
+            tracing::info!("Slack HTTP endpoints enabled");
+        }
+        if slack_config.app_token.is_some() {
+            let mut stopped = stop.clone();
+            socket_task = Some(tokio::spawn(storydesk::slack::socket::run(
+                slack,
+                async move {
+                    let _ = stopped.wait_for(|s| *s).await;
+                },
+            )));
+            tracing::info!("Slack Socket Mode enabled");
+        }
+    }
     let listener = tokio::net::TcpListener::bind(bind)
         .await
         .with_context(|| format!("cannot listen on {bind} (STORYDESK_BIND)"))?;
@@ -566,6 +626,9 @@ async fn serve(desk: storydesk::desk::Desk, bind: std::net::SocketAddr) -> anyho
     })
     .await?;
     purge.abort();
+    if let Some(task) = socket_task {
+        let _ = task.await;
+    }
     if let Some(discord) = discord {
         // Let followups and posts already under way finish (within reason).
         let _ = tokio::time::timeout(std::time::Duration::from_secs(30), discord.idle()).await;

@@ -15,6 +15,7 @@
 
 mod article;
 mod board;
+mod forms;
 pub mod messages;
 mod publish;
 mod references;
@@ -34,6 +35,7 @@ use crate::store::{Store, StoreError};
 
 pub use article::{assemble, Article, ArticlePart};
 pub use board::render_board;
+pub use forms::LongTextForm;
 pub use publish::story_findings;
 
 /// What a person asked for.
