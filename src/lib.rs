@@ -13,7 +13,8 @@
 //! - [`export`]: one story as Markdown, safe HTML or JSON.
 //! - [`store`]: the sled store: versioned records, key layout, transactions, group commit.
 //! - [`text`]: pure text work: normalisation, word diffs, citations, chunking.
-//! - [`checks`]: pre-publish checks over an article.
+//! - [`checks`]: pre-publish checks over an article: a rule engine whose rules are data
+//!   (`config/checks/*.toml`), source protection and traceability.
 //! - [`console`]: `storydesk local`, the desk in a terminal.
 //! - [`discord`]: the Discord adapter: gateway, interactions endpoint, commands, rendering.
 //! - [`admin`]: the running bot's owner-only socket for backups.
@@ -54,5 +55,5 @@ pub fn open_desk(config: config::Config, data_dir: &std::path::Path) -> anyhow::
         },
     )
     .with_context(|| format!("opening the data directory {}", data_dir.display()))?;
-    Ok(desk::Desk::new(store, config, template))
+    Ok(desk::Desk::try_new(store, config, template)?)
 }

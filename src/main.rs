@@ -42,6 +42,21 @@ enum Command {
         #[arg(long, env = "STORYDESK_BIND", default_value = "127.0.0.1:8080")]
         bind: std::net::SocketAddr,
     },
+    /// Run the pre-publish checks on an article file in Markdown, against its sources.
+    ///
+    /// Exit status: 0 when no finding is at level error, 1 when one is, 2 on bad usage (an
+    /// unreadable file, a bad config or rule file).
+    Check {
+        /// The article, in Markdown: `# Title`, the text, `## References` (see the README).
+        article: PathBuf,
+        /// A source to check the article against: for verbatim passages and for figures,
+        /// dates and quotations no source contains. May be given several times.
+        #[arg(long = "source", value_name = "FILE")]
+        sources: Vec<PathBuf>,
+        /// Output format: lines for people, or JSON for other programs.
+        #[arg(long, value_enum, default_value = "text")]
+        format: CheckFormat,
+    },
     /// Application commands: print or register the `/story` command.
     Commands {
         #[command(subcommand)]
@@ -91,6 +106,12 @@ enum CommandsCommand {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
+enum CheckFormat {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
 enum ExportFormat {
     /// The article as Markdown.
     Md,
@@ -100,9 +121,26 @@ enum ExportFormat {
     Json,
 }
 
+/// `storydesk check`'s exit status for bad usage, as clap uses for its own usage errors.
+const EXIT_USAGE: u8 = 2;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging();
+    if let Command::Check {
+        article,
+        sources,
+        format,
+    } = &cli.command
+    {
+        return match check(cli.config.as_deref(), article, sources, *format) {
+            Ok(code) => code,
+            Err(e) => {
+                eprintln!("storydesk check: {e:#}");
+                ExitCode::from(EXIT_USAGE)
+            }
+        };
+    }
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
@@ -162,6 +200,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             runtime.block_on(serve(desk, bind))?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Check { .. } => unreachable!("handled in main"),
         Command::Commands { what } => {
             let template = storydesk::config::Template::load(&config.story.template)?;
             let json = storydesk::discord::commands::registration(
@@ -271,6 +310,107 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// `storydesk check ARTICLE.md [--source FILE]... [--format text|json]`.
+fn check(
+    config: Option<&std::path::Path>,
+    article: &std::path::Path,
+    sources: &[PathBuf],
+    format: CheckFormat,
+) -> anyhow::Result<ExitCode> {
+    use storydesk::checks::{markdown, Checker, Counts, SourceText};
+    let config = Config::load(config)?;
+    let template = storydesk::config::Template::load(&config.story.template)?;
+    let checker = Checker::load(&config.checks, &template)?;
+    let read = |path: &std::path::Path, what: &str| -> anyhow::Result<String> {
+        let bytes = std::fs::read(path)
+            .with_context(|| format!("cannot read the {what} {}", path.display()))?;
+        String::from_utf8(bytes)
+            .map_err(|_| anyhow::anyhow!("the {what} {} is not UTF-8 text", path.display()))
+    };
+    let text = read(article, "article")?;
+    let mut source_texts = Vec::new();
+    for path in sources {
+        source_texts.push((path.display().to_string(), read(path, "source")?));
+    }
+    let sources: Vec<SourceText> = source_texts
+        .iter()
+        .enumerate()
+        .map(|(i, (label, text))| SourceText {
+            number: i as u32 + 1,
+            label,
+            text,
+        })
+        .collect();
+    let file = markdown::parse(&text, &template);
+    let findings = checker.run(&file.document(&template, &sources));
+    let counts = Counts::of(&findings);
+    let shown = article.display().to_string();
+    let mut out = String::new();
+    match format {
+        CheckFormat::Json => {
+            /// The JSON report, fields in this order.
+            #[derive(serde::Serialize)]
+            struct Report<'a> {
+                article: &'a str,
+                errors: usize,
+                warnings: usize,
+                suggestions: usize,
+                findings: &'a [storydesk::checks::Finding],
+            }
+            let report = Report {
+                article: &shown,
+                errors: counts.errors,
+                warnings: counts.warnings,
+                suggestions: counts.suggestions,
+                findings: &findings,
+            };
+            out.push_str(&serde_json::to_string_pretty(&report)?);
+            out.push('\n');
+        }
+        CheckFormat::Text => {
+            use std::fmt::Write as _;
+            for f in &findings {
+                let place = if f.line > 0 {
+                    format!("{shown}:{}:{}", f.line, f.column)
+                } else {
+                    shown.clone()
+                };
+                writeln!(
+                    out,
+                    "{place}: {} [{}] {}: {}",
+                    f.level.as_str(),
+                    f.rule,
+                    f.section,
+                    f.message
+                )?;
+                if let Some(s) = &f.source {
+                    writeln!(out, "  source: {}:{}:{}", s.label, s.line, s.column)?;
+                }
+            }
+            if findings.is_empty() {
+                writeln!(out, "{shown}: all checks pass")?;
+            } else {
+                writeln!(
+                    out,
+                    "{shown}: {} errors, {} warnings, {} suggestions",
+                    counts.errors, counts.warnings, counts.suggestions
+                )?;
+            }
+        }
+    }
+    // A reader that stops early (`| head`) is not an error.
+    use std::io::Write as _;
+    match std::io::stdout().lock().write_all(out.as_bytes()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => return Err(e.into()),
+        _ => {}
+    }
+    Ok(if counts.errors > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// The Discord settings from the environment.

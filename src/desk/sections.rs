@@ -163,6 +163,17 @@ pub fn write(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
         },
         review::revision_post(&story, &revision, parent.as_ref(), dismissed, quorum),
     );
+    if let Some(post) =
+        super::publish::section_findings_post(ctx.desk, &story, &section, revision.number)
+    {
+        reply.push(
+            Destination::Thread {
+                story: id,
+                thread: ThreadKind::Section(section.clone()),
+            },
+            post,
+        );
+    }
     if chars < spec.min_chars as usize {
         reply.push(
             Destination::Requester,
