@@ -55,8 +55,10 @@ use verify::SigningSecret;
 pub const DEFAULT_API_URL: &str = "https://slack.com/api";
 
 /// How long a request waits for the desk before Slack gets its ack anyway (Slack allows 3
-/// seconds); the answer then follows through `response_url` or a message.
-const ACK_BUDGET: Duration = Duration::from_millis(2500);
+/// seconds); the answer then follows through `response_url` or a message. An empty ack
+/// that comes sooner than this means the desk has finished the request (and, for a
+/// change, made it durable) before answering; one that comes at the budget may not have.
+pub const ACK_BUDGET: Duration = Duration::from_millis(2500);
 
 /// How Slack is set up, from the environment.
 #[derive(Debug, Clone)]
