@@ -2,8 +2,9 @@
 //!
 //! Each handler reads the raw body (refusing more than [`MAX_BODY_BYTES`] with 413), checks
 //! its signature over those bytes (401 when it is missing, stale or wrong, before anything
-//! is parsed or stored), and only then parses it and hands it to [`Slack::handle`]. Slack
-//! gets the [`Ack`] as the response.
+//! is parsed or stored), and only then decodes it ([`decode_http`]; 400 for a body that is
+//! not a payload of the endpoint) and hands it to [`Slack::handle`]. Slack gets the [`Ack`]
+//! as the response.
 
 use axum::body::{Body, Bytes};
 use axum::extract::{DefaultBodyLimit, State};
@@ -11,11 +12,10 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
-use serde::Deserialize;
 
-use super::inbound::SlashCommand;
+use super::inbound::{decode_http, Endpoint};
 use super::verify::{unix_now, verify};
-use super::{Ack, Inbound, Slack};
+use super::{Ack, Slack};
 
 /// The largest request body accepted. A modal submission of the longest section (20 boxes
 /// of 3,000 characters, sent back twice: as values and as the view's initial values,
@@ -68,50 +68,38 @@ fn respond(ack: Ack) -> Response {
     }
 }
 
-async fn commands(State(slack): State<Slack>, headers: HeaderMap, body: Body) -> Response {
+/// Verifies, decodes and handles one request; a body that is not a payload of the
+/// endpoint is answered 400.
+async fn endpoint(slack: Slack, endpoint: Endpoint, headers: HeaderMap, body: Body) -> Response {
     let bytes = match read_verified(&slack, &headers, body).await {
         Ok(b) => b,
         Err(r) => return r,
     };
-    match serde_urlencoded::from_bytes::<SlashCommand>(&bytes) {
-        Ok(cmd) => respond(slack.handle(Inbound::Command(cmd)).await),
-        Err(_) => StatusCode::BAD_REQUEST.into_response(),
+    if endpoint == Endpoint::Events {
+        if let Some(n) = headers
+            .get("x-slack-retry-num")
+            .and_then(|v| v.to_str().ok())
+        {
+            tracing::info!(retry = n, "Slack retried an event");
+        }
+    }
+    match decode_http(endpoint, &bytes) {
+        Ok(inbound) => respond(slack.handle(inbound).await),
+        Err(why) => {
+            tracing::info!(reason = %why, "refused a Slack request that is not a payload");
+            StatusCode::BAD_REQUEST.into_response()
+        }
     }
 }
 
-/// An interactivity request: a form with one field, `payload`, holding JSON.
-#[derive(Deserialize)]
-struct InteractivityForm {
-    payload: String,
+async fn commands(State(slack): State<Slack>, headers: HeaderMap, body: Body) -> Response {
+    endpoint(slack, Endpoint::Commands, headers, body).await
 }
 
 async fn interactivity(State(slack): State<Slack>, headers: HeaderMap, body: Body) -> Response {
-    let bytes = match read_verified(&slack, &headers, body).await {
-        Ok(b) => b,
-        Err(r) => return r,
-    };
-    let payload = serde_urlencoded::from_bytes::<InteractivityForm>(&bytes)
-        .ok()
-        .and_then(|f| serde_json::from_str(&f.payload).ok());
-    match payload {
-        Some(value) => respond(slack.handle(Inbound::Interaction(value)).await),
-        None => StatusCode::BAD_REQUEST.into_response(),
-    }
+    endpoint(slack, Endpoint::Interactivity, headers, body).await
 }
 
 async fn events(State(slack): State<Slack>, headers: HeaderMap, body: Body) -> Response {
-    let bytes = match read_verified(&slack, &headers, body).await {
-        Ok(b) => b,
-        Err(r) => return r,
-    };
-    if let Some(n) = headers
-        .get("x-slack-retry-num")
-        .and_then(|v| v.to_str().ok())
-    {
-        tracing::info!(retry = n, "Slack retried an event");
-    }
-    match serde_json::from_slice(&bytes) {
-        Ok(value) => respond(slack.handle(Inbound::Event(value)).await),
-        Err(_) => StatusCode::BAD_REQUEST.into_response(),
-    }
+    endpoint(slack, Endpoint::Events, headers, body).await
 }

@@ -1,10 +1,106 @@
 //! What Slack sends: slash commands, interactivity payloads (button clicks, modal
 //! submissions) and Events API envelopes, with only the fields storydesk reads. The same
 //! types serve HTTP (form bodies, JSON) and Socket Mode (envelope payloads).
+//!
+//! [`decode_http`] and [`decode_payload`] turn what arrived into an [`Inbound`], or a
+//! [`DecodeError`] for anything that is not a payload Slack sends: they never panic, whatever
+//! the bytes (property tests and fuzz targets hold them to it). Fields storydesk needs to
+//! know who asked where (the workspace, channel and user of a command, the type and user of
+//! an interaction, the id of an event) must be present; the rest may be missing.
 
 use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::Inbound;
+
+/// The Slack endpoint a request body came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Endpoint {
+    /// `POST /slack/commands`: a form.
+    Commands,
+    /// `POST /slack/interactivity`: a form whose `payload` field holds JSON.
+    Interactivity,
+    /// `POST /slack/events`: JSON.
+    Events,
+}
+
+/// Why a body is not a payload storydesk takes. The words never quote the body (it may hold
+/// a source's text).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
+    /// The body is not `application/x-www-form-urlencoded` text with the fields expected.
+    #[error("the body is not a form of the expected fields")]
+    Form,
+    /// An interactivity form without its `payload` field.
+    #[error("the form has no payload field")]
+    NoPayload,
+    /// The body (or the `payload` field) is not JSON.
+    #[error("the payload is not JSON")]
+    Json,
+    /// The JSON does not have the shape of the payload (an array, a number where an object
+    /// goes, …).
+    #[error("the payload does not have the shape of a Slack {0}")]
+    Shape(&'static str),
+    /// A field storydesk needs is missing or empty.
+    #[error("the payload has no {0}")]
+    Missing(&'static str),
+    /// A Socket Mode envelope of a type storydesk does not handle.
+    #[error("an envelope of an unknown type")]
+    UnknownType,
+}
+
+/// Decodes the raw body of a request to one of the Slack endpoints.
+pub fn decode_http(endpoint: Endpoint, body: &[u8]) -> Result<Inbound, DecodeError> {
+    match endpoint {
+        Endpoint::Commands => {
+            let command: SlashCommand =
+                serde_urlencoded::from_bytes(body).map_err(|_| DecodeError::Form)?;
+            command.checked().map(Inbound::Command)
+        }
+        Endpoint::Interactivity => {
+            /// An interactivity request: a form with one field, `payload`, holding JSON.
+            #[derive(Deserialize)]
+            struct Form {
+                /// The JSON.
+                payload: Option<String>,
+            }
+            let form: Form = serde_urlencoded::from_bytes(body).map_err(|_| DecodeError::Form)?;
+            let payload = form.payload.ok_or(DecodeError::NoPayload)?;
+            let value: Value = serde_json::from_str(&payload).map_err(|_| DecodeError::Json)?;
+            Interaction::decode(value).map(|i| Inbound::Interaction(Box::new(i)))
+        }
+        Endpoint::Events => {
+            let value: Value = serde_json::from_slice(body).map_err(|_| DecodeError::Json)?;
+            EventEnvelope::decode(value).map(|e| Inbound::Event(Box::new(e)))
+        }
+    }
+}
+
+/// Decodes the payload of a Socket Mode envelope of type `kind` (`slash_commands`,
+/// `interactive`, `events_api`).
+pub fn decode_payload(kind: &str, payload: Value) -> Result<Inbound, DecodeError> {
+    match kind {
+        "slash_commands" => {
+            let command: SlashCommand =
+                serde_json::from_value(payload).map_err(|_| DecodeError::Shape("slash command"))?;
+            command.checked().map(Inbound::Command)
+        }
+        "interactive" => Interaction::decode(payload).map(|i| Inbound::Interaction(Box::new(i))),
+        "events_api" => EventEnvelope::decode(payload).map(|e| Inbound::Event(Box::new(e))),
+        _ => Err(DecodeError::UnknownType),
+    }
+}
+
+/// `Err(Missing(name))` when `value` is empty.
+fn required(value: &str, name: &'static str) -> Result<(), DecodeError> {
+    if value.trim().is_empty() {
+        Err(DecodeError::Missing(name))
+    } else {
+        Ok(())
+    }
+}
 
 /// A slash command (`/story …`), as a form over HTTP or a `slash_commands` envelope's payload.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -33,6 +129,17 @@ pub struct SlashCommand {
     /// Opens one modal within 3 seconds; unique per command, so it is the idempotency key.
     #[serde(default)]
     pub trigger_id: String,
+}
+
+impl SlashCommand {
+    /// The command, if it says which workspace, channel and user it comes from.
+    fn checked(self) -> Result<SlashCommand, DecodeError> {
+        required(&self.command, "command")?;
+        required(&self.team_id, "team_id")?;
+        required(&self.channel_id, "channel_id")?;
+        required(&self.user_id, "user_id")?;
+        Ok(self)
+    }
 }
 
 /// A Slack user as interactivity payloads describe them.
@@ -179,6 +286,23 @@ pub struct Interaction {
 }
 
 impl Interaction {
+    /// An interactivity payload from its JSON: an object with its type, the user who acted
+    /// and the workspace; a click with what was clicked, a submission with its view.
+    pub fn decode(value: Value) -> Result<Interaction, DecodeError> {
+        let interaction: Interaction =
+            serde_json::from_value(value).map_err(|_| DecodeError::Shape("interaction"))?;
+        required(&interaction.kind, "type")?;
+        required(&interaction.user.id, "user")?;
+        required(&interaction.team_id(), "team")?;
+        match interaction.kind.as_str() {
+            "block_actions" if interaction.actions.is_empty() => {
+                Err(DecodeError::Missing("actions"))
+            }
+            "view_submission" if interaction.view.is_none() => Err(DecodeError::Missing("view")),
+            _ => Ok(interaction),
+        }
+    }
+
     /// The workspace id.
     pub fn team_id(&self) -> String {
         self.team
@@ -258,6 +382,28 @@ pub struct EventEnvelope {
     /// The event.
     #[serde(default)]
     pub event: Option<MessageEvent>,
+}
+
+impl EventEnvelope {
+    /// An Events API envelope from its JSON: a `url_verification` with its challenge, or an
+    /// envelope with its type (an `event_callback` also with its workspace and event id,
+    /// which is the idempotency key).
+    pub fn decode(value: Value) -> Result<EventEnvelope, DecodeError> {
+        let envelope: EventEnvelope =
+            serde_json::from_value(value).map_err(|_| DecodeError::Shape("event envelope"))?;
+        required(&envelope.kind, "type")?;
+        match envelope.kind.as_str() {
+            "url_verification" if envelope.challenge.is_none() => {
+                Err(DecodeError::Missing("challenge"))
+            }
+            "event_callback" => {
+                required(&envelope.team_id, "team_id")?;
+                required(&envelope.event_id, "event_id")?;
+                Ok(envelope)
+            }
+            _ => Ok(envelope),
+        }
+    }
 }
 
 /// Which of storydesk's modals.

@@ -97,15 +97,16 @@ pub enum Ack {
     Json(Value),
 }
 
-/// One inbound Slack payload, however it arrived.
+/// One inbound Slack payload, however it arrived, decoded by [`inbound::decode_http`] or
+/// [`inbound::decode_payload`].
 #[derive(Debug, Clone)]
 pub enum Inbound {
     /// A slash command.
     Command(SlashCommand),
     /// An interactivity payload (button click, modal submission).
-    Interaction(Value),
+    Interaction(Box<Interaction>),
     /// An Events API envelope.
-    Event(Value),
+    Event(Box<EventEnvelope>),
 }
 
 /// The Slack adapter: the desk, the Web API client and the send queues. Cheap to clone.
@@ -194,14 +195,8 @@ impl Slack {
                 );
                 self.command(cmd).instrument(span).await
             }
-            Inbound::Interaction(payload) => {
-                let p: Interaction = match serde_json::from_value(payload) {
-                    Ok(p) => p,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "unreadable interactivity payload");
-                        return Ack::Empty;
-                    }
-                };
+            Inbound::Interaction(p) => {
+                let p = *p;
                 let span = tracing::info_span!(
                     "slack",
                     kind = %p.kind,
@@ -210,14 +205,8 @@ impl Slack {
                 );
                 self.interaction(p).instrument(span).await
             }
-            Inbound::Event(envelope) => {
-                let env: EventEnvelope = match serde_json::from_value(envelope) {
-                    Ok(e) => e,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "unreadable event envelope");
-                        return Ack::Empty;
-                    }
-                };
+            Inbound::Event(env) => {
+                let env = *env;
                 if env.kind == "url_verification" {
                     return Ack::Json(json!({ "challenge": env.challenge.unwrap_or_default() }));
                 }

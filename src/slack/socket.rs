@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
 
-use super::inbound::SlashCommand;
+use super::inbound::{decode_payload, DecodeError};
 use super::{Ack, Inbound, Slack};
 
 /// The longest wait between two failed attempts to connect.
@@ -94,48 +94,31 @@ where
             Ok(Message::Close(_)) | Err(_) => break,
             Ok(_) => continue,
         };
-        let Ok(envelope) = serde_json::from_str::<Value>(&text) else {
-            tracing::warn!("unreadable Socket Mode message");
-            continue;
+        let message = match decode_message(&text) {
+            Ok(m) => m,
+            Err(why) => {
+                tracing::warn!(reason = %why, "unreadable Socket Mode message");
+                continue;
+            }
         };
-        let kind = envelope
-            .get("type")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
-        match kind {
-            "hello" => greeted = true,
-            "disconnect" => {
-                let reason = envelope
-                    .get("reason")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default();
+        match message {
+            SocketMessage::Hello => greeted = true,
+            SocketMessage::Disconnect { reason } => {
                 tracing::info!(reason, "Slack asked to reconnect");
                 greeted = true;
                 break;
             }
-            _ => {
-                let Some(id) = envelope
-                    .get("envelope_id")
-                    .and_then(Value::as_str)
-                    .map(str::to_string)
-                else {
-                    continue;
-                };
-                let payload = envelope.get("payload").cloned().unwrap_or(Value::Null);
-                let inbound = match kind {
-                    "slash_commands" => serde_json::from_value::<SlashCommand>(payload)
-                        .ok()
-                        .map(Inbound::Command),
-                    "interactive" => Some(Inbound::Interaction(payload)),
-                    "events_api" => Some(Inbound::Event(payload)),
-                    _ => None,
-                };
+            SocketMessage::Other => {}
+            SocketMessage::Envelope { id, inbound } => {
                 let slack = slack.clone();
                 let acks = acks.clone();
                 tokio::spawn(async move {
                     let ack = match inbound {
-                        Some(inbound) => slack.handle(inbound).await,
-                        None => Ack::Empty,
+                        Ok(inbound) => slack.handle(inbound).await,
+                        Err(why) => {
+                            tracing::info!(reason = %why, "acknowledged an envelope storydesk does not take");
+                            Ack::Empty
+                        }
                     };
                     let body = match ack {
                         Ack::Empty => json!({ "envelope_id": id }),
@@ -153,6 +136,66 @@ where
     } else {
         Ended::Failed
     }
+}
+
+/// One message from Slack over the websocket.
+#[derive(Debug)]
+pub enum SocketMessage {
+    /// `hello`: the connection is ready.
+    Hello,
+    /// `disconnect`: Slack asks for a new connection.
+    Disconnect {
+        /// Why (`refresh_requested`, `link_disabled`, …).
+        reason: String,
+    },
+    /// An envelope to acknowledge, with its payload decoded, or why it could not be (it is
+    /// acknowledged all the same, or Slack would send it again).
+    Envelope {
+        /// The `envelope_id` the ack must carry.
+        id: String,
+        /// The payload.
+        inbound: Result<Inbound, DecodeError>,
+    },
+    /// Anything else without an envelope id: nothing to do.
+    Other,
+}
+
+/// Decodes one text frame from Slack's websocket. Never panics, whatever the text.
+pub fn decode_message(text: &str) -> Result<SocketMessage, DecodeError> {
+    let mut message: Value = serde_json::from_str(text).map_err(|_| DecodeError::Json)?;
+    let Some(object) = message.as_object_mut() else {
+        return Err(DecodeError::Shape("Socket Mode message"));
+    };
+    let kind = object
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    match kind.as_str() {
+        "hello" => return Ok(SocketMessage::Hello),
+        "disconnect" => {
+            let reason = object
+                .get("reason")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+            return Ok(SocketMessage::Disconnect { reason });
+        }
+        _ => {}
+    }
+    let Some(id) = object
+        .get("envelope_id")
+        .and_then(Value::as_str)
+        .filter(|id| !id.is_empty())
+        .map(str::to_string)
+    else {
+        return Ok(SocketMessage::Other);
+    };
+    let payload = object.remove("payload").unwrap_or(Value::Null);
+    Ok(SocketMessage::Envelope {
+        id,
+        inbound: decode_payload(&kind, payload),
+    })
 }
 
 /// A websocket error in words that never include the connection's URL.
