@@ -13,6 +13,9 @@
 //! - [`store`]: the sled store: versioned records, key layout, transactions, group commit.
 //! - [`text`]: pure text work: normalisation, word diffs, citations, chunking.
 //! - [`checks`]: pre-publish checks over an article.
+//! - [`assist`]: drafting help: the extractive drafter and the Chat Completions client
+//!   behind one trait, the prompt, the tidying of a model's answer.
+//! - [`drafting`]: runs the desk's drafting jobs in an adapter's async context.
 //! - [`console`]: `storydesk local`, the desk in a terminal.
 //! - [`server`]: the HTTP server of `storydesk serve`, which platform adapters add routes to.
 //! - [`suggest`]: "did you mean".
@@ -20,6 +23,7 @@
 //! Architecture invariant: `desk`, `text`, `checks`, `command` and `model` import no
 //! serenity, Slack, axum, reqwest or sled types (`tests/architecture.rs` checks it).
 
+pub mod assist;
 pub mod catalogue;
 pub mod checks;
 pub mod command;

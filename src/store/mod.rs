@@ -12,6 +12,7 @@
 //! | `stories` | `o/{story}/{number}` | one source, with its full text |
 //! | `stories` | `a/{story}/{seq}` | one audit entry |
 //! | `stories` | `c/{platform}\0{team}\0{channel}` | the channel's stories and its active story |
+//! | `stories` | `d/{story}/{section}` | the section's latest assisted draft (a proposal, not a revision) |
 //! | `stories` | `k/{name}` | an anchor: an opaque string an adapter keeps (a board's message id) |
 //! | `stories` | `m/next_story` | the next story number, u64 big-endian |
 //! | `stories` | `m/schema` | this layout's version, u32 big-endian |
@@ -124,12 +125,12 @@ use sled::transaction::{
 use sled::IVec;
 
 use crate::model::{
-    AuditEntry, ChannelKey, ChannelStories, Revision, Source, Story, StoryId, Timestamp,
+    AuditEntry, ChannelKey, ChannelStories, Revision, Source, Story, StoryId, Suggestion, Timestamp,
 };
 use commit::{GroupCommit, Syncer};
 use records::{
     AnchorRecordV1, AuditRecordV1, ChannelRecordV1, EventRecordV1, RevisionRecordV1,
-    SourceRecordV1, StoryRecord, StoryRecordV2,
+    SourceRecordV1, StoryRecord, StoryRecordV2, SuggestionRecordV1,
 };
 
 /// The layout version written to `m/schema`. Raise it when keys change meaning; records
@@ -672,6 +673,16 @@ impl Store {
         read_channel(&self.inner.stories, channel)
     }
 
+    /// The latest assisted draft of a section, if one was ever asked for.
+    pub fn suggestion(
+        &self,
+        story: StoryId,
+        section: &str,
+    ) -> Result<Option<Suggestion>, StoreError> {
+        outside_transaction("suggestion")?;
+        read_suggestion(&self.inner.stories, story, section)
+    }
+
     /// An anchor an adapter stored with [`Tx::put_anchor`].
     pub fn anchor(&self, name: &str) -> Result<Option<String>, StoreError> {
         outside_transaction("anchor")?;
@@ -876,6 +887,21 @@ fn read_channel<R: Reader>(r: &R, channel: &ChannelKey) -> Result<ChannelStories
     }
 }
 
+/// Reads a section's assisted draft.
+fn read_suggestion<R: Reader>(
+    r: &R,
+    story: StoryId,
+    section: &str,
+) -> Result<Option<Suggestion>, R::Fail> {
+    let key = keys::suggestion(story, section).map_err(StoreError::from)?;
+    match r.read(&key)? {
+        Some(bytes) => Ok(Some(
+            records::decode_suggestion(&|| keys::describe(&key), &bytes)?.into(),
+        )),
+        None => Ok(None),
+    }
+}
+
 /// Reads an anchor.
 fn read_anchor<R: Reader>(r: &R, name: &str) -> Result<Option<String>, R::Fail> {
     let key = keys::anchor(name);
@@ -1049,6 +1075,24 @@ impl Tx<'_> {
             let key = keys::channel(channel)?;
             let record = ChannelRecordV1::from(stories);
             tx.write(&key, records::encode("channel", &record)?)
+        })
+    }
+
+    /// The latest assisted draft of a section, as this transaction sees it.
+    pub fn suggestion(
+        &mut self,
+        story: StoryId,
+        section: &str,
+    ) -> Result<Option<Suggestion>, TxError> {
+        self.step(|tx| read_suggestion(tx.stories, story, section))
+    }
+
+    /// Stores a section's assisted draft, replacing the previous one of that section.
+    pub fn put_suggestion(&mut self, suggestion: &Suggestion) -> Result<(), TxError> {
+        self.step(|tx| {
+            let key = keys::suggestion(suggestion.story, &suggestion.section)?;
+            let record = SuggestionRecordV1::from(suggestion);
+            tx.write(&key, records::encode("suggestion", &record)?)
         })
     }
 

@@ -20,7 +20,7 @@ use super::StoreError;
 use crate::model::{
     Approval, AuditEntry, ChangeRequest, ChannelKey, ChannelStories, CitationStyle, PartialDate,
     Person, Platform, Publication, Reference, ReferenceKind, Revision, Section, Source,
-    SourceSummary, Story, StoryId, Timestamp,
+    SourceSummary, Story, StoryId, Suggestion, SuggestionState, Timestamp,
 };
 
 /// The version written for story records.
@@ -35,6 +35,8 @@ pub(crate) const AUDIT_VERSION: u32 = 1;
 pub(crate) const CHANNEL_VERSION: u32 = 1;
 /// The version written for anchor records.
 pub(crate) const ANCHOR_VERSION: u32 = 1;
+/// The version written for assisted-draft records.
+pub(crate) const SUGGESTION_VERSION: u32 = 1;
 /// The version written for processed-event records.
 pub(crate) const EVENT_VERSION: u32 = 1;
 
@@ -506,6 +508,84 @@ pub(crate) struct EventRecordV1 {
     pub(crate) expires_at: i64,
 }
 
+/// Where an assisted draft stands, as stored. The names are fixed here.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", deny_unknown_fields)]
+pub(crate) enum SuggestionStateRecord {
+    /// Being written.
+    #[serde(rename = "drafting")]
+    Drafting,
+    /// Written in full.
+    #[serde(rename = "ready")]
+    Ready,
+    /// Stopped before the end; text kept.
+    #[serde(rename = "partial")]
+    Partial {
+        /// Why it stopped.
+        reason: String,
+    },
+    /// Nothing usable came back.
+    #[serde(rename = "failed")]
+    Failed {
+        /// Why.
+        reason: String,
+    },
+    /// Became a revision.
+    #[serde(rename = "accepted")]
+    Accepted {
+        /// Who accepted it.
+        by: PersonRecord,
+        /// The revision it became.
+        revision: u32,
+        /// Whether it was edited first.
+        edited: bool,
+    },
+    /// Thrown away.
+    #[serde(rename = "discarded")]
+    Discarded {
+        /// Who discarded it.
+        by: PersonRecord,
+    },
+}
+
+/// The latest assisted draft of one section, as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SuggestionRecordV1 {
+    /// Envelope version, always 1.
+    pub(crate) v: u32,
+    /// The story number (also in the key).
+    pub(crate) story: u64,
+    /// The section name (also in the key).
+    pub(crate) section: String,
+    /// The draft's number within the section.
+    pub(crate) number: u32,
+    /// Who asked for it.
+    pub(crate) requested_by: PersonRecord,
+    /// When, in Unix milliseconds.
+    pub(crate) requested_at: i64,
+    /// The person's guidance for the drafter.
+    pub(crate) guidance: Option<String>,
+    /// Which drafter wrote it, as shown.
+    pub(crate) drafter: String,
+    /// Where it stands.
+    pub(crate) status: SuggestionStateRecord,
+    /// The proposed text.
+    pub(crate) text: String,
+    /// Other candidates.
+    pub(crate) alternatives: Vec<String>,
+    /// Remarks shown with it.
+    pub(crate) notes: Vec<String>,
+}
+
+/// Decodes an assisted-draft record.
+pub(crate) fn decode_suggestion(
+    key: &dyn Fn() -> String,
+    bytes: &[u8],
+) -> Result<SuggestionRecordV1, StoreError> {
+    decode_single("suggestion", SUGGESTION_VERSION, key, bytes)
+}
+
 /// Decodes a revision record.
 pub(crate) fn decode_revision(
     key: &dyn Fn() -> String,
@@ -972,6 +1052,89 @@ impl From<ChannelRecordV1> for ChannelStories {
     }
 }
 
+impl From<&SuggestionState> for SuggestionStateRecord {
+    fn from(s: &SuggestionState) -> Self {
+        match s {
+            SuggestionState::Drafting => SuggestionStateRecord::Drafting,
+            SuggestionState::Ready => SuggestionStateRecord::Ready,
+            SuggestionState::Partial { reason } => SuggestionStateRecord::Partial {
+                reason: reason.clone(),
+            },
+            SuggestionState::Failed { reason } => SuggestionStateRecord::Failed {
+                reason: reason.clone(),
+            },
+            SuggestionState::Accepted {
+                by,
+                revision,
+                edited,
+            } => SuggestionStateRecord::Accepted {
+                by: by.into(),
+                revision: *revision,
+                edited: *edited,
+            },
+            SuggestionState::Discarded { by } => SuggestionStateRecord::Discarded { by: by.into() },
+        }
+    }
+}
+
+impl From<SuggestionStateRecord> for SuggestionState {
+    fn from(s: SuggestionStateRecord) -> Self {
+        match s {
+            SuggestionStateRecord::Drafting => SuggestionState::Drafting,
+            SuggestionStateRecord::Ready => SuggestionState::Ready,
+            SuggestionStateRecord::Partial { reason } => SuggestionState::Partial { reason },
+            SuggestionStateRecord::Failed { reason } => SuggestionState::Failed { reason },
+            SuggestionStateRecord::Accepted {
+                by,
+                revision,
+                edited,
+            } => SuggestionState::Accepted {
+                by: by.into(),
+                revision,
+                edited,
+            },
+            SuggestionStateRecord::Discarded { by } => SuggestionState::Discarded { by: by.into() },
+        }
+    }
+}
+
+impl From<&Suggestion> for SuggestionRecordV1 {
+    fn from(s: &Suggestion) -> Self {
+        SuggestionRecordV1 {
+            v: SUGGESTION_VERSION,
+            story: s.story.0,
+            section: s.section.clone(),
+            number: s.number,
+            requested_by: (&s.requested_by).into(),
+            requested_at: s.requested_at.0,
+            guidance: s.guidance.clone(),
+            drafter: s.drafter.clone(),
+            status: (&s.state).into(),
+            text: s.text.clone(),
+            alternatives: s.alternatives.clone(),
+            notes: s.notes.clone(),
+        }
+    }
+}
+
+impl From<SuggestionRecordV1> for Suggestion {
+    fn from(s: SuggestionRecordV1) -> Self {
+        Suggestion {
+            story: StoryId(s.story),
+            section: s.section,
+            number: s.number,
+            requested_by: s.requested_by.into(),
+            requested_at: Timestamp(s.requested_at),
+            guidance: s.guidance,
+            drafter: s.drafter,
+            state: s.status.into(),
+            text: s.text,
+            alternatives: s.alternatives,
+            notes: s.notes,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1030,6 +1193,40 @@ mod tests {
             decode_anchor(&key, b"\xff\x00"),
             Err(StoreError::Corrupt { .. })
         ));
+    }
+
+    #[test]
+    fn a_suggestion_record_reads_back_with_its_state() {
+        let bytes = br#"{"v":1,"story":3,"section":"body","number":2,"requested_by":{"id":"U1","name":"alice"},"requested_at":5,"guidance":null,"drafter":"the extractive drafter","status":{"state":"accepted","by":{"id":"U2","name":"bob"},"revision":4,"edited":false},"text":"Four war rooms.","alternatives":[],"notes":["n"]}"#;
+        let s: Suggestion = decode_suggestion(&key, bytes).unwrap().into();
+        assert_eq!(s.story, StoryId(3));
+        assert_eq!(
+            s.state,
+            SuggestionState::Accepted {
+                by: Person {
+                    id: "U2".into(),
+                    name: "bob".into()
+                },
+                revision: 4,
+                edited: false
+            }
+        );
+        let again = encode("suggestion", &SuggestionRecordV1::from(&s)).unwrap();
+        assert_eq!(
+            std::str::from_utf8(&again).unwrap(),
+            std::str::from_utf8(bytes).unwrap()
+        );
+        let partial = encode(
+            "test",
+            &SuggestionStateRecord::Partial {
+                reason: "cut".into(),
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            std::str::from_utf8(&partial).unwrap(),
+            r#"{"state":"partial","reason":"cut"}"#
+        );
     }
 
     #[test]

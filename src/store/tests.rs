@@ -729,3 +729,59 @@ fn transact_example_from_the_module_doc() {
     }
     assert_eq!(outcomes, ["saved #1", "there is no story #42"]);
 }
+
+#[test]
+fn a_sections_assisted_draft_is_replaced_and_read_back() {
+    use crate::model::{Suggestion, SuggestionState};
+    let draft = |number: u32, state: SuggestionState| Suggestion {
+        story: StoryId(1),
+        section: "body".into(),
+        number,
+        requested_by: alice(),
+        requested_at: Timestamp(1_700_000_000_000),
+        guidance: Some("lead with the cost".into()),
+        drafter: "the extractive drafter".into(),
+        state,
+        text: "Four war rooms were set up.".into(),
+        alternatives: vec![],
+        notes: vec!["copied from source 1".into()],
+    };
+    let (_dir, store) = fresh();
+    let id = create_story(&store);
+    assert_eq!(store.suggestion(id, "body").unwrap(), None);
+    for (n, state) in [
+        (1u32, SuggestionState::Drafting),
+        (2, SuggestionState::Ready),
+    ] {
+        store
+            .transact(|tx| -> Result<(), TestError> {
+                assert_eq!(
+                    tx.suggestion(id, "body")?.map(|s| s.number),
+                    n.checked_sub(1).filter(|&p| p > 0)
+                );
+                tx.put_suggestion(&draft(n, state.clone()))?;
+                Ok(())
+            })
+            .unwrap();
+    }
+    // A draft sits beside the section's revisions, never among them.
+    assert!(store.revisions(id, "body").unwrap().is_empty());
+    assert_eq!(store.suggestion(id, "title").unwrap(), None);
+    assert_eq!(
+        store.suggestion(StoryId(1), "body").unwrap(),
+        Some(draft(2, SuggestionState::Ready))
+    );
+    let key = keys::suggestion(StoryId(1), "body").unwrap();
+    write_raw(&store, &key, br#"{"v":9}"#);
+    let err = store.suggestion(StoryId(1), "body").unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StoreError::UnsupportedVersion {
+                kind: "suggestion",
+                version: 9
+            }
+        ),
+        "{err}"
+    );
+}
