@@ -30,6 +30,7 @@ pub mod command;
 pub mod config;
 pub mod console;
 pub mod desk;
+pub mod drafting;
 pub mod model;
 pub mod server;
 pub mod store;
