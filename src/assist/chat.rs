@@ -61,7 +61,8 @@ impl ChatDrafter {
             .connect_timeout(settings.timeout)
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("storydesk/", env!("CARGO_PKG_VERSION")));
-        if endpoint.loopback {
+        // A proxy would take sources off the machine, and would ignore pinned addresses.
+        if endpoint.loopback || !resolve.is_empty() {
             builder = builder.no_proxy();
         }
         for (host, addr) in resolve {

@@ -21,9 +21,12 @@
 //!    most central first; a closing is the most central sentences about what comes next
 //!    ("will", "expected", "unclear", …); a body is the rest of the most central sentences
 //!    in source order, keeping the sources' paragraphs. Title candidates are the most central
-//!    phrases: clauses of the top sentences that fit the title's length, scored by how
-//!    central their words are. Roles that another section has already written are not
-//!    reserved, so a body does not skip sentences for an introduction written by hand.
+//!    phrases: clauses of the top sentences (or their main clause, before a `when`, a
+//!    `because` …) that fit the title's length, scored by how
+//!    central their words are and how central their sentence is. Roles that another section has already written are not
+//!    reserved, so a body does not skip sentences for an introduction written by hand; when
+//!    sections are drafted together, their current texts are ignored, so the drafts of one
+//!    batch share no sentence.
 //!
 //! Every sentence proposed is a source sentence, with its whitespace collapsed; every title
 //! candidate is a phrase of one. The same brief always gives the same draft: words are
@@ -71,6 +74,21 @@ const MAX_WORDS: usize = 80;
 const TITLE_FROM_TOP: usize = 12;
 /// Title candidates proposed (the first is the draft, the others alternatives).
 const TITLE_CANDIDATES: usize = 3;
+/// Words that open a subordinate clause: a title candidate may end before them.
+const CLAUSE_JOINTS: &[&str] = &[
+    " when ",
+    " after ",
+    " because ",
+    " while ",
+    " although ",
+    " whereas ",
+    " but ",
+    " which ",
+    " so that ",
+    " even though ",
+    " before ",
+    " until ",
+];
 /// Most sentences in a lead.
 const LEAD_SENTENCES: usize = 3;
 
@@ -546,10 +564,12 @@ impl Ranking {
 
 /// Cuts, filters and ranks the sentences of a brief.
 fn rank(brief: &Brief) -> Ranking {
-    // Sentences other sections already use, cut the same way.
+    // Sentences other sections already use, cut the same way (not those of sections being
+    // redrafted together with this one).
     let already: HashSet<String> = brief
         .others
         .iter()
+        .filter(|(name, _)| !brief.redrafting.contains(name))
         .flat_map(|(_, t)| sentences(t))
         .map(|s| s.text)
         .collect();
@@ -827,10 +847,11 @@ pub fn draft(brief: &Brief) -> Result<Draft, Failure> {
     }
     let order = ranking.by_rank();
     let written = |role: Role| {
-        brief
-            .others
-            .iter()
-            .any(|(name, text)| role_of(name) == Some(role) && !text.trim().is_empty())
+        brief.others.iter().any(|(name, text)| {
+            role_of(name) == Some(role)
+                && !text.trim().is_empty()
+                && !brief.redrafting.contains(name)
+        })
     };
     let outline_of = |role: Role| -> Option<&SectionOutline> {
         roles
@@ -981,6 +1002,11 @@ fn title(
         *c *= idf;
     }
     let (min, max) = (spec.min_chars as usize, spec.max_chars as usize);
+    let top_rank = order
+        .first()
+        .map(|&i| ranking.sentences[i].rank)
+        .unwrap_or(1.0)
+        .max(f64::MIN_POSITIVE);
     let mut candidates: Vec<(f64, usize, String, usize)> = Vec::new();
     let mut seen: HashSet<String> = HashSet::new();
     for (position, &i) in order.iter().take(TITLE_FROM_TOP).enumerate() {
@@ -1000,7 +1026,8 @@ fn title(
                 .filter_map(|w| ranking.vocabulary.get(w))
                 .map(|&w| centrality[w as usize])
                 .sum::<f64>()
-                / (words as f64).sqrt();
+                / (words as f64).sqrt()
+                * (sentence.rank / top_rank).sqrt();
             candidates.push((score, position, phrase, sentence.source));
         }
     }
@@ -1025,8 +1052,9 @@ fn title(
     })
 }
 
-/// A sentence's phrases: the sentence without its final punctuation, and its clauses
-/// (split at commas, semicolons, colons, dashes and brackets), each trimmed, starting with
+/// A sentence's phrases: the sentence without its final punctuation, its clauses (split at
+/// commas, semicolons, colons, dashes and brackets) and their main clauses (before a
+/// subordinating word such as `when` or `because`), each trimmed, starting with
 /// a capital or a digit, with balanced quotes and brackets.
 fn phrases(sentence: &str) -> Vec<String> {
     let strip = |s: &str| -> String {
@@ -1038,6 +1066,13 @@ fn phrases(sentence: &str) -> Vec<String> {
     let mut out = vec![strip(sentence)];
     for clause in sentence.split([',', ';', ':', '—', '–', '(', ')']) {
         out.push(strip(clause));
+        // The main clause before a subordinate one: "Management is worried about the cost"
+        // out of "… the cost when a small lab …".
+        for joint in CLAUSE_JOINTS {
+            if let Some((main, _)) = clause.split_once(joint) {
+                out.push(strip(main));
+            }
+        }
     }
     out.retain(|p| {
         let balanced = p.matches('"').count() % 2 == 0
@@ -1079,6 +1114,7 @@ mod tests {
             outline: outline(),
             guidance: None,
             others: Vec::new(),
+            redrafting: Vec::new(),
             sources: sources
                 .iter()
                 .enumerate()
@@ -1209,6 +1245,38 @@ mod tests {
             !d.text.contains("Meta has set up four war rooms"),
             "{}",
             d.text
+        );
+    }
+
+    #[test]
+    fn sections_drafted_together_share_no_sentence() {
+        let written_intro = (
+            "introduction".to_string(),
+            "Four war rooms. One studies the data DeepSeek used.".to_string(),
+        );
+        let batch = |section: &str| {
+            let mut b = brief(section, &[MEMO]);
+            // As the desk builds it: the section's own text is not among the others.
+            if section != "introduction" {
+                b.others = vec![written_intro.clone()];
+            }
+            b.redrafting = ["introduction", "body", "conclusion"]
+                .iter()
+                .filter(|s| **s != section)
+                .map(|s| s.to_string())
+                .collect();
+            draft(&b).unwrap().text
+        };
+        let (intro, body, end) = (batch("introduction"), batch("body"), batch("conclusion"));
+        for (a, b) in [(&intro, &body), (&intro, &end), (&body, &end)] {
+            for s in sentences(a) {
+                assert!(!b.contains(&s.text), "{:?} twice", s.text);
+            }
+        }
+        assert!(
+            intro.contains("One studies the data DeepSeek used.")
+                || body.contains("One studies the data DeepSeek used.")
+                || end.contains("One studies the data DeepSeek used.")
         );
     }
 

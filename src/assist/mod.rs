@@ -84,6 +84,9 @@ pub struct Brief {
     pub guidance: Option<String>,
     /// The other sections' current text, by name, in template order.
     pub others: Vec<(String, String)>,
+    /// Other sections being drafted together with this one (`/story draft section:all`):
+    /// their current text is only context, since it is about to be replaced.
+    pub redrafting: Vec<String>,
     /// The sources, in the story's order.
     pub sources: Vec<SourceText>,
     /// Sources left out entirely because of the size limit.
@@ -333,7 +336,8 @@ impl fmt::Debug for Assistant {
 #[derive(Debug, Clone, Default)]
 pub struct AssistantOptions {
     /// Pins host names to addresses instead of asking DNS (like `curl --resolve`), for a
-    /// model server reached through a name that DNS does not know, and for tests.
+    /// model server reached through a name that DNS does not know, and for tests. With pinned
+    /// hosts no HTTP proxy is used, so connections go to the pinned addresses.
     pub resolve: Vec<(String, std::net::SocketAddr)>,
     /// How often progress is passed on; `None` for [`PROGRESS_EVERY`].
     pub progress_every: Option<Duration>,
@@ -477,6 +481,7 @@ mod tests {
             outline: vec![],
             guidance: Some("cost".into()),
             others: vec![("introduction".into(), "SECRET INTRO".into())],
+            redrafting: vec![],
             sources: vec![SourceText {
                 number: 1,
                 label: "memo".into(),

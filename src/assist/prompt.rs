@@ -118,6 +118,22 @@ pub fn build(brief: &Brief) -> Prompt {
         u.push_str("No other section has text yet.\n");
     } else {
         u.push_str("The other sections as they stand, quoted for context. Keep to them and do not repeat them:\n");
+        if !brief.redrafting.is_empty() {
+            u.push_str(&format!(
+                "({} {} being redrafted at the same time, so {} current text is only a guide.)\n",
+                brief.redrafting.join(", "),
+                if brief.redrafting.len() == 1 {
+                    "is"
+                } else {
+                    "are"
+                },
+                if brief.redrafting.len() == 1 {
+                    "its"
+                } else {
+                    "their"
+                },
+            ));
+        }
         for (name, text) in &brief.others {
             u.push_str(&format!(
                 "<<<SECTION {name} {nonce}>>>\n{}\n<<<END SECTION {name} {nonce}>>>\n",
@@ -176,6 +192,7 @@ mod tests {
             }],
             guidance: Some("Lead with the cost figure.".into()),
             others: vec![("title".into(), "Meta sets up war rooms".into())],
+            redrafting: vec![],
             sources: vec![SourceText {
                 number: 1,
                 label: "internal memo".into(),

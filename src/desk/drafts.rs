@@ -192,6 +192,11 @@ pub fn draft(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
             .filter(|(name, _)| name != &section)
             .cloned()
             .collect();
+        let redrafting = sections
+            .iter()
+            .filter(|s| **s != section)
+            .cloned()
+            .collect();
         reply.drafts.push(DraftJob {
             draft,
             brief: Arc::new(Brief {
@@ -200,6 +205,7 @@ pub fn draft(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
                 outline: outline.clone(),
                 guidance: guidance.clone(),
                 others,
+                redrafting,
                 sources: sources.clone(),
                 omitted_sources,
             }),

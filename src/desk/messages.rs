@@ -1053,7 +1053,8 @@ pub fn draft_failure(failure: &Failure) -> String {
             "the model server at {host} could not be reached ({reason}); is it running? For Ollama: `ollama serve`"
         ),
         Failure::Timeout { secs } => format!(
-            "the model did not answer within {secs} seconds (`[assist] timeout_secs`)"
+            "the model did not answer within {} (`[assist] timeout_secs`)",
+            plural(*secs as usize, "second", "seconds")
         ),
         Failure::RateLimited {
             retry_after_secs: Some(secs),
@@ -1105,14 +1106,12 @@ pub fn no_sources_to_draft() -> String {
 /// `/story draft` was accepted: where the drafts will appear.
 pub fn drafts_started(sections: &[String], drafter: &str) -> String {
     let names = sections.join(", ");
-    let place = if sections.len() == 1 {
-        format!("in the {names} thread")
+    let appear = if sections.len() == 1 {
+        format!("The proposal will appear in the {names} thread")
     } else {
-        "each in its section's thread".to_string()
+        "Each proposal will appear in its section's thread".to_string()
     };
-    format!(
-        "Drafting {names} with {drafter}. The proposal will appear {place}; nothing is saved until someone accepts it."
-    )
+    format!("Drafting {names} with {drafter}. {appear}; nothing is saved until someone accepts it.")
 }
 
 /// The first line of a draft's message.
@@ -1233,9 +1232,15 @@ pub fn draft_notes(draft: &Draft, origin: &Origin, brief: &Brief) -> Vec<String>
                 1 => format!("source {}", from[0]),
                 _ => format!("sources {}", from.join(", ")),
             };
-            notes.push(format!(
-                "Extractive draft: every sentence is copied word for word from {sources}, chosen by how central it is to them. Nothing was rephrased or added; check the order and the attribution."
-            ));
+            notes.push(if brief.section == "title" {
+                format!(
+                    "Extractive draft: each candidate is a phrase copied word for word from {sources}, chosen by how central it is to them. Nothing was rephrased or added; a headline usually needs rewording."
+                )
+            } else {
+                format!(
+                    "Extractive draft: every sentence is copied word for word from {sources}, chosen by how central it is to them. Nothing was rephrased or added; check the order and the attribution."
+                )
+            });
         }
         Origin::Model { .. } => notes.push(
             "Written by a model from the sources: check every name, figure and quote against them before accepting.".to_string(),

@@ -1,6 +1,8 @@
 //! A newsroom around a desk, for scenario tests that read like the conversation they check.
 #![allow(dead_code)]
 
+pub mod fake_model;
+
 use storydesk::assist::Assistant;
 use storydesk::config::{Config, Template};
 use storydesk::desk::{messages, Action, Body, Desk, Destination, DraftJob, Input, Reply, Request};
@@ -129,20 +131,28 @@ impl Newsroom {
     /// Writes the drafts the desk asked for with `assistant`, as an adapter does; the
     /// transcript of every post about them (progress included), and the posts themselves.
     pub fn write_drafts(&mut self, assistant: &Assistant) -> (String, Vec<storydesk::desk::Post>) {
+        self.write_drafts_watching(assistant, |_| {})
+    }
+
+    /// [`Newsroom::write_drafts`], showing each post to `watch` as it is delivered.
+    pub fn write_drafts_watching(
+        &mut self,
+        assistant: &Assistant,
+        mut watch: impl FnMut(&storydesk::desk::Post),
+    ) -> (String, Vec<storydesk::desk::Post>) {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .unwrap();
         let mut posts = Vec::new();
         for job in std::mem::take(&mut self.pending_drafts) {
+            let deliver = |post: storydesk::desk::Post| {
+                watch(&post);
+                posts.push(post);
+                std::future::ready(())
+            };
             runtime.block_on(storydesk::drafting::run_job(
-                &self.desk,
-                assistant,
-                job,
-                |post| {
-                    posts.push(post);
-                    std::future::ready(())
-                },
+                &self.desk, assistant, job, deliver,
             ));
         }
         let reply = Reply {
