@@ -57,6 +57,63 @@ pub struct SourceText {
     pub omitted_bytes: u64,
 }
 
+/// Collects sources for a brief up to a number of bytes: sources are taken in order, the
+/// last that fits is cut at a character boundary, and the rest are counted as left out.
+#[derive(Debug)]
+pub struct SourceBudget {
+    /// Bytes still free.
+    left: usize,
+    /// The sources taken.
+    sources: Vec<SourceText>,
+    /// Sources left out entirely.
+    omitted: u32,
+}
+
+impl SourceBudget {
+    /// A budget of `limit` bytes.
+    pub fn new(limit: u64) -> Self {
+        SourceBudget {
+            left: usize::try_from(limit).unwrap_or(usize::MAX),
+            sources: Vec::new(),
+            omitted: 0,
+        }
+    }
+
+    /// True while another source would get at least a byte (so its text is worth loading).
+    pub fn has_room(&self) -> bool {
+        self.left > 0
+    }
+
+    /// Counts a source that is left out without looking at it.
+    pub fn leave_out(&mut self) {
+        self.omitted += 1;
+    }
+
+    /// Takes a source, cut to what is left of the budget.
+    pub fn take(&mut self, number: u32, label: &str, text: &str) {
+        if self.left == 0 {
+            self.omitted += 1;
+            return;
+        }
+        let mut cut = text.len().min(self.left);
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        self.left -= cut;
+        self.sources.push(SourceText {
+            number,
+            label: label.to_string(),
+            text: text[..cut].to_string(),
+            omitted_bytes: (text.len() - cut) as u64,
+        });
+    }
+
+    /// The sources taken and the number left out.
+    pub fn finish(self) -> (Vec<SourceText>, u32) {
+        (self.sources, self.omitted)
+    }
+}
+
 /// One section of the template, as a drafter needs to know it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SectionOutline {
@@ -471,6 +528,24 @@ mod tests {
         let mut every_time = Throttle::new(Duration::ZERO);
         assert!(every_time.ready(start));
         assert!(every_time.ready(start));
+    }
+
+    #[test]
+    fn the_source_budget_cuts_at_a_character_and_counts_what_it_leaves_out() {
+        let mut b = SourceBudget::new(10);
+        b.take(1, "a", "abcdef");
+        assert!(b.has_room());
+        b.take(2, "b", "ghiéjk");
+        assert!(!b.has_room());
+        b.take(3, "c", "more");
+        b.leave_out();
+        let (sources, omitted) = b.finish();
+        assert_eq!(omitted, 2);
+        assert_eq!(sources[0].text, "abcdef");
+        assert_eq!(sources[0].omitted_bytes, 0);
+        // "ghi" and then é would need two bytes where one is left.
+        assert_eq!(sources[1].text, "ghi");
+        assert_eq!(sources[1].omitted_bytes, 4);
     }
 
     #[test]

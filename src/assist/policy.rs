@@ -11,7 +11,7 @@ use std::net::IpAddr;
 
 use url::{Host, Url};
 
-use super::Failure;
+use super::{Failure, Origin};
 use crate::config::AssistConfig;
 
 /// A model server to send requests to.
@@ -44,6 +44,27 @@ pub enum Choice {
     Extractive,
     /// A model over HTTP.
     Model(Endpoint),
+}
+
+impl Choice {
+    /// Which drafter this is, as drafts record it.
+    pub fn origin(&self) -> Origin {
+        match self {
+            Choice::Extractive => Origin::Extractive,
+            Choice::Model(e) => Origin::Model {
+                model: e.model.clone(),
+                host: e.host.clone(),
+            },
+        }
+    }
+
+    /// Most source text this drafter is given, in bytes, from `[assist]`.
+    pub fn source_limit(&self, config: &AssistConfig) -> u64 {
+        match self {
+            Choice::Extractive => config.extractive_source_bytes,
+            Choice::Model(_) => config.prompt_source_bytes,
+        }
+    }
 }
 
 /// The drafter `[assist]` asks for. A model that is not on this machine is refused with

@@ -20,9 +20,11 @@ use super::{
     messages, user, Action, Body, Ctx, Desk, DeskError, Destination, DraftRef, Post, Reply,
     ThreadKind,
 };
-use crate::assist::{self, Brief, Draft, Failure, Origin, SectionOutline, SourceText};
+use crate::assist::{
+    self, Brief, Draft, Failure, Origin, SectionOutline, SourceBudget, SourceText,
+};
 use crate::checks::{self, CheckedSection, Document, Finding};
-use crate::config::Generated;
+use crate::config::{Generated, Template};
 use crate::model::{Person, Place, Story, StoryId, Suggestion, SuggestionState};
 use crate::store::Tx;
 use crate::text::normalise::normalise;
@@ -82,19 +84,8 @@ pub fn draft(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
         Err(Failure::Remote { host }) => return user(messages::draft_refused_remote(&host)),
         Err(other) => return user(messages::draft_failure(&other)),
     };
-    let (origin, source_limit) = match &choice {
-        assist::policy::Choice::Extractive => (
-            Origin::Extractive,
-            desk.config.assist.extractive_source_bytes,
-        ),
-        assist::policy::Choice::Model(e) => (
-            Origin::Model {
-                model: e.model.clone(),
-                host: e.host.clone(),
-            },
-            desk.config.assist.prompt_source_bytes,
-        ),
-    };
+    let origin = choice.origin();
+    let source_limit = choice.source_limit(&desk.config.assist);
     let drafter = messages::drafter_name(&origin);
     let guidance = ctx
         .opt("guidance")
@@ -142,7 +133,7 @@ pub fn draft(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
         Ok((story, numbered))
     })?;
 
-    let outline = outline(desk);
+    let outline = outline(&desk.template);
     let mut reply = Reply {
         story: Some(id),
         ..Default::default()
@@ -217,21 +208,6 @@ pub fn draft(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
     Ok(reply)
 }
 
-/// The template's written sections as drafters see them.
-fn outline(desk: &Desk) -> Vec<SectionOutline> {
-    desk.template
-        .sections
-        .iter()
-        .filter(|s| s.generated.is_none())
-        .map(|s| SectionOutline {
-            name: s.name.clone(),
-            guidance: s.guidance.clone(),
-            min_chars: s.min_chars,
-            max_chars: s.max_chars,
-        })
-        .collect()
-}
-
 /// The sections' current texts, in template order (the references as formatted).
 fn section_texts(desk: &Desk, story: &Story) -> Result<Vec<(String, String)>, DeskError> {
     let mut texts = Vec::new();
@@ -253,37 +229,23 @@ fn section_texts(desk: &Desk, story: &Story) -> Result<Vec<(String, String)>, De
     Ok(texts)
 }
 
-/// The story's sources, up to `limit` bytes in all: the last one that fits is cut at a
-/// character boundary; the rest are counted as left out.
+/// The story's sources, up to `limit` bytes in all (see [`SourceBudget`]).
 fn load_sources(
     desk: &Desk,
     story: &Story,
     limit: u64,
 ) -> Result<(Vec<SourceText>, u32), DeskError> {
-    let mut left = limit as usize;
-    let mut sources = Vec::new();
-    let mut omitted = 0u32;
+    let mut budget = SourceBudget::new(limit);
     for summary in &story.sources {
-        if left == 0 {
-            omitted += 1;
+        if !budget.has_room() {
+            budget.leave_out();
             continue;
         }
-        let Some(source) = desk.store.source(story.id, summary.number)? else {
-            continue;
-        };
-        let mut cut = source.text.len().min(left);
-        while !source.text.is_char_boundary(cut) {
-            cut -= 1;
+        if let Some(source) = desk.store.source(story.id, summary.number)? {
+            budget.take(source.number, &source.label, &source.text);
         }
-        left -= cut;
-        sources.push(SourceText {
-            number: source.number,
-            label: source.label,
-            omitted_bytes: (source.text.len() - cut) as u64,
-            text: source.text[..cut].to_string(),
-        });
     }
-    Ok((sources, omitted))
+    Ok(budget.finish())
 }
 
 /// The section's draft if it can be acted on (with that number, when one is given); the
@@ -432,9 +394,10 @@ fn actions(draft: &DraftRef) -> Vec<Action> {
     ]
 }
 
-/// The pre-publish checks on a draft, as if it were the section's text.
-fn findings(desk: &Desk, section: &str, text: &str) -> Vec<Finding> {
-    let Some(spec) = desk.template.section(section) else {
+/// The pre-publish checks on a proposed text, as if it were the section's text: what a
+/// draft is shown with.
+pub fn proposal_findings(template: &Template, section: &str, text: &str) -> Vec<Finding> {
+    let Some(spec) = template.section(section) else {
         return Vec::new();
     };
     let doc = Document {
@@ -449,6 +412,22 @@ fn findings(desk: &Desk, section: &str, text: &str) -> Vec<Finding> {
         references_section: "references",
     };
     checks::run(&doc)
+}
+
+/// The template's written sections as drafters see them: every section people write
+/// (generated ones, such as the references, left out).
+pub fn outline(template: &Template) -> Vec<SectionOutline> {
+    template
+        .sections
+        .iter()
+        .filter(|s| s.generated.is_none())
+        .map(|s| SectionOutline {
+            name: s.name.clone(),
+            guidance: s.guidance.clone(),
+            min_chars: s.min_chars,
+            max_chars: s.max_chars,
+        })
+        .collect()
 }
 
 impl Desk {
@@ -573,7 +552,7 @@ impl Desk {
                 let findings = if s.text.is_empty() {
                     Vec::new()
                 } else {
-                    findings(self, &s.section, &s.text)
+                    proposal_findings(&self.template, &s.section, &s.text)
                 };
                 Body::Suggestion {
                     draft: job.draft.clone(),

@@ -1384,3 +1384,73 @@ pub fn button_label(action: &super::Action) -> &'static str {
         Action::DiscardDraft { .. } => "Discard",
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// `storydesk draft` (the command line)
+
+/// One proposal printed by `storydesk draft`.
+pub fn cli_proposal(
+    section: &str,
+    drafter: &str,
+    outcome: &Result<Draft, Failure>,
+    notes: &[String],
+    findings: &[Finding],
+) -> String {
+    let mut out = format!("== {section} · {drafter} ==\n");
+    let draft = match outcome {
+        Err(failure) => {
+            out.push_str(&format!("No draft: {}.\n", draft_failure(failure)));
+            return out;
+        }
+        Ok(d) => d,
+    };
+    if let Some(why) = &draft.incomplete {
+        out.push_str(&format!("Incomplete: {}.\n", draft_failure(why)));
+    }
+    out.push('\n');
+    out.push_str(draft.text.trim());
+    out.push_str("\n\n");
+    if !draft.alternatives.is_empty() {
+        let others: Vec<String> = draft
+            .alternatives
+            .iter()
+            .map(|a| format!("“{a}”"))
+            .collect();
+        out.push_str(&format!("Other candidates: {}\n", others.join(" · ")));
+    }
+    for note in notes {
+        out.push_str(note);
+        out.push('\n');
+    }
+    if findings.is_empty() {
+        out.push_str("Checks: none found a problem.\n");
+    } else {
+        for f in findings {
+            let place = if f.line > 0 {
+                format!(" (line {}, column {})", f.line, f.column)
+            } else {
+                String::new()
+            };
+            out.push_str(&format!(
+                "Check {}{place}: {} [{}]\n",
+                f.level.as_str(),
+                f.message,
+                f.rule
+            ));
+        }
+    }
+    out
+}
+
+/// `storydesk draft --section` naming no section of the template.
+pub fn cli_unknown_section(typed: &str, valid: &[&str]) -> String {
+    format!(
+        "There is no section `{typed}` to draft. Sections: {}, or all.",
+        valid.join(", ")
+    )
+}
+
+/// `storydesk draft` with a source file that cannot be used.
+pub fn cli_bad_source(path: &str, why: &str) -> String {
+    format!("Cannot use {path} as a source: {why}.")
+}

@@ -34,7 +34,7 @@ use crate::store::{Store, StoreError};
 
 pub use article::{assemble, Article, ArticlePart};
 pub use board::render_board;
-pub use drafts::DraftJob;
+pub use drafts::{outline, proposal_findings, DraftJob};
 
 /// What a person asked for.
 #[derive(Debug, Clone)]
