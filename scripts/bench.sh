@@ -10,6 +10,9 @@ grep -m1 "model name" /proc/cpuinfo || true
 echo "== desk (criterion)"
 cargo bench --bench desk
 
+echo "== drafting help: the extractive drafter on a 1 MiB source (criterion)"
+cargo bench --bench assist
+
 echo "== peak RSS of a process that opens the 10k-story store"
 cargo build --release
 printf '/story list\n/story status\n' > target/bench-data/list.story
