@@ -37,7 +37,9 @@ const FUNCTION_WORDS: &[&str] = &[
 
 /// A pronounceable word for vocabulary index `i`.
 fn word(i: usize) -> String {
-    const C: &[&str] = &["b", "d", "f", "g", "k", "l", "m", "n", "p", "r", "s", "t", "v", "z", "st", "tr", "pl"];
+    const C: &[&str] = &[
+        "b", "d", "f", "g", "k", "l", "m", "n", "p", "r", "s", "t", "v", "z", "st", "tr", "pl",
+    ];
     const V: &[&str] = &["a", "e", "i", "o", "u", "ai", "ou"];
     let mut n = i + 7;
     let mut w = String::new();
@@ -63,12 +65,23 @@ fn source(bytes: usize, seed: u64) -> String {
         cumulative.push(acc);
     }
     let mut rng = Lcg(seed);
-    let mut pick = |rng: &mut Lcg| -> &str {
+    let pick = |rng: &mut Lcg| -> &str {
         let u = (rng.next() % 1_000_000) as f64 / 1_000_000.0;
-        let i = cumulative.partition_point(|&c| c < u).min(vocabulary.len() - 1);
+        let i = cumulative
+            .partition_point(|&c| c < u)
+            .min(vocabulary.len() - 1);
         &vocabulary[i]
     };
-    let names = ["Meta", "DeepSeek", "Zuckerberg", "Liang", "Nvidia", "OpenAI", "Llama", "Hangzhou"];
+    let names = [
+        "Meta",
+        "DeepSeek",
+        "Zuckerberg",
+        "Liang",
+        "Nvidia",
+        "OpenAI",
+        "Llama",
+        "Hangzhou",
+    ];
     let mut out = String::with_capacity(bytes + 256);
     while out.len() < bytes {
         let sentences = 3 + rng.below(5);
@@ -78,7 +91,9 @@ fn source(bytes: usize, seed: u64) -> String {
                 let token: String = match rng.below(10) {
                     0..=3 => FUNCTION_WORDS[rng.below(FUNCTION_WORDS.len())].to_string(),
                     4 if w > 0 => names[rng.below(names.len())].to_string(),
-                    5 if rng.below(4) == 0 => format!("{}.{} million", rng.below(90) + 1, rng.below(10)),
+                    5 if rng.below(4) == 0 => {
+                        format!("{}.{} million", rng.below(90) + 1, rng.below(10))
+                    }
                     _ => pick(&mut rng).to_string(),
                 };
                 if w == 0 {
@@ -96,7 +111,11 @@ fn source(bytes: usize, seed: u64) -> String {
             }
             out.push('.');
             // Wrapped lines, as in a pasted email.
-            out.push(if s + 1 < sentences && rng.below(3) == 0 { '\n' } else { ' ' });
+            out.push(if s + 1 < sentences && rng.below(3) == 0 {
+                '\n'
+            } else {
+                ' '
+            });
         }
         out.push_str("\n\n");
     }
@@ -132,7 +151,9 @@ fn bench(c: &mut Criterion) {
         // Each proposal is made of the source's own sentences.
         let d = extractive::draft(&b).unwrap();
         assert!(!d.text.is_empty());
-        group.bench_function(section, |bench| bench.iter(|| extractive::draft(&b).unwrap()));
+        group.bench_function(section, |bench| {
+            bench.iter(|| extractive::draft(&b).unwrap())
+        });
     }
     // The whole path an adapter takes: the assistant, on tokio's blocking pool.
     let assistant = Assistant::from_config(&Config::defaults().assist).unwrap();

@@ -20,8 +20,9 @@
 //! - [`server`]: the HTTP server of `storydesk serve`, which platform adapters add routes to.
 //! - [`suggest`]: "did you mean".
 //!
-//! Architecture invariant: `desk`, `text`, `checks`, `command` and `model` import no
-//! serenity, Slack, axum, reqwest or sled types (`tests/architecture.rs` checks it).
+//! Architecture invariant: `desk`, `text`, `checks`, `command`, `model` and the pure parts of
+//! `assist` (extractive, policy, prompt, tidy, sse) import no serenity, Slack, axum, reqwest
+//! or sled types (`tests/architecture.rs` checks it).
 
 pub mod assist;
 pub mod catalogue;
