@@ -12,6 +12,11 @@ cargo bench --bench desk
 
 echo "== drafting help: the extractive drafter on a 1 MiB source (criterion)"
 cargo bench --bench assist
+echo "== Discord: bare Ed25519 verification (criterion)"
+cargo bench --bench ed25519_verify
+
+echo "== Discord: load on POST /discord/interactions (1, 10, 50 connections)"
+cargo bench --bench discord_endpoint_load
 
 echo "== peak RSS of a process that opens the 10k-story store"
 cargo build --release

@@ -69,6 +69,10 @@ pub struct Config {
     pub events: EventsConfig,
     /// Drafting help: which drafter `/story draft` uses, and how far sources may travel.
     pub assist: AssistConfig,
+    /// The key source texts are sealed with. Never read from a file: it comes from the
+    /// environment (`STORYDESK_SOURCE_KEY`), see [`Config::with_source_key_from_env`].
+    #[serde(skip)]
+    pub source_key: Option<crate::store::SourceKey>,
 }
 
 /// `[store]`
@@ -268,6 +272,17 @@ impl Config {
         }
         self.assist.validate()?;
         Ok(())
+    }
+
+    /// Take the source key from `STORYDESK_SOURCE_KEY` when it is set.
+    pub fn with_source_key_from_env(mut self) -> Result<Self, crate::store::BadKey> {
+        if let Some(text) = std::env::var("STORYDESK_SOURCE_KEY")
+            .ok()
+            .filter(|t| !t.trim().is_empty())
+        {
+            self.source_key = Some(crate::store::SourceKey::parse(&text)?);
+        }
+        Ok(self)
     }
 
     /// True when `id` or `name` is listed in `[roles] editors`.

@@ -10,6 +10,7 @@
 //! - [`config`]: `config/default.toml` overlaid with the operator's file; templates.
 //! - [`desk`]: the workflow. Takes a platform-neutral request, returns a platform-neutral
 //!   reply. Every rule lives here.
+//! - [`export`]: one story as Markdown, safe HTML or JSON.
 //! - [`store`]: the sled store: versioned records, key layout, transactions, group commit.
 //! - [`text`]: pure text work: normalisation, word diffs, citations, chunking.
 //! - [`checks`]: pre-publish checks over an article.
@@ -17,6 +18,8 @@
 //!   behind one trait, the prompt, the tidying of a model's answer.
 //! - [`drafting`]: runs the desk's drafting jobs in an adapter's async context.
 //! - [`console`]: `storydesk local`, the desk in a terminal.
+//! - [`discord`]: the Discord adapter: gateway, interactions endpoint, commands, rendering.
+//! - [`admin`]: the running bot's owner-only socket for backups.
 //! - [`server`]: the HTTP server of `storydesk serve`, which platform adapters add routes to.
 //! - [`suggest`]: "did you mean".
 //!
@@ -24,6 +27,8 @@
 //! `assist` (extractive, policy, prompt, tidy, sse) import no serenity, Slack, axum, reqwest
 //! or sled types (`tests/architecture.rs` checks it).
 
+#[cfg(unix)]
+pub mod admin;
 pub mod assist;
 pub mod catalogue;
 pub mod checks;
@@ -31,7 +36,9 @@ pub mod command;
 pub mod config;
 pub mod console;
 pub mod desk;
+pub mod discord;
 pub mod drafting;
+pub mod export;
 pub mod model;
 pub mod server;
 pub mod store;
@@ -45,6 +52,7 @@ pub fn open_desk(config: config::Config, data_dir: &std::path::Path) -> anyhow::
     let store = store::Store::open(
         data_dir,
         store::StoreOptions {
+            source_key: config.source_key,
             cache_capacity_bytes: config.store.cache_mb * 1024 * 1024,
             fsync: config.store.fsync,
         },

@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -59,6 +60,21 @@ enum Command {
         #[arg(long)]
         title: Option<String>,
     },
+    /// Application commands: print or register the `/story` command.
+    Commands {
+        #[command(subcommand)]
+        what: CommandsCommand,
+    },
+    /// Write a consistent snapshot of the whole store to FILE, whether the bot runs or not.
+    Backup {
+        /// Where to write it.
+        file: PathBuf,
+    },
+    /// Restore a backup into an empty data directory.
+    Restore {
+        /// The backup file.
+        file: PathBuf,
+    },
     /// Export one story.
     Export {
         /// The story's number (`3` or `#3`).
@@ -69,9 +85,26 @@ enum Command {
     },
 }
 
+#[derive(Subcommand)]
+enum CommandsCommand {
+    /// Print the Discord application-command JSON built from `commands/`.
+    Discord,
+    /// Register the commands with Discord (needs DISCORD_TOKEN and DISCORD_APPLICATION_ID).
+    Register {
+        /// Register in this server only (changes show at once; for development). Without
+        /// it, the commands are registered globally (for release).
+        #[arg(long, value_name = "ID")]
+        guild: Option<u64>,
+    },
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum ExportFormat {
+    /// The article as Markdown.
     Md,
+    /// The article as a standalone HTML page (markup in the text is escaped).
+    Html,
+    /// The story's state, revisions, references, audit log and article (never source texts).
     Json,
 }
 
@@ -101,7 +134,7 @@ fn init_logging() {
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let config = Config::load(cli.config.as_deref())?;
+    let config = Config::load(cli.config.as_deref())?.with_source_key_from_env()?;
     let data_dir = cli
         .data
         .clone()
@@ -143,6 +176,78 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             guidance,
             title,
         } => draft(&config, &sources, &section, guidance, title),
+        Command::Commands { what } => {
+            let template = storydesk::config::Template::load(&config.story.template)?;
+            let json = storydesk::discord::commands::registration(
+                storydesk::catalogue::catalogue(),
+                &template,
+            );
+            match what {
+                CommandsCommand::Discord => {
+                    println!("{}", serde_json::to_string_pretty(&json)?);
+                }
+                CommandsCommand::Register { guild } => {
+                    let env = DiscordEnv::read();
+                    let token = env
+                        .token
+                        .context("DISCORD_TOKEN is not set: registering needs the bot token")?;
+                    let app = env.application_id.context(
+                        "DISCORD_APPLICATION_ID is not set: registering needs the application id (Developer Portal → General Information)",
+                    )?;
+                    let http = storydesk::discord::build_http(
+                        &token,
+                        Some(app),
+                        env.api_url.as_deref(),
+                        None,
+                    );
+                    let runtime = tokio::runtime::Runtime::new()?;
+                    let registered = runtime.block_on(async {
+                        match guild {
+                            Some(g) => {
+                                http.create_guild_commands(
+                                    serenity::all::GuildId::new(g.max(1)),
+                                    &json,
+                                )
+                                .await
+                            }
+                            None => http.create_global_commands(&json).await,
+                        }
+                    });
+                    let commands = registered.map_err(|e| {
+                        anyhow::anyhow!("Discord refused the commands: {}", discord_error(&e))
+                    })?;
+                    match guild {
+                        Some(g) => eprintln!(
+                            "registered {} command(s) in server {g}; they show at once",
+                            commands.len()
+                        ),
+                        None => eprintln!(
+                            "registered {} global command(s); Discord may take a while to show them everywhere",
+                            commands.len()
+                        ),
+                    }
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Backup { file } => {
+            backup(config, &data_dir, &file)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Restore { file } => {
+            let desk = storydesk::open_desk(config, &data_dir)?;
+            let summary = desk
+                .store()
+                .restore(|| std::fs::File::open(&file).map(std::io::BufReader::new))
+                .with_context(|| format!("restoring {}", file.display()))?;
+            eprintln!(
+                "restored {} records ({} bytes) into {}",
+                summary.records,
+                summary.bytes,
+                data_dir.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Export { story, format } => {
             let desk = storydesk::open_desk(config, &data_dir)?;
             let id: u64 = story
@@ -153,12 +258,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .store()
                 .story(storydesk::model::StoryId(id))?
                 .with_context(|| format!("there is no story #{id} in {}", data_dir.display()))?;
-            let article = storydesk::desk::assemble(&desk, &story, story.style, false)
-                .map_err(|e| anyhow::anyhow!("{e:?}"))?;
-            match format {
-                ExportFormat::Md => print!("{}", article.markdown()),
-                ExportFormat::Json => println!("{}", serde_json::to_string_pretty(&article)?),
-            }
+            let format = match format {
+                ExportFormat::Md => storydesk::export::Format::Markdown,
+                ExportFormat::Html => storydesk::export::Format::Html,
+                ExportFormat::Json => storydesk::export::Format::Json,
+            };
+            print!("{}", storydesk::export::export(&desk, &story, format)?);
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -278,16 +383,191 @@ fn draft(
     })
 }
 
+/// The Discord settings from the environment.
+struct DiscordEnv {
+    /// `DISCORD_TOKEN`: the bot token (gateway and REST).
+    token: Option<String>,
+    /// `DISCORD_PUBLIC_KEY`: turns on `POST /discord/interactions`.
+    public_key: Option<String>,
+    /// `DISCORD_APPLICATION_ID`.
+    application_id: Option<u64>,
+    /// `STORYDESK_DISCORD_API_URL`: a REST proxy instead of Discord.
+    api_url: Option<String>,
+}
+
+impl DiscordEnv {
+    fn read() -> Self {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        DiscordEnv {
+            token: var("DISCORD_TOKEN"),
+            public_key: var("DISCORD_PUBLIC_KEY"),
+            application_id: var("DISCORD_APPLICATION_ID").and_then(|v| v.trim().parse().ok()),
+            api_url: var("STORYDESK_DISCORD_API_URL"),
+        }
+    }
+}
+
+/// What Discord said, without the request's URL (which may hold an interaction token).
+fn discord_error(e: &serenity::Error) -> String {
+    match e {
+        serenity::Error::Http(serenity::http::HttpError::UnsuccessfulRequest(r)) => format!(
+            "status {}, code {}: {}",
+            r.status_code.as_u16(),
+            r.error.code,
+            r.error.message
+        ),
+        serenity::Error::Http(_) => "the request to Discord failed".to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// The Discord side of `serve`: the adapter, with the interactions endpoint added to `app`
+/// when `DISCORD_PUBLIC_KEY` is set and the gateway started when `DISCORD_TOKEN` is.
+async fn discord(
+    desk: &storydesk::desk::Desk,
+    app: axum::Router,
+    stop: &tokio::sync::watch::Receiver<bool>,
+) -> anyhow::Result<(axum::Router, Option<Arc<storydesk::discord::Discord>>)> {
+    let env = DiscordEnv::read();
+    if env.token.is_none() && env.public_key.is_none() {
+        return Ok((app, None));
+    }
+    let token = env.token.clone().unwrap_or_default();
+    let mut application_id = env.application_id;
+    if application_id.is_none() && !token.is_empty() {
+        let http = storydesk::discord::build_http(&token, None, env.api_url.as_deref(), None);
+        let info = http.get_current_application_info().await.map_err(|e| {
+            anyhow::anyhow!(
+                "reading the Discord application with DISCORD_TOKEN failed ({}); check the token",
+                discord_error(&e)
+            )
+        })?;
+        application_id = Some(info.id.get());
+    }
+    let application_id = application_id.context(
+        "DISCORD_APPLICATION_ID is not set (Developer Portal → General Information → Application ID)",
+    )?;
+    if token.is_empty() {
+        eprintln!("note: DISCORD_TOKEN is not set, so storydesk can answer interactions but cannot post boards, threads or articles");
+    }
+    let http = Arc::new(storydesk::discord::build_http(
+        &token,
+        Some(application_id),
+        env.api_url.as_deref(),
+        None,
+    ));
+    let adapter = storydesk::discord::Discord::new(desk.clone(), http);
+    let mut app = app;
+    if let Some(key) = &env.public_key {
+        let check = storydesk::discord::verify::SignatureCheck::from_hex(key)?;
+        app = app.merge(storydesk::discord::http::routes(adapter.clone(), check));
+        eprintln!("Discord interactions endpoint: POST /discord/interactions");
+    }
+    if !token.is_empty() {
+        let gateway_http = storydesk::discord::build_http(
+            &token,
+            Some(application_id),
+            env.api_url.as_deref(),
+            None,
+        );
+        let mut stop = stop.clone();
+        let adapter = adapter.clone();
+        tokio::spawn(async move {
+            let shutdown = async move {
+                let _ = stop.wait_for(|s| *s).await;
+            };
+            if let Err(e) = storydesk::discord::gateway::run(adapter, gateway_http, shutdown).await
+            {
+                tracing::error!(error = %format!("{e:#}"), "Discord gateway stopped");
+                eprintln!("storydesk: {e:#}");
+            }
+        });
+        eprintln!("Discord gateway: connecting");
+    }
+    Ok((app, Some(adapter)))
+}
+
+/// Write a backup: from the store directly when no storydesk runs on it, else through the
+/// running one's admin socket. The file appears only once it is complete and checked.
+fn backup(
+    config: Config,
+    data_dir: &std::path::Path,
+    file: &std::path::Path,
+) -> anyhow::Result<()> {
+    use std::io::Write;
+    let partial = file.with_extension("partial");
+    let mut out = std::io::BufWriter::new(
+        std::fs::File::create(&partial)
+            .with_context(|| format!("cannot write {}", partial.display()))?,
+    );
+    match storydesk::open_desk(config, data_dir) {
+        Ok(desk) => {
+            desk.store().backup(&mut out)?;
+        }
+        Err(e) if is_locked(&e) => {
+            storydesk::admin::backup_from_running(data_dir, &mut out).with_context(|| {
+                format!(
+                    "another storydesk has {} open, and its admin socket did not answer",
+                    data_dir.display()
+                )
+            })?;
+        }
+        Err(e) => return Err(e),
+    }
+    out.flush()?;
+    out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+    let summary =
+        storydesk::store::verify_backup(std::io::BufReader::new(std::fs::File::open(&partial)?))
+            .with_context(|| format!("the backup in {} is incomplete", partial.display()))?;
+    std::fs::rename(&partial, file)?;
+    eprintln!(
+        "backed up {} records ({} bytes) to {}",
+        summary.records,
+        summary.bytes,
+        file.display()
+    );
+    Ok(())
+}
+
+/// True when opening failed because another process holds the store.
+fn is_locked(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        matches!(
+            c.downcast_ref::<storydesk::store::StoreError>(),
+            Some(storydesk::store::StoreError::Open {
+                reason: storydesk::store::OpenFailure::Locked,
+                ..
+            })
+        )
+    })
+}
+
 async fn serve(desk: storydesk::desk::Desk, bind: std::net::SocketAddr) -> anyhow::Result<()> {
-    let app = storydesk::server::base_routes();
+    if !desk.store().seals_sources() {
+        tracing::warn!(
+            "STORYDESK_SOURCE_KEY is not set: source texts are stored unencrypted in the data directory"
+        );
+    }
+    let (stop_tx, stop) = tokio::sync::watch::channel(false);
+    let (app, discord) = discord(&desk, storydesk::server::base_routes(), &stop).await?;
     let listener = tokio::net::TcpListener::bind(bind)
         .await
         .with_context(|| format!("cannot listen on {bind} (STORYDESK_BIND)"))?;
     tracing::info!(%bind, "listening");
+    let _admin = storydesk::admin::listen(desk.store().clone(), desk.store().dir())
+        .context("cannot open the admin socket in the data directory")?;
     let purge = tokio::spawn(purge_expired_events(desk.clone()));
     eprintln!("storydesk serving on http://{bind}");
-    storydesk::server::run(listener, app, shutdown_signal()).await?;
+    storydesk::server::run(listener, app, async move {
+        shutdown_signal().await;
+        let _ = stop_tx.send(true);
+    })
+    .await?;
     purge.abort();
+    if let Some(discord) = discord {
+        // Let followups and posts already under way finish (within reason).
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(30), discord.idle()).await;
+    }
     desk.store().flush()?;
     Ok(())
 }

@@ -868,16 +868,59 @@ pub fn preview(story: &Story, article: &Article) -> String {
     )
 }
 
-/// A non-editor trying to publish.
-pub fn not_an_editor(actor: &Person, none_configured: bool) -> String {
+/// A non-editor using an editors-only command.
+pub fn not_an_editor(subcommand: &str, actor: &Person, none_configured: bool) -> String {
+    let what = match subcommand {
+        "publish" => "publish".to_string(),
+        "purge-sources" => "purge sources".to_string(),
+        other => format!("use `/story {other}`"),
+    };
     if none_configured {
         format!(
-            "Only editors can publish, and no editors are configured. An operator lists them in the config: `[roles] editors = [\"{}\"]`.",
+            "Only editors can {what}, and no editors are configured. An operator lists them in the config: `[roles] editors = [\"{}\"]`.",
             actor.name
         )
-    } else {
+    } else if subcommand == "publish" {
         "Only editors can publish. Ask an editor to review the story and publish it.".to_string()
+    } else {
+        format!("Only editors can {what}. Ask an editor.")
     }
+}
+
+/// Purging the sources of a story not yet published.
+pub fn purge_before_publish(story: &Story) -> String {
+    format!(
+        "Story {} is not published yet; its sources are still needed for checks and drafting. Purge them after publishing.",
+        story_name(story)
+    )
+}
+
+/// Purging when there is nothing to purge.
+pub fn nothing_to_purge(story: &Story) -> String {
+    format!("Story {} has no sources left to purge.", story_name(story))
+}
+
+/// Sources purged (said in the channel).
+pub fn sources_purged(story: &Story, by: &Person, purged: &[SourceSummary]) -> String {
+    let bytes: u64 = purged.iter().map(|s| s.bytes).sum();
+    let labels: Vec<String> = purged.iter().map(|s| format!("“{}”", s.label)).collect();
+    format!(
+        "{} deleted {} of story {} for good ({}): {}. The audit log records that they were deleted, not what they said.",
+        by.name,
+        plural(purged.len(), "source", "sources"),
+        story_name(story),
+        size(bytes),
+        labels.join(", ")
+    )
+}
+
+/// Audit: sources purged.
+pub fn audit_sources_purged(count: usize, bytes: u64) -> String {
+    format!(
+        "deleted {} ({}) for good",
+        plural(count, "source", "sources"),
+        size(bytes)
+    )
 }
 
 /// Publishing a published story.
@@ -927,6 +970,19 @@ pub fn bad_style(given: &str) -> String {
 /// The story changed between the gate and the commit.
 pub fn changed_while_publishing() -> String {
     "The story changed while it was being published; nothing was posted. Check it and publish again.".to_string()
+}
+
+/// Posting the article failed on the platform: the story is unpublished again.
+pub fn publication_failed(story: &Story, reason: &str) -> String {
+    format!(
+        "Story {} was not published: {reason} Then publish again; the story is unpublished until then.",
+        story_name(story)
+    )
+}
+
+/// Audit: posting the article failed and the publication was undone.
+pub fn audit_publication_failed(channel: &str) -> String {
+    format!("could not post the article to #{channel}; unpublished again")
 }
 
 /// Published.

@@ -341,6 +341,19 @@ impl Reply {
     }
 }
 
+/// A section's latest text, for a form prefilled with it ([`Desk::section_text`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SectionText {
+    /// The story.
+    pub story: StoryId,
+    /// The section's canonical name.
+    pub section: String,
+    /// The latest revision's number (0 when the section has no text yet).
+    pub revision: u32,
+    /// The latest revision's text, if any.
+    pub text: Option<String>,
+}
+
 /// Why a request could not be done.
 #[derive(Debug, thiserror::Error)]
 pub enum DeskError {
@@ -523,6 +536,7 @@ pub(crate) const HANDLERS: &[(&str, Handler)] = &[
     ("check", publish::check),
     ("preview", publish::preview),
     ("publish", publish::publish),
+    ("purge-sources", sources::purge),
 ];
 
 /// The desk: the workflow over one store, one configuration and one template.
@@ -610,6 +624,17 @@ impl Desk {
         let Some((_, handler)) = HANDLERS.iter().find(|(n, _)| *n == inv.subcommand) else {
             return self.internal(&inv.subcommand, "no handler".into());
         };
+        let editors_only = self
+            .catalogue
+            .subcommand(&inv.subcommand)
+            .is_some_and(|s| s.editors_only);
+        if editors_only && !self.config.is_editor(&req.actor.id, &req.actor.name) {
+            return Reply::problem(messages::not_an_editor(
+                &inv.subcommand,
+                &req.actor,
+                self.config.roles.editors.is_empty(),
+            ));
+        }
         let ctx = Ctx {
             desk: self,
             req: &req,
@@ -693,6 +718,82 @@ impl Desk {
                     )
                 }))
             }
+        }
+    }
+
+    /// The section a `write` request names and its latest text, so an adapter can open a
+    /// form prefilled with it. The story and section are found by the same rules as the
+    /// `write` itself (the request's story, its thread, the channel's active story); a
+    /// problem (no story, unknown section, a published story, the generated references
+    /// section) comes back as the sentence to show.
+    pub fn section_text(&self, req: &Request) -> Result<SectionText, String> {
+        let (inv, _) = match self.interpret(req) {
+            Ok(Some(x)) => x,
+            Ok(None) => return Err(messages::section_needed("write")),
+            Err(e) => return Err(messages::parse_error(&e, self.catalogue)),
+        };
+        let ctx = Ctx {
+            desk: self,
+            req,
+            inv: &inv,
+            body: None,
+            claimed: std::cell::Cell::new(false),
+        };
+        sections::current_text(&ctx).map_err(|e| match e {
+            DeskError::User(text) => text,
+            DeskError::Internal(why) => {
+                let reference = format!("{:08x}", rand_reference());
+                tracing::error!(%reference, error = %why, "reading a section failed");
+                messages::internal_error(&reference)
+            }
+            DeskError::Duplicate => String::new(),
+        })
+    }
+
+    /// Undo a publication whose article the platform did not accept (no permission to post
+    /// in the channel, say), so the story can be published again once that is fixed.
+    /// `reason` is the adapter's sentence saying what went wrong and what to do. Returns the
+    /// problem for the person who published, and the board.
+    pub fn publication_failed(
+        &self,
+        story: StoryId,
+        actor: &Person,
+        at: Timestamp,
+        reason: &str,
+    ) -> Reply {
+        let result = self
+            .store
+            .transact(|tx| -> Result<Option<Story>, DeskError> {
+                let Some(mut s) = tx.story(story)? else {
+                    return Ok(None);
+                };
+                let Some(p) = s.published.take() else {
+                    return Ok(None);
+                };
+                let entry = AuditEntry {
+                    seq: s.audit_len,
+                    at,
+                    actor: actor.clone(),
+                    action: messages::audit_publication_failed(&p.channel),
+                };
+                s.audit_len += 1;
+                tx.append_audit(story, &entry)?;
+                s.version += 1;
+                tx.put_story(&s)?;
+                Ok(Some(s))
+            });
+        match result.map_err(DeskError::from) {
+            Ok(Some(s)) => {
+                let mut reply = Reply::problem(messages::publication_failed(&s, reason));
+                reply.push(
+                    Destination::Board { story },
+                    Body::Board(render_board(&s, self.config.review.quorum)),
+                );
+                reply.story = Some(story);
+                reply
+            }
+            Ok(None) => Reply::default(),
+            Err(e) => self.internal("publish", e.to_string()),
         }
     }
 

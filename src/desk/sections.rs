@@ -227,6 +227,29 @@ pub(crate) fn save_revisions(
     Ok(reply)
 }
 
+/// The section a `write` request names and its latest text (see `Desk::section_text`).
+pub(crate) fn current_text(ctx: &Ctx<'_>) -> Result<super::SectionText, DeskError> {
+    let section = ctx.section_name(true)?.expect("required");
+    let spec = ctx.desk.template.section(&section).expect("resolved");
+    if spec.generated == Some(Generated::References) {
+        return user(messages::references_are_generated());
+    }
+    let id = ctx.story_id()?;
+    let story = ctx.load(id)?;
+    refuse_if_published(&story)?;
+    let revision = story.section(&section).map(|s| s.revisions).unwrap_or(0);
+    let text = match revision {
+        0 => None,
+        n => ctx.desk.store.revision(id, &section, n)?.map(|r| r.text),
+    };
+    Ok(super::SectionText {
+        story: id,
+        section,
+        revision,
+        text,
+    })
+}
+
 /// Adds the next revision of `section` to `story` inside a transaction, with its audit
 /// entry; `draft` is the pending assisted draft it comes from, closed here as accepted by
 /// the person saving. Returns the revision, how many approvals of the previous revision

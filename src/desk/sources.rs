@@ -132,3 +132,50 @@ pub fn show(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
     reply.story = Some(id);
     Ok(reply)
 }
+
+/// `/story purge-sources` (editors, after publishing): delete every source's text for good.
+/// The audit log keeps that it happened, with the count and size, never the text.
+pub fn purge(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
+    let id = ctx.story_id()?;
+    let (story, purged) = ctx.transact(|tx| {
+        let mut story = tx
+            .story(id)?
+            .ok_or(DeskError::Internal("story vanished".into()))?;
+        if story.published.is_none() {
+            return user(messages::purge_before_publish(&story));
+        }
+        if story.sources.is_empty() {
+            return user(messages::nothing_to_purge(&story));
+        }
+        let purged = std::mem::take(&mut story.sources);
+        for s in &purged {
+            tx.delete_source(id, s.number)?;
+        }
+        // Drafts are made of the sources' sentences: they go with them.
+        for section in &story.sections {
+            tx.delete_suggestion(id, &section.name)?;
+        }
+        let bytes = purged.iter().map(|s| s.bytes).sum();
+        let entry = ctx.audit(
+            &mut story,
+            messages::audit_sources_purged(purged.len(), bytes),
+        );
+        tx.append_audit(id, &entry)?;
+        story.version += 1;
+        tx.put_story(&story)?;
+        Ok((story, purged))
+    })?;
+    let mut reply = Reply {
+        story: Some(id),
+        ..Default::default()
+    };
+    reply.push(
+        Destination::Channel,
+        Body::Text(messages::sources_purged(&story, &ctx.req.actor, &purged)),
+    );
+    reply.push(
+        Destination::Board { story: id },
+        Body::Board(super::render_board(&story, ctx.desk.config.review.quorum)),
+    );
+    Ok(reply)
+}

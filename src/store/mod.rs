@@ -109,9 +109,14 @@
 //! Architecture invariant: apart from the `source` of [`StoreError::Sled`], no sled type
 //! appears in this module's public API, so a move to another engine stays inside it.
 
+mod backup;
 mod commit;
 mod keys;
 mod records;
+mod seal;
+
+pub use backup::{verify_backup, BackupError, BackupSummary, RestoreError};
+pub use seal::{BadKey, SourceKey};
 
 use std::cell::Cell;
 use std::fmt;
@@ -130,7 +135,8 @@ use crate::model::{
 use commit::{GroupCommit, Syncer};
 use records::{
     AnchorRecordV1, AuditRecordV1, ChannelRecordV1, EventRecordV1, RevisionRecordV1,
-    SourceRecordV1, StoryRecord, StoryRecordV2, SuggestionRecordV1,
+    SourceBodyRecord, SourceRecordV2, StoryRecord, StoryRecordV2, SuggestionBodyRecord,
+    SuggestionContentRecord, SuggestionRecordV1,
 };
 
 /// The layout version written to `m/schema`. Raise it when keys change meaning; records
@@ -144,6 +150,10 @@ const EVENTS_TREE: &str = "events";
 /// How to open the store. Comes from the operator's configuration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StoreOptions {
+    /// Seal source texts at rest with this key (XChaCha20-Poly1305). Sources written
+    /// without a key stay readable; sealed ones need the key they were sealed with, and a
+    /// wrong key is refused when the store opens. Default: none.
+    pub source_key: Option<SourceKey>,
     /// sled's page cache size in bytes. sled's own default is 1 GiB and real use has gone
     /// beyond it, so the store sets it explicitly. Default 64 MiB.
     pub cache_capacity_bytes: u64,
@@ -157,6 +167,7 @@ pub struct StoreOptions {
 impl Default for StoreOptions {
     fn default() -> Self {
         StoreOptions {
+            source_key: None,
             cache_capacity_bytes: 64 * 1024 * 1024,
             fsync: false,
         }
@@ -193,6 +204,12 @@ pub enum OpenFailure {
     /// sled refused to open the files for another reason (such as changed settings).
     #[error("sled refused it: {0}")]
     Refused(String),
+    /// The source key does not open the key check written with the first sealed source.
+    #[error(
+        "STORYDESK_SOURCE_KEY is not the key this data directory's sources were sealed \
+         with; start storydesk with the original key"
+    )]
+    WrongSourceKey,
 }
 
 /// What can go wrong in the store. No variant ever contains a record's contents.
@@ -268,6 +285,24 @@ pub enum StoreError {
     Reentrant {
         /// The method called.
         op: &'static str,
+    },
+    /// A sealed source was read without the source key.
+    #[error(
+        "{key} is sealed; start storydesk with STORYDESK_SOURCE_KEY set to the key it was \
+         sealed with"
+    )]
+    SourceSealed {
+        /// The source, described by its key.
+        key: String,
+    },
+    /// A sealed source did not open with the configured key.
+    #[error(
+        "{key} does not open with the configured STORYDESK_SOURCE_KEY (another key, or the \
+         record was altered)"
+    )]
+    SourceKeyMismatch {
+        /// The source, described by its key.
+        key: String,
     },
     /// A record could not be encoded (a bug: records hold only encodable data).
     #[error("could not encode a {kind} record: {reason}")]
@@ -397,6 +432,11 @@ struct Inner {
     syncer: Option<Syncer>,
     /// Where the data lives, for messages.
     dir: PathBuf,
+    /// The key source texts are sealed with, if the operator set one.
+    source_key: Option<SourceKey>,
+    /// Held shared by every committing transaction and exclusively by a backup, so a
+    /// backup sees each transaction whole or not at all.
+    gate: std::sync::RwLock<()>,
 }
 
 impl fmt::Debug for Store {
@@ -530,6 +570,12 @@ impl Store {
         } else {
             None
         };
+        if let Some(key) = &options.source_key {
+            check_source_key(&db, &stories, key).map_err(|e| match e {
+                KeyCheck::Wrong => fail(OpenFailure::WrongSourceKey),
+                KeyCheck::Store(e) => e,
+            })?;
+        }
         Ok(Store {
             inner: Arc::new(Inner {
                 db,
@@ -538,8 +584,15 @@ impl Store {
                 commit: GroupCommit::default(),
                 syncer,
                 dir: dir.to_path_buf(),
+                source_key: options.source_key,
+                gate: std::sync::RwLock::new(()),
             }),
         })
+    }
+
+    /// True when new source texts are sealed with a source key.
+    pub fn seals_sources(&self) -> bool {
+        self.inner.source_key.is_some()
     }
 
     /// The data directory.
@@ -559,11 +612,13 @@ impl Store {
     ) -> Result<T, TransactError<E>> {
         outside_transaction("transact").map_err(TransactError::Store)?;
         let inner = &*self.inner;
+        let gate = inner.gate.read().unwrap_or_else(|e| e.into_inner());
         let outcome = (&inner.stories, &inner.events).transaction(|(stories, events)| {
             let mut tx = Tx {
                 stories,
                 events,
                 failure: None,
+                source_key: inner.source_key,
             };
             let result = {
                 let _scope = TransactionScope::enter();
@@ -578,6 +633,7 @@ impl Store {
                 (None, Err(e)) => Err(ConflictableTransactionError::Abort(Failed::Closure(e))),
             }
         });
+        drop(gate);
         match outcome {
             Ok(value) => {
                 let ticket = inner.commit.committed();
@@ -655,7 +711,12 @@ impl Store {
     /// Source `number` of a story, with its text.
     pub fn source(&self, story: StoryId, number: u32) -> Result<Option<Source>, StoreError> {
         outside_transaction("source")?;
-        read_source(&self.inner.stories, story, number)
+        read_source(
+            &self.inner.stories,
+            story,
+            number,
+            self.inner.source_key.as_ref(),
+        )
     }
 
     /// A story's audit log, oldest first.
@@ -680,7 +741,12 @@ impl Store {
         section: &str,
     ) -> Result<Option<Suggestion>, StoreError> {
         outside_transaction("suggestion")?;
-        read_suggestion(&self.inner.stories, story, section)
+        read_suggestion(
+            &self.inner.stories,
+            story,
+            section,
+            self.inner.source_key.as_ref(),
+        )
     }
 
     /// An anchor an adapter stored with [`Tx::put_anchor`].
@@ -868,13 +934,80 @@ fn read_revision<R: Reader>(
 }
 
 /// Reads one source.
-fn read_source<R: Reader>(r: &R, story: StoryId, number: u32) -> Result<Option<Source>, R::Fail> {
+fn read_source<R: Reader>(
+    r: &R,
+    story: StoryId,
+    number: u32,
+    source_key: Option<&SourceKey>,
+) -> Result<Option<Source>, R::Fail> {
     let key = keys::source(story, number);
-    match r.read(&key)? {
-        Some(bytes) => Ok(Some(
-            records::decode_source(&|| keys::describe(&key), &bytes)?.into(),
-        )),
-        None => Ok(None),
+    let Some(bytes) = r.read(&key)? else {
+        return Ok(None);
+    };
+    let mut record = records::decode_source(&|| keys::describe(&key), &bytes)?;
+    let body = std::mem::replace(&mut record.body, SourceBodyRecord::Text(String::new()));
+    let text = match body {
+        SourceBodyRecord::Text(text) => text,
+        SourceBodyRecord::Sealed(sealed) => {
+            let Some(source_key) = source_key else {
+                return Err(StoreError::SourceSealed {
+                    key: keys::describe(&key),
+                }
+                .into());
+            };
+            let mismatch = || StoreError::SourceKeyMismatch {
+                key: keys::describe(&key),
+            };
+            let plain = seal::open(source_key, &key, &sealed).map_err(|_| mismatch())?;
+            String::from_utf8(plain).map_err(|_| mismatch())?
+        }
+    };
+    Ok(Some(record.into_source(text)))
+}
+
+/// Where the key check lives: a constant sealed with the source key.
+const SOURCE_KEY_CHECK: &[u8] = b"m/source_key_check";
+/// The constant sealed in the key check.
+const SOURCE_KEY_CHECK_TEXT: &[u8] = b"storydesk source key check";
+
+/// Why the source key check failed.
+enum KeyCheck {
+    /// The key does not open the check.
+    Wrong,
+    /// The store failed.
+    Store(StoreError),
+}
+
+/// With a source key: write the key check into a store that has none, or verify it, so a
+/// wrong key is refused at start-up rather than when a source is first read.
+fn check_source_key(db: &sled::Db, stories: &sled::Tree, key: &SourceKey) -> Result<(), KeyCheck> {
+    let describe = || keys::describe(SOURCE_KEY_CHECK);
+    match stories
+        .get(SOURCE_KEY_CHECK)
+        .map_err(|e| KeyCheck::Store(sled_error("reading the source key check", e)))?
+    {
+        Some(bytes) => {
+            let sealed: seal::Sealed = serde_json::from_slice(&bytes).map_err(|_| {
+                KeyCheck::Store(StoreError::Corrupt {
+                    key: describe(),
+                    reason: "unreadable key check".into(),
+                })
+            })?;
+            match seal::open(key, SOURCE_KEY_CHECK, &sealed) {
+                Ok(plain) if plain == SOURCE_KEY_CHECK_TEXT => Ok(()),
+                _ => Err(KeyCheck::Wrong),
+            }
+        }
+        None => {
+            let sealed = seal::seal(key, SOURCE_KEY_CHECK, SOURCE_KEY_CHECK_TEXT);
+            let bytes = records::encode("source key check", &sealed).map_err(KeyCheck::Store)?;
+            stories
+                .insert(SOURCE_KEY_CHECK, bytes)
+                .map_err(|e| KeyCheck::Store(sled_error("writing the source key check", e)))?;
+            db.flush()
+                .map_err(|e| KeyCheck::Store(sled_error("flushing the source key check", e)))?;
+            Ok(())
+        }
     }
 }
 
@@ -887,19 +1020,43 @@ fn read_channel<R: Reader>(r: &R, channel: &ChannelKey) -> Result<ChannelStories
     }
 }
 
-/// Reads a section's assisted draft.
+/// Reads a section's assisted draft, opening its content when it is sealed.
 fn read_suggestion<R: Reader>(
     r: &R,
     story: StoryId,
     section: &str,
+    source_key: Option<&SourceKey>,
 ) -> Result<Option<Suggestion>, R::Fail> {
     let key = keys::suggestion(story, section).map_err(StoreError::from)?;
-    match r.read(&key)? {
-        Some(bytes) => Ok(Some(
-            records::decode_suggestion(&|| keys::describe(&key), &bytes)?.into(),
-        )),
-        None => Ok(None),
-    }
+    let Some(bytes) = r.read(&key)? else {
+        return Ok(None);
+    };
+    let mut record = records::decode_suggestion(&|| keys::describe(&key), &bytes)?;
+    let body = std::mem::replace(
+        &mut record.content,
+        SuggestionBodyRecord::Plain(SuggestionContentRecord {
+            text: String::new(),
+            alternatives: Vec::new(),
+            notes: Vec::new(),
+        }),
+    );
+    let content = match body {
+        SuggestionBodyRecord::Plain(content) => content,
+        SuggestionBodyRecord::Sealed(sealed) => {
+            let Some(source_key) = source_key else {
+                return Err(StoreError::SourceSealed {
+                    key: keys::describe(&key),
+                }
+                .into());
+            };
+            let mismatch = || StoreError::SourceKeyMismatch {
+                key: keys::describe(&key),
+            };
+            let plain = seal::open(source_key, &key, &sealed).map_err(|_| mismatch())?;
+            serde_json::from_slice(&plain).map_err(|_| mismatch())?
+        }
+    };
+    Ok(Some(record.into_suggestion(content)))
 }
 
 /// Reads an anchor.
@@ -925,6 +1082,8 @@ pub struct Tx<'a> {
     events: &'a TransactionalTree,
     /// The first failure, which decides the transaction's outcome.
     failure: Option<TxFailure>,
+    /// The key new source texts are sealed with.
+    source_key: Option<SourceKey>,
 }
 
 impl Tx<'_> {
@@ -1020,17 +1179,19 @@ impl Tx<'_> {
 
     /// Source `number` of a story, with its text.
     pub fn source(&mut self, story: StoryId, number: u32) -> Result<Option<Source>, TxError> {
-        self.step(|tx| read_source(tx.stories, story, number))
+        self.step(|tx| read_source(tx.stories, story, number, tx.source_key.as_ref()))
     }
 
     /// Stores a source with its text (replacing one with the same number).
     pub fn put_source(&mut self, source: &Source) -> Result<(), TxError> {
         self.step(|tx| {
-            let record = SourceRecordV1::from(source);
-            tx.write(
-                &keys::source(source.story, source.number),
-                records::encode("source", &record)?,
-            )
+            let key = keys::source(source.story, source.number);
+            let body = match &tx.source_key {
+                Some(k) => SourceBodyRecord::Sealed(seal::seal(k, &key, source.text.as_bytes())),
+                None => SourceBodyRecord::Text(source.text.clone()),
+            };
+            let record = SourceRecordV2::new(source, body);
+            tx.write(&key, records::encode("source", &record)?)
         })
     }
 
@@ -1084,15 +1245,36 @@ impl Tx<'_> {
         story: StoryId,
         section: &str,
     ) -> Result<Option<Suggestion>, TxError> {
-        self.step(|tx| read_suggestion(tx.stories, story, section))
+        self.step(|tx| read_suggestion(tx.stories, story, section, tx.source_key.as_ref()))
     }
 
-    /// Stores a section's assisted draft, replacing the previous one of that section.
+    /// Stores a section's assisted draft, replacing the previous one of that section. Its
+    /// content is made from the sources, so it is sealed like them when a source key is set.
     pub fn put_suggestion(&mut self, suggestion: &Suggestion) -> Result<(), TxError> {
         self.step(|tx| {
             let key = keys::suggestion(suggestion.story, &suggestion.section)?;
-            let record = SuggestionRecordV1::from(suggestion);
+            let content = SuggestionContentRecord::from(suggestion);
+            let body = match &tx.source_key {
+                Some(k) => SuggestionBodyRecord::Sealed(seal::seal(
+                    k,
+                    &key,
+                    &records::encode("suggestion content", &content)?,
+                )),
+                None => SuggestionBodyRecord::Plain(content),
+            };
+            let record = SuggestionRecordV1::new(suggestion, body);
             tx.write(&key, records::encode("suggestion", &record)?)
+        })
+    }
+
+    /// Deletes a section's assisted draft; true when there was one.
+    pub fn delete_suggestion(&mut self, story: StoryId, section: &str) -> Result<bool, TxError> {
+        self.step(|tx| {
+            let key = keys::suggestion(story, section)?;
+            tx.stories
+                .remove(key.as_slice())
+                .map(|old| old.is_some())
+                .map_err(tx_failure(|| format!("deleting {}", keys::describe(&key))))
         })
     }
 

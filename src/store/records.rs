@@ -28,7 +28,7 @@ pub(crate) const STORY_VERSION: u32 = 2;
 /// The version written for revision records.
 pub(crate) const REVISION_VERSION: u32 = 1;
 /// The version written for source records.
-pub(crate) const SOURCE_VERSION: u32 = 1;
+pub(crate) const SOURCE_VERSION: u32 = 2;
 /// The version written for audit records.
 pub(crate) const AUDIT_VERSION: u32 = 1;
 /// The version written for channel records.
@@ -458,6 +458,51 @@ pub(crate) struct SourceRecordV1 {
     pub(crate) text: String,
 }
 
+/// A source as stored since version 2: its text either plain or sealed with the operator's
+/// source key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SourceRecordV2 {
+    /// Envelope version, always 2.
+    pub(crate) v: u32,
+    /// The story number.
+    pub(crate) story: u64,
+    /// The source number.
+    pub(crate) number: u32,
+    /// Its label.
+    pub(crate) label: String,
+    /// Who added it.
+    pub(crate) added_by: PersonRecord,
+    /// When, in Unix milliseconds.
+    pub(crate) at: i64,
+    /// The normalised text, plain or sealed.
+    pub(crate) body: SourceBodyRecord,
+}
+
+/// A source's text as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "lowercase")]
+pub(crate) enum SourceBodyRecord {
+    /// Stored as is (no source key configured when it was written).
+    Text(String),
+    /// Sealed with XChaCha20-Poly1305 under the source key, bound to the record's key.
+    Sealed(super::seal::Sealed),
+}
+
+impl From<SourceRecordV1> for SourceRecordV2 {
+    fn from(old: SourceRecordV1) -> Self {
+        SourceRecordV2 {
+            v: SOURCE_VERSION,
+            story: old.story,
+            number: old.number,
+            label: old.label,
+            added_by: old.added_by,
+            at: old.at,
+            body: SourceBodyRecord::Text(old.text),
+        }
+    }
+}
+
 /// An audit entry as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -548,6 +593,30 @@ pub(crate) enum SuggestionStateRecord {
     },
 }
 
+/// What a draft proposes: its text, the other candidates and the notes shown with it. It
+/// is made from the sources, so it is sealed like them when a source key is configured.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SuggestionContentRecord {
+    /// The proposed text.
+    pub(crate) text: String,
+    /// Other candidates.
+    pub(crate) alternatives: Vec<String>,
+    /// Remarks shown with it.
+    pub(crate) notes: Vec<String>,
+}
+
+/// A draft's content as stored: plain, or sealed (the JSON of a
+/// [`SuggestionContentRecord`], sealed under the source key, bound to the record's key).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "lowercase")]
+pub(crate) enum SuggestionBodyRecord {
+    /// Stored as is (no source key configured when it was written).
+    Plain(SuggestionContentRecord),
+    /// Sealed with the source key.
+    Sealed(super::seal::Sealed),
+}
+
 /// The latest assisted draft of one section, as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -570,12 +639,8 @@ pub(crate) struct SuggestionRecordV1 {
     pub(crate) drafter: String,
     /// Where it stands.
     pub(crate) status: SuggestionStateRecord,
-    /// The proposed text.
-    pub(crate) text: String,
-    /// Other candidates.
-    pub(crate) alternatives: Vec<String>,
-    /// Remarks shown with it.
-    pub(crate) notes: Vec<String>,
+    /// What it proposes, plain or sealed.
+    pub(crate) content: SuggestionBodyRecord,
 }
 
 /// Decodes an assisted-draft record.
@@ -594,12 +659,16 @@ pub(crate) fn decode_revision(
     decode_single("revision", REVISION_VERSION, key, bytes)
 }
 
-/// Decodes a source record.
+/// Decodes a source record of any version into the current shape.
 pub(crate) fn decode_source(
     key: &dyn Fn() -> String,
     bytes: &[u8],
-) -> Result<SourceRecordV1, StoreError> {
-    decode_single("source", SOURCE_VERSION, key, bytes)
+) -> Result<SourceRecordV2, StoreError> {
+    match version("source", key, bytes)? {
+        1 => parse::<SourceRecordV1>("source", key, bytes).map(SourceRecordV2::from),
+        SOURCE_VERSION => parse("source", key, bytes),
+        v => Err(unreadable("source", key, v, SOURCE_VERSION)),
+    }
 }
 
 /// Decodes an audit record.
@@ -983,29 +1052,29 @@ impl From<RevisionRecordV1> for Revision {
     }
 }
 
-impl From<&Source> for SourceRecordV1 {
-    fn from(s: &Source) -> Self {
-        SourceRecordV1 {
+impl SourceRecordV2 {
+    /// The record of `source`, its text as given by `body`.
+    pub(crate) fn new(s: &Source, body: SourceBodyRecord) -> Self {
+        SourceRecordV2 {
             v: SOURCE_VERSION,
             story: s.story.0,
             number: s.number,
             label: s.label.clone(),
             added_by: (&s.added_by).into(),
             at: s.at.0,
-            text: s.text.clone(),
+            body,
         }
     }
-}
 
-impl From<SourceRecordV1> for Source {
-    fn from(s: SourceRecordV1) -> Self {
+    /// The domain source, with its opened text.
+    pub(crate) fn into_source(self, text: String) -> Source {
         Source {
-            story: StoryId(s.story),
-            number: s.number,
-            label: s.label,
-            added_by: s.added_by.into(),
-            at: Timestamp(s.at),
-            text: s.text,
+            story: StoryId(self.story),
+            number: self.number,
+            label: self.label,
+            added_by: self.added_by.into(),
+            at: Timestamp(self.at),
+            text,
         }
     }
 }
@@ -1098,8 +1167,9 @@ impl From<SuggestionStateRecord> for SuggestionState {
     }
 }
 
-impl From<&Suggestion> for SuggestionRecordV1 {
-    fn from(s: &Suggestion) -> Self {
+impl SuggestionRecordV1 {
+    /// The record of `s`, its content as given by `content`.
+    pub(crate) fn new(s: &Suggestion, content: SuggestionBodyRecord) -> Self {
         SuggestionRecordV1 {
             v: SUGGESTION_VERSION,
             story: s.story.0,
@@ -1110,27 +1180,34 @@ impl From<&Suggestion> for SuggestionRecordV1 {
             guidance: s.guidance.clone(),
             drafter: s.drafter.clone(),
             status: (&s.state).into(),
-            text: s.text.clone(),
-            alternatives: s.alternatives.clone(),
-            notes: s.notes.clone(),
+            content,
+        }
+    }
+
+    /// The draft, with its content as opened by the caller.
+    pub(crate) fn into_suggestion(self, content: SuggestionContentRecord) -> Suggestion {
+        Suggestion {
+            story: StoryId(self.story),
+            section: self.section,
+            number: self.number,
+            requested_by: self.requested_by.into(),
+            requested_at: Timestamp(self.requested_at),
+            guidance: self.guidance,
+            drafter: self.drafter,
+            state: self.status.into(),
+            text: content.text,
+            alternatives: content.alternatives,
+            notes: content.notes,
         }
     }
 }
 
-impl From<SuggestionRecordV1> for Suggestion {
-    fn from(s: SuggestionRecordV1) -> Self {
-        Suggestion {
-            story: StoryId(s.story),
-            section: s.section,
-            number: s.number,
-            requested_by: s.requested_by.into(),
-            requested_at: Timestamp(s.requested_at),
-            guidance: s.guidance,
-            drafter: s.drafter,
-            state: s.status.into(),
-            text: s.text,
-            alternatives: s.alternatives,
-            notes: s.notes,
+impl From<&Suggestion> for SuggestionContentRecord {
+    fn from(s: &Suggestion) -> Self {
+        SuggestionContentRecord {
+            text: s.text.clone(),
+            alternatives: s.alternatives.clone(),
+            notes: s.notes.clone(),
         }
     }
 }
@@ -1197,9 +1274,14 @@ mod tests {
 
     #[test]
     fn a_suggestion_record_reads_back_with_its_state() {
-        let bytes = br#"{"v":1,"story":3,"section":"body","number":2,"requested_by":{"id":"U1","name":"alice"},"requested_at":5,"guidance":null,"drafter":"the extractive drafter","status":{"state":"accepted","by":{"id":"U2","name":"bob"},"revision":4,"edited":false},"text":"Four war rooms.","alternatives":[],"notes":["n"]}"#;
-        let s: Suggestion = decode_suggestion(&key, bytes).unwrap().into();
+        let bytes = br#"{"v":1,"story":3,"section":"body","number":2,"requested_by":{"id":"U1","name":"alice"},"requested_at":5,"guidance":null,"drafter":"the extractive drafter","status":{"state":"accepted","by":{"id":"U2","name":"bob"},"revision":4,"edited":false},"content":{"plain":{"text":"Four war rooms.","alternatives":[],"notes":["n"]}}}"#;
+        let record = decode_suggestion(&key, bytes).unwrap();
+        let SuggestionBodyRecord::Plain(content) = record.content.clone() else {
+            panic!("a plain record")
+        };
+        let s = record.clone().into_suggestion(content.clone());
         assert_eq!(s.story, StoryId(3));
+        assert_eq!(s.text, "Four war rooms.");
         assert_eq!(
             s.state,
             SuggestionState::Accepted {
@@ -1211,9 +1293,10 @@ mod tests {
                 edited: false
             }
         );
-        let again = encode("suggestion", &SuggestionRecordV1::from(&s)).unwrap();
+        let again = SuggestionRecordV1::new(&s, SuggestionBodyRecord::Plain((&s).into()));
+        assert_eq!(again, record);
         assert_eq!(
-            std::str::from_utf8(&again).unwrap(),
+            std::str::from_utf8(&encode("suggestion", &again).unwrap()).unwrap(),
             std::str::from_utf8(bytes).unwrap()
         );
         let partial = encode(

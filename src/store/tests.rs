@@ -785,3 +785,161 @@ fn a_sections_assisted_draft_is_replaced_and_read_back() {
         "{err}"
     );
 }
+fn with_key(key: Option<SourceKey>) -> StoreOptions {
+    StoreOptions {
+        source_key: key,
+        ..StoreOptions::default()
+    }
+}
+
+/// Every byte of every file under `dir`, to look for plaintext.
+fn raw_bytes(dir: &Path) -> Vec<u8> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(raw_bytes(&path));
+        } else {
+            out.extend(std::fs::read(&path).unwrap());
+        }
+    }
+    out
+}
+
+#[test]
+fn sources_are_sealed_at_rest_with_a_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = SourceKey::from_bytes([42; 32]);
+    let secret = "The whistleblower works in the Menlo Park finance office.";
+    {
+        let store = Store::open(dir.path(), with_key(Some(key))).unwrap();
+        assert!(store.seals_sources());
+        store
+            .transact(|tx| -> Result<(), TxError> {
+                let id = tx.next_story_id()?;
+                tx.put_story(&new_story(id))?;
+                tx.put_source(&source(id, 1, secret))
+            })
+            .unwrap();
+        assert_eq!(store.source(StoryId(1), 1).unwrap().unwrap().text, secret);
+    }
+    let haystack = raw_bytes(dir.path());
+    assert!(
+        !haystack
+            .windows(12)
+            .any(|w| w == b"whistleblow".as_slice() || w == b"Menlo Park f"),
+        "the source text is on disk in the clear"
+    );
+    // The right key reads it after a restart.
+    {
+        let store = Store::open(dir.path(), with_key(Some(key))).unwrap();
+        assert_eq!(store.source(StoryId(1), 1).unwrap().unwrap().text, secret);
+    }
+    // No key: a clear error, never the ciphertext.
+    {
+        let store = Store::open(dir.path(), with_key(None)).unwrap();
+        let err = store.source(StoryId(1), 1).unwrap_err().to_string();
+        assert!(err.contains("STORYDESK_SOURCE_KEY"), "{err}");
+        // Everything else still works.
+        assert!(store.story(StoryId(1)).unwrap().is_some());
+    }
+    // A wrong key is refused when the store opens.
+    let err = Store::open(dir.path(), with_key(Some(SourceKey::from_bytes([7; 32]))))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("not the key"), "{err}");
+}
+
+#[test]
+fn plain_sources_stay_readable_after_a_key_is_set() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = Store::open(dir.path(), with_key(None)).unwrap();
+        store
+            .transact(|tx| -> Result<(), TxError> {
+                let id = tx.next_story_id()?;
+                tx.put_story(&new_story(id))?;
+                tx.put_source(&source(id, 1, "plain tip"))
+            })
+            .unwrap();
+    }
+    let store = Store::open(dir.path(), with_key(Some(SourceKey::from_bytes([1; 32])))).unwrap();
+    assert_eq!(
+        store.source(StoryId(1), 1).unwrap().unwrap().text,
+        "plain tip"
+    );
+    store
+        .transact(|tx| tx.put_source(&source(StoryId(1), 2, "sealed tip")))
+        .unwrap();
+    assert_eq!(
+        store.source(StoryId(1), 2).unwrap().unwrap().text,
+        "sealed tip"
+    );
+}
+
+#[test]
+fn a_version_one_source_record_reads_as_current() {
+    let (_dir, store) = fresh();
+    let key = keys::source(StoryId(3), 1);
+    let v1 = br#"{"v":1,"story":3,"number":1,"label":"memo","added_by":{"id":"U1","name":"alice"},"at":5,"text":"old text"}"#;
+    store.inner.stories.insert(&key, v1.as_slice()).unwrap();
+    let s = store.source(StoryId(3), 1).unwrap().unwrap();
+    assert_eq!((s.label.as_str(), s.text.as_str()), ("memo", "old text"));
+}
+
+#[test]
+fn a_drafts_text_is_sealed_like_the_sources_it_comes_from() {
+    use crate::model::{Suggestion, SuggestionState};
+    let dir = tempfile::tempdir().unwrap();
+    let key = SourceKey::from_bytes([7; 32]);
+    let secret = "The whistleblower works in the Menlo Park finance office.";
+    let draft = Suggestion {
+        story: StoryId(1),
+        section: "body".into(),
+        number: 1,
+        requested_by: alice(),
+        requested_at: Timestamp(1_700_000_000_000),
+        guidance: None,
+        drafter: "the extractive drafter".into(),
+        state: SuggestionState::Ready,
+        text: secret.into(),
+        alternatives: vec!["Menlo Park finance office".into()],
+        notes: vec!["Extractive draft".into()],
+    };
+    {
+        let store = Store::open(dir.path(), with_key(Some(key))).unwrap();
+        store
+            .transact(|tx| -> Result<(), TxError> {
+                let id = tx.next_story_id()?;
+                tx.put_story(&new_story(id))?;
+                tx.put_suggestion(&draft)
+            })
+            .unwrap();
+        assert_eq!(
+            store.suggestion(StoryId(1), "body").unwrap(),
+            Some(draft.clone())
+        );
+        let haystack = raw_bytes(dir.path());
+        assert!(
+            !haystack
+                .windows(11)
+                .any(|w| w == b"whistleblow" || w == b"Menlo Park "),
+            "the draft is on disk in the clear"
+        );
+        // Purging a story's drafts leaves nothing to open.
+        store
+            .transact(|tx| -> Result<(), TxError> {
+                assert!(tx.delete_suggestion(StoryId(1), "body")?);
+                assert!(!tx.delete_suggestion(StoryId(1), "body")?);
+                tx.put_suggestion(&draft)
+            })
+            .unwrap();
+    }
+    let store = Store::open(dir.path(), with_key(None)).unwrap();
+    let err = store
+        .suggestion(StoryId(1), "body")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("STORYDESK_SOURCE_KEY"), "{err}");
+    assert!(!err.contains("whistleblower"));
+}

@@ -1,0 +1,117 @@
+//! The gateway: serenity's client, connected with `DISCORD_TOKEN`.
+//!
+//! The event handler holds no logic: an interaction goes to [`Discord::interaction`] and its
+//! answer back over REST; a message goes to [`Discord::message`]. The Message Content intent
+//! is asked for only when the application has it (asking for a privileged intent that is not
+//! granted closes the connection), which the application's flags say.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use serenity::all::{
+    ApplicationFlags, Context, EventHandler, GatewayIntents, Interaction, Message, Ready,
+};
+use serenity::http::Http;
+
+use super::Discord;
+
+/// Forwards serenity's events to the adapter.
+struct Handler {
+    /// The adapter.
+    discord: Arc<Discord>,
+}
+
+#[serenity::async_trait]
+impl EventHandler for Handler {
+    async fn interaction_create(&self, _ctx: Context, interaction: Interaction) {
+        let id = interaction.id();
+        let token = interaction.token().to_string();
+        let handled = self.discord.interaction(interaction).await;
+        self.discord.answer_over_rest(id, &token, handled).await;
+    }
+
+    async fn message(&self, _ctx: Context, message: Message) {
+        self.discord.message(message).await;
+    }
+
+    async fn ready(&self, _ctx: Context, ready: Ready) {
+        let granted = message_content_granted(ready.application.flags);
+        self.discord.set_message_content(granted);
+        tracing::info!(
+            user = %ready.user.name,
+            guilds = ready.guilds.len(),
+            message_content = granted,
+            "connected to the Discord gateway"
+        );
+    }
+}
+
+/// Whether the application may receive message content.
+pub fn message_content_granted(flags: ApplicationFlags) -> bool {
+    flags.intersects(
+        ApplicationFlags::GATEWAY_MESSAGE_CONTENT
+            | ApplicationFlags::GATEWAY_MESSAGE_CONTENT_LIMITED,
+    )
+}
+
+/// The intents storydesk needs: guilds, guild messages (source threads), and message
+/// content when granted.
+pub fn intents(message_content: bool) -> GatewayIntents {
+    let mut intents = GatewayIntents::GUILDS | GatewayIntents::GUILD_MESSAGES;
+    if message_content {
+        intents |= GatewayIntents::MESSAGE_CONTENT;
+    }
+    intents
+}
+
+/// Connect to the gateway with `http` (a REST client for the gateway's own use, built like
+/// the adapter's) and run until `shutdown` completes.
+pub async fn run(
+    discord: Arc<Discord>,
+    http: Http,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let granted = match http.get_current_application_info().await {
+        Ok(app) => app.flags.is_some_and(message_content_granted),
+        Err(e) => {
+            tracing::warn!(error = %super::PostError::from(e), "could not read the application's flags; not asking for message content");
+            false
+        }
+    };
+    discord.set_message_content(granted);
+    let mut client = serenity::all::ClientBuilder::new_with_http(http, intents(granted))
+        .event_handler(Handler { discord })
+        .await
+        .context("starting the Discord gateway client (is DISCORD_TOKEN right?)")?;
+    let shards = client.shard_manager.clone();
+    tokio::spawn(async move {
+        shutdown.await;
+        shards.shutdown_all().await;
+    });
+    client
+        .start()
+        .await
+        .context("the Discord gateway connection failed")?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn application_flags_decide_the_message_content_intent() {
+        let app: serenity::all::CurrentApplicationInfo =
+            serde_json::from_value(serde_json::json!({
+                "id": "900000000000000002", "name": "storydesk", "description": "", "icon": null,
+                "bot_public": false, "bot_require_code_grant": false, "verify_key": "00",
+                "flags": 262144
+            }))
+            .unwrap();
+        assert!(app.flags.is_some_and(message_content_granted));
+        assert!(!message_content_granted(ApplicationFlags::empty()));
+        assert!(intents(true).contains(GatewayIntents::MESSAGE_CONTENT));
+        assert!(!intents(false).contains(GatewayIntents::MESSAGE_CONTENT));
+    }
+}

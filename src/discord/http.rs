@@ -1,0 +1,81 @@
+//! `POST /discord/interactions`: Discord's interactions delivered over HTTP.
+//!
+//! The signature is checked over the raw body before anything is parsed; a request that
+//! fails is answered 401 and never reaches the desk. A PING is answered PONG. Everything
+//! else goes to [`Discord::interaction`], like the gateway's interactions; its first answer
+//! is the HTTP response, and the work after it runs once the response is on its way.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router};
+use serenity::all::Interaction;
+
+use super::verify::SignatureCheck;
+use super::Discord;
+
+/// The endpoint's state.
+#[derive(Clone)]
+struct Endpoint {
+    /// The adapter.
+    discord: Arc<Discord>,
+    /// The application's public key.
+    check: SignatureCheck,
+}
+
+/// The router with `POST /discord/interactions`, to merge into the server's.
+pub fn routes(discord: Arc<Discord>, check: SignatureCheck) -> Router {
+    Router::new()
+        .route("/discord/interactions", post(interactions))
+        .with_state(Endpoint { discord, check })
+}
+
+/// Only the type of an interaction, to answer a PING without parsing the rest.
+#[derive(serde::Deserialize)]
+struct Kind {
+    /// 1 for PING.
+    #[serde(rename = "type")]
+    kind: u8,
+}
+
+async fn interactions(
+    State(endpoint): State<Endpoint>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    if let Err(why) = endpoint.check.check(
+        header("x-signature-ed25519"),
+        header("x-signature-timestamp"),
+        &body,
+        now,
+    ) {
+        tracing::info!(%why, "interaction refused");
+        return (StatusCode::UNAUTHORIZED, "invalid request signature\n").into_response();
+    }
+    match serde_json::from_slice::<Kind>(&body) {
+        Ok(Kind { kind: 1 }) => {
+            return Json(serde_json::json!({"type": 1})).into_response();
+        }
+        Ok(_) => {}
+        Err(_) => return (StatusCode::BAD_REQUEST, "not an interaction\n").into_response(),
+    }
+    let interaction: Interaction = match serde_json::from_slice(&body) {
+        Ok(i) => i,
+        Err(e) => {
+            // serde's message names the field, never the value.
+            tracing::warn!(error = %e, "interaction not understood");
+            return (StatusCode::BAD_REQUEST, "interaction not understood\n").into_response();
+        }
+    };
+    let handled = endpoint.discord.interaction(interaction).await;
+    if let Some(then) = handled.then {
+        tokio::spawn(then);
+    }
+    Json(handled.response).into_response()
+}

@@ -1,0 +1,169 @@
+//! `storydesk export`: one story as Markdown, HTML or JSON.
+//!
+//! HTML goes through a Markdown library with every piece of raw HTML in the text escaped,
+//! and only `http`, `https` and `mailto` links kept as links, so markup or a `javascript:`
+//! URL pasted into a section cannot run in a reader's browser. JSON carries the story's
+//! workflow state, every revision, the references, the audit log and the assembled
+//! article; never the sources' texts (only their labels and sizes).
+
+use pulldown_cmark::{html, CowStr, Event, Options, Parser, Tag};
+use serde::Serialize;
+
+use crate::desk::{assemble, Article, Desk, DeskError};
+use crate::model::{AuditEntry, Revision, Story};
+
+/// The output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// The article as Markdown.
+    Markdown,
+    /// The article as a standalone HTML page.
+    Html,
+    /// Everything about the story except source texts, as JSON.
+    Json,
+}
+
+/// Why an export failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    /// The desk could not read the story.
+    #[error("{0}")]
+    Desk(#[from] DeskError),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+}
+
+/// The JSON export.
+#[derive(Serialize)]
+struct StoryExport<'a> {
+    /// Format version of this JSON.
+    storydesk_export: u32,
+    /// The story as it stands: workflow state, references, and source labels and sizes
+    /// (never their texts).
+    story: &'a Story,
+    /// Every revision of every section, oldest first.
+    revisions: Vec<Revision>,
+    /// The audit log.
+    audit: Vec<AuditEntry>,
+    /// The article assembled from the latest revisions.
+    article: &'a Article,
+}
+
+/// Export `story` in `format`.
+pub fn export(desk: &Desk, story: &Story, format: Format) -> Result<String, ExportError> {
+    let article = assemble(desk, story, story.style, false)?;
+    Ok(match format {
+        Format::Markdown => article.markdown(),
+        Format::Html => html_page(&article.headline, &article.markdown()),
+        Format::Json => {
+            let mut revisions = Vec::new();
+            for s in &story.sections {
+                revisions.extend(desk.store().revisions(story.id, &s.name)?);
+            }
+            let export = StoryExport {
+                storydesk_export: 1,
+                story,
+                revisions,
+                audit: desk.store().audit(story.id)?,
+                article: &article,
+            };
+            serde_json::to_string_pretty(&export).expect("exports are plain data")
+        }
+    })
+}
+
+/// Markdown to HTML with raw HTML escaped and unsafe links dropped.
+pub fn safe_html(markdown: &str) -> String {
+    let parser =
+        Parser::new_ext(markdown, Options::ENABLE_STRIKETHROUGH).map(|event| match event {
+            Event::Html(raw) | Event::InlineHtml(raw) => Event::Text(raw),
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => Event::Start(Tag::Link {
+                link_type,
+                dest_url: safe_url(dest_url),
+                title,
+                id,
+            }),
+            Event::Start(Tag::Image {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => Event::Start(Tag::Image {
+                link_type,
+                dest_url: safe_url(dest_url),
+                title,
+                id,
+            }),
+            other => other,
+        });
+    let mut out = String::new();
+    html::push_html(&mut out, parser);
+    out
+}
+
+fn safe_url(url: CowStr<'_>) -> CowStr<'_> {
+    let lower = url.trim().to_ascii_lowercase();
+    if ["http://", "https://", "mailto:"]
+        .iter()
+        .any(|p| lower.starts_with(p))
+    {
+        url
+    } else {
+        CowStr::Borrowed("#")
+    }
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// A standalone page.
+fn html_page(title: &str, markdown: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n</head>\n<body>\n<article>\n{}</article>\n</body>\n</html>\n",
+        escape(title),
+        safe_html(markdown)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markup_in_the_text_is_shown_not_run() {
+        let out = safe_html(
+            "A <script>alert(1)</script> quote.\n\n<img src=x onerror=alert(1)>\n\n[click](javascript:alert(1)) and [ok](https://example.com)",
+        );
+        assert!(!out.contains("<script"), "{out}");
+        assert!(!out.contains("<img"), "{out}");
+        assert!(out.contains("&lt;script&gt;"), "{out}");
+        assert!(!out.contains("javascript:"), "{out}");
+        assert!(
+            out.contains(r#"<a href="https://example.com">ok</a>"#),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn the_page_title_is_escaped() {
+        let page = html_page(
+            "Meta & <DeepSeek>",
+            "# Meta & <DeepSeek>\n\nText *with* emphasis.",
+        );
+        assert!(
+            page.contains("<title>Meta &amp; &lt;DeepSeek&gt;</title>"),
+            "{page}"
+        );
+        assert!(page.contains("<em>with</em>"), "{page}");
+    }
+}
