@@ -23,7 +23,8 @@
 //!    in source order, keeping the sources' paragraphs. Title candidates are the most central
 //!    phrases: clauses of the top sentences (or their main clause, before a `when`, a
 //!    `because` …) that fit the title's length, scored by how
-//!    central their words are and how central their sentence is. Roles that another section has already written are not
+//!    central their words are and how central their sentence is (looking further down the
+//!    ranking only when no top sentence has a phrase that fits). Roles that another section has already written are not
 //!    reserved, so a body does not skip sentences for an introduction written by hand; when
 //!    sections are drafted together, their current texts are ignored, so the drafts of one
 //!    batch share no sentence.
@@ -72,6 +73,9 @@ const MIN_WORDS: usize = 4;
 const MAX_WORDS: usize = 80;
 /// Sentences whose phrases are title candidates.
 const TITLE_FROM_TOP: usize = 12;
+/// How far down the ranking title candidates are looked for when the top sentences have
+/// none that fits.
+const TITLE_SEARCH_LIMIT: usize = 500;
 /// Title candidates proposed (the first is the draft, the others alternatives).
 const TITLE_CANDIDATES: usize = 3;
 /// Words that open a subordinate clause: a title candidate may end before them.
@@ -413,8 +417,16 @@ fn is_boundary(before: &str, next: char) -> bool {
         if single_initial || ABBREVIATIONS.contains(&lower.as_str()) {
             return false;
         }
+        // An ellipsis before a capital ends a sentence.
+        if word.ends_with("..") {
+            return true;
+        }
         // `U.S.`, `e.g.`: dotted abbreviations.
-        if lower.contains('.') && lower.split('.').all(|p| p.chars().count() <= 2) {
+        if lower.contains('.')
+            && lower
+                .split('.')
+                .all(|p| !p.is_empty() && p.chars().count() <= 2)
+        {
             return false;
         }
     }
@@ -1009,7 +1021,12 @@ fn title(
         .max(f64::MIN_POSITIVE);
     let mut candidates: Vec<(f64, usize, String, usize)> = Vec::new();
     let mut seen: HashSet<String> = HashSet::new();
-    for (position, &i) in order.iter().take(TITLE_FROM_TOP).enumerate() {
+    for (position, &i) in order.iter().enumerate() {
+        // The top sentences give the candidates; further down only while none was found.
+        if position >= TITLE_FROM_TOP && (!candidates.is_empty() || position >= TITLE_SEARCH_LIMIT)
+        {
+            break;
+        }
         let sentence = &ranking.sentences[i];
         for phrase in phrases(&sentence.text) {
             let chars = phrase.chars().count();
