@@ -536,3 +536,49 @@ fn a_draft_replaced_while_it_was_written_is_not_kept() {
         "[only alice] That is draft 1 of body, and draft 2 has replaced it. Look at draft 2 in the body thread."
     );
 }
+
+#[test]
+fn an_unreachable_server_and_a_missing_key_are_explained() {
+    // A port nobody listens on: bound, then released.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut n = Newsroom::with_config(&format!(
+        "[assist]\nbase_url = \"http://127.0.0.1:{port}/v1\"\nmodel = \"fake-model\"\n"
+    ));
+    n.say(
+        "alice",
+        r#"/story new title:"Meta scrambles over DeepSeek""#,
+    );
+    n.say_with("alice", "/story source add", MEMO);
+    n.say("alice", "/story draft body");
+    let (_, posts) = n.write_drafts(&assistant(&n));
+    let (text, actions, _) = last_draft(&posts);
+    assert!(
+        text.contains(&format!(
+            "could not be written: the model server at 127.0.0.1:{port} could not be reached ("
+        )),
+        "{text}"
+    );
+    assert!(text.contains("is it running? For Ollama: `ollama serve`"));
+    assert!(actions.is_empty());
+
+    let variable = format!("STORYDESK_TEST_UNSET_KEY_{}", std::process::id());
+    let fake = FakeModel::start();
+    let mut n = newsroom_with(&fake, &format!("api_key_env = \"{variable}\"\n"));
+    n.say("alice", "/story draft body");
+    let (_, posts) = n.write_drafts(&assistant(&n));
+    let (text, _, _) = last_draft(&posts);
+    assert!(
+        text.contains(&format!(
+            "the environment variable `{variable}`, which `[assist] api_key_env` names, is not set for storydesk"
+        )),
+        "{text}"
+    );
+    assert!(
+        fake.requests().is_empty(),
+        "nothing is sent without the key"
+    );
+}
