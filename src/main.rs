@@ -301,7 +301,7 @@ fn draft(
             return Ok(ExitCode::from(2));
         }
         Err(other) => {
-            eprintln!("{}", messages::draft_failure(&other));
+            eprintln!("{}", messages::drafting_unavailable(&other));
             return Ok(ExitCode::from(2));
         }
     };
@@ -337,7 +337,7 @@ fn draft(
     let assistant = match Assistant::from_config(&config.assist) {
         Ok(a) => a,
         Err(failure) => {
-            eprintln!("{}", messages::draft_failure(&failure));
+            eprintln!("{}", messages::drafting_unavailable(&failure));
             return Ok(ExitCode::from(2));
         }
     };

@@ -82,7 +82,7 @@ pub fn draft(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
     let choice = match assist::policy::choose(&desk.config.assist) {
         Ok(choice) => choice,
         Err(Failure::Remote { host }) => return user(messages::draft_refused_remote(&host)),
-        Err(other) => return user(messages::draft_failure(&other)),
+        Err(other) => return user(messages::drafting_unavailable(&other)),
     };
     let origin = choice.origin();
     let source_limit = choice.source_limit(&desk.config.assist);

@@ -1154,6 +1154,14 @@ pub fn draft_failure(failure: &Failure) -> String {
     }
 }
 
+/// `/story draft` when the configured drafter cannot be used at all.
+pub fn drafting_unavailable(failure: &Failure) -> String {
+    format!(
+        "Drafting is not available: {}. Nothing was sent.",
+        draft_failure(failure)
+    )
+}
+
 /// `/story draft` on a story without sources.
 pub fn no_sources_to_draft() -> String {
     "There are no sources to draft from yet. Paste one with `/story source add` first.".to_string()
