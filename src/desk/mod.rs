@@ -670,11 +670,11 @@ impl Desk {
         reply
     }
 
+    /// Record the event id of a request that changed nothing (its answer is all it did), so
+    /// a redelivery does not answer twice. It need not wait for the disk.
     fn claim_event(&self, key: &str, at: Timestamp) -> Result<bool, DeskError> {
         let ttl = self.config.events.remember_secs as i64 * 1000;
-        Ok(self
-            .store
-            .transact(|tx| Ok::<_, DeskError>(tx.claim_event(key, at, ttl)?))?)
+        Ok(self.store.remember_event(key, at, ttl)?)
     }
 
     fn internal(&self, subcommand: &str, why: String) -> Reply {

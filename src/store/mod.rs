@@ -610,6 +610,32 @@ impl Store {
         &self,
         f: impl Fn(&mut Tx<'_>) -> Result<T, E>,
     ) -> Result<T, TransactError<E>> {
+        self.run(f, true)
+    }
+
+    /// Record a processed event id without waiting for the disk: for requests whose only
+    /// effect is an answer (a status, a preview), where losing the record in a crash at
+    /// worst answers a redelivery again. sled's background flush writes it within half a
+    /// second. True when the key was new (or its claim had expired).
+    pub fn remember_event(
+        &self,
+        key: &str,
+        now: Timestamp,
+        ttl_ms: i64,
+    ) -> Result<bool, StoreError> {
+        self.run(
+            |tx| -> Result<bool, StoreError> { Ok(tx.claim_event(key, now, ttl_ms)?) },
+            false,
+        )
+        .map_err(TransactError::flatten)
+    }
+
+    /// One transaction; with `durable`, returns only once it is flushed.
+    fn run<T, E>(
+        &self,
+        f: impl Fn(&mut Tx<'_>) -> Result<T, E>,
+        durable: bool,
+    ) -> Result<T, TransactError<E>> {
         outside_transaction("transact").map_err(TransactError::Store)?;
         let inner = &*self.inner;
         let gate = inner.gate.read().unwrap_or_else(|e| e.into_inner());
@@ -637,7 +663,9 @@ impl Store {
         match outcome {
             Ok(value) => {
                 let ticket = inner.commit.committed();
-                inner.wait_durable(ticket).map_err(TransactError::Store)?;
+                if durable {
+                    inner.wait_durable(ticket).map_err(TransactError::Store)?;
+                }
                 Ok(value)
             }
             Err(TransactionError::Abort(Failed::Closure(e))) => Err(TransactError::Aborted(e)),

@@ -943,3 +943,20 @@ fn a_drafts_text_is_sealed_like_the_sources_it_comes_from() {
     assert!(err.contains("STORYDESK_SOURCE_KEY"), "{err}");
     assert!(!err.contains("whistleblower"));
 }
+
+#[test]
+fn an_event_remembered_without_waiting_is_claimed_once() {
+    let (_dir, store) = fresh();
+    assert!(store
+        .remember_event("discord:1", Timestamp(10), 1_000)
+        .unwrap());
+    assert!(!store
+        .remember_event("discord:1", Timestamp(20), 1_000)
+        .unwrap());
+    assert!(store.event_seen("discord:1", Timestamp(30)).unwrap());
+    let flushes = store.stats().flushes;
+    store
+        .remember_event("discord:2", Timestamp(10), 1_000)
+        .unwrap();
+    assert_eq!(store.stats().flushes, flushes, "no flush is waited for");
+}
