@@ -12,6 +12,10 @@ cargo bench --bench desk
 
 echo "== drafting help: the extractive drafter on a 1 MiB source (criterion)"
 cargo bench --bench assist
+
+echo "== checks (criterion)"
+cargo bench --bench checks
+
 echo "== Discord: bare Ed25519 verification (criterion)"
 cargo bench --bench ed25519_verify
 
@@ -24,3 +28,7 @@ printf '/story list\n/story status\n' > target/bench-data/list.story
 /usr/bin/time -v ./target/release/storydesk --data target/bench-data/desk-10k \
   local --as erin --script target/bench-data/list.story 2>&1 >/dev/null \
   | grep -E "Maximum resident|Elapsed"
+
+echo "== Slack endpoints under load (signed slash commands and modal submissions)"
+cargo build --release --bin storydesk --example slack_load
+./target/release/examples/slack_load 10

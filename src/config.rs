@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::checks::Level;
 use crate::model::CitationStyle;
 
 /// The defaults, with a comment on every key.
@@ -69,6 +70,8 @@ pub struct Config {
     pub events: EventsConfig,
     /// Drafting help: which drafter `/story draft` uses, and how far sources may travel.
     pub assist: AssistConfig,
+    /// The pre-publish checks: extra rule files, rules switched off, levels changed.
+    pub checks: ChecksConfig,
     /// The key source texts are sealed with. Never read from a file: it comes from the
     /// environment (`STORYDESK_SOURCE_KEY`), see [`Config::with_source_key_from_env`].
     #[serde(skip)]
@@ -211,6 +214,25 @@ impl AssistConfig {
     }
 }
 
+/// `[checks]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChecksConfig {
+    /// Directories of the newsroom's own rule files (`*.toml`), read after the built-in
+    /// rules: a rule with a built-in rule's id replaces it, a new id adds a rule. Relative
+    /// paths are taken from the directory of the config file that names them.
+    pub dirs: Vec<PathBuf>,
+    /// Rule ids switched off.
+    pub disable: Vec<String>,
+    /// Levels changed by rule id (`{ unsourced = "error" }`), applied last.
+    pub levels: std::collections::BTreeMap<String, Level>,
+    /// Shortest run of words shared verbatim with a source that the source-protection
+    /// check reports.
+    pub verbatim_words: u32,
+    /// The level of the source-protection check's findings.
+    pub verbatim_level: Level,
+}
+
 impl Config {
     /// The built-in defaults alone.
     pub fn defaults() -> Self {
@@ -246,7 +268,8 @@ impl Config {
         Ok(config)
     }
 
-    /// Defaults overlaid with the file at `path`, if any.
+    /// Defaults overlaid with the file at `path`, if any. Relative `[checks] dirs` are
+    /// taken from the file's directory.
     pub fn load(path: Option<&Path>) -> Result<Self, ConfigError> {
         match path {
             None => Ok(Self::defaults()),
@@ -255,7 +278,14 @@ impl Config {
                     path: path.to_path_buf(),
                     source,
                 })?;
-                Self::from_overlay(Some(&text), &path.display().to_string())
+                let mut config = Self::from_overlay(Some(&text), &path.display().to_string())?;
+                let base = path.parent().unwrap_or(Path::new(""));
+                for dir in &mut config.checks.dirs {
+                    if dir.is_relative() {
+                        *dir = base.join(&*dir);
+                    }
+                }
+                Ok(config)
             }
         }
     }
@@ -271,6 +301,9 @@ impl Config {
             return Err("[publish] channel must not be empty".into());
         }
         self.assist.validate()?;
+        if self.checks.verbatim_words < 2 {
+            return Err("[checks] verbatim_words must be at least 2".into());
+        }
         Ok(())
     }
 
@@ -294,6 +327,10 @@ impl Config {
     }
 }
 
+/// Tables whose keys are the operator's to choose (rule ids), replaced whole by an overlay
+/// instead of merged key by key.
+const FREE_TABLES: &[&str] = &["checks.levels"];
+
 /// Merge `over` into `base`: tables recursively, other values replaced. A key the defaults
 /// do not have is reported with its full path (`review.quorm`).
 fn merge(base: &mut toml::Table, over: toml::Table, path: &str) -> Result<(), String> {
@@ -304,6 +341,11 @@ fn merge(base: &mut toml::Table, over: toml::Table, path: &str) -> Result<(), St
             format!("{path}.{key}")
         };
         match (base.get_mut(&key), value) {
+            (Some(slot @ toml::Value::Table(_)), value @ toml::Value::Table(_))
+                if FREE_TABLES.contains(&full.as_str()) =>
+            {
+                *slot = value
+            }
             (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge(b, o, &full)?,
             (Some(slot), value) => *slot = value,
             (None, _) => {

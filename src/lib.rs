@@ -13,7 +13,8 @@
 //! - [`export`]: one story as Markdown, safe HTML or JSON.
 //! - [`store`]: the sled store: versioned records, key layout, transactions, group commit.
 //! - [`text`]: pure text work: normalisation, word diffs, citations, chunking.
-//! - [`checks`]: pre-publish checks over an article.
+//! - [`checks`]: pre-publish checks over an article: a rule engine whose rules are data
+//!   (`config/checks/*.toml`), source protection and traceability.
 //! - [`assist`]: drafting help: the extractive drafter and the Chat Completions client
 //!   behind one trait, the prompt, the tidying of a model's answer.
 //! - [`drafting`]: runs the desk's drafting jobs in an adapter's async context.
@@ -21,6 +22,7 @@
 //! - [`discord`]: the Discord adapter: gateway, interactions endpoint, commands, rendering.
 //! - [`admin`]: the running bot's owner-only socket for backups.
 //! - [`server`]: the HTTP server of `storydesk serve`, which platform adapters add routes to.
+//! - [`slack`]: the Slack adapter: HTTP endpoints, Socket Mode, the Web API client, Block Kit.
 //! - [`suggest`]: "did you mean".
 //!
 //! Architecture invariant: `desk`, `text`, `checks`, `command`, `model` and the pure parts of
@@ -41,6 +43,7 @@ pub mod drafting;
 pub mod export;
 pub mod model;
 pub mod server;
+pub mod slack;
 pub mod store;
 pub mod suggest;
 pub mod text;
@@ -58,5 +61,5 @@ pub fn open_desk(config: config::Config, data_dir: &std::path::Path) -> anyhow::
         },
     )
     .with_context(|| format!("opening the data directory {}", data_dir.display()))?;
-    Ok(desk::Desk::new(store, config, template))
+    Ok(desk::Desk::try_new(store, config, template)?)
 }

@@ -60,6 +60,21 @@ enum Command {
         #[arg(long)]
         title: Option<String>,
     },
+    /// Run the pre-publish checks on an article file in Markdown, against its sources.
+    ///
+    /// Exit status: 0 when no finding is at level error, 1 when one is, 2 on bad usage (an
+    /// unreadable file, a bad config or rule file).
+    Check {
+        /// The article, in Markdown: `# Title`, the text, `## References` (see the README).
+        article: PathBuf,
+        /// A source to check the article against: for verbatim passages and for figures,
+        /// dates and quotations no source contains. May be given several times.
+        #[arg(long = "source", value_name = "FILE")]
+        sources: Vec<PathBuf>,
+        /// Output format: lines for people, or JSON for other programs.
+        #[arg(long, value_enum, default_value = "text")]
+        format: CheckFormat,
+    },
     /// Application commands: print or register the `/story` command.
     Commands {
         #[command(subcommand)]
@@ -89,6 +104,16 @@ enum Command {
 enum CommandsCommand {
     /// Print the Discord application-command JSON built from `commands/`.
     Discord,
+    /// Print the Slack app manifest (YAML) to paste into Slack's app settings.
+    SlackManifest {
+        /// Where storydesk is reachable from Slack (`https://HOST`); the endpoints are
+        /// added to it. Not needed with --socket-mode.
+        #[arg(long)]
+        url: Option<String>,
+        /// Receive Slack's requests over Socket Mode instead of HTTP.
+        #[arg(long)]
+        socket_mode: bool,
+    },
     /// Register the commands with Discord (needs DISCORD_TOKEN and DISCORD_APPLICATION_ID).
     Register {
         /// Register in this server only (changes show at once; for development). Without
@@ -96,6 +121,12 @@ enum CommandsCommand {
         #[arg(long, value_name = "ID")]
         guild: Option<u64>,
     },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum CheckFormat {
+    Text,
+    Json,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -108,9 +139,26 @@ enum ExportFormat {
     Json,
 }
 
+/// `storydesk check`'s exit status for bad usage, as clap uses for its own usage errors.
+const EXIT_USAGE: u8 = 2;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging();
+    if let Command::Check {
+        article,
+        sources,
+        format,
+    } = &cli.command
+    {
+        return match check(cli.config.as_deref(), article, sources, *format) {
+            Ok(code) => code,
+            Err(e) => {
+                eprintln!("storydesk check: {e:#}");
+                ExitCode::from(EXIT_USAGE)
+            }
+        };
+    }
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
@@ -176,6 +224,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             guidance,
             title,
         } => draft(&config, &sources, &section, guidance, title),
+        Command::Check { .. } => unreachable!("handled in main"),
         Command::Commands { what } => {
             let template = storydesk::config::Template::load(&config.story.template)?;
             let json = storydesk::discord::commands::registration(
@@ -185,6 +234,24 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             match what {
                 CommandsCommand::Discord => {
                     println!("{}", serde_json::to_string_pretty(&json)?);
+                }
+                CommandsCommand::SlackManifest { url, socket_mode } => {
+                    if url.is_none() && !socket_mode {
+                        eprintln!("storydesk: give --url https://HOST (where Slack reaches storydesk), or --socket-mode");
+                        return Ok(ExitCode::from(2));
+                    }
+                    if let Some(u) = &url {
+                        if !(u.starts_with("https://") || u.starts_with("http://")) {
+                            eprintln!("storydesk: --url must start with https:// (Slack calls it over HTTPS)");
+                            return Ok(ExitCode::from(2));
+                        }
+                    }
+                    let manifest = storydesk::slack::manifest::manifest(
+                        storydesk::catalogue::catalogue(),
+                        url.as_deref(),
+                        socket_mode,
+                    );
+                    print!("{}", storydesk::slack::manifest::to_yaml(&manifest));
                 }
                 CommandsCommand::Register { guild } => {
                     let env = DiscordEnv::read();
@@ -281,6 +348,7 @@ fn draft(
     use storydesk::desk::messages;
 
     let template = storydesk::config::Template::load(&config.story.template)?;
+    let checker = storydesk::checks::Checker::load(&config.checks, &template)?;
     let outline = storydesk::desk::outline(&template);
     let sections: Vec<String> = if section.trim().eq_ignore_ascii_case("all") {
         outline.iter().map(|s| s.name.clone()).collect()
@@ -366,7 +434,13 @@ fn draft(
         let (notes, findings) = match &outcome {
             Ok(d) => (
                 messages::draft_notes(d, &origin, &brief),
-                storydesk::desk::proposal_findings(&template, name, &d.text),
+                storydesk::desk::proposal_findings(
+                    &checker,
+                    &template,
+                    name,
+                    &d.text,
+                    &brief.sources,
+                ),
             ),
             Err(_) => (Vec::new(), Vec::new()),
         };
@@ -380,6 +454,107 @@ fn draft(
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
+    })
+}
+
+/// `storydesk check ARTICLE.md [--source FILE]... [--format text|json]`.
+fn check(
+    config: Option<&std::path::Path>,
+    article: &std::path::Path,
+    sources: &[PathBuf],
+    format: CheckFormat,
+) -> anyhow::Result<ExitCode> {
+    use storydesk::checks::{markdown, Checker, Counts, SourceText};
+    let config = Config::load(config)?;
+    let template = storydesk::config::Template::load(&config.story.template)?;
+    let checker = Checker::load(&config.checks, &template)?;
+    let read = |path: &std::path::Path, what: &str| -> anyhow::Result<String> {
+        let bytes = std::fs::read(path)
+            .with_context(|| format!("cannot read the {what} {}", path.display()))?;
+        String::from_utf8(bytes)
+            .map_err(|_| anyhow::anyhow!("the {what} {} is not UTF-8 text", path.display()))
+    };
+    let text = read(article, "article")?;
+    let mut source_texts = Vec::new();
+    for path in sources {
+        source_texts.push((path.display().to_string(), read(path, "source")?));
+    }
+    let sources: Vec<SourceText> = source_texts
+        .iter()
+        .enumerate()
+        .map(|(i, (label, text))| SourceText {
+            number: i as u32 + 1,
+            label,
+            text,
+        })
+        .collect();
+    let file = markdown::parse(&text, &template);
+    let findings = checker.run(&file.document(&template, &sources));
+    let counts = Counts::of(&findings);
+    let shown = article.display().to_string();
+    let mut out = String::new();
+    match format {
+        CheckFormat::Json => {
+            /// The JSON report, fields in this order.
+            #[derive(serde::Serialize)]
+            struct Report<'a> {
+                article: &'a str,
+                errors: usize,
+                warnings: usize,
+                suggestions: usize,
+                findings: &'a [storydesk::checks::Finding],
+            }
+            let report = Report {
+                article: &shown,
+                errors: counts.errors,
+                warnings: counts.warnings,
+                suggestions: counts.suggestions,
+                findings: &findings,
+            };
+            out.push_str(&serde_json::to_string_pretty(&report)?);
+            out.push('\n');
+        }
+        CheckFormat::Text => {
+            use std::fmt::Write as _;
+            for f in &findings {
+                let place = if f.line > 0 {
+                    format!("{shown}:{}:{}", f.line, f.column)
+                } else {
+                    shown.clone()
+                };
+                writeln!(
+                    out,
+                    "{place}: {} [{}] {}: {}",
+                    f.level.as_str(),
+                    f.rule,
+                    f.section,
+                    f.message
+                )?;
+                if let Some(s) = &f.source {
+                    writeln!(out, "  source: {}:{}:{}", s.label, s.line, s.column)?;
+                }
+            }
+            if findings.is_empty() {
+                writeln!(out, "{shown}: all checks pass")?;
+            } else {
+                writeln!(
+                    out,
+                    "{shown}: {} errors, {} warnings, {} suggestions",
+                    counts.errors, counts.warnings, counts.suggestions
+                )?;
+            }
+        }
+    }
+    // A reader that stops early (`| head`) is not an error.
+    use std::io::Write as _;
+    match std::io::stdout().lock().write_all(out.as_bytes()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => return Err(e.into()),
+        _ => {}
+    }
+    Ok(if counts.errors > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
     })
 }
 
@@ -542,6 +717,18 @@ fn is_locked(e: &anyhow::Error) -> bool {
     })
 }
 
+/// The Slack settings from the environment. Secrets are read here and never printed.
+fn slack_config() -> storydesk::slack::SlackConfig {
+    use storydesk::slack::{api::Token, verify::SigningSecret, SlackConfig, DEFAULT_API_URL};
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    SlackConfig {
+        signing_secret: var("SLACK_SIGNING_SECRET").map(SigningSecret::new),
+        bot_token: var("SLACK_BOT_TOKEN").map(Token::new),
+        app_token: var("SLACK_APP_TOKEN").map(Token::new),
+        api_url: var("STORYDESK_SLACK_API_URL").unwrap_or_else(|| DEFAULT_API_URL.to_string()),
+    }
+}
+
 async fn serve(desk: storydesk::desk::Desk, bind: std::net::SocketAddr) -> anyhow::Result<()> {
     if !desk.store().seals_sources() {
         tracing::warn!(
@@ -549,7 +736,27 @@ async fn serve(desk: storydesk::desk::Desk, bind: std::net::SocketAddr) -> anyho
         );
     }
     let (stop_tx, stop) = tokio::sync::watch::channel(false);
-    let (app, discord) = discord(&desk, storydesk::server::base_routes(), &stop).await?;
+    let (mut app, discord) = discord(&desk, storydesk::server::base_routes(), &stop).await?;
+    let slack_config = slack_config();
+    slack_config.check().map_err(anyhow::Error::msg)?;
+    let mut socket_task = None;
+    if slack_config.enabled() {
+        let slack = storydesk::slack::Slack::new(desk.clone(), &slack_config);
+        if slack_config.signing_secret.is_some() {
+            app = app.merge(storydesk::slack::http::routes(slack.clone()));
+            tracing::info!("Slack HTTP endpoints enabled");
+        }
+        if slack_config.app_token.is_some() {
+            let mut stopped = stop.clone();
+            socket_task = Some(tokio::spawn(storydesk::slack::socket::run(
+                slack,
+                async move {
+                    let _ = stopped.wait_for(|s| *s).await;
+                },
+            )));
+            tracing::info!("Slack Socket Mode enabled");
+        }
+    }
     let listener = tokio::net::TcpListener::bind(bind)
         .await
         .with_context(|| format!("cannot listen on {bind} (STORYDESK_BIND)"))?;
@@ -564,6 +771,9 @@ async fn serve(desk: storydesk::desk::Desk, bind: std::net::SocketAddr) -> anyho
     })
     .await?;
     purge.abort();
+    if let Some(task) = socket_task {
+        let _ = task.await;
+    }
     if let Some(discord) = discord {
         // Let followups and posts already under way finish (within reason).
         let _ = tokio::time::timeout(std::time::Duration::from_secs(30), discord.idle()).await;

@@ -121,7 +121,7 @@ fn the_prompt_carries_the_sources_as_quoted_data_and_the_sections_guidance() {
         Some("Meta has set up four war rooms to study DeepSeek V3, according to an internal memo.")
     );
     assert!(text.contains("Removed from the model's answer: “Sure, here is the introduction:”"));
-    assert_snapshot!(shown.replace(&port, "[port]"), @r"
+    assert_snapshot!(shown.replace(&port, "[port]"), @"
     [#newsroom › introduction] **Draft 1 of introduction** by model `fake-model` at 127.0.0.1:[port], for alice · 16 words
     Guidance: “Lead with the cost figure.”
 
@@ -131,7 +131,7 @@ fn the_prompt_carries_the_sources_as_quoted_data_and_the_sections_guidance() {
     Removed from the model's answer: “Sure, here is the introduction:”
     Removed from the model's answer: “Let me know if you would like a shorter version.”
     Checks: 0 errors, 1 other finding
-    - warning: 83 characters; the template asks for at least 100 [length]
+    - warning: The introduction section has 83 characters; the template asks for at least 100. [section-too-short]
     Nothing is saved until someone accepts it: **Accept** makes it a revision by whoever accepts it, **Edit** opens it in the write box, **Discard** drops it (or `/story draft accept section:introduction`, `/story draft discard section:introduction`).
     [Accept] [Edit] [Discard]
     ");

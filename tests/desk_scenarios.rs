@@ -69,6 +69,8 @@ fn a_story_from_leak_to_publication() {
 
     Needs 1 approval from someone other than bob.
     [Approve] [Request changes]
+    [#newsroom › body] **Checks on body revision 1**: 1 warning
+    - warning (line 3, column 170): The amount “5.5 million dollars” appears in none of the sources: check it, and add the source it comes from. [unsourced]
     ");
     n.say_with("alice", "/story write intro", INTRO);
     n.say_with("bob", "/story write conclusion", CONCLUSION);
@@ -84,7 +86,11 @@ fn a_story_from_leak_to_publication() {
     for s in ["title", "intro", "conclusion", "references"] {
         n.say("carol", &format!("/story approve {s}"));
     }
-    assert_snapshot!(n.say("carol", "/story check"), @"[only carol] Story #1 “Meta scrambles over DeepSeek”: all checks pass.");
+    assert_snapshot!(n.say("carol", "/story check"), @r#"
+    [only carol] **Checks for story #1 “Meta scrambles over DeepSeek”**: 1 warning
+    **body**
+    - warning (line 3, column 170): The amount “5.5 million dollars” appears in none of the sources: check it, and add the source it comes from. [unsourced]
+    "#);
     assert_snapshot!(n.say("erin", "/story publish"), @r"
     [#published] # Meta scrambles over DeepSeek
 
@@ -444,15 +450,22 @@ fn a_non_latin_title_without_translation_gets_a_note() {
 
     Needs 1 approval from someone other than alice.
     [Approve] [Request changes]
+    [#newsroom › references] **Checks on references revision 1**: 3 warnings
+    - warning (line 1, column 1): Reference 1 (“深度求索震动硅谷”) has no URL: add one, or mark it offline when it is not online. [reference-url]
+    - warning (line 1, column 1): Reference 1 (“深度求索震动硅谷”) has no date: add its publication date (n.d. only when it has none). [reference-date]
+    - warning (line 1, column 1): Reference 1: the title “深度求索震动硅谷” is not in the Latin alphabet; add an English translation in square brackets after it. [reference-translation]
     "#);
-    assert_snapshot!(n.say("alice", "/story ref remove 1"), @"
+    assert_snapshot!(n.say("alice", "/story ref remove 1"), @r#"
     [#newsroom › references] **references** revision 2 by alice · 0 words (+0 −12)
 
     ~~- 深度求索震动硅谷. (n.d.). *36Kr*.~~
 
     Needs 1 approval from someone other than alice.
     [Approve] [Request changes]
-    ");
+    [#newsroom › references] **Checks on references revision 2**: 1 error
+    - **error**: The references section is required and has no text. [required-section]
+    Errors must be fixed before publishing.
+    "#);
 }
 
 #[test]

@@ -23,7 +23,7 @@ use super::{
 use crate::assist::{
     self, Brief, Draft, Failure, Origin, SectionOutline, SourceBudget, SourceText,
 };
-use crate::checks::{self, CheckedSection, Document, Finding};
+use crate::checks::{self, CheckedSection, Checker, Document, Finding};
 use crate::config::{Generated, Template};
 use crate::model::{Person, Place, Story, StoryId, Suggestion, SuggestionState};
 use crate::store::Tx;
@@ -394,12 +394,33 @@ fn actions(draft: &DraftRef) -> Vec<Action> {
     ]
 }
 
-/// The pre-publish checks on a proposed text, as if it were the section's text: what a
+/// The pre-publish checks on a proposed text, as if it were the section's text, against
+/// the sources it was drafted from (so source protection and traceability run too): what a
 /// draft is shown with.
-pub fn proposal_findings(template: &Template, section: &str, text: &str) -> Vec<Finding> {
+pub fn proposal_findings(
+    checker: &Checker,
+    template: &Template,
+    section: &str,
+    text: &str,
+    sources: &[SourceText],
+) -> Vec<Finding> {
     let Some(spec) = template.section(section) else {
         return Vec::new();
     };
+    let sources: Vec<checks::SourceText<'_>> = sources
+        .iter()
+        .map(|s| checks::SourceText {
+            number: s.number,
+            label: &s.label,
+            text: &s.text,
+        })
+        .collect();
+    let references_section = template
+        .sections
+        .iter()
+        .find(|s| s.generated == Some(Generated::References))
+        .map(|s| s.name.as_str())
+        .unwrap_or("references");
     let doc = Document {
         sections: vec![CheckedSection {
             name: &spec.name,
@@ -407,11 +428,14 @@ pub fn proposal_findings(template: &Template, section: &str, text: &str) -> Vec<
             required: spec.required,
             min_chars: spec.min_chars,
             max_chars: spec.max_chars,
+            file_lines: &[],
         }],
-        references: &[],
-        references_section: "references",
+        references: Vec::new(),
+        references_section,
+        headings: Vec::new(),
+        sources: &sources,
     };
-    checks::run(&doc)
+    checker.run(&doc)
 }
 
 /// The template's written sections as drafters see them: every section people write
@@ -552,7 +576,13 @@ impl Desk {
                 let findings = if s.text.is_empty() {
                     Vec::new()
                 } else {
-                    proposal_findings(&self.template, &s.section, &s.text)
+                    proposal_findings(
+                        &self.checker,
+                        &self.template,
+                        &s.section,
+                        &s.text,
+                        &job.brief.sources,
+                    )
                 };
                 Body::Suggestion {
                     draft: job.draft.clone(),

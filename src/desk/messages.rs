@@ -819,17 +819,46 @@ pub fn preview_placeholder(section: &str) -> String {
     format!("*({section}: not written yet)*")
 }
 
-/// `/story check`.
+/// One finding as a list line: level, place, message, rule id.
+fn finding_line(f: &Finding) -> String {
+    let place = if f.line > 0 {
+        format!(" (line {}, column {})", f.line, f.column)
+    } else {
+        String::new()
+    };
+    let level = match f.level {
+        Level::Error => "**error**",
+        other => other.as_str(),
+    };
+    format!("- {level}{place}: {} [{}]", f.message, f.rule)
+}
+
+/// `1 error, 2 warnings, 1 suggestion`.
+fn finding_counts(findings: &[Finding]) -> String {
+    let c = crate::checks::Counts::of(findings);
+    let mut parts = Vec::new();
+    if c.errors > 0 || findings.is_empty() {
+        parts.push(plural(c.errors, "error", "errors"));
+    }
+    if c.warnings > 0 {
+        parts.push(plural(c.warnings, "warning", "warnings"));
+    }
+    if c.suggestions > 0 {
+        parts.push(plural(c.suggestions, "suggestion", "suggestions"));
+    }
+    parts.join(", ")
+}
+
+/// `/story check`: the findings, grouped by section in template order.
 pub fn check_report(story: &Story, findings: &[Finding]) -> String {
     if findings.is_empty() {
         return format!("Story {}: all checks pass.", story_name(story));
     }
     let errors = findings.iter().filter(|f| f.level == Level::Error).count();
     let mut out = format!(
-        "**Checks for story {}**: {}, {}",
+        "**Checks for story {}**: {}",
         story_name(story),
-        plural(errors, "error", "errors"),
-        plural(findings.len() - errors, "other finding", "other findings")
+        finding_counts(findings)
     );
     let mut sections: Vec<&str> = Vec::new();
     for f in findings {
@@ -840,20 +869,27 @@ pub fn check_report(story: &Story, findings: &[Finding]) -> String {
     for section in sections {
         out.push_str(&format!("\n**{section}**"));
         for f in findings.iter().filter(|f| f.section == section) {
-            let place = if f.line > 0 {
-                format!(" (line {}, column {})", f.line, f.column)
-            } else {
-                String::new()
-            };
-            out.push_str(&format!(
-                "\n- {}{place}: {} [{}]",
-                f.level.as_str(),
-                f.message,
-                f.rule
-            ));
+            out.push('\n');
+            out.push_str(&finding_line(f));
         }
     }
     if errors > 0 {
+        out.push_str("\nErrors must be fixed before publishing.");
+    }
+    out
+}
+
+/// The findings of one section, posted in its review thread after a new revision.
+pub fn section_findings(section: &str, revision: u32, findings: &[Finding]) -> String {
+    let mut out = format!(
+        "**Checks on {section} revision {revision}**: {}",
+        finding_counts(findings)
+    );
+    for f in findings {
+        out.push('\n');
+        out.push_str(&finding_line(f));
+    }
+    if findings.iter().any(|f| f.level == Level::Error) {
         out.push_str("\nErrors must be fixed before publishing.");
     }
     out
@@ -1051,13 +1087,27 @@ pub fn audit_reference_removed(n: usize, title: &str) -> String {
     format!("removed reference {n} “{title}”")
 }
 
-/// Audit: published.
-pub fn audit_published(channel: &str, override_reason: Option<&str>, errors: usize) -> String {
+/// Audit: published. An override of check errors is recorded with the rules overridden
+/// and the editor's reason.
+pub fn audit_published(
+    channel: &str,
+    override_reason: Option<&str>,
+    errors: &[&Finding],
+) -> String {
     match override_reason {
-        Some(reason) if errors > 0 => format!(
-            "published to #{channel} overriding {} (reason: {reason})",
-            plural(errors, "check error", "check errors")
-        ),
+        Some(reason) if !errors.is_empty() => {
+            let mut rules: Vec<&str> = Vec::new();
+            for f in errors {
+                if !rules.contains(&f.rule.as_str()) {
+                    rules.push(&f.rule);
+                }
+            }
+            format!(
+                "published to #{channel} overriding {} ({}) (reason: {reason})",
+                plural(errors.len(), "check error", "check errors"),
+                rules.join(", ")
+            )
+        }
         _ => format!("published to #{channel}"),
     }
 }
@@ -1263,7 +1313,32 @@ pub fn draft_shown(s: &Suggestion, findings: &[Finding]) -> String {
             plural(errors, "error", "errors"),
             plural(findings.len() - errors, "other finding", "other findings")
         ));
-        for f in findings {
+        out.push_str(&findings_lines(findings));
+    }
+    out.push_str(&format!(
+        "\nNothing is saved until someone accepts it: **Accept** makes it a revision by whoever accepts it, **Edit** opens it in the write box, **Discard** drops it (or `/story draft accept section:{0}`, `/story draft discard section:{0}`).",
+        s.section
+    ));
+    out
+}
+
+/// Findings shown with a draft, at most [`FINDINGS_PER_RULE`] of each rule: an extractive
+/// draft shares every sentence with its sources, and one line per sentence would bury the
+/// draft. `/story check` lists them all once the text is a revision.
+const FINDINGS_PER_RULE: usize = 3;
+
+/// The lines of a draft's findings, each rule's first few and how many more it has.
+fn findings_lines(findings: &[Finding]) -> String {
+    let mut out = String::new();
+    let mut rules: Vec<&str> = Vec::new();
+    for f in findings {
+        if !rules.contains(&f.rule.as_str()) {
+            rules.push(&f.rule);
+        }
+    }
+    for rule in rules {
+        let mine: Vec<&Finding> = findings.iter().filter(|f| f.rule == rule).collect();
+        for f in mine.iter().take(FINDINGS_PER_RULE) {
             let place = if f.line > 0 {
                 format!(" (line {}, column {})", f.line, f.column)
             } else {
@@ -1276,11 +1351,13 @@ pub fn draft_shown(s: &Suggestion, findings: &[Finding]) -> String {
                 f.rule
             ));
         }
+        if mine.len() > FINDINGS_PER_RULE {
+            out.push_str(&format!(
+                "\n- and {} more [{rule}]",
+                plural(mine.len() - FINDINGS_PER_RULE, "finding", "findings")
+            ));
+        }
     }
-    out.push_str(&format!(
-        "\nNothing is saved until someone accepts it: **Accept** makes it a revision by whoever accepts it, **Edit** opens it in the write box, **Discard** drops it (or `/story draft accept section:{0}`, `/story draft discard section:{0}`).",
-        s.section
-    ));
     out
 }
 
@@ -1489,19 +1566,14 @@ pub fn cli_proposal(
     if findings.is_empty() {
         out.push_str("Checks: none found a problem.\n");
     } else {
-        for f in findings {
-            let place = if f.line > 0 {
-                format!(" (line {}, column {})", f.line, f.column)
-            } else {
-                String::new()
-            };
-            out.push_str(&format!(
-                "Check {}{place}: {} [{}]\n",
-                f.level.as_str(),
-                f.message,
-                f.rule
-            ));
-        }
+        let errors = findings.iter().filter(|f| f.level == Level::Error).count();
+        out.push_str(&format!(
+            "Checks: {}, {}",
+            plural(errors, "error", "errors"),
+            plural(findings.len() - errors, "other finding", "other findings")
+        ));
+        out.push_str(&findings_lines(findings));
+        out.push('\n');
     }
     out
 }

@@ -16,6 +16,7 @@
 mod article;
 mod board;
 mod drafts;
+mod forms;
 pub mod messages;
 mod publish;
 mod references;
@@ -27,6 +28,7 @@ mod story;
 use std::sync::Arc;
 
 use crate::catalogue::{catalogue, Catalogue};
+use crate::checks::{Checker, RuleError};
 use crate::command::parse::{self, Invocation, ParseError};
 use crate::config::{Config, Template};
 use crate::model::{AuditEntry, ChannelKey, Person, Place, Story, StoryId, Timestamp};
@@ -35,6 +37,8 @@ use crate::store::{Store, StoreError};
 pub use article::{assemble, Article, ArticlePart};
 pub use board::render_board;
 pub use drafts::{outline, proposal_findings, DraftJob};
+pub use forms::LongTextForm;
+pub use publish::story_findings;
 
 /// What a person asked for.
 #[derive(Debug, Clone)]
@@ -546,17 +550,41 @@ pub struct Desk {
     config: Arc<Config>,
     template: Arc<Template>,
     catalogue: &'static Catalogue,
+    /// The pre-publish check rules, loaded once.
+    checker: Arc<Checker>,
 }
 
 impl Desk {
     /// A desk over an open store.
+    ///
+    /// # Panics
+    ///
+    /// When the check rules named by `[checks]` cannot be loaded (a missing directory, a
+    /// malformed rule file). [`Desk::try_new`] returns that error instead; `open_desk`
+    /// uses it, so a bad rule file stops start-up with a message.
     pub fn new(store: Store, config: Config, template: Template) -> Self {
-        Desk {
+        match Self::try_new(store, config, template) {
+            Ok(desk) => desk,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    /// A desk over an open store, or the reason its check rules cannot be loaded (the
+    /// file, the rule and what is wrong).
+    pub fn try_new(store: Store, config: Config, template: Template) -> Result<Self, RuleError> {
+        let checker = Checker::load(&config.checks, &template)?;
+        Ok(Desk {
             store,
             config: Arc::new(config),
             template: Arc::new(template),
             catalogue: catalogue(),
-        }
+            checker: Arc::new(checker),
+        })
+    }
+
+    /// The check rules in force.
+    pub fn checker(&self) -> &Checker {
+        &self.checker
     }
 
     /// The store, for adapters' bookkeeping (anchors) and exports.

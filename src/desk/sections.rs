@@ -208,9 +208,14 @@ pub(crate) fn save_revisions(
             reply.push(thread.clone(), super::drafts::closed_post(draft));
         }
         reply.push(
-            thread,
+            thread.clone(),
             review::revision_post(&story, &revision, parent.as_ref(), dismissed, quorum),
         );
+        if let Some(post) =
+            super::publish::section_findings_post(ctx.desk, &story, &section, revision.number)
+        {
+            reply.push(thread, post);
+        }
         let spec = ctx.desk.template.section(&section).expect("resolved");
         let chars = revision.text.chars().count();
         if chars < spec.min_chars as usize {

@@ -211,7 +211,21 @@ impl Newsroom {
 fn open(dir: &std::path::Path, overlay: &str) -> Desk {
     let config = Config::from_overlay(Some(overlay), "test config").unwrap();
     let template = Template::load(&config.story.template).unwrap();
-    let store = Store::open(dir, StoreOptions::default()).unwrap();
+    // sled releases its lock on the directory when its flusher thread has ended, which can
+    // be a moment after the old desk is dropped on a busy machine.
+    let mut attempts = 0;
+    let store = loop {
+        match Store::open(dir, StoreOptions::default()) {
+            Err(storydesk::store::StoreError::Open {
+                reason: storydesk::store::OpenFailure::Locked,
+                ..
+            }) if attempts < 100 => {
+                attempts += 1;
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            other => break other.unwrap(),
+        }
+    };
     Desk::new(store, config, template)
 }
 

@@ -1,0 +1,462 @@
+//! The Web API client: a thin layer over reqwest for the few methods storydesk calls.
+//!
+//! Every call goes to `{base}/{method}` (`STORYDESK_SLACK_API_URL`, default
+//! `https://slack.com/api`), so tests point it at a fake Slack on loopback. A 429 answer is
+//! retried after its `Retry-After` (the caller waits; a channel's send queue behind it waits
+//! too, so order is kept and nothing is sent twice). Slack's own errors come back as
+//! [`ApiError::Slack`] with Slack's error code, which `messages::api_error` turns into a
+//! sentence a user can act on. Tokens never appear in errors or logs: they travel only in the
+//! `Authorization` header, and reqwest's errors are stripped of their URL.
+
+use std::time::Duration;
+
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+/// A Slack token (`xoxb-…` bot token, `xapp-…` app-level token). Its `Debug` hides it.
+#[derive(Clone)]
+pub struct Token(String);
+
+impl Token {
+    /// Wraps a token from the environment.
+    pub fn new(token: impl Into<String>) -> Self {
+        Token(token.into())
+    }
+
+    fn bearer(&self) -> String {
+        format!("Bearer {}", self.0)
+    }
+}
+
+impl std::fmt::Debug for Token {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Token(…)")
+    }
+}
+
+/// Why a call to Slack failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ApiError {
+    /// Slack answered `{"ok": false, "error": …}`.
+    #[error("Slack refused {method}: {error}")]
+    Slack {
+        /// The Web API method.
+        method: String,
+        /// Slack's error code (`channel_not_found`, `not_in_channel`, `invalid_auth`, …).
+        error: String,
+    },
+    /// Slack kept answering 429 after every retry.
+    #[error("Slack kept rate-limiting {method}")]
+    RateLimited {
+        /// The Web API method.
+        method: String,
+    },
+    /// An HTTP status that is neither success nor a rate limit.
+    #[error("Slack answered {method} with HTTP {status}")]
+    Http {
+        /// The Web API method.
+        method: String,
+        /// The status code.
+        status: u16,
+    },
+    /// Slack could not be reached, or its answer could not be read.
+    #[error("could not talk to Slack for {method}: {reason}")]
+    Transport {
+        /// The Web API method.
+        method: String,
+        /// What went wrong (never a URL or token).
+        reason: String,
+    },
+    /// A download was larger than allowed.
+    #[error("the file is larger than {limit} bytes")]
+    TooLarge {
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// The call needs a token that is not configured.
+    #[error("{0} is not set")]
+    MissingToken(&'static str),
+}
+
+impl ApiError {
+    /// Slack's error code, when Slack gave one.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            ApiError::Slack { error, .. } => Some(error),
+            _ => None,
+        }
+    }
+}
+
+/// How many times a call is tried when Slack answers 429 or 5xx.
+const MAX_ATTEMPTS: u32 = 6;
+/// The longest wait a `Retry-After` may impose on one attempt.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
+/// How long one HTTP exchange with Slack may take.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The Web API client. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct WebApi {
+    /// The HTTP client, with its connection pool.
+    http: reqwest::Client,
+    /// `https://slack.com/api` or a fake's address, without a trailing slash.
+    base: String,
+    /// The bot token (`SLACK_BOT_TOKEN`), for every method but `apps.connections.open`.
+    bot: Option<Token>,
+    /// The app-level token (`SLACK_APP_TOKEN`), for Socket Mode.
+    app: Option<Token>,
+}
+
+/// What `files.info` tells about a shared file.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct FileInfo {
+    /// Slack's file id.
+    pub id: String,
+    /// The file name.
+    #[serde(default)]
+    pub name: String,
+    /// Size in bytes.
+    #[serde(default)]
+    pub size: u64,
+    /// The MIME type Slack detected.
+    #[serde(default)]
+    pub mimetype: String,
+    /// Slack's file type (`text`, `markdown`, `csv`, `pdf`, …).
+    #[serde(default)]
+    pub filetype: String,
+    /// Where to download it (with the bot token).
+    #[serde(default)]
+    pub url_private_download: Option<String>,
+    /// Another download address Slack gives.
+    #[serde(default)]
+    pub url_private: Option<String>,
+}
+
+impl WebApi {
+    /// A client for `base` with the given tokens.
+    pub fn new(base: &str, bot: Option<Token>, app: Option<Token>) -> Self {
+        let http = reqwest::Client::builder()
+            .timeout(REQUEST_TIMEOUT)
+            .user_agent(concat!("storydesk/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .expect("the HTTP client builds with static settings");
+        WebApi {
+            http,
+            base: base.trim_end_matches('/').to_string(),
+            bot,
+            app,
+        }
+    }
+
+    /// Calls a Web API method with a JSON body and the bot token; returns Slack's answer.
+    pub async fn call(&self, method: &str, body: &Value) -> Result<Value, ApiError> {
+        let token = self
+            .bot
+            .as_ref()
+            .ok_or(ApiError::MissingToken("SLACK_BOT_TOKEN"))?;
+        let url = format!("{}/{method}", self.base);
+        self.send(method, || {
+            self.http
+                .post(&url)
+                .header(reqwest::header::AUTHORIZATION, token.bearer())
+                .json(body)
+        })
+        .await
+    }
+
+    /// Calls a method that takes form-encoded arguments (the read methods, such as
+    /// `files.info`), with the given token.
+    async fn call_form(
+        &self,
+        method: &str,
+        token: &Token,
+        params: &[(&str, &str)],
+    ) -> Result<Value, ApiError> {
+        let url = format!("{}/{method}", self.base);
+        self.send(method, || {
+            self.http
+                .post(&url)
+                .header(reqwest::header::AUTHORIZATION, token.bearer())
+                .form(params)
+        })
+        .await
+    }
+
+    /// Sends a request built by `build`, retrying after 429 and 5xx answers, and reads
+    /// Slack's JSON answer.
+    async fn send(
+        &self,
+        method: &str,
+        build: impl Fn() -> reqwest::RequestBuilder,
+    ) -> Result<Value, ApiError> {
+        let body = self.send_raw(method, build).await?;
+        let value: Value = serde_json::from_str(&body).map_err(|e| ApiError::Transport {
+            method: method.to_string(),
+            reason: format!("the answer is not JSON: {e}"),
+        })?;
+        if value.get("ok").and_then(Value::as_bool) == Some(true) {
+            return Ok(value);
+        }
+        let error = value
+            .get("error")
+            .and_then(Value::as_str)
+            .unwrap_or("unknown_error")
+            .to_string();
+        Err(ApiError::Slack {
+            method: method.to_string(),
+            error,
+        })
+    }
+
+    /// Sends a request built by `build`, retrying after 429 (waiting `Retry-After`), 5xx
+    /// answers and failed connections; returns the body of the first success.
+    async fn send_raw(
+        &self,
+        method: &str,
+        build: impl Fn() -> reqwest::RequestBuilder,
+    ) -> Result<String, ApiError> {
+        let transport = |e: reqwest::Error| ApiError::Transport {
+            method: method.to_string(),
+            reason: e.without_url().to_string(),
+        };
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let response = match build().send().await {
+                Ok(r) => r,
+                Err(e) if attempt < MAX_ATTEMPTS && (e.is_connect() || e.is_timeout()) => {
+                    tokio::time::sleep(backoff(attempt)).await;
+                    continue;
+                }
+                Err(e) => return Err(transport(e)),
+            };
+            let status = response.status();
+            if status.as_u16() == 429 {
+                if attempt >= MAX_ATTEMPTS {
+                    return Err(ApiError::RateLimited {
+                        method: method.to_string(),
+                    });
+                }
+                let wait = retry_after(&response);
+                tracing::info!(
+                    method,
+                    wait_ms = wait.as_millis() as u64,
+                    "rate limited by Slack; waiting"
+                );
+                tokio::time::sleep(wait).await;
+                continue;
+            }
+            if status.is_server_error() && attempt < MAX_ATTEMPTS {
+                tokio::time::sleep(backoff(attempt)).await;
+                continue;
+            }
+            if !status.is_success() {
+                return Err(ApiError::Http {
+                    method: method.to_string(),
+                    status: status.as_u16(),
+                });
+            }
+            return response.text().await.map_err(transport);
+        }
+    }
+
+    /// `chat.postMessage`; returns the message's `ts`.
+    pub async fn post_message(
+        &self,
+        channel: &str,
+        text: &str,
+        blocks: &[Value],
+        thread_ts: Option<&str>,
+    ) -> Result<String, ApiError> {
+        let mut body = message_body(channel, text, blocks);
+        if let Some(ts) = thread_ts {
+            body["thread_ts"] = json!(ts);
+        }
+        let answer = self.call("chat.postMessage", &body).await?;
+        Ok(answer
+            .get("ts")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string())
+    }
+
+    /// `chat.update` of the message `ts`.
+    pub async fn update_message(
+        &self,
+        channel: &str,
+        ts: &str,
+        text: &str,
+        blocks: &[Value],
+    ) -> Result<(), ApiError> {
+        let mut body = message_body(channel, text, blocks);
+        body["ts"] = json!(ts);
+        self.call("chat.update", &body).await.map(|_| ())
+    }
+
+    /// `chat.postEphemeral`: a message only `user` sees.
+    pub async fn post_ephemeral(
+        &self,
+        channel: &str,
+        user: &str,
+        text: &str,
+        blocks: &[Value],
+        thread_ts: Option<&str>,
+    ) -> Result<(), ApiError> {
+        let mut body = message_body(channel, text, blocks);
+        body["user"] = json!(user);
+        if let Some(ts) = thread_ts {
+            body["thread_ts"] = json!(ts);
+        }
+        self.call("chat.postEphemeral", &body).await.map(|_| ())
+    }
+
+    /// `views.open` with a fresh `trigger_id`.
+    pub async fn open_view(&self, trigger_id: &str, view: &Value) -> Result<(), ApiError> {
+        self.call(
+            "views.open",
+            &json!({ "trigger_id": trigger_id, "view": view }),
+        )
+        .await
+        .map(|_| ())
+    }
+
+    /// `files.info` for a shared file.
+    pub async fn file_info(&self, file: &str) -> Result<FileInfo, ApiError> {
+        let token = self
+            .bot
+            .as_ref()
+            .ok_or(ApiError::MissingToken("SLACK_BOT_TOKEN"))?;
+        let answer = self
+            .call_form("files.info", token, &[("file", file)])
+            .await?;
+        serde_json::from_value(answer.get("file").cloned().unwrap_or(Value::Null)).map_err(|e| {
+            ApiError::Transport {
+                method: "files.info".into(),
+                reason: format!("unexpected answer: {e}"),
+            }
+        })
+    }
+
+    /// The name a user goes by (`users.info`): their display name, else their real name,
+    /// else their user name.
+    pub async fn user_name(&self, user: &str) -> Result<String, ApiError> {
+        let token = self
+            .bot
+            .as_ref()
+            .ok_or(ApiError::MissingToken("SLACK_BOT_TOKEN"))?;
+        let answer = self
+            .call_form("users.info", token, &[("user", user)])
+            .await?;
+        let u = &answer["user"];
+        let name = [
+            &u["profile"]["display_name"],
+            &u["profile"]["real_name"],
+            &u["real_name"],
+            &u["name"],
+        ]
+        .into_iter()
+        .filter_map(Value::as_str)
+        .find(|n| !n.trim().is_empty())
+        .map(str::to_string);
+        name.ok_or_else(|| ApiError::Transport {
+            method: "users.info".into(),
+            reason: "the answer has no name".into(),
+        })
+    }
+
+    /// Downloads a private file with the bot token, refusing more than `limit` bytes.
+    pub async fn download(&self, url: &str, limit: u64) -> Result<Vec<u8>, ApiError> {
+        let token = self
+            .bot
+            .as_ref()
+            .ok_or(ApiError::MissingToken("SLACK_BOT_TOKEN"))?;
+        let method = "file download";
+        let transport = |e: reqwest::Error| ApiError::Transport {
+            method: method.to_string(),
+            reason: e.without_url().to_string(),
+        };
+        let mut response = self
+            .http
+            .get(url)
+            .header(reqwest::header::AUTHORIZATION, token.bearer())
+            .send()
+            .await
+            .map_err(transport)?;
+        if !response.status().is_success() {
+            return Err(ApiError::Http {
+                method: method.into(),
+                status: response.status().as_u16(),
+            });
+        }
+        if response.content_length().is_some_and(|n| n > limit) {
+            return Err(ApiError::TooLarge { limit });
+        }
+        let mut bytes = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(transport)? {
+            if bytes.len() as u64 + chunk.len() as u64 > limit {
+                return Err(ApiError::TooLarge { limit });
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok(bytes)
+    }
+
+    /// Posts a message to an interaction's `response_url` (no token: the URL is the key).
+    pub async fn respond(&self, response_url: &str, body: &Value) -> Result<(), ApiError> {
+        // A response_url answers plain `ok` (or a JSON error), never needing a token.
+        self.send_raw("response_url", || self.http.post(response_url).json(body))
+            .await
+            .map(|_| ())
+    }
+
+    /// `apps.connections.open` with the app-level token: a fresh Socket Mode URL.
+    pub async fn open_connection(&self) -> Result<String, ApiError> {
+        let token = self
+            .app
+            .as_ref()
+            .ok_or(ApiError::MissingToken("SLACK_APP_TOKEN"))?;
+        let answer = self.call_form("apps.connections.open", token, &[]).await?;
+        answer
+            .get("url")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .ok_or_else(|| ApiError::Transport {
+                method: "apps.connections.open".into(),
+                reason: "no url in the answer".into(),
+            })
+    }
+}
+
+/// A message body: `text` is the notification fallback; `parse: none` and no `link_names`
+/// keep Slack from turning text like `@here` into mentions.
+fn message_body(channel: &str, text: &str, blocks: &[Value]) -> Value {
+    let mut body = json!({
+        "channel": channel,
+        "text": text,
+        "parse": "none",
+        "unfurl_links": false,
+        "unfurl_media": false,
+    });
+    if !blocks.is_empty() {
+        body["blocks"] = Value::Array(blocks.to_vec());
+    }
+    body
+}
+
+/// The wait a 429 asks for: `Retry-After` seconds (1 when absent), at most two minutes.
+fn retry_after(response: &reqwest::Response) -> Duration {
+    response
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_secs)
+        .unwrap_or(Duration::from_secs(1))
+        .min(MAX_RETRY_AFTER)
+}
+
+/// 0.5 s, 1 s, 2 s, … for connection failures and 5xx answers.
+fn backoff(attempt: u32) -> Duration {
+    Duration::from_millis(250 << attempt.min(6))
+}

@@ -1,0 +1,117 @@
+//! Slack over HTTP: `POST /slack/commands`, `/slack/interactivity` and `/slack/events`.
+//!
+//! Each handler reads the raw body (refusing more than [`MAX_BODY_BYTES`] with 413), checks
+//! its signature over those bytes (401 when it is missing, stale or wrong, before anything
+//! is parsed or stored), and only then parses it and hands it to [`Slack::handle`]. Slack
+//! gets the [`Ack`] as the response.
+
+use axum::body::{Body, Bytes};
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router};
+use serde::Deserialize;
+
+use super::inbound::SlashCommand;
+use super::verify::{unix_now, verify};
+use super::{Ack, Inbound, Slack};
+
+/// The largest request body accepted. A modal submission of the longest section (20 boxes
+/// of 3,000 characters, sent back twice: as values and as the view's initial values,
+/// form-encoded) stays well below it.
+pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+
+/// The Slack endpoints, to merge into the server's router.
+pub fn routes(slack: Slack) -> Router {
+    Router::new()
+        .route("/slack/commands", post(commands))
+        .route("/slack/interactivity", post(interactivity))
+        .route("/slack/events", post(events))
+        .layer(DefaultBodyLimit::disable())
+        .with_state(slack)
+}
+
+/// The body, read and verified; otherwise the response that refuses it.
+async fn read_verified(slack: &Slack, headers: &HeaderMap, body: Body) -> Result<Bytes, Response> {
+    let declared = headers
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
+        return Err(StatusCode::PAYLOAD_TOO_LARGE.into_response());
+    }
+    let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
+        .await
+        .map_err(|_| StatusCode::PAYLOAD_TOO_LARGE.into_response())?;
+    let Some(secret) = slack.signing_secret() else {
+        return Err(StatusCode::UNAUTHORIZED.into_response());
+    };
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    if let Err(why) = verify(
+        secret,
+        header("x-slack-request-timestamp"),
+        header("x-slack-signature"),
+        &bytes,
+        unix_now(),
+    ) {
+        tracing::info!(reason = %why, "refused an unverified Slack request");
+        return Err(StatusCode::UNAUTHORIZED.into_response());
+    }
+    Ok(bytes)
+}
+
+fn respond(ack: Ack) -> Response {
+    match ack {
+        Ack::Empty => StatusCode::OK.into_response(),
+        Ack::Json(value) => Json(value).into_response(),
+    }
+}
+
+async fn commands(State(slack): State<Slack>, headers: HeaderMap, body: Body) -> Response {
+    let bytes = match read_verified(&slack, &headers, body).await {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    match serde_urlencoded::from_bytes::<SlashCommand>(&bytes) {
+        Ok(cmd) => respond(slack.handle(Inbound::Command(cmd)).await),
+        Err(_) => StatusCode::BAD_REQUEST.into_response(),
+    }
+}
+
+/// An interactivity request: a form with one field, `payload`, holding JSON.
+#[derive(Deserialize)]
+struct InteractivityForm {
+    payload: String,
+}
+
+async fn interactivity(State(slack): State<Slack>, headers: HeaderMap, body: Body) -> Response {
+    let bytes = match read_verified(&slack, &headers, body).await {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    let payload = serde_urlencoded::from_bytes::<InteractivityForm>(&bytes)
+        .ok()
+        .and_then(|f| serde_json::from_str(&f.payload).ok());
+    match payload {
+        Some(value) => respond(slack.handle(Inbound::Interaction(value)).await),
+        None => StatusCode::BAD_REQUEST.into_response(),
+    }
+}
+
+async fn events(State(slack): State<Slack>, headers: HeaderMap, body: Body) -> Response {
+    let bytes = match read_verified(&slack, &headers, body).await {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    if let Some(n) = headers
+        .get("x-slack-retry-num")
+        .and_then(|v| v.to_str().ok())
+    {
+        tracing::info!(retry = n, "Slack retried an event");
+    }
+    match serde_json::from_slice(&bytes) {
+        Ok(value) => respond(slack.handle(Inbound::Event(value)).await),
+        Err(_) => StatusCode::BAD_REQUEST.into_response(),
+    }
+}

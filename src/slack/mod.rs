@@ -1,0 +1,1441 @@
+//! storydesk on Slack.
+//!
+//! Slack reaches storydesk two ways, and both end in [`Slack::handle`]: over HTTP
+//! (`POST /slack/commands`, `/slack/interactivity`, `/slack/events`, in [`http`], each
+//! request verified by [`verify`] before anything is parsed) and over Socket Mode
+//! ([`socket`], a websocket the bot opens itself). `handle` turns the payload into a desk
+//! [`Request`] (with the payload's idempotency key as `Request.event`), runs the desk on a
+//! blocking thread, and returns the [`Ack`] Slack must get within 3 seconds. Whatever takes
+//! longer (posting the board, review posts, an article of many messages, downloading a file)
+//! happens after the ack, through the per-channel send queues of [`outbox`].
+//!
+//! The adapter holds no workflow rule: the desk decides, the adapter translates. Its own
+//! bookkeeping is the `ts` of each story's board, of each section's thread parent and of
+//! each assisted draft's message, kept as store anchors, and threads bound with
+//! [`Desk::bind_thread`] so a reply in a thread knows its story.
+//!
+//! Drafting help: after a reply that asks for drafts is sent, each draft is written
+//! ([`crate::drafting::run_job`]) and its message in the section's thread is updated in place
+//! (`chat.update`) as the text arrives and when it is done; its Accept, Edit and Discard
+//! buttons sit on that message, Edit opens the write modal prefilled with the draft.
+//!
+//! # Modules
+//! - [`verify`]: request signatures.
+//! - [`inbound`]: the payloads Slack sends.
+//! - [`api`]: the Web API client (429 and `Retry-After`, Slack's error codes).
+//! - [`outbox`]: one ordered send queue per channel.
+//! - [`blocks`]: Block Kit rendering within Slack's limits; modals.
+//! - [`mrkdwn`]: Markdown to mrkdwn, escaping; reading Slack's escapes.
+//! - [`messages`]: the sentences only Slack needs.
+//! - [`http`], [`socket`]: the two ways in.
+//! - [`manifest`]: the app manifest.
+
+pub mod api;
+pub mod blocks;
+pub mod http;
+pub mod inbound;
+pub mod manifest;
+pub mod messages;
+pub mod mrkdwn;
+pub mod outbox;
+pub mod socket;
+pub mod verify;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use tracing::Instrument;
+
+use crate::assist::{Assistant, Failure};
+use crate::desk::{
+    Action, Body, Desk, Destination, DraftJob, DraftRef, Input, Post, Reply, Request, ThreadKind,
+};
+use crate::model::{ChannelKey, Person, Place, Platform, StoryId, Timestamp};
+use api::{ApiError, Token, WebApi};
+use blocks::SlackMessage;
+use inbound::{EventEnvelope, FormKind, FormMeta, Interaction, SlashCommand};
+use outbox::Outbox;
+use verify::SigningSecret;
+
+/// The Web API's address when `STORYDESK_SLACK_API_URL` is not set.
+pub const DEFAULT_API_URL: &str = "https://slack.com/api";
+
+/// How long a request waits for the desk before Slack gets its ack anyway (Slack allows 3
+/// seconds); the answer then follows through `response_url` or a message.
+const ACK_BUDGET: Duration = Duration::from_millis(2500);
+
+/// How Slack is set up, from the environment.
+#[derive(Debug, Clone)]
+pub struct SlackConfig {
+    /// `SLACK_SIGNING_SECRET`: enables the HTTP endpoints.
+    pub signing_secret: Option<SigningSecret>,
+    /// `SLACK_BOT_TOKEN`: for every Web API call.
+    pub bot_token: Option<Token>,
+    /// `SLACK_APP_TOKEN`: enables Socket Mode.
+    pub app_token: Option<Token>,
+    /// `STORYDESK_SLACK_API_URL`.
+    pub api_url: String,
+}
+
+impl SlackConfig {
+    /// True when either way in is configured.
+    pub fn enabled(&self) -> bool {
+        self.signing_secret.is_some() || self.app_token.is_some()
+    }
+
+    /// Whether the configuration can work: a way in needs the bot token to answer.
+    pub fn check(&self) -> Result<(), String> {
+        if self.enabled() && self.bot_token.is_none() {
+            return Err("SLACK_SIGNING_SECRET or SLACK_APP_TOKEN is set but SLACK_BOT_TOKEN is not; the bot needs its token (xoxb-…) to answer in Slack".into());
+        }
+        Ok(())
+    }
+}
+
+/// What Slack gets back at once: the HTTP response body, or a Socket Mode ack's payload.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Ack {
+    /// An empty 200 (closes a modal; acknowledges an event or click).
+    Empty,
+    /// A JSON answer (an ephemeral message, modal errors, a URL verification challenge).
+    Json(Value),
+}
+
+/// One inbound Slack payload, however it arrived.
+#[derive(Debug, Clone)]
+pub enum Inbound {
+    /// A slash command.
+    Command(SlashCommand),
+    /// An interactivity payload (button click, modal submission).
+    Interaction(Value),
+    /// An Events API envelope.
+    Event(Value),
+}
+
+/// The Slack adapter: the desk, the Web API client and the send queues. Cheap to clone.
+#[derive(Clone)]
+pub struct Slack {
+    /// Shared by every clone.
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    /// The workflow.
+    desk: Desk,
+    /// Calls to Slack.
+    api: WebApi,
+    /// One send queue per channel.
+    outbox: Outbox,
+    /// The signing secret, when HTTP is enabled.
+    secret: Option<SigningSecret>,
+    /// User id → display name, learnt from commands and clicks (events carry only ids).
+    names: Mutex<HashMap<String, String>>,
+    /// Board anchor → the board text last posted, so an unchanged board is not re-sent.
+    boards: Mutex<HashMap<String, String>>,
+    /// Boards with an update queued and not yet started: a further change needs no job of
+    /// its own, since the queued one renders the story as it is when it runs.
+    boards_pending: Mutex<std::collections::HashSet<String>>,
+    /// The drafter `[assist]` asks for, or why it may not be used.
+    assistant: Result<Assistant, Failure>,
+}
+
+/// Where a reply's messages go back to.
+#[derive(Debug, Clone)]
+struct Origin {
+    /// The channel of the request.
+    channel: ChannelKey,
+    /// Who asked.
+    user: String,
+    /// The thread the request came from.
+    thread: Option<String>,
+    /// Where to answer the requester, when Slack gave one.
+    response_url: Option<String>,
+}
+
+impl Slack {
+    /// The adapter over `desk` with `config`'s tokens and API address.
+    pub fn new(desk: Desk, config: &SlackConfig) -> Self {
+        let assistant = Assistant::from_config(&desk.config().assist);
+        Self::with_assistant(desk, config, assistant)
+    }
+
+    /// The adapter, its drafts written by `assistant` (or refused with its failure).
+    pub fn with_assistant(
+        desk: Desk,
+        config: &SlackConfig,
+        assistant: Result<Assistant, Failure>,
+    ) -> Self {
+        Slack {
+            inner: Arc::new(Inner {
+                assistant,
+                desk,
+                api: WebApi::new(
+                    &config.api_url,
+                    config.bot_token.clone(),
+                    config.app_token.clone(),
+                ),
+                outbox: Outbox::new(),
+                secret: config.signing_secret.clone(),
+                names: Mutex::new(HashMap::new()),
+                boards: Mutex::new(HashMap::new()),
+                boards_pending: Mutex::new(std::collections::HashSet::new()),
+            }),
+        }
+    }
+
+    /// The desk.
+    pub fn desk(&self) -> &Desk {
+        &self.inner.desk
+    }
+
+    /// The Web API client.
+    pub fn api(&self) -> &WebApi {
+        &self.inner.api
+    }
+
+    /// The signing secret, when HTTP is enabled.
+    pub fn signing_secret(&self) -> Option<&SigningSecret> {
+        self.inner.secret.as_ref()
+    }
+
+    /// Handles one payload and returns what Slack gets at once. Slow work goes on after.
+    pub async fn handle(&self, inbound: Inbound) -> Ack {
+        match inbound {
+            Inbound::Command(cmd) => {
+                let span = tracing::info_span!(
+                    "slack",
+                    kind = "command",
+                    team = %cmd.team_id,
+                    channel = %cmd.channel_id,
+                    user = %cmd.user_id,
+                );
+                self.command(cmd).instrument(span).await
+            }
+            Inbound::Interaction(payload) => {
+                let p: Interaction = match serde_json::from_value(payload) {
+                    Ok(p) => p,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "unreadable interactivity payload");
+                        return Ack::Empty;
+                    }
+                };
+                let span = tracing::info_span!(
+                    "slack",
+                    kind = %p.kind,
+                    team = %p.team_id(),
+                    user = %p.user.id,
+                );
+                self.interaction(p).instrument(span).await
+            }
+            Inbound::Event(envelope) => {
+                let env: EventEnvelope = match serde_json::from_value(envelope) {
+                    Ok(e) => e,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "unreadable event envelope");
+                        return Ack::Empty;
+                    }
+                };
+                if env.kind == "url_verification" {
+                    return Ack::Json(json!({ "challenge": env.challenge.unwrap_or_default() }));
+                }
+                if env.kind == "event_callback" {
+                    let span = tracing::info_span!(
+                        "slack",
+                        kind = "event",
+                        team = %env.team_id,
+                        event = %env.event_id,
+                    );
+                    let this = self.clone();
+                    tokio::spawn(async move { this.event(env).await }.instrument(span));
+                }
+                Ack::Empty
+            }
+        }
+    }
+
+    // -----------------------------------------------------------------------------------
+    // Slash commands
+
+    async fn command(&self, cmd: SlashCommand) -> Ack {
+        let name = self.learn_name(&cmd.user_id, Some(&cmd.user_name));
+        let channel = channel_key(&cmd.team_id, &cmd.channel_id);
+        let request = Request {
+            actor: Person {
+                id: cmd.user_id.clone(),
+                name,
+            },
+            place: Place {
+                channel: channel.clone(),
+                thread: None,
+            },
+            at: Timestamp::now(),
+            input: Input::Text {
+                text: mrkdwn::command_text(&cmd.text),
+                body: None,
+            },
+            event: (!cmd.trigger_id.is_empty())
+                .then(|| format!("slack:{}:command:{}", cmd.team_id, cmd.trigger_id)),
+            story: None,
+        };
+        let origin = Origin {
+            channel,
+            user: cmd.user_id.clone(),
+            thread: None,
+            response_url: Some(cmd.response_url.clone()).filter(|u| !u.is_empty()),
+        };
+        // Only a command that takes long text may need a form; the parser (pure, quick)
+        // tells, so other commands go straight to the desk.
+        if !takes_long_text(&request) {
+            return self.answer(request, origin).await;
+        }
+        let desk = self.desk().clone();
+        let probe = request.clone();
+        let form = tokio::task::spawn_blocking(move || desk.long_text_form(&probe)).await;
+        match form {
+            Ok(Ok(Some(form))) => self.open_form(form, &request, &cmd).await,
+            Ok(Ok(None)) => self.answer(request, origin).await,
+            Ok(Err(message)) => ephemeral_ack(&message),
+            Err(e) => {
+                tracing::error!(error = %e, "the desk panicked");
+                Ack::Empty
+            }
+        }
+    }
+
+    /// Opens the modal for a command's long text while the trigger is fresh.
+    async fn open_form(
+        &self,
+        form: crate::desk::LongTextForm,
+        request: &Request,
+        cmd: &SlashCommand,
+    ) -> Ack {
+        // A redelivered command must not open a second modal.
+        if let Some(key) = &request.event {
+            let desk = self.desk().clone();
+            let key = key.clone();
+            let ttl = desk.config().events.remember_secs as i64 * 1000;
+            let fresh = tokio::task::spawn_blocking(move || {
+                desk.store().remember_event(&key, Timestamp::now(), ttl)
+            })
+            .await;
+            if !matches!(fresh, Ok(Ok(true))) {
+                return Ack::Empty;
+            }
+        }
+        let source = form.subcommand == "source add";
+        let max_chars = form.max_chars.map(|m| m as usize).unwrap_or(if source {
+            SOURCE_MODAL_CHARS
+        } else {
+            blocks::INPUT_CHARS
+        });
+        let mut meta = FormMeta {
+            k: if source {
+                FormKind::Source
+            } else {
+                FormKind::Write
+            },
+            c: cmd.channel_id.clone(),
+            s: form.story.0,
+            sub: form.subcommand.clone(),
+            o: form.options.clone(),
+            t: None,
+            sep: Vec::new(),
+            n: blocks::box_count(
+                max_chars,
+                form.current.as_deref().map_or(0, |c| c.chars().count()),
+            ),
+            sec: form.section.clone(),
+            r: None,
+        };
+        let view = if source {
+            let label = form
+                .options
+                .iter()
+                .find(|(k, _)| k == "label")
+                .map(|(_, v)| v.as_str());
+            meta.o.retain(|(k, _)| k != "label");
+            blocks::source_modal(&form.label, max_chars, label, &encode_meta(&meta))
+        } else {
+            let section = form.section.clone().unwrap_or_default();
+            let current = form.current.clone().unwrap_or_default();
+            blocks::write_modal(&section, &form.label, &current, max_chars, |seps| {
+                meta.sep = seps;
+                encode_meta(&meta)
+            })
+        };
+        match self.api().open_view(&cmd.trigger_id, &view).await {
+            Ok(()) => Ack::Empty,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not open a modal");
+                ephemeral_ack(&messages::api_error(&e, None))
+            }
+        }
+    }
+
+    /// Runs a command through the desk; the first message for the requester goes in the
+    /// ack, everything else after it.
+    async fn answer(&self, request: Request, origin: Origin) -> Ack {
+        let desk = self.desk().clone();
+        let mut job = tokio::task::spawn_blocking(move || desk.handle(request));
+        let reply = match tokio::time::timeout(ACK_BUDGET, &mut job).await {
+            Ok(Ok(reply)) => reply,
+            Ok(Err(e)) => {
+                tracing::error!(error = %e, "the desk panicked");
+                return Ack::Empty;
+            }
+            Err(_) => {
+                // The desk is slow (a busy disk): ack now, answer when it is done.
+                let this = self.clone();
+                tokio::spawn(async move {
+                    if let Ok(reply) = job.await {
+                        this.deliver(reply, origin).await;
+                    }
+                });
+                return Ack::Empty;
+            }
+        };
+        if reply.duplicate {
+            return Ack::Empty;
+        }
+        let mut reply = reply;
+        let story = reply.story;
+        let Some(i) = reply
+            .posts
+            .iter()
+            .position(|p| p.to == Destination::Requester)
+        else {
+            if !reply.posts.is_empty() || !reply.drafts.is_empty() {
+                let this = self.clone();
+                tokio::spawn(async move { this.deliver(reply, origin).await });
+            }
+            return Ack::Empty;
+        };
+        let post = reply.posts.remove(i);
+        let mut parts = render(&post.body).into_iter();
+        let head = parts.next().expect("render gives at least one message");
+        let rest: Vec<SlackMessage> = parts.collect();
+        let after = reply.posts.split_off(i);
+        let before = std::mem::take(&mut reply.posts);
+        let drafts = std::mem::take(&mut reply.drafts);
+        if !(before.is_empty() && rest.is_empty() && after.is_empty() && drafts.is_empty()) {
+            // The rest of a long answer, and the other posts, follow right after the ack;
+            // then the drafts asked for are written.
+            let this = self.clone();
+            tokio::spawn(async move {
+                this.send_posts(before, story, &origin).await;
+                for m in rest {
+                    this.tell(&origin, m).await;
+                }
+                this.send_posts(after, story, &origin).await;
+                this.write_drafts(drafts, &origin).await;
+            });
+        }
+        Ack::Json(head.ephemeral_json())
+    }
+
+    // -----------------------------------------------------------------------------------
+    // Interactivity
+
+    async fn interaction(&self, p: Interaction) -> Ack {
+        let name = self.learn_name(&p.user.id, p.user_name().as_deref());
+        match p.kind.as_str() {
+            "block_actions" => self.click(p, name).await,
+            "view_submission" => self.submission(p, name).await,
+            _ => Ack::Empty,
+        }
+    }
+
+    /// A button under a review post.
+    async fn click(&self, p: Interaction, name: String) -> Ack {
+        let Some(clicked) = p.actions.first() else {
+            return Ack::Empty;
+        };
+        let Some(action) = clicked
+            .value
+            .as_deref()
+            .and_then(|v| serde_json::from_str::<blocks::ButtonValue>(v).ok())
+            .and_then(|v| v.action(&clicked.action_id))
+        else {
+            return Ack::Empty;
+        };
+        let team = p.team_id();
+        let container = p.container.clone().unwrap_or_default();
+        let channel_id = p
+            .channel
+            .as_ref()
+            .map(|c| c.id.clone())
+            .filter(|c| !c.is_empty())
+            .or(container.channel_id.clone())
+            .unwrap_or_default();
+        let message_ts = p
+            .message
+            .as_ref()
+            .map(|m| m.ts.clone())
+            .or(container.message_ts.clone())
+            .unwrap_or_default();
+        let thread = p
+            .message
+            .as_ref()
+            .and_then(|m| m.thread_ts.clone())
+            .or(container.thread_ts.clone());
+        let origin = Origin {
+            channel: channel_key(&team, &channel_id),
+            user: p.user.id.clone(),
+            thread: thread.clone(),
+            response_url: p.response_url.clone(),
+        };
+        match &action {
+            Action::RequestChanges {
+                story,
+                section,
+                revision,
+            } => {
+                let meta = FormMeta {
+                    k: FormKind::Changes,
+                    c: channel_id,
+                    s: story.0,
+                    sub: "changes".into(),
+                    o: Vec::new(),
+                    t: thread,
+                    sep: Vec::new(),
+                    n: 0,
+                    sec: Some(section.clone()),
+                    r: Some(*revision),
+                };
+                let view = blocks::changes_modal(
+                    section,
+                    *revision,
+                    note_max_chars(),
+                    &encode_meta(&meta),
+                );
+                if let Err(e) = self.api().open_view(&p.trigger_id, &view).await {
+                    tracing::warn!(error = %e, "could not open the change-request modal");
+                    let this = self.clone();
+                    let text = messages::api_error(&e, None);
+                    tokio::spawn(async move {
+                        for m in blocks::text_messages(&text) {
+                            this.tell(&origin, m).await;
+                        }
+                    });
+                }
+                Ack::Empty
+            }
+            Action::EditDraft { draft } => {
+                self.open_draft_form(draft, &p.trigger_id, &channel_id, thread, origin)
+                    .await;
+                Ack::Empty
+            }
+            Action::Approve { .. } | Action::AcceptDraft { .. } | Action::DiscardDraft { .. } => {
+                let (input, story) = action.to_input(None);
+                let request = Request {
+                    actor: Person {
+                        id: p.user.id.clone(),
+                        name,
+                    },
+                    place: Place {
+                        channel: origin.channel.clone(),
+                        thread: origin.thread.clone(),
+                    },
+                    at: Timestamp::now(),
+                    input,
+                    // One click per person and button counts; a double click is the same.
+                    event: Some(format!(
+                        "slack:{team}:click:{}:{message_ts}:{}:{}",
+                        origin.channel.channel, clicked.action_id, p.user.id
+                    )),
+                    story: Some(story),
+                };
+                let this = self.clone();
+                tokio::spawn(async move {
+                    let desk = this.desk().clone();
+                    if let Ok(reply) =
+                        tokio::task::spawn_blocking(move || desk.handle(request)).await
+                    {
+                        this.deliver(reply, origin).await;
+                    }
+                });
+                Ack::Empty
+            }
+        }
+    }
+
+    /// Opens the write modal prefilled with an assisted draft (its Edit button); saving it
+    /// is a `write` that names the draft.
+    async fn open_draft_form(
+        &self,
+        draft: &DraftRef,
+        trigger_id: &str,
+        channel_id: &str,
+        thread: Option<String>,
+        origin: Origin,
+    ) {
+        let desk = self.desk().clone();
+        let wanted = draft.clone();
+        let found = tokio::task::spawn_blocking(move || {
+            desk.draft_text(wanted.story, &wanted.section, wanted.number)
+        })
+        .await;
+        let text = match found {
+            Ok(Ok(Some(text))) => text,
+            Ok(Ok(None)) => {
+                self.tell_later(origin, messages::draft_gone(&draft.section, draft.number));
+                return;
+            }
+            _ => {
+                tracing::error!("could not read a draft to edit");
+                self.tell_later(origin, crate::desk::messages::internal_error("draft"));
+                return;
+            }
+        };
+        let max = blocks::MAX_INPUTS * blocks::INPUT_CHARS;
+        let chars = text.chars().count();
+        if chars > max {
+            self.tell_later(
+                origin,
+                messages::draft_too_long_for_form(&draft.section, chars, max),
+            );
+            return;
+        }
+        let label = crate::catalogue::catalogue()
+            .subcommand("write")
+            .and_then(|s| s.long_text.as_ref())
+            .map(|l| l.label.clone())
+            .unwrap_or_default();
+        let mut meta = FormMeta {
+            k: FormKind::Write,
+            c: channel_id.to_string(),
+            s: draft.story.0,
+            sub: "write".into(),
+            o: vec![
+                ("section".into(), draft.section.clone()),
+                ("draft".into(), draft.number.to_string()),
+            ],
+            t: thread,
+            sep: Vec::new(),
+            n: blocks::box_count(blocks::INPUT_CHARS, chars),
+            sec: Some(draft.section.clone()),
+            r: Some(draft.number),
+        };
+        let view =
+            blocks::write_modal(&draft.section, &label, &text, blocks::INPUT_CHARS, |seps| {
+                meta.sep = seps;
+                encode_meta(&meta)
+            });
+        if let Err(e) = self.api().open_view(trigger_id, &view).await {
+            tracing::warn!(error = %e, "could not open the draft's modal");
+            self.tell_later(origin, messages::api_error(&e, None));
+        }
+    }
+
+    /// Tells the requester something after the ack.
+    fn tell_later(&self, origin: Origin, text: String) {
+        let this = self.clone();
+        tokio::spawn(async move {
+            for m in blocks::text_messages(&text) {
+                this.tell(&origin, m).await;
+            }
+        });
+    }
+
+    /// A submitted modal: the text goes to the desk; a refusal comes back into the modal.
+    async fn submission(&self, p: Interaction, name: String) -> Ack {
+        let Some(view) = &p.view else {
+            return Ack::Empty;
+        };
+        let Ok(meta) = serde_json::from_str::<FormMeta>(&view.private_metadata) else {
+            return Ack::Empty;
+        };
+        let team = p.team_id();
+        let boxes = |n: usize| -> Vec<String> {
+            (0..n)
+                .map(|i| {
+                    view.value(&blocks::box_block_id(i))
+                        .unwrap_or_default()
+                        .to_string()
+                })
+                .collect()
+        };
+        let (input, error_block) = match meta.k {
+            FormKind::Source => {
+                let mut options = meta.o.clone();
+                if let Some(label) = view
+                    .value(blocks::LABEL_BLOCK)
+                    .filter(|l| !l.trim().is_empty())
+                {
+                    options.push(("label".into(), label.to_string()));
+                }
+                let body = blocks::join_boxes(&boxes(meta.n), &[]);
+                (
+                    Input::Options {
+                        subcommand: meta.sub.clone(),
+                        options,
+                        body: Some(body),
+                    },
+                    blocks::box_block_id(0),
+                )
+            }
+            FormKind::Write => (
+                Input::Options {
+                    subcommand: meta.sub.clone(),
+                    options: meta.o.clone(),
+                    body: Some(blocks::join_boxes(&boxes(meta.n), &meta.sep)),
+                },
+                blocks::box_block_id(0),
+            ),
+            FormKind::Changes => {
+                let action = Action::RequestChanges {
+                    story: StoryId(meta.s),
+                    section: meta.sec.clone().unwrap_or_default(),
+                    revision: meta.r.unwrap_or_default(),
+                };
+                let note = view
+                    .value(blocks::NOTE_BLOCK)
+                    .unwrap_or_default()
+                    .to_string();
+                (
+                    action.to_input(Some(note)).0,
+                    blocks::NOTE_BLOCK.to_string(),
+                )
+            }
+        };
+        let key = if p.trigger_id.is_empty() {
+            format!("{}:{}", view.id, view.hash.clone().unwrap_or_default())
+        } else {
+            p.trigger_id.clone()
+        };
+        let request = Request {
+            actor: Person {
+                id: p.user.id.clone(),
+                name,
+            },
+            place: Place {
+                channel: channel_key(&team, &meta.c),
+                thread: meta.t.clone(),
+            },
+            at: Timestamp::now(),
+            input,
+            event: Some(format!("slack:{team}:view:{key}")),
+            story: Some(StoryId(meta.s)),
+        };
+        let origin = Origin {
+            channel: request.place.channel.clone(),
+            user: p.user.id.clone(),
+            thread: meta.t.clone(),
+            response_url: None,
+        };
+        let desk = self.desk().clone();
+        let mut job = tokio::task::spawn_blocking(move || desk.handle(request));
+        let reply = match tokio::time::timeout(ACK_BUDGET, &mut job).await {
+            Ok(Ok(reply)) => reply,
+            Ok(Err(e)) => {
+                tracing::error!(error = %e, "the desk panicked");
+                return Ack::Empty;
+            }
+            Err(_) => {
+                let this = self.clone();
+                tokio::spawn(async move {
+                    if let Ok(reply) = job.await {
+                        this.deliver(reply, origin).await;
+                    }
+                });
+                return Ack::Empty;
+            }
+        };
+        let refused = !reply.posts.is_empty()
+            && reply
+                .posts
+                .iter()
+                .all(|p| p.to == Destination::Requester && matches!(p.body, Body::Problem(_)));
+        if refused {
+            let text = reply
+                .posts
+                .iter()
+                .map(|p| plain_sentence(&p.body.text()))
+                .collect::<Vec<_>>()
+                .join(" ");
+            return Ack::Json(json!({
+                "response_action": "errors",
+                "errors": { error_block: messages::truncate_chars(&text, 2000) },
+            }));
+        }
+        if !reply.posts.is_empty() {
+            let this = self.clone();
+            tokio::spawn(async move { this.deliver(reply, origin).await });
+        }
+        Ack::Empty
+    }
+
+    // -----------------------------------------------------------------------------------
+    // Events
+
+    async fn event(&self, env: EventEnvelope) {
+        let Some(ev) = env.event else { return };
+        if ev.kind != "message" || ev.bot_id.is_some() {
+            return;
+        }
+        if !matches!(
+            ev.subtype.as_deref(),
+            None | Some("file_share") | Some("thread_broadcast")
+        ) {
+            return;
+        }
+        let (Some(channel_id), Some(user), Some(ts), Some(thread)) = (
+            ev.channel.clone(),
+            ev.user.clone(),
+            ev.ts.clone(),
+            ev.thread_ts.clone(),
+        ) else {
+            return;
+        };
+        if ts == thread {
+            return;
+        }
+        let channel = channel_key(&env.team_id, &channel_id);
+        let name = self.name_of(&user).await;
+        let origin = Origin {
+            channel: channel.clone(),
+            user: user.clone(),
+            thread: Some(thread.clone()),
+            response_url: None,
+        };
+        let actor = Person { id: user, name };
+        let request = |input: Input, event: String, story: Option<StoryId>| Request {
+            actor: actor.clone(),
+            place: Place {
+                channel: channel.clone(),
+                thread: Some(thread.clone()),
+            },
+            at: Timestamp::now(),
+            input,
+            event: Some(event),
+            story,
+        };
+        let base_key = format!("slack:{}:event:{}", env.team_id, env.event_id);
+        if !ev.files.is_empty() {
+            let desk = self.desk().clone();
+            let (c, t) = (channel.clone(), thread.clone());
+            let target = tokio::task::spawn_blocking(move || desk.thread_target(&c, &t))
+                .await
+                .ok()
+                .flatten();
+            let Some((story, ThreadKind::Sources)) = target else {
+                return;
+            };
+            for file in &ev.files {
+                let key = format!("{base_key}:file:{}", file.id);
+                match self.fetch_text_file(&file.id).await {
+                    Ok((name, text)) => {
+                        let input = Input::Options {
+                            subcommand: "source add".into(),
+                            options: vec![("label".into(), messages::truncate_chars(&name, 100))],
+                            body: Some(text),
+                        };
+                        self.run(request(input, key, Some(story)), origin.clone())
+                            .await;
+                    }
+                    Err(text) => {
+                        for m in blocks::text_messages(&text) {
+                            self.tell(&origin, m).await;
+                        }
+                    }
+                }
+            }
+            return;
+        }
+        let text = mrkdwn::plain_text(ev.text.as_deref().unwrap_or_default());
+        if text.trim().is_empty() {
+            return;
+        }
+        self.run(request(Input::Message { text }, base_key, None), origin)
+            .await;
+    }
+
+    /// A shared file's name and text, or the message saying why it cannot be a source.
+    async fn fetch_text_file(&self, id: &str) -> Result<(String, String), String> {
+        let limit = self.desk().config().limits.source_bytes;
+        let info = self
+            .api()
+            .file_info(id)
+            .await
+            .map_err(|e| messages::api_error(&e, None))?;
+        let name = if info.name.is_empty() {
+            info.id.clone()
+        } else {
+            info.name.clone()
+        };
+        if !is_text_file(&info.mimetype, &info.filetype) {
+            return Err(messages::not_a_text_file(&name));
+        }
+        if info.size > limit {
+            return Err(messages::file_too_large(&name, limit));
+        }
+        let url = info
+            .url_private_download
+            .clone()
+            .or(info.url_private.clone())
+            .ok_or_else(|| messages::not_a_text_file(&name))?;
+        let bytes = match self.api().download(&url, limit).await {
+            Ok(b) => b,
+            Err(ApiError::TooLarge { .. }) => return Err(messages::file_too_large(&name, limit)),
+            Err(e) => return Err(messages::api_error(&e, None)),
+        };
+        let text = String::from_utf8(bytes).map_err(|_| messages::not_a_text_file(&name))?;
+        Ok((name, text))
+    }
+
+    /// Runs a request through the desk and delivers its reply.
+    async fn run(&self, request: Request, origin: Origin) {
+        let desk = self.desk().clone();
+        match tokio::task::spawn_blocking(move || desk.handle(request)).await {
+            Ok(reply) => self.deliver(reply, origin).await,
+            Err(e) => tracing::error!(error = %e, "the desk panicked"),
+        }
+    }
+
+    // -----------------------------------------------------------------------------------
+    // Delivery
+
+    /// Sends a reply's messages, in order.
+    async fn deliver(&self, reply: Reply, origin: Origin) {
+        if reply.duplicate {
+            return;
+        }
+        self.send_posts(reply.posts, reply.story, &origin).await;
+        self.write_drafts(reply.drafts, &origin).await;
+    }
+
+    /// Writes the drafts a reply asked for, one after another, each shown in its section's
+    /// thread as it is written.
+    async fn write_drafts(&self, drafts: Vec<DraftJob>, origin: &Origin) {
+        for job in drafts {
+            match &self.inner.assistant {
+                Ok(assistant) => {
+                    crate::drafting::run_job(self.desk(), assistant, job, |post| {
+                        self.send_posts(vec![post], None, origin)
+                    })
+                    .await
+                }
+                Err(failure) => {
+                    let desk = self.desk().clone();
+                    let failure = failure.clone();
+                    if let Ok(reply) =
+                        tokio::task::spawn_blocking(move || desk.finish_draft(&job, Err(failure)))
+                            .await
+                    {
+                        self.send_posts(reply.posts, None, origin).await;
+                    }
+                }
+            }
+        }
+    }
+
+    async fn send_posts(&self, posts: Vec<Post>, story: Option<StoryId>, origin: &Origin) {
+        for post in posts {
+            if let Err((error, channel)) = self.send_post(post.clone(), origin).await {
+                tracing::warn!(error = %error, "a message could not be delivered");
+                match (&post.to, story) {
+                    (Destination::Publish { channel: c }, Some(story)) => {
+                        // The article did not go out: the desk undoes the publication, so it
+                        // can be published again once the cause is fixed.
+                        let reason = messages::api_error(&error, Some(&publish_channel(c)));
+                        let actor = Person {
+                            id: origin.user.clone(),
+                            name: self.learn_name(&origin.user, None),
+                        };
+                        let desk = self.desk().clone();
+                        let undone = tokio::task::spawn_blocking(move || {
+                            desk.publication_failed(story, &actor, Timestamp::now(), &reason)
+                        })
+                        .await;
+                        if let Ok(reply) = undone {
+                            Box::pin(self.send_posts(reply.posts, None, origin)).await;
+                        }
+                        // The rest of the reply (the "published" note) no longer holds.
+                        return;
+                    }
+                    (Destination::Requester, _) => {}
+                    _ => {
+                        let text = messages::delivery_failed(&messages::api_error(
+                            &error,
+                            channel.as_deref(),
+                        ));
+                        for m in blocks::text_messages(&text) {
+                            self.tell(origin, m).await;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// One post, on its channel's queue. On failure, the error and the channel it was for.
+    async fn send_post(
+        &self,
+        post: Post,
+        origin: &Origin,
+    ) -> Result<(), (ApiError, Option<String>)> {
+        let channel = origin.channel.channel.clone();
+        match post.to {
+            Destination::Requester => {
+                for m in render(&post.body) {
+                    self.tell(origin, m).await;
+                }
+                Ok(())
+            }
+            Destination::Channel => {
+                let this = self.clone();
+                let c = channel.clone();
+                self.queued(&channel, async move {
+                    for m in render(&post.body) {
+                        this.api()
+                            .post_message(&c, &m.text, &m.blocks, None)
+                            .await?;
+                    }
+                    Ok(())
+                })
+                .await
+                .map_err(|e| (e, Some(channel)))
+            }
+            Destination::Thread { story, thread } => {
+                let this = self.clone();
+                let key = origin.channel.clone();
+                if let Body::Suggestion { draft, .. } = &post.body {
+                    let draft = draft.clone();
+                    return self
+                        .queued(&channel, async move {
+                            this.show_draft(&key, story, &thread, &draft, &post.body)
+                                .await
+                        })
+                        .await
+                        .map_err(|e| (e, Some(channel)));
+                }
+                self.queued(&channel, async move {
+                    let ts = this.thread_ts(&key, story, &thread).await?;
+                    for m in render(&post.body) {
+                        this.api()
+                            .post_message(&key.channel, &m.text, &m.blocks, Some(&ts))
+                            .await?;
+                    }
+                    Ok(())
+                })
+                .await
+                .map_err(|e| (e, Some(channel)))
+            }
+            Destination::Board { story } => {
+                let anchor = board_anchor(&origin.channel, story);
+                let fresh = self
+                    .inner
+                    .boards_pending
+                    .lock()
+                    .expect("boards lock")
+                    .insert(anchor.clone());
+                if !fresh {
+                    return Ok(());
+                }
+                let this = self.clone();
+                let key = origin.channel.clone();
+                self.queued(&channel, async move {
+                    this.inner
+                        .boards_pending
+                        .lock()
+                        .expect("boards lock")
+                        .remove(&anchor);
+                    this.sync_board(&key, story).await.map(|_| ())
+                })
+                .await
+                .map_err(|e| (e, Some(channel)))
+            }
+            Destination::Publish { channel: target } => {
+                let target = publish_channel(&target);
+                let this = self.clone();
+                let t = target.clone();
+                self.queued(&target, async move {
+                    for m in render(&post.body) {
+                        this.api()
+                            .post_message(&t, &m.text, &m.blocks, None)
+                            .await?;
+                    }
+                    Ok(())
+                })
+                .await
+                .map_err(|e| (e, Some(target)))
+            }
+        }
+    }
+
+    /// Shows an assisted draft in its section's thread: posted the first time, updated in
+    /// place after that (its first message, which carries the buttons); a long draft
+    /// continues in replies after it.
+    async fn show_draft(
+        &self,
+        channel: &ChannelKey,
+        story: StoryId,
+        thread: &ThreadKind,
+        draft: &DraftRef,
+        body: &Body,
+    ) -> Result<(), ApiError> {
+        let anchor = draft_anchor(channel, draft);
+        let desk = self.desk().clone();
+        let a = anchor.clone();
+        let first = tokio::task::spawn_blocking(move || desk.store().anchor(&a).ok().flatten())
+            .await
+            .map_err(|_| store_failure())?;
+        let messages = render(body);
+        let parent = self.thread_ts(channel, story, thread).await?;
+        if let Some(ts) = first {
+            let head = &messages[0];
+            match self
+                .api()
+                .update_message(&channel.channel, &ts, &head.text, &head.blocks)
+                .await
+            {
+                Ok(()) => {
+                    for m in &messages[1..] {
+                        self.api()
+                            .post_message(&channel.channel, &m.text, &m.blocks, Some(&parent))
+                            .await?;
+                    }
+                    return Ok(());
+                }
+                Err(e) if e.code() == Some("message_not_found") => {}
+                Err(e) => return Err(e),
+            }
+        }
+        let mut first_ts = None;
+        for m in &messages {
+            let ts = self
+                .api()
+                .post_message(&channel.channel, &m.text, &m.blocks, Some(&parent))
+                .await?;
+            first_ts.get_or_insert(ts);
+        }
+        if let Some(ts) = first_ts {
+            let desk = self.desk().clone();
+            let stored = tokio::task::spawn_blocking(move || {
+                desk.store()
+                    .transact(|tx| -> Result<(), crate::store::StoreError> {
+                        Ok(tx.put_anchor(&anchor, &ts)?)
+                    })
+                    .map_err(crate::store::TransactError::flatten)
+            })
+            .await;
+            if !matches!(stored, Ok(Ok(()))) {
+                tracing::error!("could not record a draft's message");
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs `job` on `channel`'s send queue and waits for it.
+    async fn queued(
+        &self,
+        channel: &str,
+        job: impl std::future::Future<Output = Result<(), ApiError>> + Send + 'static,
+    ) -> Result<(), ApiError> {
+        self.inner
+            .outbox
+            .run(channel, job)
+            .await
+            .unwrap_or_else(|_| {
+                Err(ApiError::Transport {
+                    method: "send queue".into(),
+                    reason: "the send job failed".into(),
+                })
+            })
+    }
+
+    /// Sends a message only the requester sees: through `response_url` when Slack gave
+    /// one, otherwise `chat.postEphemeral`.
+    async fn tell(&self, origin: &Origin, message: SlackMessage) {
+        let result = match &origin.response_url {
+            Some(url) => self.api().respond(url, &message.ephemeral_json()).await,
+            None => {
+                self.api()
+                    .post_ephemeral(
+                        &origin.channel.channel,
+                        &origin.user,
+                        &message.text,
+                        &message.blocks,
+                        origin.thread.as_deref(),
+                    )
+                    .await
+            }
+        };
+        if let Err(e) = result {
+            tracing::warn!(error = %e, "could not answer the requester");
+        }
+    }
+
+    /// Posts the story's board, or edits it in place, from the story as it is now (so
+    /// replies delivered out of order never leave an old board). Returns the board's `ts`.
+    async fn sync_board(&self, channel: &ChannelKey, story: StoryId) -> Result<String, ApiError> {
+        let anchor = board_anchor(channel, story);
+        let desk = self.desk().clone();
+        let a = anchor.clone();
+        let (current, ts) = tokio::task::spawn_blocking(move || {
+            let story = desk.store().story(story).ok().flatten();
+            let text = story.map(|s| crate::desk::render_board(&s, desk.config().review.quorum));
+            (text, desk.store().anchor(&a).ok().flatten())
+        })
+        .await
+        .map_err(|_| store_failure())?;
+        let text = current.ok_or_else(store_failure)?;
+        if let Some(ts) = &ts {
+            let unchanged =
+                self.inner.boards.lock().expect("boards lock").get(&anchor) == Some(&text);
+            if unchanged {
+                return Ok(ts.clone());
+            }
+        }
+        let message = blocks::board_message(&text);
+        let ts = match ts {
+            Some(ts) => {
+                match self
+                    .api()
+                    .update_message(&channel.channel, &ts, &message.text, &message.blocks)
+                    .await
+                {
+                    Ok(()) => ts,
+                    Err(e) if e.code() == Some("message_not_found") => {
+                        self.post_anchored(channel, &anchor, &message, story, ThreadKind::Sources)
+                            .await?
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            None => {
+                self.post_anchored(channel, &anchor, &message, story, ThreadKind::Sources)
+                    .await?
+            }
+        };
+        self.inner
+            .boards
+            .lock()
+            .expect("boards lock")
+            .insert(anchor, text);
+        Ok(ts)
+    }
+
+    /// Posts a message that a thread hangs from, keeps its `ts` as an anchor and binds the
+    /// thread to the story.
+    async fn post_anchored(
+        &self,
+        channel: &ChannelKey,
+        anchor: &str,
+        message: &SlackMessage,
+        story: StoryId,
+        kind: ThreadKind,
+    ) -> Result<String, ApiError> {
+        let ts = self
+            .api()
+            .post_message(&channel.channel, &message.text, &message.blocks, None)
+            .await?;
+        let desk = self.desk().clone();
+        let (c, a, t) = (channel.clone(), anchor.to_string(), ts.clone());
+        let stored = tokio::task::spawn_blocking(move || {
+            desk.store()
+                .transact(|tx| -> Result<(), crate::store::StoreError> {
+                    Ok(tx.put_anchor(&a, &t)?)
+                })
+                .map_err(crate::store::TransactError::flatten)?;
+            desk.bind_thread(&c, &t, story, &kind)
+        })
+        .await;
+        if !matches!(stored, Ok(Ok(()))) {
+            tracing::error!("could not record a thread's anchor");
+        }
+        Ok(ts)
+    }
+
+    /// The `ts` of a story's thread, posting its parent first if needed: the board for
+    /// sources, a parent message for a section's review.
+    async fn thread_ts(
+        &self,
+        channel: &ChannelKey,
+        story: StoryId,
+        kind: &ThreadKind,
+    ) -> Result<String, ApiError> {
+        let section = match kind {
+            ThreadKind::Sources => return self.sync_board(channel, story).await,
+            ThreadKind::Section(s) => s.clone(),
+        };
+        let anchor = thread_anchor(channel, story, &section);
+        let desk = self.desk().clone();
+        let a = anchor.clone();
+        let (ts, loaded) = tokio::task::spawn_blocking(move || {
+            (
+                desk.store().anchor(&a).ok().flatten(),
+                desk.store().story(story).ok().flatten(),
+            )
+        })
+        .await
+        .map_err(|_| store_failure())?;
+        if let Some(ts) = ts {
+            return Ok(ts);
+        }
+        let loaded = loaded.ok_or_else(store_failure)?;
+        let parent = blocks::text_messages(&messages::section_thread_parent(&loaded, &section))
+            .swap_remove(0);
+        self.post_anchored(channel, &anchor, &parent, story, kind.clone())
+            .await
+    }
+
+    /// The name of a user seen only by id (in an event): learnt earlier, or asked of Slack
+    /// once (`users.info`), or else the id.
+    async fn name_of(&self, id: &str) -> String {
+        if let Some(name) = self.inner.names.lock().expect("names lock").get(id) {
+            return name.clone();
+        }
+        match self.api().user_name(id).await {
+            Ok(name) => self.learn_name(id, Some(&name)),
+            Err(e) => {
+                tracing::info!(error = %e, "could not look up a user's name");
+                id.to_string()
+            }
+        }
+    }
+
+    fn learn_name(&self, id: &str, name: Option<&str>) -> String {
+        let mut names = self.inner.names.lock().expect("names lock");
+        if let Some(name) = name.filter(|n| !n.is_empty()) {
+            names.insert(id.to_string(), name.to_string());
+            return name.to_string();
+        }
+        names.get(id).cloned().unwrap_or_else(|| id.to_string())
+    }
+}
+
+/// Whether a command names a subcommand that takes long text (from a form).
+fn takes_long_text(request: &Request) -> bool {
+    let Input::Text { text, .. } = &request.input else {
+        return false;
+    };
+    let catalogue = crate::catalogue::catalogue();
+    crate::command::parse::parse(catalogue, text)
+        .ok()
+        .and_then(|inv| catalogue.subcommand(&inv.subcommand))
+        .is_some_and(|sub| sub.long_text.is_some())
+}
+
+/// Characters a source modal takes (longer sources come as files).
+const SOURCE_MODAL_CHARS: usize = 5 * blocks::INPUT_CHARS;
+
+fn channel_key(team: &str, channel: &str) -> ChannelKey {
+    ChannelKey {
+        platform: Platform::Slack,
+        team: team.to_string(),
+        channel: channel.to_string(),
+    }
+}
+
+fn board_anchor(channel: &ChannelKey, story: StoryId) -> String {
+    format!(
+        "slack/board/{}/{}/{}",
+        channel.team, channel.channel, story.0
+    )
+}
+
+fn thread_anchor(channel: &ChannelKey, story: StoryId, section: &str) -> String {
+    format!(
+        "slack/thread/{}/{}/{}/{section}",
+        channel.team, channel.channel, story.0
+    )
+}
+
+fn draft_anchor(channel: &ChannelKey, draft: &DraftRef) -> String {
+    format!(
+        "slack/draft/{}/{}/{}/{}/{}",
+        channel.team, channel.channel, draft.story.0, draft.number, draft.section
+    )
+}
+
+fn store_failure() -> ApiError {
+    ApiError::Transport {
+        method: "store".into(),
+        reason: "the store could not be read".into(),
+    }
+}
+
+/// The channel an article goes to: an id from a channel link, or the name or id as given.
+fn publish_channel(given: &str) -> String {
+    let given = given.trim();
+    if let Some(inner) = given.strip_prefix("<#").and_then(|r| r.strip_suffix('>')) {
+        return inner.split('|').next().unwrap_or(inner).to_string();
+    }
+    given.trim_start_matches('#').to_string()
+}
+
+/// A desk body as Slack messages.
+fn render(body: &Body) -> Vec<SlackMessage> {
+    let mut out = match body {
+        Body::Text(t) | Body::Problem(t) => blocks::text_messages(t),
+        Body::Board(t) => vec![blocks::board_message(t)],
+        Body::Review { text, actions } => blocks::review_messages(text, actions),
+        Body::Suggestion { text, actions, .. } => blocks::draft_messages(text, actions),
+        Body::Article(article) => blocks::article_messages(article),
+    };
+    if out.is_empty() {
+        out.push(SlackMessage {
+            text: String::new(),
+            blocks: Vec::new(),
+        });
+    }
+    out
+}
+
+fn ephemeral_ack(markdown: &str) -> Ack {
+    let message = blocks::text_messages(markdown).swap_remove(0);
+    Ack::Json(message.ephemeral_json())
+}
+
+fn encode_meta(meta: &FormMeta) -> String {
+    serde_json::to_string(meta).expect("plain data")
+}
+
+/// A desk sentence as plain text for a modal's error line (no Markdown there).
+fn plain_sentence(markdown: &str) -> String {
+    markdown.replace("**", "").replace("~~", "")
+}
+
+/// The longest change-request note, from the catalogue.
+fn note_max_chars() -> usize {
+    crate::catalogue::catalogue()
+        .subcommand("changes")
+        .and_then(|s| s.option("note"))
+        .and_then(|o| o.max_length)
+        .unwrap_or(1000) as usize
+}
+
+/// Whether a shared file is text storydesk can read.
+fn is_text_file(mimetype: &str, filetype: &str) -> bool {
+    let mime = mimetype.to_ascii_lowercase();
+    mime.starts_with("text/")
+        || matches!(mime.as_str(), "application/json" | "application/xml")
+        || matches!(
+            filetype.to_ascii_lowercase().as_str(),
+            "text" | "markdown" | "csv" | "tsv" | "json" | "xml" | "yaml" | "html"
+        )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn publish_channels_are_read_from_links_names_and_ids() {
+        assert_eq!(publish_channel("<#C0123ABCD|published>"), "C0123ABCD");
+        assert_eq!(publish_channel("<#C0123ABCD>"), "C0123ABCD");
+        assert_eq!(publish_channel("#published"), "published");
+        assert_eq!(publish_channel("C0123ABCD"), "C0123ABCD");
+    }
+
+    #[test]
+    fn text_files_are_recognised() {
+        assert!(is_text_file("text/plain", "text"));
+        assert!(is_text_file("application/octet-stream", "markdown"));
+        assert!(!is_text_file("application/pdf", "pdf"));
+        assert!(!is_text_file("image/png", "png"));
+    }
+}

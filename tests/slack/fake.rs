@@ -1,0 +1,715 @@
+//! A fake Slack on 127.0.0.1: the Web API (every call recorded; `ts` handed out like
+//! Slack's; 429 answers on demand, from the recorded real answer), private file downloads,
+//! `response_url`s, and a Socket Mode websocket server that sends envelopes, collects acks,
+//! and can drop the connection or ask the client to reconnect.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{json, Value};
+use tokio::sync::{mpsc, Notify};
+use tokio_tungstenite::tungstenite::Message;
+
+pub const BOT_TOKEN: &str = "xoxb-fake-bot-token";
+pub const APP_TOKEN: &str = "xapp-fake-app-token";
+
+/// The real 429 answer recorded from Slack's SDK tests.
+const RATELIMITED: &str = include_str!("../fixtures/slack/ratelimited_429.python-slack-sdk.http");
+
+/// One recorded Web API call.
+#[derive(Debug, Clone)]
+pub struct Call {
+    /// The method (`chat.postMessage`), `response_url` or `download`.
+    pub method: String,
+    /// Its arguments (JSON body, or the form as a JSON object).
+    pub body: Value,
+    /// The `ts` the fake gave a posted message.
+    pub ts: Option<String>,
+    /// True when the fake answered 429 instead.
+    pub rate_limited: bool,
+}
+
+impl Call {
+    /// The call's channel.
+    pub fn channel(&self) -> &str {
+        self.body["channel"].as_str().unwrap_or_default()
+    }
+
+    /// The thread it was posted in.
+    pub fn thread(&self) -> Option<&str> {
+        self.body["thread_ts"].as_str()
+    }
+
+    /// All block text of a message, joined by newlines.
+    pub fn text(&self) -> String {
+        let mut out = Vec::new();
+        collect_text(&self.body["blocks"], &mut out);
+        if out.is_empty() {
+            if let Some(t) = self.body["text"].as_str() {
+                out.push(t.to_string());
+            }
+        }
+        out.join("\n")
+    }
+
+    /// The `value` of the button with `action_id`, if the message has one.
+    pub fn button(&self, action_id: &str) -> Option<String> {
+        self.body["blocks"]
+            .as_array()?
+            .iter()
+            .filter(|b| b["type"] == "actions")
+            .flat_map(|b| b["elements"].as_array().cloned().unwrap_or_default())
+            .find(|e| e["action_id"] == action_id)
+            .and_then(|e| e["value"].as_str().map(str::to_string))
+    }
+}
+
+fn collect_text(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::Object(map) => {
+            for (k, v) in map {
+                match (k.as_str(), v) {
+                    ("text", Value::String(s)) => out.push(s.clone()),
+                    _ => collect_text(v, out),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|i| collect_text(i, out)),
+        _ => {}
+    }
+}
+
+/// A shared file the fake serves.
+#[derive(Clone)]
+struct FakeFile {
+    info: Value,
+    bytes: Vec<u8>,
+}
+
+#[derive(Default)]
+struct State0 {
+    calls: Vec<Call>,
+    next_ts: u64,
+    files: HashMap<String, FakeFile>,
+    users: HashMap<String, String>,
+    /// `(method, channel)` → how many of the next matching calls get a 429.
+    rate_limits: Vec<(String, Option<String>, usize, usize)>,
+    /// `(method, channel, error, count)`: the next `count` matching calls get `error`.
+    refusals: Vec<(String, String, String, usize)>,
+}
+
+/// The fake Web API.
+#[derive(Clone)]
+pub struct FakeSlack {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    state: Arc<Mutex<State0>>,
+    changed: Arc<Notify>,
+    /// The Socket Mode server.
+    pub socket: SocketServer,
+}
+
+type Shared = (Arc<Mutex<State0>>, Arc<Notify>, SocketAddr, u16);
+
+impl FakeSlack {
+    /// Starts the fake on loopback.
+    pub async fn start() -> FakeSlack {
+        let socket = SocketServer::start().await;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let state = Arc::new(Mutex::new(State0 {
+            next_ts: 1_700_000_000_000_100,
+            ..Default::default()
+        }));
+        let changed = Arc::new(Notify::new());
+        let shared: Shared = (state.clone(), changed.clone(), addr, socket.port);
+        let app = Router::new()
+            .route("/api/{method}", post(api))
+            .route("/files/{id}", get(download))
+            .route("/response/{id}", post(response_url))
+            .with_state(shared);
+        tokio::spawn(async move {
+            axum::serve(listener, app).await.unwrap();
+        });
+        FakeSlack {
+            addr,
+            state,
+            changed,
+            socket,
+        }
+    }
+
+    /// The Web API base URL to give storydesk.
+    pub fn api_url(&self) -> String {
+        format!("http://{}/api", self.addr)
+    }
+
+    /// A `response_url` on the fake.
+    pub fn response_url(&self, id: &str) -> String {
+        format!("http://{}/response/{id}", self.addr)
+    }
+
+    /// Makes the next `count` calls of `method` (to `channel`, if given), after `skip`
+    /// successful ones, answer 429 with `Retry-After: 1`.
+    pub fn rate_limit(&self, method: &str, channel: Option<&str>, skip: usize, count: usize) {
+        self.state.lock().unwrap().rate_limits.push((
+            method.to_string(),
+            channel.map(str::to_string),
+            skip,
+            count,
+        ));
+    }
+
+    /// Makes the next `count` calls of `method` to `channel` fail with Slack's `error`.
+    pub fn refuse(&self, method: &str, channel: &str, error: &str, count: usize) {
+        self.state.lock().unwrap().refusals.push((
+            method.to_string(),
+            channel.to_string(),
+            error.to_string(),
+            count,
+        ));
+    }
+
+    /// Shares a file the bot can read.
+    pub fn add_file(&self, id: &str, name: &str, mimetype: &str, filetype: &str, bytes: &[u8]) {
+        let info = json!({
+            "id": id,
+            "name": name,
+            "size": bytes.len(),
+            "mimetype": mimetype,
+            "filetype": filetype,
+            "url_private_download": format!("http://{}/files/{id}", self.addr),
+        });
+        self.state.lock().unwrap().files.insert(
+            id.to_string(),
+            FakeFile {
+                info,
+                bytes: bytes.to_vec(),
+            },
+        );
+    }
+
+    /// A person in the workspace, for `users.info`.
+    pub fn add_user(&self, id: &str, name: &str) {
+        self.state
+            .lock()
+            .unwrap()
+            .users
+            .insert(id.to_string(), name.to_string());
+    }
+
+    /// Every call so far.
+    pub fn calls(&self) -> Vec<Call> {
+        self.state.lock().unwrap().calls.clone()
+    }
+
+    /// Successful calls of one method.
+    pub fn calls_of(&self, method: &str) -> Vec<Call> {
+        self.calls()
+            .into_iter()
+            .filter(|c| c.method == method && !c.rate_limited)
+            .collect()
+    }
+
+    /// Messages posted (successfully) to `channel`, in order.
+    pub fn posts_in(&self, channel: &str) -> Vec<Call> {
+        self.calls_of("chat.postMessage")
+            .into_iter()
+            .filter(|c| c.channel() == channel)
+            .collect()
+    }
+
+    /// Waits until `check` finds what it looks for in the calls, and returns it. Fails the
+    /// test after 20 seconds with `what` (a liveness bound, not a speed assertion).
+    pub async fn wait<T>(&self, what: &str, check: impl Fn(&[Call]) -> Option<T>) -> T {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            let notified = self.changed.notified();
+            if let Some(found) = check(&self.calls()) {
+                return found;
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                let calls: Vec<String> = self
+                    .calls()
+                    .iter()
+                    .map(|c| {
+                        format!(
+                            "{} {} {:?}",
+                            c.method,
+                            c.channel(),
+                            c.text().chars().take(80).collect::<String>()
+                        )
+                    })
+                    .collect();
+                panic!("waited in vain for {what}; calls:\n{}", calls.join("\n"));
+            }
+        }
+    }
+
+    /// Waits for a posted message in `channel` (and `thread`) whose text contains `needle`.
+    pub async fn wait_post(&self, channel: &str, thread: Option<&str>, needle: &str) -> Call {
+        self.wait(
+            &format!("a post in {channel} {thread:?} with {needle:?}"),
+            |calls| {
+                calls
+                    .iter()
+                    .find(|c| {
+                        c.method == "chat.postMessage"
+                            && !c.rate_limited
+                            && c.channel() == channel
+                            && (thread.is_none() || c.thread() == thread)
+                            && c.text().contains(needle)
+                    })
+                    .cloned()
+            },
+        )
+        .await
+    }
+
+    /// Waits for a call of `method` whose body contains `needle` anywhere.
+    pub async fn wait_call(&self, method: &str, needle: &str) -> Call {
+        self.wait(&format!("{method} with {needle:?}"), |calls| {
+            calls
+                .iter()
+                .rev()
+                .find(|c| {
+                    c.method == method && !c.rate_limited && c.body.to_string().contains(needle)
+                })
+                .cloned()
+        })
+        .await
+    }
+
+    /// How many calls there are now (to look only at later ones).
+    pub fn mark(&self) -> usize {
+        self.state.lock().unwrap().calls.len()
+    }
+
+    /// Calls after `mark`.
+    pub fn since(&self, mark: usize) -> Vec<Call> {
+        self.calls().split_off(mark)
+    }
+}
+
+fn record(shared: &Shared, call: Call) {
+    shared.0.lock().unwrap().calls.push(call);
+    shared.1.notify_waiters();
+}
+
+fn form_or_json(headers: &HeaderMap, body: &Bytes) -> Value {
+    let form = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if form {
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body).unwrap_or_default();
+        Value::Object(
+            pairs
+                .into_iter()
+                .map(|(k, v)| (k, Value::String(v)))
+                .collect(),
+        )
+    } else {
+        serde_json::from_slice(body).unwrap_or(Value::Null)
+    }
+}
+
+fn ratelimited() -> Response {
+    let (head, body) = RATELIMITED.split_once("\n\n").unwrap();
+    let mut response = (StatusCode::TOO_MANY_REQUESTS, body.trim().to_string()).into_response();
+    for line in head.lines().skip(1) {
+        let (k, v) = line.split_once(':').unwrap();
+        let k = k.trim().to_ascii_lowercase();
+        if k == "retry-after" || k == "content-type" {
+            response.headers_mut().insert(
+                axum::http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                v.trim().parse().unwrap(),
+            );
+        }
+    }
+    response
+}
+
+async fn api(
+    State(shared): State<Shared>,
+    Path(method): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let args = form_or_json(&headers, &body);
+    let auth = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    let wanted = if method == "apps.connections.open" {
+        APP_TOKEN
+    } else {
+        BOT_TOKEN
+    };
+    if auth != format!("Bearer {wanted}") {
+        record(
+            &shared,
+            Call {
+                method,
+                body: args,
+                ts: None,
+                rate_limited: false,
+            },
+        );
+        return axum::Json(json!({ "ok": false, "error": "invalid_auth" })).into_response();
+    }
+    let channel = args["channel"].as_str().map(str::to_string);
+    let limited = {
+        let mut state = shared.0.lock().unwrap();
+        let mut hit = false;
+        for rule in state.rate_limits.iter_mut() {
+            if rule.0 == method && (rule.1.is_none() || rule.1 == channel) {
+                if rule.2 > 0 {
+                    rule.2 -= 1;
+                } else if rule.3 > 0 {
+                    rule.3 -= 1;
+                    hit = true;
+                }
+                break;
+            }
+        }
+        hit
+    };
+    let refused = {
+        let mut state = shared.0.lock().unwrap();
+        let mut found = None;
+        for rule in state.refusals.iter_mut() {
+            if rule.0 == method && Some(&rule.1) == channel.as_ref() && rule.3 > 0 {
+                rule.3 -= 1;
+                found = Some(rule.2.clone());
+                break;
+            }
+        }
+        found
+    };
+    if let Some(error) = refused {
+        record(
+            &shared,
+            Call {
+                method,
+                body: args,
+                ts: None,
+                rate_limited: true,
+            },
+        );
+        return axum::Json(json!({ "ok": false, "error": error })).into_response();
+    }
+    if limited {
+        record(
+            &shared,
+            Call {
+                method,
+                body: args,
+                ts: None,
+                rate_limited: true,
+            },
+        );
+        return ratelimited();
+    }
+    let (answer, ts) = match method.as_str() {
+        "chat.postMessage" => {
+            let ts = {
+                let mut state = shared.0.lock().unwrap();
+                state.next_ts += 100;
+                let n = state.next_ts;
+                format!("{}.{:06}", n / 1_000_000, n % 1_000_000)
+            };
+            (
+                json!({ "ok": true, "channel": channel, "ts": ts, "message": { "text": args["text"] } }),
+                Some(ts),
+            )
+        }
+        "chat.update" => (
+            json!({ "ok": true, "channel": channel, "ts": args["ts"] }),
+            None,
+        ),
+        "chat.postEphemeral" => (
+            json!({ "ok": true, "message_ts": "1700000000.000001" }),
+            None,
+        ),
+        "views.open" => (json!({ "ok": true, "view": { "id": "V0FAKE" } }), None),
+        "files.info" => {
+            let file = shared
+                .0
+                .lock()
+                .unwrap()
+                .files
+                .get(args["file"].as_str().unwrap_or_default())
+                .cloned();
+            match file {
+                Some(f) => (json!({ "ok": true, "file": f.info }), None),
+                None => (json!({ "ok": false, "error": "file_not_found" }), None),
+            }
+        }
+        "users.info" => {
+            let id = args["user"].as_str().unwrap_or_default().to_string();
+            let name = shared.0.lock().unwrap().users.get(&id).cloned();
+            match name {
+                Some(name) => (
+                    json!({ "ok": true, "user": { "id": id, "name": name, "real_name": name.to_uppercase(), "profile": { "display_name": name } } }),
+                    None,
+                ),
+                None => (json!({ "ok": false, "error": "user_not_found" }), None),
+            }
+        }
+        "apps.connections.open" => (
+            json!({ "ok": true, "url": format!("ws://127.0.0.1:{}/link?ticket=1", shared.3) }),
+            None,
+        ),
+        _ => (json!({ "ok": false, "error": "unknown_method" }), None),
+    };
+    record(
+        &shared,
+        Call {
+            method,
+            body: args,
+            ts: ts.clone(),
+            rate_limited: false,
+        },
+    );
+    axum::Json(answer).into_response()
+}
+
+async fn download(
+    State(shared): State<Shared>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let auth = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if auth != format!("Bearer {BOT_TOKEN}") {
+        return StatusCode::FORBIDDEN.into_response();
+    }
+    let file = shared.0.lock().unwrap().files.get(&id).cloned();
+    record(
+        &shared,
+        Call {
+            method: "download".into(),
+            body: json!({ "file": id }),
+            ts: None,
+            rate_limited: false,
+        },
+    );
+    match file {
+        Some(f) => f.bytes.into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+async fn response_url(
+    State(shared): State<Shared>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    let mut args: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    args["response_url_id"] = json!(id);
+    record(
+        &shared,
+        Call {
+            method: "response_url".into(),
+            body: args,
+            ts: None,
+            rate_limited: false,
+        },
+    );
+    "ok".into_response()
+}
+
+// ---------------------------------------------------------------------------------------
+// Socket Mode
+
+enum ToClient {
+    Text(String),
+    Drop,
+}
+
+#[derive(Default)]
+struct SocketState {
+    current: Option<mpsc::UnboundedSender<ToClient>>,
+    acks: Vec<Value>,
+    connections: usize,
+    next_envelope: u64,
+}
+
+/// The fake Socket Mode server.
+#[derive(Clone)]
+pub struct SocketServer {
+    /// Its port.
+    pub port: u16,
+    state: Arc<Mutex<SocketState>>,
+    changed: Arc<Notify>,
+}
+
+impl SocketServer {
+    async fn start() -> SocketServer {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let server = SocketServer {
+            port,
+            state: Arc::default(),
+            changed: Arc::default(),
+        };
+        let s = server.clone();
+        tokio::spawn(async move {
+            loop {
+                let Ok((tcp, _)) = listener.accept().await else {
+                    return;
+                };
+                let s = s.clone();
+                tokio::spawn(async move { s.connection(tcp).await });
+            }
+        });
+        server
+    }
+
+    async fn connection(&self, tcp: tokio::net::TcpStream) {
+        let Ok(ws) = tokio_tungstenite::accept_async(tcp).await else {
+            return;
+        };
+        let (mut sink, mut stream) = ws.split();
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let hello = json!({
+            "type": "hello",
+            "num_connections": 1,
+            "connection_info": { "app_id": "A0FAKE" },
+            "debug_info": { "host": "fake", "approximate_connection_time": 18060 },
+        });
+        if sink.send(Message::Text(hello.to_string())).await.is_err() {
+            return;
+        }
+        {
+            let mut state = self.state.lock().unwrap();
+            state.current = Some(tx);
+            state.connections += 1;
+        }
+        self.changed.notify_waiters();
+        loop {
+            tokio::select! {
+                frame = stream.next() => match frame {
+                    Some(Ok(Message::Text(text))) => {
+                        if let Ok(ack) = serde_json::from_str::<Value>(&text) {
+                            self.state.lock().unwrap().acks.push(ack);
+                            self.changed.notify_waiters();
+                        }
+                    }
+                    Some(Ok(_)) => {}
+                    _ => return,
+                },
+                cmd = rx.recv() => match cmd {
+                    Some(ToClient::Text(text)) => {
+                        if sink.send(Message::Text(text)).await.is_err() {
+                            return;
+                        }
+                    }
+                    // Dropping the stream closes the TCP connection without a close frame.
+                    Some(ToClient::Drop) | None => return,
+                },
+            }
+        }
+    }
+
+    async fn wait<T>(&self, what: &str, check: impl Fn(&SocketState) -> Option<T>) -> T {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            let notified = self.changed.notified();
+            if let Some(found) = check(&self.state.lock().unwrap()) {
+                return found;
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                panic!("waited in vain for {what}");
+            }
+        }
+    }
+
+    /// Waits until the client has opened `n` connections in all.
+    pub async fn wait_connections(&self, n: usize) {
+        self.wait(&format!("{n} Socket Mode connections"), |s| {
+            (s.connections >= n && s.current.is_some()).then_some(())
+        })
+        .await
+    }
+
+    /// Sends an envelope with a fresh id (or `id`) and waits for its ack.
+    pub async fn envelope(
+        &self,
+        kind: &str,
+        payload: Value,
+        retry: Option<(u32, &str, &str)>,
+    ) -> Value {
+        self.wait_connections(1).await;
+        let id = match retry {
+            Some((_, _, id)) => id.to_string(),
+            None => {
+                let mut state = self.state.lock().unwrap();
+                state.next_envelope += 1;
+                format!("env-{:04}", state.next_envelope)
+            }
+        };
+        let mut envelope = json!({
+            "envelope_id": id,
+            "type": kind,
+            "payload": payload,
+            "accepts_response_payload": kind != "events_api",
+        });
+        if let Some((attempt, reason, _)) = retry {
+            envelope["retry_attempt"] = json!(attempt);
+            envelope["retry_reason"] = json!(reason);
+        }
+        let already = self
+            .state
+            .lock()
+            .unwrap()
+            .acks
+            .iter()
+            .filter(|a| a["envelope_id"] == id)
+            .count();
+        self.send(ToClient::Text(envelope.to_string()));
+        self.wait(&format!("the ack of {id}"), |s| {
+            let acks: Vec<&Value> = s.acks.iter().filter(|a| a["envelope_id"] == id).collect();
+            (acks.len() > already).then(|| acks.last().map(|a| (*a).clone()).unwrap())
+        })
+        .await
+    }
+
+    fn send(&self, message: ToClient) {
+        let state = self.state.lock().unwrap();
+        state
+            .current
+            .as_ref()
+            .expect("a client is connected")
+            .send(message)
+            .ok();
+    }
+
+    /// Closes the current connection abruptly (no close frame).
+    pub fn drop_connection(&self) {
+        self.send(ToClient::Drop);
+        self.state.lock().unwrap().current = None;
+    }
+
+    /// Asks the client to reconnect, as Slack does before rotating a connection.
+    pub fn request_reconnect(&self) {
+        self.send(ToClient::Text(
+            json!({ "type": "disconnect", "reason": "refresh_requested", "debug_info": { "host": "fake" } })
+                .to_string(),
+        ));
+        self.state.lock().unwrap().current = None;
+    }
+}
