@@ -582,3 +582,27 @@ fn an_unreachable_server_and_a_missing_key_are_explained() {
         "nothing is sent without the key"
     );
 }
+
+#[test]
+fn residue_and_figures_no_source_gives_are_flagged_before_anyone_accepts() {
+    let fake = FakeModel::start();
+    fake.answer(Answer::Whole(
+        "Meta set up four war rooms on [insert date], according to the memo. The project cost 9.9 million dollars."
+            .into(),
+    ));
+    let mut n = newsroom_with(&fake, "");
+    n.say("alice", "/story draft body");
+    let (_, posts) = n.write_drafts(&assistant(&n));
+    let (text, actions, _) = last_draft(&posts);
+    assert!(text.contains("[placeholder-bracket]"), "{text}");
+    assert!(text.contains("[unsourced]"), "{text}");
+    assert!(text.contains("9.9 million"), "{text}");
+    // Still only a proposal: people decide, and the publish gate still applies.
+    assert_eq!(actions.len(), 3);
+    assert!(n
+        .desk
+        .store()
+        .revisions(StoryId(1), "body")
+        .unwrap()
+        .is_empty());
+}
