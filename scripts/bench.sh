@@ -10,6 +10,9 @@ grep -m1 "model name" /proc/cpuinfo || true
 echo "== desk (criterion)"
 cargo bench --bench desk
 
+echo "== drafting help: the extractive drafter on a 1 MiB source (criterion)"
+cargo bench --bench assist
+
 echo "== checks (criterion)"
 cargo bench --bench checks
 

@@ -15,6 +15,9 @@
 //! - [`text`]: pure text work: normalisation, word diffs, citations, chunking.
 //! - [`checks`]: pre-publish checks over an article: a rule engine whose rules are data
 //!   (`config/checks/*.toml`), source protection and traceability.
+//! - [`assist`]: drafting help: the extractive drafter and the Chat Completions client
+//!   behind one trait, the prompt, the tidying of a model's answer.
+//! - [`drafting`]: runs the desk's drafting jobs in an adapter's async context.
 //! - [`console`]: `storydesk local`, the desk in a terminal.
 //! - [`discord`]: the Discord adapter: gateway, interactions endpoint, commands, rendering.
 //! - [`admin`]: the running bot's owner-only socket for backups.
@@ -22,11 +25,13 @@
 //! - [`slack`]: the Slack adapter: HTTP endpoints, Socket Mode, the Web API client, Block Kit.
 //! - [`suggest`]: "did you mean".
 //!
-//! Architecture invariant: `desk`, `text`, `checks`, `command` and `model` import no
-//! serenity, Slack, axum, reqwest or sled types (`tests/architecture.rs` checks it).
+//! Architecture invariant: `desk`, `text`, `checks`, `command`, `model` and the pure parts of
+//! `assist` (extractive, policy, prompt, tidy, sse) import no serenity, Slack, axum, reqwest
+//! or sled types (`tests/architecture.rs` checks it).
 
 #[cfg(unix)]
 pub mod admin;
+pub mod assist;
 pub mod catalogue;
 pub mod checks;
 pub mod command;
@@ -34,6 +39,7 @@ pub mod config;
 pub mod console;
 pub mod desk;
 pub mod discord;
+pub mod drafting;
 pub mod export;
 pub mod model;
 pub mod server;
