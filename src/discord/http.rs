@@ -4,6 +4,10 @@
 //! fails is answered 401 and never reaches the desk. A PING is answered PONG. Everything
 //! else goes to [`Discord::interaction`], like the gateway's interactions; its first answer
 //! is the HTTP response, and the work after it runs once the response is on its way.
+//!
+//! [`decode`] turns a verified body into a [`Payload`], or a [`DecodeError`] for anything that
+//! is not an interaction: it never panics, whatever the bytes (property tests and fuzz targets
+//! hold it to it).
 
 use std::sync::Arc;
 
@@ -42,6 +46,56 @@ struct Kind {
     kind: u8,
 }
 
+/// A verified body of `POST /discord/interactions`.
+#[derive(Debug)]
+pub enum Payload {
+    /// Discord checks the endpoint: answer PONG.
+    Ping,
+    /// An interaction for the adapter.
+    Interaction(Box<Interaction>),
+}
+
+/// Why a body is not an interaction. The words never quote the body (it may hold a
+/// source's text): a JSON error says only its category and position.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
+    /// Not a JSON object with a numeric `type`.
+    #[error("not an interaction")]
+    NotInteraction,
+    /// An interaction whose fields do not have the shape Discord documents.
+    #[error("interaction not understood ({category} error at line {line}, column {column})")]
+    NotUnderstood {
+        /// serde_json's category of the error (`data`, `syntax`, `eof`).
+        category: &'static str,
+        /// Where in the body.
+        line: usize,
+        /// Where in the line.
+        column: usize,
+    },
+}
+
+/// Decodes a (verified) request body: a PING, or an interaction serenity understands.
+pub fn decode(body: &[u8]) -> Result<Payload, DecodeError> {
+    match serde_json::from_slice::<Kind>(body) {
+        Ok(Kind { kind: 1 }) => return Ok(Payload::Ping),
+        Ok(_) => {}
+        Err(_) => return Err(DecodeError::NotInteraction),
+    }
+    serde_json::from_slice::<Interaction>(body)
+        .map(|i| Payload::Interaction(Box::new(i)))
+        .map_err(|e| DecodeError::NotUnderstood {
+            // serde's own message may quote a value from the body: keep only where and what.
+            category: match e.classify() {
+                serde_json::error::Category::Io => "io",
+                serde_json::error::Category::Syntax => "syntax",
+                serde_json::error::Category::Data => "data",
+                serde_json::error::Category::Eof => "eof",
+            },
+            line: e.line(),
+            column: e.column(),
+        })
+}
+
 async fn interactions(
     State(endpoint): State<Endpoint>,
     headers: HeaderMap,
@@ -58,18 +112,15 @@ async fn interactions(
         tracing::info!(%why, "interaction refused");
         return (StatusCode::UNAUTHORIZED, "invalid request signature\n").into_response();
     }
-    match serde_json::from_slice::<Kind>(&body) {
-        Ok(Kind { kind: 1 }) => {
-            return Json(serde_json::json!({"type": 1})).into_response();
+    let interaction = match decode(&body) {
+        Ok(Payload::Ping) => return Json(serde_json::json!({"type": 1})).into_response(),
+        Ok(Payload::Interaction(i)) => *i,
+        Err(why @ DecodeError::NotInteraction) => {
+            tracing::info!(%why, "refused a body that is not an interaction");
+            return (StatusCode::BAD_REQUEST, "not an interaction\n").into_response();
         }
-        Ok(_) => {}
-        Err(_) => return (StatusCode::BAD_REQUEST, "not an interaction\n").into_response(),
-    }
-    let interaction: Interaction = match serde_json::from_slice(&body) {
-        Ok(i) => i,
-        Err(e) => {
-            // serde's message names the field, never the value.
-            tracing::warn!(error = %e, "interaction not understood");
+        Err(why) => {
+            tracing::warn!(%why, "interaction not understood");
             return (StatusCode::BAD_REQUEST, "interaction not understood\n").into_response();
         }
     };
