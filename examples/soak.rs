@@ -21,7 +21,6 @@
 //! `cargo run --release --example soak -- --seconds 600 --rate 100`. The server binary is
 //! `target/release/storydesk`, or `STORYDESK_BIN`.
 
-#[allow(dead_code)]
 #[path = "../tests/support/mod.rs"]
 mod support;
 
