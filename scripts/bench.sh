@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Rerun every benchmark of BENCHMARKS.md. Figures depend on the machine: note it with them.
+# Rerun every benchmark of BENCHMARKS.md, in its order. Figures depend on the machine: note it
+# with them. The whole run takes about 40 minutes, 10 of them the soak; `SKIP_SOAK=1` leaves
+# the soak out. The fuzzing runs are separate (scripts/fuzz.sh, fuzz/README.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,6 +13,9 @@ echo "== desk (criterion)"
 cargo bench --bench desk
 
 echo "== drafting help: the extractive drafter on a 1 MiB source (criterion)"
+cargo bench --bench assist
+
+echo "== drafting help (criterion)"
 cargo bench --bench assist
 
 echo "== checks (criterion)"
@@ -32,3 +37,11 @@ printf '/story list\n/story status\n' > target/bench-data/list.story
 echo "== Slack endpoints under load (signed slash commands and modal submissions)"
 cargo build --release --bin storydesk --example slack_load
 ./target/release/examples/slack_load 10
+
+echo "== crash safety: kills of storydesk serve under signed Slack writes (seed printed)"
+cargo test --test crash -- --nocapture
+
+if [ -z "${SKIP_SOAK:-}" ]; then
+  echo "== soak: 10 minutes of steady mixed load, memory and descriptors sampled"
+  scripts/soak.sh 600
+fi
