@@ -797,4 +797,16 @@ mod checks {
             }
         }
     }
+
+    /// Found by the `checks` fuzz target: a source ending in a day and month followed by a
+    /// slash (`2/2/`, the year not typed yet) read past the end of its words.
+    #[test]
+    fn a_source_ending_in_a_day_a_month_and_a_slash() {
+        let (template, checker) = setup();
+        for source in ["2/2/", "On 27/01/", "27/01/ and"] {
+            let sources = [SourceText { number: 1, label: "source", text: source }];
+            let file = markdown::parse("1", template);
+            let _ = checker.run(&file.document(template, &sources));
+        }
+    }
 }

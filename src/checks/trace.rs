@@ -762,10 +762,11 @@ impl SourceFacts {
                         if r.sym(k + 1, '/') && r.is(k + 2, Lx::Num) {
                             let a = r.s(k).parse::<u8>().ok();
                             let b = r.s(k + 2).parse::<u8>().ok();
-                            let year = (r.sym(k + 3, '/'))
+                            // The year only when a number follows the second slash: a
+                            // text may end right after it.
+                            let year = (r.sym(k + 3, '/') && r.is(k + 4, Lx::Num))
                                 .then(|| r.s(k + 4).parse::<i64>().ok())
-                                .flatten()
-                                .filter(|_| r.is(k + 4, Lx::Num));
+                                .flatten();
                             if let (Some(a), Some(b)) = (a, b) {
                                 for (d, m) in [(a, b), (b, a)] {
                                     if (1..=12).contains(&m) && (1..=31).contains(&d) {
