@@ -107,9 +107,9 @@ pub enum OptionKind {
     Boolean,
     /// A section name from the story's template, or an alias; resolved by the desk.
     Section,
-    /// A person; a leading `@` is dropped.
+    /// A person; leading `@` signs are dropped.
     User,
-    /// A channel; a leading `#` is dropped.
+    /// A channel; leading `#` signs are dropped.
     Channel,
     /// One of the option's `choices`, matched in any case.
     Choice,
@@ -435,8 +435,18 @@ impl OptionSpec {
                 "false" | "no" => Some("false".to_string()),
                 _ => None,
             },
-            OptionKind::User => Some(value.strip_prefix('@').unwrap_or(value).to_string()),
-            OptionKind::Channel => Some(value.strip_prefix('#').unwrap_or(value).to_string()),
+            // Every leading sign goes, and any space between them, so that a checked value
+            // checked again (a stored option) stays the same.
+            OptionKind::User => Some(
+                value
+                    .trim_start_matches(|c: char| c == '@' || c.is_whitespace())
+                    .to_string(),
+            ),
+            OptionKind::Channel => Some(
+                value
+                    .trim_start_matches(|c: char| c == '#' || c.is_whitespace())
+                    .to_string(),
+            ),
             OptionKind::Choice => {
                 let lower = value.to_lowercase();
                 self.choices

@@ -253,6 +253,22 @@ proptest! {
         }
     }
 
+    /// Every option's check is a fixed point: a value it accepted, checked again, stays
+    /// the same (stored values of buttons and forms are checked again when used).
+    #[test]
+    fn an_accepted_value_is_accepted_as_it_is(value in prop_oneof![
+        typed_text(),
+        "[@#]{0,3}[ ]{0,2}[a-z0-9]{0,6}",
+    ]) {
+        for sub in &catalogue().subcommands {
+            for o in &sub.options {
+                if let Ok(once) = o.accept(&value) {
+                    prop_assert_eq!(o.accept(&once), Ok(once.clone()), "{} {}", sub.name, o.name);
+                }
+            }
+        }
+    }
+
     /// Words that name no subcommand are an error value, never a guess that runs something.
     #[test]
     fn an_unknown_subcommand_is_an_error(word in "[a-z]{1,12}", rest in typed_text()) {
@@ -305,6 +321,27 @@ proptest! {
             }
         }
     }
+}
+
+/// A person or channel typed with its sign doubled (`@@bob`, `##desk`) is read as the name
+/// without signs, the same whether typed or given as a stored option.
+#[test]
+fn doubled_signs_are_dropped_once_and_for_all() {
+    let cat = catalogue();
+    let typed = parse(cat, "assign section:body user:@@bob").unwrap();
+    assert_eq!(typed.get("user"), Some("bob"));
+    let given: Vec<(String, String)> = typed
+        .options
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    assert_eq!(from_options(cat, "assign", &given), Ok(typed));
+    let channel = parse(cat, "publish channel:##desk").unwrap();
+    assert_eq!(channel.get("channel"), Some("desk"));
+    assert!(matches!(
+        parse(cat, "assign section:body user:@@"),
+        Err(ParseError::BadValue { .. })
+    ));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -804,7 +841,11 @@ mod checks {
     fn a_source_ending_in_a_day_a_month_and_a_slash() {
         let (template, checker) = setup();
         for source in ["2/2/", "On 27/01/", "27/01/ and"] {
-            let sources = [SourceText { number: 1, label: "source", text: source }];
+            let sources = [SourceText {
+                number: 1,
+                label: "source",
+                text: source,
+            }];
             let file = markdown::parse("1", template);
             let _ = checker.run(&file.document(template, &sources));
         }
