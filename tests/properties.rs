@@ -723,6 +723,33 @@ fn discord_bodies_that_are_not_interactions_are_errors() {
     assert!(!e.to_string().contains("secret"), "{e}");
 }
 
+/// Found by the `discord_interaction` fuzz target: serenity 0.12.5 reads an image hash (an
+/// avatar, an icon, a banner) by byte offsets and panicked on a 32- or 34-byte hash holding
+/// a multi-byte character. Discord's hashes are ASCII hex; such a body is an error value.
+#[test]
+fn an_image_hash_that_is_not_ascii_is_an_error() {
+    let mut v = fixture_json("discord/application_command_subcommand.json");
+    for hash in [
+        "a_d5efa99b3ee_a7dd43acca8ʙ5692432",
+        "d5efa99b3ee0a7dd43acca8ʙ5692432",
+    ] {
+        v["member"]["user"]["avatar"] = json!(hash);
+        assert_eq!(
+            decode_discord(v.to_string().as_bytes()).err(),
+            Some(DiscordError::ImageHash)
+        );
+    }
+    let mut v = fixture_json("discord/message_component_button.json");
+    v["message"]["author"]["avatar"] = json!("é".repeat(16));
+    assert_eq!(
+        decode_discord(v.to_string().as_bytes()).err(),
+        Some(DiscordError::ImageHash)
+    );
+    // A real hash still reads.
+    v["message"]["author"]["avatar"] = json!("a_d5efa99b3ee0a7dd43acca8e56924321");
+    assert!(decode_discord(v.to_string().as_bytes()).is_ok());
+}
+
 // ---------------------------------------------------------------------------------------
 // The chunker
 

@@ -62,6 +62,11 @@ pub enum DecodeError {
     /// Not a JSON object with a numeric `type`.
     #[error("not an interaction")]
     NotInteraction,
+    /// An image hash (an avatar, an icon, a banner) that is not ASCII: Discord's are hex,
+    /// and serenity 0.12.5 panics on some that are not, so the body is refused before
+    /// serenity reads it.
+    #[error("interaction not understood (an image hash that is not ASCII)")]
+    ImageHash,
     /// An interaction whose fields do not have the shape Discord documents.
     #[error("interaction not understood ({category} error at line {line}, column {column})")]
     NotUnderstood {
@@ -81,19 +86,56 @@ pub fn decode(body: &[u8]) -> Result<Payload, DecodeError> {
         Ok(_) => {}
         Err(_) => return Err(DecodeError::NotInteraction),
     }
-    serde_json::from_slice::<Interaction>(body)
+    let value: serde_json::Value = serde_json::from_slice(body).map_err(not_understood)?;
+    if has_unreadable_image_hash(&value) {
+        return Err(DecodeError::ImageHash);
+    }
+    serde_json::from_value::<Interaction>(value)
         .map(|i| Payload::Interaction(Box::new(i)))
-        .map_err(|e| DecodeError::NotUnderstood {
-            // serde's own message may quote a value from the body: keep only where and what.
-            category: match e.classify() {
-                serde_json::error::Category::Io => "io",
-                serde_json::error::Category::Syntax => "syntax",
-                serde_json::error::Category::Data => "data",
-                serde_json::error::Category::Eof => "eof",
-            },
-            line: e.line(),
-            column: e.column(),
-        })
+        .map_err(not_understood)
+}
+
+/// serde's own message may quote a value from the body: keep only where and what.
+fn not_understood(e: serde_json::Error) -> DecodeError {
+    DecodeError::NotUnderstood {
+        category: match e.classify() {
+            serde_json::error::Category::Io => "io",
+            serde_json::error::Category::Syntax => "syntax",
+            serde_json::error::Category::Data => "data",
+            serde_json::error::Category::Eof => "eof",
+        },
+        line: e.line(),
+        column: e.column(),
+    }
+}
+
+/// The fields serenity reads as an `ImageHash`.
+const IMAGE_HASH_FIELDS: [&str; 10] = [
+    "asset",
+    "avatar",
+    "badge",
+    "banner",
+    "cover_image",
+    "discovery_splash",
+    "icon",
+    "icon_hash",
+    "image",
+    "splash",
+];
+
+/// True when an image hash field anywhere in `value` holds a string that is not ASCII.
+/// serenity 0.12.5's `ImageHash::from_str` cuts the string two bytes at a time and panics
+/// when a cut falls inside a character.
+fn has_unreadable_image_hash(value: &serde_json::Value) -> bool {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) => map.iter().any(|(key, v)| match v {
+            Value::String(s) => IMAGE_HASH_FIELDS.contains(&key.as_str()) && !s.is_ascii(),
+            other => has_unreadable_image_hash(other),
+        }),
+        Value::Array(items) => items.iter().any(has_unreadable_image_hash),
+        _ => false,
+    }
 }
 
 async fn interactions(
