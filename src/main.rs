@@ -157,9 +157,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Serve { bind } => {
+            let bound = std::time::Duration::from_secs(config.server.shutdown_secs);
             let desk = storydesk::open_desk(config, &data_dir)?;
             let runtime = tokio::runtime::Runtime::new()?;
-            runtime.block_on(serve(desk, bind))?;
+            let served = runtime.block_on(serve(desk, bind, bound));
+            // Whatever is still running was abandoned by `serve`: do not wait for it.
+            runtime.shutdown_timeout(std::time::Duration::from_millis(200));
+            served?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Commands { what } => {
@@ -317,10 +321,15 @@ async fn discord(
     desk: &storydesk::desk::Desk,
     app: axum::Router,
     stop: &tokio::sync::watch::Receiver<bool>,
-) -> anyhow::Result<(axum::Router, Option<Arc<storydesk::discord::Discord>>)> {
+    readiness: &storydesk::health::Readiness,
+) -> anyhow::Result<DiscordSide> {
     let env = DiscordEnv::read();
     if env.token.is_none() && env.public_key.is_none() {
-        return Ok((app, None));
+        return Ok(DiscordSide {
+            app,
+            adapter: None,
+            gateway: None,
+        });
     }
     let token = env.token.clone().unwrap_or_default();
     let mut application_id = env.application_id;
@@ -353,6 +362,7 @@ async fn discord(
         app = app.merge(storydesk::discord::http::routes(adapter.clone(), check));
         eprintln!("Discord interactions endpoint: POST /discord/interactions");
     }
+    let mut gateway = None;
     if !token.is_empty() {
         let gateway_http = storydesk::discord::build_http(
             &token,
@@ -362,19 +372,35 @@ async fn discord(
         );
         let mut stop = stop.clone();
         let adapter = adapter.clone();
-        tokio::spawn(async move {
+        let ready = readiness.register("discord_gateway");
+        gateway = Some(tokio::spawn(async move {
             let shutdown = async move {
                 let _ = stop.wait_for(|s| *s).await;
             };
-            if let Err(e) = storydesk::discord::gateway::run(adapter, gateway_http, shutdown).await
+            if let Err(e) =
+                storydesk::discord::gateway::run(adapter, gateway_http, ready, shutdown).await
             {
                 tracing::error!(error = %format!("{e:#}"), "Discord gateway stopped");
                 eprintln!("storydesk: {e:#}");
             }
-        });
+        }));
         eprintln!("Discord gateway: connecting");
     }
-    Ok((app, Some(adapter)))
+    Ok(DiscordSide {
+        app,
+        adapter: Some(adapter),
+        gateway,
+    })
+}
+
+/// What `serve` gets from setting up Discord.
+struct DiscordSide {
+    /// The router, with `POST /discord/interactions` when it is configured.
+    app: axum::Router,
+    /// The adapter, when Discord is configured.
+    adapter: Option<Arc<storydesk::discord::Discord>>,
+    /// The gateway's task, when it runs.
+    gateway: Option<tokio::task::JoinHandle<()>>,
 }
 
 /// Write a backup: from the store directly when no storydesk runs on it, else through the
@@ -444,56 +470,122 @@ fn slack_config() -> storydesk::slack::SlackConfig {
     }
 }
 
-async fn serve(desk: storydesk::desk::Desk, bind: std::net::SocketAddr) -> anyhow::Result<()> {
+/// The bot. Runs until SIGTERM or Ctrl-C, then stops within `bound`: no new request is
+/// taken, the requests and posts under way finish, the gateway and Socket Mode connections
+/// are closed, and the store is flushed. Work still running when `bound` is up (or at a
+/// second signal) is abandoned.
+async fn serve(
+    desk: storydesk::desk::Desk,
+    bind: std::net::SocketAddr,
+    bound: std::time::Duration,
+) -> anyhow::Result<()> {
     if !desk.store().seals_sources() {
         tracing::warn!(
             "STORYDESK_SOURCE_KEY is not set: source texts are stored unencrypted in the data directory"
         );
     }
+    let metrics = storydesk::telemetry::install()?;
+    let readiness = storydesk::health::Readiness::new();
     let (stop_tx, stop) = tokio::sync::watch::channel(false);
-    let (mut app, discord) = discord(&desk, storydesk::server::base_routes(), &stop).await?;
+    let DiscordSide {
+        app,
+        adapter: discord,
+        gateway,
+    } = discord(&desk, axum::Router::new(), &stop, &readiness).await?;
+    let mut app = app;
     let slack_config = slack_config();
     slack_config.check().map_err(anyhow::Error::msg)?;
     let mut socket_task = None;
+    let mut slack = None;
     if slack_config.enabled() {
-        let slack = storydesk::slack::Slack::new(desk.clone(), &slack_config);
+        let adapter = storydesk::slack::Slack::new(desk.clone(), &slack_config);
         if slack_config.signing_secret.is_some() {
-            app = app.merge(storydesk::slack::http::routes(slack.clone()));
+            app = app.merge(storydesk::slack::http::routes(adapter.clone()));
             tracing::info!("Slack HTTP endpoints enabled");
         }
         if slack_config.app_token.is_some() {
             let mut stopped = stop.clone();
             socket_task = Some(tokio::spawn(storydesk::slack::socket::run(
-                slack,
+                adapter.clone(),
+                readiness.register("slack_socket_mode"),
                 async move {
                     let _ = stopped.wait_for(|s| *s).await;
                 },
             )));
             tracing::info!("Slack Socket Mode enabled");
         }
+        slack = Some(adapter);
     }
+    let app = app.merge(storydesk::server::operator_routes(
+        storydesk::server::Operator {
+            store: desk.store().clone(),
+            readiness,
+            metrics: Some(metrics),
+        },
+    ));
     let listener = tokio::net::TcpListener::bind(bind)
         .await
         .with_context(|| format!("cannot listen on {bind} (STORYDESK_BIND)"))?;
     tracing::info!(%bind, "listening");
-    let _admin = storydesk::admin::listen(desk.store().clone(), desk.store().dir())
+    let admin = storydesk::admin::listen(desk.store().clone(), desk.store().dir())
         .context("cannot open the admin socket in the data directory")?;
     let purge = tokio::spawn(purge_expired_events(desk.clone()));
     eprintln!("storydesk serving on http://{bind}");
-    storydesk::server::run(listener, app, async move {
-        shutdown_signal().await;
-        let _ = stop_tx.send(true);
-    })
-    .await?;
+    let mut stopping = stop.clone();
+    let mut server = tokio::spawn(storydesk::server::run(listener, app, async move {
+        let _ = stopping.wait_for(|s| *s).await;
+    }));
+
+    tokio::select! {
+        _ = shutdown_signal() => {},
+        served = &mut server => {
+            // The server stopped by itself: report why, after stopping the rest.
+            let _ = stop_tx.send(true);
+            purge.abort();
+            desk.store().flush()?;
+            return match served {
+                Ok(Ok(())) => Ok(()),
+                Ok(Err(e)) => Err(anyhow::Error::new(e).context("the HTTP server failed")),
+                Err(e) => Err(anyhow::anyhow!("the HTTP server task failed: {e}")),
+            };
+        }
+    }
+    let deadline = tokio::time::Instant::now() + bound;
+    tracing::info!(bound_secs = bound.as_secs(), "shutting down");
+    let _ = stop_tx.send(true);
     purge.abort();
-    if let Some(task) = socket_task {
-        let _ = task.await;
+    let drained = async {
+        // No new request: the listener is closed; requests under way finish.
+        let _ = (&mut server).await;
+        // No new envelope or event: the sockets close once what they received is answered.
+        if let Some(task) = socket_task {
+            let _ = task.await;
+        }
+        if let Some(task) = gateway {
+            let _ = task.await;
+        }
+        // Posts, edits and followups started by answered requests.
+        if let Some(slack) = &slack {
+            slack.idle().await;
+        }
+        if let Some(discord) = &discord {
+            discord.idle().await;
+        }
+    };
+    tokio::select! {
+        _ = drained => tracing::info!("everything under way has finished"),
+        _ = tokio::time::sleep_until(deadline) => tracing::warn!(
+            bound_secs = bound.as_secs(),
+            "shutdown took longer than [server] shutdown_secs; abandoning what is still running"
+        ),
+        _ = shutdown_signal() => tracing::warn!("second signal: abandoning what is still running"),
     }
-    if let Some(discord) = discord {
-        // Let followups and posts already under way finish (within reason).
-        let _ = tokio::time::timeout(std::time::Duration::from_secs(30), discord.idle()).await;
-    }
-    desk.store().flush()?;
+    let store = desk.store().clone();
+    tokio::task::spawn_blocking(move || store.flush())
+        .await
+        .context("flushing the store")??;
+    drop(admin);
+    tracing::info!("stopped");
     Ok(())
 }
 
@@ -533,5 +625,4 @@ async fn shutdown_signal() {
         _ = ctrl_c => {},
         _ = term => {},
     }
-    tracing::info!("shutting down");
 }

@@ -146,6 +146,7 @@ pub fn publish(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
         tx.put_story(&story)?;
         Ok(story)
     })?;
+    crate::telemetry::published(ctx.channel().platform.as_str());
     let mut reply = Reply {
         story: Some(id),
         ..Default::default()

@@ -10,16 +10,21 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use serenity::all::{
-    ApplicationFlags, Context, EventHandler, GatewayIntents, Interaction, Message, Ready,
+    ApplicationFlags, ConnectionStage, Context, EventHandler, GatewayIntents, Interaction, Message,
+    Ready, ResumedEvent, ShardStageUpdateEvent,
 };
-use serenity::http::Http;
+use serenity::http::{Http, RatelimitInfo};
 
 use super::Discord;
+use crate::health::Signal;
 
-/// Forwards serenity's events to the adapter.
+/// Forwards serenity's events to the adapter, and the connection's state to readiness and
+/// metrics.
 struct Handler {
     /// The adapter.
     discord: Arc<Discord>,
+    /// The gateway's readiness: up once READY (or RESUMED) has arrived.
+    ready: Signal,
 }
 
 #[serenity::async_trait]
@@ -27,8 +32,11 @@ impl EventHandler for Handler {
     async fn interaction_create(&self, _ctx: Context, interaction: Interaction) {
         let id = interaction.id();
         let token = interaction.token().to_string();
+        let kind = super::interaction_kind(&interaction);
         let handled = self.discord.interaction(interaction).await;
-        self.discord.answer_over_rest(id, &token, handled).await;
+        let answered = self.discord.answer_over_rest(id, &token, handled).await;
+        let status = if answered { "ok" } else { "failed" };
+        crate::telemetry::inbound("discord", "gateway", kind, status);
     }
 
     async fn message(&self, _ctx: Context, message: Message) {
@@ -38,12 +46,43 @@ impl EventHandler for Handler {
     async fn ready(&self, _ctx: Context, ready: Ready) {
         let granted = message_content_granted(ready.application.flags);
         self.discord.set_message_content(granted);
+        self.ready.ready("connected");
         tracing::info!(
             user = %ready.user.name,
             guilds = ready.guilds.len(),
             message_content = granted,
             "connected to the Discord gateway"
         );
+    }
+
+    async fn resume(&self, _ctx: Context, _event: ResumedEvent) {
+        self.ready.ready("connected");
+    }
+
+    async fn shard_stage_update(&self, _ctx: Context, update: ShardStageUpdateEvent) {
+        if update.new == ConnectionStage::Connected {
+            self.ready.ready("connected");
+            return;
+        }
+        self.ready.not_ready(&stage_detail(update.new));
+        if update.old == ConnectionStage::Connected {
+            crate::telemetry::reconnect("discord_gateway");
+            tracing::info!(stage = ?update.new, "the Discord gateway connection was lost");
+        }
+    }
+
+    async fn ratelimit(&self, info: RatelimitInfo) {
+        super::count_rate_limit(info);
+    }
+}
+
+/// Why the gateway is not ready, in `/readyz`'s words.
+fn stage_detail(stage: ConnectionStage) -> String {
+    match stage {
+        ConnectionStage::Disconnected => "disconnected".into(),
+        ConnectionStage::Resuming => "disconnected: resuming".into(),
+        ConnectionStage::Connected => "connected".into(),
+        other => format!("connecting ({})", format!("{other:?}").to_lowercase()),
     }
 }
 
@@ -66,10 +105,12 @@ pub fn intents(message_content: bool) -> GatewayIntents {
 }
 
 /// Connect to the gateway with `http` (a REST client for the gateway's own use, built like
-/// the adapter's) and run until `shutdown` completes.
+/// the adapter's) and run until `shutdown` completes, reporting the connection's state to
+/// `ready`. On shutdown the shard's websocket is closed with a close frame.
 pub async fn run(
     discord: Arc<Discord>,
     http: Http,
+    ready: Signal,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let granted = match http.get_current_application_info().await {
@@ -81,7 +122,10 @@ pub async fn run(
     };
     discord.set_message_content(granted);
     let mut client = serenity::all::ClientBuilder::new_with_http(http, intents(granted))
-        .event_handler(Handler { discord })
+        .event_handler(Handler {
+            discord,
+            ready: ready.clone(),
+        })
         .await
         .context("starting the Discord gateway client (is DISCORD_TOKEN right?)")?;
     let shards = client.shard_manager.clone();
@@ -89,11 +133,12 @@ pub async fn run(
         shutdown.await;
         shards.shutdown_all().await;
     });
-    client
+    let ended = client
         .start()
         .await
-        .context("the Discord gateway connection failed")?;
-    Ok(())
+        .context("the Discord gateway connection failed");
+    ready.not_ready("stopped");
+    ended
 }
 
 #[cfg(test)]

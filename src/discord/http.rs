@@ -47,6 +47,18 @@ async fn interactions(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    let (kind, response) = interaction(endpoint, headers, body).await;
+    crate::telemetry::inbound("discord", "http", kind, response.status().as_str());
+    response
+}
+
+/// The answer to one request, and the kind of interaction it was (`unverified` when the
+/// signature failed, `unreadable` when the body is no interaction).
+async fn interaction(
+    endpoint: Endpoint,
+    headers: HeaderMap,
+    body: Bytes,
+) -> (&'static str, Response) {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     if let Err(why) = endpoint.check.check(
@@ -56,26 +68,32 @@ async fn interactions(
         now,
     ) {
         tracing::info!(%why, "interaction refused");
-        return (StatusCode::UNAUTHORIZED, "invalid request signature\n").into_response();
+        let refused = (StatusCode::UNAUTHORIZED, "invalid request signature\n").into_response();
+        return ("unverified", refused);
     }
     match serde_json::from_slice::<Kind>(&body) {
         Ok(Kind { kind: 1 }) => {
-            return Json(serde_json::json!({"type": 1})).into_response();
+            return ("ping", Json(serde_json::json!({"type": 1})).into_response());
         }
         Ok(_) => {}
-        Err(_) => return (StatusCode::BAD_REQUEST, "not an interaction\n").into_response(),
+        Err(_) => {
+            let refused = (StatusCode::BAD_REQUEST, "not an interaction\n").into_response();
+            return ("unreadable", refused);
+        }
     }
     let interaction: Interaction = match serde_json::from_slice(&body) {
         Ok(i) => i,
         Err(e) => {
             // serde's message names the field, never the value.
             tracing::warn!(error = %e, "interaction not understood");
-            return (StatusCode::BAD_REQUEST, "interaction not understood\n").into_response();
+            let refused = (StatusCode::BAD_REQUEST, "interaction not understood\n").into_response();
+            return ("unreadable", refused);
         }
     };
+    let kind = super::interaction_kind(&interaction);
     let handled = endpoint.discord.interaction(interaction).await;
     if let Some(then) = handled.then {
         tokio::spawn(then);
     }
-    Json(handled.response).into_response()
+    (kind, Json(handled.response).into_response())
 }

@@ -225,14 +225,19 @@ impl WebApi {
             attempt += 1;
             let response = match build().send().await {
                 Ok(r) => r,
-                Err(e) if attempt < MAX_ATTEMPTS && (e.is_connect() || e.is_timeout()) => {
-                    tokio::time::sleep(backoff(attempt)).await;
-                    continue;
+                Err(e) => {
+                    crate::telemetry::api_call("slack", method, None);
+                    if attempt < MAX_ATTEMPTS && (e.is_connect() || e.is_timeout()) {
+                        tokio::time::sleep(backoff(attempt)).await;
+                        continue;
+                    }
+                    return Err(transport(e));
                 }
-                Err(e) => return Err(transport(e)),
             };
             let status = response.status();
+            crate::telemetry::api_call("slack", method, Some(status.as_u16()));
             if status.as_u16() == 429 {
+                crate::telemetry::rate_limited("slack", method);
                 if attempt >= MAX_ATTEMPTS {
                     return Err(ApiError::RateLimited {
                         method: method.to_string(),
@@ -376,13 +381,18 @@ impl WebApi {
             method: method.to_string(),
             reason: e.without_url().to_string(),
         };
-        let mut response = self
+        let sent = self
             .http
             .get(url)
             .header(reqwest::header::AUTHORIZATION, token.bearer())
             .send()
-            .await
-            .map_err(transport)?;
+            .await;
+        crate::telemetry::api_call(
+            "slack",
+            method,
+            sent.as_ref().ok().map(|r| r.status().as_u16()),
+        );
+        let mut response = sent.map_err(transport)?;
         if !response.status().is_success() {
             return Err(ApiError::Http {
                 method: method.into(),

@@ -68,7 +68,17 @@ fn respond(ack: Ack) -> Response {
     }
 }
 
+/// Count a request by kind and the status it got.
+fn counted(kind: &'static str, response: Response) -> Response {
+    crate::telemetry::inbound("slack", "http", kind, response.status().as_str());
+    response
+}
+
 async fn commands(State(slack): State<Slack>, headers: HeaderMap, body: Body) -> Response {
+    counted("command", command(slack, headers, body).await)
+}
+
+async fn command(slack: Slack, headers: HeaderMap, body: Body) -> Response {
     let bytes = match read_verified(&slack, &headers, body).await {
         Ok(b) => b,
         Err(r) => return r,
@@ -86,6 +96,10 @@ struct InteractivityForm {
 }
 
 async fn interactivity(State(slack): State<Slack>, headers: HeaderMap, body: Body) -> Response {
+    counted("interaction", interaction(slack, headers, body).await)
+}
+
+async fn interaction(slack: Slack, headers: HeaderMap, body: Body) -> Response {
     let bytes = match read_verified(&slack, &headers, body).await {
         Ok(b) => b,
         Err(r) => return r,
@@ -100,6 +114,10 @@ async fn interactivity(State(slack): State<Slack>, headers: HeaderMap, body: Bod
 }
 
 async fn events(State(slack): State<Slack>, headers: HeaderMap, body: Body) -> Response {
+    counted("event", event(slack, headers, body).await)
+}
+
+async fn event(slack: Slack, headers: HeaderMap, body: Body) -> Response {
     let bytes = match read_verified(&slack, &headers, body).await {
         Ok(b) => b,
         Err(r) => return r,

@@ -683,6 +683,13 @@ impl Store {
         self.inner.wait_durable(ticket)
     }
 
+    /// Read the layout version back from the store: proves it is open and answering (for
+    /// `GET /readyz`). Fails when sled cannot read, or the record is damaged.
+    pub fn ping(&self) -> Result<(), StoreError> {
+        outside_transaction("ping")?;
+        check_schema(&self.inner.db, &self.inner.stories)
+    }
+
     /// Counters since the store was opened.
     pub fn stats(&self) -> StoreStats {
         let (transactions, flushes) = self.inner.commit.counts();

@@ -94,9 +94,13 @@ impl World {
             }
             Via::Socket => {
                 drop(listener);
-                tokio::spawn(storydesk::slack::socket::run(slack.clone(), async {
-                    let _ = stopped.await;
-                }));
+                tokio::spawn(storydesk::slack::socket::run(
+                    slack.clone(),
+                    storydesk::health::Signal::detached("slack_socket_mode"),
+                    async {
+                        let _ = stopped.await;
+                    },
+                ));
                 fake.socket.wait_connections(1).await;
             }
         }

@@ -236,9 +236,14 @@ impl Newsroom {
             );
             let d = discord.clone();
             tokio::spawn(async move {
-                storydesk::discord::gateway::run(d, gateway_http, std::future::pending())
-                    .await
-                    .unwrap();
+                storydesk::discord::gateway::run(
+                    d,
+                    gateway_http,
+                    storydesk::health::Signal::detached("discord_gateway"),
+                    std::future::pending(),
+                )
+                .await
+                .unwrap();
             });
             fake.wait_for("the gateway's IDENTIFY", |_| fake.identify().is_some())
                 .await;
