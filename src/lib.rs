@@ -25,6 +25,8 @@
 //! - [`doctor`]: `storydesk doctor`, the operator's check of config, data and tokens.
 //! - [`slack`]: the Slack adapter: HTTP endpoints, Socket Mode, the Web API client, Block Kit.
 //! - [`suggest`]: "did you mean".
+//! - [`notices`]: every sentence the command line, `serve` and `doctor` show the operator.
+//! - [`redact`]: errors made safe to log.
 //!
 //! Architecture invariant: `desk`, `text`, `checks`, `command` and `model` import no
 //! serenity, Slack, axum, reqwest or sled types (`tests/architecture.rs` checks it).
@@ -43,6 +45,8 @@ pub mod export;
 pub mod health;
 pub mod inflight;
 pub mod model;
+pub mod notices;
+pub mod redact;
 pub mod server;
 pub mod slack;
 pub mod store;

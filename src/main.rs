@@ -8,6 +8,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use storydesk::config::Config;
+use storydesk::notices;
 
 /// A newsroom desk in team chat: from pasted source material to a reviewed, referenced,
 /// published article.
@@ -57,6 +58,9 @@ enum Command {
         /// The backup file.
         file: PathBuf,
     },
+    /// Check the config, the data directory, the platforms' settings and whether they
+    /// accept their tokens, and say what to fix. Exit 0 when all is well, 1 otherwise.
+    Doctor,
     /// Export one story.
     Export {
         /// The story's number (`3` or `#3`).
@@ -102,30 +106,60 @@ enum ExportFormat {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging();
+    let json = init_logging();
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("storydesk: {e:#}");
+            let error = format!("{e:#}");
+            if json {
+                // One JSON object per line on stderr, this one included.
+                tracing::error!(target: SERVE, error, "storydesk stopped");
+            } else {
+                eprintln!("{}", notices::failed(&error));
+            }
             ExitCode::FAILURE
         }
     }
 }
 
-fn init_logging() {
+/// The log target of `serve`'s own notices (listening, shutting down), shown by default.
+const SERVE: &str = "storydesk::serve";
+
+/// Logs go to stderr, as text or (with `STORYDESK_LOG_FORMAT=json`) one JSON object per
+/// line; `RUST_LOG` filters them (default: warnings, and `serve`'s notices). True for JSON.
+fn init_logging() -> bool {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn"));
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new(format!("warn,{SERVE}=info")));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
     if std::env::var("STORYDESK_LOG_FORMAT").as_deref() == Ok("json") {
         builder.json().init();
+        true
     } else {
         builder.init();
+        false
     }
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    if let Command::Doctor = cli.command {
+        // Before loading the config: a config that does not load is one of its findings.
+        let env = storydesk::doctor::Env::from_process();
+        let runtime = tokio::runtime::Runtime::new()?;
+        let report = runtime.block_on(storydesk::doctor::examine(
+            cli.config.as_deref(),
+            cli.data.as_deref(),
+            &env,
+        ));
+        print!("{}", report.render());
+        return Ok(if report.problems() == 0 {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        });
+    }
     let config = Config::load(cli.config.as_deref())?.with_source_key_from_env()?;
     let data_dir = cli
         .data
@@ -141,7 +175,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 })
                 .unwrap_or_else(|| "you".to_string());
             if config.roles.editors.is_empty() {
-                eprintln!("note: no editors are configured ([roles] editors), so publishing will be refused; try --config examples/newsroom.toml");
+                eprintln!("{}", notices::no_editors_in_console());
             }
             let desk = storydesk::open_desk(config, &data_dir)?;
             match script {
@@ -178,12 +212,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
                 CommandsCommand::SlackManifest { url, socket_mode } => {
                     if url.is_none() && !socket_mode {
-                        eprintln!("storydesk: give --url https://HOST (where Slack reaches storydesk), or --socket-mode");
+                        eprintln!("{}", notices::manifest_needs_url());
                         return Ok(ExitCode::from(2));
                     }
                     if let Some(u) = &url {
                         if !(u.starts_with("https://") || u.starts_with("http://")) {
-                            eprintln!("storydesk: --url must start with https:// (Slack calls it over HTTPS)");
+                            eprintln!("{}", notices::manifest_url_scheme());
                             return Ok(ExitCode::from(2));
                         }
                     }
@@ -222,17 +256,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         }
                     });
                     let commands = registered.map_err(|e| {
-                        anyhow::anyhow!("Discord refused the commands: {}", discord_error(&e))
+                        anyhow::anyhow!(
+                            "Discord refused the commands: {}",
+                            storydesk::discord::error_text(&e)
+                        )
                     })?;
                     match guild {
-                        Some(g) => eprintln!(
-                            "registered {} command(s) in server {g}; they show at once",
-                            commands.len()
-                        ),
-                        None => eprintln!(
-                            "registered {} global command(s); Discord may take a while to show them everywhere",
-                            commands.len()
-                        ),
+                        Some(g) => eprintln!("{}", notices::registered_in_guild(commands.len(), g)),
+                        None => eprintln!("{}", notices::registered_globally(commands.len())),
                     }
                 }
             }
@@ -249,13 +280,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .restore(|| std::fs::File::open(&file).map(std::io::BufReader::new))
                 .with_context(|| format!("restoring {}", file.display()))?;
             eprintln!(
-                "restored {} records ({} bytes) into {}",
-                summary.records,
-                summary.bytes,
-                data_dir.display()
+                "{}",
+                notices::restored(summary.records, summary.bytes, &data_dir)
             );
             Ok(ExitCode::SUCCESS)
         }
+        Command::Doctor => unreachable!("handled before the config is loaded"),
         Command::Export { story, format } => {
             let desk = storydesk::open_desk(config, &data_dir)?;
             let id: u64 = story
@@ -301,20 +331,6 @@ impl DiscordEnv {
     }
 }
 
-/// What Discord said, without the request's URL (which may hold an interaction token).
-fn discord_error(e: &serenity::Error) -> String {
-    match e {
-        serenity::Error::Http(serenity::http::HttpError::UnsuccessfulRequest(r)) => format!(
-            "status {}, code {}: {}",
-            r.status_code.as_u16(),
-            r.error.code,
-            r.error.message
-        ),
-        serenity::Error::Http(_) => "the request to Discord failed".to_string(),
-        other => other.to_string(),
-    }
-}
-
 /// The Discord side of `serve`: the adapter, with the interactions endpoint added to `app`
 /// when `DISCORD_PUBLIC_KEY` is set and the gateway started when `DISCORD_TOKEN` is.
 async fn discord(
@@ -338,7 +354,7 @@ async fn discord(
         let info = http.get_current_application_info().await.map_err(|e| {
             anyhow::anyhow!(
                 "reading the Discord application with DISCORD_TOKEN failed ({}); check the token",
-                discord_error(&e)
+                storydesk::discord::error_text(&e)
             )
         })?;
         application_id = Some(info.id.get());
@@ -347,7 +363,7 @@ async fn discord(
         "DISCORD_APPLICATION_ID is not set (Developer Portal → General Information → Application ID)",
     )?;
     if token.is_empty() {
-        eprintln!("note: DISCORD_TOKEN is not set, so storydesk can answer interactions but cannot post boards, threads or articles");
+        tracing::warn!(target: SERVE, "{}", notices::discord_without_token());
     }
     let http = Arc::new(storydesk::discord::build_http(
         &token,
@@ -360,7 +376,7 @@ async fn discord(
     if let Some(key) = &env.public_key {
         let check = storydesk::discord::verify::SignatureCheck::from_hex(key)?;
         app = app.merge(storydesk::discord::http::routes(adapter.clone(), check));
-        eprintln!("Discord interactions endpoint: POST /discord/interactions");
+        tracing::info!(target: SERVE, "{}", notices::discord_endpoint_on());
     }
     let mut gateway = None;
     if !token.is_empty() {
@@ -380,11 +396,10 @@ async fn discord(
             if let Err(e) =
                 storydesk::discord::gateway::run(adapter, gateway_http, ready, shutdown).await
             {
-                tracing::error!(error = %format!("{e:#}"), "Discord gateway stopped");
-                eprintln!("storydesk: {e:#}");
+                tracing::error!(target: SERVE, error = %format!("{e:#}"), "Discord gateway stopped");
             }
         }));
-        eprintln!("Discord gateway: connecting");
+        tracing::info!(target: SERVE, "{}", notices::discord_gateway_connecting());
     }
     Ok(DiscordSide {
         app,
@@ -437,10 +452,8 @@ fn backup(
             .with_context(|| format!("the backup in {} is incomplete", partial.display()))?;
     std::fs::rename(&partial, file)?;
     eprintln!(
-        "backed up {} records ({} bytes) to {}",
-        summary.records,
-        summary.bytes,
-        file.display()
+        "{}",
+        notices::backed_up(summary.records, summary.bytes, file)
     );
     Ok(())
 }
@@ -480,9 +493,7 @@ async fn serve(
     bound: std::time::Duration,
 ) -> anyhow::Result<()> {
     if !desk.store().seals_sources() {
-        tracing::warn!(
-            "STORYDESK_SOURCE_KEY is not set: source texts are stored unencrypted in the data directory"
-        );
+        tracing::warn!(target: SERVE, "{}", notices::source_key_unset());
     }
     let metrics = storydesk::telemetry::install()?;
     let readiness = storydesk::health::Readiness::new();
@@ -501,7 +512,7 @@ async fn serve(
         let adapter = storydesk::slack::Slack::new(desk.clone(), &slack_config);
         if slack_config.signing_secret.is_some() {
             app = app.merge(storydesk::slack::http::routes(adapter.clone()));
-            tracing::info!("Slack HTTP endpoints enabled");
+            tracing::info!(target: SERVE, "{}", notices::slack_http_on());
         }
         if slack_config.app_token.is_some() {
             let mut stopped = stop.clone();
@@ -512,7 +523,7 @@ async fn serve(
                     let _ = stopped.wait_for(|s| *s).await;
                 },
             )));
-            tracing::info!("Slack Socket Mode enabled");
+            tracing::info!(target: SERVE, "{}", notices::slack_socket_mode_on());
         }
         slack = Some(adapter);
     }
@@ -526,11 +537,11 @@ async fn serve(
     let listener = tokio::net::TcpListener::bind(bind)
         .await
         .with_context(|| format!("cannot listen on {bind} (STORYDESK_BIND)"))?;
-    tracing::info!(%bind, "listening");
+    let bound_to = listener.local_addr().unwrap_or(bind);
     let admin = storydesk::admin::listen(desk.store().clone(), desk.store().dir())
         .context("cannot open the admin socket in the data directory")?;
     let purge = tokio::spawn(purge_expired_events(desk.clone()));
-    eprintln!("storydesk serving on http://{bind}");
+    tracing::info!(target: SERVE, "{}", notices::serving_on(bound_to));
     let mut stopping = stop.clone();
     let mut server = tokio::spawn(storydesk::server::run(listener, app, async move {
         let _ = stopping.wait_for(|s| *s).await;
@@ -551,7 +562,7 @@ async fn serve(
         }
     }
     let deadline = tokio::time::Instant::now() + bound;
-    tracing::info!(bound_secs = bound.as_secs(), "shutting down");
+    tracing::info!(target: SERVE, "{}", notices::shutting_down(bound.as_secs()));
     let _ = stop_tx.send(true);
     purge.abort();
     let drained = async {
@@ -573,19 +584,18 @@ async fn serve(
         }
     };
     tokio::select! {
-        _ = drained => tracing::info!("everything under way has finished"),
-        _ = tokio::time::sleep_until(deadline) => tracing::warn!(
-            bound_secs = bound.as_secs(),
-            "shutdown took longer than [server] shutdown_secs; abandoning what is still running"
-        ),
-        _ = shutdown_signal() => tracing::warn!("second signal: abandoning what is still running"),
+        _ = drained => tracing::info!(target: SERVE, "{}", notices::shutdown_drained()),
+        _ = tokio::time::sleep_until(deadline) => {
+            tracing::warn!(target: SERVE, "{}", notices::shutdown_bound_reached(bound.as_secs()))
+        }
+        _ = shutdown_signal() => tracing::warn!(target: SERVE, "{}", notices::shutdown_cut_short()),
     }
     let store = desk.store().clone();
     tokio::task::spawn_blocking(move || store.flush())
         .await
         .context("flushing the store")??;
     drop(admin);
-    tracing::info!("stopped");
+    tracing::info!(target: SERVE, "{}", notices::stopped());
     Ok(())
 }
 

@@ -30,6 +30,7 @@ struct Handler {
 #[serenity::async_trait]
 impl EventHandler for Handler {
     async fn interaction_create(&self, _ctx: Context, interaction: Interaction) {
+        let _busy = self.discord.busy();
         let id = interaction.id();
         let token = interaction.token().to_string();
         let kind = super::interaction_kind(&interaction);
@@ -40,6 +41,7 @@ impl EventHandler for Handler {
     }
 
     async fn message(&self, _ctx: Context, message: Message) {
+        crate::telemetry::inbound("discord", "gateway", "message", "ok");
         self.discord.message(message).await;
     }
 

@@ -84,8 +84,8 @@ async fn interaction(
     let interaction: Interaction = match serde_json::from_slice(&body) {
         Ok(i) => i,
         Err(e) => {
-            // serde's message names the field, never the value.
-            tracing::warn!(error = %e, "interaction not understood");
+            // serde's message may quote a value (a pasted source): keep only where it failed.
+            tracing::warn!(error = %crate::redact::json_error(&e), "interaction not understood");
             let refused = (StatusCode::BAD_REQUEST, "interaction not understood\n").into_response();
             return ("unreadable", refused);
         }

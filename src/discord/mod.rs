@@ -127,6 +127,23 @@ pub fn count_rate_limit(info: serenity::http::RatelimitInfo) {
     );
 }
 
+/// What Discord said, without the request's URL (which may hold an interaction token).
+pub fn error_text(e: &serenity::Error) -> String {
+    match e {
+        serenity::Error::Http(serenity::http::HttpError::UnsuccessfulRequest(r)) => format!(
+            "status {}, code {}: {}",
+            r.status_code.as_u16(),
+            r.error.code,
+            r.error.message
+        ),
+        serenity::Error::Http(serenity::http::HttpError::Request(e)) => {
+            crate::redact::http_error(e)
+        }
+        serenity::Error::Http(_) => "the request to Discord failed".to_string(),
+        other => other.to_string(),
+    }
+}
+
 /// Discord's API base, the default of `STORYDESK_DISCORD_API_URL`.
 pub const DEFAULT_API_URL: &str = "https://discord.com";
 
@@ -193,6 +210,9 @@ impl From<serenity::Error> for PostError {
             },
             // Other errors may quote a webhook URL, which holds an interaction token: keep
             // only the kind of error.
+            serenity::Error::Http(HttpError::Request(e)) => {
+                PostError::Other(crate::redact::http_error(&e))
+            }
             serenity::Error::Http(_) => PostError::Other("HTTP request failed".into()),
             other => PostError::Other(format!("{other}")),
         }
@@ -250,6 +270,12 @@ impl Discord {
     /// followup, post and edit is done. `serve` waits for it before stopping.
     pub async fn idle(&self) {
         self.in_flight.idle().await
+    }
+
+    /// Count work that [`Discord::idle`] waits for until the guard is dropped (the
+    /// gateway holds one while it answers an interaction over REST).
+    pub fn busy(&self) -> crate::inflight::Guard {
+        self.in_flight.guard()
     }
 
     /// The desk.

@@ -212,7 +212,7 @@ impl Slack {
                 let p: Interaction = match serde_json::from_value(payload) {
                     Ok(p) => p,
                     Err(e) => {
-                        tracing::warn!(error = %e, "unreadable interactivity payload");
+                        tracing::warn!(error = %crate::redact::json_error(&e), "unreadable interactivity payload");
                         return Ack::Empty;
                     }
                 };
@@ -228,7 +228,7 @@ impl Slack {
                 let env: EventEnvelope = match serde_json::from_value(envelope) {
                     Ok(e) => e,
                     Err(e) => {
-                        tracing::warn!(error = %e, "unreadable event envelope");
+                        tracing::warn!(error = %crate::redact::json_error(&e), "unreadable event envelope");
                         return Ack::Empty;
                     }
                 };
