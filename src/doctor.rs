@@ -387,9 +387,17 @@ async fn check_slack_token(report: &mut Report, env: &Env) {
     use crate::slack::api::ApiError;
     match tokio::time::timeout(CHECK_TIMEOUT, api.auth_test()).await {
         Ok(Ok(info)) => report.ok(notices::slack_token_accepted(&info.team, &info.user)),
-        Ok(Err(e @ ApiError::Slack { .. })) | Ok(Err(e @ ApiError::Http { .. })) => report.problem(
-            notices::slack_token_refused(&e.to_string()),
+        Ok(Err(ApiError::Slack { error, .. })) => report.problem(
+            notices::slack_token_refused(&error),
             notices::fix_slack_token(),
+        ),
+        Ok(Err(ApiError::Http { status, .. })) => report.problem(
+            notices::slack_token_refused(&format!("HTTP {status}")),
+            notices::fix_slack_token(),
+        ),
+        Ok(Err(ApiError::Transport { reason, .. })) => report.problem(
+            notices::slack_unreachable(&env.slack_api_url, &reason),
+            notices::fix_slack_unreachable(),
         ),
         Ok(Err(e)) => report.problem(
             notices::slack_unreachable(&env.slack_api_url, &e.to_string()),

@@ -231,7 +231,10 @@ pub fn fix_data_dir() -> String {
 
 /// The store opened.
 pub fn store_opens(stories: usize) -> String {
-    format!("store: opens ({stories} stories)")
+    match stories {
+        1 => "store: opens (1 story)".into(),
+        n => format!("store: opens ({n} stories)"),
+    }
 }
 
 /// The store is held by a running storydesk that answers.

@@ -6,6 +6,7 @@
 //! granted closes the connection), which the application's flags say.
 
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use anyhow::Context as _;
@@ -25,6 +26,8 @@ struct Handler {
     discord: Arc<Discord>,
     /// The gateway's readiness: up once READY (or RESUMED) has arrived.
     ready: Signal,
+    /// Whether the shard was connected before, so a later arrival is a reconnection.
+    connected_before: AtomicBool,
 }
 
 #[serenity::async_trait]
@@ -62,14 +65,17 @@ impl EventHandler for Handler {
     }
 
     async fn shard_stage_update(&self, _ctx: Context, update: ShardStageUpdateEvent) {
-        if update.new == ConnectionStage::Connected {
-            self.ready.ready("connected");
+        if update.new != ConnectionStage::Connected {
+            self.ready.not_ready(&stage_detail(update.new));
             return;
         }
-        self.ready.not_ready(&stage_detail(update.new));
-        if update.old == ConnectionStage::Connected {
+        self.ready.ready("connected");
+        // Connected again after having been connected: a reconnection (a resumed session
+        // or a new one). serenity resumes after Discord's op 7 without reporting the stages
+        // in between, so arriving is what can be counted.
+        if self.connected_before.swap(true, Ordering::SeqCst) {
             crate::telemetry::reconnect("discord_gateway");
-            tracing::info!(stage = ?update.new, "the Discord gateway connection was lost");
+            tracing::info!(from = ?update.old, "the Discord gateway connection is back");
         }
     }
 
@@ -127,6 +133,7 @@ pub async fn run(
         .event_handler(Handler {
             discord,
             ready: ready.clone(),
+            connected_before: AtomicBool::new(false),
         })
         .await
         .context("starting the Discord gateway client (is DISCORD_TOKEN right?)")?;
