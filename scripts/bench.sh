@@ -10,6 +10,9 @@ grep -m1 "model name" /proc/cpuinfo || true
 echo "== desk (criterion)"
 cargo bench --bench desk
 
+echo "== metrics: recording and rendering (criterion)"
+cargo bench --bench telemetry
+
 echo "== Discord: bare Ed25519 verification (criterion)"
 cargo bench --bench ed25519_verify
 
