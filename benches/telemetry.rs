@@ -15,7 +15,12 @@ fn bench(c: &mut Criterion) {
     // A bot's worth of series: every subcommand with each outcome, both platforms' ways in,
     // the Web API methods and Discord routes storydesk calls, with a few statuses.
     for sub in storydesk::catalogue::catalogue().names() {
-        for outcome in [Outcome::Done, Outcome::Refused, Outcome::Failed, Outcome::Duplicate] {
+        for outcome in [
+            Outcome::Done,
+            Outcome::Refused,
+            Outcome::Failed,
+            Outcome::Duplicate,
+        ] {
             telemetry::desk_command(sub, outcome, Duration::from_micros(700));
         }
     }
@@ -31,19 +36,27 @@ fn bench(c: &mut Criterion) {
             telemetry::inbound(platform, via, kind, status);
         }
     }
-    for method in ["chat.postMessage", "chat.update", "chat.postEphemeral", "views.open"] {
+    for method in [
+        "chat.postMessage",
+        "chat.update",
+        "chat.postEphemeral",
+        "views.open",
+    ] {
         for status in [200, 429, 500] {
             telemetry::api_call("slack", method, Some(status));
         }
     }
 
-    c.bench_function("record one request (inbound, desk histogram and outcome, API call)", |b| {
-        b.iter(|| {
-            telemetry::inbound("slack", "http", "command", "200");
-            telemetry::desk_command("write", Outcome::Done, Duration::from_micros(700));
-            telemetry::api_call("slack", "chat.postMessage", Some(200));
-        })
-    });
+    c.bench_function(
+        "record one request (inbound, desk histogram and outcome, API call)",
+        |b| {
+            b.iter(|| {
+                telemetry::inbound("slack", "http", "command", "200");
+                telemetry::desk_command("write", Outcome::Done, Duration::from_micros(700));
+                telemetry::api_call("slack", "chat.postMessage", Some(200));
+            })
+        },
+    );
     let rendered = telemetry::render(&handle);
     println!(
         "/metrics: {} lines, {} bytes",

@@ -12,6 +12,11 @@ cargo bench --bench desk
 
 echo "== metrics: recording and rendering (criterion)"
 cargo bench --bench telemetry
+echo "== drafting help: the extractive drafter on a 1 MiB source (criterion)"
+cargo bench --bench assist
+
+echo "== checks (criterion)"
+cargo bench --bench checks
 
 echo "== Discord: bare Ed25519 verification (criterion)"
 cargo bench --bench ed25519_verify

@@ -601,6 +601,9 @@ description = "The title."
             "show",
             "history",
             "diff",
+            "draft",
+            "draft accept",
+            "draft discard",
             "approve",
             "changes",
             "ref add",
@@ -635,7 +638,17 @@ description = "The title."
         assert_eq!(options("source show"), own(&[("number", true)]));
         assert_eq!(options("claim"), own(&[("section", true)]));
         assert_eq!(options("assign"), own(&[("section", true), ("user", true)]));
-        assert_eq!(options("write"), own(&[("section", true)]));
+        assert_eq!(
+            options("write"),
+            own(&[("section", true), ("draft", false)])
+        );
+        assert_eq!(
+            options("draft"),
+            own(&[("section", false), ("guidance", false)])
+        );
+        for name in ["draft accept", "draft discard"] {
+            assert_eq!(options(name), own(&[("section", false), ("draft", false)]));
+        }
         assert_eq!(options("show"), own(&[("section", false)]));
         assert_eq!(options("history"), own(&[("section", false)]));
         assert_eq!(
@@ -1130,10 +1143,11 @@ description = "Again."
         assert_eq!(
             catalogue().subcommand_help("write").unwrap(),
             "/story write: Write a section; every save is a new revision, sent for review.\n\
-             Usage: /story write section:…\n\
+             Usage: /story write section:… [draft:…]\n\
              Example: /story write section:body\n\
              Options:\n\
              \x20 section (required, a section name): The section to write, such as body or intro.\n\
+             \x20 draft (optional, a whole number): The assisted draft this text was edited from. The Edit button fills it in.\n\
              Text without an option name is taken as section.\n\
              Then: Section text (required), typed into the box that opens, or given as a heredoc in the console."
         );

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::checks::Level;
 use crate::model::CitationStyle;
 
 /// The defaults, with a comment on every key.
@@ -69,6 +70,10 @@ pub struct Config {
     pub limits: LimitsConfig,
     /// Idempotency of platform events.
     pub events: EventsConfig,
+    /// Drafting help: which drafter `/story draft` uses, and how far sources may travel.
+    pub assist: AssistConfig,
+    /// The pre-publish checks: extra rule files, rules switched off, levels changed.
+    pub checks: ChecksConfig,
     /// The key source texts are sealed with. Never read from a file: it comes from the
     /// environment (`STORYDESK_SOURCE_KEY`), see [`Config::with_source_key_from_env`].
     #[serde(skip)]
@@ -157,6 +162,87 @@ pub struct EventsConfig {
     pub remember_secs: u64,
 }
 
+/// `[assist]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssistConfig {
+    /// The model server's URL up to `/v1`; empty for the built-in extractive drafter.
+    pub base_url: String,
+    /// The model's name on that server.
+    pub model: String,
+    /// The name of the environment variable holding the API key, so the key itself never sits
+    /// in a config file; empty when the server needs no key.
+    pub api_key_env: String,
+    /// How long to wait for the first byte of an answer and between two streamed pieces.
+    pub timeout_secs: u64,
+    /// The answer's length limit, in tokens, passed to the model.
+    pub max_tokens: u32,
+    /// Whether sources may be sent to a model that is not on this machine.
+    pub allow_remote: bool,
+    /// Most source text in one prompt, in bytes, so a small context window is not overrun.
+    pub prompt_source_bytes: u64,
+    /// Most source text the extractive drafter reads, in bytes, so a draft stays quick.
+    pub extractive_source_bytes: u64,
+}
+
+impl AssistConfig {
+    /// True when a model is configured (otherwise the extractive drafter is used).
+    pub fn uses_model(&self) -> bool {
+        !self.base_url.trim().is_empty()
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        if self.uses_model() {
+            let url = url::Url::parse(self.base_url.trim()).map_err(|e| {
+                format!("[assist] base_url is not a URL ({e}); for Ollama it is \"http://127.0.0.1:11434/v1\"")
+            })?;
+            if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+                return Err(
+                    "[assist] base_url must be an http:// or https:// URL with a host".into(),
+                );
+            }
+            if self.model.trim().is_empty() {
+                return Err("[assist] model must name the model when base_url is set".into());
+            }
+        }
+        let name = self.api_key_env.trim();
+        if !name.is_empty()
+            && !name
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+        {
+            // Never quote the value: it may be a key pasted by mistake.
+            return Err("[assist] api_key_env must be the NAME of an environment variable (capital letters, digits and _), such as OPENAI_API_KEY; put the key itself in that variable, never in the config".into());
+        }
+        if self.timeout_secs == 0 || self.max_tokens == 0 {
+            return Err("[assist] timeout_secs and max_tokens must be greater than 0".into());
+        }
+        if self.prompt_source_bytes == 0 || self.extractive_source_bytes == 0 {
+            return Err("[assist] source byte limits must be greater than 0".into());
+        }
+        Ok(())
+    }
+}
+
+/// `[checks]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChecksConfig {
+    /// Directories of the newsroom's own rule files (`*.toml`), read after the built-in
+    /// rules: a rule with a built-in rule's id replaces it, a new id adds a rule. Relative
+    /// paths are taken from the directory of the config file that names them.
+    pub dirs: Vec<PathBuf>,
+    /// Rule ids switched off.
+    pub disable: Vec<String>,
+    /// Levels changed by rule id (`{ unsourced = "error" }`), applied last.
+    pub levels: std::collections::BTreeMap<String, Level>,
+    /// Shortest run of words shared verbatim with a source that the source-protection
+    /// check reports.
+    pub verbatim_words: u32,
+    /// The level of the source-protection check's findings.
+    pub verbatim_level: Level,
+}
+
 impl Config {
     /// The built-in defaults alone.
     pub fn defaults() -> Self {
@@ -192,7 +278,8 @@ impl Config {
         Ok(config)
     }
 
-    /// Defaults overlaid with the file at `path`, if any.
+    /// Defaults overlaid with the file at `path`, if any. Relative `[checks] dirs` are
+    /// taken from the file's directory.
     pub fn load(path: Option<&Path>) -> Result<Self, ConfigError> {
         match path {
             None => Ok(Self::defaults()),
@@ -201,7 +288,14 @@ impl Config {
                     path: path.to_path_buf(),
                     source,
                 })?;
-                Self::from_overlay(Some(&text), &path.display().to_string())
+                let mut config = Self::from_overlay(Some(&text), &path.display().to_string())?;
+                let base = path.parent().unwrap_or(Path::new(""));
+                for dir in &mut config.checks.dirs {
+                    if dir.is_relative() {
+                        *dir = base.join(&*dir);
+                    }
+                }
+                Ok(config)
             }
         }
     }
@@ -218,6 +312,10 @@ impl Config {
         }
         if self.server.shutdown_secs == 0 {
             return Err("[server] shutdown_secs must be at least 1".into());
+        }
+        self.assist.validate()?;
+        if self.checks.verbatim_words < 2 {
+            return Err("[checks] verbatim_words must be at least 2".into());
         }
         Ok(())
     }
@@ -242,6 +340,10 @@ impl Config {
     }
 }
 
+/// Tables whose keys are the operator's to choose (rule ids), replaced whole by an overlay
+/// instead of merged key by key.
+const FREE_TABLES: &[&str] = &["checks.levels"];
+
 /// Merge `over` into `base`: tables recursively, other values replaced. A key the defaults
 /// do not have is reported with its full path (`review.quorm`).
 fn merge(base: &mut toml::Table, over: toml::Table, path: &str) -> Result<(), String> {
@@ -252,6 +354,11 @@ fn merge(base: &mut toml::Table, over: toml::Table, path: &str) -> Result<(), St
             format!("{path}.{key}")
         };
         match (base.get_mut(&key), value) {
+            (Some(slot @ toml::Value::Table(_)), value @ toml::Value::Table(_))
+                if FREE_TABLES.contains(&full.as_str()) =>
+            {
+                *slot = value
+            }
             (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge(b, o, &full)?,
             (Some(slot), value) => *slot = value,
             (None, _) => {
@@ -462,6 +569,50 @@ mod tests {
         assert_eq!(t.suggest("bdy").as_deref(), Some("body"));
         assert_eq!(t.suggest("conclusoin").as_deref(), Some("conclusion"));
         assert_eq!(t.suggest("xylophone"), None);
+    }
+
+    #[test]
+    fn assist_defaults_to_the_extractive_drafter() {
+        let c = Config::defaults();
+        assert!(!c.assist.uses_model());
+        assert!(!c.assist.allow_remote);
+        assert_eq!(c.assist.api_key_env, "");
+        let c = Config::from_overlay(
+            Some("[assist]\nbase_url = \"http://127.0.0.1:11434/v1\"\nmodel = \"llama3.1\"\n"),
+            "x",
+        )
+        .unwrap();
+        assert!(c.assist.uses_model());
+    }
+
+    #[test]
+    fn assist_config_mistakes_are_named_without_quoting_a_key() {
+        let err = Config::from_overlay(
+            Some("[assist]\napi_key_env = \"sk-proj-SECRETVALUE\"\n"),
+            "x",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("api_key_env must be the NAME"), "{err}");
+        assert!(!err.contains("SECRETVALUE"), "{err}");
+        let err = Config::from_overlay(
+            Some("[assist]\nbase_url = \"http://127.0.0.1:11434/v1\"\n"),
+            "x",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("model must name the model"), "{err}");
+        let err = Config::from_overlay(
+            Some("[assist]\nbase_url = \"ftp://x/\"\nmodel = \"m\"\n"),
+            "x",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("http:// or https://"), "{err}");
+        let err = Config::from_overlay(Some("[assist]\nallow_remote = 1\n"), "x")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("allow_remote"), "{err}");
     }
 
     #[test]

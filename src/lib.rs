@@ -13,7 +13,11 @@
 //! - [`export`]: one story as Markdown, safe HTML or JSON.
 //! - [`store`]: the sled store: versioned records, key layout, transactions, group commit.
 //! - [`text`]: pure text work: normalisation, word diffs, citations, chunking.
-//! - [`checks`]: pre-publish checks over an article.
+//! - [`checks`]: pre-publish checks over an article: a rule engine whose rules are data
+//!   (`config/checks/*.toml`), source protection and traceability.
+//! - [`assist`]: drafting help: the extractive drafter and the Chat Completions client
+//!   behind one trait, the prompt, the tidying of a model's answer.
+//! - [`drafting`]: runs the desk's drafting jobs in an adapter's async context.
 //! - [`console`]: `storydesk local`, the desk in a terminal.
 //! - [`discord`]: the Discord adapter: gateway, interactions endpoint, commands, rendering.
 //! - [`admin`]: the running bot's owner-only socket for backups.
@@ -28,11 +32,13 @@
 //! - [`notices`]: every sentence the command line, `serve` and `doctor` show the operator.
 //! - [`redact`]: errors made safe to log.
 //!
-//! Architecture invariant: `desk`, `text`, `checks`, `command` and `model` import no
-//! serenity, Slack, axum, reqwest or sled types (`tests/architecture.rs` checks it).
+//! Architecture invariant: `desk`, `text`, `checks`, `command`, `model` and the pure parts of
+//! `assist` (extractive, policy, prompt, tidy, sse) import no serenity, Slack, axum, reqwest
+//! or sled types (`tests/architecture.rs` checks it).
 
 #[cfg(unix)]
 pub mod admin;
+pub mod assist;
 pub mod catalogue;
 pub mod checks;
 pub mod command;
@@ -41,6 +47,7 @@ pub mod console;
 pub mod desk;
 pub mod discord;
 pub mod doctor;
+pub mod drafting;
 pub mod export;
 pub mod health;
 pub mod inflight;
@@ -67,5 +74,5 @@ pub fn open_desk(config: config::Config, data_dir: &std::path::Path) -> anyhow::
         },
     )
     .with_context(|| format!("opening the data directory {}", data_dir.display()))?;
-    Ok(desk::Desk::new(store, config, template))
+    Ok(desk::Desk::try_new(store, config, template)?)
 }

@@ -43,6 +43,39 @@ enum Command {
         #[arg(long, env = "STORYDESK_BIND", default_value = "127.0.0.1:8080")]
         bind: std::net::SocketAddr,
     },
+    /// Print drafting proposals for a section (or all) from source files, outside chat.
+    /// Uses `[assist]` like `/story draft`: the built-in extractive drafter unless a model
+    /// is configured. Exit 0 when every section got a proposal, 1 when one did not, 2 on bad
+    /// usage or a refused model.
+    Draft {
+        /// A source file (UTF-8 text); give several with --source A --source B.
+        #[arg(long = "source", value_name = "FILE", required = true)]
+        sources: Vec<PathBuf>,
+        /// The section to draft (a template name or alias), or `all`.
+        #[arg(long, default_value = "all")]
+        section: String,
+        /// What the drafts should focus on.
+        #[arg(long)]
+        guidance: Option<String>,
+        /// The story's working title, given to a model as context.
+        #[arg(long)]
+        title: Option<String>,
+    },
+    /// Run the pre-publish checks on an article file in Markdown, against its sources.
+    ///
+    /// Exit status: 0 when no finding is at level error, 1 when one is, 2 on bad usage (an
+    /// unreadable file, a bad config or rule file).
+    Check {
+        /// The article, in Markdown: `# Title`, the text, `## References` (see the README).
+        article: PathBuf,
+        /// A source to check the article against: for verbatim passages and for figures,
+        /// dates and quotations no source contains. May be given several times.
+        #[arg(long = "source", value_name = "FILE")]
+        sources: Vec<PathBuf>,
+        /// Output format: lines for people, or JSON for other programs.
+        #[arg(long, value_enum, default_value = "text")]
+        format: CheckFormat,
+    },
     /// Application commands: print or register the `/story` command.
     Commands {
         #[command(subcommand)]
@@ -95,6 +128,12 @@ enum CommandsCommand {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
+enum CheckFormat {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
 enum ExportFormat {
     /// The article as Markdown.
     Md,
@@ -104,9 +143,26 @@ enum ExportFormat {
     Json,
 }
 
+/// `storydesk check`'s exit status for bad usage, as clap uses for its own usage errors.
+const EXIT_USAGE: u8 = 2;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let json = init_logging();
+    if let Command::Check {
+        article,
+        sources,
+        format,
+    } = &cli.command
+    {
+        return match check(cli.config.as_deref(), article, sources, *format) {
+            Ok(code) => code,
+            Err(e) => {
+                eprintln!("storydesk check: {e:#}");
+                ExitCode::from(EXIT_USAGE)
+            }
+        };
+    }
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
@@ -200,6 +256,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             served?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Draft {
+            sources,
+            section,
+            guidance,
+            title,
+        } => draft(&config, &sources, &section, guidance, title),
+        Command::Check { .. } => unreachable!("handled in main"),
         Command::Commands { what } => {
             let template = storydesk::config::Template::load(&config.story.template)?;
             let json = storydesk::discord::commands::registration(
@@ -305,6 +368,228 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// `storydesk draft`: proposals on standard output, progress and refusals on standard error.
+fn draft(
+    config: &Config,
+    paths: &[PathBuf],
+    section: &str,
+    guidance: Option<String>,
+    title: Option<String>,
+) -> anyhow::Result<ExitCode> {
+    use storydesk::assist::{policy, Assistant, Brief, Failure, SourceBudget};
+    use storydesk::desk::messages;
+
+    let template = storydesk::config::Template::load(&config.story.template)?;
+    let checker = storydesk::checks::Checker::load(&config.checks, &template)?;
+    let outline = storydesk::desk::outline(&template);
+    let sections: Vec<String> = if section.trim().eq_ignore_ascii_case("all") {
+        outline.iter().map(|s| s.name.clone()).collect()
+    } else {
+        match template.resolve(section).filter(|s| s.generated.is_none()) {
+            Some(s) => vec![s.name.clone()],
+            None => {
+                let valid: Vec<&str> = outline.iter().map(|s| s.name.as_str()).collect();
+                eprintln!("{}", messages::cli_unknown_section(section, &valid));
+                return Ok(ExitCode::from(2));
+            }
+        }
+    };
+    let choice = match policy::choose(&config.assist) {
+        Ok(c) => c,
+        Err(Failure::Remote { host }) => {
+            eprintln!("{}", messages::draft_refused_remote(&host));
+            return Ok(ExitCode::from(2));
+        }
+        Err(other) => {
+            eprintln!("{}", messages::drafting_unavailable(&other));
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let origin = choice.origin();
+    let mut budget = SourceBudget::new(choice.source_limit(&config.assist));
+    for (i, path) in paths.iter().enumerate() {
+        let shown = path.display().to_string();
+        let bytes = match std::fs::read(path) {
+            Ok(b) => b,
+            Err(e) => {
+                eprintln!("{}", messages::cli_bad_source(&shown, &e.to_string()));
+                return Ok(ExitCode::from(2));
+            }
+        };
+        let Ok(text) = String::from_utf8(bytes) else {
+            eprintln!(
+                "{}",
+                messages::cli_bad_source(&shown, "it is not UTF-8 text")
+            );
+            return Ok(ExitCode::from(2));
+        };
+        let label = path
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or(shown);
+        budget.take(
+            i as u32 + 1,
+            &label,
+            &storydesk::text::normalise::normalise(&text),
+        );
+    }
+    let (sources, omitted_sources) = budget.finish();
+    let assistant = match Assistant::from_config(&config.assist) {
+        Ok(a) => a,
+        Err(failure) => {
+            eprintln!("{}", messages::drafting_unavailable(&failure));
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let drafter = messages::drafter_name(&origin);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let mut all_drafted = true;
+    for name in &sections {
+        let brief = std::sync::Arc::new(Brief {
+            title: title.clone(),
+            section: name.clone(),
+            outline: outline.clone(),
+            guidance: guidance.clone(),
+            others: Vec::new(),
+            redrafting: sections.iter().filter(|s| *s != name).cloned().collect(),
+            sources: sources.clone(),
+            omitted_sources,
+        });
+        let requester = storydesk::model::Person::named("you");
+        let mut progress = |text: &str| {
+            let line = messages::draft_writing(name, 1, &requester, &drafter, Some(text));
+            eprintln!("{}", line.lines().next().unwrap_or_default());
+        };
+        let outcome = runtime.block_on(assistant.draft(brief.clone(), &mut progress));
+        let (notes, findings) = match &outcome {
+            Ok(d) => (
+                messages::draft_notes(d, &origin, &brief),
+                storydesk::desk::proposal_findings(
+                    &checker,
+                    &template,
+                    name,
+                    &d.text,
+                    &brief.sources,
+                ),
+            ),
+            Err(_) => (Vec::new(), Vec::new()),
+        };
+        all_drafted &= outcome.is_ok();
+        println!(
+            "{}",
+            messages::cli_proposal(name, &drafter, &outcome, &notes, &findings)
+        );
+    }
+    Ok(if all_drafted {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// `storydesk check ARTICLE.md [--source FILE]... [--format text|json]`.
+fn check(
+    config: Option<&std::path::Path>,
+    article: &std::path::Path,
+    sources: &[PathBuf],
+    format: CheckFormat,
+) -> anyhow::Result<ExitCode> {
+    use storydesk::checks::{markdown, Checker, Counts, SourceText};
+    let config = Config::load(config)?;
+    let template = storydesk::config::Template::load(&config.story.template)?;
+    let checker = Checker::load(&config.checks, &template)?;
+    let read = |path: &std::path::Path, what: &str| -> anyhow::Result<String> {
+        let bytes = std::fs::read(path)
+            .with_context(|| format!("cannot read the {what} {}", path.display()))?;
+        String::from_utf8(bytes)
+            .map_err(|_| anyhow::anyhow!("the {what} {} is not UTF-8 text", path.display()))
+    };
+    let text = read(article, "article")?;
+    let mut source_texts = Vec::new();
+    for path in sources {
+        source_texts.push((path.display().to_string(), read(path, "source")?));
+    }
+    let sources: Vec<SourceText> = source_texts
+        .iter()
+        .enumerate()
+        .map(|(i, (label, text))| SourceText {
+            number: i as u32 + 1,
+            label,
+            text,
+        })
+        .collect();
+    let file = markdown::parse(&text, &template);
+    let findings = checker.run(&file.document(&template, &sources));
+    let counts = Counts::of(&findings);
+    let shown = article.display().to_string();
+    let mut out = String::new();
+    match format {
+        CheckFormat::Json => {
+            /// The JSON report, fields in this order.
+            #[derive(serde::Serialize)]
+            struct Report<'a> {
+                article: &'a str,
+                errors: usize,
+                warnings: usize,
+                suggestions: usize,
+                findings: &'a [storydesk::checks::Finding],
+            }
+            let report = Report {
+                article: &shown,
+                errors: counts.errors,
+                warnings: counts.warnings,
+                suggestions: counts.suggestions,
+                findings: &findings,
+            };
+            out.push_str(&serde_json::to_string_pretty(&report)?);
+            out.push('\n');
+        }
+        CheckFormat::Text => {
+            use std::fmt::Write as _;
+            for f in &findings {
+                let place = if f.line > 0 {
+                    format!("{shown}:{}:{}", f.line, f.column)
+                } else {
+                    shown.clone()
+                };
+                writeln!(
+                    out,
+                    "{place}: {} [{}] {}: {}",
+                    f.level.as_str(),
+                    f.rule,
+                    f.section,
+                    f.message
+                )?;
+                if let Some(s) = &f.source {
+                    writeln!(out, "  source: {}:{}:{}", s.label, s.line, s.column)?;
+                }
+            }
+            if findings.is_empty() {
+                writeln!(out, "{shown}: all checks pass")?;
+            } else {
+                writeln!(
+                    out,
+                    "{shown}: {} errors, {} warnings, {} suggestions",
+                    counts.errors, counts.warnings, counts.suggestions
+                )?;
+            }
+        }
+    }
+    // A reader that stops early (`| head`) is not an error.
+    use std::io::Write as _;
+    match std::io::stdout().lock().write_all(out.as_bytes()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => return Err(e.into()),
+        _ => {}
+    }
+    Ok(if counts.errors > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// The Discord settings from the environment.

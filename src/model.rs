@@ -443,3 +443,78 @@ pub struct ChannelStories {
     /// The story commands apply to when none is named.
     pub active: Option<StoryId>,
 }
+
+/// Where an assisted draft of a section stands. A draft is a proposal: it becomes a revision
+/// only when a person accepts it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SuggestionState {
+    /// Asked for; the drafter is still writing it.
+    Drafting,
+    /// Written in full; waiting for someone to accept, edit or discard it.
+    Ready,
+    /// Writing stopped before the end (a timeout, a dropped connection, the token limit); what
+    /// was written is kept, marked as incomplete, and may still be accepted.
+    Partial {
+        /// Why it stopped, as shown to people.
+        reason: String,
+    },
+    /// Nothing usable came back.
+    Failed {
+        /// Why, as shown to people.
+        reason: String,
+    },
+    /// A person accepted it; it became this revision.
+    Accepted {
+        /// Who accepted it (the revision's author).
+        by: Person,
+        /// The revision it became.
+        revision: u32,
+        /// True when they edited it before saving.
+        edited: bool,
+    },
+    /// A person discarded it.
+    Discarded {
+        /// Who.
+        by: Person,
+    },
+}
+
+impl SuggestionState {
+    /// True while it can still be accepted, edited or discarded.
+    pub fn is_pending(&self) -> bool {
+        matches!(
+            self,
+            SuggestionState::Ready | SuggestionState::Partial { .. }
+        )
+    }
+}
+
+/// The latest assisted draft of one section of one story. Each section has at most one: a new
+/// request replaces the previous draft, and its number goes up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Suggestion {
+    /// The story.
+    pub story: StoryId,
+    /// The section it is a draft of.
+    pub section: String,
+    /// 1, 2, 3, … within the section; buttons carry it, so a stale click is refused.
+    pub number: u32,
+    /// Who asked for it.
+    pub requested_by: Person,
+    /// When.
+    pub requested_at: Timestamp,
+    /// What the person asked the drafter to focus on, if anything.
+    pub guidance: Option<String>,
+    /// Which drafter wrote it, as shown ("the extractive drafter", "model llama3.1 at
+    /// 127.0.0.1:11434").
+    pub drafter: String,
+    /// Where it stands.
+    pub state: SuggestionState,
+    /// The proposed text (empty while drafting or when it failed).
+    pub text: String,
+    /// Other candidates (for a title: further phrases from the sources).
+    pub alternatives: Vec<String>,
+    /// Remarks shown with the draft: what was removed from a model's answer, what was left out
+    /// of the sources, what the drafter did.
+    pub notes: Vec<String>,
+}

@@ -12,6 +12,11 @@ const PURE: &[&str] = &[
     "src/model.rs",
     "src/catalogue.rs",
     "src/suggest.rs",
+    "src/assist/extractive.rs",
+    "src/assist/policy.rs",
+    "src/assist/prompt.rs",
+    "src/assist/tidy.rs",
+    "src/assist/sse.rs",
 ];
 
 /// Crates they may not name.

@@ -169,3 +169,38 @@ fn a_script_error_names_the_line() {
     );
     assert!(stderr.contains("bad.story:2"), "{stderr}");
 }
+
+#[test]
+fn drafting_proposes_from_the_sources_and_only_a_person_saves() {
+    let stdout = transcript("drafting.story");
+    // Every proposal says it is extractive, and the revisions that came from drafts say so.
+    assert!(stdout.contains("Extractive draft: every sentence is copied word for word"));
+    assert!(stdout.contains("revision 1 by bob (assisted draft)"));
+    assert!(stdout.contains("accepted an assisted draft (draft 2, edited) as body revision 2"));
+    assert_transcript!("drafting", stdout);
+}
+
+#[test]
+fn a_remote_model_is_refused_in_the_console_and_nothing_is_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("remote.toml");
+    std::fs::write(
+        &config,
+        "[assist]\nbase_url = \"https://models.example.com/v1\"\nmodel = \"big\"\n",
+    )
+    .unwrap();
+    let script = dir.path().join("draft.story");
+    std::fs::write(
+        &script,
+        "/story new title:\"A leak\"\n/story source add <<END\nThe memo was sent to every engineer on Monday.\nEND\n/story draft intro\n/story draft accept intro\n",
+    )
+    .unwrap();
+    let (stdout, stderr, ok) = run_script(&dir.path().join("data"), &script, Some(&config));
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("[only alice] Drafting is switched off: `[assist] base_url` points at a model on models.example.com:443"), "{stdout}");
+    assert!(stdout.contains("Nothing was sent."));
+    assert!(
+        stdout.contains("There is no draft of introduction."),
+        "{stdout}"
+    );
+}

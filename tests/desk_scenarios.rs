@@ -69,6 +69,8 @@ fn a_story_from_leak_to_publication() {
 
     Needs 1 approval from someone other than bob.
     [Approve] [Request changes]
+    [#newsroom › body] **Checks on body revision 1**: 1 warning
+    - warning (line 3, column 170): The amount “5.5 million dollars” appears in none of the sources: check it, and add the source it comes from. [unsourced]
     ");
     n.say_with("alice", "/story write intro", INTRO);
     n.say_with("bob", "/story write conclusion", CONCLUSION);
@@ -84,7 +86,11 @@ fn a_story_from_leak_to_publication() {
     for s in ["title", "intro", "conclusion", "references"] {
         n.say("carol", &format!("/story approve {s}"));
     }
-    assert_snapshot!(n.say("carol", "/story check"), @"[only carol] Story #1 “Meta scrambles over DeepSeek”: all checks pass.");
+    assert_snapshot!(n.say("carol", "/story check"), @r#"
+    [only carol] **Checks for story #1 “Meta scrambles over DeepSeek”**: 1 warning
+    **body**
+    - warning (line 3, column 170): The amount “5.5 million dollars” appears in none of the sources: check it, and add the source it comes from. [unsourced]
+    "#);
     assert_snapshot!(n.say("erin", "/story publish"), @r"
     [#published] # Meta scrambles over DeepSeek
 
@@ -280,7 +286,7 @@ fn mistakes_get_a_helpful_answer_and_change_nothing() {
     assert_snapshot!(n.say("alice", "/story status"), @r#"[only alice] There is no story in this channel yet. Start one: `/story new title:"…"`."#);
     n.say("alice", "/story new A story");
     assert_snapshot!(n.say("alice", "/story write bdy"), @"[only alice] There is no section `bdy`. Did you mean `body`? Sections: title, introduction, body, conclusion, references.");
-    assert_snapshot!(n.say("alice", "/story aprove body"), @"[only alice] `/story aprove` is not a command. Did you mean `approve`? Commands: new, list, use, status, source add, source list, source show, claim, assign, write, show, history, diff, approve, changes, ref add, ref list, ref remove, check, preview, publish, purge-sources, help.");
+    assert_snapshot!(n.say("alice", "/story aprove body"), @"[only alice] `/story aprove` is not a command. Did you mean `approve`? Commands: new, list, use, status, source add, source list, source show, claim, assign, write, show, history, diff, draft, draft accept, draft discard, approve, changes, ref add, ref list, ref remove, check, preview, publish, purge-sources, help.");
     assert_snapshot!(n.say("alice", "/story claim sectoin:body"), @"[only alice] `/story claim` has no option `sectoin`. Did you mean `section`? (its options are `section`)");
     assert_snapshot!(n.say("alice", "/story write body"), @"[only alice] The text for body is missing. Write it in the box that opens, or in the console end the command with `<<END` and put the text on the following lines, closed by a line `END`.");
     assert_snapshot!(n.say_with("alice", "/story write references", "x"), @"[only alice] The references section is built from the story's references: add them with `/story ref add`, remove them with `/story ref remove`.");
@@ -444,15 +450,22 @@ fn a_non_latin_title_without_translation_gets_a_note() {
 
     Needs 1 approval from someone other than alice.
     [Approve] [Request changes]
+    [#newsroom › references] **Checks on references revision 1**: 3 warnings
+    - warning (line 1, column 1): Reference 1 (“深度求索震动硅谷”) has no URL: add one, or mark it offline when it is not online. [reference-url]
+    - warning (line 1, column 1): Reference 1 (“深度求索震动硅谷”) has no date: add its publication date (n.d. only when it has none). [reference-date]
+    - warning (line 1, column 1): Reference 1: the title “深度求索震动硅谷” is not in the Latin alphabet; add an English translation in square brackets after it. [reference-translation]
     "#);
-    assert_snapshot!(n.say("alice", "/story ref remove 1"), @"
+    assert_snapshot!(n.say("alice", "/story ref remove 1"), @r#"
     [#newsroom › references] **references** revision 2 by alice · 0 words (+0 −12)
 
     ~~- 深度求索震动硅谷. (n.d.). *36Kr*.~~
 
     Needs 1 approval from someone other than alice.
     [Approve] [Request changes]
-    ");
+    [#newsroom › references] **Checks on references revision 2**: 1 error
+    - **error**: The references section is required and has no text. [required-section]
+    Errors must be fixed before publishing.
+    "#);
 }
 
 #[test]
@@ -549,11 +562,27 @@ fn sources_are_deleted_for_good_after_publication() {
         "The whistleblower sits in finance.",
     );
     assert_snapshot!(n.say("erin", "/story purge-sources"), @"[only erin] Story #1 “Meta scrambles over DeepSeek” is not published yet; its sources are still needed for checks and drafting. Purge them after publishing.");
+    // A draft left pending is made of the sources' sentences.
+    n.say("alice", "/story draft conclusion");
+    let extractive = storydesk::assist::Assistant::from_config(&n.desk.config().assist).unwrap();
+    let (shown, _) = n.write_drafts(&extractive);
+    assert!(
+        shown.contains("The whistleblower sits in finance."),
+        "{shown}"
+    );
     approve_all(&mut n, "carol");
     n.say("erin", "/story publish");
     assert_snapshot!(n.say("bob", "/story purge-sources"), @"[only bob] Only editors can purge sources. Ask an editor.");
     assert_snapshot!(n.say("erin", "/story purge-sources"), @"[#newsroom] erin deleted 1 source of story #1 “Meta scrambles over DeepSeek” for good (34 bytes): “internal memo”. The audit log records that they were deleted, not what they said.");
     assert!(n.desk.store().source(StoryId(1), 1).unwrap().is_none());
+    assert!(
+        n.desk
+            .store()
+            .suggestion(StoryId(1), "conclusion")
+            .unwrap()
+            .is_none(),
+        "the draft went with its source"
+    );
     let audit = n.say("erin", "/story history");
     assert!(audit.contains("erin deleted 1 source"), "{audit}");
     assert!(!audit.contains("whistleblower"), "{audit}");

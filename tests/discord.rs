@@ -1094,6 +1094,240 @@ async fn files_that_are_not_text_or_too_large_are_refused_clearly() {
     assert!(story.sources.is_empty());
 }
 
+/// The messages of an assisted draft, as the adapter recorded them: (thread, first, last).
+fn draft_messages(n: &Newsroom, section: &str, number: u32) -> (u64, u64, u64) {
+    let anchor = n
+        .discord
+        .desk()
+        .store()
+        .anchor(&format!("discord:draft:1:{number}:{section}"))
+        .unwrap()
+        .expect("the draft's messages");
+    let ids: Vec<u64> = anchor.split(':').map(|p| p.parse().unwrap()).collect();
+    (ids[0], ids[1], ids[2])
+}
+
+/// The buttons the latest edit or post of message `id` carried.
+fn buttons_of(n: &Newsroom, thread: u64, id: u64) -> Vec<String> {
+    let edit = format!("/channels/{thread}/messages/{id}");
+    let last = n
+        .fake
+        .calls()
+        .into_iter()
+        .rfind(|c| c.status == 200 && c.method == "PATCH" && c.path == edit)
+        .expect("the message was edited");
+    last.body["components"]
+        .as_array()
+        .map(|rows| {
+            rows.iter()
+                .flat_map(|r| r["components"].as_array().unwrap().iter())
+                .map(|b| b["custom_id"].as_str().unwrap().to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_draft_is_proposed_in_its_thread_edited_in_place_and_saved_by_a_person() {
+    let n = Newsroom::start(false).await;
+    n.send(command(
+        n.id(),
+        ALICE,
+        Where::Newsroom,
+        "new",
+        &[("title", json!(TITLE))],
+        None,
+    ))
+    .await;
+    n.send(modal(
+        n.id(),
+        ALICE,
+        Where::Newsroom,
+        "sd:source",
+        &[("label", "council minutes"), ("text1", MINUTES)],
+    ))
+    .await;
+    n.send(modal(
+        n.id(),
+        ALICE,
+        Where::Newsroom,
+        "sd:source",
+        &[
+            ("label", "notes from the gallery"),
+            ("text1", &body_text("")),
+        ],
+    ))
+    .await;
+
+    // `/story draft new section:intro`: Discord's name for `/story draft`.
+    let answer = n
+        .send(command(
+            n.id(),
+            ALICE,
+            Where::Newsroom,
+            "draft new",
+            &[("section", json!("intro"))],
+            None,
+        ))
+        .await;
+    assert!(ephemeral(&answer));
+    assert!(
+        content(&answer).starts_with("Drafting introduction with the extractive drafter."),
+        "{answer}"
+    );
+    let (thread_id, first, last) = draft_messages(&n, "introduction", 1);
+    assert_eq!(thread_id, thread(&n, 1, "introduction"));
+    assert_eq!(first, last, "a short draft is one message");
+    // Posted while being written, then edited in place with the draft and its buttons.
+    assert!(n.fake.posted_in(thread_id)[0].body["content"]
+        .as_str()
+        .unwrap()
+        .contains("is being written by the extractive drafter"));
+    let shown = n.fake.content(first).unwrap();
+    assert!(
+        shown.starts_with("**Draft 1 of introduction** by the extractive drafter, for alice"),
+        "{shown}"
+    );
+    assert!(shown.contains(
+        "The harbour budget was adopted by 21 votes to 14 after eleven hours of debate."
+    ));
+    assert!(shown.contains("Extractive draft: every sentence is copied word for word from source"));
+    assert_eq!(
+        buttons_of(&n, thread_id, first),
+        [
+            "sd:draft-accept:1:1:introduction",
+            "sd:draft-edit:1:1:introduction",
+            "sd:draft-discard:1:1:introduction"
+        ]
+    );
+    assert!(n
+        .discord
+        .desk()
+        .store()
+        .revisions(StoryId(1), "introduction")
+        .unwrap()
+        .is_empty());
+
+    // Edit opens the write form with the draft in it; saving makes bob's assisted revision.
+    let answer = n
+        .send(button(
+            n.id(),
+            BOB,
+            Where::Thread(thread_id),
+            first,
+            "sd:draft-edit:1:1:introduction",
+        ))
+        .await;
+    assert_eq!(answer["type"], 9, "{answer}");
+    assert_eq!(answer["data"]["custom_id"], "sd:draft:1:1:introduction");
+    let prefilled = answer["data"]["components"][0]["components"][0]["value"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        Some(prefilled.clone()),
+        n.discord
+            .desk()
+            .draft_text(StoryId(1), "introduction", 1)
+            .unwrap()
+    );
+    n.send(modal(
+        n.id(),
+        BOB,
+        Where::Thread(thread_id),
+        "sd:draft:1:1:introduction",
+        &[("text1", &format!("According to the minutes, {prefilled}"))],
+    ))
+    .await;
+    let revision = n
+        .discord
+        .desk()
+        .store()
+        .revision(StoryId(1), "introduction", 1)
+        .unwrap()
+        .unwrap();
+    assert_eq!(revision.author.name, "bob");
+    assert!(revision.assisted);
+    assert_eq!(
+        n.fake.content(first).unwrap(),
+        "**Draft 1 of introduction**: edited and saved by bob as introduction revision 1."
+    );
+    assert!(
+        buttons_of(&n, thread_id, first).is_empty(),
+        "the buttons are gone"
+    );
+
+    // The body: carol accepts it with the button, and it is hers.
+    n.send(command(
+        n.id(),
+        ALICE,
+        Where::Newsroom,
+        "draft new",
+        &[("section", json!("body"))],
+        None,
+    ))
+    .await;
+    let (body_thread, first, _) = draft_messages(&n, "body", 1);
+    let answer = n
+        .send(button(
+            n.id(),
+            CAROL,
+            Where::Thread(body_thread),
+            first,
+            "sd:draft-accept:1:1:body",
+        ))
+        .await;
+    // The body from two short sources is short: the desk says so, to carol alone.
+    assert!(ephemeral(&answer), "{answer}");
+    assert!(
+        content(&answer).starts_with("Saved. Note: body is"),
+        "{answer}"
+    );
+    let revision = n
+        .discord
+        .desk()
+        .store()
+        .revision(StoryId(1), "body", 1)
+        .unwrap()
+        .unwrap();
+    assert_eq!(revision.author.name, "carol");
+    assert!(revision.assisted);
+    assert_eq!(
+        n.fake.content(first).unwrap(),
+        "**Draft 1 of body**: accepted by carol as body revision 1."
+    );
+    // A second click is refused, privately.
+    let answer = n
+        .send(button(
+            n.id(),
+            BOB,
+            Where::Thread(body_thread),
+            first,
+            "sd:draft-accept:1:1:body",
+        ))
+        .await;
+    assert!(ephemeral(&answer));
+    assert_eq!(
+        content(&answer),
+        "Draft 1 of body was already accepted by carol as revision 1."
+    );
+    // Edit on a closed draft says so.
+    let answer = n
+        .send(button(
+            n.id(),
+            BOB,
+            Where::Thread(body_thread),
+            first,
+            "sd:draft-edit:1:1:body",
+        ))
+        .await;
+    assert!(
+        content(&answer).starts_with("Draft 1 of body can no longer be edited"),
+        "{answer}"
+    );
+    assert_no_pings(&n.fake);
+}
+
 /// Everything stored about story 1 that a request could change.
 fn story_state(n: &Newsroom) -> String {
     let store = n.discord.desk().store();

@@ -1,14 +1,40 @@
-//! Pre-publish checks: pure functions over an article's sections and references.
+//! Pre-publish checks: a rule engine whose rules are data, run over an article's sections,
+//! its references and the story's sources.
+//!
+//! # Layout
+//!
+//! - [`rules`]: the rule files (`config/checks/*.toml`, embedded; plus the newsroom's own
+//!   directories), their format, loading, overriding and validation.
+//! - `engine`: [`Checker`], which runs every rule over a [`Document`].
+//! - [`verbatim`]: source protection, the runs of words an article shares with a source,
+//!   found in linear time with a rolling hash.
+//! - `trace`: traceability, the figures, dates and quotations that no source contains.
+//! - [`markdown`]: an article file cut into the template's sections, for `storydesk check`.
+//! - `references`: reference entries, from structured references or formatted lines.
+//! - `text`: lines and columns, excerpts, quoted passages.
 //!
 //! Each finding has a rule id, a level, the section and place it concerns, and a message.
 //! Only error-level findings stop `/story publish`.
+//!
+//! Architecture invariant: this module reads no store and knows no chat platform. The desk
+//! and the command line gather the texts (sections, references, sources) and pass them in.
 
-use serde::Serialize;
+mod engine;
+pub mod markdown;
+mod references;
+pub mod rules;
+mod text;
+mod trace;
+pub mod verbatim;
 
-use crate::model::Reference;
+use serde::{Deserialize, Serialize};
+
+pub use engine::Checker;
+pub use references::ReferenceEntry;
+pub use rules::RuleError;
 
 /// How serious a finding is. Only errors block publishing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Level {
     /// Worth a look.
@@ -30,16 +56,30 @@ impl Level {
     }
 }
 
+/// Where in a source a finding points (source protection).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SourcePlace {
+    /// The source's number in the story (or its position on the command line, from 1).
+    pub number: u32,
+    /// The source's label (or its file name).
+    pub label: String,
+    /// 1-based line in the source's text.
+    pub line: usize,
+    /// 1-based column in characters.
+    pub column: usize,
+}
+
 /// One problem found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
-    /// The rule's id (`placeholder`, `required-empty`).
+    /// The rule's id (`placeholder-tk`, `required-section`).
     pub rule: String,
     /// How serious.
     pub level: Level,
     /// The section it is in.
     pub section: String,
-    /// 1-based line within the section's text (0 when it concerns the whole section).
+    /// 1-based line (0 when it concerns the whole section): within the section's text, or
+    /// within the file for a section read from a file.
     pub line: usize,
     /// 1-based column in characters (0 when it concerns the whole section).
     pub column: usize,
@@ -47,12 +87,15 @@ pub struct Finding {
     pub message: String,
     /// The text matched, shortened.
     pub excerpt: String,
+    /// For a passage shared with a source: where it is in the source.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<SourcePlace>,
 }
 
 /// A section as the checks see it.
 #[derive(Debug, Clone)]
 pub struct CheckedSection<'a> {
-    /// Its name.
+    /// Its canonical name in the template.
     pub name: &'a str,
     /// Its current text, if it has any.
     pub text: Option<&'a str>,
@@ -62,215 +105,87 @@ pub struct CheckedSection<'a> {
     pub min_chars: u32,
     /// The template's upper bound in characters.
     pub max_chars: u32,
+    /// For text read from a file: where each line of `text` is in the file, so findings
+    /// point into the file. Empty: lines and columns count within the section.
+    pub file_lines: &'a [FileLine],
+}
+
+/// Where a line of a section's text stands in the file it was read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileLine {
+    /// The file's line number (from 1).
+    pub line: usize,
+    /// Characters of the file's line before the section's text (the `# ` of a headline).
+    pub indent: usize,
+}
+
+/// A heading that is not part of any section's text: the headings that mark sections in
+/// an article file (`## Body`). Headings inside a section's text are found by the checks.
+#[derive(Debug, Clone)]
+pub struct Heading<'a> {
+    /// The heading's text, without the `#` marks.
+    pub text: &'a str,
+    /// The section it opens.
+    pub section: &'a str,
+    /// Its line in the file.
+    pub line: usize,
+}
+
+/// A source's text, for source protection and traceability.
+#[derive(Debug, Clone, Copy)]
+pub struct SourceText<'a> {
+    /// The source's number in the story (or its position on the command line, from 1).
+    pub number: u32,
+    /// The source's label (or its file name).
+    pub label: &'a str,
+    /// The text.
+    pub text: &'a str,
 }
 
 /// What the checks run on.
 #[derive(Debug, Clone)]
 pub struct Document<'a> {
-    /// Sections in order.
+    /// Sections in template order.
     pub sections: Vec<CheckedSection<'a>>,
-    /// The structured references.
-    pub references: &'a [Reference],
+    /// The reference entries, in the order the team numbers them.
+    pub references: Vec<ReferenceEntry>,
     /// The name of the references section, to file reference findings under.
     pub references_section: &'a str,
+    /// Headings outside the sections' texts (see [`Heading`]).
+    pub headings: Vec<Heading<'a>>,
+    /// The story's sources.
+    pub sources: &'a [SourceText<'a>],
 }
 
-/// Markers of unfinished copy: the newsroom's "TK" (to come) and common bracketed
-/// placeholders. Matched case-sensitively for TK/TODO, case-insensitively for the rest.
-const PLACEHOLDERS: &[(&str, bool)] = &[
-    ("TK", true),
-    ("TODO", true),
-    ("[insert", false),
-    ("[link to", false),
-    ("[citation needed]", false),
-    ("[tbd]", false),
-    ("lorem ipsum", false),
-];
-
-/// Run every check.
-pub fn run(doc: &Document<'_>) -> Vec<Finding> {
-    let mut findings = Vec::new();
-    for s in &doc.sections {
-        let Some(text) = s.text.filter(|t| !t.trim().is_empty()) else {
-            if s.required {
-                findings.push(Finding {
-                    rule: "required-empty".into(),
-                    level: Level::Error,
-                    section: s.name.into(),
-                    line: 0,
-                    column: 0,
-                    message: format!("the {} section is required and has no text", s.name),
-                    excerpt: String::new(),
-                });
-            }
-            continue;
-        };
-        let chars = text.chars().count();
-        if chars < s.min_chars as usize {
-            findings.push(whole(
-                s.name,
-                "length",
-                Level::Warning,
-                format!(
-                    "{} characters; the template asks for at least {}",
-                    chars, s.min_chars
-                ),
-            ));
-        }
-        if chars > s.max_chars as usize {
-            findings.push(whole(
-                s.name,
-                "length",
-                Level::Error,
-                format!(
-                    "{} characters; the template allows at most {}",
-                    chars, s.max_chars
-                ),
-            ));
-        }
-        placeholders(s.name, text, &mut findings);
-    }
-    for (i, r) in doc.references.iter().enumerate() {
-        if r.url.is_none() && !r.offline {
-            findings.push(whole(
-                doc.references_section,
-                "reference-url",
-                Level::Warning,
-                format!(
-                    "reference {} (“{}”) has no URL; add one, or mark it offline:true",
-                    i + 1,
-                    r.title
-                ),
-            ));
-        }
-    }
-    findings
-}
-
-fn whole(section: &str, rule: &str, level: Level, message: String) -> Finding {
-    Finding {
-        rule: rule.into(),
-        level,
-        section: section.into(),
-        line: 0,
-        column: 0,
-        message,
-        excerpt: String::new(),
+impl Document<'_> {
+    /// The section with this canonical name.
+    pub fn section(&self, name: &str) -> Option<&CheckedSection<'_>> {
+        self.sections.iter().find(|s| s.name == name)
     }
 }
 
-fn placeholders(section: &str, text: &str, out: &mut Vec<Finding>) {
-    for (line_no, line) in text.lines().enumerate() {
-        let lower = line.to_lowercase();
-        for (pattern, case_sensitive) in PLACEHOLDERS {
-            let hay = if *case_sensitive {
-                line
-            } else {
-                lower.as_str()
-            };
-            let mut from = 0;
-            while let Some(pos) = hay[from..].find(pattern) {
-                let at = from + pos;
-                from = at + pattern.len();
-                if *case_sensitive && !is_word_at(hay, at, pattern.len()) {
-                    continue;
-                }
-                // `lower` may differ in byte length from `line` for some scripts; map the
-                // column through characters of the string searched.
-                let column = hay[..at].chars().count() + 1;
-                let excerpt: String = hay[at..].chars().take(40).collect();
-                out.push(Finding {
-                    rule: "placeholder".into(),
-                    level: Level::Error,
-                    section: section.into(),
-                    line: line_no + 1,
-                    column,
-                    message: format!("placeholder `{}` left in the text", excerpt.trim_end()),
-                    excerpt,
-                });
+/// How many findings of each level, for summaries and exit codes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    /// Error-level findings.
+    pub errors: usize,
+    /// Warnings.
+    pub warnings: usize,
+    /// Suggestions.
+    pub suggestions: usize,
+}
+
+impl Counts {
+    /// Count `findings` by level.
+    pub fn of(findings: &[Finding]) -> Self {
+        let mut c = Counts::default();
+        for f in findings {
+            match f.level {
+                Level::Error => c.errors += 1,
+                Level::Warning => c.warnings += 1,
+                Level::Suggestion => c.suggestions += 1,
             }
         }
-    }
-}
-
-fn is_word_at(s: &str, at: usize, len: usize) -> bool {
-    let before = s[..at].chars().next_back();
-    let after = s[at + len..].chars().next();
-    !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn doc<'a>(sections: Vec<CheckedSection<'a>>, refs: &'a [Reference]) -> Document<'a> {
-        Document {
-            sections,
-            references: refs,
-            references_section: "references",
-        }
-    }
-
-    fn section<'a>(name: &'a str, text: Option<&'a str>) -> CheckedSection<'a> {
-        CheckedSection {
-            name,
-            text,
-            required: true,
-            min_chars: 5,
-            max_chars: 100,
-        }
-    }
-
-    #[test]
-    fn placeholder_tk_is_an_error_but_not_inside_words() {
-        let f = run(&doc(
-            vec![section("body", Some("The deal was worth TK million."))],
-            &[],
-        ));
-        assert_eq!(f.len(), 1);
-        assert_eq!(f[0].rule, "placeholder");
-        assert_eq!((f[0].line, f[0].column), (1, 20));
-        let f = run(&doc(
-            vec![section("body", Some("TKO in Tokyo; the TKTS booth."))],
-            &[],
-        ));
-        assert!(f.is_empty(), "{f:?}");
-    }
-
-    #[test]
-    fn bracketed_instructions_are_found() {
-        let f = run(&doc(
-            vec![section(
-                "body",
-                Some("Shares fell.\nSee [Insert date] and [Link to filing]."),
-            )],
-            &[],
-        ));
-        assert_eq!(f.len(), 2);
-        assert!(f.iter().all(|f| f.line == 2));
-    }
-
-    #[test]
-    fn required_empty_and_length() {
-        let f = run(&doc(
-            vec![section("conclusion", None), section("body", Some("abc"))],
-            &[],
-        ));
-        assert_eq!(f[0].rule, "required-empty");
-        assert_eq!(f[0].level, Level::Error);
-        assert_eq!(f[1].rule, "length");
-        assert_eq!(f[1].level, Level::Warning);
-    }
-
-    #[test]
-    fn clean_text_has_no_findings() {
-        let f = run(&doc(
-            vec![section(
-                "body",
-                Some("Meta's engineers studied the model for weeks."),
-            )],
-            &[],
-        ));
-        assert!(f.is_empty(), "{f:?}");
+        c
     }
 }

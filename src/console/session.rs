@@ -7,10 +7,13 @@
 //! The board is printed whole the first time and then only its changed lines, the way an
 //! edited message reads in a chat client.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::{self, Write};
 
-use crate::desk::{Action, Body, Desk, Destination, Input, Post, Reply, Request, ThreadKind};
+use crate::assist::Assistant;
+use crate::desk::{
+    messages, Body, Desk, Destination, DraftJob, DraftRef, Input, Post, Reply, Request, ThreadKind,
+};
 use crate::model::{ChannelKey, Person, Place, Platform, StoryId, Timestamp};
 
 use super::script::ScriptItem;
@@ -33,6 +36,13 @@ pub struct Session<W: Write> {
     thread: Option<String>,
     /// The last board printed per story, to print only what changed.
     boards: HashMap<StoryId, String>,
+    /// Drafts whose message was printed, so later updates say so.
+    drafts: HashSet<DraftRef>,
+    /// The runtime drafts are written on (a model is reached over HTTP), made when first
+    /// needed.
+    runtime: Option<tokio::runtime::Runtime>,
+    /// The drafter, made when first needed.
+    assistant: Option<Assistant>,
     /// Echo each command before its replies (script mode), so a transcript reads as the
     /// conversation it was.
     echo: bool,
@@ -49,6 +59,9 @@ impl<W: Write> Session<W> {
             channel: DEFAULT_CHANNEL.to_string(),
             thread: None,
             boards: HashMap::new(),
+            drafts: HashSet::new(),
+            runtime: None,
+            assistant: None,
             echo,
             out,
         }
@@ -199,7 +212,52 @@ impl<W: Write> Session<W> {
         for post in reply.posts {
             self.print_post(post)?;
         }
-        self.out.flush()
+        self.out.flush()?;
+        for job in reply.drafts {
+            self.write_draft(job)?;
+        }
+        Ok(())
+    }
+
+    /// Writes a draft the desk asked for, printing its progress and outcome as they come.
+    fn write_draft(&mut self, job: DraftJob) -> io::Result<()> {
+        let desk = self.desk.clone();
+        let assistant = match &self.assistant {
+            Some(a) => a.clone(),
+            None => match Assistant::from_config(&desk.config().assist) {
+                Ok(a) => {
+                    self.assistant = Some(a.clone());
+                    a
+                }
+                Err(failure) => {
+                    let reply = desk.finish_draft(&job, Err(failure));
+                    for post in reply.posts {
+                        self.print_post(post)?;
+                    }
+                    return self.out.flush();
+                }
+            },
+        };
+        let runtime = match self.runtime.take() {
+            Some(rt) => rt,
+            None => tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?,
+        };
+        let mut failed: Option<io::Error> = None;
+        runtime.block_on(crate::drafting::run_job(&desk, &assistant, job, |post| {
+            if failed.is_none() {
+                if let Err(e) = self.print_post(post).and_then(|()| self.out.flush()) {
+                    failed = Some(e);
+                }
+            }
+            std::future::ready(())
+        }));
+        self.runtime = Some(runtime);
+        match failed {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
     }
 
     fn print_post(&mut self, post: Post) -> io::Result<()> {
@@ -219,17 +277,28 @@ impl<W: Write> Session<W> {
                 if let Err(e) = self.desk.bind_thread(&key, &id, *story, thread) {
                     writeln!(self.out, "[only {}] {e}", self.user.name)?;
                 }
-                let prefix = format!("[#{channel} › {}]", thread.name());
-                self.block(&prefix, &post.body.text())?;
-                if let Body::Review { actions, .. } = &post.body {
-                    let buttons: Vec<&str> = actions
-                        .iter()
-                        .map(|a| match a {
-                            Action::Approve { .. } => "[Approve]",
-                            Action::RequestChanges { .. } => "[Request changes]",
-                        })
-                        .collect();
-                    writeln!(self.out, "    {}", buttons.join(" "))?;
+                let mut prefix = format!("[#{channel} › {}]", thread.name());
+                let mut text = post.body.text();
+                if let Body::Suggestion { draft, writing, .. } = &post.body {
+                    // A draft's message is edited in place on a chat platform; here each
+                    // update is a line, and one being written shows only how far it got.
+                    if !self.drafts.insert(draft.clone()) {
+                        prefix = format!("[#{channel} › {} · updated]", thread.name());
+                    }
+                    if *writing {
+                        text = text.lines().next().unwrap_or_default().to_string();
+                    }
+                }
+                self.block(&prefix, &text)?;
+                if let Body::Review { actions, .. } | Body::Suggestion { actions, .. } = &post.body
+                {
+                    if !actions.is_empty() {
+                        let buttons: Vec<String> = actions
+                            .iter()
+                            .map(|a| format!("[{}]", messages::button_label(a)))
+                            .collect();
+                        writeln!(self.out, "    {}", buttons.join(" "))?;
+                    }
                 }
                 Ok(())
             }

@@ -6,13 +6,14 @@
 //! A user error says what went wrong and what to do; the snapshot tests in
 //! `tests/desk_scenarios.rs` and `tests/console.rs` show each of them in context.
 
+use crate::assist::{Brief, Draft, Failure, Origin};
 use crate::catalogue::Catalogue;
 use crate::checks::{Finding, Level};
 use crate::command::parse::ParseError;
 use crate::config::Template;
 use crate::model::{
     AuditEntry, Person, Publication, Revision, Section, SectionState, Source, SourceSummary, Story,
-    StoryId,
+    StoryId, Suggestion, SuggestionState,
 };
 use crate::text::diff::WordDiff;
 
@@ -818,17 +819,46 @@ pub fn preview_placeholder(section: &str) -> String {
     format!("*({section}: not written yet)*")
 }
 
-/// `/story check`.
+/// One finding as a list line: level, place, message, rule id.
+fn finding_line(f: &Finding) -> String {
+    let place = if f.line > 0 {
+        format!(" (line {}, column {})", f.line, f.column)
+    } else {
+        String::new()
+    };
+    let level = match f.level {
+        Level::Error => "**error**",
+        other => other.as_str(),
+    };
+    format!("- {level}{place}: {} [{}]", f.message, f.rule)
+}
+
+/// `1 error, 2 warnings, 1 suggestion`.
+fn finding_counts(findings: &[Finding]) -> String {
+    let c = crate::checks::Counts::of(findings);
+    let mut parts = Vec::new();
+    if c.errors > 0 || findings.is_empty() {
+        parts.push(plural(c.errors, "error", "errors"));
+    }
+    if c.warnings > 0 {
+        parts.push(plural(c.warnings, "warning", "warnings"));
+    }
+    if c.suggestions > 0 {
+        parts.push(plural(c.suggestions, "suggestion", "suggestions"));
+    }
+    parts.join(", ")
+}
+
+/// `/story check`: the findings, grouped by section in template order.
 pub fn check_report(story: &Story, findings: &[Finding]) -> String {
     if findings.is_empty() {
         return format!("Story {}: all checks pass.", story_name(story));
     }
     let errors = findings.iter().filter(|f| f.level == Level::Error).count();
     let mut out = format!(
-        "**Checks for story {}**: {}, {}",
+        "**Checks for story {}**: {}",
         story_name(story),
-        plural(errors, "error", "errors"),
-        plural(findings.len() - errors, "other finding", "other findings")
+        finding_counts(findings)
     );
     let mut sections: Vec<&str> = Vec::new();
     for f in findings {
@@ -839,20 +869,27 @@ pub fn check_report(story: &Story, findings: &[Finding]) -> String {
     for section in sections {
         out.push_str(&format!("\n**{section}**"));
         for f in findings.iter().filter(|f| f.section == section) {
-            let place = if f.line > 0 {
-                format!(" (line {}, column {})", f.line, f.column)
-            } else {
-                String::new()
-            };
-            out.push_str(&format!(
-                "\n- {}{place}: {} [{}]",
-                f.level.as_str(),
-                f.message,
-                f.rule
-            ));
+            out.push('\n');
+            out.push_str(&finding_line(f));
         }
     }
     if errors > 0 {
+        out.push_str("\nErrors must be fixed before publishing.");
+    }
+    out
+}
+
+/// The findings of one section, posted in its review thread after a new revision.
+pub fn section_findings(section: &str, revision: u32, findings: &[Finding]) -> String {
+    let mut out = format!(
+        "**Checks on {section} revision {revision}**: {}",
+        finding_counts(findings)
+    );
+    for f in findings {
+        out.push('\n');
+        out.push_str(&finding_line(f));
+    }
+    if findings.iter().any(|f| f.level == Level::Error) {
         out.push_str("\nErrors must be fixed before publishing.");
     }
     out
@@ -1050,13 +1087,506 @@ pub fn audit_reference_removed(n: usize, title: &str) -> String {
     format!("removed reference {n} “{title}”")
 }
 
-/// Audit: published.
-pub fn audit_published(channel: &str, override_reason: Option<&str>, errors: usize) -> String {
+/// Audit: published. An override of check errors is recorded with the rules overridden
+/// and the editor's reason.
+pub fn audit_published(
+    channel: &str,
+    override_reason: Option<&str>,
+    errors: &[&Finding],
+) -> String {
     match override_reason {
-        Some(reason) if errors > 0 => format!(
-            "published to #{channel} overriding {} (reason: {reason})",
-            plural(errors, "check error", "check errors")
-        ),
+        Some(reason) if !errors.is_empty() => {
+            let mut rules: Vec<&str> = Vec::new();
+            for f in errors {
+                if !rules.contains(&f.rule.as_str()) {
+                    rules.push(&f.rule);
+                }
+            }
+            format!(
+                "published to #{channel} overriding {} ({}) (reason: {reason})",
+                plural(errors.len(), "check error", "check errors"),
+                rules.join(", ")
+            )
+        }
         _ => format!("published to #{channel}"),
     }
+}
+
+/// Audit: a draft was asked for.
+pub fn audit_draft_requested(section: &str, number: u32, drafter: &str) -> String {
+    format!("asked for assisted draft {number} of {section} ({drafter})")
+}
+
+/// Audit: a draft was accepted, as is or edited, and became a revision.
+pub fn audit_accepted_draft(section: &str, draft: u32, revision: u32, edited: bool) -> String {
+    let how = if edited { ", edited" } else { "" };
+    format!("accepted an assisted draft (draft {draft}{how}) as {section} revision {revision}")
+}
+
+/// Audit: a draft was discarded.
+pub fn audit_draft_discarded(section: &str, number: u32) -> String {
+    format!("discarded assisted draft {number} of {section}")
+}
+
+// ---------------------------------------------------------------------------------------
+// Drafting help
+
+/// The drafter, as named in messages.
+pub fn drafter_name(origin: &Origin) -> String {
+    match origin {
+        Origin::Extractive => "the extractive drafter".to_string(),
+        Origin::Model { model, host } => format!("model `{model}` at {host}"),
+    }
+}
+
+/// `/story draft` with a remote model the newsroom has not allowed.
+pub fn draft_refused_remote(host: &str) -> String {
+    format!(
+        "Drafting is switched off: `[assist] base_url` points at a model on {host}, which is not this machine, so the story's sources would leave the building. storydesk sends sources to another machine only with `[assist] allow_remote = true`, which a newsroom should set only once it has agreed that its sources may go to {host}. To draft with a model on this machine instead, run one locally, for instance Ollama (`ollama pull llama3.1`, then `ollama serve`), and set `base_url = \"http://127.0.0.1:11434/v1\"` and `model = \"llama3.1\"` under `[assist]`. Or leave `base_url` empty for the built-in extractive drafter, which works offline. Nothing was sent."
+    )
+}
+
+/// Why a draft could not be written (or stopped early), in a clause.
+pub fn draft_failure(failure: &Failure) -> String {
+    match failure {
+        Failure::Remote { host } => format!(
+            "the model at {host} is not on this machine and `[assist] allow_remote` is false, so nothing was sent"
+        ),
+        Failure::MissingKey { variable } => format!(
+            "the environment variable `{variable}`, which `[assist] api_key_env` names, is not set for storydesk"
+        ),
+        Failure::Unreachable { host, reason } => format!(
+            "the model server at {host} could not be reached ({reason}); is it running? For Ollama: `ollama serve`"
+        ),
+        Failure::Timeout { secs } => format!(
+            "the model did not answer within {} (`[assist] timeout_secs`)",
+            plural(*secs as usize, "second", "seconds")
+        ),
+        Failure::RateLimited {
+            retry_after_secs: Some(secs),
+        } => format!(
+            "the model server is busy (HTTP 429) and asks to wait {}; try again then",
+            plural(*secs as usize, "second", "seconds")
+        ),
+        Failure::RateLimited {
+            retry_after_secs: None,
+        } => "the model server is busy (HTTP 429); try again in a minute".to_string(),
+        Failure::ServerError { status } => format!(
+            "the model server failed (HTTP {status}); try again, and if it keeps failing, look at the server's logs"
+        ),
+        Failure::Rejected { status, message } => {
+            let hint = match status {
+                401 | 403 => "; check the key in the environment variable `[assist] api_key_env` names",
+                404 => "; check `[assist] model` and `base_url`",
+                _ => "",
+            };
+            match message {
+                Some(m) => format!("the model server refused the request (HTTP {status}: {m}){hint}"),
+                None => format!("the model server refused the request (HTTP {status}){hint}"),
+            }
+        }
+        Failure::BadAnswer { what } => {
+            format!("the model server's answer could not be read ({what})")
+        }
+        Failure::Interrupted => {
+            "the answer stopped before it was finished (the connection closed)".to_string()
+        }
+        Failure::MaxTokens { max_tokens } => format!(
+            "the answer reached its limit of {max_tokens} tokens (`[assist] max_tokens`)"
+        ),
+        Failure::Empty => "the model's answer had no text".to_string(),
+        Failure::NoSentences => "the sources have no complete sentence left for this section (the extractive drafter only proposes whole sentences from the sources)".to_string(),
+        Failure::NothingFits { max_chars } => format!(
+            "no phrase of the sources fits the section's {max_chars} characters"
+        ),
+        Failure::UnknownSection { section } => format!("the section {section} cannot be drafted"),
+        Failure::Crashed => "the drafting task failed".to_string(),
+    }
+}
+
+/// `/story draft` when the configured drafter cannot be used at all.
+pub fn drafting_unavailable(failure: &Failure) -> String {
+    format!(
+        "Drafting is not available: {}. Nothing was sent.",
+        draft_failure(failure)
+    )
+}
+
+/// `/story draft` on a story without sources.
+pub fn no_sources_to_draft() -> String {
+    "There are no sources to draft from yet. Paste one with `/story source add` first.".to_string()
+}
+
+/// `/story draft` was accepted: where the drafts will appear.
+pub fn drafts_started(sections: &[String], drafter: &str) -> String {
+    let names = sections.join(", ");
+    let appear = if sections.len() == 1 {
+        format!("The proposal will appear in the {names} thread")
+    } else {
+        "Each proposal will appear in its section's thread".to_string()
+    };
+    format!("Drafting {names} with {drafter}. {appear}; nothing is saved until someone accepts it.")
+}
+
+/// The first line of a draft's message.
+fn draft_heading(section: &str, number: u32) -> String {
+    format!("**Draft {number} of {section}**")
+}
+
+/// Characters of text shown while a draft is being written (the end of it).
+const WRITING_TAIL_CHARS: usize = 1500;
+
+/// A draft being written, with the text so far when there is some.
+pub fn draft_writing(
+    section: &str,
+    number: u32,
+    requested_by: &Person,
+    drafter: &str,
+    written: Option<&str>,
+) -> String {
+    let mut out = format!(
+        "{} is being written by {drafter}, for {}",
+        draft_heading(section, number),
+        requested_by.name
+    );
+    match written.map(str::trim).filter(|w| !w.is_empty()) {
+        None => out.push('…'),
+        Some(w) => {
+            out.push_str(&format!(
+                ": {} so far.\n\n",
+                words(crate::text::normalise::word_count(w))
+            ));
+            let chars = w.chars().count();
+            if chars > WRITING_TAIL_CHARS {
+                out.push('…');
+                out.extend(w.chars().skip(chars - WRITING_TAIL_CHARS));
+            } else {
+                out.push_str(w);
+            }
+        }
+    }
+    out
+}
+
+/// A draft's message once it is written, or failed: the draft and everything to know before
+/// accepting it.
+pub fn draft_shown(s: &Suggestion, findings: &[Finding]) -> String {
+    let heading = draft_heading(&s.section, s.number);
+    let mut out = match &s.state {
+        SuggestionState::Failed { reason } => {
+            return format!(
+                "{heading} could not be written: {reason}. Nothing was saved; the {} section is unchanged.",
+                s.section
+            )
+        }
+        _ => format!(
+            "{heading} by {}, for {} · {}",
+            s.drafter,
+            s.requested_by.name,
+            words(crate::text::normalise::word_count(&s.text))
+        ),
+    };
+    if let SuggestionState::Partial { reason } = &s.state {
+        out.push_str(&format!(
+            "\n**Incomplete:** {reason}. What was written is below; finish it before accepting it."
+        ));
+    }
+    if let Some(g) = &s.guidance {
+        out.push_str(&format!("\nGuidance: “{g}”"));
+    }
+    out.push_str("\n\n");
+    out.push_str(&s.text);
+    out.push('\n');
+    if !s.alternatives.is_empty() {
+        let others: Vec<String> = s.alternatives.iter().map(|a| format!("“{a}”")).collect();
+        out.push_str(&format!("\nOther candidates: {}", others.join(" · ")));
+    }
+    for note in &s.notes {
+        out.push_str(&format!("\n{note}"));
+    }
+    if findings.is_empty() {
+        out.push_str("\nChecks: none found a problem.");
+    } else {
+        let errors = findings.iter().filter(|f| f.level == Level::Error).count();
+        out.push_str(&format!(
+            "\nChecks: {}, {}",
+            plural(errors, "error", "errors"),
+            plural(findings.len() - errors, "other finding", "other findings")
+        ));
+        out.push_str(&findings_lines(findings));
+    }
+    out.push_str(&format!(
+        "\nNothing is saved until someone accepts it: **Accept** makes it a revision by whoever accepts it, **Edit** opens it in the write box, **Discard** drops it (or `/story draft accept section:{0}`, `/story draft discard section:{0}`).",
+        s.section
+    ));
+    out
+}
+
+/// Findings shown with a draft, at most [`FINDINGS_PER_RULE`] of each rule: an extractive
+/// draft shares every sentence with its sources, and one line per sentence would bury the
+/// draft. `/story check` lists them all once the text is a revision.
+const FINDINGS_PER_RULE: usize = 3;
+
+/// The lines of a draft's findings, each rule's first few and how many more it has.
+fn findings_lines(findings: &[Finding]) -> String {
+    let mut out = String::new();
+    let mut rules: Vec<&str> = Vec::new();
+    for f in findings {
+        if !rules.contains(&f.rule.as_str()) {
+            rules.push(&f.rule);
+        }
+    }
+    for rule in rules {
+        let mine: Vec<&Finding> = findings.iter().filter(|f| f.rule == rule).collect();
+        for f in mine.iter().take(FINDINGS_PER_RULE) {
+            let place = if f.line > 0 {
+                format!(" (line {}, column {})", f.line, f.column)
+            } else {
+                String::new()
+            };
+            out.push_str(&format!(
+                "\n- {}{place}: {} [{}]",
+                f.level.as_str(),
+                f.message,
+                f.rule
+            ));
+        }
+        if mine.len() > FINDINGS_PER_RULE {
+            out.push_str(&format!(
+                "\n- and {} more [{rule}]",
+                plural(mine.len() - FINDINGS_PER_RULE, "finding", "findings")
+            ));
+        }
+    }
+    out
+}
+
+/// Notes kept with a draft: what the drafter did, what went to it, what was taken out of its
+/// answer.
+pub fn draft_notes(draft: &Draft, origin: &Origin, brief: &Brief) -> Vec<String> {
+    let mut notes = Vec::new();
+    match origin {
+        Origin::Extractive => {
+            let from: Vec<String> = draft.from_sources.iter().map(|n| n.to_string()).collect();
+            let sources = match from.len() {
+                0 => "the sources".to_string(),
+                1 => format!("source {}", from[0]),
+                _ => format!("sources {}", from.join(", ")),
+            };
+            notes.push(if brief.section == "title" {
+                format!(
+                    "Extractive draft: each candidate is a phrase copied word for word from {sources}, chosen by how central it is to them. Nothing was rephrased or added; a headline usually needs rewording."
+                )
+            } else {
+                format!(
+                    "Extractive draft: every sentence is copied word for word from {sources}, chosen by how central it is to them. Nothing was rephrased or added; check the order and the attribution."
+                )
+            });
+        }
+        Origin::Model { .. } => notes.push(
+            "Written by a model from the sources: check every name, figure and quote against them before accepting.".to_string(),
+        ),
+    }
+    let cut: Vec<String> = brief
+        .sources
+        .iter()
+        .filter(|s| s.omitted_bytes > 0)
+        .map(|s| s.number.to_string())
+        .collect();
+    if !cut.is_empty() || brief.omitted_sources > 0 {
+        let mut parts = Vec::new();
+        if !cut.is_empty() {
+            parts.push(format!("cut source {}", cut.join(", ")));
+        }
+        if brief.omitted_sources > 0 {
+            parts.push(format!(
+                "left out {}",
+                plural(
+                    brief.omitted_sources as usize,
+                    "further source",
+                    "further sources"
+                )
+            ));
+        }
+        let key = match origin {
+            Origin::Extractive => "extractive_source_bytes",
+            Origin::Model { .. } => "prompt_source_bytes",
+        };
+        notes.push(format!(
+            "Only part of the sources was used ({} bytes in all, `[assist] {key}`): {}.",
+            brief.source_bytes(),
+            parts.join(" and ")
+        ));
+    }
+    for line in &draft.removed {
+        notes.push(format!("Removed from the model's answer: “{line}”"));
+    }
+    for line in &draft.flagged {
+        notes.push(format!("Worth a look before accepting: “{line}”"));
+    }
+    notes
+}
+
+/// The message of a draft replaced by a newer one before it was acted on.
+pub fn draft_replaced(old: &Suggestion, newer: u32) -> String {
+    format!(
+        "{}: replaced by draft {newer}.",
+        draft_heading(&old.section, old.number)
+    )
+}
+
+/// A draft whose writing finished after a newer draft was asked for.
+pub fn draft_superseded(section: &str, number: u32) -> String {
+    format!(
+        "{}: a newer draft was asked for before this one was finished, so it was not kept.",
+        draft_heading(section, number)
+    )
+}
+
+/// The message of a draft once accepted or discarded.
+pub fn draft_closed(s: &Suggestion) -> String {
+    let heading = draft_heading(&s.section, s.number);
+    match &s.state {
+        SuggestionState::Accepted {
+            by,
+            revision,
+            edited: false,
+        } => format!(
+            "{heading}: accepted by {} as {} revision {revision}.",
+            by.name, s.section
+        ),
+        SuggestionState::Accepted {
+            by,
+            revision,
+            edited: true,
+        } => format!(
+            "{heading}: edited and saved by {} as {} revision {revision}.",
+            by.name, s.section
+        ),
+        SuggestionState::Discarded { by } => format!("{heading}: discarded by {}.", by.name),
+        _ => heading,
+    }
+}
+
+/// Accept, edit or discard with no draft that can be acted on.
+pub fn no_draft(section: &str, s: Option<&Suggestion>) -> String {
+    let ask = format!("Ask for one with `/story draft section:{section}`.");
+    match s.map(|s| (s.number, &s.state)) {
+        None => format!("There is no draft of {section}. {ask}"),
+        Some((n, SuggestionState::Drafting)) => format!(
+            "Draft {n} of {section} is still being written; it will appear in the {section} thread."
+        ),
+        Some((n, SuggestionState::Failed { .. })) => {
+            format!(
+                "Draft {n} of {section} could not be written, so there is nothing to accept. {ask}"
+            )
+        }
+        Some((n, SuggestionState::Accepted { by, revision, .. })) => format!(
+            "Draft {n} of {section} was already accepted by {} as revision {revision}.",
+            by.name
+        ),
+        Some((n, SuggestionState::Discarded { by })) => {
+            format!("Draft {n} of {section} was discarded by {}. {ask}", by.name)
+        }
+        Some((n, _)) => format!("Draft {n} of {section} is waiting."),
+    }
+}
+
+/// `draft accept|discard section:all` with nothing waiting.
+pub fn no_draft_anywhere() -> String {
+    "No draft is waiting in any section. Ask for one with `/story draft section:body` (or `section:all`).".to_string()
+}
+
+/// A button of a draft that a newer draft replaced.
+pub fn stale_draft(section: &str, given: u32, latest: u32) -> String {
+    format!(
+        "That is draft {given} of {section}, and draft {latest} has replaced it. Look at draft {latest} in the {section} thread."
+    )
+}
+
+/// A draft too long for its section.
+pub fn draft_does_not_fit(s: &Suggestion, max_chars: u32) -> String {
+    format!(
+        "Draft {} of {} is {} characters, more than the {max_chars} the section allows, so it cannot be accepted as it is. Use **Edit** to shorten it, then save.",
+        s.number,
+        s.section,
+        s.text.chars().count()
+    )
+}
+
+/// A button's label.
+pub fn button_label(action: &super::Action) -> &'static str {
+    use super::Action;
+    match action {
+        Action::Approve { .. } => "Approve",
+        Action::RequestChanges { .. } => "Request changes",
+        Action::AcceptDraft { .. } => "Accept",
+        Action::EditDraft { .. } => "Edit",
+        Action::DiscardDraft { .. } => "Discard",
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// `storydesk draft` (the command line)
+
+/// One proposal printed by `storydesk draft`.
+pub fn cli_proposal(
+    section: &str,
+    drafter: &str,
+    outcome: &Result<Draft, Failure>,
+    notes: &[String],
+    findings: &[Finding],
+) -> String {
+    let mut out = format!("== {section} · {drafter} ==\n");
+    let draft = match outcome {
+        Err(failure) => {
+            out.push_str(&format!("No draft: {}.\n", draft_failure(failure)));
+            return out;
+        }
+        Ok(d) => d,
+    };
+    if let Some(why) = &draft.incomplete {
+        out.push_str(&format!("Incomplete: {}.\n", draft_failure(why)));
+    }
+    out.push('\n');
+    out.push_str(draft.text.trim());
+    out.push_str("\n\n");
+    if !draft.alternatives.is_empty() {
+        let others: Vec<String> = draft
+            .alternatives
+            .iter()
+            .map(|a| format!("“{a}”"))
+            .collect();
+        out.push_str(&format!("Other candidates: {}\n", others.join(" · ")));
+    }
+    for note in notes {
+        out.push_str(note);
+        out.push('\n');
+    }
+    if findings.is_empty() {
+        out.push_str("Checks: none found a problem.\n");
+    } else {
+        let errors = findings.iter().filter(|f| f.level == Level::Error).count();
+        out.push_str(&format!(
+            "Checks: {}, {}",
+            plural(errors, "error", "errors"),
+            plural(findings.len() - errors, "other finding", "other findings")
+        ));
+        out.push_str(&findings_lines(findings));
+        out.push('\n');
+    }
+    out
+}
+
+/// `storydesk draft --section` naming no section of the template.
+pub fn cli_unknown_section(typed: &str, valid: &[&str]) -> String {
+    format!(
+        "There is no section `{typed}` to draft. Sections: {}, or all.",
+        valid.join(", ")
+    )
+}
+
+/// `storydesk draft` with a source file that cannot be used.
+pub fn cli_bad_source(path: &str, why: &str) -> String {
+    format!("Cannot use {path} as a source: {why}.")
 }

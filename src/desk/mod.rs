@@ -15,6 +15,7 @@
 
 mod article;
 mod board;
+mod drafts;
 mod forms;
 pub mod messages;
 mod publish;
@@ -27,6 +28,7 @@ mod story;
 use std::sync::Arc;
 
 use crate::catalogue::{catalogue, Catalogue};
+use crate::checks::{Checker, RuleError};
 use crate::command::parse::{self, Invocation, ParseError};
 use crate::config::{Config, Template};
 use crate::model::{AuditEntry, ChannelKey, Person, Place, Story, StoryId, Timestamp};
@@ -35,7 +37,9 @@ use crate::telemetry::Outcome;
 
 pub use article::{assemble, Article, ArticlePart};
 pub use board::render_board;
+pub use drafts::{outline, proposal_findings, DraftJob};
 pub use forms::LongTextForm;
+pub use publish::story_findings;
 
 /// What a person asked for.
 #[derive(Debug, Clone)]
@@ -148,10 +152,48 @@ pub enum Action {
         /// The revision shown.
         revision: u32,
     },
+    /// Accept this assisted draft: it becomes a revision by whoever clicks.
+    AcceptDraft {
+        /// The draft.
+        draft: DraftRef,
+    },
+    /// Edit this assisted draft: adapters open the write box prefilled with the draft's text
+    /// ([`Desk::draft_text`]); saving it makes a revision that records where it came from.
+    EditDraft {
+        /// The draft.
+        draft: DraftRef,
+    },
+    /// Throw this assisted draft away.
+    DiscardDraft {
+        /// The draft.
+        draft: DraftRef,
+    },
+}
+
+/// One assisted draft of one section: the key adapters use to edit its message in place.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct DraftRef {
+    /// The story.
+    pub story: StoryId,
+    /// The section drafted.
+    pub section: String,
+    /// The draft's number within the section; a click on an older one is refused.
+    pub number: u32,
+}
+
+impl DraftRef {
+    /// The options that name this draft in a command.
+    fn options(&self) -> Vec<(String, String)> {
+        vec![
+            ("section".into(), self.section.clone()),
+            ("draft".into(), self.number.to_string()),
+        ]
+    }
 }
 
 impl Action {
-    /// The request a click on this button stands for (`note` for a change request).
+    /// The request a click on this button stands for: `note` is the text the adapter
+    /// collected in its box (a change request's note, an edited draft's text).
     pub fn to_input(&self, note: Option<String>) -> (Input, StoryId) {
         match self {
             Action::Approve {
@@ -190,6 +232,31 @@ impl Action {
                     *story,
                 )
             }
+            Action::AcceptDraft { draft } => (
+                Input::Options {
+                    subcommand: "draft accept".into(),
+                    options: draft.options(),
+                    body: None,
+                },
+                draft.story,
+            ),
+            Action::DiscardDraft { draft } => (
+                Input::Options {
+                    subcommand: "draft discard".into(),
+                    options: draft.options(),
+                    body: None,
+                },
+                draft.story,
+            ),
+            // `note` is the text as the person left the write box.
+            Action::EditDraft { draft } => (
+                Input::Options {
+                    subcommand: "write".into(),
+                    options: draft.options(),
+                    body: note,
+                },
+                draft.story,
+            ),
         }
     }
 }
@@ -212,6 +279,19 @@ pub enum Body {
     Article(Article),
     /// A refusal or problem the person can act on.
     Problem(String),
+    /// An assisted draft in its section's thread. Posted once per [`DraftRef`], then edited
+    /// in place: while it is written, when it is ready, and when someone accepts or
+    /// discards it.
+    Suggestion {
+        /// Which draft: the adapter edits the message it posted for the same one.
+        draft: DraftRef,
+        /// The Markdown text.
+        text: String,
+        /// The buttons (Accept, Edit, Discard) once it can be acted on; none otherwise.
+        actions: Vec<Action>,
+        /// True while the draft is still being written: more edits will follow.
+        writing: bool,
+    },
 }
 
 impl Body {
@@ -219,7 +299,7 @@ impl Body {
     pub fn text(&self) -> String {
         match self {
             Body::Text(t) | Body::Board(t) | Body::Problem(t) => t.clone(),
-            Body::Review { text, .. } => text.clone(),
+            Body::Review { text, .. } | Body::Suggestion { text, .. } => text.clone(),
             Body::Article(a) => a.markdown(),
         }
     }
@@ -243,6 +323,10 @@ pub struct Reply {
     pub duplicate: bool,
     /// The story the request touched, for the adapter's bookkeeping and logs.
     pub story: Option<StoryId>,
+    /// Drafts to write after the posts are sent: the adapter runs each with
+    /// [`crate::drafting::run_job`] (the drafter may be a model over the network, so it runs
+    /// in the adapter's async context, not in the desk) and sends the posts it yields.
+    pub drafts: Vec<DraftJob>,
 }
 
 impl Reply {
@@ -448,6 +532,9 @@ pub(crate) const HANDLERS: &[(&str, Handler)] = &[
     ("diff", sections::diff),
     ("approve", review::approve),
     ("changes", review::changes),
+    ("draft", drafts::draft),
+    ("draft accept", drafts::accept),
+    ("draft discard", drafts::discard),
     ("ref add", references::add),
     ("ref list", references::list),
     ("ref remove", references::remove),
@@ -464,17 +551,41 @@ pub struct Desk {
     config: Arc<Config>,
     template: Arc<Template>,
     catalogue: &'static Catalogue,
+    /// The pre-publish check rules, loaded once.
+    checker: Arc<Checker>,
 }
 
 impl Desk {
     /// A desk over an open store.
+    ///
+    /// # Panics
+    ///
+    /// When the check rules named by `[checks]` cannot be loaded (a missing directory, a
+    /// malformed rule file). [`Desk::try_new`] returns that error instead; `open_desk`
+    /// uses it, so a bad rule file stops start-up with a message.
     pub fn new(store: Store, config: Config, template: Template) -> Self {
-        Desk {
+        match Self::try_new(store, config, template) {
+            Ok(desk) => desk,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    /// A desk over an open store, or the reason its check rules cannot be loaded (the
+    /// file, the rule and what is wrong).
+    pub fn try_new(store: Store, config: Config, template: Template) -> Result<Self, RuleError> {
+        let checker = Checker::load(&config.checks, &template)?;
+        Ok(Desk {
             store,
             config: Arc::new(config),
             template: Arc::new(template),
             catalogue: catalogue(),
-        }
+            checker: Arc::new(checker),
+        })
+    }
+
+    /// The check rules in force.
+    pub fn checker(&self) -> &Checker {
+        &self.checker
     }
 
     /// The store, for adapters' bookkeeping (anchors) and exports.

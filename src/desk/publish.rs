@@ -6,14 +6,14 @@
 //! recorded in the same transaction that checks the story is not yet published, so a
 //! double click never posts twice.
 
-use super::{board, messages, user, Body, Ctx, DeskError, Destination, Reply};
-use crate::checks::{self, CheckedSection, Document, Finding, Level};
+use super::{board, messages, user, Body, Ctx, Desk, DeskError, Destination, Reply};
+use crate::checks::{CheckedSection, Document, Finding, Level, ReferenceEntry, SourceText};
 use crate::config::Generated;
 use crate::model::{CitationStyle, Publication, Story};
 
-/// Run the checks on a story as it stands.
-pub(crate) fn findings(ctx: &Ctx<'_>, story: &Story) -> Result<Vec<Finding>, DeskError> {
-    let desk = ctx.desk;
+/// Run the checks on a story as it stands: its sections' latest revisions, its references
+/// and its sources (read here, outside any transaction).
+pub fn story_findings(desk: &Desk, story: &Story) -> Result<Vec<Finding>, DeskError> {
     let mut texts = Vec::new();
     for spec in &desk.template().sections {
         let n = story.section(&spec.name).map(|s| s.revisions).unwrap_or(0);
@@ -26,6 +26,20 @@ pub(crate) fn findings(ctx: &Ctx<'_>, story: &Story) -> Result<Vec<Finding>, Des
         };
         texts.push(text);
     }
+    let mut sources = Vec::with_capacity(story.sources.len());
+    for s in &story.sources {
+        if let Some(source) = desk.store().source(story.id, s.number)? {
+            sources.push(source);
+        }
+    }
+    let source_texts: Vec<SourceText> = sources
+        .iter()
+        .map(|s| SourceText {
+            number: s.number,
+            label: &s.label,
+            text: &s.text,
+        })
+        .collect();
     let references_section = desk
         .template()
         .sections
@@ -45,18 +59,43 @@ pub(crate) fn findings(ctx: &Ctx<'_>, story: &Story) -> Result<Vec<Finding>, Des
                 required: spec.required,
                 min_chars: spec.min_chars,
                 max_chars: spec.max_chars,
+                file_lines: &[],
             })
             .collect(),
-        references: &story.references,
+        references: ReferenceEntry::from_references(&story.references, story.style),
         references_section,
+        headings: Vec::new(),
+        sources: &source_texts,
     };
-    Ok(checks::run(&doc))
+    Ok(desk.checker().run(&doc))
+}
+
+/// The findings of one section, for its review thread after a new revision. A failure to
+/// read the story's texts is logged and leaves the thread without them: the revision itself
+/// is already saved.
+pub(crate) fn section_findings_post(
+    desk: &Desk,
+    story: &Story,
+    section: &str,
+    revision: u32,
+) -> Option<Body> {
+    match story_findings(desk, story) {
+        Ok(all) => {
+            let mine: Vec<Finding> = all.into_iter().filter(|f| f.section == section).collect();
+            (!mine.is_empty())
+                .then(|| Body::Text(messages::section_findings(section, revision, &mine)))
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, section, "could not run the checks for a review post");
+            None
+        }
+    }
 }
 
 /// `/story check`: the findings, grouped by section.
 pub fn check(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
     let story = ctx.load(ctx.story_id()?)?;
-    let findings = findings(ctx, &story)?;
+    let findings = story_findings(ctx.desk, &story)?;
     let mut reply = Reply::one(
         Destination::Requester,
         Body::Text(messages::check_report(&story, &findings)),
@@ -93,7 +132,7 @@ pub fn publish(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
     if !unfinished.is_empty() {
         return user(messages::publish_refused_sections(&story, &unfinished));
     }
-    let findings = findings(ctx, &story)?;
+    let findings = story_findings(desk, &story)?;
     let errors: Vec<&Finding> = findings
         .iter()
         .filter(|f| f.level == Level::Error)
@@ -139,7 +178,7 @@ pub fn publish(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
         story.style = style;
         let entry = ctx.audit(
             &mut story,
-            messages::audit_published(&channel, override_reason.as_deref(), errors.len()),
+            messages::audit_published(&channel, override_reason.as_deref(), &errors),
         );
         tx.append_audit(id, &entry)?;
         story.version += 1;

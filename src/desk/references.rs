@@ -177,13 +177,24 @@ fn change_references(
     for w in warnings {
         reply.push(Destination::Requester, Body::Text(w));
     }
+    let findings =
+        super::publish::section_findings_post(ctx.desk, &story, &section, revision.number);
     reply.push(
         Destination::Thread {
             story: id,
-            thread: ThreadKind::Section(section),
+            thread: ThreadKind::Section(section.clone()),
         },
         review::revision_post(&story, &revision, parent.as_ref(), dismissed, quorum),
     );
+    if let Some(post) = findings {
+        reply.push(
+            Destination::Thread {
+                story: id,
+                thread: ThreadKind::Section(section),
+            },
+            post,
+        );
+    }
     reply.push(
         Destination::Board { story: id },
         Body::Board(super::render_board(&story, quorum)),

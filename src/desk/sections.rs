@@ -2,7 +2,7 @@
 
 use super::{messages, review, user, Body, Ctx, DeskError, Destination, Reply, ThreadKind};
 use crate::config::Generated;
-use crate::model::{Person, Revision, Story, StoryId};
+use crate::model::{Person, Revision, Story, StoryId, Suggestion, SuggestionState};
 use crate::text::diff::word_diff;
 use crate::text::normalise::normalise;
 
@@ -87,7 +87,9 @@ pub(crate) fn refuse_if_published(story: &Story) -> Result<(), DeskError> {
 }
 
 /// `/story write section:…` with the text: a new revision, posted for review in the
-/// section's thread with its diff; earlier approvals no longer count.
+/// section's thread with its diff; earlier approvals no longer count. With `draft:N` (the
+/// Edit button of an assisted draft fills it in), the revision records that it comes from
+/// that draft, which is then closed.
 pub fn write(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
     let section = ctx.section_name(true)?.expect("required");
     let spec = ctx
@@ -102,72 +104,126 @@ pub fn write(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
     let Some(raw) = ctx.body else {
         return user(messages::section_text_missing(&section));
     };
+    let text = prepare_text(ctx, &section, raw)?;
+    let from_draft = ctx.opt("draft").and_then(|n| n.parse::<u32>().ok());
+    let id = ctx.story_id()?;
+    save_revisions(ctx, id, vec![(section, text, from_draft)])
+}
+
+/// Normalises a section's text and checks it against the size limits: the text to save, or
+/// the reason it cannot be saved.
+pub(crate) fn prepare_text(ctx: &Ctx<'_>, section: &str, raw: &str) -> Result<String, DeskError> {
+    let spec = ctx.desk.template.section(section).expect("resolved");
     let limit = ctx.desk.config.limits.section_bytes;
     if raw.len() as u64 > limit.saturating_mul(2) {
         return user(messages::section_too_large(
-            &section,
+            section,
             raw.len() as u64,
             limit,
         ));
     }
     let text = normalise(raw).trim().to_string();
     if text.is_empty() {
-        return user(messages::section_text_missing(&section));
+        return user(messages::section_text_missing(section));
     }
     if text.len() as u64 > limit {
         return user(messages::section_too_large(
-            &section,
+            section,
             text.len() as u64,
             limit,
         ));
     }
     let chars = text.chars().count();
     if chars > spec.max_chars as usize {
-        return user(messages::section_too_long(&section, chars, spec.max_chars));
+        return user(messages::section_too_long(section, chars, spec.max_chars));
     }
-    let id = ctx.story_id()?;
-    let previous = {
+    Ok(text)
+}
+
+/// Saves new revisions of one or more sections in one transaction, and replies with each
+/// revision's review post, the closed drafts they came from, notes on short sections and
+/// the board. Each item is `(section, prepared text, assisted draft it comes from)`.
+pub(crate) fn save_revisions(
+    ctx: &Ctx<'_>,
+    id: StoryId,
+    items: Vec<(String, String, Option<u32>)>,
+) -> Result<Reply, DeskError> {
+    // The latest revisions before, to refuse a text that changes nothing and to diff.
+    let mut previous = Vec::new();
+    {
         let story = ctx.load(id)?;
-        let n = story.section(&section).map(|s| s.revisions).unwrap_or(0);
-        if n > 0 {
-            ctx.desk.store.revision(id, &section, n)?
-        } else {
-            None
+        for (section, text, _) in &items {
+            let n = story.section(section).map(|s| s.revisions).unwrap_or(0);
+            let rev = if n > 0 {
+                ctx.desk.store.revision(id, section, n)?
+            } else {
+                None
+            };
+            if let Some(p) = rev.as_ref().filter(|p| &p.text == text) {
+                return user(messages::no_change(section, p.number));
+            }
+            previous.push(rev);
         }
-    };
-    if previous.as_ref().is_some_and(|p| p.text == text) {
-        return user(messages::no_change(
-            &section,
-            previous.as_ref().unwrap().number,
-        ));
     }
-    let (story, revision, dismissed) = record_revision(ctx, id, &section, text, false)?;
-    let quorum = ctx.desk.config.review.quorum;
-    // The previous revision may have changed under us (a concurrent writer); diff against
-    // the actual parent.
-    let parent = match revision.parent {
-        Some(p) if previous.as_ref().map(|r| r.number) != Some(p) => {
-            ctx.desk.store.revision(id, &section, p)?
+    let (story, saved) = ctx.transact(|tx| {
+        let mut story = tx
+            .story(id)?
+            .ok_or(DeskError::Internal("story vanished".into()))?;
+        refuse_if_published(&story)?;
+        let mut saved = Vec::new();
+        for (section, text, from_draft) in &items {
+            let draft = match from_draft {
+                Some(n) => Some(super::drafts::take_pending(tx, id, section, *n)?),
+                None => None,
+            };
+            let (revision, dismissed, closed) =
+                add_revision(ctx, tx, &mut story, section, text, draft)?;
+            saved.push((revision, dismissed, closed));
         }
-        Some(_) => previous,
-        None => None,
-    };
+        story.version += 1;
+        tx.put_story(&story)?;
+        Ok((story, saved))
+    })?;
+    let quorum = ctx.desk.config.review.quorum;
     let mut reply = Reply {
         story: Some(id),
         ..Default::default()
     };
-    reply.push(
-        Destination::Thread {
+    for ((revision, dismissed, closed), before) in saved.into_iter().zip(previous) {
+        let section = revision.section.clone();
+        // The previous revision may have changed under us (a concurrent writer); diff
+        // against the actual parent.
+        let parent = match revision.parent {
+            Some(p) if before.as_ref().map(|r| r.number) != Some(p) => {
+                ctx.desk.store.revision(id, &section, p)?
+            }
+            Some(_) => before,
+            None => None,
+        };
+        let thread = Destination::Thread {
             story: id,
             thread: ThreadKind::Section(section.clone()),
-        },
-        review::revision_post(&story, &revision, parent.as_ref(), dismissed, quorum),
-    );
-    if chars < spec.min_chars as usize {
+        };
+        if let Some(draft) = &closed {
+            reply.push(thread.clone(), super::drafts::closed_post(draft));
+        }
         reply.push(
-            Destination::Requester,
-            Body::Text(messages::section_short(&section, chars, spec.min_chars)),
+            thread.clone(),
+            review::revision_post(&story, &revision, parent.as_ref(), dismissed, quorum),
         );
+        if let Some(post) =
+            super::publish::section_findings_post(ctx.desk, &story, &section, revision.number)
+        {
+            reply.push(thread, post);
+        }
+        let spec = ctx.desk.template.section(&section).expect("resolved");
+        let chars = revision.text.chars().count();
+        if chars < spec.min_chars as usize {
+            reply.push(
+                Destination::Requester,
+                Body::Text(messages::section_short(&section, chars, spec.min_chars)),
+            );
+        }
     }
     reply.push(
         Destination::Board { story: id },
@@ -199,45 +255,56 @@ pub(crate) fn current_text(ctx: &Ctx<'_>) -> Result<super::SectionText, DeskErro
     })
 }
 
-/// Save `text` as the next revision of `section`, atomically with the story's state and
-/// audit log. Returns the story after the change, the revision, and how many approvals of
-/// the previous revision stopped counting.
-pub(crate) fn record_revision(
+/// Adds the next revision of `section` to `story` inside a transaction, with its audit
+/// entry; `draft` is the pending assisted draft it comes from, closed here as accepted by
+/// the person saving. Returns the revision, how many approvals of the previous revision
+/// stopped counting, and the closed draft. The caller saves the story.
+pub(crate) fn add_revision(
     ctx: &Ctx<'_>,
-    id: StoryId,
+    tx: &mut crate::store::Tx<'_>,
+    story: &mut Story,
     section: &str,
-    text: String,
-    assisted: bool,
-) -> Result<(Story, Revision, usize), DeskError> {
-    ctx.transact(|tx| {
-        let mut story = tx
-            .story(id)?
-            .ok_or(DeskError::Internal("story vanished".into()))?;
-        refuse_if_published(&story)?;
-        let s = story.section_mut(section).expect("resolved");
-        let dismissed = s.current_approvals().count();
-        let number = s.revisions + 1;
-        let revision = Revision {
-            story: id,
-            section: section.to_string(),
-            number,
-            parent: (number > 1).then_some(number - 1),
-            author: ctx.req.actor.clone(),
-            at: ctx.req.at,
-            text: text.clone(),
-            assisted,
-        };
-        s.revisions = number;
-        if s.owner.is_none() {
-            s.owner = Some(ctx.req.actor.clone());
+    text: &str,
+    draft: Option<Suggestion>,
+) -> Result<(Revision, usize, Option<Suggestion>), DeskError> {
+    let id = story.id;
+    let s = story.section_mut(section).expect("resolved");
+    let dismissed = s.current_approvals().count();
+    let number = s.revisions + 1;
+    let revision = Revision {
+        story: id,
+        section: section.to_string(),
+        number,
+        parent: (number > 1).then_some(number - 1),
+        author: ctx.req.actor.clone(),
+        at: ctx.req.at,
+        text: text.to_string(),
+        assisted: draft.is_some(),
+    };
+    s.revisions = number;
+    if s.owner.is_none() {
+        s.owner = Some(ctx.req.actor.clone());
+    }
+    tx.put_revision(&revision)?;
+    let (action, closed) = match draft {
+        None => (messages::audit_wrote(section, number, false), None),
+        Some(mut draft) => {
+            let edited = draft.text != text;
+            draft.state = SuggestionState::Accepted {
+                by: ctx.req.actor.clone(),
+                revision: number,
+                edited,
+            };
+            tx.put_suggestion(&draft)?;
+            (
+                messages::audit_accepted_draft(section, draft.number, number, edited),
+                Some(draft),
+            )
         }
-        tx.put_revision(&revision)?;
-        let entry = ctx.audit(&mut story, messages::audit_wrote(section, number, assisted));
-        tx.append_audit(id, &entry)?;
-        story.version += 1;
-        tx.put_story(&story)?;
-        Ok((story, revision, dismissed))
-    })
+    };
+    let entry = ctx.audit(story, action);
+    tx.append_audit(id, &entry)?;
+    Ok((revision, dismissed, closed))
 }
 
 /// `/story show [section:…]`: a section's current text (or, without a section, the whole

@@ -151,6 +151,10 @@ pub fn purge(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
         for s in &purged {
             tx.delete_source(id, s.number)?;
         }
+        // Drafts are made of the sources' sentences: they go with them.
+        for section in &story.sections {
+            tx.delete_suggestion(id, &section.name)?;
+        }
         let bytes = purged.iter().map(|s| s.bytes).sum();
         let entry = ctx.audit(
             &mut story,

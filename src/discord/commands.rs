@@ -2,7 +2,9 @@
 //! (`commands/story.toml`) and the story template.
 //!
 //! One command, `/story`. A one-word catalogue entry (`new`) is a subcommand; a two-word entry
-//! (`source add`) is subcommand `add` of the subcommand group `source`. Options keep their
+//! (`source add`) is subcommand `add` of the subcommand group `source`. A one-word entry that
+//! also names a group (`draft`, beside `draft accept`) is the group's member [`IN_GROUP`]
+//! (`/story draft new`), since Discord has no subcommand and group of the same name. Options keep their
 //! catalogue order and types; section options offer the template's sections as choices. A
 //! subcommand that takes long text (`source add`, `write`) also gets an optional attachment
 //! option, [`FILE_OPTION`], for text too long for a form.
@@ -11,6 +13,24 @@ use serde_json::{json, Value};
 
 use crate::catalogue::{Catalogue, OptionKind, OptionSpec, Subcommand};
 use crate::config::Template;
+
+/// The Discord name of a one-word catalogue entry that also starts two-word entries
+/// (`draft` beside `draft accept`): Discord cannot have a subcommand and a group of the same
+/// name, so it becomes a member of the group, `/story draft new`.
+pub const IN_GROUP: &str = "new";
+
+/// The catalogue's name for Discord's `group sub`: `draft new` is `draft` (see [`IN_GROUP`]).
+pub fn catalogue_name(group: &str, sub: &str) -> String {
+    let joined = format!("{group} {sub}");
+    let catalogue = crate::catalogue::catalogue();
+    if sub == IN_GROUP
+        && catalogue.subcommand(&joined).is_none()
+        && catalogue.subcommand(group).is_some()
+    {
+        return group.to_string();
+    }
+    joined
+}
 
 /// The name of the attachment option added to subcommands that take long text.
 pub const FILE_OPTION: &str = "file";
@@ -38,40 +58,51 @@ const PUBLISHABLE_CHANNEL_TYPES: [u8; 2] = [0, 5];
 
 /// The JSON array to register (`PUT /applications/{id}/commands` or the guild variant).
 pub fn registration(catalogue: &Catalogue, template: &Template) -> Value {
+    let group_words: Vec<&str> = catalogue
+        .subcommands
+        .iter()
+        .filter_map(|s| s.name.split_once(' ').map(|(g, _)| g))
+        .collect();
     let mut options: Vec<Value> = Vec::new();
     let mut groups_seen: Vec<&str> = Vec::new();
     for sub in &catalogue.subcommands {
-        match sub.name.split_once(' ') {
-            None => options.push(subcommand(sub, sub.name.as_str(), template)),
-            Some((group, _)) => {
-                if groups_seen.contains(&group) {
-                    continue;
-                }
-                groups_seen.push(group);
-                let members: Vec<&Subcommand> = catalogue
-                    .subcommands
-                    .iter()
-                    .filter(|s| s.name.split_once(' ').is_some_and(|(g, _)| g == group))
-                    .collect();
-                let names: Vec<&str> = members
-                    .iter()
-                    .filter_map(|s| s.name.split_once(' ').map(|(_, n)| n))
-                    .collect();
-                let description = truncate(
-                    &format!("{}: {}.", sub.group, names.join(", ")),
-                    crate::catalogue::MAX_DESCRIPTION_CHARS,
-                );
-                options.push(json!({
-                    "type": kind::SUB_COMMAND_GROUP,
-                    "name": group,
-                    "description": description,
-                    "options": members
-                        .iter()
-                        .map(|s| subcommand(s, s.name.split_once(' ').map(|(_, n)| n).unwrap_or(&s.name), template))
-                        .collect::<Vec<_>>(),
-                }));
+        let group = match sub.name.split_once(' ') {
+            Some((group, _)) => group,
+            None if group_words.contains(&sub.name.as_str()) => sub.name.as_str(),
+            None => {
+                options.push(subcommand(sub, sub.name.as_str(), template));
+                continue;
             }
+        };
+        if groups_seen.contains(&group) {
+            continue;
         }
+        groups_seen.push(group);
+        // The group's members with their Discord names: a one-word entry of the group's
+        // own name first, as `IN_GROUP`.
+        let members: Vec<(&Subcommand, &str)> = catalogue
+            .subcommands
+            .iter()
+            .filter_map(|s| match s.name.split_once(' ') {
+                Some((g, n)) if g == group => Some((s, n)),
+                None if s.name == group => Some((s, IN_GROUP)),
+                _ => None,
+            })
+            .collect();
+        let names: Vec<&str> = members.iter().map(|(_, n)| *n).collect();
+        let description = truncate(
+            &format!("{}: {}.", sub.group, names.join(", ")),
+            crate::catalogue::MAX_DESCRIPTION_CHARS,
+        );
+        options.push(json!({
+            "type": kind::SUB_COMMAND_GROUP,
+            "name": group,
+            "description": description,
+            "options": members
+                .iter()
+                .map(|(s, n)| subcommand(s, n, template))
+                .collect::<Vec<_>>(),
+        }));
     }
     json!([{
         "name": catalogue.name,
@@ -203,11 +234,24 @@ mod tests {
         let story = &commands[0];
         assert_eq!(story["name"], "story");
         for sub in &catalogue().subcommands {
-            let entry = match sub.name.split_once(' ') {
-                None => find(&story["options"], &sub.name),
-                Some((group, name)) => {
+            let (group, name) = match sub.name.split_once(' ') {
+                Some((group, name)) => (Some(group), name),
+                // `draft` beside `draft accept`: Discord's `/story draft new`.
+                None if catalogue()
+                    .subcommands
+                    .iter()
+                    .any(|s| s.name.starts_with(&format!("{} ", sub.name))) =>
+                {
+                    (Some(sub.name.as_str()), IN_GROUP)
+                }
+                None => (None, sub.name.as_str()),
+            };
+            let entry = match group {
+                None => find(&story["options"], name),
+                Some(group) => {
                     let g = find(&story["options"], group);
                     assert_eq!(g["type"], kind::SUB_COMMAND_GROUP);
+                    assert_eq!(catalogue_name(group, name), sub.name);
                     find(&g["options"], name)
                 }
             };

@@ -70,6 +70,38 @@ pub fn approve_button() -> String {
     "Approve".to_string()
 }
 
+/// The label of the button that accepts an assisted draft.
+pub fn accept_draft_button() -> String {
+    "Accept".to_string()
+}
+
+/// The label of the button that opens an assisted draft in the write form.
+pub fn edit_draft_button() -> String {
+    "Edit".to_string()
+}
+
+/// The label of the button that discards an assisted draft.
+pub fn discard_draft_button() -> String {
+    "Discard".to_string()
+}
+
+/// The title of the form for editing an assisted draft (at most 45 characters).
+pub fn draft_form_title(section: &str, number: u32) -> String {
+    fit(&format!("Edit draft {number} of {section}"), 45)
+}
+
+/// Edit on a draft that was accepted, discarded or replaced since.
+pub fn draft_gone(section: &str, number: u32) -> String {
+    format!("Draft {number} of {section} can no longer be edited: it was accepted, discarded or replaced. Look at the latest message in the {section} thread.")
+}
+
+/// Edit on a draft longer than a form holds.
+pub fn draft_too_long_for_form(section: &str, chars: usize, max: usize) -> String {
+    format!(
+        "Draft of {section} is {chars} characters, more than a Discord form holds ({max}). Accept it and shorten it with `/story write section:{section}` and a file, or discard it."
+    )
+}
+
 /// The label of the button that asks for changes.
 pub fn request_changes_button() -> String {
     "Request changes".to_string()

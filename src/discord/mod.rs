@@ -15,7 +15,9 @@
 //! [`messages`] holds the adapter's own sentences.
 //!
 //! What the adapter keeps in the store, as anchors: `discord:board:{story}` (the board's
-//! `channel:message`), `discord:thread:{story}:{thread}` (the thread's id),
+//! `channel:message`), `discord:draft:{story}:{number}:{section}` (an assisted draft's
+//! `channel:first:last` messages, edited in place), `discord:thread:{story}:{thread}` (the
+//! thread's id),
 //! `discord:parent:{thread}` (the channel a thread of ours belongs to) and
 //! `discord:intent-notice:{thread}` (the Message Content notice was posted there).
 //!
@@ -24,6 +26,11 @@
 //! [`ANSWER_WITHIN`], when a file must be downloaded first, or when an article is to be
 //! posted, the interaction is deferred and finished with followups, well within the
 //! token's 15 minutes.
+//!
+//! Drafting help: after the reply to `/story draft` is delivered, the adapter writes each
+//! draft the desk asked for ([`crate::drafting::run_job`]), editing the draft's message in its
+//! section's thread as the text arrives (at most about once a second) and when it is done;
+//! Accept and Discard are buttons, Edit opens the write form prefilled with the draft.
 
 pub mod commands;
 pub mod gateway;
@@ -48,7 +55,8 @@ use serenity::all::{
 use serenity::http::{Http, HttpBuilder};
 use tracing::Instrument;
 
-use crate::desk::{Body, Desk, Destination, Input, Reply, Request, ThreadKind};
+use crate::assist::{Assistant, Failure};
+use crate::desk::{Body, Desk, Destination, DraftJob, Input, Post, Reply, Request, ThreadKind};
 use crate::inflight::InFlight;
 use crate::model::{ChannelKey, Place, Platform, StoryId, Timestamp};
 
@@ -247,12 +255,25 @@ pub struct Discord {
     in_flight: InFlight,
     /// Serialises the Message Content notices, so each thread gets one.
     notices: tokio::sync::Mutex<()>,
+    /// The drafter `[assist]` asks for, or why it may not be used.
+    assistant: Result<Assistant, Failure>,
 }
 
 impl Discord {
     /// An adapter over `desk` posting with `http` (whose application id must be set).
     pub fn new(desk: Desk, http: Arc<Http>) -> Arc<Self> {
+        let assistant = Assistant::from_config(&desk.config().assist);
+        Self::with_assistant(desk, http, assistant)
+    }
+
+    /// An adapter whose drafts are written by `assistant` (or refused with its failure).
+    pub fn with_assistant(
+        desk: Desk,
+        http: Arc<Http>,
+        assistant: Result<Assistant, Failure>,
+    ) -> Arc<Self> {
         Arc::new(Discord {
+            assistant,
             desk,
             rest: rest::Rest::new(http),
             downloads: reqwest::Client::builder()
@@ -341,6 +362,45 @@ impl Discord {
             Route::Notice(text) => now(render::respond(&text, true)),
             Route::SourceForm { label } => now(render::source_form(label.as_deref())),
             Route::NoteForm(action) => now(render::note_form(&action)),
+            Route::DraftForm(draft) => {
+                let desk = self.desk.clone();
+                let wanted = draft.clone();
+                let found = tokio::task::spawn_blocking(move || {
+                    desk.draft_text(wanted.story, &wanted.section, wanted.number)
+                })
+                .await;
+                match found {
+                    Ok(Ok(Some(text))) => match render::draft_form(&draft, &text) {
+                        Some(form) => now(form),
+                        None => now(render::respond(
+                            &messages::draft_too_long_for_form(
+                                &draft.section,
+                                text.chars().count(),
+                                render::MAX_FORM_CHARS,
+                            ),
+                            true,
+                        )),
+                    },
+                    Ok(Ok(None)) => now(render::respond(
+                        &messages::draft_gone(&draft.section, draft.number),
+                        true,
+                    )),
+                    Ok(Err(e)) => {
+                        tracing::error!(error = %e, "reading a draft failed");
+                        now(render::respond(
+                            &crate::desk::messages::internal_error("draft"),
+                            true,
+                        ))
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, "reading a draft panicked");
+                        now(render::respond(
+                            &crate::desk::messages::internal_error("draft"),
+                            true,
+                        ))
+                    }
+                }
+            }
             Route::WriteForm { request } => {
                 let desk = self.desk.clone();
                 let found = tokio::task::spawn_blocking(move || desk.section_text(&request)).await;
@@ -505,8 +565,13 @@ impl Discord {
 
     /// Carry out a reply's posts in order.
     async fn deliver(&self, mut reach: Reach, place: &Place, reply: Reply) {
-        let story = reply.story;
-        let mut posts = reply.posts.into_iter();
+        let Reply {
+            posts,
+            story,
+            drafts,
+            ..
+        } = reply;
+        let mut posts = posts.into_iter();
         while let Some(post) = posts.next() {
             match post.to {
                 Destination::Requester => {
@@ -537,7 +602,13 @@ impl Discord {
                     }
                 }
                 Destination::Thread { story, thread } => {
-                    if let Err(e) = self.post_in_thread(story, &thread, &post.body).await {
+                    let posted = match &post.body {
+                        Body::Suggestion { .. } => {
+                            self.show_draft(story, &thread, &post.body).await
+                        }
+                        _ => self.post_in_thread(story, &thread, &post.body).await,
+                    };
+                    if let Err(e) = posted {
                         tracing::warn!(error = %e, story = story.0, thread = thread.name(), "thread post failed");
                         let text = if e.code() == Some(code::THREAD_ARCHIVED) {
                             messages::thread_unavailable(&thread)
@@ -591,7 +662,142 @@ impl Discord {
                     vec![],
                 )
                 .await;
+            if let Reach::Interaction { deferred, .. } = &mut reach {
+                *deferred = false;
+            }
         }
+        for job in drafts {
+            self.write_draft(&reach, place, job).await;
+        }
+    }
+
+    /// Write a draft the desk asked for, showing it in its thread as it is written.
+    async fn write_draft(&self, reach: &Reach, place: &Place, job: DraftJob) {
+        match &self.assistant {
+            Ok(assistant) => {
+                crate::drafting::run_job(&self.desk, assistant, job, |post| {
+                    self.deliver_draft_post(reach, place, post)
+                })
+                .await
+            }
+            Err(failure) => {
+                let desk = self.desk.clone();
+                let failure = failure.clone();
+                let reply =
+                    tokio::task::spawn_blocking(move || desk.finish_draft(&job, Err(failure)))
+                        .await
+                        .unwrap_or_default();
+                for post in reply.posts {
+                    self.deliver_draft_post(reach, place, post).await;
+                }
+            }
+        }
+    }
+
+    /// One post about a draft: its message in the section's thread, posted or edited.
+    async fn deliver_draft_post(&self, reach: &Reach, place: &Place, post: Post) {
+        let Destination::Thread { story, thread } = &post.to else {
+            return;
+        };
+        if let Err(e) = self.show_draft(*story, thread, &post.body).await {
+            tracing::warn!(error = %e, story = story.0, thread = thread.name(), "draft not shown");
+            let text = if e.code() == Some(code::THREAD_ARCHIVED) {
+                messages::thread_unavailable(thread)
+            } else {
+                messages::cannot_post_in_story_channel(place.channel.channel.parse().unwrap_or(0))
+            };
+            self.private(reach, &text).await;
+        }
+    }
+
+    /// Show an assisted draft in its section's thread: posted the first time, edited in
+    /// place after that. Its first message carries the start of the text and is edited;
+    /// a draft longer than one message continues in messages after it; the buttons sit
+    /// under the last one, and go when the draft is accepted or discarded.
+    async fn show_draft(
+        &self,
+        story: StoryId,
+        kind: &ThreadKind,
+        body: &Body,
+    ) -> Result<(), PostError> {
+        let Body::Suggestion { draft, actions, .. } = body else {
+            return self.post_in_thread(story, kind, body).await;
+        };
+        let key = format!(
+            "discord:draft:{}:{}:{}",
+            story.0, draft.number, draft.section
+        );
+        let texts = render::texts(body);
+        let buttons = |i: usize| {
+            if i + 1 == texts.len() {
+                render::buttons(actions)
+            } else {
+                Vec::new()
+            }
+        };
+        if let Some((channel, first, last)) = self.anchor(&key).as_deref().and_then(parse_triple) {
+            let edited = self
+                .rest
+                .edit_message(
+                    channel,
+                    MessageId::new(first),
+                    &render::edit_with_buttons(&texts[0], buttons(0)),
+                    vec![],
+                )
+                .await;
+            match edited {
+                Ok(_) => {
+                    if last != first {
+                        let _ = self
+                            .rest
+                            .edit_message(
+                                channel,
+                                MessageId::new(last),
+                                &render::remove_buttons(),
+                                vec![],
+                            )
+                            .await;
+                    }
+                    let mut new_last = first;
+                    for (i, text) in texts.iter().enumerate().skip(1) {
+                        let m = self
+                            .rest
+                            .send_message(
+                                channel,
+                                vec![],
+                                &render::channel_message(text, buttons(i)),
+                            )
+                            .await?;
+                        new_last = m.id.get();
+                    }
+                    if new_last != last {
+                        self.set_anchor(key, format!("{}:{first}:{new_last}", channel.get()))
+                            .await?;
+                    }
+                    return Ok(());
+                }
+                Err(e) => {
+                    let e = PostError::from(e);
+                    if e.code() != Some(code::UNKNOWN_MESSAGE) {
+                        return Err(e);
+                    }
+                }
+            }
+        }
+        let thread = self.thread(story, kind).await?;
+        let mut ids = Vec::new();
+        for (i, text) in texts.iter().enumerate() {
+            let m = self
+                .rest
+                .send_message(thread, vec![], &render::channel_message(text, buttons(i)))
+                .await?;
+            ids.push(m.id.get());
+        }
+        if let (Some(first), Some(last)) = (ids.first(), ids.last()) {
+            self.set_anchor(key, format!("{}:{first}:{last}", thread.get()))
+                .await?;
+        }
+        Ok(())
     }
 
     /// A message only the person who asked sees.
@@ -1105,6 +1311,13 @@ fn publisher(desk: &Desk, story: StoryId) -> Option<crate::model::Person> {
         .ok()
         .flatten()
         .and_then(|s| s.published.map(|p| p.by))
+}
+
+/// `channel:first:last` of an assisted draft's messages.
+fn parse_triple(value: &str) -> Option<(ChannelId, u64, u64)> {
+    let mut parts = value.split(':').map(|p| p.parse::<u64>().ok());
+    let (c, f, l) = (parts.next()??, parts.next()??, parts.next()??);
+    (c > 0 && f > 0 && l > 0).then(|| (ChannelId::new(c), f, l))
 }
 
 fn parse_pair(value: &str) -> Option<(ChannelId, u64)> {

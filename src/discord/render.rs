@@ -11,7 +11,7 @@ use serenity::all::{
     CreateMessage, CreateModal, EditInteractionResponse, EditMessage, InputTextStyle,
 };
 
-use crate::desk::{Action, Article, Body};
+use crate::desk::{Action, Article, Body, DraftRef};
 use crate::model::StoryId;
 use crate::text::chunk::chunk_trimmed;
 
@@ -83,6 +83,15 @@ pub fn buttons(actions: &[Action]) -> Vec<CreateActionRow> {
             Action::RequestChanges { .. } => CreateButton::new(button_id(a))
                 .label(messages::request_changes_button())
                 .style(ButtonStyle::Secondary),
+            Action::AcceptDraft { .. } => CreateButton::new(button_id(a))
+                .label(messages::accept_draft_button())
+                .style(ButtonStyle::Success),
+            Action::EditDraft { .. } => CreateButton::new(button_id(a))
+                .label(messages::edit_draft_button())
+                .style(ButtonStyle::Primary),
+            Action::DiscardDraft { .. } => CreateButton::new(button_id(a))
+                .label(messages::discard_draft_button())
+                .style(ButtonStyle::Danger),
         })
         .collect();
     vec![CreateActionRow::Buttons(buttons)]
@@ -101,6 +110,19 @@ pub fn edit_message(text: &str) -> EditMessage {
     EditMessage::new()
         .content(messages::fit(text, MAX_MESSAGE_CHARS))
         .allowed_mentions(no_mentions())
+}
+
+/// An edit that only takes a message's buttons away.
+pub fn remove_buttons() -> EditMessage {
+    EditMessage::new()
+        .allowed_mentions(no_mentions())
+        .components(Vec::new())
+}
+
+/// An edit of a message that also sets its buttons (none removes them): an assisted draft's
+/// message as it is written, shown, accepted or discarded.
+pub fn edit_with_buttons(text: &str, components: Vec<CreateActionRow>) -> EditMessage {
+    edit_message(text).components(components)
 }
 
 /// The immediate answer to an interaction, carrying a message.
@@ -209,6 +231,31 @@ pub fn write_form(
     ))
 }
 
+/// The form for editing an assisted draft before saving it, prefilled with the draft's text
+/// like the write form. `None` when the draft is longer than a form holds.
+pub fn draft_form(draft: &DraftRef, text: &str) -> Option<CreateInteractionResponse> {
+    let pieces = crate::text::chunk::chunk(text, MAX_FIELD_CHARS);
+    if pieces.len() > MAX_FORM_FIELDS {
+        return None;
+    }
+    let parts = (pieces.len() + 1).clamp(1, MAX_FORM_FIELDS);
+    let label = crate::catalogue::catalogue()
+        .subcommand("write")
+        .and_then(|s| s.long_text.as_ref())
+        .map(|l| l.label.clone())
+        .unwrap_or_default();
+    let rows = (1..=parts)
+        .map(|part| text_input(&label, part, parts, pieces.get(part - 1).copied()))
+        .collect();
+    Some(CreateInteractionResponse::Modal(
+        CreateModal::new(
+            Form::EditDraft(draft.clone()).custom_id(),
+            messages::draft_form_title(&draft.section, draft.number),
+        )
+        .components(rows),
+    ))
+}
+
 /// The form for a change request's note.
 pub fn note_form(action: &Action) -> CreateInteractionResponse {
     let (section, revision) = match action {
@@ -218,6 +265,9 @@ pub fn note_form(action: &Action) -> CreateInteractionResponse {
         | Action::RequestChanges {
             section, revision, ..
         } => (section.as_str(), *revision),
+        Action::AcceptDraft { draft }
+        | Action::EditDraft { draft }
+        | Action::DiscardDraft { draft } => (draft.section.as_str(), draft.number),
     };
     let input = CreateInputText::new(
         InputTextStyle::Paragraph,

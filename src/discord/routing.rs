@@ -10,7 +10,7 @@ use serenity::all::{
     PartialChannel, User,
 };
 
-use crate::desk::{Action, Desk, Input, Request};
+use crate::desk::{Action, Desk, DraftRef, Input, Request};
 use crate::model::{ChannelKey, Person, Place, Platform, StoryId, Timestamp};
 
 use super::commands::FILE_OPTION;
@@ -39,6 +39,8 @@ pub enum Form {
     },
     /// A change request's note, for the revision the button was under.
     Note(Action),
+    /// An assisted draft, edited before it is saved.
+    EditDraft(DraftRef),
 }
 
 impl Form {
@@ -48,6 +50,7 @@ impl Form {
             Form::Source => format!("{PREFIX}:source"),
             Form::Write { story, section } => format!("{PREFIX}:write:{}:{section}", story.0),
             Form::Note(action) => format!("{PREFIX}:note:{}", action_fields(action)),
+            Form::EditDraft(draft) => format!("{PREFIX}:draft:{}", draft_fields(draft)),
         }
     }
 
@@ -66,6 +69,7 @@ impl Form {
                 })
             }
             "note" => parse_action_fields(rest, false).map(Form::Note),
+            "draft" => parse_draft_fields(rest).map(Form::EditDraft),
             _ => None,
         }
     }
@@ -84,14 +88,37 @@ fn action_fields(action: &Action) -> String {
             section,
             revision,
         } => format!("{}:{revision}:{section}", story.0),
+        Action::AcceptDraft { draft }
+        | Action::EditDraft { draft }
+        | Action::DiscardDraft { draft } => draft_fields(draft),
     }
 }
 
-fn parse_action_fields(rest: &str, approve: bool) -> Option<Action> {
+/// `{story}:{number}:{section}` of an assisted draft.
+fn draft_fields(draft: &DraftRef) -> String {
+    format!("{}:{}:{}", draft.story.0, draft.number, draft.section)
+}
+
+/// `(story, number, section)` from `{story}:{number}:{section}`.
+fn split_fields(rest: &str) -> Option<(StoryId, u32, String)> {
     let mut parts = rest.splitn(3, ':');
     let story = StoryId(parts.next()?.parse().ok()?);
-    let revision: u32 = parts.next()?.parse().ok()?;
+    let number: u32 = parts.next()?.parse().ok()?;
     let section = parts.next().filter(|s| !s.is_empty())?.to_string();
+    Some((story, number, section))
+}
+
+fn parse_draft_fields(rest: &str) -> Option<DraftRef> {
+    let (story, number, section) = split_fields(rest)?;
+    Some(DraftRef {
+        story,
+        section,
+        number,
+    })
+}
+
+fn parse_action_fields(rest: &str, approve: bool) -> Option<Action> {
+    let (story, revision, section) = split_fields(rest)?;
     Some(if approve {
         Action::Approve {
             story,
@@ -112,6 +139,9 @@ pub fn button_id(action: &Action) -> String {
     let kind = match action {
         Action::Approve { .. } => "approve",
         Action::RequestChanges { .. } => "changes",
+        Action::AcceptDraft { .. } => "draft-accept",
+        Action::EditDraft { .. } => "draft-edit",
+        Action::DiscardDraft { .. } => "draft-discard",
     };
     format!("{PREFIX}:{kind}:{}", action_fields(action))
 }
@@ -123,6 +153,9 @@ pub fn parse_button(custom_id: &str) -> Option<Action> {
     match kind {
         "approve" => parse_action_fields(rest, true),
         "changes" => parse_action_fields(rest, false),
+        "draft-accept" => parse_draft_fields(rest).map(|draft| Action::AcceptDraft { draft }),
+        "draft-edit" => parse_draft_fields(rest).map(|draft| Action::EditDraft { draft }),
+        "draft-discard" => parse_draft_fields(rest).map(|draft| Action::DiscardDraft { draft }),
         _ => None,
     }
 }
@@ -162,6 +195,8 @@ pub enum Route {
     },
     /// Open the form for a change request's note.
     NoteForm(Action),
+    /// Open the write form prefilled with an assisted draft.
+    DraftForm(DraftRef),
     /// Tell the person something and do nothing else.
     Notice(String),
 }
@@ -322,7 +357,7 @@ fn flatten(options: &[CommandDataOption]) -> (String, Vec<(&str, &CommandDataOpt
             }
             CommandDataOptionValue::SubCommandGroup(inner) => {
                 let (name, options) = flatten(inner);
-                return (format!("{} {name}", o.name), options);
+                return (super::commands::catalogue_name(&o.name, &name), options);
             }
             _ => {}
         }
@@ -368,6 +403,7 @@ fn component(desk: &Desk, c: ComponentInteraction, now: Timestamp) -> Route {
     };
     match parse_button(&c.data.custom_id) {
         Some(action @ Action::RequestChanges { .. }) => Route::NoteForm(action),
+        Some(Action::EditDraft { draft }) => Route::DraftForm(draft),
         Some(action) => {
             let (input, story) = action.to_input(None);
             Route::Desk {
@@ -455,6 +491,10 @@ fn modal(desk: &Desk, m: ModalInteraction, now: Timestamp) -> Route {
             let (input, story) = action.to_input(field(NOTE_FIELD));
             (input, Some(story))
         }
+        Some(Form::EditDraft(draft)) => {
+            let (input, story) = Action::EditDraft { draft }.to_input(Some(long_text(&fields)));
+            (input, Some(story))
+        }
         None => return Route::Notice(super::messages::unknown_control()),
     };
     Route::Desk {
@@ -482,6 +522,30 @@ mod tests {
         assert_eq!(button_id(&approve), "sd:approve:12:3:body");
         assert_eq!(parse_button(&button_id(&approve)), Some(approve.clone()));
         assert_eq!(parse_button(&button_id(&changes)), Some(changes.clone()));
+        let draft = DraftRef {
+            story: StoryId(12),
+            section: "body".into(),
+            number: 3,
+        };
+        for action in [
+            Action::AcceptDraft {
+                draft: draft.clone(),
+            },
+            Action::EditDraft {
+                draft: draft.clone(),
+            },
+            Action::DiscardDraft {
+                draft: draft.clone(),
+            },
+        ] {
+            assert_eq!(parse_button(&button_id(&action)), Some(action));
+        }
+        assert_eq!(
+            button_id(&Action::AcceptDraft {
+                draft: draft.clone()
+            }),
+            "sd:draft-accept:12:3:body"
+        );
         for form in [
             Form::Source,
             Form::Write {
@@ -489,6 +553,7 @@ mod tests {
                 section: "introduction".into(),
             },
             Form::Note(changes),
+            Form::EditDraft(draft),
         ] {
             assert!(form.custom_id().len() <= 100);
             assert_eq!(Form::parse(&form.custom_id()), Some(form));

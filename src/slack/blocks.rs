@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 
 use super::messages;
 use super::mrkdwn::{escape, to_mrkdwn};
-use crate::desk::{Action, Article};
+use crate::desk::{Action, Article, DraftRef};
 use crate::model::StoryId;
 use crate::text::chunk::chunk;
 
@@ -36,6 +36,12 @@ const FALLBACK_CHARS: usize = 300;
 pub const APPROVE_ACTION: &str = "storydesk_approve";
 /// The `action_id` of the Request changes button.
 pub const CHANGES_ACTION: &str = "storydesk_request_changes";
+/// The `action_id` of an assisted draft's Accept button.
+pub const DRAFT_ACCEPT_ACTION: &str = "storydesk_draft_accept";
+/// The `action_id` of an assisted draft's Edit button.
+pub const DRAFT_EDIT_ACTION: &str = "storydesk_draft_edit";
+/// The `action_id` of an assisted draft's Discard button.
+pub const DRAFT_DISCARD_ACTION: &str = "storydesk_draft_discard";
 
 /// One message to post: the notification text and the blocks.
 #[derive(Debug, Clone, PartialEq)]
@@ -186,7 +192,7 @@ pub struct ButtonValue {
     pub s: u64,
     /// The section.
     pub n: String,
-    /// The revision shown.
+    /// The revision shown, or the draft's number.
     pub r: u32,
 }
 
@@ -194,24 +200,32 @@ impl ButtonValue {
     /// The action a click on the button `action_id` stands for.
     pub fn action(&self, action_id: &str) -> Option<Action> {
         let (story, section, revision) = (StoryId(self.s), self.n.clone(), self.r);
+        let draft = || DraftRef {
+            story,
+            section: section.clone(),
+            number: revision,
+        };
         match action_id {
             APPROVE_ACTION => Some(Action::Approve {
                 story,
-                section,
+                section: section.clone(),
                 revision,
             }),
             CHANGES_ACTION => Some(Action::RequestChanges {
                 story,
-                section,
+                section: section.clone(),
                 revision,
             }),
+            DRAFT_ACCEPT_ACTION => Some(Action::AcceptDraft { draft: draft() }),
+            DRAFT_EDIT_ACTION => Some(Action::EditDraft { draft: draft() }),
+            DRAFT_DISCARD_ACTION => Some(Action::DiscardDraft { draft: draft() }),
             _ => None,
         }
     }
 }
 
 fn button(action: &Action) -> Value {
-    let (id, label, style, story, section, revision) = match action {
+    let (id, label, style, story, section, number) = match action {
         Action::Approve {
             story,
             section,
@@ -236,11 +250,35 @@ fn button(action: &Action) -> Value {
             section,
             revision,
         ),
+        Action::AcceptDraft { draft } => (
+            DRAFT_ACCEPT_ACTION,
+            messages::accept_draft_button(),
+            Some("primary"),
+            &draft.story,
+            &draft.section,
+            &draft.number,
+        ),
+        Action::EditDraft { draft } => (
+            DRAFT_EDIT_ACTION,
+            messages::edit_draft_button(),
+            None,
+            &draft.story,
+            &draft.section,
+            &draft.number,
+        ),
+        Action::DiscardDraft { draft } => (
+            DRAFT_DISCARD_ACTION,
+            messages::discard_draft_button(),
+            Some("danger"),
+            &draft.story,
+            &draft.section,
+            &draft.number,
+        ),
     };
     let value = ButtonValue {
         s: story.0,
         n: section.clone(),
-        r: *revision,
+        r: *number,
     };
     let mut b = json!({
         "type": "button",
@@ -252,6 +290,31 @@ fn button(action: &Action) -> Value {
         b["style"] = json!(style);
     }
     b
+}
+
+/// An assisted draft's messages: its buttons go under the first message, the one that is
+/// edited in place (as the draft is written, and when it is accepted or discarded), so
+/// they can be taken away; a long draft continues in the messages after it.
+pub fn draft_messages(markdown: &str, actions: &[Action]) -> Vec<SlackMessage> {
+    let mut messages = pack(section_blocks(markdown), markdown);
+    if actions.is_empty() {
+        return messages;
+    }
+    let buttons = json!({
+        "type": "actions",
+        "elements": actions.iter().map(button).collect::<Vec<_>>(),
+    });
+    match messages.first_mut() {
+        Some(first) if first.blocks.len() < MESSAGE_BLOCKS => first.blocks.push(buttons),
+        _ => messages.insert(
+            0,
+            SlackMessage {
+                text: fallback_text(markdown),
+                blocks: vec![buttons],
+            },
+        ),
+    }
+    messages
 }
 
 /// A review post (a new revision with its diff) and its buttons, which go under the last

@@ -41,6 +41,33 @@ pub fn request_changes_button() -> &'static str {
     "Request changes"
 }
 
+/// An assisted draft's Accept button.
+pub fn accept_draft_button() -> &'static str {
+    "Accept"
+}
+
+/// An assisted draft's Edit button.
+pub fn edit_draft_button() -> &'static str {
+    "Edit"
+}
+
+/// An assisted draft's Discard button.
+pub fn discard_draft_button() -> &'static str {
+    "Discard"
+}
+
+/// Edit on a draft that was accepted, discarded or replaced since.
+pub fn draft_gone(section: &str, number: u32) -> String {
+    format!("Draft {number} of {section} can no longer be edited: it was accepted, discarded or replaced. Look at the latest message in the {section} thread.")
+}
+
+/// Edit on a draft longer than a modal holds.
+pub fn draft_too_long_for_form(section: &str, chars: usize, max: usize) -> String {
+    format!(
+        "The draft of {section} is {chars} characters, more than a Slack form holds ({max}). Accept it and shorten it with `/story write section:{section}`, or discard it."
+    )
+}
+
 /// The title of the source modal (at most 24 characters).
 pub fn source_modal_title() -> &'static str {
     "Add a source"

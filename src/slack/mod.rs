@@ -10,9 +10,14 @@
 //! happens after the ack, through the per-channel send queues of [`outbox`].
 //!
 //! The adapter holds no workflow rule: the desk decides, the adapter translates. Its own
-//! bookkeeping is the `ts` of each story's board and of each section's thread parent, kept
-//! as store anchors, and threads bound with [`Desk::bind_thread`] so a reply in a thread
-//! knows its story.
+//! bookkeeping is the `ts` of each story's board, of each section's thread parent and of
+//! each assisted draft's message, kept as store anchors, and threads bound with
+//! [`Desk::bind_thread`] so a reply in a thread knows its story.
+//!
+//! Drafting help: after a reply that asks for drafts is sent, each draft is written
+//! ([`crate::drafting::run_job`]) and its message in the section's thread is updated in place
+//! (`chat.update`) as the text arrives and when it is done; its Accept, Edit and Discard
+//! buttons sit on that message, Edit opens the write modal prefilled with the draft.
 //!
 //! # Modules
 //! - [`verify`]: request signatures.
@@ -43,7 +48,10 @@ use std::time::Duration;
 use serde_json::{json, Value};
 use tracing::Instrument;
 
-use crate::desk::{Action, Body, Desk, Destination, Input, Post, Reply, Request, ThreadKind};
+use crate::assist::{Assistant, Failure};
+use crate::desk::{
+    Action, Body, Desk, Destination, DraftJob, DraftRef, Input, Post, Reply, Request, ThreadKind,
+};
 use crate::inflight::InFlight;
 use crate::model::{ChannelKey, Person, Place, Platform, StoryId, Timestamp};
 use api::{ApiError, Token, WebApi};
@@ -133,6 +141,8 @@ struct Inner {
     /// Work still running after an ack (posts, board edits, answers), which a shutdown
     /// waits for.
     in_flight: InFlight,
+    /// The drafter `[assist]` asks for, or why it may not be used.
+    assistant: Result<Assistant, Failure>,
 }
 
 /// Where a reply's messages go back to.
@@ -151,8 +161,19 @@ struct Origin {
 impl Slack {
     /// The adapter over `desk` with `config`'s tokens and API address.
     pub fn new(desk: Desk, config: &SlackConfig) -> Self {
+        let assistant = Assistant::from_config(&desk.config().assist);
+        Self::with_assistant(desk, config, assistant)
+    }
+
+    /// The adapter, its drafts written by `assistant` (or refused with its failure).
+    pub fn with_assistant(
+        desk: Desk,
+        config: &SlackConfig,
+        assistant: Result<Assistant, Failure>,
+    ) -> Self {
         Slack {
             inner: Arc::new(Inner {
+                assistant,
                 desk,
                 api: WebApi::new(
                     &config.api_url,
@@ -401,7 +422,7 @@ impl Slack {
             .iter()
             .position(|p| p.to == Destination::Requester)
         else {
-            if !reply.posts.is_empty() {
+            if !reply.posts.is_empty() || !reply.drafts.is_empty() {
                 let this = self.clone();
                 self.spawn(async move { this.deliver(reply, origin).await });
             }
@@ -413,8 +434,10 @@ impl Slack {
         let rest: Vec<SlackMessage> = parts.collect();
         let after = reply.posts.split_off(i);
         let before = std::mem::take(&mut reply.posts);
-        if !(before.is_empty() && rest.is_empty() && after.is_empty()) {
-            // The rest of a long answer, and the other posts, follow right after the ack.
+        let drafts = std::mem::take(&mut reply.drafts);
+        if !(before.is_empty() && rest.is_empty() && after.is_empty() && drafts.is_empty()) {
+            // The rest of a long answer, and the other posts, follow right after the ack;
+            // then the drafts asked for are written.
             let this = self.clone();
             self.spawn(async move {
                 this.send_posts(before, story, &origin).await;
@@ -422,6 +445,7 @@ impl Slack {
                     this.tell(&origin, m).await;
                 }
                 this.send_posts(after, story, &origin).await;
+                this.write_drafts(drafts, &origin).await;
             });
         }
         Ack::Json(head.ephemeral_json())
@@ -514,7 +538,12 @@ impl Slack {
                 }
                 Ack::Empty
             }
-            Action::Approve { .. } => {
+            Action::EditDraft { draft } => {
+                self.open_draft_form(draft, &p.trigger_id, &channel_id, thread, origin)
+                    .await;
+                Ack::Empty
+            }
+            Action::Approve { .. } | Action::AcceptDraft { .. } | Action::DiscardDraft { .. } => {
                 let (input, story) = action.to_input(None);
                 let request = Request {
                     actor: Person {
@@ -546,6 +575,84 @@ impl Slack {
                 Ack::Empty
             }
         }
+    }
+
+    /// Opens the write modal prefilled with an assisted draft (its Edit button); saving it
+    /// is a `write` that names the draft.
+    async fn open_draft_form(
+        &self,
+        draft: &DraftRef,
+        trigger_id: &str,
+        channel_id: &str,
+        thread: Option<String>,
+        origin: Origin,
+    ) {
+        let desk = self.desk().clone();
+        let wanted = draft.clone();
+        let found = tokio::task::spawn_blocking(move || {
+            desk.draft_text(wanted.story, &wanted.section, wanted.number)
+        })
+        .await;
+        let text = match found {
+            Ok(Ok(Some(text))) => text,
+            Ok(Ok(None)) => {
+                self.tell_later(origin, messages::draft_gone(&draft.section, draft.number));
+                return;
+            }
+            _ => {
+                tracing::error!("could not read a draft to edit");
+                self.tell_later(origin, crate::desk::messages::internal_error("draft"));
+                return;
+            }
+        };
+        let max = blocks::MAX_INPUTS * blocks::INPUT_CHARS;
+        let chars = text.chars().count();
+        if chars > max {
+            self.tell_later(
+                origin,
+                messages::draft_too_long_for_form(&draft.section, chars, max),
+            );
+            return;
+        }
+        let label = crate::catalogue::catalogue()
+            .subcommand("write")
+            .and_then(|s| s.long_text.as_ref())
+            .map(|l| l.label.clone())
+            .unwrap_or_default();
+        let mut meta = FormMeta {
+            k: FormKind::Write,
+            c: channel_id.to_string(),
+            s: draft.story.0,
+            sub: "write".into(),
+            o: vec![
+                ("section".into(), draft.section.clone()),
+                ("draft".into(), draft.number.to_string()),
+            ],
+            t: thread,
+            sep: Vec::new(),
+            n: blocks::box_count(blocks::INPUT_CHARS, chars),
+            sec: Some(draft.section.clone()),
+            r: Some(draft.number),
+        };
+        let view =
+            blocks::write_modal(&draft.section, &label, &text, blocks::INPUT_CHARS, |seps| {
+                meta.sep = seps;
+                encode_meta(&meta)
+            });
+        if let Err(e) = self.api().open_view(trigger_id, &view).await {
+            tracing::warn!(error = %e, "could not open the draft's modal");
+            self.tell_later(origin, messages::api_error(&e, None));
+        }
+    }
+
+    /// Tells the requester something after the ack.
+    fn tell_later(&self, origin: Origin, text: String) {
+        let this = self.clone();
+        self.spawn(async move {
+            for m in blocks::text_messages(&text) {
+                this.tell(&origin, m).await;
+            }
+        });
     }
 
     /// A submitted modal: the text goes to the desk; a refusal comes back into the modal.
@@ -812,6 +919,32 @@ impl Slack {
             return;
         }
         self.send_posts(reply.posts, reply.story, &origin).await;
+        self.write_drafts(reply.drafts, &origin).await;
+    }
+
+    /// Writes the drafts a reply asked for, one after another, each shown in its section's
+    /// thread as it is written.
+    async fn write_drafts(&self, drafts: Vec<DraftJob>, origin: &Origin) {
+        for job in drafts {
+            match &self.inner.assistant {
+                Ok(assistant) => {
+                    crate::drafting::run_job(self.desk(), assistant, job, |post| {
+                        self.send_posts(vec![post], None, origin)
+                    })
+                    .await
+                }
+                Err(failure) => {
+                    let desk = self.desk().clone();
+                    let failure = failure.clone();
+                    if let Ok(reply) =
+                        tokio::task::spawn_blocking(move || desk.finish_draft(&job, Err(failure)))
+                            .await
+                    {
+                        self.send_posts(reply.posts, None, origin).await;
+                    }
+                }
+            }
+        }
     }
 
     async fn send_posts(&self, posts: Vec<Post>, story: Option<StoryId>, origin: &Origin) {
@@ -884,6 +1017,16 @@ impl Slack {
             Destination::Thread { story, thread } => {
                 let this = self.clone();
                 let key = origin.channel.clone();
+                if let Body::Suggestion { draft, .. } = &post.body {
+                    let draft = draft.clone();
+                    return self
+                        .queued(&channel, async move {
+                            this.show_draft(&key, story, &thread, &draft, &post.body)
+                                .await
+                        })
+                        .await
+                        .map_err(|e| (e, Some(channel)));
+                }
                 self.queued(&channel, async move {
                     let ts = this.thread_ts(&key, story, &thread).await?;
                     for m in render(&post.body) {
@@ -936,6 +1079,69 @@ impl Slack {
                 .map_err(|e| (e, Some(target)))
             }
         }
+    }
+
+    /// Shows an assisted draft in its section's thread: posted the first time, updated in
+    /// place after that (its first message, which carries the buttons); a long draft
+    /// continues in replies after it.
+    async fn show_draft(
+        &self,
+        channel: &ChannelKey,
+        story: StoryId,
+        thread: &ThreadKind,
+        draft: &DraftRef,
+        body: &Body,
+    ) -> Result<(), ApiError> {
+        let anchor = draft_anchor(channel, draft);
+        let desk = self.desk().clone();
+        let a = anchor.clone();
+        let first = tokio::task::spawn_blocking(move || desk.store().anchor(&a).ok().flatten())
+            .await
+            .map_err(|_| store_failure())?;
+        let messages = render(body);
+        let parent = self.thread_ts(channel, story, thread).await?;
+        if let Some(ts) = first {
+            let head = &messages[0];
+            match self
+                .api()
+                .update_message(&channel.channel, &ts, &head.text, &head.blocks)
+                .await
+            {
+                Ok(()) => {
+                    for m in &messages[1..] {
+                        self.api()
+                            .post_message(&channel.channel, &m.text, &m.blocks, Some(&parent))
+                            .await?;
+                    }
+                    return Ok(());
+                }
+                Err(e) if e.code() == Some("message_not_found") => {}
+                Err(e) => return Err(e),
+            }
+        }
+        let mut first_ts = None;
+        for m in &messages {
+            let ts = self
+                .api()
+                .post_message(&channel.channel, &m.text, &m.blocks, Some(&parent))
+                .await?;
+            first_ts.get_or_insert(ts);
+        }
+        if let Some(ts) = first_ts {
+            let desk = self.desk().clone();
+            let stored = tokio::task::spawn_blocking(move || {
+                desk.store()
+                    .transact(|tx| -> Result<(), crate::store::StoreError> {
+                        Ok(tx.put_anchor(&anchor, &ts)?)
+                    })
+                    .map_err(crate::store::TransactError::flatten)
+            })
+            .await;
+            if !matches!(stored, Ok(Ok(()))) {
+                tracing::error!("could not record a draft's message");
+            }
+        }
+        Ok(())
     }
 
     /// Runs `job` on `channel`'s send queue and waits for it.
@@ -1154,6 +1360,13 @@ fn thread_anchor(channel: &ChannelKey, story: StoryId, section: &str) -> String 
     )
 }
 
+fn draft_anchor(channel: &ChannelKey, draft: &DraftRef) -> String {
+    format!(
+        "slack/draft/{}/{}/{}/{}/{}",
+        channel.team, channel.channel, draft.story.0, draft.number, draft.section
+    )
+}
+
 fn store_failure() -> ApiError {
     ApiError::Transport {
         method: "store".into(),
@@ -1176,6 +1389,7 @@ fn render(body: &Body) -> Vec<SlackMessage> {
         Body::Text(t) | Body::Problem(t) => blocks::text_messages(t),
         Body::Board(t) => vec![blocks::board_message(t)],
         Body::Review { text, actions } => blocks::review_messages(text, actions),
+        Body::Suggestion { text, actions, .. } => blocks::draft_messages(text, actions),
         Body::Article(article) => blocks::article_messages(article),
     };
     if out.is_empty() {

@@ -18,6 +18,8 @@ const SOURCE: &[u8] = b"o/";
 const AUDIT: &[u8] = b"a/";
 /// Prefix of channel records: `c/{platform}\0{team}\0{channel}`.
 const CHANNEL: &[u8] = b"c/";
+/// Prefix of assisted drafts: `d/{story u64}/{section}\0`.
+const SUGGESTION: &[u8] = b"d/";
 /// Prefix of anchors: `k/{name}`.
 const ANCHOR: &[u8] = b"k/";
 /// Prefix of the store's own bookkeeping.
@@ -108,6 +110,18 @@ pub(crate) fn audit(story: StoryId, seq: u64) -> Vec<u8> {
     key
 }
 
+/// `d/{story}/{section}\0`: the latest assisted draft of a section.
+pub(crate) fn suggestion(story: StoryId, section: &str) -> Result<Vec<u8>, NulInName> {
+    let name = checked("section name", section)?;
+    let mut key = Vec::with_capacity(SUGGESTION.len() + 8 + 1 + name.len() + 1);
+    key.extend_from_slice(SUGGESTION);
+    key.extend_from_slice(&story.0.to_be_bytes());
+    key.push(b'/');
+    key.extend_from_slice(name);
+    key.push(0);
+    Ok(key)
+}
+
 /// `c/{platform}\0{team}\0{channel}`.
 pub(crate) fn channel(channel: &ChannelKey) -> Result<Vec<u8>, NulInName> {
     let team = checked("team id", &channel.team)?;
@@ -175,6 +189,14 @@ fn describe_known(key: &[u8]) -> Option<String> {
             let story = u64::from_be_bytes(be::<8>(rest)?);
             let seq = u64::from_be_bytes(rest.get(9..)?.try_into().ok()?);
             Some(format!("audit entry {seq} of story #{story}"))
+        }
+        SUGGESTION => {
+            let story = u64::from_be_bytes(be::<8>(rest)?);
+            let name = rest.get(9..)?.strip_suffix(&[0])?;
+            Some(format!(
+                "assisted draft of section {} of story #{story}",
+                text(name)
+            ))
         }
         CHANNEL => {
             let parts: Vec<String> = rest.split(|&b| b == 0).map(text).collect();
@@ -268,6 +290,11 @@ mod tests {
         assert_eq!(describe(&source(StoryId(2), 1)), "source 1 of story #2");
         assert_eq!(describe(&audit(StoryId(2), 9)), "audit entry 9 of story #2");
         assert_eq!(describe(&anchor("board:5")), "anchor board:5");
+        assert_eq!(
+            describe(&suggestion(StoryId(4), "body").unwrap()),
+            "assisted draft of section body of story #4"
+        );
+        assert!(suggestion(StoryId(4), "bo\0dy").is_err());
         assert_eq!(describe(NEXT_STORY), "store setting next_story");
         let key = ChannelKey {
             platform: Platform::Console,

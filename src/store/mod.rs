@@ -12,6 +12,7 @@
 //! | `stories` | `o/{story}/{number}` | one source, with its full text |
 //! | `stories` | `a/{story}/{seq}` | one audit entry |
 //! | `stories` | `c/{platform}\0{team}\0{channel}` | the channel's stories and its active story |
+//! | `stories` | `d/{story}/{section}` | the section's latest assisted draft (a proposal, not a revision) |
 //! | `stories` | `k/{name}` | an anchor: an opaque string an adapter keeps (a board's message id) |
 //! | `stories` | `m/next_story` | the next story number, u64 big-endian |
 //! | `stories` | `m/schema` | this layout's version, u32 big-endian |
@@ -129,12 +130,13 @@ use sled::transaction::{
 use sled::IVec;
 
 use crate::model::{
-    AuditEntry, ChannelKey, ChannelStories, Revision, Source, Story, StoryId, Timestamp,
+    AuditEntry, ChannelKey, ChannelStories, Revision, Source, Story, StoryId, Suggestion, Timestamp,
 };
 use commit::{GroupCommit, Syncer};
 use records::{
     AnchorRecordV1, AuditRecordV1, ChannelRecordV1, EventRecordV1, RevisionRecordV1,
-    SourceBodyRecord, SourceRecordV2, StoryRecord, StoryRecordV2,
+    SourceBodyRecord, SourceRecordV2, StoryRecord, StoryRecordV2, SuggestionBodyRecord,
+    SuggestionContentRecord, SuggestionRecordV1,
 };
 
 /// The layout version written to `m/schema`. Raise it when keys change meaning; records
@@ -800,6 +802,21 @@ impl Store {
         read_channel(&self.inner.stories, channel)
     }
 
+    /// The latest assisted draft of a section, if one was ever asked for.
+    pub fn suggestion(
+        &self,
+        story: StoryId,
+        section: &str,
+    ) -> Result<Option<Suggestion>, StoreError> {
+        outside_transaction("suggestion")?;
+        read_suggestion(
+            &self.inner.stories,
+            story,
+            section,
+            self.inner.source_key.as_ref(),
+        )
+    }
+
     /// An anchor an adapter stored with [`Tx::put_anchor`].
     pub fn anchor(&self, name: &str) -> Result<Option<String>, StoreError> {
         outside_transaction("anchor")?;
@@ -1071,6 +1088,45 @@ fn read_channel<R: Reader>(r: &R, channel: &ChannelKey) -> Result<ChannelStories
     }
 }
 
+/// Reads a section's assisted draft, opening its content when it is sealed.
+fn read_suggestion<R: Reader>(
+    r: &R,
+    story: StoryId,
+    section: &str,
+    source_key: Option<&SourceKey>,
+) -> Result<Option<Suggestion>, R::Fail> {
+    let key = keys::suggestion(story, section).map_err(StoreError::from)?;
+    let Some(bytes) = r.read(&key)? else {
+        return Ok(None);
+    };
+    let mut record = records::decode_suggestion(&|| keys::describe(&key), &bytes)?;
+    let body = std::mem::replace(
+        &mut record.content,
+        SuggestionBodyRecord::Plain(SuggestionContentRecord {
+            text: String::new(),
+            alternatives: Vec::new(),
+            notes: Vec::new(),
+        }),
+    );
+    let content = match body {
+        SuggestionBodyRecord::Plain(content) => content,
+        SuggestionBodyRecord::Sealed(sealed) => {
+            let Some(source_key) = source_key else {
+                return Err(StoreError::SourceSealed {
+                    key: keys::describe(&key),
+                }
+                .into());
+            };
+            let mismatch = || StoreError::SourceKeyMismatch {
+                key: keys::describe(&key),
+            };
+            let plain = seal::open(source_key, &key, &sealed).map_err(|_| mismatch())?;
+            serde_json::from_slice(&plain).map_err(|_| mismatch())?
+        }
+    };
+    Ok(Some(record.into_suggestion(content)))
+}
+
 /// Reads an anchor.
 fn read_anchor<R: Reader>(r: &R, name: &str) -> Result<Option<String>, R::Fail> {
     let key = keys::anchor(name);
@@ -1248,6 +1304,45 @@ impl Tx<'_> {
             let key = keys::channel(channel)?;
             let record = ChannelRecordV1::from(stories);
             tx.write(&key, records::encode("channel", &record)?)
+        })
+    }
+
+    /// The latest assisted draft of a section, as this transaction sees it.
+    pub fn suggestion(
+        &mut self,
+        story: StoryId,
+        section: &str,
+    ) -> Result<Option<Suggestion>, TxError> {
+        self.step(|tx| read_suggestion(tx.stories, story, section, tx.source_key.as_ref()))
+    }
+
+    /// Stores a section's assisted draft, replacing the previous one of that section. Its
+    /// content is made from the sources, so it is sealed like them when a source key is set.
+    pub fn put_suggestion(&mut self, suggestion: &Suggestion) -> Result<(), TxError> {
+        self.step(|tx| {
+            let key = keys::suggestion(suggestion.story, &suggestion.section)?;
+            let content = SuggestionContentRecord::from(suggestion);
+            let body = match &tx.source_key {
+                Some(k) => SuggestionBodyRecord::Sealed(seal::seal(
+                    k,
+                    &key,
+                    &records::encode("suggestion content", &content)?,
+                )),
+                None => SuggestionBodyRecord::Plain(content),
+            };
+            let record = SuggestionRecordV1::new(suggestion, body);
+            tx.write(&key, records::encode("suggestion", &record)?)
+        })
+    }
+
+    /// Deletes a section's assisted draft; true when there was one.
+    pub fn delete_suggestion(&mut self, story: StoryId, section: &str) -> Result<bool, TxError> {
+        self.step(|tx| {
+            let key = keys::suggestion(story, section)?;
+            tx.stories
+                .remove(key.as_slice())
+                .map(|old| old.is_some())
+                .map_err(tx_failure(|| format!("deleting {}", keys::describe(&key))))
         })
     }
 

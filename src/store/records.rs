@@ -20,7 +20,7 @@ use super::StoreError;
 use crate::model::{
     Approval, AuditEntry, ChangeRequest, ChannelKey, ChannelStories, CitationStyle, PartialDate,
     Person, Platform, Publication, Reference, ReferenceKind, Revision, Section, Source,
-    SourceSummary, Story, StoryId, Timestamp,
+    SourceSummary, Story, StoryId, Suggestion, SuggestionState, Timestamp,
 };
 
 /// The version written for story records.
@@ -35,6 +35,8 @@ pub(crate) const AUDIT_VERSION: u32 = 1;
 pub(crate) const CHANNEL_VERSION: u32 = 1;
 /// The version written for anchor records.
 pub(crate) const ANCHOR_VERSION: u32 = 1;
+/// The version written for assisted-draft records.
+pub(crate) const SUGGESTION_VERSION: u32 = 1;
 /// The version written for processed-event records.
 pub(crate) const EVENT_VERSION: u32 = 1;
 
@@ -551,6 +553,104 @@ pub(crate) struct EventRecordV1 {
     pub(crate) expires_at: i64,
 }
 
+/// Where an assisted draft stands, as stored. The names are fixed here.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", deny_unknown_fields)]
+pub(crate) enum SuggestionStateRecord {
+    /// Being written.
+    #[serde(rename = "drafting")]
+    Drafting,
+    /// Written in full.
+    #[serde(rename = "ready")]
+    Ready,
+    /// Stopped before the end; text kept.
+    #[serde(rename = "partial")]
+    Partial {
+        /// Why it stopped.
+        reason: String,
+    },
+    /// Nothing usable came back.
+    #[serde(rename = "failed")]
+    Failed {
+        /// Why.
+        reason: String,
+    },
+    /// Became a revision.
+    #[serde(rename = "accepted")]
+    Accepted {
+        /// Who accepted it.
+        by: PersonRecord,
+        /// The revision it became.
+        revision: u32,
+        /// Whether it was edited first.
+        edited: bool,
+    },
+    /// Thrown away.
+    #[serde(rename = "discarded")]
+    Discarded {
+        /// Who discarded it.
+        by: PersonRecord,
+    },
+}
+
+/// What a draft proposes: its text, the other candidates and the notes shown with it. It
+/// is made from the sources, so it is sealed like them when a source key is configured.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SuggestionContentRecord {
+    /// The proposed text.
+    pub(crate) text: String,
+    /// Other candidates.
+    pub(crate) alternatives: Vec<String>,
+    /// Remarks shown with it.
+    pub(crate) notes: Vec<String>,
+}
+
+/// A draft's content as stored: plain, or sealed (the JSON of a
+/// [`SuggestionContentRecord`], sealed under the source key, bound to the record's key).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "lowercase")]
+pub(crate) enum SuggestionBodyRecord {
+    /// Stored as is (no source key configured when it was written).
+    Plain(SuggestionContentRecord),
+    /// Sealed with the source key.
+    Sealed(super::seal::Sealed),
+}
+
+/// The latest assisted draft of one section, as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SuggestionRecordV1 {
+    /// Envelope version, always 1.
+    pub(crate) v: u32,
+    /// The story number (also in the key).
+    pub(crate) story: u64,
+    /// The section name (also in the key).
+    pub(crate) section: String,
+    /// The draft's number within the section.
+    pub(crate) number: u32,
+    /// Who asked for it.
+    pub(crate) requested_by: PersonRecord,
+    /// When, in Unix milliseconds.
+    pub(crate) requested_at: i64,
+    /// The person's guidance for the drafter.
+    pub(crate) guidance: Option<String>,
+    /// Which drafter wrote it, as shown.
+    pub(crate) drafter: String,
+    /// Where it stands.
+    pub(crate) status: SuggestionStateRecord,
+    /// What it proposes, plain or sealed.
+    pub(crate) content: SuggestionBodyRecord,
+}
+
+/// Decodes an assisted-draft record.
+pub(crate) fn decode_suggestion(
+    key: &dyn Fn() -> String,
+    bytes: &[u8],
+) -> Result<SuggestionRecordV1, StoreError> {
+    decode_single("suggestion", SUGGESTION_VERSION, key, bytes)
+}
+
 /// Decodes a revision record.
 pub(crate) fn decode_revision(
     key: &dyn Fn() -> String,
@@ -1021,6 +1121,97 @@ impl From<ChannelRecordV1> for ChannelStories {
     }
 }
 
+impl From<&SuggestionState> for SuggestionStateRecord {
+    fn from(s: &SuggestionState) -> Self {
+        match s {
+            SuggestionState::Drafting => SuggestionStateRecord::Drafting,
+            SuggestionState::Ready => SuggestionStateRecord::Ready,
+            SuggestionState::Partial { reason } => SuggestionStateRecord::Partial {
+                reason: reason.clone(),
+            },
+            SuggestionState::Failed { reason } => SuggestionStateRecord::Failed {
+                reason: reason.clone(),
+            },
+            SuggestionState::Accepted {
+                by,
+                revision,
+                edited,
+            } => SuggestionStateRecord::Accepted {
+                by: by.into(),
+                revision: *revision,
+                edited: *edited,
+            },
+            SuggestionState::Discarded { by } => SuggestionStateRecord::Discarded { by: by.into() },
+        }
+    }
+}
+
+impl From<SuggestionStateRecord> for SuggestionState {
+    fn from(s: SuggestionStateRecord) -> Self {
+        match s {
+            SuggestionStateRecord::Drafting => SuggestionState::Drafting,
+            SuggestionStateRecord::Ready => SuggestionState::Ready,
+            SuggestionStateRecord::Partial { reason } => SuggestionState::Partial { reason },
+            SuggestionStateRecord::Failed { reason } => SuggestionState::Failed { reason },
+            SuggestionStateRecord::Accepted {
+                by,
+                revision,
+                edited,
+            } => SuggestionState::Accepted {
+                by: by.into(),
+                revision,
+                edited,
+            },
+            SuggestionStateRecord::Discarded { by } => SuggestionState::Discarded { by: by.into() },
+        }
+    }
+}
+
+impl SuggestionRecordV1 {
+    /// The record of `s`, its content as given by `content`.
+    pub(crate) fn new(s: &Suggestion, content: SuggestionBodyRecord) -> Self {
+        SuggestionRecordV1 {
+            v: SUGGESTION_VERSION,
+            story: s.story.0,
+            section: s.section.clone(),
+            number: s.number,
+            requested_by: (&s.requested_by).into(),
+            requested_at: s.requested_at.0,
+            guidance: s.guidance.clone(),
+            drafter: s.drafter.clone(),
+            status: (&s.state).into(),
+            content,
+        }
+    }
+
+    /// The draft, with its content as opened by the caller.
+    pub(crate) fn into_suggestion(self, content: SuggestionContentRecord) -> Suggestion {
+        Suggestion {
+            story: StoryId(self.story),
+            section: self.section,
+            number: self.number,
+            requested_by: self.requested_by.into(),
+            requested_at: Timestamp(self.requested_at),
+            guidance: self.guidance,
+            drafter: self.drafter,
+            state: self.status.into(),
+            text: content.text,
+            alternatives: content.alternatives,
+            notes: content.notes,
+        }
+    }
+}
+
+impl From<&Suggestion> for SuggestionContentRecord {
+    fn from(s: &Suggestion) -> Self {
+        SuggestionContentRecord {
+            text: s.text.clone(),
+            alternatives: s.alternatives.clone(),
+            notes: s.notes.clone(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1079,6 +1270,46 @@ mod tests {
             decode_anchor(&key, b"\xff\x00"),
             Err(StoreError::Corrupt { .. })
         ));
+    }
+
+    #[test]
+    fn a_suggestion_record_reads_back_with_its_state() {
+        let bytes = br#"{"v":1,"story":3,"section":"body","number":2,"requested_by":{"id":"U1","name":"alice"},"requested_at":5,"guidance":null,"drafter":"the extractive drafter","status":{"state":"accepted","by":{"id":"U2","name":"bob"},"revision":4,"edited":false},"content":{"plain":{"text":"Four war rooms.","alternatives":[],"notes":["n"]}}}"#;
+        let record = decode_suggestion(&key, bytes).unwrap();
+        let SuggestionBodyRecord::Plain(content) = record.content.clone() else {
+            panic!("a plain record")
+        };
+        let s = record.clone().into_suggestion(content.clone());
+        assert_eq!(s.story, StoryId(3));
+        assert_eq!(s.text, "Four war rooms.");
+        assert_eq!(
+            s.state,
+            SuggestionState::Accepted {
+                by: Person {
+                    id: "U2".into(),
+                    name: "bob".into()
+                },
+                revision: 4,
+                edited: false
+            }
+        );
+        let again = SuggestionRecordV1::new(&s, SuggestionBodyRecord::Plain((&s).into()));
+        assert_eq!(again, record);
+        assert_eq!(
+            std::str::from_utf8(&encode("suggestion", &again).unwrap()).unwrap(),
+            std::str::from_utf8(bytes).unwrap()
+        );
+        let partial = encode(
+            "test",
+            &SuggestionStateRecord::Partial {
+                reason: "cut".into(),
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            std::str::from_utf8(&partial).unwrap(),
+            r#"{"state":"partial","reason":"cut"}"#
+        );
     }
 
     #[test]

@@ -730,6 +730,61 @@ fn transact_example_from_the_module_doc() {
     assert_eq!(outcomes, ["saved #1", "there is no story #42"]);
 }
 
+#[test]
+fn a_sections_assisted_draft_is_replaced_and_read_back() {
+    use crate::model::{Suggestion, SuggestionState};
+    let draft = |number: u32, state: SuggestionState| Suggestion {
+        story: StoryId(1),
+        section: "body".into(),
+        number,
+        requested_by: alice(),
+        requested_at: Timestamp(1_700_000_000_000),
+        guidance: Some("lead with the cost".into()),
+        drafter: "the extractive drafter".into(),
+        state,
+        text: "Four war rooms were set up.".into(),
+        alternatives: vec![],
+        notes: vec!["copied from source 1".into()],
+    };
+    let (_dir, store) = fresh();
+    let id = create_story(&store);
+    assert_eq!(store.suggestion(id, "body").unwrap(), None);
+    for (n, state) in [
+        (1u32, SuggestionState::Drafting),
+        (2, SuggestionState::Ready),
+    ] {
+        store
+            .transact(|tx| -> Result<(), TestError> {
+                assert_eq!(
+                    tx.suggestion(id, "body")?.map(|s| s.number),
+                    n.checked_sub(1).filter(|&p| p > 0)
+                );
+                tx.put_suggestion(&draft(n, state.clone()))?;
+                Ok(())
+            })
+            .unwrap();
+    }
+    // A draft sits beside the section's revisions, never among them.
+    assert!(store.revisions(id, "body").unwrap().is_empty());
+    assert_eq!(store.suggestion(id, "title").unwrap(), None);
+    assert_eq!(
+        store.suggestion(StoryId(1), "body").unwrap(),
+        Some(draft(2, SuggestionState::Ready))
+    );
+    let key = keys::suggestion(StoryId(1), "body").unwrap();
+    write_raw(&store, &key, br#"{"v":9}"#);
+    let err = store.suggestion(StoryId(1), "body").unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StoreError::UnsupportedVersion {
+                kind: "suggestion",
+                version: 9
+            }
+        ),
+        "{err}"
+    );
+}
 fn with_key(key: Option<SourceKey>) -> StoreOptions {
     StoreOptions {
         source_key: key,
@@ -830,6 +885,63 @@ fn a_version_one_source_record_reads_as_current() {
     store.inner.stories.insert(&key, v1.as_slice()).unwrap();
     let s = store.source(StoryId(3), 1).unwrap().unwrap();
     assert_eq!((s.label.as_str(), s.text.as_str()), ("memo", "old text"));
+}
+
+#[test]
+fn a_drafts_text_is_sealed_like_the_sources_it_comes_from() {
+    use crate::model::{Suggestion, SuggestionState};
+    let dir = tempfile::tempdir().unwrap();
+    let key = SourceKey::from_bytes([7; 32]);
+    let secret = "The whistleblower works in the Menlo Park finance office.";
+    let draft = Suggestion {
+        story: StoryId(1),
+        section: "body".into(),
+        number: 1,
+        requested_by: alice(),
+        requested_at: Timestamp(1_700_000_000_000),
+        guidance: None,
+        drafter: "the extractive drafter".into(),
+        state: SuggestionState::Ready,
+        text: secret.into(),
+        alternatives: vec!["Menlo Park finance office".into()],
+        notes: vec!["Extractive draft".into()],
+    };
+    {
+        let store = Store::open(dir.path(), with_key(Some(key))).unwrap();
+        store
+            .transact(|tx| -> Result<(), TxError> {
+                let id = tx.next_story_id()?;
+                tx.put_story(&new_story(id))?;
+                tx.put_suggestion(&draft)
+            })
+            .unwrap();
+        assert_eq!(
+            store.suggestion(StoryId(1), "body").unwrap(),
+            Some(draft.clone())
+        );
+        let haystack = raw_bytes(dir.path());
+        assert!(
+            !haystack
+                .windows(11)
+                .any(|w| w == b"whistleblow" || w == b"Menlo Park "),
+            "the draft is on disk in the clear"
+        );
+        // Purging a story's drafts leaves nothing to open.
+        store
+            .transact(|tx| -> Result<(), TxError> {
+                assert!(tx.delete_suggestion(StoryId(1), "body")?);
+                assert!(!tx.delete_suggestion(StoryId(1), "body")?);
+                tx.put_suggestion(&draft)
+            })
+            .unwrap();
+    }
+    let store = Store::open(dir.path(), with_key(None)).unwrap();
+    let err = store
+        .suggestion(StoryId(1), "body")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("STORYDESK_SOURCE_KEY"), "{err}");
+    assert!(!err.contains("whistleblower"));
 }
 
 #[test]

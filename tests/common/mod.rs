@@ -1,8 +1,11 @@
 //! A newsroom around a desk, for scenario tests that read like the conversation they check.
 #![allow(dead_code)]
 
+pub mod fake_model;
+
+use storydesk::assist::Assistant;
 use storydesk::config::{Config, Template};
-use storydesk::desk::{Action, Body, Desk, Destination, Input, Reply, Request};
+use storydesk::desk::{messages, Action, Body, Desk, Destination, DraftJob, Input, Reply, Request};
 use storydesk::model::{ChannelKey, Person, Place, Platform, StoryId, Timestamp};
 use storydesk::store::{Store, StoreOptions};
 
@@ -23,8 +26,10 @@ pub struct Newsroom {
     pub thread: Option<String>,
     /// The last board posted for each story.
     boards: Vec<(StoryId, String)>,
-    /// The buttons of the last review post.
+    /// The buttons of the last review post or draft.
     pub last_actions: Vec<Action>,
+    /// Drafts the desk asked for and nobody has written yet.
+    pub pending_drafts: Vec<DraftJob>,
 }
 
 impl Newsroom {
@@ -45,6 +50,7 @@ impl Newsroom {
             thread: None,
             boards: Vec::new(),
             last_actions: Vec::new(),
+            pending_drafts: Vec::new(),
         }
     }
 
@@ -68,6 +74,7 @@ impl Newsroom {
             thread,
             boards: Vec::new(),
             last_actions: Vec::new(),
+            pending_drafts: Vec::new(),
         }
     }
 
@@ -112,9 +119,48 @@ impl Newsroom {
                     self.boards.push((*story, text.clone()));
                 }
                 (_, Body::Review { actions, .. }) => self.last_actions = actions.clone(),
+                (_, Body::Suggestion { actions, .. }) if !actions.is_empty() => {
+                    self.last_actions = actions.clone()
+                }
                 _ => {}
             }
         }
+        self.pending_drafts.extend(reply.drafts.iter().cloned());
+    }
+
+    /// Writes the drafts the desk asked for with `assistant`, as an adapter does; the
+    /// transcript of every post about them (progress included), and the posts themselves.
+    pub fn write_drafts(&mut self, assistant: &Assistant) -> (String, Vec<storydesk::desk::Post>) {
+        self.write_drafts_watching(assistant, |_| {})
+    }
+
+    /// [`Newsroom::write_drafts`], showing each post to `watch` as it is delivered.
+    pub fn write_drafts_watching(
+        &mut self,
+        assistant: &Assistant,
+        mut watch: impl FnMut(&storydesk::desk::Post),
+    ) -> (String, Vec<storydesk::desk::Post>) {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let mut posts = Vec::new();
+        for job in std::mem::take(&mut self.pending_drafts) {
+            let deliver = |post: storydesk::desk::Post| {
+                watch(&post);
+                posts.push(post);
+                std::future::ready(())
+            };
+            runtime.block_on(storydesk::drafting::run_job(
+                &self.desk, assistant, job, deliver,
+            ));
+        }
+        let reply = Reply {
+            posts: posts.clone(),
+            ..Default::default()
+        };
+        self.note(&reply);
+        (render(&reply, "nobody"), posts)
     }
 
     /// `who` types a command; the transcript of the reply without board updates.
@@ -195,16 +241,15 @@ pub fn render(reply: &Reply, who: &str) -> String {
             Destination::Publish { channel } => format!("[#{channel}]"),
         };
         let mut text = format!("{place} {}", post.body.text());
-        if let Body::Review { actions, .. } = &post.body {
-            let buttons: Vec<&str> = actions
-                .iter()
-                .map(|a| match a {
-                    Action::Approve { .. } => "[Approve]",
-                    Action::RequestChanges { .. } => "[Request changes]",
-                })
-                .collect();
-            text.push('\n');
-            text.push_str(&buttons.join(" "));
+        if let Body::Review { actions, .. } | Body::Suggestion { actions, .. } = &post.body {
+            if !actions.is_empty() {
+                let buttons: Vec<String> = actions
+                    .iter()
+                    .map(|a| format!("[{}]", messages::button_label(a)))
+                    .collect();
+                text.push('\n');
+                text.push_str(&buttons.join(" "));
+            }
         }
         out.push(text);
     }

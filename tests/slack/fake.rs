@@ -753,18 +753,23 @@ impl SocketServer {
             .ok();
     }
 
-    /// Closes the current connection abruptly (no close frame).
+    /// Closes the current connection abruptly (no close frame). The connection is taken out
+    /// of `current` before the message goes, so a client quick to reconnect is never mistaken
+    /// for the old connection.
     pub fn drop_connection(&self) {
-        self.send(ToClient::Drop);
-        self.state.lock().unwrap().current = None;
+        self.take_current_and_send(ToClient::Drop);
     }
 
     /// Asks the client to reconnect, as Slack does before rotating a connection.
     pub fn request_reconnect(&self) {
-        self.send(ToClient::Text(
+        self.take_current_and_send(ToClient::Text(
             json!({ "type": "disconnect", "reason": "refresh_requested", "debug_info": { "host": "fake" } })
                 .to_string(),
         ));
-        self.state.lock().unwrap().current = None;
+    }
+
+    fn take_current_and_send(&self, message: ToClient) {
+        let current = self.state.lock().unwrap().current.take();
+        current.expect("a client is connected").send(message).ok();
     }
 }

@@ -671,6 +671,162 @@ async fn an_article_slack_refuses_is_unpublished_and_can_be_published_again() {
         .is_some());
 }
 
+/// The latest version of an assisted draft's message: its last `chat.update`, or the post.
+fn draft_message(w: &World, posted: &fake::Call) -> fake::Call {
+    let ts = posted.ts.clone();
+    let latest = w.fake.calls().into_iter().rev().find(|c| {
+        c.method == "chat.update" && !c.rate_limited && c.body["ts"].as_str() == ts.as_deref()
+    });
+    match latest {
+        Some(mut update) => {
+            // Buttons are clicked on the message as it is now, which has the post's ts.
+            update.ts = ts;
+            update.body["thread_ts"] = posted.body["thread_ts"].clone();
+            update
+        }
+        None => posted.clone(),
+    }
+}
+
+async fn drafting(via: Via) {
+    use storydesk::slack::blocks::{DRAFT_ACCEPT_ACTION, DRAFT_DISCARD_ACTION, DRAFT_EDIT_ACTION};
+    let w = World::start(via).await;
+    w.command(ALICE, "new Harbour budget vote delayed after leak")
+        .await;
+    w.board().await;
+    let mark = w.fake.mark();
+    w.command(ALICE, "source add label:\"council memo\"").await;
+    let opened = w
+        .fake
+        .wait("views.open", |calls| {
+            calls[mark..]
+                .iter()
+                .find(|c| c.method == "views.open")
+                .cloned()
+        })
+        .await;
+    let memo = format!("{MEMO}\n\n{}", numbered_body(3));
+    w.submit(ALICE, &opened, &[("text_0", &memo)]).await;
+    w.fake
+        .wait_post(NEWS, None, "Source 1 “council memo” added by alice")
+        .await;
+
+    // `/story draft intro`: the ack says where it goes; the draft appears in the intro's
+    // thread and is updated in place with the proposal and its buttons.
+    let ack = w.command(BOB, "draft intro").await;
+    assert!(
+        ack["text"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("Drafting introduction with the extractive drafter."),
+        "{ack}"
+    );
+    let posted = w
+        .fake
+        .wait_post(NEWS, None, "*Draft 1 of introduction* is being written")
+        .await;
+    w.fake
+        .wait_call("chat.update", "Extractive draft: every sentence is copied")
+        .await;
+    let shown = draft_message(&w, &posted);
+    assert!(
+        shown
+            .text()
+            .contains("*Draft 1 of introduction* by the extractive drafter, for bob"),
+        "{}",
+        shown.text()
+    );
+    for id in [DRAFT_ACCEPT_ACTION, DRAFT_EDIT_ACTION, DRAFT_DISCARD_ACTION] {
+        assert!(shown.button(id).is_some(), "{id}");
+    }
+    let desk = w.slack.desk();
+    assert!(desk
+        .store()
+        .revisions(storydesk::model::StoryId(1), "introduction")
+        .unwrap()
+        .is_empty());
+
+    // Edit: the write modal, prefilled with the draft; saving makes alice's assisted revision.
+    let mark = w.fake.mark();
+    assert_eq!(w.click(ALICE, &shown, DRAFT_EDIT_ACTION).await, Value::Null);
+    let opened = w
+        .fake
+        .wait("the draft's modal", |calls| {
+            calls[mark..]
+                .iter()
+                .find(|c| c.method == "views.open")
+                .cloned()
+        })
+        .await;
+    let draft = desk
+        .draft_text(storydesk::model::StoryId(1), "introduction", 1)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        opened.body["view"]["blocks"][0]["element"]["initial_value"].as_str(),
+        Some(draft.as_str())
+    );
+    let edited = format!("{draft} The council has not said when it will vote.");
+    assert_eq!(
+        w.submit(ALICE, &opened, &[("text_0", &edited)]).await,
+        Value::Null
+    );
+    w.fake
+        .wait_call(
+            "chat.update",
+            "edited and saved by alice as introduction revision 1",
+        )
+        .await;
+    let revision = desk
+        .store()
+        .revision(storydesk::model::StoryId(1), "introduction", 1)
+        .unwrap()
+        .unwrap();
+    assert_eq!(revision.author.name, "alice");
+    assert!(revision.assisted);
+    assert!(
+        draft_message(&w, &posted)
+            .button(DRAFT_ACCEPT_ACTION)
+            .is_none(),
+        "the buttons are gone"
+    );
+
+    // Accept with the button: the revision is bob's.
+    w.command(ALICE, "draft conclusion").await;
+    let posted = w
+        .fake
+        .wait_post(NEWS, None, "*Draft 1 of conclusion* is being written")
+        .await;
+    w.fake
+        .wait_call(
+            "chat.update",
+            "*Draft 1 of conclusion* by the extractive drafter",
+        )
+        .await;
+    let shown = draft_message(&w, &posted);
+    assert_eq!(w.click(BOB, &shown, DRAFT_ACCEPT_ACTION).await, Value::Null);
+    w.fake
+        .wait_call("chat.update", "accepted by bob as conclusion revision 1")
+        .await;
+    let revision = desk
+        .store()
+        .revision(storydesk::model::StoryId(1), "conclusion", 1)
+        .unwrap()
+        .unwrap();
+    assert_eq!(revision.author.name, "bob");
+    assert!(revision.assisted);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drafting_over_http() {
+    drafting(Via::Http).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drafting_over_socket_mode() {
+    drafting(Via::Socket).await;
+}
+
 /// Everything stored about story 1 that a request could change.
 fn story_state(w: &World) -> String {
     let store = w.slack.desk().store();

@@ -487,19 +487,23 @@ fn answer(fake: &FakeDiscord, method: &str, path: &str, body: &Value) -> (Respon
         ("PATCH", ["channels", channel, "messages", message]) => {
             let (channel, message): (u64, u64) =
                 (channel.parse().unwrap_or(0), message.parse().unwrap_or(0));
-            let content = body["content"].as_str().unwrap_or_default();
-            let known = {
+            // An edit without `content` keeps the message's text (only its buttons change).
+            let content = body["content"].as_str();
+            let current = {
                 let mut s = fake.state.lock().unwrap();
-                let known = s.contents.contains_key(&message);
-                if known {
-                    s.contents.insert(message, content.to_string());
+                match (s.contents.get(&message).cloned(), content) {
+                    (None, _) => None,
+                    (Some(_), Some(new)) => {
+                        s.contents.insert(message, new.to_string());
+                        Some(new.to_string())
+                    }
+                    (Some(old), None) => Some(old),
                 }
-                known
             };
-            if !known {
+            let Some(content) = current else {
                 return (error(404, 10008, "Unknown Message"), 404);
-            }
-            ok(message_json(message, channel, content))
+            };
+            ok(message_json(message, channel, &content))
         }
         ("DELETE", ["channels", _, "messages", message]) => {
             let message: u64 = message.parse().unwrap_or(0);

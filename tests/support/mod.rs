@@ -289,6 +289,49 @@ impl Newsroom {
         }
     }
 
+    /// A newsroom over the endpoint whose config adds `overlay` (an `[assist]` table) and
+    /// whose drafts are written by `assistant`.
+    pub async fn start_drafting(
+        overlay: &str,
+        assistant: Result<storydesk::assist::Assistant, storydesk::assist::Failure>,
+    ) -> Newsroom {
+        let fake = FakeDiscord::start().await;
+        let http =
+            storydesk::discord::build_http("fake-token", Some(APP), Some(&fake.api_url()), None);
+        let dir = tempfile::tempdir().unwrap();
+        let config = Config::from_overlay(
+            Some(&format!(
+                "[roles]\neditors = [\"{}\"]\n[publish]\nchannel = \"published\"\n{overlay}",
+                ERIN.0
+            )),
+            "test",
+        )
+        .unwrap();
+        let desk = storydesk::open_desk(config, dir.path()).unwrap();
+        let discord = Discord::with_assistant(desk, Arc::new(http), assistant);
+        let key = hex(signing_key().verifying_key().as_bytes());
+        let check = storydesk::discord::verify::SignatureCheck::from_hex(&key).unwrap();
+        let app = storydesk::server::base_routes()
+            .merge(storydesk::discord::http::routes(discord.clone(), check));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(storydesk::server::run(
+            listener,
+            app,
+            std::future::pending(),
+        ));
+        Newsroom {
+            fake,
+            discord,
+            delivery: Delivery::Endpoint {
+                addr,
+                client: reqwest::Client::new(),
+            },
+            dir,
+            next_id: std::sync::atomic::AtomicU64::new(700_000_000_000_000_000),
+        }
+    }
+
     /// A newsroom on a plain-HTTP fake, over the gateway or the endpoint.
     pub async fn start(gateway: bool) -> Newsroom {
         let fake = FakeDiscord::start().await;

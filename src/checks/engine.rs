@@ -1,0 +1,563 @@
+//! The engine: every rule over a document, findings sorted by section and place.
+
+use std::cell::OnceCell;
+use std::collections::HashMap;
+
+use super::rules::{self, Bound, Check, Matcher, Rule, RuleError, Unit};
+use super::text::{excerpt, overlaps, quoted_spans, LineIndex};
+use super::trace::{self, SourceFacts};
+use super::verbatim::{words, SourceIndex, Word};
+use super::{CheckedSection, Document, FileLine, Finding, SourcePlace};
+use crate::config::{ChecksConfig, Template};
+use crate::text::cite;
+
+/// The rules in force, ready to run. Built once at start-up; cheap to share.
+#[derive(Debug, Clone)]
+pub struct Checker {
+    rules: Vec<Rule>,
+}
+
+/// The sources of one run, cut into words and read for facts only when a rule needs it.
+pub(crate) struct Sources<'a> {
+    /// The texts.
+    texts: Vec<&'a str>,
+    /// Their words, once a rule asked.
+    words: OnceCell<Vec<Vec<Word>>>,
+    /// Their figures and dates, once a rule asked.
+    facts: OnceCell<SourceFacts>,
+    /// Each source's line starts, once a finding points into it.
+    lines: Vec<OnceCell<LineIndex>>,
+    /// Verbatim indexes by passage length.
+    indexes: std::cell::RefCell<HashMap<usize, std::rc::Rc<SourceIndex>>>,
+}
+
+impl<'a> Sources<'a> {
+    /// The sources of a run, nothing computed yet.
+    pub fn new(texts: Vec<&'a str>) -> Self {
+        let lines = texts.iter().map(|_| OnceCell::new()).collect();
+        Sources {
+            texts,
+            words: OnceCell::new(),
+            facts: OnceCell::new(),
+            lines,
+            indexes: Default::default(),
+        }
+    }
+
+    /// True when there is no source text to compare with.
+    pub fn is_empty(&self) -> bool {
+        self.texts.iter().all(|t| t.trim().is_empty())
+    }
+
+    /// Each source's words (cut once, shared by the rules that need them).
+    pub fn words(&self) -> &[Vec<Word>] {
+        self.words
+            .get_or_init(|| self.texts.iter().map(|t| words(t)).collect())
+    }
+
+    /// The figures and dates of all sources (read once).
+    pub fn facts(&self) -> &SourceFacts {
+        self.facts.get_or_init(|| SourceFacts::read(&self.texts))
+    }
+
+    /// The verbatim index for passages of `n` words (built once per `n`).
+    fn index(&self, n: usize) -> std::rc::Rc<SourceIndex> {
+        self.indexes
+            .borrow_mut()
+            .entry(n)
+            .or_insert_with(|| std::rc::Rc::new(SourceIndex::from_source_words(self.words(), n)))
+            .clone()
+    }
+
+    /// Line and column of a byte offset in a source.
+    fn locate(&self, source: usize, at: usize) -> (usize, usize) {
+        let text = self.texts[source];
+        self.lines[source]
+            .get_or_init(|| LineIndex::new(text))
+            .locate(text, at)
+    }
+}
+
+/// One section's text with what the rules compute from it, once.
+struct Section<'d> {
+    /// The section as given.
+    spec: &'d CheckedSection<'d>,
+    /// Its place in the template, to sort findings.
+    order: usize,
+    /// Its line starts.
+    lines: OnceCell<LineIndex>,
+    /// Its quoted passages.
+    quotes: OnceCell<Vec<(usize, usize)>>,
+}
+
+impl<'d> Section<'d> {
+    fn text(&self) -> Option<&'d str> {
+        self.spec.text.filter(|t| !t.trim().is_empty())
+    }
+
+    /// Line and column of a byte offset, in the file when the text came from one.
+    fn place(&self, at: usize) -> (usize, usize) {
+        let text = self.spec.text.unwrap_or_default();
+        let (line, column) = self
+            .lines
+            .get_or_init(|| LineIndex::new(text))
+            .locate(text, at);
+        file_place(self.spec.file_lines, line, column)
+    }
+
+    fn quotes(&self) -> &[(usize, usize)] {
+        self.quotes
+            .get_or_init(|| quoted_spans(self.spec.text.unwrap_or_default()))
+    }
+}
+
+/// The file's line and column for a place in a section's text (the same place when the
+/// text is not from a file).
+fn file_place(file_lines: &[FileLine], line: usize, column: usize) -> (usize, usize) {
+    match file_lines.get(line - 1) {
+        Some(f) => (f.line, column + f.indent),
+        None => (line, column),
+    }
+}
+
+/// What a message's placeholders are filled with.
+#[derive(Default)]
+struct Vars {
+    pairs: Vec<(&'static str, String)>,
+}
+
+impl Vars {
+    fn with(mut self, name: &'static str, value: impl ToString) -> Self {
+        self.pairs.push((name, value.to_string()));
+        self
+    }
+
+    fn get(&self, name: &str) -> Option<String> {
+        self.pairs
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.clone())
+    }
+}
+
+impl Checker {
+    /// The built-in rules with the newsroom's (see [`rules::load`]), checked against
+    /// `template`.
+    pub fn load(config: &ChecksConfig, template: &Template) -> Result<Self, RuleError> {
+        Ok(Checker {
+            rules: rules::load(config, template)?,
+        })
+    }
+
+    /// The rules in force, in the order they run.
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// Run every rule. Findings come sorted by section (template order), line and column.
+    pub fn run(&self, doc: &Document<'_>) -> Vec<Finding> {
+        let sections: Vec<Section> = doc
+            .sections
+            .iter()
+            .enumerate()
+            .map(|(order, spec)| Section {
+                spec,
+                order,
+                lines: OnceCell::new(),
+                quotes: OnceCell::new(),
+            })
+            .collect();
+        let sources = Sources::new(doc.sources.iter().map(|s| s.text).collect());
+        let mut out: Vec<(usize, Finding)> = Vec::new();
+        for rule in &self.rules {
+            let covered = sections.iter().filter(|s| rule.scope.covers(s.spec.name));
+            match &rule.check {
+                Check::Existence(m) => {
+                    for s in covered {
+                        existence(rule, m, s, &mut out);
+                    }
+                }
+                Check::Occurrence { matcher, min, max } => {
+                    for s in covered {
+                        occurrence(rule, matcher, *min, *max, s, &mut out);
+                    }
+                }
+                Check::Length { unit, min, max } => {
+                    for s in covered {
+                        length(rule, *unit, *min, *max, s, &mut out);
+                    }
+                }
+                Check::Required => {
+                    for s in covered {
+                        if s.spec.required && s.text().is_none() {
+                            let vars = Vars::default()
+                                .with("section", s.spec.name)
+                                .with("match", "");
+                            out.push((s.order, whole(rule, s.spec.name, &vars)));
+                        }
+                    }
+                }
+                Check::RepeatedHeading => repeated_headings(rule, doc, &sections, &mut out),
+                Check::ReferenceUrl
+                | Check::ReferenceUrlValid
+                | Check::ReferenceDate
+                | Check::ReferenceTranslation => references(rule, doc, &mut out),
+                Check::Verbatim { min_words } => {
+                    if sources.is_empty() {
+                        continue;
+                    }
+                    for s in covered {
+                        verbatim(rule, *min_words, s, doc, &sources, &mut out);
+                    }
+                }
+                Check::Unsourced {
+                    facts,
+                    quote_min_words,
+                } => {
+                    if sources.is_empty() {
+                        continue;
+                    }
+                    for s in covered {
+                        let Some(text) = s.text() else { continue };
+                        for f in trace::unsourced(text, facts, *quote_min_words, &sources) {
+                            let shown = excerpt(&text[f.start..f.end]);
+                            let vars = Vars::default()
+                                .with("section", s.spec.name)
+                                .with("match", &shown)
+                                .with("fact", f.kind.word());
+                            out.push((s.order, at(rule, s, f.start, shown, &vars)));
+                        }
+                    }
+                }
+            }
+        }
+        out.sort_by(|(a, fa), (b, fb)| (a, fa.line, fa.column).cmp(&(b, fb.line, fb.column)));
+        out.into_iter().map(|(_, f)| f).collect()
+    }
+}
+
+/// A finding about a place in a section.
+fn at(rule: &Rule, s: &Section, start: usize, shown: String, vars: &Vars) -> Finding {
+    let (line, column) = s.place(start);
+    Finding {
+        rule: rule.id.clone(),
+        level: rule.level,
+        section: s.spec.name.to_string(),
+        line,
+        column,
+        message: rule.message.render(|v| vars.get(v)),
+        excerpt: shown,
+        source: None,
+    }
+}
+
+/// A finding about a whole section.
+fn whole(rule: &Rule, section: &str, vars: &Vars) -> Finding {
+    Finding {
+        rule: rule.id.clone(),
+        level: rule.level,
+        section: section.to_string(),
+        line: 0,
+        column: 0,
+        message: rule.message.render(|v| vars.get(v)),
+        excerpt: String::new(),
+        source: None,
+    }
+}
+
+/// The matches of a matcher in a section that count: not inside an exception's match, and
+/// not inside quotation marks when the rule says so.
+fn matches<'t>(m: &Matcher, s: &Section<'t>) -> Vec<(usize, usize)> {
+    let Some(text) = s.text() else {
+        return Vec::new();
+    };
+    let exceptions: Vec<(usize, usize)> = m
+        .exceptions
+        .as_ref()
+        .map(|e| e.find_iter(text).map(|x| (x.start(), x.end())).collect())
+        .unwrap_or_default();
+    let mut all: Vec<(usize, usize)> = m
+        .regexes
+        .iter()
+        .flat_map(|re| re.find_iter(text))
+        .filter(|x| !x.as_str().trim().is_empty())
+        .map(|x| (x.start(), x.end()))
+        .filter(|&(a, b)| {
+            let i = exceptions.partition_point(|&(s, _)| s <= a);
+            !(i > 0 && exceptions[i - 1].1 >= b)
+        })
+        // A match that starts inside a quotation is the speaker's words.
+        .filter(|&(a, _)| !(m.outside_quotes && overlaps(s.quotes(), a, a + 1)))
+        .collect();
+    // Several patterns may match the same text: keep the first (and longest) of
+    // overlapping matches, as one alternation would.
+    all.sort_by(|x, y| x.0.cmp(&y.0).then(y.1.cmp(&x.1)));
+    let mut kept: Vec<(usize, usize)> = Vec::with_capacity(all.len());
+    for (a, b) in all {
+        if kept.last().is_none_or(|&(_, end)| a >= end) {
+            kept.push((a, b));
+        }
+    }
+    kept
+}
+
+fn existence(rule: &Rule, m: &Matcher, s: &Section, out: &mut Vec<(usize, Finding)>) {
+    let Some(text) = s.text() else { return };
+    for (a, b) in matches(m, s) {
+        let shown = excerpt(&text[a..b]);
+        let vars = Vars::default()
+            .with("section", s.spec.name)
+            .with("match", &shown);
+        out.push((s.order, at(rule, s, a, shown, &vars)));
+    }
+}
+
+fn occurrence(
+    rule: &Rule,
+    m: &Matcher,
+    min: Option<u64>,
+    max: Option<u64>,
+    s: &Section,
+    out: &mut Vec<(usize, Finding)>,
+) {
+    let Some(text) = s.text() else { return };
+    let found = matches(m, s);
+    let count = found.len() as u64;
+    let vars = |shown: &str| {
+        Vars::default()
+            .with("section", s.spec.name)
+            .with("match", shown)
+            .with("count", count)
+            .with("min", min.map(|v| v.to_string()).unwrap_or_default())
+            .with("max", max.map(|v| v.to_string()).unwrap_or_default())
+    };
+    if let Some(max) = max {
+        if count > max {
+            // Point at the first match too many.
+            let (a, b) = found[max as usize];
+            let shown = excerpt(&text[a..b]);
+            let v = vars(&shown);
+            out.push((s.order, at(rule, s, a, shown, &v)));
+            return;
+        }
+    }
+    if let Some(min) = min {
+        if count < min {
+            out.push((s.order, whole(rule, s.spec.name, &vars(""))));
+        }
+    }
+}
+
+fn length(
+    rule: &Rule,
+    unit: Unit,
+    min: Option<Bound>,
+    max: Option<Bound>,
+    s: &Section,
+    out: &mut Vec<(usize, Finding)>,
+) {
+    let Some(text) = s.text() else { return };
+    let text = text.trim();
+    let len = match unit {
+        Unit::Characters => text.chars().count() as u64,
+        Unit::Words => text.split_whitespace().count() as u64,
+    };
+    let min = min.map(|b| match b {
+        Bound::Fixed(v) => v,
+        Bound::Template => u64::from(s.spec.min_chars),
+    });
+    let max = max.map(|b| match b {
+        Bound::Fixed(v) => v,
+        Bound::Template => u64::from(s.spec.max_chars),
+    });
+    let short = min.is_some_and(|m| len < m);
+    let long = max.is_some_and(|m| len > m);
+    if short || long {
+        let vars = Vars::default()
+            .with("section", s.spec.name)
+            .with("match", "")
+            .with("length", len)
+            .with("unit", unit.as_str())
+            .with("min", min.map(|v| v.to_string()).unwrap_or_default())
+            .with("max", max.map(|v| v.to_string()).unwrap_or_default());
+        out.push((s.order, whole(rule, s.spec.name, &vars)));
+    }
+}
+
+/// A heading's text as compared: lowercase, spacing collapsed, end punctuation dropped.
+fn heading_key(text: &str) -> String {
+    text.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .trim_end_matches(['.', ':', '!', '?'])
+        .to_lowercase()
+}
+
+fn repeated_headings(
+    rule: &Rule,
+    doc: &Document<'_>,
+    sections: &[Section],
+    out: &mut Vec<(usize, Finding)>,
+) {
+    // (section order, line, column, text, section name)
+    let mut all: Vec<(usize, usize, String, &str)> = Vec::new();
+    let order_of = |name: &str| {
+        sections
+            .iter()
+            .find(|s| s.spec.name == name)
+            .map_or(usize::MAX, |s| s.order)
+    };
+    for h in &doc.headings {
+        if rule.scope.covers(h.section) {
+            all.push((order_of(h.section), h.line, h.text.to_string(), h.section));
+        }
+    }
+    for s in sections.iter().filter(|s| rule.scope.covers(s.spec.name)) {
+        let Some(text) = s.text() else { continue };
+        if s.spec.name == "title" {
+            let first = text.lines().next().unwrap_or_default().trim();
+            all.push((s.order, s.place(0).0, first.to_string(), s.spec.name));
+            continue;
+        }
+        let mut offset = 0;
+        let mut fence = false;
+        for line in text.split('\n') {
+            let t = line.trim_start();
+            if t.starts_with("```") || t.starts_with("~~~") {
+                fence = !fence;
+            }
+            if !fence {
+                let level = t.bytes().take_while(|b| *b == b'#').count();
+                let rest = &t[level..];
+                if (1..=6).contains(&level) && (rest.is_empty() || rest.starts_with([' ', '\t'])) {
+                    let h = rest.trim().trim_end_matches('#').trim();
+                    if !h.is_empty() {
+                        all.push((s.order, s.place(offset).0, h.to_string(), s.spec.name));
+                    }
+                }
+            }
+            offset += line.len() + 1;
+        }
+    }
+    all.sort_by_key(|(order, line, _, _)| (*order, *line));
+    let mut seen: HashMap<String, (usize, &str)> = HashMap::new();
+    for (order, line, text, section) in all {
+        let key = heading_key(&text);
+        if key.is_empty() {
+            continue;
+        }
+        match seen.get(&key) {
+            Some((first_line, first_section)) => {
+                let first = if doc.sections.iter().any(|s| !s.file_lines.is_empty()) {
+                    format!("line {first_line}")
+                } else {
+                    format!("{first_section}, line {first_line}")
+                };
+                let shown = excerpt(&text);
+                let vars = Vars::default()
+                    .with("section", section)
+                    .with("match", &shown)
+                    .with("first", first);
+                out.push((
+                    order,
+                    Finding {
+                        rule: rule.id.clone(),
+                        level: rule.level,
+                        section: section.to_string(),
+                        line,
+                        column: 1,
+                        message: rule.message.render(|v| vars.get(v)),
+                        excerpt: shown,
+                        source: None,
+                    },
+                ));
+            }
+            None => {
+                seen.insert(key, (line, section));
+            }
+        }
+    }
+}
+
+/// True when `u` is a web address a reader can follow: it parses, and it is http or
+/// https with a host.
+fn url_is_valid(u: &str) -> bool {
+    match url::Url::parse(u.trim()) {
+        Ok(url) => {
+            matches!(url.scheme(), "http" | "https")
+                && url.host_str().is_some_and(|h| !h.is_empty())
+        }
+        Err(_) => false,
+    }
+}
+
+fn references(rule: &Rule, doc: &Document<'_>, out: &mut Vec<(usize, Finding)>) {
+    let order = doc
+        .sections
+        .iter()
+        .position(|s| s.name == doc.references_section)
+        .unwrap_or(usize::MAX);
+    for r in &doc.references {
+        let fires = match rule.check {
+            Check::ReferenceUrl => r.url.is_none() && !r.offline,
+            Check::ReferenceUrlValid => r.url.as_deref().is_some_and(|u| !url_is_valid(u)),
+            Check::ReferenceDate => !r.dated,
+            Check::ReferenceTranslation => !r.translated && cite::is_non_latin(&r.title),
+            _ => false,
+        };
+        if !fires {
+            continue;
+        }
+        let shown = excerpt(&r.text);
+        let vars = Vars::default()
+            .with("section", doc.references_section)
+            .with("match", &shown)
+            .with("number", r.number)
+            .with("title", &r.title)
+            .with("url", r.url.clone().unwrap_or_default());
+        out.push((
+            order,
+            Finding {
+                rule: rule.id.clone(),
+                level: rule.level,
+                section: doc.references_section.to_string(),
+                line: r.line,
+                column: usize::from(r.line > 0),
+                message: rule.message.render(|v| vars.get(v)),
+                excerpt: shown,
+                source: None,
+            },
+        ));
+    }
+}
+
+fn verbatim(
+    rule: &Rule,
+    min_words: usize,
+    s: &Section,
+    doc: &Document<'_>,
+    sources: &Sources<'_>,
+    out: &mut Vec<(usize, Finding)>,
+) {
+    let Some(text) = s.text() else { return };
+    let index = sources.index(min_words);
+    for span in index.shared_spans(text) {
+        let src = &doc.sources[span.source];
+        let (line, column) = sources.locate(span.source, span.in_source.0);
+        let shown = excerpt(&text[span.article.0..span.article.1]);
+        let vars = Vars::default()
+            .with("section", s.spec.name)
+            .with("match", &shown)
+            .with("words", span.words)
+            .with("source", format!("source {} “{}”", src.number, src.label))
+            .with("place", format!("line {line}, column {column}"));
+        let mut f = at(rule, s, span.article.0, shown, &vars);
+        f.source = Some(SourcePlace {
+            number: src.number,
+            label: src.label.to_string(),
+            line,
+            column,
+        });
+        out.push((s.order, f));
+    }
+}
