@@ -32,7 +32,7 @@ use crate::checks::{Checker, RuleError};
 use crate::command::parse::{self, Invocation, ParseError};
 use crate::config::{Config, Template};
 use crate::model::{AuditEntry, ChannelKey, Person, Place, Story, StoryId, Timestamp};
-use crate::store::{Store, StoreError};
+use crate::store::{Store, StoreError, Tx};
 use crate::telemetry::Outcome;
 
 pub use article::{assemble, Article, ArticlePart};
@@ -330,6 +330,14 @@ pub struct Reply {
 }
 
 impl Reply {
+    /// An empty reply about `story`.
+    pub(crate) fn about(story: StoryId) -> Self {
+        Reply {
+            story: Some(story),
+            ..Default::default()
+        }
+    }
+
     fn one(to: Destination, body: Body) -> Self {
         Reply {
             posts: vec![Post { to, body }],
@@ -499,16 +507,44 @@ impl Ctx<'_> {
             .ok_or_else(|| DeskError::Internal(format!("story {id} listed but missing")))
     }
 
-    pub fn audit(&self, story: &mut Story, action: String) -> AuditEntry {
-        let entry = AuditEntry {
-            seq: story.audit_len,
-            at: self.req.at,
-            actor: self.req.actor.clone(),
-            action,
-        };
-        story.audit_len += 1;
-        entry
+    /// Add a line to the story's audit log (who: the requester; when: the request's time),
+    /// in the transaction that makes the change it records.
+    pub fn log(&self, tx: &mut Tx<'_>, story: &mut Story, action: String) -> Result<(), DeskError> {
+        append_audit(tx, story, &self.req.actor, self.req.at, action)
     }
+}
+
+/// Append an audit line to `story`'s log inside `tx`, numbered from the story's count.
+fn append_audit(
+    tx: &mut Tx<'_>,
+    story: &mut Story,
+    actor: &Person,
+    at: Timestamp,
+    action: String,
+) -> Result<(), DeskError> {
+    let entry = AuditEntry {
+        seq: story.audit_len,
+        at,
+        actor: actor.clone(),
+        action,
+    };
+    story.audit_len += 1;
+    tx.append_audit(story.id, &entry)?;
+    Ok(())
+}
+
+/// The story, read inside a transaction that is about to change it.
+pub(crate) fn tx_story(tx: &mut Tx<'_>, id: StoryId) -> Result<Story, DeskError> {
+    tx.story(id)?
+        .ok_or_else(|| DeskError::Internal(format!("story {id} vanished during a change")))
+}
+
+/// Write a changed story, with its version moved on so that a publish checked against the
+/// old version notices.
+pub(crate) fn save(tx: &mut Tx<'_>, story: &mut Story) -> Result<(), DeskError> {
+    story.version += 1;
+    tx.put_story(story)?;
+    Ok(())
 }
 
 /// A handler: one subcommand of the catalogue.
@@ -832,16 +868,14 @@ impl Desk {
                 let Some(p) = s.published.take() else {
                     return Ok(None);
                 };
-                let entry = AuditEntry {
-                    seq: s.audit_len,
+                append_audit(
+                    tx,
+                    &mut s,
+                    actor,
                     at,
-                    actor: actor.clone(),
-                    action: messages::audit_publication_failed(&p.channel),
-                };
-                s.audit_len += 1;
-                tx.append_audit(story, &entry)?;
-                s.version += 1;
-                tx.put_story(&s)?;
+                    messages::audit_publication_failed(&p.channel),
+                )?;
+                save(tx, &mut s)?;
                 Ok(Some(s))
             });
         match result.map_err(DeskError::from) {
