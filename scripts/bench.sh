@@ -12,6 +12,8 @@ grep -m1 "model name" /proc/cpuinfo || true
 echo "== desk (criterion)"
 cargo bench --bench desk
 
+echo "== metrics: recording and rendering (criterion)"
+cargo bench --bench telemetry
 echo "== drafting help: the extractive drafter on a 1 MiB source (criterion)"
 cargo bench --bench assist
 

@@ -54,6 +54,8 @@ pub enum ConfigError {
 pub struct Config {
     /// The embedded database.
     pub store: StoreConfig,
+    /// `storydesk serve` itself.
+    pub server: ServerConfig,
     /// Which template stories use.
     pub story: StoryConfig,
     /// Who may do what.
@@ -88,6 +90,14 @@ pub struct StoreConfig {
     pub cache_mb: u64,
     /// fsync after each flush, to survive power loss and not only a crash.
     pub fsync: bool,
+}
+
+/// `[server]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerConfig {
+    /// The longest a shutdown may take, in seconds, so a supervisor's grace period is kept.
+    pub shutdown_secs: u64,
 }
 
 /// `[story]`
@@ -299,6 +309,9 @@ impl Config {
         }
         if self.publish.channel.trim().is_empty() {
             return Err("[publish] channel must not be empty".into());
+        }
+        if self.server.shutdown_secs == 0 {
+            return Err("[server] shutdown_secs must be at least 1".into());
         }
         self.assist.validate()?;
         if self.checks.verbatim_words < 2 {

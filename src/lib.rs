@@ -21,9 +21,16 @@
 //! - [`console`]: `storydesk local`, the desk in a terminal.
 //! - [`discord`]: the Discord adapter: gateway, interactions endpoint, commands, rendering.
 //! - [`admin`]: the running bot's owner-only socket for backups.
-//! - [`server`]: the HTTP server of `storydesk serve`, which platform adapters add routes to.
+//! - [`server`]: the HTTP server of `storydesk serve`, which platform adapters add routes to,
+//!   with the operator's `/healthz`, `/readyz` and `/metrics`.
+//! - [`health`]: the readiness registry the connections report to.
+//! - [`telemetry`]: every metric's name and how it is recorded.
+//! - [`inflight`]: work still running after an answer, which a shutdown waits for.
+//! - [`doctor`]: `storydesk doctor`, the operator's check of config, data and tokens.
 //! - [`slack`]: the Slack adapter: HTTP endpoints, Socket Mode, the Web API client, Block Kit.
 //! - [`suggest`]: "did you mean".
+//! - [`notices`]: every sentence the command line, `serve` and `doctor` show the operator.
+//! - [`redact`]: errors made safe to log.
 //!
 //! Architecture invariant: `desk`, `text`, `checks`, `command`, `model` and the pure parts of
 //! `assist` (extractive, policy, prompt, tidy, sse) import no serenity, Slack, axum, reqwest
@@ -39,13 +46,19 @@ pub mod config;
 pub mod console;
 pub mod desk;
 pub mod discord;
+pub mod doctor;
 pub mod drafting;
 pub mod export;
+pub mod health;
+pub mod inflight;
 pub mod model;
+pub mod notices;
+pub mod redact;
 pub mod server;
 pub mod slack;
 pub mod store;
 pub mod suggest;
+pub mod telemetry;
 pub mod text;
 
 /// Open the store and build the desk from a configuration and a data directory.

@@ -8,6 +8,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use storydesk::config::Config;
+use storydesk::notices;
 
 /// A newsroom desk in team chat: from pasted source material to a reviewed, referenced,
 /// published article.
@@ -90,6 +91,9 @@ enum Command {
         /// The backup file.
         file: PathBuf,
     },
+    /// Check the config, the data directory, the platforms' settings and whether they
+    /// accept their tokens, and say what to fix. Exit 0 when all is well, 1 otherwise.
+    Doctor,
     /// Export one story.
     Export {
         /// The story's number (`3` or `#3`).
@@ -144,7 +148,7 @@ const EXIT_USAGE: u8 = 2;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging();
+    let json = init_logging();
     if let Command::Check {
         article,
         sources,
@@ -162,26 +166,56 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("storydesk: {e:#}");
+            let error = format!("{e:#}");
+            if json {
+                // One JSON object per line on stderr, this one included.
+                tracing::error!(target: SERVE, error, "storydesk stopped");
+            } else {
+                eprintln!("{}", notices::failed(&error));
+            }
             ExitCode::FAILURE
         }
     }
 }
 
-fn init_logging() {
+/// The log target of `serve`'s own notices (listening, shutting down), shown by default.
+const SERVE: &str = "storydesk::serve";
+
+/// Logs go to stderr, as text or (with `STORYDESK_LOG_FORMAT=json`) one JSON object per
+/// line; `RUST_LOG` filters them (default: warnings, and `serve`'s notices). True for JSON.
+fn init_logging() -> bool {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn"));
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new(format!("warn,{SERVE}=info")));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
     if std::env::var("STORYDESK_LOG_FORMAT").as_deref() == Ok("json") {
         builder.json().init();
+        true
     } else {
         builder.init();
+        false
     }
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    if let Command::Doctor = cli.command {
+        // Before loading the config: a config that does not load is one of its findings.
+        let env = storydesk::doctor::Env::from_process();
+        let runtime = tokio::runtime::Runtime::new()?;
+        let report = runtime.block_on(storydesk::doctor::examine(
+            cli.config.as_deref(),
+            cli.data.as_deref(),
+            &env,
+        ));
+        print!("{}", report.render());
+        return Ok(if report.problems() == 0 {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        });
+    }
     let config = Config::load(cli.config.as_deref())?.with_source_key_from_env()?;
     let data_dir = cli
         .data
@@ -197,7 +231,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 })
                 .unwrap_or_else(|| "you".to_string());
             if config.roles.editors.is_empty() {
-                eprintln!("note: no editors are configured ([roles] editors), so publishing will be refused; try --config examples/newsroom.toml");
+                eprintln!("{}", notices::no_editors_in_console());
             }
             let desk = storydesk::open_desk(config, &data_dir)?;
             match script {
@@ -213,9 +247,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Serve { bind } => {
+            let bound = std::time::Duration::from_secs(config.server.shutdown_secs);
             let desk = storydesk::open_desk(config, &data_dir)?;
             let runtime = tokio::runtime::Runtime::new()?;
-            runtime.block_on(serve(desk, bind))?;
+            let served = runtime.block_on(serve(desk, bind, bound));
+            // Whatever is still running was abandoned by `serve`: do not wait for it.
+            runtime.shutdown_timeout(std::time::Duration::from_millis(200));
+            served?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Draft {
@@ -237,12 +275,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
                 CommandsCommand::SlackManifest { url, socket_mode } => {
                     if url.is_none() && !socket_mode {
-                        eprintln!("storydesk: give --url https://HOST (where Slack reaches storydesk), or --socket-mode");
+                        eprintln!("{}", notices::manifest_needs_url());
                         return Ok(ExitCode::from(2));
                     }
                     if let Some(u) = &url {
                         if !(u.starts_with("https://") || u.starts_with("http://")) {
-                            eprintln!("storydesk: --url must start with https:// (Slack calls it over HTTPS)");
+                            eprintln!("{}", notices::manifest_url_scheme());
                             return Ok(ExitCode::from(2));
                         }
                     }
@@ -281,17 +319,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         }
                     });
                     let commands = registered.map_err(|e| {
-                        anyhow::anyhow!("Discord refused the commands: {}", discord_error(&e))
+                        anyhow::anyhow!(
+                            "Discord refused the commands: {}",
+                            storydesk::discord::error_text(&e)
+                        )
                     })?;
                     match guild {
-                        Some(g) => eprintln!(
-                            "registered {} command(s) in server {g}; they show at once",
-                            commands.len()
-                        ),
-                        None => eprintln!(
-                            "registered {} global command(s); Discord may take a while to show them everywhere",
-                            commands.len()
-                        ),
+                        Some(g) => eprintln!("{}", notices::registered_in_guild(commands.len(), g)),
+                        None => eprintln!("{}", notices::registered_globally(commands.len())),
                     }
                 }
             }
@@ -308,13 +343,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .restore(|| std::fs::File::open(&file).map(std::io::BufReader::new))
                 .with_context(|| format!("restoring {}", file.display()))?;
             eprintln!(
-                "restored {} records ({} bytes) into {}",
-                summary.records,
-                summary.bytes,
-                data_dir.display()
+                "{}",
+                notices::restored(summary.records, summary.bytes, &data_dir)
             );
             Ok(ExitCode::SUCCESS)
         }
+        Command::Doctor => unreachable!("handled before the config is loaded"),
         Command::Export { story, format } => {
             let desk = storydesk::open_desk(config, &data_dir)?;
             let id: u64 = story
@@ -582,30 +616,21 @@ impl DiscordEnv {
     }
 }
 
-/// What Discord said, without the request's URL (which may hold an interaction token).
-fn discord_error(e: &serenity::Error) -> String {
-    match e {
-        serenity::Error::Http(serenity::http::HttpError::UnsuccessfulRequest(r)) => format!(
-            "status {}, code {}: {}",
-            r.status_code.as_u16(),
-            r.error.code,
-            r.error.message
-        ),
-        serenity::Error::Http(_) => "the request to Discord failed".to_string(),
-        other => other.to_string(),
-    }
-}
-
 /// The Discord side of `serve`: the adapter, with the interactions endpoint added to `app`
 /// when `DISCORD_PUBLIC_KEY` is set and the gateway started when `DISCORD_TOKEN` is.
 async fn discord(
     desk: &storydesk::desk::Desk,
     app: axum::Router,
     stop: &tokio::sync::watch::Receiver<bool>,
-) -> anyhow::Result<(axum::Router, Option<Arc<storydesk::discord::Discord>>)> {
+    readiness: &storydesk::health::Readiness,
+) -> anyhow::Result<DiscordSide> {
     let env = DiscordEnv::read();
     if env.token.is_none() && env.public_key.is_none() {
-        return Ok((app, None));
+        return Ok(DiscordSide {
+            app,
+            adapter: None,
+            gateway: None,
+        });
     }
     let token = env.token.clone().unwrap_or_default();
     let mut application_id = env.application_id;
@@ -614,7 +639,7 @@ async fn discord(
         let info = http.get_current_application_info().await.map_err(|e| {
             anyhow::anyhow!(
                 "reading the Discord application with DISCORD_TOKEN failed ({}); check the token",
-                discord_error(&e)
+                storydesk::discord::error_text(&e)
             )
         })?;
         application_id = Some(info.id.get());
@@ -623,7 +648,7 @@ async fn discord(
         "DISCORD_APPLICATION_ID is not set (Developer Portal → General Information → Application ID)",
     )?;
     if token.is_empty() {
-        eprintln!("note: DISCORD_TOKEN is not set, so storydesk can answer interactions but cannot post boards, threads or articles");
+        tracing::warn!(target: SERVE, "{}", notices::discord_without_token());
     }
     let http = Arc::new(storydesk::discord::build_http(
         &token,
@@ -636,8 +661,9 @@ async fn discord(
     if let Some(key) = &env.public_key {
         let check = storydesk::discord::verify::SignatureCheck::from_hex(key)?;
         app = app.merge(storydesk::discord::http::routes(adapter.clone(), check));
-        eprintln!("Discord interactions endpoint: POST /discord/interactions");
+        tracing::info!(target: SERVE, "{}", notices::discord_endpoint_on());
     }
+    let mut gateway = None;
     if !token.is_empty() {
         let gateway_http = storydesk::discord::build_http(
             &token,
@@ -647,19 +673,34 @@ async fn discord(
         );
         let mut stop = stop.clone();
         let adapter = adapter.clone();
-        tokio::spawn(async move {
+        let ready = readiness.register("discord_gateway");
+        gateway = Some(tokio::spawn(async move {
             let shutdown = async move {
                 let _ = stop.wait_for(|s| *s).await;
             };
-            if let Err(e) = storydesk::discord::gateway::run(adapter, gateway_http, shutdown).await
+            if let Err(e) =
+                storydesk::discord::gateway::run(adapter, gateway_http, ready, shutdown).await
             {
-                tracing::error!(error = %format!("{e:#}"), "Discord gateway stopped");
-                eprintln!("storydesk: {e:#}");
+                tracing::error!(target: SERVE, error = %format!("{e:#}"), "Discord gateway stopped");
             }
-        });
-        eprintln!("Discord gateway: connecting");
+        }));
+        tracing::info!(target: SERVE, "{}", notices::discord_gateway_connecting());
     }
-    Ok((app, Some(adapter)))
+    Ok(DiscordSide {
+        app,
+        adapter: Some(adapter),
+        gateway,
+    })
+}
+
+/// What `serve` gets from setting up Discord.
+struct DiscordSide {
+    /// The router, with `POST /discord/interactions` when it is configured.
+    app: axum::Router,
+    /// The adapter, when Discord is configured.
+    adapter: Option<Arc<storydesk::discord::Discord>>,
+    /// The gateway's task, when it runs.
+    gateway: Option<tokio::task::JoinHandle<()>>,
 }
 
 /// Write a backup: from the store directly when no storydesk runs on it, else through the
@@ -696,10 +737,8 @@ fn backup(
             .with_context(|| format!("the backup in {} is incomplete", partial.display()))?;
     std::fs::rename(&partial, file)?;
     eprintln!(
-        "backed up {} records ({} bytes) to {}",
-        summary.records,
-        summary.bytes,
-        file.display()
+        "{}",
+        notices::backed_up(summary.records, summary.bytes, file)
     );
     Ok(())
 }
@@ -729,56 +768,119 @@ fn slack_config() -> storydesk::slack::SlackConfig {
     }
 }
 
-async fn serve(desk: storydesk::desk::Desk, bind: std::net::SocketAddr) -> anyhow::Result<()> {
+/// The bot. Runs until SIGTERM or Ctrl-C, then stops within `bound`: no new request is
+/// taken, the requests and posts under way finish, the gateway and Socket Mode connections
+/// are closed, and the store is flushed. Work still running when `bound` is up (or at a
+/// second signal) is abandoned.
+async fn serve(
+    desk: storydesk::desk::Desk,
+    bind: std::net::SocketAddr,
+    bound: std::time::Duration,
+) -> anyhow::Result<()> {
     if !desk.store().seals_sources() {
-        tracing::warn!(
-            "STORYDESK_SOURCE_KEY is not set: source texts are stored unencrypted in the data directory"
-        );
+        tracing::warn!(target: SERVE, "{}", notices::source_key_unset());
     }
+    let metrics = storydesk::telemetry::install()?;
+    let readiness = storydesk::health::Readiness::new();
     let (stop_tx, stop) = tokio::sync::watch::channel(false);
-    let (mut app, discord) = discord(&desk, storydesk::server::base_routes(), &stop).await?;
+    let DiscordSide {
+        app,
+        adapter: discord,
+        gateway,
+    } = discord(&desk, axum::Router::new(), &stop, &readiness).await?;
+    let mut app = app;
     let slack_config = slack_config();
     slack_config.check().map_err(anyhow::Error::msg)?;
     let mut socket_task = None;
+    let mut slack = None;
     if slack_config.enabled() {
-        let slack = storydesk::slack::Slack::new(desk.clone(), &slack_config);
+        let adapter = storydesk::slack::Slack::new(desk.clone(), &slack_config);
         if slack_config.signing_secret.is_some() {
-            app = app.merge(storydesk::slack::http::routes(slack.clone()));
-            tracing::info!("Slack HTTP endpoints enabled");
+            app = app.merge(storydesk::slack::http::routes(adapter.clone()));
+            tracing::info!(target: SERVE, "{}", notices::slack_http_on());
         }
         if slack_config.app_token.is_some() {
             let mut stopped = stop.clone();
             socket_task = Some(tokio::spawn(storydesk::slack::socket::run(
-                slack,
+                adapter.clone(),
+                readiness.register("slack_socket_mode"),
                 async move {
                     let _ = stopped.wait_for(|s| *s).await;
                 },
             )));
-            tracing::info!("Slack Socket Mode enabled");
+            tracing::info!(target: SERVE, "{}", notices::slack_socket_mode_on());
         }
+        slack = Some(adapter);
     }
+    let app = app.merge(storydesk::server::operator_routes(
+        storydesk::server::Operator {
+            store: desk.store().clone(),
+            readiness,
+            metrics: Some(metrics),
+        },
+    ));
     let listener = tokio::net::TcpListener::bind(bind)
         .await
         .with_context(|| format!("cannot listen on {bind} (STORYDESK_BIND)"))?;
-    tracing::info!(%bind, "listening");
-    let _admin = storydesk::admin::listen(desk.store().clone(), desk.store().dir())
+    let bound_to = listener.local_addr().unwrap_or(bind);
+    let admin = storydesk::admin::listen(desk.store().clone(), desk.store().dir())
         .context("cannot open the admin socket in the data directory")?;
     let purge = tokio::spawn(purge_expired_events(desk.clone()));
-    eprintln!("storydesk serving on http://{bind}");
-    storydesk::server::run(listener, app, async move {
-        shutdown_signal().await;
-        let _ = stop_tx.send(true);
-    })
-    .await?;
+    tracing::info!(target: SERVE, "{}", notices::serving_on(bound_to));
+    let mut stopping = stop.clone();
+    let mut server = tokio::spawn(storydesk::server::run(listener, app, async move {
+        let _ = stopping.wait_for(|s| *s).await;
+    }));
+
+    tokio::select! {
+        _ = shutdown_signal() => {},
+        served = &mut server => {
+            // The server stopped by itself: report why, after stopping the rest.
+            let _ = stop_tx.send(true);
+            purge.abort();
+            desk.store().flush()?;
+            return match served {
+                Ok(Ok(())) => Ok(()),
+                Ok(Err(e)) => Err(anyhow::Error::new(e).context("the HTTP server failed")),
+                Err(e) => Err(anyhow::anyhow!("the HTTP server task failed: {e}")),
+            };
+        }
+    }
+    let deadline = tokio::time::Instant::now() + bound;
+    tracing::info!(target: SERVE, "{}", notices::shutting_down(bound.as_secs()));
+    let _ = stop_tx.send(true);
     purge.abort();
-    if let Some(task) = socket_task {
-        let _ = task.await;
+    let drained = async {
+        // No new request: the listener is closed; requests under way finish.
+        let _ = (&mut server).await;
+        // No new envelope or event: the sockets close once what they received is answered.
+        if let Some(task) = socket_task {
+            let _ = task.await;
+        }
+        if let Some(task) = gateway {
+            let _ = task.await;
+        }
+        // Posts, edits and followups started by answered requests.
+        if let Some(slack) = &slack {
+            slack.idle().await;
+        }
+        if let Some(discord) = &discord {
+            discord.idle().await;
+        }
+    };
+    tokio::select! {
+        _ = drained => tracing::info!(target: SERVE, "{}", notices::shutdown_drained()),
+        _ = tokio::time::sleep_until(deadline) => {
+            tracing::warn!(target: SERVE, "{}", notices::shutdown_bound_reached(bound.as_secs()))
+        }
+        _ = shutdown_signal() => tracing::warn!(target: SERVE, "{}", notices::shutdown_cut_short()),
     }
-    if let Some(discord) = discord {
-        // Let followups and posts already under way finish (within reason).
-        let _ = tokio::time::timeout(std::time::Duration::from_secs(30), discord.idle()).await;
-    }
-    desk.store().flush()?;
+    let store = desk.store().clone();
+    tokio::task::spawn_blocking(move || store.flush())
+        .await
+        .context("flushing the store")??;
+    drop(admin);
+    tracing::info!(target: SERVE, "{}", notices::stopped());
     Ok(())
 }
 
@@ -818,5 +920,4 @@ async fn shutdown_signal() {
         _ = ctrl_c => {},
         _ = term => {},
     }
-    tracing::info!("shutting down");
 }

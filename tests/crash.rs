@@ -38,7 +38,6 @@
 //! 24 by default). Thread scheduling is not replayed, so a rerun with the same seed makes
 //! the same choices at about the same moments, not the same interleaving.
 
-#[allow(dead_code)]
 #[path = "slack/fake.rs"]
 mod fake;
 

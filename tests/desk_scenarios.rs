@@ -588,3 +588,34 @@ fn sources_are_deleted_for_good_after_publication() {
     assert!(!audit.contains("whistleblower"), "{audit}");
     assert_snapshot!(n.say("erin", "/story purge-sources"), @"[only erin] Story #1 “Meta scrambles over DeepSeek” has no sources left to purge.");
 }
+
+#[test]
+fn the_desk_times_every_command_and_counts_what_it_publishes() {
+    let recorder = storydesk::telemetry::builder().build_recorder();
+    let handle = recorder.handle();
+    metrics::with_local_recorder(&recorder, || {
+        let mut n = drafted();
+        n.say("erin", "/story publish");
+        approve_all(&mut n, "carol");
+        n.say("carol", "/story publish");
+        n.say("erin", "/story publish");
+        n.say("erin", "/story publish");
+        n.say("alice", "/story aprove body");
+    });
+    let text = storydesk::telemetry::render(&handle);
+    for line in [
+        // Refused: not approved yet; not an editor; already published.
+        "storydesk_desk_commands_total{subcommand=\"publish\",outcome=\"refused\"} 3",
+        "storydesk_desk_commands_total{subcommand=\"publish\",outcome=\"done\"} 1",
+        "storydesk_desk_command_seconds_count{subcommand=\"publish\"} 4",
+        "storydesk_desk_command_seconds_count{subcommand=\"write\"} 3",
+        "storydesk_desk_commands_total{subcommand=\"approve\",outcome=\"done\"} 5",
+        "storydesk_desk_commands_total{subcommand=\"unparsed\",outcome=\"refused\"} 1",
+        "storydesk_articles_published_total{platform=\"console\"} 1",
+    ] {
+        assert!(
+            text.lines().any(|l| l == line),
+            "missing {line:?} in:\n{text}"
+        );
+    }
+}

@@ -7,7 +7,9 @@ mod support;
 use serde_json::{json, Value};
 use storydesk::model::StoryId;
 use support::fake_discord::{self, FakeDiscord, APP, NEWSROOM, PUBLISHED};
-use support::{button, command, message_create, modal, Newsroom, Where, ALICE, BOB, CAROL, ERIN};
+use support::{
+    button, command, message_create, modal, moved, Newsroom, Where, ALICE, BOB, CAROL, ERIN,
+};
 
 const TITLE: &str = "Harbour budget passes after a long night of debate";
 
@@ -1324,4 +1326,140 @@ async fn a_draft_is_proposed_in_its_thread_edited_in_place_and_saved_by_a_person
         "{answer}"
     );
     assert_no_pings(&n.fake);
+}
+
+/// Everything stored about story 1 that a request could change.
+fn story_state(n: &Newsroom) -> String {
+    let store = n.discord.desk().store();
+    format!(
+        "{:?}\n{:?}",
+        store.story(StoryId(1)).unwrap(),
+        store.audit(StoryId(1)).unwrap()
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_server_or_channel_can_neither_read_nor_change_a_story() {
+    const OTHER_GUILD: u64 = 900_000_000_000_000_777;
+    const OTHER_CHANNEL: u64 = 900_000_000_000_000_888;
+    let n = Newsroom::start(false).await;
+    n.send(command(
+        n.id(),
+        ALICE,
+        Where::Newsroom,
+        "new",
+        &[("title", json!(TITLE))],
+        None,
+    ))
+    .await;
+    n.send(modal(
+        n.id(),
+        ALICE,
+        Where::Newsroom,
+        "sd:source",
+        &[("label", "minutes"), ("text1", MINUTES), ("text2", "")],
+    ))
+    .await;
+    n.send(modal(
+        n.id(),
+        ALICE,
+        Where::Newsroom,
+        "sd:write:1:introduction",
+        &[("text1", INTRO)],
+    ))
+    .await;
+    let intro = thread(&n, 1, "introduction");
+    let approve_id = latest_button(&n, intro, 0);
+    assert_eq!(approve_id, "sd:approve:1:1:introduction");
+    let before = story_state(&n);
+
+    let refused = |text: &str| {
+        text.contains("no story in this channel")
+            || text.contains("not one of this channel's stories")
+    };
+    for (guild, channel) in [
+        (OTHER_GUILD, NEWSROOM),
+        (fake_discord::GUILD, OTHER_CHANNEL),
+    ] {
+        let place = format!("guild {guild}, channel {channel}");
+        for (sub, options) in [
+            ("source show", vec![("number", json!(1))]),
+            ("show", vec![("section", json!("introduction"))]),
+            ("use", vec![("story", json!("1"))]),
+            ("write", vec![("section", json!("introduction"))]),
+        ] {
+            let answer = n
+                .send(moved(
+                    command(n.id(), BOB, Where::Newsroom, sub, &options, None),
+                    guild,
+                    channel,
+                ))
+                .await;
+            assert!(refused(content(&answer)), "{sub} from {place}: {answer}");
+            assert!(ephemeral(&answer));
+            assert!(!content(&answer).contains("postponed"), "{answer}");
+        }
+        // A submitted write form for story 1, and its Approve button, from there; and a
+        // command from inside story 1's thread as seen from the other server.
+        let forms = [
+            moved(
+                modal(
+                    n.id(),
+                    BOB,
+                    Where::Newsroom,
+                    "sd:write:1:introduction",
+                    &[(
+                        "text1",
+                        "A rewrite from elsewhere that must not be saved anywhere at all.",
+                    )],
+                ),
+                guild,
+                channel,
+            ),
+            moved(
+                button(n.id(), BOB, Where::Newsroom, 1, &approve_id),
+                guild,
+                channel,
+            ),
+        ];
+        for payload in forms {
+            let id = payload["id"].as_str().unwrap().to_string();
+            let answer = n.send(payload).await;
+            let followups: Vec<String> = n
+                .fake
+                .calls()
+                .iter()
+                .filter(|c| c.path.contains(&format!("/token-{id}")))
+                .filter_map(|c| c.body["content"].as_str().map(str::to_string))
+                .collect();
+            assert!(
+                refused(content(&answer)) || followups.iter().any(|t| refused(t)),
+                "from {place}: {answer} {followups:?}"
+            );
+        }
+        if guild == OTHER_GUILD {
+            let answer = n
+                .send(moved(
+                    command(
+                        n.id(),
+                        BOB,
+                        Where::Thread(intro),
+                        "approve",
+                        &[("section", json!("introduction"))],
+                        None,
+                    ),
+                    guild,
+                    channel,
+                ))
+                .await;
+            assert!(refused(content(&answer)), "{answer}");
+        }
+    }
+    assert_eq!(story_state(&n), before, "story 1 changed");
+    // At home, the same button approves.
+    let answer = n
+        .send(button(n.id(), BOB, Where::Thread(intro), 1, &approve_id))
+        .await;
+    assert_eq!(answer["type"], 6, "{answer}");
+    assert_ne!(story_state(&n), before);
 }

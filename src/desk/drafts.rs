@@ -14,6 +14,7 @@
 //! progress with [`Desk::draft_progress`], and hands the outcome back to
 //! [`Desk::finish_draft`], which stores it and says what came of it.
 
+use super::tx_story;
 use std::sync::Arc;
 
 use super::{
@@ -101,9 +102,7 @@ pub fn draft(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
     let texts = section_texts(desk, &story)?;
 
     let (story, numbered) = ctx.transact(|tx| {
-        let mut story = tx
-            .story(id)?
-            .ok_or(DeskError::Internal("story vanished".into()))?;
+        let mut story = tx_story(tx, id)?;
         super::sections::refuse_if_published(&story)?;
         let mut numbered = Vec::new();
         for section in &sections {
@@ -122,11 +121,11 @@ pub fn draft(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
                 alternatives: Vec::new(),
                 notes: Vec::new(),
             })?;
-            let entry = ctx.audit(
+            ctx.log(
+                tx,
                 &mut story,
                 messages::audit_draft_requested(section, number, &drafter),
-            );
-            tx.append_audit(id, &entry)?;
+            )?;
             numbered.push((section.clone(), number, previous));
         }
         tx.put_story(&story)?;
@@ -134,10 +133,7 @@ pub fn draft(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
     })?;
 
     let outline = outline(&desk.template);
-    let mut reply = Reply {
-        story: Some(id),
-        ..Default::default()
-    };
+    let mut reply = Reply::about(id);
     reply.push(
         Destination::Requester,
         Body::Text(messages::drafts_started(&sections, &drafter)),
@@ -324,9 +320,7 @@ pub fn discard(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
     let id = ctx.story_id()?;
     let me = &ctx.req.actor;
     let discarded = ctx.transact(|tx| {
-        let mut story = tx
-            .story(id)?
-            .ok_or(DeskError::Internal("story vanished".into()))?;
+        let mut story = tx_story(tx, id)?;
         let mut discarded = Vec::new();
         for section in &sections {
             let found = tx.suggestion(id, section)?;
@@ -336,11 +330,11 @@ pub fn discard(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
             let mut draft = pending(found, section, number)?;
             draft.state = SuggestionState::Discarded { by: me.clone() };
             tx.put_suggestion(&draft)?;
-            let entry = ctx.audit(
+            ctx.log(
+                tx,
                 &mut story,
                 messages::audit_draft_discarded(section, draft.number),
-            );
-            tx.append_audit(id, &entry)?;
+            )?;
             discarded.push(draft);
         }
         if discarded.is_empty() {
@@ -349,10 +343,7 @@ pub fn discard(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
         tx.put_story(&story)?;
         Ok(discarded)
     })?;
-    let mut reply = Reply {
-        story: Some(id),
-        ..Default::default()
-    };
+    let mut reply = Reply::about(id);
     for draft in &discarded {
         reply.push(
             Destination::Thread {

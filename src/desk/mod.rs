@@ -32,7 +32,8 @@ use crate::checks::{Checker, RuleError};
 use crate::command::parse::{self, Invocation, ParseError};
 use crate::config::{Config, Template};
 use crate::model::{AuditEntry, ChannelKey, Person, Place, Story, StoryId, Timestamp};
-use crate::store::{Store, StoreError};
+use crate::store::{Store, StoreError, Tx};
+use crate::telemetry::Outcome;
 
 pub use article::{assemble, Article, ArticlePart};
 pub use board::render_board;
@@ -329,6 +330,14 @@ pub struct Reply {
 }
 
 impl Reply {
+    /// An empty reply about `story`.
+    pub(crate) fn about(story: StoryId) -> Self {
+        Reply {
+            story: Some(story),
+            ..Default::default()
+        }
+    }
+
     fn one(to: Destination, body: Body) -> Self {
         Reply {
             posts: vec![Post { to, body }],
@@ -498,16 +507,44 @@ impl Ctx<'_> {
             .ok_or_else(|| DeskError::Internal(format!("story {id} listed but missing")))
     }
 
-    pub fn audit(&self, story: &mut Story, action: String) -> AuditEntry {
-        let entry = AuditEntry {
-            seq: story.audit_len,
-            at: self.req.at,
-            actor: self.req.actor.clone(),
-            action,
-        };
-        story.audit_len += 1;
-        entry
+    /// Add a line to the story's audit log (who: the requester; when: the request's time),
+    /// in the transaction that makes the change it records.
+    pub fn log(&self, tx: &mut Tx<'_>, story: &mut Story, action: String) -> Result<(), DeskError> {
+        append_audit(tx, story, &self.req.actor, self.req.at, action)
     }
+}
+
+/// Append an audit line to `story`'s log inside `tx`, numbered from the story's count.
+fn append_audit(
+    tx: &mut Tx<'_>,
+    story: &mut Story,
+    actor: &Person,
+    at: Timestamp,
+    action: String,
+) -> Result<(), DeskError> {
+    let entry = AuditEntry {
+        seq: story.audit_len,
+        at,
+        actor: actor.clone(),
+        action,
+    };
+    story.audit_len += 1;
+    tx.append_audit(story.id, &entry)?;
+    Ok(())
+}
+
+/// The story, read inside a transaction that is about to change it.
+pub(crate) fn tx_story(tx: &mut Tx<'_>, id: StoryId) -> Result<Story, DeskError> {
+    tx.story(id)?
+        .ok_or_else(|| DeskError::Internal(format!("story {id} vanished during a change")))
+}
+
+/// Write a changed story, with its version moved on so that a publish checked against the
+/// old version notices.
+pub(crate) fn save(tx: &mut Tx<'_>, story: &mut Story) -> Result<(), DeskError> {
+    story.version += 1;
+    tx.put_story(story)?;
+    Ok(())
 }
 
 /// A handler: one subcommand of the catalogue.
@@ -631,60 +668,93 @@ impl Desk {
             story = tracing::field::Empty,
         );
         let _enter = span.enter();
-        let (inv, body) = match self.interpret(&req) {
+        let started = std::time::Instant::now();
+        let (subcommand, outcome, reply) = self.run(&req);
+        if let Some(story) = reply.story {
+            span.record("story", story.0);
+        }
+        if let Some(subcommand) = subcommand {
+            crate::telemetry::desk_command(&subcommand, outcome, started.elapsed());
+        }
+        reply
+    }
+
+    /// [`Desk::handle`]'s work: the reply, with the subcommand it ran (`None` for chatter
+    /// that means nothing to the desk) and how it ended, for the metrics.
+    fn run(&self, req: &Request) -> (Option<String>, Outcome, Reply) {
+        let (inv, body) = match self.interpret(req) {
             Ok(Some(x)) => x,
-            Ok(None) => return Reply::default(),
-            Err(e) => return Reply::problem(messages::parse_error(&e, self.catalogue)),
+            Ok(None) => return (None, Outcome::Done, Reply::default()),
+            Err(e) => {
+                return (
+                    Some("unparsed".into()),
+                    Outcome::Refused,
+                    Reply::problem(messages::parse_error(&e, self.catalogue)),
+                )
+            }
+        };
+        let subcommand = Some(inv.subcommand.clone());
+        let duplicate = || Reply {
+            duplicate: true,
+            ..Default::default()
         };
         if let Some(key) = &req.event {
             match self.store.event_seen(key, req.at) {
                 Ok(true) => {
                     tracing::info!(event = %key, "duplicate event ignored");
-                    return Reply {
-                        duplicate: true,
-                        ..Default::default()
-                    };
+                    return (subcommand, Outcome::Duplicate, duplicate());
                 }
                 Ok(false) => {}
-                Err(e) => return self.internal(&inv.subcommand, e.to_string()),
+                Err(e) => {
+                    let reply = self.internal(&inv.subcommand, e.to_string());
+                    return (subcommand, Outcome::Failed, reply);
+                }
             }
         }
         let Some((_, handler)) = HANDLERS.iter().find(|(n, _)| *n == inv.subcommand) else {
-            return self.internal(&inv.subcommand, "no handler".into());
+            let reply = self.internal(&inv.subcommand, "no handler".into());
+            return (subcommand, Outcome::Failed, reply);
         };
         let editors_only = self
             .catalogue
             .subcommand(&inv.subcommand)
             .is_some_and(|s| s.editors_only);
         if editors_only && !self.config.is_editor(&req.actor.id, &req.actor.name) {
-            return Reply::problem(messages::not_an_editor(
+            let reply = Reply::problem(messages::not_an_editor(
                 &inv.subcommand,
                 &req.actor,
                 self.config.roles.editors.is_empty(),
             ));
+            return (subcommand, Outcome::Refused, reply);
         }
         let ctx = Ctx {
             desk: self,
-            req: &req,
+            req,
             inv: &inv,
             body: body.as_deref(),
             claimed: std::cell::Cell::new(false),
         };
-        let result = handler(&ctx);
-        let mut reply = match result {
-            Ok(reply) => reply,
-            Err(DeskError::User(text)) => Reply::problem(text),
-            Err(DeskError::Internal(why)) => return self.internal(&inv.subcommand, why),
-            Err(DeskError::Duplicate) => {
-                return Reply {
-                    duplicate: true,
-                    ..Default::default()
-                }
+        let (outcome, mut reply) = match handler(&ctx) {
+            Ok(reply) => {
+                let refused = reply.posts.iter().all(|p| p.to == Destination::Requester)
+                    && reply
+                        .posts
+                        .iter()
+                        .any(|p| matches!(p.body, Body::Problem(_)));
+                let outcome = if refused {
+                    Outcome::Refused
+                } else {
+                    Outcome::Done
+                };
+                (outcome, reply)
             }
+            Err(DeskError::User(text)) => (Outcome::Refused, Reply::problem(text)),
+            Err(DeskError::Internal(why)) => {
+                let reply = self.internal(&inv.subcommand, why);
+                return (subcommand, Outcome::Failed, reply);
+            }
+            Err(DeskError::Duplicate) => return (subcommand, Outcome::Duplicate, duplicate()),
         };
-        if let Some(story) = reply.story {
-            span.record("story", story.0);
-        }
         // Read-only commands record their event id too, so a redelivery does not post the
         // answer twice. Writes recorded theirs inside their own transaction.
         if let (Some(key), false) = (&req.event, ctx.claimed.get()) {
@@ -695,7 +765,7 @@ impl Desk {
         reply
             .posts
             .retain(|p| !matches!(&p.body, Body::Text(t) if t.is_empty()));
-        reply
+        (subcommand, outcome, reply)
     }
 
     /// Record the event id of a request that changed nothing (its answer is all it did), so
@@ -798,20 +868,19 @@ impl Desk {
                 let Some(p) = s.published.take() else {
                     return Ok(None);
                 };
-                let entry = AuditEntry {
-                    seq: s.audit_len,
+                append_audit(
+                    tx,
+                    &mut s,
+                    actor,
                     at,
-                    actor: actor.clone(),
-                    action: messages::audit_publication_failed(&p.channel),
-                };
-                s.audit_len += 1;
-                tx.append_audit(story, &entry)?;
-                s.version += 1;
-                tx.put_story(&s)?;
+                    messages::audit_publication_failed(&p.channel),
+                )?;
+                save(tx, &mut s)?;
                 Ok(Some(s))
             });
         match result.map_err(DeskError::from) {
             Ok(Some(s)) => {
+                crate::telemetry::publication_undone(s.home.platform.as_str());
                 let mut reply = Reply::problem(messages::publication_failed(&s, reason));
                 reply.push(
                     Destination::Board { story },

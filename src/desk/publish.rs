@@ -7,6 +7,7 @@
 //! double click never posts twice.
 
 use super::{board, messages, user, Body, Ctx, Desk, DeskError, Destination, Reply};
+use super::{save, tx_story};
 use crate::checks::{CheckedSection, Document, Finding, Level, ReferenceEntry, SourceText};
 use crate::config::Generated;
 use crate::model::{CitationStyle, Publication, Story};
@@ -158,9 +159,7 @@ pub fn publish(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
     let article = super::assemble(desk, &story, style, false)?;
     let version = story.version;
     let story = ctx.transact(|tx| {
-        let mut story = tx
-            .story(id)?
-            .ok_or(DeskError::Internal("story vanished".into()))?;
+        let mut story = tx_story(tx, id)?;
         if let Some(p) = &story.published {
             return user(messages::already_published(&story, p));
         }
@@ -176,19 +175,16 @@ pub fn publish(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
             override_reason: override_reason.clone(),
         });
         story.style = style;
-        let entry = ctx.audit(
+        ctx.log(
+            tx,
             &mut story,
             messages::audit_published(&channel, override_reason.as_deref(), &errors),
-        );
-        tx.append_audit(id, &entry)?;
-        story.version += 1;
-        tx.put_story(&story)?;
+        )?;
+        save(tx, &mut story)?;
         Ok(story)
     })?;
-    let mut reply = Reply {
-        story: Some(id),
-        ..Default::default()
-    };
+    crate::telemetry::published(ctx.channel().platform.as_str());
+    let mut reply = Reply::about(id);
     reply.push(
         Destination::Publish {
             channel: channel.clone(),

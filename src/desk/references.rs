@@ -2,8 +2,9 @@
 //! is a new revision of the references section, reviewed like any other.
 
 use super::{messages, review, user, Body, Ctx, DeskError, Destination, Reply, ThreadKind};
+use super::{save, tx_story};
 use crate::config::Generated;
-use crate::model::{CitationStyle, Reference, ReferenceKind, Story};
+use crate::model::{CitationStyle, Reference, ReferenceKind};
 use crate::text::cite;
 use crate::text::normalise::normalise;
 
@@ -134,13 +135,10 @@ fn change_references(
     let section = references_section(ctx)?;
     let quorum = ctx.desk.config.review.quorum;
     let (story, revision, parent, dismissed) = ctx.transact(|tx| {
-        let mut story: Story = tx
-            .story(id)?
-            .ok_or(DeskError::Internal("story vanished".into()))?;
+        let mut story = tx_story(tx, id)?;
         super::sections::refuse_if_published(&story)?;
         let action = change(&mut story.references)?;
-        let entry = ctx.audit(&mut story, action);
-        tx.append_audit(id, &entry)?;
+        ctx.log(tx, &mut story, action)?;
         let text = render_section(&story.references, story.style);
         let s = story.section_mut(&section).expect("template section");
         let dismissed = s.current_approvals().count();
@@ -164,16 +162,15 @@ fn change_references(
             s.owner = Some(ctx.req.actor.clone());
         }
         tx.put_revision(&revision)?;
-        let entry = ctx.audit(&mut story, messages::audit_wrote(&section, number, false));
-        tx.append_audit(id, &entry)?;
-        story.version += 1;
-        tx.put_story(&story)?;
+        ctx.log(
+            tx,
+            &mut story,
+            messages::audit_wrote(&section, number, false),
+        )?;
+        save(tx, &mut story)?;
         Ok((story, revision, parent, dismissed))
     })?;
-    let mut reply = Reply {
-        story: Some(id),
-        ..Default::default()
-    };
+    let mut reply = Reply::about(id);
     for w in warnings {
         reply.push(Destination::Requester, Body::Text(w));
     }

@@ -6,6 +6,7 @@
 //! latest revision and no open change request.
 
 use super::{messages, user, Action, Body, Ctx, DeskError, Destination, Reply, ThreadKind};
+use super::{save, tx_story};
 use crate::model::{Approval, ChangeRequest, Revision, Story};
 use crate::text::diff::word_diff;
 use crate::text::normalise::normalise;
@@ -65,9 +66,7 @@ pub fn approve(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
     let me = &ctx.req.actor;
     let quorum = ctx.desk.config.review.quorum;
     let (story, revision) = ctx.transact(|tx| {
-        let mut story = tx
-            .story(id)?
-            .ok_or(DeskError::Internal("story vanished".into()))?;
+        let mut story = tx_story(tx, id)?;
         super::sections::refuse_if_published(&story)?;
         let s = story.section(&section).expect("resolved");
         let latest = s.revisions;
@@ -98,17 +97,12 @@ pub fn approve(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
         {
             c.open = false;
         }
-        let entry = ctx.audit(&mut story, messages::audit_approved(&section, latest));
-        tx.append_audit(id, &entry)?;
-        story.version += 1;
-        tx.put_story(&story)?;
+        ctx.log(tx, &mut story, messages::audit_approved(&section, latest))?;
+        save(tx, &mut story)?;
         Ok((story, latest))
     })?;
     let s = story.section(&section).expect("resolved");
-    let mut reply = Reply {
-        story: Some(id),
-        ..Default::default()
-    };
+    let mut reply = Reply::about(id);
     reply.push(
         Destination::Thread {
             story: id,
@@ -142,9 +136,7 @@ pub fn changes(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
     let me = &ctx.req.actor;
     let quorum = ctx.desk.config.review.quorum;
     let (story, revision) = ctx.transact(|tx| {
-        let mut story = tx
-            .story(id)?
-            .ok_or(DeskError::Internal("story vanished".into()))?;
+        let mut story = tx_story(tx, id)?;
         super::sections::refuse_if_published(&story)?;
         let s = story.section_mut(&section).expect("resolved");
         let latest = s.revisions;
@@ -169,16 +161,11 @@ pub fn changes(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
             at: ctx.req.at,
             open: true,
         });
-        let entry = ctx.audit(&mut story, messages::audit_changes(&section, latest));
-        tx.append_audit(id, &entry)?;
-        story.version += 1;
-        tx.put_story(&story)?;
+        ctx.log(tx, &mut story, messages::audit_changes(&section, latest))?;
+        save(tx, &mut story)?;
         Ok((story, latest))
     })?;
-    let mut reply = Reply {
-        story: Some(id),
-        ..Default::default()
-    };
+    let mut reply = Reply::about(id);
     reply.push(
         Destination::Thread {
             story: id,

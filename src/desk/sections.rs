@@ -1,6 +1,7 @@
 //! Sections: claim and assign them, write revisions, read them back, compare them.
 
 use super::{messages, review, user, Body, Ctx, DeskError, Destination, Reply, ThreadKind};
+use super::{save, tx_story};
 use crate::config::Generated;
 use crate::model::{Person, Revision, Story, StoryId, Suggestion, SuggestionState};
 use crate::text::diff::word_diff;
@@ -38,9 +39,7 @@ fn set_owner(
     let actor = &ctx.req.actor;
     let editor = ctx.is_editor();
     let story = ctx.transact(|tx| {
-        let mut story = tx
-            .story(id)?
-            .ok_or(DeskError::Internal("story vanished".into()))?;
+        let mut story = tx_story(tx, id)?;
         refuse_if_published(&story)?;
         let s = story.section_mut(section).expect("resolved");
         if let Some(current) = &s.owner {
@@ -58,16 +57,11 @@ fn set_owner(
         } else {
             messages::audit_assigned(section, &owner)
         };
-        let entry = ctx.audit(&mut story, action);
-        tx.append_audit(id, &entry)?;
-        story.version += 1;
-        tx.put_story(&story)?;
+        ctx.log(tx, &mut story, action)?;
+        save(tx, &mut story)?;
         Ok(story)
     })?;
-    let mut reply = Reply {
-        story: Some(id),
-        ..Default::default()
-    };
+    let mut reply = Reply::about(id);
     reply.push(
         Destination::Channel,
         Body::Text(messages::owner_set(section, &owner, actor)),
@@ -166,9 +160,7 @@ pub(crate) fn save_revisions(
         }
     }
     let (story, saved) = ctx.transact(|tx| {
-        let mut story = tx
-            .story(id)?
-            .ok_or(DeskError::Internal("story vanished".into()))?;
+        let mut story = tx_story(tx, id)?;
         refuse_if_published(&story)?;
         let mut saved = Vec::new();
         for (section, text, from_draft) in &items {
@@ -180,15 +172,11 @@ pub(crate) fn save_revisions(
                 add_revision(ctx, tx, &mut story, section, text, draft)?;
             saved.push((revision, dismissed, closed));
         }
-        story.version += 1;
-        tx.put_story(&story)?;
+        save(tx, &mut story)?;
         Ok((story, saved))
     })?;
     let quorum = ctx.desk.config.review.quorum;
-    let mut reply = Reply {
-        story: Some(id),
-        ..Default::default()
-    };
+    let mut reply = Reply::about(id);
     for ((revision, dismissed, closed), before) in saved.into_iter().zip(previous) {
         let section = revision.section.clone();
         // The previous revision may have changed under us (a concurrent writer); diff
@@ -302,8 +290,7 @@ pub(crate) fn add_revision(
             )
         }
     };
-    let entry = ctx.audit(story, action);
-    tx.append_audit(id, &entry)?;
+    ctx.log(tx, story, action)?;
     Ok((revision, dismissed, closed))
 }
 

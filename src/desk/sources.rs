@@ -5,6 +5,7 @@
 //! story's own channel, and written to the audit log.
 
 use super::{messages, user, Body, Ctx, DeskError, Destination, Reply, ThreadKind};
+use super::{save, tx_story};
 use crate::model::{Source, SourceSummary};
 use crate::text::normalise::{normalise, removed_count, word_count};
 
@@ -38,9 +39,7 @@ pub fn add(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
         .filter(|l| !l.is_empty());
     let max_sources = limits.sources_per_story as usize;
     let (story, number) = ctx.transact(|tx| {
-        let mut story = tx
-            .story(id)?
-            .ok_or(DeskError::Internal("story vanished".into()))?;
+        let mut story = tx_story(tx, id)?;
         if story.sources.len() >= max_sources {
             return user(messages::too_many_sources(max_sources));
         }
@@ -62,13 +61,12 @@ pub fn add(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
             bytes,
             words,
         });
-        let entry = ctx.audit(
+        ctx.log(
+            tx,
             &mut story,
             messages::audit_source_added(number, &label, bytes),
-        );
-        tx.append_audit(id, &entry)?;
-        story.version += 1;
-        tx.put_story(&story)?;
+        )?;
+        save(tx, &mut story)?;
         Ok((story, number))
     })?;
     let summary = story
@@ -76,10 +74,7 @@ pub fn add(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
         .iter()
         .find(|s| s.number == number)
         .expect("just added");
-    let mut reply = Reply {
-        story: Some(id),
-        ..Default::default()
-    };
+    let mut reply = Reply::about(id);
     reply.push(
         Destination::Thread {
             story: id,
@@ -117,11 +112,8 @@ pub fn show(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
         return user(messages::no_such_source(number, &story));
     };
     ctx.transact(|tx| {
-        let mut story = tx
-            .story(id)?
-            .ok_or(DeskError::Internal("story vanished".into()))?;
-        let entry = ctx.audit(&mut story, messages::audit_source_viewed(number));
-        tx.append_audit(id, &entry)?;
+        let mut story = tx_story(tx, id)?;
+        ctx.log(tx, &mut story, messages::audit_source_viewed(number))?;
         tx.put_story(&story)?;
         Ok(())
     })?;
@@ -138,9 +130,7 @@ pub fn show(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
 pub fn purge(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
     let id = ctx.story_id()?;
     let (story, purged) = ctx.transact(|tx| {
-        let mut story = tx
-            .story(id)?
-            .ok_or(DeskError::Internal("story vanished".into()))?;
+        let mut story = tx_story(tx, id)?;
         if story.published.is_none() {
             return user(messages::purge_before_publish(&story));
         }
@@ -156,19 +146,15 @@ pub fn purge(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
             tx.delete_suggestion(id, &section.name)?;
         }
         let bytes = purged.iter().map(|s| s.bytes).sum();
-        let entry = ctx.audit(
+        ctx.log(
+            tx,
             &mut story,
             messages::audit_sources_purged(purged.len(), bytes),
-        );
-        tx.append_audit(id, &entry)?;
-        story.version += 1;
-        tx.put_story(&story)?;
+        )?;
+        save(tx, &mut story)?;
         Ok((story, purged))
     })?;
-    let mut reply = Reply {
-        story: Some(id),
-        ..Default::default()
-    };
+    let mut reply = Reply::about(id);
     reply.push(
         Destination::Channel,
         Body::Text(messages::sources_purged(&story, &ctx.req.actor, &purged)),

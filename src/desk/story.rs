@@ -60,10 +60,8 @@ pub fn new(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
             s.owner = Some(req.actor.clone());
         }
         tx.put_revision(&first)?;
-        let created = ctx.audit(&mut story, messages::audit_started(&title));
-        tx.append_audit(id, &created)?;
-        let wrote = ctx.audit(&mut story, messages::audit_wrote("title", 1, false));
-        tx.append_audit(id, &wrote)?;
+        ctx.log(tx, &mut story, messages::audit_started(&title))?;
+        ctx.log(tx, &mut story, messages::audit_wrote("title", 1, false))?;
         let mut channel = tx.channel(ctx.channel())?;
         channel.stories.push(id);
         channel.active = Some(id);

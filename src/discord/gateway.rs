@@ -6,44 +6,91 @@
 //! granted closes the connection), which the application's flags say.
 
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use anyhow::Context as _;
 use serenity::all::{
-    ApplicationFlags, Context, EventHandler, GatewayIntents, Interaction, Message, Ready,
+    ApplicationFlags, ConnectionStage, Context, EventHandler, GatewayIntents, Interaction, Message,
+    Ready, ResumedEvent, ShardStageUpdateEvent,
 };
-use serenity::http::Http;
+use serenity::http::{Http, RatelimitInfo};
 
 use super::Discord;
+use crate::health::Signal;
 
-/// Forwards serenity's events to the adapter.
+/// Forwards serenity's events to the adapter, and the connection's state to readiness and
+/// metrics.
 struct Handler {
     /// The adapter.
     discord: Arc<Discord>,
+    /// The gateway's readiness: up once READY (or RESUMED) has arrived.
+    ready: Signal,
+    /// Whether the shard was connected before, so a later arrival is a reconnection.
+    connected_before: AtomicBool,
 }
 
 #[serenity::async_trait]
 impl EventHandler for Handler {
     async fn interaction_create(&self, _ctx: Context, interaction: Interaction) {
+        let _busy = self.discord.busy();
         let id = interaction.id();
         let token = interaction.token().to_string();
+        let kind = super::interaction_kind(&interaction);
         let handled = self.discord.interaction(interaction).await;
-        self.discord.answer_over_rest(id, &token, handled).await;
+        let answered = self.discord.answer_over_rest(id, &token, handled).await;
+        let status = if answered { "ok" } else { "failed" };
+        crate::telemetry::inbound("discord", "gateway", kind, status);
     }
 
     async fn message(&self, _ctx: Context, message: Message) {
+        crate::telemetry::inbound("discord", "gateway", "message", "ok");
         self.discord.message(message).await;
     }
 
     async fn ready(&self, _ctx: Context, ready: Ready) {
         let granted = message_content_granted(ready.application.flags);
         self.discord.set_message_content(granted);
+        self.ready.ready("connected");
         tracing::info!(
             user = %ready.user.name,
             guilds = ready.guilds.len(),
             message_content = granted,
             "connected to the Discord gateway"
         );
+    }
+
+    async fn resume(&self, _ctx: Context, _event: ResumedEvent) {
+        self.ready.ready("connected");
+    }
+
+    async fn shard_stage_update(&self, _ctx: Context, update: ShardStageUpdateEvent) {
+        if update.new != ConnectionStage::Connected {
+            self.ready.not_ready(&stage_detail(update.new));
+            return;
+        }
+        self.ready.ready("connected");
+        // Connected again after having been connected: a reconnection (a resumed session
+        // or a new one). serenity resumes after Discord's op 7 without reporting the stages
+        // in between, so arriving is what can be counted.
+        if self.connected_before.swap(true, Ordering::SeqCst) {
+            crate::telemetry::reconnect("discord_gateway");
+            tracing::info!(from = ?update.old, "the Discord gateway connection is back");
+        }
+    }
+
+    async fn ratelimit(&self, info: RatelimitInfo) {
+        super::count_rate_limit(info);
+    }
+}
+
+/// Why the gateway is not ready, in `/readyz`'s words.
+fn stage_detail(stage: ConnectionStage) -> String {
+    match stage {
+        ConnectionStage::Disconnected => "disconnected".into(),
+        ConnectionStage::Resuming => "disconnected: resuming".into(),
+        ConnectionStage::Connected => "connected".into(),
+        other => format!("connecting ({})", format!("{other:?}").to_lowercase()),
     }
 }
 
@@ -66,10 +113,12 @@ pub fn intents(message_content: bool) -> GatewayIntents {
 }
 
 /// Connect to the gateway with `http` (a REST client for the gateway's own use, built like
-/// the adapter's) and run until `shutdown` completes.
+/// the adapter's) and run until `shutdown` completes, reporting the connection's state to
+/// `ready`. On shutdown the shard's websocket is closed with a close frame.
 pub async fn run(
     discord: Arc<Discord>,
     http: Http,
+    ready: Signal,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let granted = match http.get_current_application_info().await {
@@ -81,7 +130,11 @@ pub async fn run(
     };
     discord.set_message_content(granted);
     let mut client = serenity::all::ClientBuilder::new_with_http(http, intents(granted))
-        .event_handler(Handler { discord })
+        .event_handler(Handler {
+            discord,
+            ready: ready.clone(),
+            connected_before: AtomicBool::new(false),
+        })
         .await
         .context("starting the Discord gateway client (is DISCORD_TOKEN right?)")?;
     let shards = client.shard_manager.clone();
@@ -89,11 +142,12 @@ pub async fn run(
         shutdown.await;
         shards.shutdown_all().await;
     });
-    client
+    let ended = client
         .start()
         .await
-        .context("the Discord gateway connection failed")?;
-    Ok(())
+        .context("the Discord gateway connection failed");
+    ready.not_ready("stopped");
+    ended
 }
 
 #[cfg(test)]

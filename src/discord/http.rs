@@ -143,6 +143,18 @@ async fn interactions(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    let (kind, response) = interaction(endpoint, headers, body).await;
+    crate::telemetry::inbound("discord", "http", kind, response.status().as_str());
+    response
+}
+
+/// The answer to one request, and the kind of interaction it was (`unverified` when the
+/// signature failed, `unreadable` when the body is no interaction).
+async fn interaction(
+    endpoint: Endpoint,
+    headers: HeaderMap,
+    body: Bytes,
+) -> (&'static str, Response) {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     if let Err(why) = endpoint.check.check(
@@ -152,23 +164,29 @@ async fn interactions(
         now,
     ) {
         tracing::info!(%why, "interaction refused");
-        return (StatusCode::UNAUTHORIZED, "invalid request signature\n").into_response();
+        let refused = (StatusCode::UNAUTHORIZED, "invalid request signature\n").into_response();
+        return ("unverified", refused);
     }
     let interaction = match decode(&body) {
-        Ok(Payload::Ping) => return Json(serde_json::json!({"type": 1})).into_response(),
+        Ok(Payload::Ping) => {
+            return ("ping", Json(serde_json::json!({"type": 1})).into_response());
+        }
         Ok(Payload::Interaction(i)) => *i,
         Err(why @ DecodeError::NotInteraction) => {
             tracing::info!(%why, "refused a body that is not an interaction");
-            return (StatusCode::BAD_REQUEST, "not an interaction\n").into_response();
+            let refused = (StatusCode::BAD_REQUEST, "not an interaction\n").into_response();
+            return ("unreadable", refused);
         }
         Err(why) => {
             tracing::warn!(%why, "interaction not understood");
-            return (StatusCode::BAD_REQUEST, "interaction not understood\n").into_response();
+            let refused = (StatusCode::BAD_REQUEST, "interaction not understood\n").into_response();
+            return ("unreadable", refused);
         }
     };
+    let kind = super::interaction_kind(&interaction);
     let handled = endpoint.discord.interaction(interaction).await;
     if let Some(then) = handled.then {
         tokio::spawn(then);
     }
-    Json(handled.response).into_response()
+    (kind, Json(handled.response).into_response())
 }

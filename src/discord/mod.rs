@@ -37,6 +37,7 @@ pub mod gateway;
 pub mod http;
 pub mod messages;
 pub mod render;
+pub mod rest;
 pub mod routing;
 pub mod verify;
 
@@ -56,6 +57,7 @@ use tracing::Instrument;
 
 use crate::assist::{Assistant, Failure};
 use crate::desk::{Body, Desk, Destination, DraftJob, Input, Post, Reply, Request, ThreadKind};
+use crate::inflight::InFlight;
 use crate::model::{ChannelKey, Place, Platform, StoryId, Timestamp};
 
 use routing::Route;
@@ -95,7 +97,7 @@ pub struct Handled {
 
 /// The REST client for `token`. With `api_url` other than `https://discord.com`, REST goes
 /// to that proxy, which rate-limits for us, and serenity's own ratelimiter is off (it would
-/// ignore the proxy); otherwise serenity's ratelimiter is on. `client` replaces the
+/// ignore the proxy); otherwise serenity's ratelimiter is on, and its waits are counted. `client` replaces the
 /// HTTP client (tests give one that trusts a local certificate).
 pub fn build_http(
     token: &str,
@@ -116,9 +118,38 @@ pub fn build_http(
     if let Some(client) = client {
         builder = builder.client(client);
     }
-    builder
+    let mut http = builder
         .default_allowed_mentions(render::no_mentions())
-        .build()
+        .build();
+    if let Some(ratelimiter) = http.ratelimiter.as_mut() {
+        ratelimiter.set_ratelimit_callback(Box::new(count_rate_limit));
+    }
+    http
+}
+
+/// Counts a wait serenity's ratelimiter imposed.
+pub fn count_rate_limit(info: serenity::http::RatelimitInfo) {
+    crate::telemetry::rate_limited(
+        "discord",
+        &rest::route_template(&format!("{:?}", info.method), &info.path),
+    );
+}
+
+/// What Discord said, without the request's URL (which may hold an interaction token).
+pub fn error_text(e: &serenity::Error) -> String {
+    match e {
+        serenity::Error::Http(serenity::http::HttpError::UnsuccessfulRequest(r)) => format!(
+            "status {}, code {}: {}",
+            r.status_code.as_u16(),
+            r.error.code,
+            r.error.message
+        ),
+        serenity::Error::Http(serenity::http::HttpError::Request(e)) => {
+            crate::redact::http_error(e)
+        }
+        serenity::Error::Http(_) => "the request to Discord failed".to_string(),
+        other => other.to_string(),
+    }
 }
 
 /// Discord's API base, the default of `STORYDESK_DISCORD_API_URL`.
@@ -187,6 +218,9 @@ impl From<serenity::Error> for PostError {
             },
             // Other errors may quote a webhook URL, which holds an interaction token: keep
             // only the kind of error.
+            serenity::Error::Http(HttpError::Request(e)) => {
+                PostError::Other(crate::redact::http_error(&e))
+            }
             serenity::Error::Http(_) => PostError::Other("HTTP request failed".into()),
             other => PostError::Other(format!("{other}")),
         }
@@ -208,8 +242,8 @@ impl std::fmt::Display for PostError {
 pub struct Discord {
     /// The desk every request goes to.
     desk: Desk,
-    /// serenity's REST client (rate-limited, or through the proxy).
-    http: Arc<Http>,
+    /// serenity's REST client (rate-limited, or through the proxy), with every call counted.
+    rest: rest::Rest,
     /// The client that downloads attachments from Discord's CDN.
     downloads: reqwest::Client,
     /// One lock per story, so its board and threads are created once and edited in order.
@@ -218,38 +252,11 @@ pub struct Discord {
     message_content: AtomicBool,
     /// Work in flight (deliveries after a first answer, messages being added), so a
     /// shutdown can let it finish.
-    in_flight: Arc<InFlight>,
+    in_flight: InFlight,
     /// Serialises the Message Content notices, so each thread gets one.
     notices: tokio::sync::Mutex<()>,
     /// The drafter `[assist]` asks for, or why it may not be used.
     assistant: Result<Assistant, Failure>,
-}
-
-/// A count of work in flight and a way to wait for none.
-#[derive(Default)]
-struct InFlight {
-    /// How many pieces of work run.
-    count: std::sync::atomic::AtomicUsize,
-    /// Woken when the count drops to zero.
-    idle: tokio::sync::Notify,
-}
-
-/// Counts one piece of work while it lives.
-struct InFlightGuard(Arc<InFlight>);
-
-impl InFlightGuard {
-    fn new(in_flight: &Arc<InFlight>) -> Self {
-        in_flight.count.fetch_add(1, Ordering::SeqCst);
-        InFlightGuard(in_flight.clone())
-    }
-}
-
-impl Drop for InFlightGuard {
-    fn drop(&mut self) {
-        if self.0.count.fetch_sub(1, Ordering::SeqCst) == 1 {
-            self.0.idle.notify_waiters();
-        }
-    }
 }
 
 impl Discord {
@@ -268,14 +275,14 @@ impl Discord {
         Arc::new(Discord {
             assistant,
             desk,
-            http,
+            rest: rest::Rest::new(http),
             downloads: reqwest::Client::builder()
                 .timeout(DOWNLOAD_TIMEOUT)
                 .build()
                 .unwrap_or_default(),
             story_locks: std::sync::Mutex::new(HashMap::new()),
             message_content: AtomicBool::new(false),
-            in_flight: Arc::default(),
+            in_flight: InFlight::new(),
             notices: tokio::sync::Mutex::new(()),
         })
     }
@@ -283,15 +290,13 @@ impl Discord {
     /// Wait until no work started by an interaction or message is still running: every
     /// followup, post and edit is done. `serve` waits for it before stopping.
     pub async fn idle(&self) {
-        loop {
-            let notified = self.in_flight.idle.notified();
-            tokio::pin!(notified);
-            notified.as_mut().enable();
-            if self.in_flight.count.load(Ordering::SeqCst) == 0 {
-                return;
-            }
-            notified.await;
-        }
+        self.in_flight.idle().await
+    }
+
+    /// Count work that [`Discord::idle`] waits for until the guard is dropped (the
+    /// gateway holds one while it answers an interaction over REST).
+    pub fn busy(&self) -> crate::inflight::Guard {
+        self.in_flight.guard()
     }
 
     /// The desk.
@@ -301,7 +306,7 @@ impl Discord {
 
     /// The REST client.
     pub fn http(&self) -> &Arc<Http> {
-        &self.http
+        self.rest.http()
     }
 
     /// Record whether the gateway delivers message content.
@@ -332,7 +337,7 @@ impl Discord {
             span.record("channel", request.place.channel.channel.as_str());
             span.record("user", request.actor.id.as_str());
         }
-        let guard = InFlightGuard::new(&self.in_flight);
+        let guard = self.in_flight.guard();
         let mut handled = self
             .clone()
             .decide(route, token, is_component)
@@ -650,7 +655,7 @@ impl Discord {
         } = &reach
         {
             let _ = self
-                .http
+                .rest
                 .edit_original_interaction_response(
                     token,
                     &render::edit_original(&messages::done()),
@@ -732,7 +737,7 @@ impl Discord {
         };
         if let Some((channel, first, last)) = self.anchor(&key).as_deref().and_then(parse_triple) {
             let edited = self
-                .http
+                .rest
                 .edit_message(
                     channel,
                     MessageId::new(first),
@@ -744,7 +749,7 @@ impl Discord {
                 Ok(_) => {
                     if last != first {
                         let _ = self
-                            .http
+                            .rest
                             .edit_message(
                                 channel,
                                 MessageId::new(last),
@@ -756,7 +761,7 @@ impl Discord {
                     let mut new_last = first;
                     for (i, text) in texts.iter().enumerate().skip(1) {
                         let m = self
-                            .http
+                            .rest
                             .send_message(
                                 channel,
                                 vec![],
@@ -783,7 +788,7 @@ impl Discord {
         let mut ids = Vec::new();
         for (i, text) in texts.iter().enumerate() {
             let m = self
-                .http
+                .rest
                 .send_message(thread, vec![], &render::channel_message(text, buttons(i)))
                 .await?;
             ids.push(m.id.get());
@@ -802,17 +807,17 @@ impl Discord {
                 token,
                 deferred: true,
             } => self
-                .http
+                .rest
                 .edit_original_interaction_response(token, &render::edit_original(text), vec![])
                 .await
                 .map(drop),
             Reach::Interaction { token, .. } => self
-                .http
+                .rest
                 .create_followup_message(token, &render::followup(text, true), vec![])
                 .await
                 .map(drop),
             Reach::Thread(thread) => self
-                .http
+                .rest
                 .send_message(*thread, vec![], &render::channel_message(text, vec![]))
                 .await
                 .map(drop),
@@ -826,13 +831,13 @@ impl Discord {
     async fn public(&self, reach: &Reach, place: &Place, text: &str) {
         let result = match reach {
             Reach::Interaction { token, .. } => self
-                .http
+                .rest
                 .create_followup_message(token, &render::followup(text, false), vec![])
                 .await
                 .map(drop),
             Reach::Thread(_) => match place.channel.channel.parse::<u64>() {
                 Ok(id) => self
-                    .http
+                    .rest
                     .send_message(
                         ChannelId::new(id.max(1)),
                         vec![],
@@ -884,7 +889,7 @@ impl Discord {
         let key = format!("discord:board:{}", story.0);
         if let Some((channel, message)) = self.anchor(&key).as_deref().and_then(parse_pair) {
             match self
-                .http
+                .rest
                 .edit_message(
                     channel,
                     MessageId::new(message),
@@ -904,7 +909,7 @@ impl Discord {
         }
         let channel = channel_id(&s.home.channel)?;
         let posted = self
-            .http
+            .rest
             .send_message(
                 channel,
                 vec![],
@@ -930,7 +935,7 @@ impl Discord {
         let s = self.story(story)?;
         let channel = channel_id(&s.home.channel)?;
         let starter = self
-            .http
+            .rest
             .send_message(
                 channel,
                 vec![],
@@ -938,7 +943,7 @@ impl Discord {
             )
             .await?;
         let thread = self
-            .http
+            .rest
             .create_thread_from_message(
                 channel,
                 starter.id,
@@ -987,7 +992,7 @@ impl Discord {
                     Vec::new()
                 };
                 if let Err(e) = self
-                    .http
+                    .rest
                     .send_message(thread, vec![], &render::channel_message(text, components))
                     .await
                 {
@@ -1031,7 +1036,7 @@ impl Discord {
         let mut posted: Vec<MessageId> = Vec::new();
         for text in &texts {
             match self
-                .http
+                .rest
                 .send_message(target, vec![], &render::channel_message(text, vec![]))
                 .await
             {
@@ -1040,7 +1045,7 @@ impl Discord {
                     let e = PostError::from(e);
                     tracing::warn!(error = %e, posted = posted.len(), "publishing failed");
                     for id in posted.iter().rev() {
-                        let _ = self.http.delete_message(target, *id, None).await;
+                        let _ = self.rest.delete_message(target, *id, None).await;
                     }
                     return Err(if e.forbidden() {
                         messages::cannot_post_in(target.get())
@@ -1071,7 +1076,7 @@ impl Discord {
             }
         }
         let guild: u64 = place.channel.team.parse().unwrap_or(0);
-        let channels = match self.http.get_channels(GuildId::new(guild.max(1))).await {
+        let channels = match self.rest.get_channels(GuildId::new(guild.max(1))).await {
             Ok(c) => c,
             Err(e) => {
                 tracing::warn!(error = %PostError::from(e), "listing channels failed");
@@ -1150,7 +1155,7 @@ impl Discord {
         let file = CreateAttachment::bytes(text.into_bytes(), format!("{}.md", current.section));
         let edit = render::edit_original(&note);
         if let Err(e) = self
-            .http
+            .rest
             .edit_original_interaction_response(token, &edit, vec![file])
             .await
         {
@@ -1161,7 +1166,7 @@ impl Discord {
     /// A message posted in a channel (gateway only): in a story's source thread it becomes a
     /// source, with each text file attached to it.
     pub async fn message(self: &Arc<Self>, message: Message) {
-        let _guard = InFlightGuard::new(&self.in_flight);
+        let _guard = self.in_flight.guard();
         if message.author.bot {
             return;
         }
@@ -1254,7 +1259,7 @@ impl Discord {
             return;
         }
         match self
-            .http
+            .rest
             .send_message(
                 thread,
                 vec![],
@@ -1269,19 +1274,33 @@ impl Discord {
         }
     }
 
-    /// Send the first answer over REST (the gateway's way), then do the rest.
-    pub async fn answer_over_rest(&self, id: InteractionId, token: &str, handled: Handled) {
+    /// Send the first answer over REST (the gateway's way), then do the rest. False when
+    /// Discord did not accept the answer (nothing more is done then).
+    pub async fn answer_over_rest(&self, id: InteractionId, token: &str, handled: Handled) -> bool {
         if let Err(e) = self
-            .http
+            .rest
             .create_interaction_response(id, token, &handled.response, vec![])
             .await
         {
             tracing::warn!(error = %PostError::from(e), "interaction answer not accepted");
-            return;
+            return false;
         }
         if let Some(then) = handled.then {
             then.await;
         }
+        true
+    }
+}
+
+/// An interaction's kind, the `kind` label of the metrics.
+pub fn interaction_kind(interaction: &Interaction) -> &'static str {
+    match interaction {
+        Interaction::Ping(_) => "ping",
+        Interaction::Command(_) => "command",
+        Interaction::Autocomplete(_) => "autocomplete",
+        Interaction::Component(_) => "component",
+        Interaction::Modal(_) => "modal",
+        _ => "other",
     }
 }
 

@@ -106,6 +106,8 @@ pub struct WebApi {
     bot: Option<Token>,
     /// The app-level token (`SLACK_APP_TOKEN`), for Socket Mode.
     app: Option<Token>,
+    /// How many times a call is tried when Slack answers 429 or 5xx or cannot be reached.
+    attempts: u32,
 }
 
 /// What `files.info` tells about a shared file.
@@ -133,6 +135,23 @@ pub struct FileInfo {
     pub url_private: Option<String>,
 }
 
+/// What `auth.test` tells about the bot token.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct AuthInfo {
+    /// The workspace's name.
+    #[serde(default)]
+    pub team: String,
+    /// The workspace's id.
+    #[serde(default)]
+    pub team_id: String,
+    /// The bot user's name.
+    #[serde(default)]
+    pub user: String,
+    /// The bot user's id.
+    #[serde(default)]
+    pub user_id: String,
+}
+
 impl WebApi {
     /// A client for `base` with the given tokens.
     pub fn new(base: &str, bot: Option<Token>, app: Option<Token>) -> Self {
@@ -146,7 +165,15 @@ impl WebApi {
             base: base.trim_end_matches('/').to_string(),
             bot,
             app,
+            attempts: MAX_ATTEMPTS,
         }
+    }
+
+    /// The same client, trying each call once (for checks that report at once, such as
+    /// `storydesk doctor`).
+    pub fn single_attempt(mut self) -> Self {
+        self.attempts = 1;
+        self
     }
 
     /// Calls a Web API method with a JSON body and the bot token; returns Slack's answer.
@@ -193,7 +220,7 @@ impl WebApi {
         let body = self.send_raw(method, build).await?;
         let value: Value = serde_json::from_str(&body).map_err(|e| ApiError::Transport {
             method: method.to_string(),
-            reason: format!("the answer is not JSON: {e}"),
+            reason: format!("the answer is not JSON: {}", crate::redact::json_error(&e)),
         })?;
         if value.get("ok").and_then(Value::as_bool) == Some(true) {
             return Ok(value);
@@ -218,22 +245,27 @@ impl WebApi {
     ) -> Result<String, ApiError> {
         let transport = |e: reqwest::Error| ApiError::Transport {
             method: method.to_string(),
-            reason: e.without_url().to_string(),
+            reason: crate::redact::http_error(&e),
         };
         let mut attempt = 0;
         loop {
             attempt += 1;
             let response = match build().send().await {
                 Ok(r) => r,
-                Err(e) if attempt < MAX_ATTEMPTS && (e.is_connect() || e.is_timeout()) => {
-                    tokio::time::sleep(backoff(attempt)).await;
-                    continue;
+                Err(e) => {
+                    crate::telemetry::api_call("slack", method, None);
+                    if attempt < self.attempts && (e.is_connect() || e.is_timeout()) {
+                        tokio::time::sleep(backoff(attempt)).await;
+                        continue;
+                    }
+                    return Err(transport(e));
                 }
-                Err(e) => return Err(transport(e)),
             };
             let status = response.status();
+            crate::telemetry::api_call("slack", method, Some(status.as_u16()));
             if status.as_u16() == 429 {
-                if attempt >= MAX_ATTEMPTS {
+                crate::telemetry::rate_limited("slack", method);
+                if attempt >= self.attempts {
                     return Err(ApiError::RateLimited {
                         method: method.to_string(),
                     });
@@ -247,7 +279,7 @@ impl WebApi {
                 tokio::time::sleep(wait).await;
                 continue;
             }
-            if status.is_server_error() && attempt < MAX_ATTEMPTS {
+            if status.is_server_error() && attempt < self.attempts {
                 tokio::time::sleep(backoff(attempt)).await;
                 continue;
             }
@@ -333,7 +365,7 @@ impl WebApi {
         serde_json::from_value(answer.get("file").cloned().unwrap_or(Value::Null)).map_err(|e| {
             ApiError::Transport {
                 method: "files.info".into(),
-                reason: format!("unexpected answer: {e}"),
+                reason: format!("unexpected answer: {}", crate::redact::json_error(&e)),
             }
         })
     }
@@ -374,15 +406,20 @@ impl WebApi {
         let method = "file download";
         let transport = |e: reqwest::Error| ApiError::Transport {
             method: method.to_string(),
-            reason: e.without_url().to_string(),
+            reason: crate::redact::http_error(&e),
         };
-        let mut response = self
+        let sent = self
             .http
             .get(url)
             .header(reqwest::header::AUTHORIZATION, token.bearer())
             .send()
-            .await
-            .map_err(transport)?;
+            .await;
+        crate::telemetry::api_call(
+            "slack",
+            method,
+            sent.as_ref().ok().map(|r| r.status().as_u16()),
+        );
+        let mut response = sent.map_err(transport)?;
         if !response.status().is_success() {
             return Err(ApiError::Http {
                 method: method.into(),
@@ -408,6 +445,20 @@ impl WebApi {
         self.send_raw("response_url", || self.http.post(response_url).json(body))
             .await
             .map(|_| ())
+    }
+
+    /// `auth.test` with the bot token: whether Slack accepts it, and for which workspace and
+    /// bot user.
+    pub async fn auth_test(&self) -> Result<AuthInfo, ApiError> {
+        let token = self
+            .bot
+            .as_ref()
+            .ok_or(ApiError::MissingToken("SLACK_BOT_TOKEN"))?;
+        let answer = self.call_form("auth.test", token, &[]).await?;
+        serde_json::from_value(answer).map_err(|e| ApiError::Transport {
+            method: "auth.test".into(),
+            reason: format!("unexpected answer: {}", crate::redact::json_error(&e)),
+        })
     }
 
     /// `apps.connections.open` with the app-level token: a fresh Socket Mode URL.

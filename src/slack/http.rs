@@ -68,6 +68,12 @@ fn respond(ack: Ack) -> Response {
     }
 }
 
+/// Count a request by kind and the status it got.
+fn counted(kind: &'static str, response: Response) -> Response {
+    crate::telemetry::inbound("slack", "http", kind, response.status().as_str());
+    response
+}
+
 /// Verifies, decodes and handles one request; a body that is not a payload of the
 /// endpoint is answered 400.
 async fn endpoint(slack: Slack, endpoint: Endpoint, headers: HeaderMap, body: Body) -> Response {
@@ -93,13 +99,22 @@ async fn endpoint(slack: Slack, endpoint: Endpoint, headers: HeaderMap, body: Bo
 }
 
 async fn commands(State(slack): State<Slack>, headers: HeaderMap, body: Body) -> Response {
-    endpoint(slack, Endpoint::Commands, headers, body).await
+    counted(
+        "command",
+        endpoint(slack, Endpoint::Commands, headers, body).await,
+    )
 }
 
 async fn interactivity(State(slack): State<Slack>, headers: HeaderMap, body: Body) -> Response {
-    endpoint(slack, Endpoint::Interactivity, headers, body).await
+    counted(
+        "interaction",
+        endpoint(slack, Endpoint::Interactivity, headers, body).await,
+    )
 }
 
 async fn events(State(slack): State<Slack>, headers: HeaderMap, body: Body) -> Response {
-    endpoint(slack, Endpoint::Events, headers, body).await
+    counted(
+        "event",
+        endpoint(slack, Endpoint::Events, headers, body).await,
+    )
 }

@@ -52,6 +52,7 @@ use crate::assist::{Assistant, Failure};
 use crate::desk::{
     Action, Body, Desk, Destination, DraftJob, DraftRef, Input, Post, Reply, Request, ThreadKind,
 };
+use crate::inflight::InFlight;
 use crate::model::{ChannelKey, Person, Place, Platform, StoryId, Timestamp};
 use api::{ApiError, Token, WebApi};
 use blocks::SlackMessage;
@@ -140,6 +141,9 @@ struct Inner {
     /// Boards with an update queued and not yet started: a further change needs no job of
     /// its own, since the queued one renders the story as it is when it runs.
     boards_pending: Mutex<std::collections::HashSet<String>>,
+    /// Work still running after an ack (posts, board edits, answers), which a shutdown
+    /// waits for.
+    in_flight: InFlight,
     /// The drafter `[assist]` asks for, or why it may not be used.
     assistant: Result<Assistant, Failure>,
 }
@@ -184,6 +188,7 @@ impl Slack {
                 names: Mutex::new(HashMap::new()),
                 boards: Mutex::new(HashMap::new()),
                 boards_pending: Mutex::new(std::collections::HashSet::new()),
+                in_flight: InFlight::new(),
             }),
         }
     }
@@ -201,6 +206,17 @@ impl Slack {
     /// The signing secret, when HTTP is enabled.
     pub fn signing_secret(&self) -> Option<&SigningSecret> {
         self.inner.secret.as_ref()
+    }
+
+    /// Wait until no work started after an ack is still running: every post, edit and
+    /// answer is done. `serve` waits for it before stopping.
+    pub async fn idle(&self) {
+        self.inner.in_flight.idle().await
+    }
+
+    /// Run work after an ack, counted so [`Slack::idle`] waits for it.
+    fn spawn(&self, work: impl std::future::Future<Output = ()> + Send + 'static) {
+        self.inner.in_flight.spawn(work);
     }
 
     /// Handles one payload and returns what Slack gets at once. Slow work goes on after.
@@ -239,7 +255,7 @@ impl Slack {
                         event = %env.event_id,
                     );
                     let this = self.clone();
-                    tokio::spawn(async move { this.event(env).await }.instrument(span));
+                    self.spawn(async move { this.event(env).await }.instrument(span));
                 }
                 Ack::Empty
             }
@@ -379,7 +395,7 @@ impl Slack {
             Err(_) => {
                 // The desk is slow (a busy disk): ack now, answer when it is done.
                 let this = self.clone();
-                tokio::spawn(async move {
+                self.spawn(async move {
                     if let Ok(reply) = job.await {
                         this.deliver(reply, origin).await;
                     }
@@ -399,7 +415,7 @@ impl Slack {
         else {
             if !reply.posts.is_empty() || !reply.drafts.is_empty() {
                 let this = self.clone();
-                tokio::spawn(async move { this.deliver(reply, origin).await });
+                self.spawn(async move { this.deliver(reply, origin).await });
             }
             return Ack::Empty;
         };
@@ -414,7 +430,7 @@ impl Slack {
             // The rest of a long answer, and the other posts, follow right after the ack;
             // then the drafts asked for are written.
             let this = self.clone();
-            tokio::spawn(async move {
+            self.spawn(async move {
                 this.send_posts(before, story, &origin).await;
                 for m in rest {
                     this.tell(&origin, m).await;
@@ -505,7 +521,7 @@ impl Slack {
                     tracing::warn!(error = %e, "could not open the change-request modal");
                     let this = self.clone();
                     let text = messages::api_error(&e, None);
-                    tokio::spawn(async move {
+                    self.spawn(async move {
                         for m in blocks::text_messages(&text) {
                             this.tell(&origin, m).await;
                         }
@@ -539,7 +555,7 @@ impl Slack {
                     story: Some(story),
                 };
                 let this = self.clone();
-                tokio::spawn(async move {
+                self.spawn(async move {
                     let desk = this.desk().clone();
                     if let Ok(reply) =
                         tokio::task::spawn_blocking(move || desk.handle(request)).await
@@ -623,7 +639,7 @@ impl Slack {
     /// Tells the requester something after the ack.
     fn tell_later(&self, origin: Origin, text: String) {
         let this = self.clone();
-        tokio::spawn(async move {
+        self.spawn(async move {
             for m in blocks::text_messages(&text) {
                 this.tell(&origin, m).await;
             }
@@ -726,7 +742,7 @@ impl Slack {
             }
             Err(_) => {
                 let this = self.clone();
-                tokio::spawn(async move {
+                self.spawn(async move {
                     if let Ok(reply) = job.await {
                         this.deliver(reply, origin).await;
                     }
@@ -753,7 +769,7 @@ impl Slack {
         }
         if !reply.posts.is_empty() {
             let this = self.clone();
-            tokio::spawn(async move { this.deliver(reply, origin).await });
+            self.spawn(async move { this.deliver(reply, origin).await });
         }
         Ack::Empty
     }

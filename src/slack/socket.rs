@@ -11,11 +11,12 @@ use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use tokio_tungstenite::tungstenite::Message;
 
 use super::inbound::{decode_payload, DecodeError};
 use super::{Ack, Inbound, Slack};
+use crate::health::Signal;
 
 /// The longest wait between two failed attempts to connect.
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
@@ -27,22 +28,40 @@ enum Ended {
     Reconnect,
     /// The connection never got Slack's `hello`.
     Failed,
+    /// storydesk is shutting down: the envelopes received were answered and the socket
+    /// closed.
+    Stopped,
 }
 
-/// Runs the Socket Mode client until `shutdown` completes.
-pub async fn run(slack: Slack, shutdown: impl Future<Output = ()>) {
+/// Runs the Socket Mode client until `shutdown` completes, reporting the connection's
+/// state to `ready`.
+///
+/// When `shutdown` completes, no further envelope is read; the envelopes already received
+/// are handled and acknowledged, then the websocket is closed with a close frame. An
+/// envelope Slack sent that was not read is redelivered by Slack to the next connection.
+/// The caller bounds how long this may take.
+pub async fn run(slack: Slack, ready: Signal, shutdown: impl Future<Output = ()>) {
+    let (stop, stopping) = watch::channel(false);
+    let client = connect_forever(slack, ready.clone(), stopping);
+    tokio::pin!(client);
     tokio::select! {
-        _ = connect_forever(slack) => {},
+        _ = &mut client => return,
         _ = shutdown => {},
     }
+    let _ = stop.send(true);
+    client.await;
+    ready.not_ready("stopped");
 }
 
-async fn connect_forever(slack: Slack) {
+async fn connect_forever(slack: Slack, ready: Signal, mut stopping: watch::Receiver<bool>) {
     let mut failures: u32 = 0;
     loop {
+        if *stopping.borrow_and_update() {
+            return;
+        }
         let ended = match slack.api().open_connection().await {
             Ok(url) => match tokio_tungstenite::connect_async(url.as_str()).await {
-                Ok((socket, _)) => session(&slack, socket).await,
+                Ok((socket, _)) => session(&slack, socket, &ready, stopping.clone()).await,
                 Err(e) => {
                     // The error's text may hold the connection URL, which carries a ticket.
                     tracing::warn!(
@@ -58,14 +77,21 @@ async fn connect_forever(slack: Slack) {
             }
         };
         match ended {
+            Ended::Stopped => return,
             Ended::Reconnect => {
                 failures = 0;
+                ready.not_ready("disconnected: reconnecting");
+                crate::telemetry::reconnect("slack_socket_mode");
                 tracing::info!("reconnecting to Slack's Socket Mode");
             }
             Ended::Failed => {
                 failures = failures.saturating_add(1);
+                ready.not_ready("cannot connect: retrying");
                 let wait = Duration::from_millis(500u64 << failures.min(6)).min(MAX_BACKOFF);
-                tokio::time::sleep(wait).await;
+                tokio::select! {
+                    _ = tokio::time::sleep(wait) => {},
+                    _ = stopped(&mut stopping) => return,
+                }
             }
         }
     }
@@ -73,13 +99,18 @@ async fn connect_forever(slack: Slack) {
 
 /// One connection: read envelopes, handle each on its own task, send acks through one
 /// writer.
-async fn session<S>(slack: &Slack, socket: tokio_tungstenite::WebSocketStream<S>) -> Ended
+async fn session<S>(
+    slack: &Slack,
+    socket: tokio_tungstenite::WebSocketStream<S>,
+    ready: &Signal,
+    mut stopping: watch::Receiver<bool>,
+) -> Ended
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
     let (mut sink, mut stream) = socket.split();
     let (acks, mut outgoing) = mpsc::unbounded_channel::<Message>();
-    let writer = tokio::spawn(async move {
+    let mut writer = tokio::spawn(async move {
         while let Some(message) = outgoing.recv().await {
             if sink.send(message).await.is_err() {
                 break;
@@ -88,11 +119,21 @@ where
         let _ = sink.close().await;
     });
     let mut greeted = false;
-    while let Some(frame) = stream.next().await {
+    loop {
+        let frame = tokio::select! {
+            frame = stream.next() => frame,
+            _ = stopped(&mut stopping) => {
+                // Answer what was received, then close: the writer ends once every
+                // envelope's task has sent its ack and let go of its sender.
+                drop(acks);
+                let _ = (&mut writer).await;
+                return Ended::Stopped;
+            }
+        };
         let text = match frame {
-            Ok(Message::Text(text)) => text,
-            Ok(Message::Close(_)) | Err(_) => break,
-            Ok(_) => continue,
+            Some(Ok(Message::Text(text))) => text,
+            Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break,
+            Some(Ok(_)) => continue,
         };
         let message = match decode_message(&text) {
             Ok(m) => m,
@@ -102,7 +143,10 @@ where
             }
         };
         match message {
-            SocketMessage::Hello => greeted = true,
+            SocketMessage::Hello => {
+                greeted = true;
+                ready.ready("connected");
+            }
             SocketMessage::Disconnect { reason } => {
                 tracing::info!(reason, "Slack asked to reconnect");
                 greeted = true;
@@ -110,6 +154,12 @@ where
             }
             SocketMessage::Other => {}
             SocketMessage::Envelope { id, inbound } => {
+                let label = match &inbound {
+                    Ok(Inbound::Command(_)) => "command",
+                    Ok(Inbound::Interaction(_)) => "interaction",
+                    Ok(Inbound::Event(_)) => "event",
+                    Err(_) => "other",
+                };
                 let slack = slack.clone();
                 let acks = acks.clone();
                 tokio::spawn(async move {
@@ -124,7 +174,9 @@ where
                         Ack::Empty => json!({ "envelope_id": id }),
                         Ack::Json(payload) => json!({ "envelope_id": id, "payload": payload }),
                     };
-                    let _ = acks.send(Message::Text(body.to_string()));
+                    let sent = acks.send(Message::Text(body.to_string())).is_ok();
+                    let status = if sent { "ok" } else { "failed" };
+                    crate::telemetry::inbound("slack", "socket_mode", label, status);
                 });
             }
         }
@@ -196,6 +248,11 @@ pub fn decode_message(text: &str) -> Result<SocketMessage, DecodeError> {
         id,
         inbound: decode_payload(&kind, payload),
     })
+}
+
+/// Completes once `stopping` turns true.
+async fn stopped(stopping: &mut watch::Receiver<bool>) {
+    let _ = stopping.wait_for(|s| *s).await;
 }
 
 /// A websocket error in words that never include the connection's URL.

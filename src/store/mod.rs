@@ -590,6 +590,39 @@ impl Store {
         })
     }
 
+    /// Whether `key` is the key this store's sources were sealed with, checked against the
+    /// record written with the first sealed source, without writing anything. `None` when
+    /// no source was ever sealed here (any key would be taken and recorded).
+    pub fn source_key_matches(&self, key: &SourceKey) -> Result<Option<bool>, StoreError> {
+        outside_transaction("source_key_matches")?;
+        let found = self
+            .inner
+            .stories
+            .get(SOURCE_KEY_CHECK)
+            .map_err(|e| sled_error("reading the source key check", e))?;
+        let Some(bytes) = found else {
+            return Ok(None);
+        };
+        let sealed: seal::Sealed =
+            serde_json::from_slice(&bytes).map_err(|_| StoreError::Corrupt {
+                key: keys::describe(SOURCE_KEY_CHECK),
+                reason: "unreadable key check".into(),
+            })?;
+        Ok(Some(matches!(
+            seal::open(key, SOURCE_KEY_CHECK, &sealed),
+            Ok(plain) if plain == SOURCE_KEY_CHECK_TEXT
+        )))
+    }
+
+    /// True when a source was ever sealed here (the key check is written with the first).
+    pub fn has_sealed_sources(&self) -> Result<bool, StoreError> {
+        outside_transaction("has_sealed_sources")?;
+        self.inner
+            .stories
+            .contains_key(SOURCE_KEY_CHECK)
+            .map_err(|e| sled_error("reading the source key check", e))
+    }
+
     /// True when new source texts are sealed with a source key.
     pub fn seals_sources(&self) -> bool {
         self.inner.source_key.is_some()
@@ -683,6 +716,13 @@ impl Store {
         outside_transaction("flush")?;
         let ticket = self.inner.commit.barrier();
         self.inner.wait_durable(ticket)
+    }
+
+    /// Read the layout version back from the store: proves it is open and answering (for
+    /// `GET /readyz`). Fails when sled cannot read, or the record is damaged.
+    pub fn ping(&self) -> Result<(), StoreError> {
+        outside_transaction("ping")?;
+        check_schema(&self.inner.db, &self.inner.stories)
     }
 
     /// Counters since the store was opened.

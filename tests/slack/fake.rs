@@ -3,6 +3,8 @@
 //! `response_url`s, and a Socket Mode websocket server that sends envelopes, collects acks,
 //! and can drop the connection or ask the client to reconnect.
 
+#![allow(dead_code)]
+
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -105,6 +107,10 @@ struct State0 {
     rate_limits: Vec<(String, Option<String>, usize, usize)>,
     /// `(method, channel, error, count)`: the next `count` matching calls get `error`.
     refusals: Vec<(String, String, String, usize)>,
+    /// The bot token the fake accepts (BOT_TOKEN unless set otherwise).
+    bot_token: String,
+    /// Methods whose calls are never answered.
+    stalled: Vec<String>,
 }
 
 /// The fake Web API.
@@ -128,6 +134,7 @@ impl FakeSlack {
         let addr = listener.local_addr().unwrap();
         let state = Arc::new(Mutex::new(State0 {
             next_ts: 1_700_000_000_000_100,
+            bot_token: BOT_TOKEN.to_string(),
             ..Default::default()
         }));
         let changed = Arc::new(Notify::new());
@@ -169,7 +176,8 @@ impl FakeSlack {
         ));
     }
 
-    /// Makes the next `count` calls of `method` to `channel` fail with Slack's `error`.
+    /// Makes the next `count` calls of `method` to `channel` (`*`: any, or none) fail with
+    /// Slack's `error`.
     pub fn refuse(&self, method: &str, channel: &str, error: &str, count: usize) {
         self.state.lock().unwrap().refusals.push((
             method.to_string(),
@@ -177,6 +185,16 @@ impl FakeSlack {
             error.to_string(),
             count,
         ));
+    }
+
+    /// Accepts `token` as the bot token instead of BOT_TOKEN.
+    pub fn set_bot_token(&self, token: &str) {
+        self.state.lock().unwrap().bot_token = token.to_string();
+    }
+
+    /// Never answers calls of `method` (they are recorded, then left hanging).
+    pub fn stall(&self, method: &str) {
+        self.state.lock().unwrap().stalled.push(method.to_string());
     }
 
     /// Shares a file the bot can read.
@@ -351,10 +369,14 @@ async fn api(
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_string();
+    let (bot_token, stalled) = {
+        let state = shared.0.lock().unwrap();
+        (state.bot_token.clone(), state.stalled.contains(&method))
+    };
     let wanted = if method == "apps.connections.open" {
         APP_TOKEN
     } else {
-        BOT_TOKEN
+        bot_token.as_str()
     };
     if auth != format!("Bearer {wanted}") {
         record(
@@ -367,6 +389,18 @@ async fn api(
             },
         );
         return axum::Json(json!({ "ok": false, "error": "invalid_auth" })).into_response();
+    }
+    if stalled {
+        record(
+            &shared,
+            Call {
+                method: method.clone(),
+                body: args.clone(),
+                ts: None,
+                rate_limited: false,
+            },
+        );
+        std::future::pending::<()>().await;
     }
     let channel = args["channel"].as_str().map(str::to_string);
     let limited = {
@@ -389,7 +423,8 @@ async fn api(
         let mut state = shared.0.lock().unwrap();
         let mut found = None;
         for rule in state.refusals.iter_mut() {
-            if rule.0 == method && Some(&rule.1) == channel.as_ref() && rule.3 > 0 {
+            let channel_matches = rule.1 == "*" || Some(&rule.1) == channel.as_ref();
+            if rule.0 == method && channel_matches && rule.3 > 0 {
                 rule.3 -= 1;
                 found = Some(rule.2.clone());
                 break;
@@ -443,6 +478,14 @@ async fn api(
             None,
         ),
         "views.open" => (json!({ "ok": true, "view": { "id": "V0FAKE" } }), None),
+        "auth.test" => (
+            json!({
+                "ok": true, "url": "https://newsroom.slack.com/", "team": "Newsroom",
+                "user": "storydesk", "team_id": "T0NEWSROOM", "user_id": "U0BOT",
+                "bot_id": "B0BOT", "is_enterprise_install": false
+            }),
+            None,
+        ),
         "files.info" => {
             let file = shared
                 .0
@@ -494,7 +537,8 @@ async fn download(
         .get("authorization")
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
-    if auth != format!("Bearer {BOT_TOKEN}") {
+    let bot_token = shared.0.lock().unwrap().bot_token.clone();
+    if auth != format!("Bearer {bot_token}") {
         return StatusCode::FORBIDDEN.into_response();
     }
     let file = shared.0.lock().unwrap().files.get(&id).cloned();
@@ -545,6 +589,8 @@ struct SocketState {
     current: Option<mpsc::UnboundedSender<ToClient>>,
     acks: Vec<Value>,
     connections: usize,
+    /// Close frames received from the client.
+    closes: usize,
     next_envelope: u64,
 }
 
@@ -609,6 +655,10 @@ impl SocketServer {
                             self.changed.notify_waiters();
                         }
                     }
+                    Some(Ok(Message::Close(_))) => {
+                        self.state.lock().unwrap().closes += 1;
+                        self.changed.notify_waiters();
+                    }
                     Some(Ok(_)) => {}
                     _ => return,
                 },
@@ -636,6 +686,11 @@ impl SocketServer {
                 panic!("waited in vain for {what}");
             }
         }
+    }
+
+    /// How many times the client closed its connection with a close frame.
+    pub fn closes(&self) -> usize {
+        self.state.lock().unwrap().closes
     }
 
     /// Waits until the client has opened `n` connections in all.

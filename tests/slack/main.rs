@@ -826,3 +826,86 @@ async fn drafting_over_http() {
 async fn drafting_over_socket_mode() {
     drafting(Via::Socket).await;
 }
+
+/// Everything stored about story 1 that a request could change.
+fn story_state(w: &World) -> String {
+    let store = w.slack.desk().store();
+    let id = storydesk::model::StoryId(1);
+    format!(
+        "{:?}\n{:?}",
+        store.story(id).unwrap(),
+        store.audit(id).unwrap()
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_workspace_or_channel_can_neither_read_nor_change_a_story() {
+    let w = World::start(Via::Http).await;
+    w.command(ALICE, "new Harbour budget vote delayed after leak")
+        .await;
+    let board = w.board().await;
+    let board_ts = board.ts.clone().unwrap();
+    w.event(w.message_event("Ev0SOURCE", ALICE, &board_ts, MEMO, &[]), 0)
+        .await;
+    w.fake.wait_post(NEWS, Some(&board_ts), "Source 1").await;
+    assert_eq!(w.write(ALICE, "intro", INTRO).await, Value::Null);
+    let review = w.review_post("introduction", 1).await;
+    w.slack.idle().await;
+    let before = story_state(&w);
+
+    for (team, channel) in [("T0ELSEWHERE", NEWS), (world::TEAM, "C0ELSEWHERE")] {
+        // Reading: the source, the section, the story by its number.
+        for command in ["source show 1", "show intro", "status", "use 1"] {
+            let ack = w.command_from(BOB, team, channel, command).await;
+            let text = ack["text"].as_str().unwrap_or_default().to_string();
+            assert!(
+                text.contains("no story in this channel")
+                    || text.contains("not one of this channel's stories"),
+                "{command} from {team}/{channel}: {ack}"
+            );
+            assert!(
+                !text.contains("Harbour") && !text.contains("dredging"),
+                "{text}"
+            );
+        }
+        // The Approve button of story 1's review post, clicked from there.
+        let mark = w.fake.mark();
+        assert_eq!(
+            w.click_from(BOB, team, channel, &review, APPROVE_ACTION)
+                .await,
+            Value::Null
+        );
+        w.fake
+            .wait("the refusal of the click", |calls| {
+                calls[mark..]
+                    .iter()
+                    .find(|c| {
+                        c.method == "response_url"
+                            && c.body
+                                .to_string()
+                                .contains("not one of this channel's stories")
+                    })
+                    .cloned()
+            })
+            .await;
+        // A reply in a thread with the board's ts, posted in that other place.
+        let event = w.message_event_in(
+            &format!("Ev0{team}{channel}"),
+            BOB,
+            team,
+            channel,
+            &board_ts,
+            "A second source that must not land in story 1.",
+            &[],
+        );
+        w.event(event, 0).await;
+        w.slack.idle().await;
+    }
+    assert_eq!(story_state(&w), before, "story 1 changed");
+    // Nothing was posted about story 1 anywhere but its own channel.
+    for call in w.fake.calls_of("chat.postMessage") {
+        assert_eq!(call.channel(), NEWS, "{call:?}");
+    }
+    // At home the same button approves.
+    w.approve(BOB, "introduction", 1).await;
+}

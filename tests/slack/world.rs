@@ -94,9 +94,13 @@ impl World {
             }
             Via::Socket => {
                 drop(listener);
-                tokio::spawn(storydesk::slack::socket::run(slack.clone(), async {
-                    let _ = stopped.await;
-                }));
+                tokio::spawn(storydesk::slack::socket::run(
+                    slack.clone(),
+                    storydesk::health::Signal::detached("slack_socket_mode"),
+                    async {
+                        let _ = stopped.await;
+                    },
+                ));
                 fake.socket.wait_connections(1).await;
             }
         }
@@ -150,10 +154,15 @@ impl World {
     }
 
     pub async fn command_in(&self, who: Who, channel: &str, text: &str) -> Value {
+        self.command_from(who, TEAM, channel, text).await
+    }
+
+    /// `/story {text}` typed by `who` in `channel` of workspace `team`.
+    pub async fn command_from(&self, who: Who, team: &str, channel: &str, text: &str) -> Value {
         let trigger = self.trigger();
         let fields = vec![
             ("token", "legacy-token".to_string()),
-            ("team_id", TEAM.to_string()),
+            ("team_id", team.to_string()),
             ("team_domain", "newsroom".to_string()),
             ("channel_id", channel.to_string()),
             ("channel_name", "newsroom".to_string()),
@@ -260,24 +269,38 @@ impl World {
 
     /// Clicks a button of a posted message.
     pub async fn click(&self, who: Who, message: &Call, action_id: &str) -> Value {
+        self.click_from(who, TEAM, message.channel(), message, action_id)
+            .await
+    }
+
+    /// Clicks a button whose value is the one on `message`, as if the message were in
+    /// `channel` of workspace `team` (a copy of the button elsewhere, or a forged click).
+    pub async fn click_from(
+        &self,
+        who: Who,
+        team: &str,
+        channel: &str,
+        message: &Call,
+        action_id: &str,
+    ) -> Value {
         let value = message
             .button(action_id)
             .expect("the message has the button");
         let payload = json!({
             "type": "block_actions",
-            "user": { "id": who.id, "username": who.name, "name": who.name, "team_id": TEAM },
+            "user": { "id": who.id, "username": who.name, "name": who.name, "team_id": team },
             "api_app_id": "A0FAKE",
             "token": "legacy-token",
             "container": {
                 "type": "message",
                 "message_ts": message.ts,
-                "channel_id": message.channel(),
+                "channel_id": channel,
                 "is_ephemeral": false,
                 "thread_ts": message.thread(),
             },
             "trigger_id": self.trigger(),
-            "team": { "id": TEAM, "domain": "newsroom" },
-            "channel": { "id": message.channel(), "name": "newsroom" },
+            "team": { "id": team, "domain": "newsroom" },
+            "channel": { "id": channel, "name": "newsroom" },
             "message": { "type": "message", "ts": message.ts, "thread_ts": message.thread(), "text": message.body["text"] },
             "response_url": self.fake.response_url("click"),
             "actions": [{
@@ -347,16 +370,31 @@ impl World {
         text: &str,
         files: &[&str],
     ) -> Value {
+        self.message_event_in(event_id, who, TEAM, NEWS, thread, text, files)
+    }
+
+    /// A message posted in a thread of `channel` in workspace `team`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn message_event_in(
+        &self,
+        event_id: &str,
+        who: Who,
+        team: &str,
+        channel: &str,
+        thread: &str,
+        text: &str,
+        files: &[&str],
+    ) -> Value {
         let mut event = json!({
             "type": "message",
-            "channel": NEWS,
+            "channel": channel,
             "user": who.id,
             "text": text,
             "ts": format!("1700000500.{:06}", event_id.len() * 7 + files.len()),
             "thread_ts": thread,
             "event_ts": "1700000500.000100",
             "channel_type": "channel",
-            "team": TEAM,
+            "team": team,
         });
         if !files.is_empty() {
             event["subtype"] = json!("file_share");
@@ -364,13 +402,13 @@ impl World {
         }
         json!({
             "token": "legacy-token",
-            "team_id": TEAM,
+            "team_id": team,
             "api_app_id": "A0FAKE",
             "event": event,
             "type": "event_callback",
             "event_id": event_id,
             "event_time": 1700000500,
-            "authorizations": [{ "team_id": TEAM, "user_id": "U0BOT", "is_bot": true, "is_enterprise_install": false }],
+            "authorizations": [{ "team_id": team, "user_id": "U0BOT", "is_bot": true, "is_enterprise_install": false }],
         })
     }
 

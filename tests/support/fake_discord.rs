@@ -67,6 +67,12 @@ struct State_ {
     contents: HashMap<u64, String>,
     message_content_granted: bool,
     identify: Option<Value>,
+    /// When set, REST calls must carry `Authorization: Bot {token}`, else 401.
+    required_token: Option<String>,
+    /// Gateway connections accepted so far.
+    connections: usize,
+    /// RESUMEs received so far.
+    resumes: usize,
 }
 
 /// The fake.
@@ -123,6 +129,23 @@ impl FakeDiscord {
         }
         tokio::spawn(gateway(gateway_listener, fake.clone(), rx));
         fake
+    }
+
+    /// Asks the connected client to reconnect (op 7), as Discord does before it moves a
+    /// session; the client then resumes it.
+    pub fn request_reconnect(&self) {
+        let _ = self.dispatch.send(("__op7".into(), Value::Null));
+    }
+
+    /// Gateway connections and RESUMEs so far.
+    pub fn gateway_counts(&self) -> (usize, usize) {
+        let s = self.state.lock().unwrap();
+        (s.connections, s.resumes)
+    }
+
+    /// Answers 401 to REST calls that do not carry this bot token.
+    pub fn require_token(&self, token: &str) {
+        self.state.lock().unwrap().required_token = Some(token.to_string());
     }
 
     /// The base URL of REST: what `STORYDESK_DISCORD_API_URL` would be.
@@ -346,7 +369,18 @@ async fn rest(
         .unwrap_or(&raw_path)
         .to_string();
     let json = body_json(&headers, &body);
-    let (response, status) = answer(&fake, method.as_str(), &path, &json);
+    let required = fake.state.lock().unwrap().required_token.clone();
+    let authorised = required.is_none_or(|token| {
+        headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v == format!("Bot {token}"))
+    });
+    let (response, status) = if authorised {
+        answer(&fake, method.as_str(), &path, &json)
+    } else {
+        (error(401, 0, "401: Unauthorized"), 401)
+    };
     fake.state.lock().unwrap().calls.push(Call {
         method: method.to_string(),
         path,
@@ -400,6 +434,11 @@ fn answer(fake: &FakeDiscord, method: &str, path: &str, body: &Value) -> (Respon
                 "flags": flags
             }))
         }
+        ("GET", ["users", "@me"]) => ok(json!({
+            "id": BOT.to_string(), "username": "storydesk", "global_name": null,
+            "discriminator": "0", "avatar": null, "bot": true, "verified": true,
+            "mfa_enabled": false, "flags": 0, "public_flags": 0
+        })),
         ("POST", ["interactions", _, _, "callback"]) => {
             (StatusCode::NO_CONTENT.into_response(), 204)
         }
@@ -522,6 +561,7 @@ async fn gateway(
         let Ok(mut ws) = tokio_tungstenite::accept_async(stream).await else {
             continue;
         };
+        fake.state.lock().unwrap().connections += 1;
         let hello = json!({"op": 10, "d": {"heartbeat_interval": 41250}});
         if ws.send(WsMessage::Text(hello.to_string())).await.is_err() {
             continue;
@@ -557,11 +597,25 @@ async fn gateway(
                             let ack = ws.send(WsMessage::Text(json!({"op": 11}).to_string())).await;
                             if ack.is_err() { break; }
                         }
+                        Some(6) => {
+                            fake.state.lock().unwrap().resumes += 1;
+                            let resumed = json!({"op": 0, "s": seq, "t": "RESUMED", "d": {}});
+                            seq += 1;
+                            if ws.send(WsMessage::Text(resumed.to_string())).await.is_err() { break; }
+                            ready = true;
+                        }
                         _ => {}
                     }
                 }
                 event = events.recv(), if ready => {
                     let Some((name, data)) = event else { return };
+                    if name == "__op7" {
+                        // Ask for a reconnect, then close this connection as Discord does,
+                        // so the client's new one is accepted.
+                        let _ = ws.send(WsMessage::Text(json!({"op": 7, "d": null}).to_string())).await;
+                        let _ = ws.close(None).await;
+                        break;
+                    }
                     let frame = json!({"op": 0, "s": seq, "t": name, "d": data});
                     seq += 1;
                     if ws.send(WsMessage::Text(frame.to_string())).await.is_err() { break; }

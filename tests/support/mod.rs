@@ -151,6 +151,21 @@ pub fn modal(
     payload
 }
 
+/// The same interaction made in `guild`, and (unless it came from a thread, which keeps its
+/// parent) in `channel`.
+pub fn moved(mut payload: Value, guild: u64, channel: u64) -> Value {
+    payload["guild_id"] = json!(guild.to_string());
+    payload["channel"]["guild_id"] = json!(guild.to_string());
+    if payload["channel"]["parent_id"].is_null() {
+        payload["channel_id"] = json!(channel.to_string());
+        payload["channel"]["id"] = json!(channel.to_string());
+        if payload["message"].is_object() {
+            payload["message"]["channel_id"] = json!(channel.to_string());
+        }
+    }
+    payload
+}
+
 /// A message posted by `user` in channel `at` (a gateway MESSAGE_CREATE).
 pub fn message_create(id: u64, user: (u64, &str), channel: u64, content: &str) -> Value {
     let mut m = fake_discord::message_json(id, channel, content);
@@ -236,9 +251,14 @@ impl Newsroom {
             );
             let d = discord.clone();
             tokio::spawn(async move {
-                storydesk::discord::gateway::run(d, gateway_http, std::future::pending())
-                    .await
-                    .unwrap();
+                storydesk::discord::gateway::run(
+                    d,
+                    gateway_http,
+                    storydesk::health::Signal::detached("discord_gateway"),
+                    std::future::pending(),
+                )
+                .await
+                .unwrap();
             });
             fake.wait_for("the gateway's IDENTIFY", |_| fake.identify().is_some())
                 .await;

@@ -1,0 +1,280 @@
+//! Metrics: what `GET /metrics` shows, in Prometheus' text format.
+//!
+//! Every metric storydesk records is named and described here, and recorded through the
+//! small functions below, so the names in the README, the recording sites and the
+//! exposition cannot drift apart. Recording goes through the `metrics` facade: until
+//! [`install`] sets the Prometheus recorder (which `storydesk serve` does once at start-up),
+//! every function here is a no-op, so the console, the CLI and tests that do not look at
+//! metrics pay nothing. `GET /metrics` renders the recorder's handle; there is no second
+//! HTTP listener.
+//!
+//! Label values are bounded: platforms, the ways in, request kinds, catalogue subcommand
+//! names, Web API method names and route templates (never ids), HTTP status codes.
+
+use std::time::Duration;
+
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+
+/// Requests from a platform: `platform` (`slack`, `discord`), `via` (`http`,
+/// `socket_mode`, `gateway`), `kind` (`command`, `interaction`, `event`, `component`,
+/// `modal`, `ping`, …) and `status` (the HTTP status, or `ok` / `failed` for a socket).
+pub const INBOUND_REQUESTS: &str = "storydesk_inbound_requests_total";
+/// Time the desk took for one command, in seconds, by `subcommand`.
+pub const DESK_COMMAND_SECONDS: &str = "storydesk_desk_command_seconds";
+/// Desk commands by `subcommand` and `outcome` (`done`, `refused`, `failed`, `duplicate`).
+pub const DESK_COMMANDS: &str = "storydesk_desk_commands_total";
+/// Articles the desk published, by `platform`.
+pub const ARTICLES_PUBLISHED: &str = "storydesk_articles_published_total";
+/// Publications undone because the platform refused the article, by `platform`.
+pub const PUBLICATIONS_UNDONE: &str = "storydesk_publications_undone_total";
+/// Calls to a platform's API, by `platform`, `method` (Slack's method name, Discord's
+/// route template) and `status` (the HTTP status; `2xx` for a Discord success, whose exact
+/// code serenity does not pass on; `error` when no answer came).
+pub const PLATFORM_API_CALLS: &str = "storydesk_platform_api_calls_total";
+/// Waits imposed by a platform's rate limit, by `platform` and `method`: each 429 answer
+/// waited out, and on Discord also serenity's own waits ahead of a 429.
+pub const PLATFORM_RATE_LIMITED: &str = "storydesk_platform_rate_limited_total";
+/// Reconnections of a platform connection after it was up, by `connection`
+/// (`discord_gateway`, `slack_socket_mode`).
+pub const RECONNECTS: &str = "storydesk_reconnects_total";
+/// 1 when a part of storydesk is ready, 0 when not, by `component` (as `/readyz` shows).
+pub const COMPONENT_READY: &str = "storydesk_component_ready";
+
+/// Histogram bounds for desk commands, in seconds: from a read served from the cache to a
+/// write waiting for a busy disk.
+const DESK_BUCKETS: &[f64] = &[
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+];
+
+/// How often histogram samples are folded into their buckets when nobody scrapes.
+const UPKEEP_EVERY: Duration = Duration::from_secs(5);
+
+/// Why the recorder could not be installed.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot set up metrics: {0}")]
+pub struct InstallError(String);
+
+/// A builder with storydesk's histogram buckets, for [`install`] and for tests that record
+/// into a local recorder.
+pub fn builder() -> PrometheusBuilder {
+    PrometheusBuilder::new()
+        .set_buckets_for_metric(Matcher::Full(DESK_COMMAND_SECONDS.into()), DESK_BUCKETS)
+        .expect("the bucket list is not empty")
+}
+
+/// Install the Prometheus recorder for this process and describe every metric. Call once,
+/// from within a tokio runtime (it starts the periodic upkeep). Returns the handle that
+/// `GET /metrics` renders.
+pub fn install() -> Result<PrometheusHandle, InstallError> {
+    let handle = builder()
+        .install_recorder()
+        .map_err(|e| InstallError(e.to_string()))?;
+    describe();
+    let upkeep = handle.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(UPKEEP_EVERY);
+        loop {
+            every.tick().await;
+            upkeep.run_upkeep();
+        }
+    });
+    Ok(handle)
+}
+
+/// The exposition for `GET /metrics`.
+pub fn render(handle: &PrometheusHandle) -> String {
+    handle.run_upkeep();
+    handle.render()
+}
+
+/// The `# HELP` lines.
+pub fn describe() {
+    use metrics::{describe_counter, describe_gauge, describe_histogram, Unit};
+    describe_counter!(
+        INBOUND_REQUESTS,
+        "Requests received from Slack and Discord, by platform, way in, kind and status."
+    );
+    describe_histogram!(
+        DESK_COMMAND_SECONDS,
+        Unit::Seconds,
+        "Time the desk took to handle one command, by subcommand."
+    );
+    describe_counter!(
+        DESK_COMMANDS,
+        "Desk commands handled, by subcommand and outcome."
+    );
+    describe_counter!(
+        ARTICLES_PUBLISHED,
+        "Articles published by the desk, by platform."
+    );
+    describe_counter!(
+        PUBLICATIONS_UNDONE,
+        "Publications undone because the platform refused the article."
+    );
+    describe_counter!(
+        PLATFORM_API_CALLS,
+        "Calls to the Slack Web API and Discord REST API, by platform, method and HTTP status."
+    );
+    describe_counter!(
+        PLATFORM_RATE_LIMITED,
+        "Waits imposed by a platform's rate limit, by platform and method."
+    );
+    describe_counter!(
+        RECONNECTS,
+        "Reconnections of the Discord gateway and Slack Socket Mode after they were up."
+    );
+    describe_gauge!(
+        COMPONENT_READY,
+        "1 when a part of storydesk is ready (as /readyz reports it), else 0."
+    );
+}
+
+/// How the desk ended a command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Done as asked.
+    Done,
+    /// Refused with a sentence the person can act on.
+    Refused,
+    /// Failed on our side (an internal error).
+    Failed,
+    /// A redelivered event: nothing done.
+    Duplicate,
+}
+
+impl Outcome {
+    /// The label value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Done => "done",
+            Outcome::Refused => "refused",
+            Outcome::Failed => "failed",
+            Outcome::Duplicate => "duplicate",
+        }
+    }
+}
+
+/// One request from a platform.
+pub fn inbound(platform: &'static str, via: &'static str, kind: &'static str, status: &str) {
+    metrics::counter!(
+        INBOUND_REQUESTS,
+        "platform" => platform,
+        "via" => via,
+        "kind" => kind,
+        "status" => status.to_string(),
+    )
+    .increment(1);
+}
+
+/// One desk command, its outcome and how long it took.
+pub fn desk_command(subcommand: &str, outcome: Outcome, took: Duration) {
+    metrics::histogram!(DESK_COMMAND_SECONDS, "subcommand" => subcommand.to_string())
+        .record(took.as_secs_f64());
+    metrics::counter!(
+        DESK_COMMANDS,
+        "subcommand" => subcommand.to_string(),
+        "outcome" => outcome.as_str(),
+    )
+    .increment(1);
+}
+
+/// An article published.
+pub fn published(platform: &'static str) {
+    metrics::counter!(ARTICLES_PUBLISHED, "platform" => platform).increment(1);
+}
+
+/// A publication undone.
+pub fn publication_undone(platform: &'static str) {
+    metrics::counter!(PUBLICATIONS_UNDONE, "platform" => platform).increment(1);
+}
+
+/// One call to a platform's API and the status it got (`None`: no answer).
+pub fn api_call(platform: &'static str, method: &str, status: Option<u16>) {
+    let status = status.map_or_else(|| "error".to_string(), |s| s.to_string());
+    metrics::counter!(
+        PLATFORM_API_CALLS,
+        "platform" => platform,
+        "method" => method.to_string(),
+        "status" => status,
+    )
+    .increment(1);
+}
+
+/// One successful call whose exact status the client does not pass on (serenity's
+/// methods return the decoded answer only): counted with status `2xx`.
+pub fn api_call_ok(platform: &'static str, method: &str) {
+    metrics::counter!(
+        PLATFORM_API_CALLS,
+        "platform" => platform,
+        "method" => method.to_string(),
+        "status" => "2xx",
+    )
+    .increment(1);
+}
+
+/// A wait imposed by a platform's rate limit.
+pub fn rate_limited(platform: &'static str, method: &str) {
+    metrics::counter!(
+        PLATFORM_RATE_LIMITED,
+        "platform" => platform,
+        "method" => method.to_string(),
+    )
+    .increment(1);
+}
+
+/// A connection that was up is being made again.
+pub fn reconnect(connection: &'static str) {
+    metrics::counter!(RECONNECTS, "connection" => connection).increment(1);
+}
+
+/// A component's readiness changed.
+pub fn component_ready(component: &str, ready: bool) {
+    metrics::gauge!(COMPONENT_READY, "component" => component.to_string()).set(if ready {
+        1.0
+    } else {
+        0.0
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recorded_metrics_render_in_prometheus_text_format() {
+        let recorder = builder().build_recorder();
+        let handle = recorder.handle();
+        metrics::with_local_recorder(&recorder, || {
+            describe();
+            inbound("slack", "http", "command", "200");
+            inbound("slack", "http", "command", "200");
+            inbound("discord", "gateway", "component", "ok");
+            desk_command("write", Outcome::Done, Duration::from_micros(700));
+            desk_command("publish", Outcome::Refused, Duration::from_millis(3));
+            published("slack");
+            api_call("slack", "chat.postMessage", Some(429));
+            api_call("discord", "POST /channels/{channel}/messages", None);
+            rate_limited("slack", "chat.postMessage");
+            reconnect("slack_socket_mode");
+            component_ready("discord_gateway", false);
+        });
+        let text = render(&handle);
+        for line in [
+            "# TYPE storydesk_inbound_requests_total counter",
+            "storydesk_inbound_requests_total{platform=\"slack\",via=\"http\",kind=\"command\",status=\"200\"} 2",
+            "storydesk_inbound_requests_total{platform=\"discord\",via=\"gateway\",kind=\"component\",status=\"ok\"} 1",
+            "# TYPE storydesk_desk_command_seconds histogram",
+            "storydesk_desk_command_seconds_bucket{subcommand=\"write\",le=\"0.001\"} 1",
+            "storydesk_desk_command_seconds_count{subcommand=\"publish\"} 1",
+            "storydesk_desk_commands_total{subcommand=\"publish\",outcome=\"refused\"} 1",
+            "storydesk_articles_published_total{platform=\"slack\"} 1",
+            "storydesk_platform_api_calls_total{platform=\"slack\",method=\"chat.postMessage\",status=\"429\"} 1",
+            "storydesk_platform_api_calls_total{platform=\"discord\",method=\"POST /channels/{channel}/messages\",status=\"error\"} 1",
+            "storydesk_platform_rate_limited_total{platform=\"slack\",method=\"chat.postMessage\"} 1",
+            "storydesk_reconnects_total{connection=\"slack_socket_mode\"} 1",
+            "storydesk_component_ready{component=\"discord_gateway\"} 0",
+        ] {
+            assert!(text.lines().any(|l| l == line), "missing {line:?} in:\n{text}");
+        }
+    }
+}
