@@ -39,6 +39,7 @@ use storydesk::slack::verify::{sign, unix_now, SigningSecret};
 use tokio::sync::Semaphore;
 
 use support::fake_discord::{FakeDiscord, APP};
+use support::rng::Rng;
 use support::{command, hex, modal, signing_key, Where, ALICE, BOB};
 
 const SECRET: &str = "soak-signing-secret";
@@ -57,6 +58,8 @@ struct Settings {
     rate: u64,
     sample: u64,
     publish_every: u64,
+    /// `[store] cache_mb` for the server; none: the default.
+    cache_mb: Option<u64>,
 }
 
 impl Settings {
@@ -66,6 +69,7 @@ impl Settings {
             rate: 100,
             sample: 10,
             publish_every: 30,
+            cache_mb: None,
         };
         let args: Vec<String> = std::env::args().skip(1).collect();
         let mut i = 0;
@@ -79,30 +83,14 @@ impl Settings {
                 "--rate" => s.rate = value,
                 "--sample" => s.sample = value,
                 "--publish-every" => s.publish_every = value,
+                "--cache-mb" => s.cache_mb = Some(value),
                 other => panic!(
-                    "unknown option {other}; options: --seconds --rate --sample --publish-every"
+                    "unknown option {other}; options: --seconds --rate --sample --publish-every --cache-mb"
                 ),
             }
             i += 2;
         }
         s
-    }
-}
-
-/// A small seedable generator (SplitMix64), so a run's mix can be repeated.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
     }
 }
 
@@ -459,8 +447,12 @@ async fn main() {
     std::fs::write(
         &config,
         format!(
-            "[roles]\neditors = [\"{EDITOR}\", \"{}\"]\n\n[publish]\nchannel = \"{PUBLISHED}\"\n",
-            EDITOR.to_lowercase()
+            "[roles]\neditors = [\"{EDITOR}\", \"{}\"]\n\n[publish]\nchannel = \"{PUBLISHED}\"\n{}",
+            EDITOR.to_lowercase(),
+            settings
+                .cache_mb
+                .map(|mb| format!("\n[store]\ncache_mb = {mb}\n"))
+                .unwrap_or_default()
         ),
     )
     .unwrap();
@@ -657,7 +649,7 @@ async fn main() {
     };
 
     // The steady load: one request every 1/rate s, each on its own task.
-    let mut rng = Rng(seed);
+    let mut rng = Rng::new(seed);
     let mut tick =
         tokio::time::interval(Duration::from_nanos(1_000_000_000 / settings.rate.max(1)));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);

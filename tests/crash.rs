@@ -40,6 +40,9 @@
 
 #[path = "slack/fake.rs"]
 mod fake;
+#[allow(dead_code)]
+#[path = "support/rng.rs"]
+mod rng;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
@@ -56,6 +59,7 @@ use storydesk::store::{Store, StoreOptions};
 use tokio::sync::watch;
 
 use fake::FakeSlack;
+use rng::Rng;
 
 const SECRET: &str = "crash-test-signing-secret";
 const TEAM: &str = "T0CRASH";
@@ -65,28 +69,6 @@ const LANES: usize = 4;
 const DEFAULT_KILLS: usize = 24;
 /// How long the server runs between its start and its kill, at least and at most.
 const RUN_MS: (u64, u64) = (80, 700);
-
-/// A small, seedable generator (SplitMix64): enough to pick moments and requests.
-struct Rng(u64);
-
-impl Rng {
-    fn new(seed: u64) -> Rng {
-        Rng(seed)
-    }
-
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// A number in `lo..hi`.
-    fn range(&mut self, lo: u64, hi: u64) -> u64 {
-        lo + self.next() % (hi - lo)
-    }
-}
 
 /// A write storydesk acknowledged as done, and what must be in the store for it.
 #[derive(Debug, Clone)]

@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod fake_discord;
+pub mod rng;
 
 use std::sync::Arc;
 
