@@ -11,7 +11,13 @@
 //!   and references;
 //! - every 30 s, a whole edition in a channel of its own: `/story new`, three sections
 //!   written, a reference, five approvals by a reviewer and `/story publish` by an editor,
-//!   which posts the article to the publishing channel of the fake Slack.
+//!   which posts the article to the publishing channel of the fake Slack;
+//! - every 60 s (`--rotate-every`), each of the eight Slack desks moves on to a new story, as
+//!   a newsroom's desks do, so no story collects thousands of references and approvals; the
+//!   old stories stay in the store.
+//!
+//! `--cache-mb N` and `--remember-secs N` set the server's `[store] cache_mb` and `[events]
+//! remember_secs`.
 //!
 //! Every 10 s it samples the server's resident memory (`VmRSS`) and open descriptors
 //! (`/proc/PID/fd`), with the requests and latencies of that interval, and at the end prints
@@ -60,6 +66,10 @@ struct Settings {
     publish_every: u64,
     /// `[store] cache_mb` for the server; none: the default.
     cache_mb: Option<u64>,
+    /// Every so many seconds each desk moves on to a new story (0: never).
+    rotate_every: u64,
+    /// `[events] remember_secs` for the server; none: the default.
+    remember_secs: Option<u64>,
 }
 
 impl Settings {
@@ -70,6 +80,8 @@ impl Settings {
             sample: 10,
             publish_every: 30,
             cache_mb: None,
+            rotate_every: 60,
+            remember_secs: None,
         };
         let args: Vec<String> = std::env::args().skip(1).collect();
         let mut i = 0;
@@ -84,8 +96,10 @@ impl Settings {
                 "--sample" => s.sample = value,
                 "--publish-every" => s.publish_every = value,
                 "--cache-mb" => s.cache_mb = Some(value),
+                "--rotate-every" => s.rotate_every = value,
+                "--remember-secs" => s.remember_secs = Some(value),
                 other => panic!(
-                    "unknown option {other}; options: --seconds --rate --sample --publish-every --cache-mb"
+                    "unknown option {other}; options: --seconds --rate --sample --publish-every --cache-mb --rotate-every --remember-secs"
                 ),
             }
             i += 2;
@@ -271,12 +285,16 @@ fn paragraph(n: u64) -> String {
 /// One request of the steady load; `Ok(true)` for a write.
 async fn one(
     client: &Client,
-    desks: &[(String, u64)],
+    desks: &Desks,
     discord_stories: &[u64],
     roll: u64,
     pick: usize,
 ) -> Result<(bool, u16), String> {
-    let (channel, story) = &desks[pick % desks.len()];
+    let (channel, story) = {
+        let desks = desks.read().unwrap();
+        desks[pick % desks.len()].clone()
+    };
+    let (channel, story) = (&channel, &story);
     let section = SECTIONS[pick % SECTIONS.len()];
     let n = client.next();
     let (write, answer) = match roll {
@@ -340,6 +358,27 @@ async fn one(
         ),
     };
     answer.map(|(status, _)| (write, status))
+}
+
+/// The desks the steady load works on: a Slack channel and its current story each.
+type Desks = Arc<std::sync::RwLock<Vec<(String, u64)>>>;
+
+/// Starts a story in `channel` (it becomes the channel's active story) with every section
+/// written once; its number.
+async fn open_story(client: &Client, channel: &str, title: &str) -> u64 {
+    let (status, _) = client
+        .command(channel, WRITER, &format!("new title:\"{title}\""))
+        .await
+        .unwrap();
+    assert_eq!(status, 200);
+    let story = client.story_in(channel).await;
+    for section in SECTIONS {
+        client
+            .write(channel, story, section, &paragraph(0))
+            .await
+            .unwrap();
+    }
+    story
 }
 
 /// A whole edition in its own channel, published by the editor. True when the article
@@ -453,6 +492,10 @@ async fn main() {
                 .cache_mb
                 .map(|mb| format!("\n[store]\ncache_mb = {mb}\n"))
                 .unwrap_or_default()
+                + &settings
+                    .remember_secs
+                    .map(|secs| format!("\n[events]\nremember_secs = {secs}\n"))
+                    .unwrap_or_default()
         ),
     )
     .unwrap();
@@ -519,18 +562,7 @@ async fn main() {
     let mut desks = Vec::new();
     for d in 0..DESKS {
         let channel = format!("C0DESK{d}");
-        let (status, _) = client
-            .command(&channel, WRITER, &format!("new title:\"Soak desk {d}\""))
-            .await
-            .unwrap();
-        assert_eq!(status, 200);
-        let story = client.story_in(&channel).await;
-        for section in SECTIONS {
-            client
-                .write(&channel, story, section, &paragraph(0))
-                .await
-                .unwrap();
-        }
+        let story = open_story(&client, &channel, &format!("Soak desk {d}")).await;
         desks.push((channel, story));
     }
     let mut discord_stories = Vec::new();
@@ -562,7 +594,7 @@ async fn main() {
         discord_stories
             .push(story_number(&text).unwrap_or_else(|| panic!("no story number in {text}")));
     }
-    let desks = Arc::new(desks);
+    let desks: Desks = Arc::new(std::sync::RwLock::new(desks));
     let discord_stories = Arc::new(discord_stories);
     eprintln!(
         "soak: {} s at {} requests/s, an edition every {} s, sampling every {} s; server pid {pid}; seed {seed}",
@@ -597,6 +629,36 @@ async fn main() {
                         editions.fetch_add(1, Ordering::Relaxed);
                     }
                     Err(e) => failures.lock().unwrap().push(format!("edition {n}: {e}")),
+                }
+            }
+        })
+    };
+
+    // Rotation: every `rotate_every` seconds each desk moves on to a new story, as a
+    // newsroom's desks do; the old stories stay in the store, untouched.
+    let rotator = {
+        let client = client.clone();
+        let desks = desks.clone();
+        let every = settings.rotate_every;
+        tokio::spawn(async move {
+            if every == 0 {
+                return;
+            }
+            let mut tick = tokio::time::interval(Duration::from_secs(every));
+            tick.tick().await;
+            let mut round = 0;
+            loop {
+                tick.tick().await;
+                if Instant::now() >= end {
+                    break;
+                }
+                round += 1;
+                for d in 0..DESKS {
+                    let channel = format!("C0DESK{d}");
+                    let story =
+                        open_story(&client, &channel, &format!("Soak desk {d}, story {round}"))
+                            .await;
+                    desks.write().unwrap()[d] = (channel, story);
                 }
             }
         })
@@ -688,6 +750,7 @@ async fn main() {
     }
     let _ = in_flight.acquire_many(256).await;
     publisher.await.unwrap();
+    rotator.await.unwrap();
     let samples = sampler.await.unwrap();
     let peak = proc_status_kib(pid, "VmHWM:");
     let _ = server.kill();

@@ -162,6 +162,15 @@ pub struct EventsConfig {
     pub remember_secs: u64,
 }
 
+impl EventsConfig {
+    /// How often `serve` removes the event ids whose window has passed: a quarter of the
+    /// window, between 10 seconds and 10 minutes, so no id outlives its window by much more
+    /// than a quarter of it.
+    pub fn purge_every(&self) -> std::time::Duration {
+        std::time::Duration::from_secs((self.remember_secs / 4).clamp(10, 600))
+    }
+}
+
 /// `[assist]`
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -516,6 +525,22 @@ mod tests {
         assert_eq!(c.limits.source_bytes, 1 << 20);
         assert_eq!(c.citations.style, CitationStyle::Apa);
         assert!(c.roles.editors.is_empty());
+    }
+
+    #[test]
+    fn expired_event_ids_are_purged_every_quarter_window_within_bounds() {
+        let every = |secs| {
+            EventsConfig {
+                remember_secs: secs,
+            }
+            .purge_every()
+            .as_secs()
+        };
+        assert_eq!(every(3600), 600);
+        assert_eq!(every(7200), 600);
+        assert_eq!(every(120), 30);
+        assert_eq!(every(20), 10);
+        assert_eq!(every(0), 10);
     }
 
     #[test]

@@ -884,9 +884,10 @@ async fn serve(
     Ok(())
 }
 
-/// Forget processed event ids whose retry window has passed, every ten minutes.
+/// Forget processed event ids whose retry window has passed (every quarter of the window, at
+/// most every ten minutes).
 async fn purge_expired_events(desk: storydesk::desk::Desk) {
-    let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
+    let mut every = tokio::time::interval(desk.config().events.purge_every());
     loop {
         every.tick().await;
         let store = desk.store().clone();
