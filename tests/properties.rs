@@ -711,13 +711,7 @@ fn discord_bodies_that_are_not_interactions_are_errors() {
     v["id"] = json!("the secret source says");
     let e = decode_discord(v.to_string().as_bytes()).unwrap_err();
     assert!(
-        matches!(
-            e,
-            DiscordError::NotUnderstood {
-                category: "data",
-                ..
-            }
-        ),
+        matches!(&e, DiscordError::NotUnderstood(why) if why.starts_with("data error")),
         "{e:?}"
     );
     assert!(!e.to_string().contains("secret"), "{e}");

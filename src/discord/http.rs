@@ -67,16 +67,10 @@ pub enum DecodeError {
     /// serenity reads it.
     #[error("interaction not understood (an image hash that is not ASCII)")]
     ImageHash,
-    /// An interaction whose fields do not have the shape Discord documents.
-    #[error("interaction not understood ({category} error at line {line}, column {column})")]
-    NotUnderstood {
-        /// serde_json's category of the error (`data`, `syntax`, `eof`).
-        category: &'static str,
-        /// Where in the body.
-        line: usize,
-        /// Where in the line.
-        column: usize,
-    },
+    /// An interaction whose fields do not have the shape Discord documents: what kind of
+    /// error and where, never the value (it could be pasted text).
+    #[error("interaction not understood ({0})")]
+    NotUnderstood(String),
 }
 
 /// Decodes a (verified) request body: a PING, or an interaction serenity understands.
@@ -97,16 +91,7 @@ pub fn decode(body: &[u8]) -> Result<Payload, DecodeError> {
 
 /// serde's own message may quote a value from the body: keep only where and what.
 fn not_understood(e: serde_json::Error) -> DecodeError {
-    DecodeError::NotUnderstood {
-        category: match e.classify() {
-            serde_json::error::Category::Io => "io",
-            serde_json::error::Category::Syntax => "syntax",
-            serde_json::error::Category::Data => "data",
-            serde_json::error::Category::Eof => "eof",
-        },
-        line: e.line(),
-        column: e.column(),
-    }
+    DecodeError::NotUnderstood(crate::redact::json_error(&e))
 }
 
 /// The fields serenity reads as an `ImageHash`.
