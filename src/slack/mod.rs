@@ -381,27 +381,36 @@ impl Slack {
         }
     }
 
-    /// Runs a command through the desk; the first message for the requester goes in the
-    /// ack, everything else after it.
-    async fn answer(&self, request: Request, origin: Origin) -> Ack {
+    /// Runs a request through the desk and gives its reply if it comes within
+    /// [`ACK_BUDGET`]. A slower desk (a busy disk) gets `None`: the ack goes out now and the
+    /// reply is delivered when it is done. A desk that panicked also gets `None`.
+    async fn within_ack_budget(&self, request: Request, origin: &Origin) -> Option<Reply> {
         let desk = self.desk().clone();
         let mut job = tokio::task::spawn_blocking(move || desk.handle(request));
-        let reply = match tokio::time::timeout(ACK_BUDGET, &mut job).await {
-            Ok(Ok(reply)) => reply,
+        match tokio::time::timeout(ACK_BUDGET, &mut job).await {
+            Ok(Ok(reply)) => Some(reply),
             Ok(Err(e)) => {
                 tracing::error!(error = %e, "the desk panicked");
-                return Ack::Empty;
+                None
             }
             Err(_) => {
-                // The desk is slow (a busy disk): ack now, answer when it is done.
                 let this = self.clone();
+                let origin = origin.clone();
                 self.spawn(async move {
                     if let Ok(reply) = job.await {
                         this.deliver(reply, origin).await;
                     }
                 });
-                return Ack::Empty;
+                None
             }
+        }
+    }
+
+    /// Runs a command through the desk; the first message for the requester goes in the
+    /// ack, everything else after it.
+    async fn answer(&self, request: Request, origin: Origin) -> Ack {
+        let Some(reply) = self.within_ack_budget(request, &origin).await else {
+            return Ack::Empty;
         };
         if reply.duplicate {
             return Ack::Empty;
@@ -732,23 +741,8 @@ impl Slack {
             thread: meta.t.clone(),
             response_url: None,
         };
-        let desk = self.desk().clone();
-        let mut job = tokio::task::spawn_blocking(move || desk.handle(request));
-        let reply = match tokio::time::timeout(ACK_BUDGET, &mut job).await {
-            Ok(Ok(reply)) => reply,
-            Ok(Err(e)) => {
-                tracing::error!(error = %e, "the desk panicked");
-                return Ack::Empty;
-            }
-            Err(_) => {
-                let this = self.clone();
-                self.spawn(async move {
-                    if let Ok(reply) = job.await {
-                        this.deliver(reply, origin).await;
-                    }
-                });
-                return Ack::Empty;
-            }
+        let Some(reply) = self.within_ack_budget(request, &origin).await else {
+            return Ack::Empty;
         };
         let refused = !reply.posts.is_empty()
             && reply
