@@ -195,6 +195,12 @@ impl Store {
             ));
         }
         let _exclusive = self.inner.gate.write().unwrap_or_else(|e| e.into_inner());
+        // Whether every claim has its expiry index entry is the backup's to say: one written
+        // before the index existed holds claims without entries (the next purge indexes them).
+        self.inner
+            .stories
+            .remove(super::keys::EVENTS_INDEXED)
+            .map_err(|e| sled_error("clearing the events index mark", e))?;
         let written = read_backup(open_input()?, |tree, k, v| {
             let tree = match tree {
                 "s" => &self.inner.stories,
@@ -293,6 +299,8 @@ fn read_backup<R: BufRead>(
 #[cfg(test)]
 mod tests {
     use std::io::Cursor;
+
+    use crate::store::keys;
 
     use super::*;
     use crate::model::{
@@ -440,6 +448,49 @@ mod tests {
             assert!(err.contains(why), "{why}: {err}");
             assert!(target.story_ids().unwrap().is_empty());
         }
+    }
+
+    #[test]
+    fn a_backup_of_unindexed_claims_restores_unmarked_and_is_indexed_by_the_next_purge() {
+        let (_a, original) = filled(StoreOptions::default());
+        original
+            .remember_event("slack:e1", crate::model::Timestamp(0), 100)
+            .unwrap();
+        // As a store written before the expiry index: no mark, no entries.
+        original.inner.stories.remove(keys::EVENTS_INDEXED).unwrap();
+        let entries: Vec<_> = original
+            .inner
+            .events
+            .scan_prefix(keys::EVENT_EXPIRY_PREFIX)
+            .keys()
+            .map(Result::unwrap)
+            .collect();
+        for k in entries {
+            original.inner.events.remove(k).unwrap();
+        }
+        let bytes = backup_bytes(&original);
+        let b = tempfile::tempdir().unwrap();
+        let restored = Store::open(b.path(), StoreOptions::default()).unwrap();
+        assert!(restored
+            .inner
+            .stories
+            .contains_key(keys::EVENTS_INDEXED)
+            .unwrap());
+        restored.restore(|| Ok(Cursor::new(bytes.clone()))).unwrap();
+        assert!(!restored
+            .inner
+            .stories
+            .contains_key(keys::EVENTS_INDEXED)
+            .unwrap());
+        let purged = restored
+            .purge_expired_events(crate::model::Timestamp(100))
+            .unwrap();
+        assert_eq!(purged, 1);
+        assert!(restored
+            .inner
+            .stories
+            .contains_key(keys::EVENTS_INDEXED)
+            .unwrap());
     }
 
     #[test]

@@ -150,6 +150,36 @@ pub(crate) fn event(key: &str) -> Vec<u8> {
     key.as_bytes().to_vec()
 }
 
+/// Where the `events` tree keeps its expiry index: `\0x{expires_at}{event key}`, with an
+/// empty value, so a purge reads only the claims that have expired. Idempotency keys are
+/// platform-prefixed text (`slack:…`, `discord:…`) and never start with NUL.
+pub(crate) const EVENT_EXPIRY_PREFIX: &[u8] = b"\0x";
+
+/// Set in `stories` once every claim in `events` has its expiry index entry.
+pub(crate) const EVENTS_INDEXED: &[u8] = b"m/events_indexed";
+
+/// The expiry index entry of the claim on `event` (a key from [`event`]) that expires at
+/// `expires_at` (milliseconds since the epoch; before 1970 counts as 0).
+pub(crate) fn event_expiry(expires_at: i64, event: &[u8]) -> Vec<u8> {
+    let mut k = EVENT_EXPIRY_PREFIX.to_vec();
+    k.extend_from_slice(&(expires_at.max(0) as u64).to_be_bytes());
+    k.extend_from_slice(event);
+    k
+}
+
+/// The first expiry index key after every claim that expires at or before `at`.
+pub(crate) fn event_expiry_after(at: i64) -> Vec<u8> {
+    let mut k = EVENT_EXPIRY_PREFIX.to_vec();
+    k.extend_from_slice(&(at.max(0) as u64).saturating_add(1).to_be_bytes());
+    k
+}
+
+/// The event key an expiry index entry points to, or `None` for a key that is not one.
+pub(crate) fn event_of_expiry(key: &[u8]) -> Option<&[u8]> {
+    let rest = key.strip_prefix(EVENT_EXPIRY_PREFIX)?;
+    rest.get(8..).filter(|k| !k.is_empty())
+}
+
 /// Reads a big-endian integer of `N` bytes at the start of `bytes`.
 fn be<const N: usize>(bytes: &[u8]) -> Option<[u8; N]> {
     bytes.get(..N)?.try_into().ok()

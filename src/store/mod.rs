@@ -16,7 +16,9 @@
 //! | `stories` | `k/{name}` | an anchor: an opaque string an adapter keeps (a board's message id) |
 //! | `stories` | `m/next_story` | the next story number, u64 big-endian |
 //! | `stories` | `m/schema` | this layout's version, u32 big-endian |
+//! | `stories` | `m/events_indexed` | present once every claim in `events` has its expiry index entry |
 //! | `events` | the event's idempotency key | when it was processed and when the claim expires |
+//! | `events` | `\0x{expires_at}{idempotency key}` | nothing: the expiry index, read by the purge |
 //!
 //! `{story}` is a u64, `{revision}` and `{number}` u32, `{seq}` u64, all big-endian so keys
 //! sort numerically: a prefix scan lists a section's revisions and a story's audit log in
@@ -104,7 +106,9 @@
 //!
 //! Every inbound platform event has an idempotency key. [`Tx::claim_event`] records it in
 //! the same transaction as the event's effect, with an expiry; a redelivery finds it and
-//! does nothing. [`Store::purge_expired_events`] removes expired claims.
+//! does nothing. [`Store::purge_expired_events`] removes expired claims, reading only the
+//! expiry index up to now (`\0x` + expiry u64 big-endian + key), so its cost and the pages
+//! it pulls into sled's cache follow what it removes, not how many claims are kept.
 //!
 //! Architecture invariant: apart from the `source` of [`StoreError::Sled`], no sled type
 //! appears in this module's public API, so a move to another engine stays inside it.
@@ -155,7 +159,7 @@ pub struct StoreOptions {
     /// wrong key is refused when the store opens. Default: none.
     pub source_key: Option<SourceKey>,
     /// sled's page cache size in bytes. sled's own default is 1 GiB and real use has gone
-    /// beyond it, so the store sets it explicitly. Default 64 MiB.
+    /// beyond it, so the store sets it explicitly. Default 4 MiB (`[store] cache_mb`).
     pub cache_capacity_bytes: u64,
     /// Also `fsync` sled's files after every flush, so acknowledged changes survive a power
     /// cut and not only a crash of the process. Costs about 0.2 ms per flush on a virtual
@@ -168,7 +172,7 @@ impl Default for StoreOptions {
     fn default() -> Self {
         StoreOptions {
             source_key: None,
-            cache_capacity_bytes: 64 * 1024 * 1024,
+            cache_capacity_bytes: 4 * 1024 * 1024,
             fsync: false,
         }
     }
@@ -565,6 +569,12 @@ impl Store {
             .open_tree(EVENTS_TREE)
             .map_err(|e| fail(open_failure(e)))?;
         check_schema(&db, &stories)?;
+        // No claims yet, so all of them are indexed (see `purge_expired_events`).
+        if events.is_empty() && !stories.contains_key(keys::EVENTS_INDEXED).unwrap_or(true) {
+            stories
+                .insert(keys::EVENTS_INDEXED, &[][..])
+                .map_err(|e| fail(open_failure(e)))?;
+        }
         let syncer = if options.fsync {
             Some(Syncer::open(dir).map_err(|e| fail(OpenFailure::Io(e.to_string())))?)
         } else {
@@ -843,14 +853,66 @@ impl Store {
 
     /// Removes the event claims that have expired at `now`; returns how many. A claim
     /// renewed meanwhile is left alone. Not flushed: losing a purge in a crash is harmless.
+    ///
+    /// Reads only the expiry index up to `now`, not every claim: a purge costs what it
+    /// removes, and does not pull the whole table of claims into sled's cache. A store
+    /// written before the index existed is indexed by its first purge (one full pass).
     pub fn purge_expired_events(&self, now: Timestamp) -> Result<usize, StoreError> {
         outside_transaction("purge_expired_events")?;
-        let events = &self.inner.events;
+        let inner = &*self.inner;
+        let indexed = inner
+            .stories
+            .contains_key(keys::EVENTS_INDEXED)
+            .map_err(|e| sled_error("reading whether processed events are indexed", e))?;
+        if !indexed {
+            return self.purge_and_index_events(now);
+        }
+        let events = &inner.events;
+        let mut purged = 0;
+        let range = keys::EVENT_EXPIRY_PREFIX.to_vec()..keys::event_expiry_after(now.0);
+        for item in events.range(range) {
+            let (entry, _) = item.map_err(|e| sled_error("listing expired events", e))?;
+            if let Some(key) = keys::event_of_expiry(&entry) {
+                let describe = || keys::describe_event(key);
+                if let Some(value) = events
+                    .get(key)
+                    .map_err(|e| sled_error(format!("reading {}", describe()), e))?
+                {
+                    // Renewed since (its new entry lies later in the index): left alone.
+                    if records::decode_event(&describe, &value)?.expires_at <= now.0 {
+                        let swapped = events
+                            .compare_and_swap(key, Some(&value), None::<IVec>)
+                            .map_err(|e| sled_error(format!("removing {}", describe()), e))?;
+                        if swapped.is_ok() {
+                            purged += 1;
+                        }
+                    }
+                }
+            }
+            events
+                .remove(&entry)
+                .map_err(|e| sled_error("removing an expiry index entry", e))?;
+        }
+        Ok(purged)
+    }
+
+    /// The purge of a store whose claims are not all indexed: one pass over every claim,
+    /// removing the expired ones and indexing the rest, then the mark that all are indexed.
+    fn purge_and_index_events(&self, now: Timestamp) -> Result<usize, StoreError> {
+        let inner = &*self.inner;
+        let events = &inner.events;
         let mut purged = 0;
         for item in events.iter() {
             let (key, value) = item.map_err(|e| sled_error("listing processed events", e))?;
+            if key.starts_with(keys::EVENT_EXPIRY_PREFIX) {
+                continue;
+            }
             let describe = || keys::describe_event(&key);
-            if records::decode_event(&describe, &value)?.expires_at > now.0 {
+            let expires_at = records::decode_event(&describe, &value)?.expires_at;
+            if expires_at > now.0 {
+                events
+                    .insert(keys::event_expiry(expires_at, &key), &[][..])
+                    .map_err(|e| sled_error(format!("indexing {}", describe()), e))?;
                 continue;
             }
             let swapped = events
@@ -860,6 +922,10 @@ impl Store {
                 purged += 1;
             }
         }
+        inner
+            .stories
+            .insert(keys::EVENTS_INDEXED, &[][..])
+            .map_err(|e| sled_error("marking processed events as indexed", e))?;
         Ok(purged)
     }
 
@@ -1376,9 +1442,14 @@ impl Tx<'_> {
                 .get(k.as_slice())
                 .map_err(tx_failure(|| format!("reading {}", describe())))?;
             if let Some(bytes) = seen {
-                if records::decode_event(&describe, &bytes)?.expires_at > now.0 {
+                let old = records::decode_event(&describe, &bytes)?;
+                if old.expires_at > now.0 {
                     return Ok(false);
                 }
+                // The expired claim's index entry goes with it.
+                tx.events
+                    .remove(keys::event_expiry(old.expires_at, &k))
+                    .map_err(tx_failure(|| format!("renewing {}", describe())))?;
             }
             let record = EventRecordV1 {
                 v: records::EVENT_VERSION,
@@ -1388,6 +1459,9 @@ impl Tx<'_> {
             tx.events
                 .insert(k.as_slice(), records::encode("event", &record)?)
                 .map_err(tx_failure(|| format!("writing {}", describe())))?;
+            tx.events
+                .insert(keys::event_expiry(record.expires_at, &k), &[][..])
+                .map_err(tx_failure(|| format!("indexing {}", describe())))?;
             Ok(true)
         })
     }

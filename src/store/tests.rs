@@ -507,6 +507,73 @@ fn expired_event_claims_are_purged() {
     assert_eq!(store.purge_expired_events(Timestamp(200)).unwrap(), 0);
     assert!(store.inner.events.get("c").unwrap().is_some());
     assert!(store.inner.events.get("a").unwrap().is_none());
+    // Only the live claim's index entry is left.
+    assert_eq!(expiry_entries(&store), vec![(10_000, b"c".to_vec())]);
+}
+
+/// The expiry index of the `events` tree, as (expires_at, event key).
+fn expiry_entries(store: &Store) -> Vec<(u64, Vec<u8>)> {
+    store
+        .inner
+        .events
+        .scan_prefix(keys::EVENT_EXPIRY_PREFIX)
+        .map(|item| {
+            let (k, _) = item.unwrap();
+            let at = u64::from_be_bytes(k[2..10].try_into().unwrap());
+            (at, keys::event_of_expiry(&k).unwrap().to_vec())
+        })
+        .collect()
+}
+
+#[test]
+fn a_renewed_claim_keeps_one_index_entry_and_outlives_a_purge() {
+    let (_dir, store) = fresh();
+    let claim = |at, ttl| store.transact(|tx| tx.claim_event("slack:e1", Timestamp(at), ttl));
+    assert!(claim(0, 100).unwrap());
+    assert!(!claim(50, 100).unwrap(), "still claimed at 50");
+    assert!(claim(150, 1_000).unwrap(), "expired at 100, claimed again");
+    assert_eq!(expiry_entries(&store), vec![(1_150, b"slack:e1".to_vec())]);
+    assert_eq!(store.purge_expired_events(Timestamp(1_000)).unwrap(), 0);
+    assert!(store.event_seen("slack:e1", Timestamp(1_000)).unwrap());
+    assert_eq!(store.purge_expired_events(Timestamp(1_150)).unwrap(), 1);
+    assert!(
+        store.inner.events.is_empty(),
+        "claim and index entry both gone"
+    );
+}
+
+#[test]
+fn claims_written_before_the_index_are_indexed_by_the_first_purge() {
+    let (_dir, store) = fresh();
+    assert!(store
+        .inner
+        .stories
+        .contains_key(keys::EVENTS_INDEXED)
+        .unwrap());
+    // Claims as an earlier layout wrote them: the record alone, and no mark.
+    for (key, expires_at) in [("slack:old", 100), ("slack:live", 5_000)] {
+        let record = records::EventRecordV1 {
+            v: records::EVENT_VERSION,
+            claimed_at: 0,
+            expires_at,
+        };
+        let value = records::encode("event", &record).unwrap();
+        store.inner.events.insert(key, value).unwrap();
+    }
+    store.inner.stories.remove(keys::EVENTS_INDEXED).unwrap();
+    assert_eq!(store.purge_expired_events(Timestamp(200)).unwrap(), 1);
+    assert!(store
+        .inner
+        .stories
+        .contains_key(keys::EVENTS_INDEXED)
+        .unwrap());
+    assert_eq!(
+        expiry_entries(&store),
+        vec![(5_000, b"slack:live".to_vec())]
+    );
+    // From now on the index finds it.
+    assert_eq!(store.purge_expired_events(Timestamp(5_000)).unwrap(), 1);
+    assert!(store.inner.events.is_empty());
 }
 
 #[test]
