@@ -4,6 +4,10 @@
 #   docker run -p 8080:8080 -v storydesk-data:/data -e SLACK_SIGNING_SECRET=… storydesk
 
 FROM rust:1-slim-bookworm AS build
+# make builds jemalloc, the binary's allocator (the image has gcc, not make).
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends make \
+ && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
 RUN bash scripts/build-release.sh

@@ -6,9 +6,15 @@
 //!
 //! `cargo run --release --example sled_memory -- CACHE_MB ROUNDS THREADS`
 //! (defaults 64, 30, 1). With THREADS above 1, each round runs on that many new threads.
+//! It allocates as the `storydesk` binary does: with jemalloc, or with the system allocator
+//! when built with `--no-default-features`.
 
 use sled::transaction::ConflictableTransactionError;
 use sled::Transactional;
+
+#[cfg(all(feature = "jemalloc", not(target_env = "msvc")))]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 fn rss_mib() -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
@@ -39,7 +45,12 @@ fn main() {
     let events = db.open_tree("events").unwrap();
     let revision = vec![b'x'; 600];
     let story_record = vec![b'y'; 2000];
-    println!("sled cache {cache_mb} MiB, {threads} thread(s) per round");
+    let allocator = if cfg!(all(feature = "jemalloc", not(target_env = "msvc"))) {
+        "jemalloc"
+    } else {
+        "the system allocator"
+    };
+    println!("sled cache {cache_mb} MiB, {threads} thread(s) per round, {allocator}");
     for round in 0..rounds {
         std::thread::scope(|scope| {
             for t in 0..threads {

@@ -10,6 +10,13 @@ use clap::{Parser, Subcommand, ValueEnum};
 use storydesk::config::Config;
 use storydesk::notices;
 
+/// jemalloc rather than the system allocator: with glibc's malloc the resident memory of a
+/// long-running `serve` grows with the database, with jemalloc it levels off (BENCHMARKS.md,
+/// "Soak").
+#[cfg(all(feature = "jemalloc", not(target_env = "msvc")))]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 /// A newsroom desk in team chat: from pasted source material to a reviewed, referenced,
 /// published article.
 #[derive(Parser)]
