@@ -521,7 +521,7 @@ mod tests {
     fn defaults_load() {
         let c = Config::defaults();
         assert_eq!(c.review.quorum, 1);
-        assert_eq!(c.store.cache_mb, 64);
+        assert_eq!(c.store.cache_mb, 4);
         assert_eq!(c.limits.source_bytes, 1 << 20);
         assert_eq!(c.citations.style, CitationStyle::Apa);
         assert!(c.roles.editors.is_empty());
