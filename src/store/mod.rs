@@ -488,6 +488,9 @@ impl Drop for Inner {
     }
 }
 
+/// How long [`Store::open`] waits for a store that was just closed to let go of its lock.
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// Maps sled's open errors to advice for the operator.
 fn open_failure(e: sled::Error) -> OpenFailure {
     match e {
@@ -557,11 +560,23 @@ impl Store {
             reason,
         };
         std::fs::create_dir_all(dir).map_err(|e| fail(OpenFailure::Io(e.to_string())))?;
-        let db = sled::Config::new()
-            .path(dir)
-            .cache_capacity(options.cache_capacity_bytes)
-            .open()
-            .map_err(|e| fail(open_failure(e)))?;
+        // sled lets go of its lock when the last of its background threads has dropped the
+        // database, a moment after the `Store` that held it: a store closed just now, in
+        // this process or by one that is exiting, is waited for (briefly) before "locked".
+        let started = std::time::Instant::now();
+        let db = loop {
+            let opened = sled::Config::new()
+                .path(dir)
+                .cache_capacity(options.cache_capacity_bytes)
+                .open()
+                .map_err(open_failure);
+            match opened {
+                Err(OpenFailure::Locked) if started.elapsed() < LOCK_WAIT => {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                other => break other.map_err(fail)?,
+            }
+        };
         let stories = db
             .open_tree(STORIES_TREE)
             .map_err(|e| fail(open_failure(e)))?;
