@@ -488,6 +488,20 @@ impl Drop for Inner {
     }
 }
 
+/// Removes the claim at `key` if it still holds `value` (a claim renewed meanwhile stays);
+/// true when it was removed.
+fn remove_unchanged(
+    events: &sled::Tree,
+    key: &[u8],
+    value: &[u8],
+    describe: impl Fn() -> String,
+) -> Result<bool, StoreError> {
+    let swapped = events
+        .compare_and_swap(key, Some(value), None::<IVec>)
+        .map_err(|e| sled_error(format!("removing {}", describe()), e))?;
+    Ok(swapped.is_ok())
+}
+
 /// How long [`Store::open`] waits for a store that was just closed to let go of its lock.
 const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 
@@ -894,13 +908,10 @@ impl Store {
                     .map_err(|e| sled_error(format!("reading {}", describe()), e))?
                 {
                     // Renewed since (its new entry lies later in the index): left alone.
-                    if records::decode_event(&describe, &value)?.expires_at <= now.0 {
-                        let swapped = events
-                            .compare_and_swap(key, Some(&value), None::<IVec>)
-                            .map_err(|e| sled_error(format!("removing {}", describe()), e))?;
-                        if swapped.is_ok() {
-                            purged += 1;
-                        }
+                    if records::decode_event(&describe, &value)?.expires_at <= now.0
+                        && remove_unchanged(events, key, &value, describe)?
+                    {
+                        purged += 1;
                     }
                 }
             }
@@ -930,10 +941,7 @@ impl Store {
                     .map_err(|e| sled_error(format!("indexing {}", describe()), e))?;
                 continue;
             }
-            let swapped = events
-                .compare_and_swap(&key, Some(&value), None::<IVec>)
-                .map_err(|e| sled_error(format!("removing {}", describe()), e))?;
-            if swapped.is_ok() {
+            if remove_unchanged(events, &key, &value, describe)? {
                 purged += 1;
             }
         }
