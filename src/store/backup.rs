@@ -469,28 +469,23 @@ mod tests {
             original.inner.events.remove(k).unwrap();
         }
         let bytes = backup_bytes(&original);
+        let marked = |store: &Store| {
+            store
+                .inner
+                .stories
+                .contains_key(keys::EVENTS_INDEXED)
+                .unwrap()
+        };
         let b = tempfile::tempdir().unwrap();
         let restored = Store::open(b.path(), StoreOptions::default()).unwrap();
-        assert!(restored
-            .inner
-            .stories
-            .contains_key(keys::EVENTS_INDEXED)
-            .unwrap());
+        assert!(marked(&restored));
         restored.restore(|| Ok(Cursor::new(bytes.clone()))).unwrap();
-        assert!(!restored
-            .inner
-            .stories
-            .contains_key(keys::EVENTS_INDEXED)
-            .unwrap());
+        assert!(!marked(&restored));
         let purged = restored
             .purge_expired_events(crate::model::Timestamp(100))
             .unwrap();
         assert_eq!(purged, 1);
-        assert!(restored
-            .inner
-            .stories
-            .contains_key(keys::EVENTS_INDEXED)
-            .unwrap());
+        assert!(marked(&restored));
     }
 
     #[test]
