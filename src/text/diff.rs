@@ -175,7 +175,7 @@ fn is_unspaced_script(c: char) -> bool {
 
 /// Cuts text into whitespace runs, runs of other characters, and single characters of
 /// unspaced scripts. The tokens concatenate to the input.
-fn tokenize(text: &str) -> Vec<&str> {
+pub(crate) fn tokenize(text: &str) -> Vec<&str> {
     #[derive(PartialEq)]
     enum Class {
         Space,

@@ -2,10 +2,12 @@
 //!
 //! - [`normalise`]: cleans pasted source text (NFC, invisible and bidi characters, line endings).
 //! - [`diff`]: word-level differences between two revisions of a section, as Markdown.
+//! - [`merge`]: three-way merge of a section edited on two sides (paragraphs, sentences, words).
 //! - [`cite`]: references formatted in APA 7, MLA 9 and Chicago, and partial dates.
 //! - [`chunk`]: long Markdown cut into pieces that fit a platform's message limit.
 
 pub mod chunk;
 pub mod cite;
 pub mod diff;
+pub mod merge;
 pub mod normalise;
