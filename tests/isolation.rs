@@ -52,6 +52,7 @@ impl World {
                 id: who.into(),
                 name: who.trim_start_matches("U0").to_lowercase(),
             },
+            memberships: Default::default(),
             place: place.clone(),
             at: Timestamp(START_MS + self.minute * 60_000),
             input,
@@ -215,6 +216,7 @@ fn a_request_from_another_channel_team_or_platform_neither_reads_nor_changes_a_s
         // The forms adapters prefill refuse too, without the section's text.
         let probe = Request {
             actor: Person::named("bob"),
+            memberships: Default::default(),
             place: place.clone(),
             at: Timestamp(START_MS),
             input: Input::Text {
