@@ -213,6 +213,7 @@ fn benches(c: &mut Criterion) {
             n += 1;
             let reply = desk.handle(Request {
                 actor: Person::named("carol"),
+                memberships: Default::default(),
                 place: Place {
                     channel: channel(),
                     thread: None,

@@ -11,6 +11,7 @@ use serde::Deserialize;
 
 use crate::checks::Level;
 use crate::model::CitationStyle;
+use crate::roles::{Identity, RoleList};
 
 /// The defaults, with a comment on every key.
 pub const DEFAULT_TOML: &str = include_str!("../config/default.toml");
@@ -112,8 +113,10 @@ pub struct StoryConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RolesConfig {
-    /// User ids or names allowed to publish. Empty: nobody.
-    pub editors: Vec<String>,
+    /// Who may publish, override a check and purge sources: Slack user ids, Discord user
+    /// ids, `role:ID` (Discord), `group:ID` (Slack) and, in the console only, names. Parsed
+    /// by kind when the config is loaded (`crate::roles`). Empty: nobody.
+    pub editors: RoleList,
 }
 
 /// `[review]`
@@ -340,12 +343,10 @@ impl Config {
         Ok(self)
     }
 
-    /// True when `id` or `name` is listed in `[roles] editors`.
-    pub fn is_editor(&self, id: &str, name: &str) -> bool {
-        self.roles
-            .editors
-            .iter()
-            .any(|e| e == id || e.eq_ignore_ascii_case(name))
+    /// True when `who` is one of `[roles] editors`: by platform id, Discord role or Slack
+    /// user group; by name in the console only.
+    pub fn is_editor(&self, who: &Identity<'_>) -> bool {
+        self.roles.editors.admits(who)
     }
 }
 
@@ -551,7 +552,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!(c.review.quorum, 2);
-        assert_eq!(c.roles.editors, vec!["erin"]);
+        assert_eq!(
+            c.roles.editors.entries(),
+            [crate::roles::Entry::Name("erin".into())]
+        );
         assert_eq!(c.publish.channel, "published");
     }
 
@@ -641,11 +645,52 @@ mod tests {
     }
 
     #[test]
-    fn editors_match_id_or_name() {
-        let c =
-            Config::from_overlay(Some("[roles]\neditors = [\"U123\", \"Erin\"]\n"), "x").unwrap();
-        assert!(c.is_editor("U123", "someone"));
-        assert!(c.is_editor("U999", "erin"));
-        assert!(!c.is_editor("U999", "alice"));
+    fn editors_match_ids_everywhere_and_names_in_the_console_only() {
+        use crate::model::{Person, Platform};
+        use crate::roles::Memberships;
+        let c = Config::from_overlay(
+            Some("[roles]\neditors = [\"U123ABC\", \"Erin\", \"role:900000000000000001\"]\n"),
+            "x",
+        )
+        .unwrap();
+        let none = Memberships::default();
+        let holder = Memberships {
+            discord_roles: vec!["900000000000000001".into()],
+            ..Default::default()
+        };
+        let who = |platform, id: &str, name: &str, memberships| {
+            c.is_editor(&Identity {
+                platform,
+                person: &Person {
+                    id: id.into(),
+                    name: name.into(),
+                },
+                memberships,
+            })
+        };
+        assert!(who(Platform::Slack, "U123ABC", "someone", &none));
+        assert!(!who(Platform::Slack, "U999", "erin", &none));
+        assert!(!who(Platform::Discord, "800000000000000009", "Erin", &none));
+        assert!(who(Platform::Discord, "800000000000000009", "x", &holder));
+        assert!(who(Platform::Console, "erin", "erin", &none));
+        assert!(!who(Platform::Console, "alice", "alice", &none));
+    }
+
+    #[test]
+    fn a_malformed_role_or_group_entry_is_a_config_error() {
+        for (entry, says) in [
+            ("role:editors", "not a Discord role"),
+            ("group:editors", "not a Slack user group"),
+            ("team:x", "unknown kind"),
+        ] {
+            let err = Config::from_overlay(
+                Some(&format!("[roles]\neditors = [\"erin\", \"{entry}\"]\n")),
+                "newsroom.toml",
+            )
+            .unwrap_err()
+            .to_string();
+            assert!(err.contains("newsroom.toml"), "{err}");
+            assert!(err.contains(entry) && err.contains(says), "{err}");
+        }
     }
 }

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::config::{Config, Template};
+use crate::model::Platform;
 use crate::notices;
 use crate::store::{OpenFailure, SourceKey, Store, StoreError, StoreOptions};
 
@@ -39,6 +40,24 @@ pub struct Env {
     pub discord_api_url: Option<String>,
     /// `STORYDESK_SOURCE_KEY`.
     pub source_key: Option<String>,
+}
+
+impl Env {
+    /// The chat platforms this environment configures in any way (a token, a signing
+    /// secret or a public key), for which `[roles]` entries must be ids.
+    pub fn chat_platforms(&self) -> Vec<Platform> {
+        let mut platforms = Vec::new();
+        if self.slack_bot_token.is_some()
+            || self.slack_signing_secret.is_some()
+            || self.slack_app_token.is_some()
+        {
+            platforms.push(Platform::Slack);
+        }
+        if self.discord_token.is_some() || self.discord_public_key.is_some() {
+            platforms.push(Platform::Discord);
+        }
+        platforms
+    }
 }
 
 impl std::fmt::Debug for Env {
@@ -154,6 +173,9 @@ pub async fn examine(config_path: Option<&Path>, data_dir: Option<&Path>, env: &
             .unwrap_or_else(|| config.store.data_dir.clone());
         check_data(&mut report, config, &dir, key.flatten()).await;
     }
+    if let Some(config) = &config {
+        check_role_entries(&mut report, config, &env.chat_platforms());
+    }
     let slack = check_slack_env(&mut report, env);
     let discord = check_discord_env(&mut report, env);
     if !slack && !discord {
@@ -196,9 +218,48 @@ fn check_config(report: &mut Report, path: Option<&Path>) -> Option<Config> {
     if config.roles.editors.is_empty() {
         report.problem(notices::no_editors(), notices::fix_editors());
     } else {
-        report.ok(notices::editors(&config.roles.editors));
+        let entries: Vec<String> = config
+            .roles
+            .editors
+            .entries()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        report.ok(notices::editors(&entries));
     }
     Some(config)
+}
+
+/// Reports each `[roles]` entry that matches nobody on the chat platforms the environment
+/// configures (a name while Slack or Discord serves). Nothing when none is configured.
+fn check_role_entries(report: &mut Report, config: &Config, platforms: &[Platform]) {
+    for sentence in role_entries_matching_nobody(config, platforms) {
+        report.problem(sentence, notices::fix_role_entry());
+    }
+}
+
+/// A sentence naming each `[roles]` entry that matches nobody on `platforms`. `serve`
+/// logs the same at start.
+pub fn role_entries_matching_nobody(config: &Config, platforms: &[Platform]) -> Vec<String> {
+    let names: Vec<&str> = platforms.iter().map(|p| platform_name(*p)).collect();
+    config
+        .roles
+        .editors
+        .unusable_on(platforms)
+        .into_iter()
+        .map(|entry| {
+            notices::role_entry_matches_nobody("[roles] editors", &entry.to_string(), &names)
+        })
+        .collect()
+}
+
+/// A platform's name as the operator reads it.
+fn platform_name(platform: Platform) -> &'static str {
+    match platform {
+        Platform::Console => "the console",
+        Platform::Slack => "Slack",
+        Platform::Discord => "Discord",
+    }
 }
 
 /// `None`: the key does not parse (reported); `Some(None)`: no key.
@@ -526,5 +587,68 @@ fn refused_status(e: &serenity::Error) -> Option<u16> {
             Some(r.status_code.as_u16())
         }
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(editors: &str) -> Config {
+        Config::from_overlay(Some(&format!("[roles]\neditors = [{editors}]\n")), "test").unwrap()
+    }
+
+    #[test]
+    fn a_name_is_reported_while_slack_or_discord_serves() {
+        let c = config(
+            r#""erin", "U0ERIN", "800000000000000004", "role:900000000000000001", "group:S0EDITORS""#,
+        );
+        let both = role_entries_matching_nobody(&c, &[Platform::Slack, Platform::Discord]);
+        insta::assert_snapshot!(both.join("\n"), @r#"[roles] editors: "erin" is not an id on Slack or Discord, so it matches nobody there (a display name or nickname grants nothing; names match only in the console)"#);
+        let slack = role_entries_matching_nobody(&c, &[Platform::Slack]);
+        insta::assert_snapshot!(slack.join("\n"), @r#"
+        [roles] editors: "erin" is not an id on Slack, so it matches nobody there (a display name or nickname grants nothing; names match only in the console)
+        [roles] editors: "800000000000000004" is not an id on Slack, so it matches nobody there (a display name or nickname grants nothing; names match only in the console)
+        [roles] editors: "role:900000000000000001" is not an id on Slack, so it matches nobody there (a display name or nickname grants nothing; names match only in the console)
+        "#);
+        // The console alone: names are how it knows people.
+        assert!(role_entries_matching_nobody(&c, &[]).is_empty());
+    }
+
+    #[test]
+    fn the_environment_says_which_platforms_serve() {
+        let env = Env {
+            slack_signing_secret: Some("s".into()),
+            ..Default::default()
+        };
+        assert_eq!(env.chat_platforms(), [Platform::Slack]);
+        let env = Env {
+            discord_public_key: Some("k".into()),
+            ..Default::default()
+        };
+        assert_eq!(env.chat_platforms(), [Platform::Discord]);
+        assert!(Env::default().chat_platforms().is_empty());
+    }
+
+    #[tokio::test]
+    async fn doctor_names_an_editor_entry_that_matches_nobody() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("newsroom.toml");
+        std::fs::write(&path, "[roles]\neditors = [\"erin\", \"U0ERIN\"]\n").unwrap();
+        let env = Env {
+            slack_signing_secret: Some("s".into()),
+            ..Default::default()
+        };
+        let mut report = Report::default();
+        let config = check_config(&mut report, Some(&path)).unwrap();
+        check_role_entries(&mut report, &config, &env.chat_platforms());
+        let problems: Vec<&Finding> = report
+            .findings
+            .iter()
+            .filter(|f| f.level == Level::Problem)
+            .collect();
+        assert_eq!(problems.len(), 1, "{report:?}");
+        assert!(problems[0].text.contains("\"erin\""), "{report:?}");
+        insta::assert_snapshot!(problems[0].fix.clone().unwrap_or_default(), @"write the person's user id (Slack: profile → Copy member ID, U…; Discord: Developer Mode → Copy User ID, digits), or role:ID for a Discord role, or group:ID for a Slack user group (S…)");
     }
 }

@@ -31,6 +31,8 @@
 //! - [`suggest`]: "did you mean".
 //! - [`notices`]: every sentence the command line, `serve` and `doctor` show the operator.
 //! - [`redact`]: errors made safe to log.
+//! - [`roles`]: who holds a role (`[roles] editors`): entries by kind, matched by platform id,
+//!   Discord role or Slack user group, and by name in the console only.
 //!
 //! Architecture invariant: `desk`, `text`, `checks`, `command`, `model` and the pure parts of
 //! `assist` (extractive, policy, prompt, tidy, sse) import no serenity, Slack, axum, reqwest
@@ -54,6 +56,7 @@ pub mod inflight;
 pub mod model;
 pub mod notices;
 pub mod redact;
+pub mod roles;
 pub mod server;
 pub mod slack;
 pub mod store;

@@ -819,6 +819,18 @@ async fn serve(
         }
         slack = Some(adapter);
     }
+    // A `[roles]` entry that cannot be an id where the bot serves (a name, say) matches
+    // nobody: said once here, and by `storydesk doctor`.
+    let mut platforms = Vec::new();
+    if slack.is_some() {
+        platforms.push(storydesk::model::Platform::Slack);
+    }
+    if discord.is_some() {
+        platforms.push(storydesk::model::Platform::Discord);
+    }
+    for sentence in storydesk::doctor::role_entries_matching_nobody(desk.config(), &platforms) {
+        tracing::warn!(target: SERVE, "{sentence}");
+    }
     let app = app.merge(storydesk::server::operator_routes(
         storydesk::server::Operator {
             store: desk.store().clone(),

@@ -82,10 +82,11 @@ impl Platform {
 /// A person acting on the desk, as the platform identifies them.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Person {
-    /// The platform's stable id (Slack `U…`, Discord snowflake, console name). Roles match it.
+    /// The platform's stable id (Slack `U…`, Discord snowflake, console name). Roles match it
+    /// (`crate::roles`).
     pub id: String,
-    /// The name shown in messages. Roles also match it, so a console or small team can list
-    /// editors by name.
+    /// The name shown in messages. For showing only: on Slack and Discord anyone can set
+    /// their display name or nickname, so it never grants a role.
     pub name: String,
 }
 

@@ -186,6 +186,20 @@ pub fn editors(editors: &[String]) -> String {
     format!("editors: {}", editors.join(", "))
 }
 
+/// A `[roles]` entry that can match nobody on the chat platforms configured: a name (names
+/// and nicknames grant nothing on Slack or Discord), or another platform's id.
+pub fn role_entry_matches_nobody(list: &str, entry: &str, platforms: &[&str]) -> String {
+    format!(
+        "{list}: \"{entry}\" is not an id on {}, so it matches nobody there (a display name or nickname grants nothing; names match only in the console)",
+        platforms.join(" or ")
+    )
+}
+
+/// Fix for a `[roles]` entry that matches nobody.
+pub fn fix_role_entry() -> String {
+    "write the person's user id (Slack: profile → Copy member ID, U…; Discord: Developer Mode → Copy User ID, digits), or role:ID for a Discord role, or group:ID for a Slack user group (S…)".into()
+}
+
 /// No editors.
 pub fn no_editors() -> String {
     "editors: none, so nobody can publish".into()
@@ -193,7 +207,7 @@ pub fn no_editors() -> String {
 
 /// Fix for no editors.
 pub fn fix_editors() -> String {
-    "list the people who may publish in [roles] editors (platform user ids or names)".into()
+    "list the people who may publish in [roles] editors (Slack or Discord user ids, role:ID, group:ID; names in the console)".into()
 }
 
 /// The source key does not parse.

@@ -11,6 +11,7 @@ const PURE: &[&str] = &[
     "src/command",
     "src/model.rs",
     "src/catalogue.rs",
+    "src/roles.rs",
     "src/suggest.rs",
     "src/assist/extractive.rs",
     "src/assist/policy.rs",

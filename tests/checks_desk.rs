@@ -31,6 +31,7 @@ impl Newsroom {
         self.clock.set(self.clock.get() + 60_000);
         self.desk.handle(Request {
             actor: Person::named(who),
+            memberships: Default::default(),
             place: Place {
                 channel: ChannelKey {
                     platform: Platform::Console,

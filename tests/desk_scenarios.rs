@@ -511,6 +511,7 @@ fn concurrent_writers_lose_no_revision() {
                 for i in 0..10 {
                     let reply = desk.handle(storydesk::desk::Request {
                         actor: storydesk::model::Person::named(&format!("writer{t}")),
+                        memberships: Default::default(),
                         place: place.clone(),
                         at: storydesk::model::Timestamp(0),
                         input: Input::Text {

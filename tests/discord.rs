@@ -1463,3 +1463,116 @@ async fn another_server_or_channel_can_neither_read_nor_change_a_story() {
     assert_eq!(answer["type"], 6, "{answer}");
     assert_ne!(story_state(&n), before);
 }
+
+/// Someone whose server nickname is an editor's name.
+const MALLORY: (u64, &str) = (800_000_000_000_000_666, "Erin");
+/// The newsroom's "Editors" role.
+const EDITORS_ROLE: &str = "900000000000000777";
+
+/// `payload` sent by a member whose server nickname is `nick` and who holds `roles`.
+fn as_member(mut payload: Value, nick: &str, roles: &[&str]) -> Value {
+    payload["member"]["nick"] = json!(nick);
+    payload["member"]["roles"] = json!(roles);
+    payload
+}
+
+/// A nickname is for showing: a member named "erin" on the server is refused everything
+/// only editors may do, and nothing changes; a member holding the editors' role publishes.
+async fn editors_by_id_and_role(gateway: bool) {
+    let config = storydesk::config::Config::from_overlay(
+        Some(&format!(
+            "[roles]\neditors = [\"{}\", \"erin\", \"role:{EDITORS_ROLE}\"]\n[publish]\nchannel = \"published\"\n",
+            ERIN.0
+        )),
+        "test",
+    )
+    .unwrap();
+    let n = Newsroom::start_with(config, gateway).await;
+    ready_to_publish(&n, &body_text("")).await;
+    n.send(modal(
+        n.id(),
+        ALICE,
+        Where::Newsroom,
+        "sd:source",
+        &[("label", "council minutes"), ("text1", MINUTES)],
+    ))
+    .await;
+    let state = |n: &Newsroom| {
+        let store = n.discord.desk().store();
+        format!(
+            "{:?}\n{:?}",
+            store.story(StoryId(1)).unwrap(),
+            store.audit(StoryId(1)).unwrap()
+        )
+    };
+    let before = state(&n);
+
+    let nick = |options: &[(&str, Value)], sub: &str| {
+        as_member(
+            command(n.id(), MALLORY, Where::Newsroom, sub, options, None),
+            "erin",
+            &[],
+        )
+    };
+    for (payload, refusal) in [
+        (nick(&[], "publish"), "Only editors can publish"),
+        (
+            nick(
+                &[("override", json!("the desk is empty tonight"))],
+                "publish",
+            ),
+            "Only editors can publish",
+        ),
+        (nick(&[], "purge-sources"), "Only editors can purge sources"),
+        // A role other than the editors' grants nothing.
+        (
+            as_member(
+                command(n.id(), BOB, Where::Newsroom, "publish", &[], None),
+                "bob",
+                &["900000000000000778"],
+            ),
+            "Only editors can publish",
+        ),
+    ] {
+        let answer = n.send(payload).await;
+        assert!(ephemeral(&answer), "{answer}");
+        assert!(content(&answer).starts_with(refusal), "{answer}");
+    }
+    assert_eq!(state(&n), before, "a refused command changed the story");
+    assert!(n.fake.posted_in(PUBLISHED).is_empty());
+
+    // Bob holding the editors' role publishes, and may purge the sources after.
+    let holder = |sub: &str| {
+        as_member(
+            command(n.id(), BOB, Where::Newsroom, sub, &[], None),
+            "bob",
+            &[EDITORS_ROLE],
+        )
+    };
+    let answer = n.send(holder("publish")).await;
+    assert_eq!(answer["type"], 5, "{answer}");
+    assert!(!n.fake.posted_in(PUBLISHED).is_empty());
+    let published = state(&n);
+    let answer = n.send(nick(&[], "purge-sources")).await;
+    assert!(
+        content(&answer).starts_with("Only editors can purge sources"),
+        "{answer}"
+    );
+    assert_eq!(state(&n), published);
+    n.send(holder("purge-sources")).await;
+    let story = n.discord.desk().store().story(StoryId(1)).unwrap().unwrap();
+    assert!(
+        story.sources.is_empty(),
+        "the role holder purged the sources"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn editors_by_id_and_role_over_the_interactions_endpoint() {
+    editors_by_id_and_role(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn editors_by_id_and_role_over_the_gateway() {
+    editors_by_id_and_role(true).await;
+}

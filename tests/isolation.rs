@@ -33,9 +33,11 @@ struct World {
 impl World {
     fn new() -> World {
         let dir = tempfile::tempdir().unwrap();
-        let config =
-            Config::from_overlay(Some("[roles]\neditors = [\"U0ERIN\", \"erin\"]\n"), "test")
-                .unwrap();
+        let config = Config::from_overlay(
+            Some("[roles]\neditors = [\"U0ERIN\", \"erin\", \"800000000000000004\"]\n"),
+            "test",
+        )
+        .unwrap();
         let template = Template::load(&config.story.template).unwrap();
         let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
         World {
@@ -52,6 +54,7 @@ impl World {
                 id: who.into(),
                 name: who.trim_start_matches("U0").to_lowercase(),
             },
+            memberships: Default::default(),
             place: place.clone(),
             at: Timestamp(START_MS + self.minute * 60_000),
             input,
@@ -181,7 +184,12 @@ fn a_request_from_another_channel_team_or_platform_neither_reads_nor_changes_a_s
     for (where_, place) in elsewhere() {
         for command in COMMANDS {
             let who = if command.starts_with("publish") || command.starts_with("purge") {
-                "U0ERIN"
+                // The editor as this platform knows them, so the refusal is the story's
+                // place, not the role.
+                match place.channel.platform {
+                    Platform::Discord => "800000000000000004",
+                    _ => "U0ERIN",
+                }
             } else {
                 "U0BOB"
             };
@@ -215,6 +223,7 @@ fn a_request_from_another_channel_team_or_platform_neither_reads_nor_changes_a_s
         // The forms adapters prefill refuse too, without the section's text.
         let probe = Request {
             actor: Person::named("bob"),
+            memberships: Default::default(),
             place: place.clone(),
             at: Timestamp(START_MS),
             input: Input::Text {

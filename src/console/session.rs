@@ -195,6 +195,7 @@ impl<W: Write> Session<W> {
     fn send(&mut self, input: Input) -> io::Result<()> {
         let request = Request {
             actor: self.user.clone(),
+            memberships: Default::default(),
             place: Place {
                 channel: self.channel_key(),
                 thread: self.thread.clone(),

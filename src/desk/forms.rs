@@ -115,6 +115,7 @@ mod tests {
     fn request(text: &str, body: Option<&str>, channel: &str) -> Request {
         Request {
             actor: Person::named("alice"),
+            memberships: Default::default(),
             place: Place {
                 channel: ChannelKey {
                     platform: Platform::Slack,

@@ -904,7 +904,8 @@ pub fn preview(story: &Story, article: &Article) -> String {
     )
 }
 
-/// A non-editor using an editors-only command.
+/// A non-editor using an editors-only command. With no editors configured it shows the
+/// entry that would make the person one: their platform id (in the console, their name).
 pub fn not_an_editor(subcommand: &str, actor: &Person, none_configured: bool) -> String {
     let what = match subcommand {
         "publish" => "publish".to_string(),
@@ -914,7 +915,7 @@ pub fn not_an_editor(subcommand: &str, actor: &Person, none_configured: bool) ->
     if none_configured {
         format!(
             "Only editors can {what}, and no editors are configured. An operator lists them in the config: `[roles] editors = [\"{}\"]`.",
-            actor.name
+            actor.id
         )
     } else if subcommand == "publish" {
         "Only editors can publish. Ask an editor to review the story and publish it.".to_string()

@@ -32,6 +32,7 @@ use crate::checks::{Checker, RuleError};
 use crate::command::parse::{self, Invocation, ParseError};
 use crate::config::{Config, Template};
 use crate::model::{AuditEntry, ChannelKey, Person, Place, Story, StoryId, Timestamp};
+use crate::roles::{Identity, Memberships};
 use crate::store::{Store, StoreError, Tx};
 use crate::telemetry::Outcome;
 
@@ -70,8 +71,12 @@ pub enum Input {
 /// A request to the desk.
 #[derive(Debug, Clone)]
 pub struct Request {
-    /// Who asks.
+    /// Who asks: on Slack and Discord their platform user id (the name is for showing).
     pub actor: Person,
+    /// What the platform says the person belongs to (the Discord member's roles, the Slack
+    /// user groups the config names that they are in), for role matching. Empty in the
+    /// console and in a Discord DM.
+    pub memberships: Memberships,
     /// Where they asked.
     pub place: Place,
     /// When, by the adapter's clock (the console and tests pass their own).
@@ -84,6 +89,17 @@ pub struct Request {
     /// The story the request is about when the platform knows it (a button on a review
     /// message carries it); otherwise the thread or the channel's active story decide.
     pub story: Option<StoryId>,
+}
+
+impl Request {
+    /// The person asking, as role matching sees them.
+    pub fn identity(&self) -> Identity<'_> {
+        Identity {
+            platform: self.place.channel.platform,
+            person: &self.actor,
+            memberships: &self.memberships,
+        }
+    }
 }
 
 /// Where a message goes.
@@ -446,9 +462,7 @@ impl Ctx<'_> {
     }
 
     pub fn is_editor(&self) -> bool {
-        self.desk
-            .config
-            .is_editor(&self.req.actor.id, &self.req.actor.name)
+        self.desk.config.is_editor(&self.req.identity())
     }
 
     /// The story the request is about: named by the platform, the thread, or the
@@ -719,7 +733,7 @@ impl Desk {
             .catalogue
             .subcommand(&inv.subcommand)
             .is_some_and(|s| s.editors_only);
-        if editors_only && !self.config.is_editor(&req.actor.id, &req.actor.name) {
+        if editors_only && !self.config.is_editor(&req.identity()) {
             let reply = Reply::problem(messages::not_an_editor(
                 &inv.subcommand,
                 &req.actor,

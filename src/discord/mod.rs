@@ -1212,6 +1212,9 @@ impl Discord {
             );
             let base = Request {
                 actor,
+                memberships: routing::memberships(
+                    message.member.as_ref().map(|m| m.roles.as_slice()),
+                ),
                 place: place.clone(),
                 at: Timestamp::now(),
                 input: Input::Message {

@@ -7,11 +7,12 @@
 use serenity::all::{
     ActionRowComponent, Attachment, ChannelType, CommandDataOption, CommandDataOptionValue,
     CommandInteraction, ComponentInteraction, GuildId, Interaction, Member, ModalInteraction,
-    PartialChannel, User,
+    PartialChannel, RoleId, User,
 };
 
 use crate::desk::{Action, Desk, DraftRef, Input, Request};
 use crate::model::{ChannelKey, Person, Place, Platform, StoryId, Timestamp};
+use crate::roles::Memberships;
 
 use super::commands::FILE_OPTION;
 
@@ -165,6 +166,8 @@ pub fn parse_button(custom_id: &str) -> Option<Action> {
 pub struct Origin {
     /// The person.
     pub actor: Person,
+    /// The member's roles in the server, as the interaction gives them.
+    pub memberships: Memberships,
     /// The channel (the parent, for a thread) and thread.
     pub place: Place,
     /// The interaction id: the request's idempotency key.
@@ -228,12 +231,27 @@ fn origin(
     let place = place(desk, guild.get(), channel_id, channel);
     Some(Origin {
         actor: person(member.and_then(|m| m.nick.clone()), user),
+        memberships: memberships(member.map(|m| m.roles.as_slice())),
         place,
         event: format!("discord:interaction:{id}"),
     })
 }
 
-/// The person as the desk knows them: the user id, and the name the server shows.
+/// What a member holds, for role matching: their role ids in the server. A user outside a
+/// server (a DM) has no member and so no roles.
+pub fn memberships(roles: Option<&[RoleId]>) -> Memberships {
+    Memberships {
+        discord_roles: roles
+            .unwrap_or_default()
+            .iter()
+            .map(|r| r.get().to_string())
+            .collect(),
+        slack_groups: Vec::new(),
+    }
+}
+
+/// The person as the desk knows them: the user id, and the name the server shows (for
+/// showing only: a nickname grants nothing).
 pub fn person(nick: Option<String>, user: &User) -> Person {
     let name = nick
         .or_else(|| user.global_name.clone())
@@ -277,6 +295,7 @@ pub fn place(desk: &Desk, guild: u64, channel_id: u64, channel: Option<&PartialC
 fn request(origin: Origin, input: Input, story: Option<StoryId>, now: Timestamp) -> Request {
     Request {
         actor: origin.actor,
+        memberships: origin.memberships,
         place: origin.place,
         at: now,
         input,

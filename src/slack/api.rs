@@ -397,6 +397,23 @@ impl WebApi {
         })
     }
 
+    /// The user ids in a user group (`usergroups.users.list`, scope `usergroups:read`).
+    pub async fn usergroup_members(&self, group: &str) -> Result<Vec<String>, ApiError> {
+        let token = self
+            .bot
+            .as_ref()
+            .ok_or(ApiError::MissingToken("SLACK_BOT_TOKEN"))?;
+        let answer = self
+            .call_form("usergroups.users.list", token, &[("usergroup", group)])
+            .await?;
+        serde_json::from_value(answer.get("users").cloned().unwrap_or(Value::Null)).map_err(|e| {
+            ApiError::Transport {
+                method: "usergroups.users.list".into(),
+                reason: format!("unexpected answer: {}", crate::redact::json_error(&e)),
+            }
+        })
+    }
+
     /// Downloads a private file with the bot token, refusing more than `limit` bytes.
     pub async fn download(&self, url: &str, limit: u64) -> Result<Vec<u8>, ApiError> {
         let token = self

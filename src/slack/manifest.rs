@@ -13,6 +13,8 @@
 //! - `files:read`: read text files shared in a source thread (`files.info` and download).
 //! - `users:read`: the names of people who add sources by posting in a thread (events carry
 //!   only user ids; `users.info`, asked once per person).
+//! - `usergroups:read`: who is in a user group named as a role (`group:S…` in `[roles]
+//!   editors`; `usergroups.users.list`).
 
 use crate::catalogue::Catalogue;
 
@@ -50,6 +52,7 @@ pub const BOT_SCOPES: &[&str] = &[
     "groups:history",
     "files:read",
     "users:read",
+    "usergroups:read",
 ];
 
 /// The bot events storydesk subscribes to.

@@ -32,6 +32,7 @@
 
 pub mod api;
 pub mod blocks;
+pub mod groups;
 pub mod http;
 pub mod inbound;
 pub mod manifest;
@@ -146,6 +147,11 @@ struct Inner {
     in_flight: InFlight,
     /// The drafter `[assist]` asks for, or why it may not be used.
     assistant: Result<Assistant, Failure>,
+    /// The members of the Slack user groups the config's role lists name (`group:S…`).
+    groups: groups::GroupCache,
+    /// The client for group lookups: one attempt, so a rate-limited lookup grants nothing
+    /// at once instead of holding the request up.
+    groups_api: WebApi,
 }
 
 /// Where a reply's messages go back to.
@@ -174,15 +180,18 @@ impl Slack {
         config: &SlackConfig,
         assistant: Result<Assistant, Failure>,
     ) -> Self {
+        let api = WebApi::new(
+            &config.api_url,
+            config.bot_token.clone(),
+            config.app_token.clone(),
+        );
         Slack {
             inner: Arc::new(Inner {
                 assistant,
                 desk,
-                api: WebApi::new(
-                    &config.api_url,
-                    config.bot_token.clone(),
-                    config.app_token.clone(),
-                ),
+                groups: groups::GroupCache::default(),
+                groups_api: api.clone().single_attempt(),
+                api,
                 outbox: Outbox::new(),
                 secret: config.signing_secret.clone(),
                 names: Mutex::new(HashMap::new()),
@@ -273,6 +282,7 @@ impl Slack {
                 id: cmd.user_id.clone(),
                 name,
             },
+            memberships: Default::default(),
             place: Place {
                 channel: channel.clone(),
                 thread: None,
@@ -385,10 +395,11 @@ impl Slack {
     /// [`ACK_BUDGET`]. A slower desk (a busy disk) gets `None`: the ack goes out now and the
     /// reply is delivered when it is done. A desk that panicked also gets `None`.
     async fn within_ack_budget(&self, request: Request, origin: &Origin) -> Option<Reply> {
-        let desk = self.desk().clone();
-        let mut job = tokio::task::spawn_blocking(move || desk.handle(request));
+        let this = self.clone();
+        let mut job = tokio::spawn(async move { this.desk_reply(request).await });
         match tokio::time::timeout(ACK_BUDGET, &mut job).await {
-            Ok(Ok(reply)) => Some(reply),
+            Ok(Ok(Some(reply))) => Some(reply),
+            Ok(Ok(None)) => None,
             Ok(Err(e)) => {
                 tracing::error!(error = %e, "the desk panicked");
                 None
@@ -397,13 +408,49 @@ impl Slack {
                 let this = self.clone();
                 let origin = origin.clone();
                 self.spawn(async move {
-                    if let Ok(reply) = job.await {
+                    if let Ok(Some(reply)) = job.await {
                         this.deliver(reply, origin).await;
                     }
                 });
                 None
             }
         }
+    }
+
+    /// The desk's reply to `request`, once the person's memberships of the user groups the
+    /// config names are known. `None` when the desk panicked (logged).
+    async fn desk_reply(&self, mut request: Request) -> Option<Reply> {
+        request.memberships.slack_groups = self.groups_of(&request.actor.id).await;
+        let desk = self.desk().clone();
+        match tokio::task::spawn_blocking(move || desk.handle(request)).await {
+            Ok(reply) => Some(reply),
+            Err(e) => {
+                tracing::error!(error = %e, "the desk panicked");
+                None
+            }
+        }
+    }
+
+    /// The user groups among those the config's role lists name (`group:S…`) that `user` is
+    /// in. Looked up only when the config names any.
+    async fn groups_of(&self, user: &str) -> Vec<String> {
+        let named: Vec<String> = self
+            .desk()
+            .config()
+            .roles
+            .editors
+            .slack_groups()
+            .map(str::to_string)
+            .collect();
+        let mut member_of = Vec::new();
+        for group in named {
+            let api = &self.inner.groups_api;
+            let lookup = || api.usergroup_members(&group);
+            if self.inner.groups.contains(&group, user, lookup).await {
+                member_of.push(group);
+            }
+        }
+        member_of
     }
 
     /// Runs a command through the desk; the first message for the requester goes in the
@@ -550,6 +597,7 @@ impl Slack {
                         id: p.user.id.clone(),
                         name,
                     },
+                    memberships: Default::default(),
                     place: Place {
                         channel: origin.channel.clone(),
                         thread: origin.thread.clone(),
@@ -565,10 +613,7 @@ impl Slack {
                 };
                 let this = self.clone();
                 self.spawn(async move {
-                    let desk = this.desk().clone();
-                    if let Ok(reply) =
-                        tokio::task::spawn_blocking(move || desk.handle(request)).await
-                    {
+                    if let Some(reply) = this.desk_reply(request).await {
                         this.deliver(reply, origin).await;
                     }
                 });
@@ -726,6 +771,7 @@ impl Slack {
                 id: p.user.id.clone(),
                 name,
             },
+            memberships: Default::default(),
             place: Place {
                 channel: channel_key(&team, &meta.c),
                 thread: meta.t.clone(),
@@ -804,6 +850,7 @@ impl Slack {
         let actor = Person { id: user, name };
         let request = |input: Input, event: String, story: Option<StoryId>| Request {
             actor: actor.clone(),
+            memberships: Default::default(),
             place: Place {
                 channel: channel.clone(),
                 thread: Some(thread.clone()),
@@ -888,10 +935,8 @@ impl Slack {
 
     /// Runs a request through the desk and delivers its reply.
     async fn run(&self, request: Request, origin: Origin) {
-        let desk = self.desk().clone();
-        match tokio::task::spawn_blocking(move || desk.handle(request)).await {
-            Ok(reply) => self.deliver(reply, origin).await,
-            Err(e) => tracing::error!(error = %e, "the desk panicked"),
+        if let Some(reply) = self.desk_reply(request).await {
+            self.deliver(reply, origin).await;
         }
     }
 

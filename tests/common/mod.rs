@@ -100,6 +100,7 @@ impl Newsroom {
         self.minute += 1;
         let req = Request {
             actor: Person::named(who),
+            memberships: Default::default(),
             place: self.place(),
             at: Timestamp(START_MS + self.minute * 60_000),
             input,

@@ -4,7 +4,7 @@
 use crate::bot::{run, script, strs, Bot, Place, Ran};
 use crate::fake_slack::FakeSlack;
 use crate::support::fake_discord::{FakeDiscord, APP};
-use crate::{NEWSROOM, OTHER_KEY, SOURCE_KEY};
+use crate::{CHAT_NEWSROOM, NEWSROOM, OTHER_KEY, SOURCE_KEY};
 
 const SLACK_TOKEN: &str = "xoxb-doctor-good-token";
 const DISCORD_TOKEN: &str = "doctor.discord.good-token";
@@ -57,7 +57,7 @@ async fn a_good_setup_is_all_good_whether_the_bot_runs_or_not() {
     slack.set_bot_token(SLACK_TOKEN);
     let discord = FakeDiscord::start().await;
     discord.require_token(DISCORD_TOKEN);
-    let place = Place::new(NEWSROOM);
+    let place = Place::new(CHAT_NEWSROOM);
     let story = script(place.dir.path(), "story.story", STORY);
     let ran = run(
         &[("STORYDESK_SOURCE_KEY", SOURCE_KEY)],
@@ -104,6 +104,8 @@ async fn refused_tokens_a_wrong_key_and_a_wrong_application_are_named_with_their
     slack.set_bot_token(SLACK_TOKEN);
     let discord = FakeDiscord::start().await;
     discord.require_token(DISCORD_TOKEN);
+    // The newsroom lists erin by name too (for the console): on Slack and Discord the name
+    // matches nobody, and the report says so.
     let place = Place::new(NEWSROOM);
     let story = script(place.dir.path(), "story.story", STORY);
     let ran = run(
@@ -154,7 +156,7 @@ async fn refused_tokens_a_wrong_key_and_a_wrong_application_are_named_with_their
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn platforms_that_cannot_be_reached_and_a_broken_config_are_reported() {
-    let place = Place::new(NEWSROOM);
+    let place = Place::new(CHAT_NEWSROOM);
     let slack_api = format!("http://127.0.0.1:{}/api", closed_port());
     let discord_api = format!("http://127.0.0.1:{}", closed_port());
     let env = [

@@ -225,6 +225,13 @@ async fn no_token_secret_key_or_source_reaches_the_log_at_trace_level() {
     assert!(log.lines().count() > 200, "{log}");
     // … and clean.
     assert_clean("serve", &log);
+    // The editor listed by name matches nobody on Slack or Discord: said once, at start,
+    // naming the entry.
+    let named = log
+        .lines()
+        .filter(|l| l.contains("\"erin\" is not an id on Slack or Discord"))
+        .count();
+    assert_eq!(named, 1, "{log}");
 
     // The console, at trace level too.
     let story = script(

@@ -103,6 +103,8 @@ struct State0 {
     next_ts: u64,
     files: HashMap<String, FakeFile>,
     users: HashMap<String, String>,
+    /// User group id → its members' user ids, for `usergroups.users.list`.
+    groups: HashMap<String, Vec<String>>,
     /// `(method, channel)` → how many of the next matching calls get a 429.
     rate_limits: Vec<(String, Option<String>, usize, usize)>,
     /// `(method, channel, error, count)`: the next `count` matching calls get `error`.
@@ -223,6 +225,15 @@ impl FakeSlack {
             .unwrap()
             .users
             .insert(id.to_string(), name.to_string());
+    }
+
+    /// A user group and its members, for `usergroups.users.list` (replacing any earlier
+    /// member list, as when an admin edits the group).
+    pub fn set_group(&self, id: &str, members: &[&str]) {
+        self.state.lock().unwrap().groups.insert(
+            id.to_string(),
+            members.iter().map(|m| m.to_string()).collect(),
+        );
     }
 
     /// Every call so far.
@@ -508,6 +519,15 @@ async fn api(
                     None,
                 ),
                 None => (json!({ "ok": false, "error": "user_not_found" }), None),
+            }
+        }
+        "usergroups.users.list" => {
+            // Slack answers a group's member ids; an unknown group is `no_such_subteam`.
+            let id = args["usergroup"].as_str().unwrap_or_default().to_string();
+            let members = shared.0.lock().unwrap().groups.get(&id).cloned();
+            match members {
+                Some(users) => (json!({ "ok": true, "users": users }), None),
+                None => (json!({ "ok": false, "error": "no_such_subteam" }), None),
             }
         }
         "apps.connections.open" => (

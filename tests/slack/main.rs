@@ -944,3 +944,96 @@ async fn head_only_post(base: &str, path: &str, length: usize, ts: i64, sig: &st
         .and_then(|c| c.parse().ok())
         .unwrap_or(0)
 }
+
+/// Someone who set their Slack display name to an editor's name.
+const MALLORY: world::Who = world::Who {
+    id: "U0MALLORY",
+    name: "erin",
+};
+
+/// The text of an ephemeral ack.
+fn ack_text(ack: &Value) -> String {
+    ack["text"].as_str().unwrap_or_default().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn editors_are_user_ids_and_user_groups_never_display_names() {
+    // "erin" is listed too, as an operator who thought names work would: on Slack it
+    // grants nothing. Alice is an editor through the user group.
+    let w = World::with_editors(
+        Via::Http,
+        &format!("\"{}\", \"erin\", \"group:S0EDITORS\"", ERIN.id),
+    )
+    .await;
+    w.fake.add_user(MALLORY.id, MALLORY.name);
+    w.fake.set_group("S0EDITORS", &[ALICE.id]);
+    ready_to_publish(&w, &numbered_body(2)).await;
+    let board = w.board().await;
+    let board_ts = board.ts.clone().unwrap();
+    w.event(w.message_event("Ev0SOURCE", ALICE, &board_ts, MEMO, &[]), 0)
+        .await;
+    w.fake.wait_post(NEWS, Some(&board_ts), "Source 1").await;
+    w.slack.idle().await;
+    let before = story_state(&w);
+
+    // A display name equal to an editor's name, and a member outside the group: refused.
+    for (who, command, refusal) in [
+        (MALLORY, "publish", "Only editors can publish"),
+        (
+            MALLORY,
+            "publish override:\"the desk is empty tonight\"",
+            "Only editors can publish",
+        ),
+        (MALLORY, "purge-sources", "Only editors can purge sources"),
+        (BOB, "publish", "Only editors can publish"),
+    ] {
+        let ack = w.command(who, command).await;
+        assert_eq!(ack["response_type"], "ephemeral", "{command}: {ack}");
+        assert!(ack_text(&ack).contains(refusal), "{command}: {ack}");
+    }
+    w.slack.idle().await;
+    assert_eq!(
+        story_state(&w),
+        before,
+        "a refused command changed the story"
+    );
+    assert!(w.fake.posts_in(PUBLISH).is_empty());
+
+    // The group's members were asked of Slack, as Slack's API takes it.
+    let lookups = w.fake.calls_of("usergroups.users.list");
+    assert!(!lookups.is_empty());
+    assert!(lookups.iter().all(|c| c.body["usergroup"] == "S0EDITORS"));
+
+    // A member of the editors' group publishes.
+    assert_eq!(w.command(ALICE, "publish").await, Value::Null);
+    w.fake
+        .wait_post(NEWS, None, "alice published story #1")
+        .await;
+    assert!(!w.fake.posts_in(PUBLISH).is_empty());
+
+    // After publishing, the name still cannot purge the sources; the group member can.
+    w.slack.idle().await;
+    let published = story_state(&w);
+    let ack = w.command(MALLORY, "purge-sources").await;
+    assert!(
+        ack_text(&ack).contains("Only editors can purge sources"),
+        "{ack}"
+    );
+    w.slack.idle().await;
+    assert_eq!(story_state(&w), published);
+    let ack = w.command(ALICE, "purge-sources").await;
+    assert!(!ack_text(&ack).contains("Only editors"), "{ack}");
+    w.slack.idle().await;
+    assert_ne!(story_state(&w), published, "the sources were purged");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_group_lookup_slack_refuses_grants_nothing() {
+    // The group is not known to Slack (`no_such_subteam`): nobody is an editor through it.
+    let w = World::with_editors(Via::Http, "\"group:S0GONE\"").await;
+    ready_to_publish(&w, &numbered_body(2)).await;
+    let ack = w.command(ALICE, "publish").await;
+    assert!(ack_text(&ack).contains("Only editors can publish"), "{ack}");
+    assert!(!w.fake.calls_of("usergroups.users.list").is_empty());
+    assert!(w.fake.posts_in(PUBLISH).is_empty());
+}

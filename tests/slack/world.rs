@@ -60,14 +60,22 @@ impl World {
     }
 
     pub async fn with_config(via: Via, extra: &str) -> World {
+        Self::build(via, &format!("\"{}\"", ERIN.id), extra).await
+    }
+
+    /// A world whose `[roles] editors` are `editors` (TOML array items, comma-separated).
+    pub async fn with_editors(via: Via, editors: &str) -> World {
+        Self::build(via, editors, "").await
+    }
+
+    async fn build(via: Via, editors: &str, extra: &str) -> World {
         let fake = FakeSlack::start().await;
         for who in [ALICE, BOB, ERIN] {
             fake.add_user(who.id, who.name);
         }
         let config = Config::from_overlay(
             Some(&format!(
-                "[roles]\neditors = [\"{}\"]\n[publish]\nchannel = \"{PUBLISH}\"\n{extra}",
-                ERIN.id
+                "[roles]\neditors = [{editors}]\n[publish]\nchannel = \"{PUBLISH}\"\n{extra}"
             )),
             "test",
         )

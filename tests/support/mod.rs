@@ -240,8 +240,26 @@ impl Newsroom {
         http: serenity::http::Http,
         gateway: bool,
     ) -> Newsroom {
+        Self::with_http_config(fake, http, gateway, config()).await
+    }
+
+    /// A newsroom with its own `config`, its REST going to the fake through the proxy
+    /// setting.
+    pub async fn start_with(config: Config, gateway: bool) -> Newsroom {
+        let fake = FakeDiscord::start().await;
+        let http =
+            storydesk::discord::build_http("fake-token", Some(APP), Some(&fake.api_url()), None);
+        Self::with_http_config(fake, http, gateway, config).await
+    }
+
+    async fn with_http_config(
+        fake: FakeDiscord,
+        http: serenity::http::Http,
+        gateway: bool,
+        config: Config,
+    ) -> Newsroom {
         let dir = tempfile::tempdir().unwrap();
-        let desk = storydesk::open_desk(config(), dir.path()).unwrap();
+        let desk = storydesk::open_desk(config, dir.path()).unwrap();
         let discord = Discord::new(desk, Arc::new(http));
         let delivery = if gateway {
             let gateway_http = storydesk::discord::build_http(
