@@ -2,7 +2,8 @@
 //!
 //! Messages are Markdown in the common subset that Slack (after the adapter's conversion),
 //! Discord and the console all show well: `**bold**`, `*italic*`, `~~strike~~`, `` `code` ``,
-//! lists. User-written text appears in them as written; adapters make sure it cannot ping.
+//! lists. User-written text appears in them as written; adapters make sure it cannot ping. A
+//! refusal quotes at most 40 characters (`QUOTED_CHARS`) of a value someone typed.
 //! A user error says what went wrong and what to do; the snapshot tests in
 //! `tests/desk_scenarios.rs` and `tests/console.rs` show each of them in context.
 
