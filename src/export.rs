@@ -4,13 +4,15 @@
 //! and only `http`, `https` and `mailto` links kept as links, so markup or a `javascript:`
 //! URL pasted into a section cannot run in a reader's browser. JSON carries the story's
 //! workflow state, every revision, the references, the audit log and the assembled
-//! article; never the sources' texts (only their labels and sizes).
+//! article; never the sources' texts (only their labels and sizes). Markdown and HTML carry
+//! no control character, even from a story stored before the desk removed them.
 
 use pulldown_cmark::{html, CowStr, Event, Options, Parser, Tag};
 use serde::Serialize;
 
 use crate::desk::{assemble, Article, Desk, DeskError};
 use crate::model::{AuditEntry, Revision, Story};
+use crate::text::normalise::strip_controls;
 
 /// The output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,8 +56,13 @@ struct StoryExport<'a> {
 pub fn export(desk: &Desk, story: &Story, format: Format) -> Result<String, ExportError> {
     let article = assemble(desk, story, story.style, false)?;
     Ok(match format {
-        Format::Markdown => article.markdown(),
-        Format::Html => html_page(&article.headline, &article.markdown()),
+        // What the desk stores has no control characters; a story stored by an older build
+        // may, and they have no place in a file or a page (JSON escapes them).
+        Format::Markdown => strip_controls(&article.markdown()).into_owned(),
+        Format::Html => html_page(
+            &strip_controls(&article.headline),
+            &strip_controls(&article.markdown()),
+        ),
         Format::Json => {
             let mut revisions = Vec::new();
             for s in &story.sections {

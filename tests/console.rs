@@ -152,6 +152,135 @@ fn a_restarted_console_shows_the_same_state() {
     assert!(after.contains("revision 1 by alice"), "{after}");
 }
 
+/// Control characters a terminal acts on, or none: ESC starts a sequence (`ESC ]0;…BEL`
+/// retitles the window), BEL rings, NUL, BS and DEL edit what is shown; C1 controls too.
+fn controls_in(bytes: &[u8]) -> Vec<char> {
+    String::from_utf8_lossy(bytes)
+        .chars()
+        .filter(|c| c.is_control() && *c != '\n' && *c != '\t')
+        .collect()
+}
+
+/// `storydesk --data DATA export 1 --format FORMAT`'s output.
+fn export(data: &Path, format: &str) -> Vec<u8> {
+    let out = Command::new(env!("CARGO_BIN_EXE_storydesk"))
+        .arg("--data")
+        .arg(data)
+        .args(["export", "1", "--format", format])
+        .env_remove("STORYDESK_CONFIG")
+        .env("RUST_LOG", "off")
+        .output()
+        .expect("the storydesk binary runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+#[test]
+fn an_escape_sequence_in_a_title_never_reaches_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let script = dir.path().join("hostile.story");
+    std::fs::write(
+        &script,
+        "/story new title:\"Meta scrambles\u{1b}]0;pwned\u{7} over DeepSeek\"\n\
+         /story source add label:\"memo\u{1b}[2J\" <<END\n\
+         To: leadership\u{1b}[31m\u{0}\n\
+         Four war rooms have been set up.\u{7}\u{7f}\u{9b}\n\
+         END\n\
+         :as bob\u{1b}[5m\n\
+         /story write body <<END\n\
+         Meta set up four war rooms\u{8}\u{8}.\r\n\
+         END\n\
+         /story changes section:body note:\"Name the memo\u{1b}[1m.\"\n\
+         /story status\n",
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_storydesk"))
+        .arg("--data")
+        .arg(&data)
+        .args(["local", "--as", "alice", "--script"])
+        .arg(&script)
+        .env_remove("STORYDESK_CONFIG")
+        .env("RUST_LOG", "off")
+        .output()
+        .expect("the storydesk binary runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(controls_in(&out.stdout), Vec::<char>::new());
+    assert_eq!(controls_in(&out.stderr), Vec::<char>::new());
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        stdout.contains("“Meta scrambles]0;pwned over DeepSeek”"),
+        "{stdout}"
+    );
+    assert_transcript!("control_characters", stdout);
+    for format in ["html", "md", "json"] {
+        let exported = export(&data, format);
+        assert_eq!(controls_in(&exported), Vec::<char>::new(), "{format}");
+        assert!(
+            String::from_utf8_lossy(&exported).contains("pwned"),
+            "{format}"
+        );
+    }
+}
+
+#[test]
+fn a_title_stored_with_controls_by_an_older_build_is_printed_without_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let first = dir.path().join("first.story");
+    std::fs::write(&first, "/story new title:\"Meta scrambles\"\n").unwrap();
+    let (_, stderr, ok) = run_script(&data, &first, None);
+    assert!(ok, "{stderr}");
+    // What an older build let through, written straight into the store.
+    {
+        use storydesk::model::StoryId;
+        use storydesk::store::{Store, StoreOptions, TxError};
+        let store = Store::open(&data, StoreOptions::default()).unwrap();
+        store
+            .transact(|tx| {
+                let mut story = tx.story(StoryId(1))?.expect("story 1 was started");
+                story.title = "Meta scrambles\u{1b}]0;pwned\u{7} \u{9b}2J\r\nover DeepSeek".into();
+                tx.put_story(&story)?;
+                Ok::<_, TxError>(())
+            })
+            .unwrap();
+    }
+    let second = dir.path().join("second.story");
+    std::fs::write(&second, "/story status\n/story list\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_storydesk"))
+        .arg("--data")
+        .arg(&data)
+        .args(["local", "--as", "alice", "--script"])
+        .arg(&second)
+        .env_remove("STORYDESK_CONFIG")
+        .env("RUST_LOG", "off")
+        .output()
+        .expect("the storydesk binary runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(controls_in(&out.stdout), Vec::<char>::new());
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.contains("Meta scrambles]0;pwned 2J"), "{stdout}");
+    for format in ["html", "md"] {
+        assert_eq!(
+            controls_in(&export(&data, format)),
+            Vec::<char>::new(),
+            "{format}"
+        );
+    }
+}
+
 #[test]
 fn a_script_error_names_the_line() {
     let dir = tempfile::tempdir().unwrap();

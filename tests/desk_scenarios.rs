@@ -620,3 +620,143 @@ fn the_desk_times_every_command_and_counts_what_it_publishes() {
         );
     }
 }
+
+/// True for a character no stored or shown text may hold: a C0 control other than tab and
+/// newline, DEL, or a C1 control.
+fn is_control(c: char) -> bool {
+    c.is_control() && c != '\n' && c != '\t'
+}
+
+#[test]
+fn control_characters_never_reach_a_story_or_its_export() {
+    let mut n = Newsroom::new();
+    let mut said = Vec::new();
+    // An escape sequence that retitles a terminal window, in the title.
+    said.push(n.say(
+        "alice",
+        "/story new title:\"Meta scrambles\u{1b}]0;pwned\u{7} over DeepSeek\"",
+    ));
+    assert_snapshot!(said[0], @r"
+    [#newsroom] alice started story #1 “Meta scrambles]0;pwned over DeepSeek”. It is now this channel's active story. Next: paste sources (`/story source add`), claim sections (`/story claim section:body`).
+    [#newsroom › title] **title** revision 1 by alice · 4 words
+
+    Meta scrambles]0;pwned over DeepSeek
+
+    Needs 1 approval from someone other than alice.
+    [Approve] [Request changes]
+    ");
+    said.push(n.say_with(
+        "alice",
+        "/story source add label:\"memo\u{1b}[2J\"",
+        "To: leadership\u{0}\r\nFour war rooms\u{9b}31m have been set up.\u{7f}",
+    ));
+    assert_snapshot!(said[1], @"[#newsroom › sources] Source 1 “memo[2J” added by alice: 9 words, 50 bytes.");
+    said.push(n.say_with(
+        "bob",
+        "/story write body",
+        "Meta set up\u{8}\u{8} four war rooms.\u{1b}[1m\r\nThe memo says so.",
+    ));
+    said.push(n.say(
+        "bob",
+        "/story ref add title:\"War rooms\u{1b}[31m\" outlet:\"The Information\u{85}\" url:https://example.com/war-rooms",
+    ));
+    // Typed options, as a Discord slash command or a button brings them.
+    let note = n.click(
+        "carol",
+        &Action::RequestChanges {
+            story: StoryId(1),
+            section: "body".into(),
+            revision: 1,
+        },
+        Some("Name the memo's\u{1b}[5m author."),
+    );
+    assert_snapshot!(note, @r"
+    [#newsroom › body] carol asked for changes on body revision 1:
+    > Name the memo's[5m author.
+    The section stays unapproved until carol approves a later revision.
+    ");
+    said.push(note);
+    said.push(n.say("carol", "/story show body"));
+    said.push(n.say("carol", "/story source show number:1"));
+    said.push(n.say("carol", "/story ref list"));
+    said.push(n.say("carol", "/story history"));
+    said.push(n.board(1));
+    for text in &said {
+        assert!(!text.contains(is_control), "{text:?}");
+    }
+    let story = n.desk.store().story(StoryId(1)).unwrap().unwrap();
+    assert_eq!(story.title, "Meta scrambles]0;pwned over DeepSeek");
+    for format in [
+        storydesk::export::Format::Html,
+        storydesk::export::Format::Markdown,
+        storydesk::export::Format::Json,
+    ] {
+        let export = storydesk::export::export(&n.desk, &story, format).unwrap();
+        assert!(!export.contains(is_control), "{format:?}: {export:?}");
+        assert!(export.contains("pwned"), "{format:?}: {export}");
+    }
+}
+
+#[test]
+fn emoji_sequences_and_persian_words_keep_their_joiners() {
+    let mut n = Newsroom::new();
+    let family = "\u{1F468}\u{200D}\u{1F469}\u{200D}\u{1F467}";
+    // "I want" in Persian: a non-joiner between the prefix and the verb.
+    let persian = "\u{645}\u{6CC}\u{200C}\u{62E}\u{648}\u{627}\u{647}\u{645}";
+    let title = format!("A {family} family says {persian}");
+    n.say("alice", &format!("/story new title:\"{title}\""));
+    assert_eq!(
+        n.desk.store().story(StoryId(1)).unwrap().unwrap().title,
+        title
+    );
+    // A joiner between Latin letters is a fingerprint, and goes.
+    assert_snapshot!(n.say_with("alice", "/story source add label:\"memo\"",
+        &format!("The lea\u{200D}ked memo, with a {family} and {persian}.")), @"[#newsroom › sources] Source 1 “memo” added by alice: 8 words, 65 bytes. Removed 1 invisible character (zero-width or direction marks, sometimes used to fingerprint leaked copies).");
+    let source = n.desk.store().source(StoryId(1), 1).unwrap().unwrap();
+    assert_eq!(
+        source.text,
+        format!("The leaked memo, with a {family} and {persian}.")
+    );
+    n.say_with(
+        "bob",
+        "/story write body",
+        &format!("Staff wrote {persian} and {family}."),
+    );
+    let body = n.say("carol", "/story show body");
+    assert!(
+        body.contains(&format!("Staff wrote {persian} and {family}.")),
+        "{body}"
+    );
+}
+
+#[test]
+fn a_refusal_never_quotes_a_long_value_back() {
+    let mut n = Newsroom::new();
+    let title = "Meta ".repeat(1_000);
+    let refusal = n.say("alice", &format!("/story new title:\"{title}\""));
+    assert_snapshot!(refusal, @"[only alice] `title:Meta Meta Meta Meta Meta Meta Meta Meta …` (5,000 characters) is not valid: `title` must be text, at most 200 characters.");
+    n.say("alice", "/story new title:\"Meta scrambles over DeepSeek\"");
+    let long = "x".repeat(3_000);
+    for command in [
+        format!("/story {long}"),
+        format!("/story write section:{long}"),
+        format!("/story approve {long}"),
+        format!("/story changes section:body {long}:note"),
+        format!("/story status {long}"),
+        format!("/story use story:{long}"),
+        format!("/story ref add title:Memo date:{long}"),
+        format!("/story ref add title:Memo kind:{long}"),
+        format!("/story ref add title:Memo url:https://{long}"),
+        format!("/story publish style:{long}"),
+    ] {
+        let refusal = n.say("erin", &command);
+        assert!(
+            refusal.chars().count() < 600,
+            "{} characters for {}…: {refusal}",
+            refusal.chars().count(),
+            &command[..30]
+        );
+    }
+    assert_snapshot!(n.say("alice", &format!("/story status {long}")), @r#"[only alice] `/story status` does not take the text “xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…”. Name the option it is for, like `note:"…"`."#);
+    assert_snapshot!(n.say("alice", &format!("/story write section:{long}")), @"[only alice] There is no section `xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…`. Sections: title, introduction, body, conclusion, references.");
+}

@@ -16,6 +16,7 @@ use storydesk::slack::inbound::{decode_http, decode_payload, DecodeError, Endpoi
 use storydesk::slack::socket::{decode_message, SocketMessage};
 use storydesk::slack::Inbound;
 use storydesk::text::chunk::{chunk, chunk_trimmed};
+use storydesk::text::normalise::{normalise, strip_controls};
 
 /// Cases per property: enough to find the shallow mistakes on every run of the suite (the
 /// fuzz targets search deeper); `PROPTEST_CASES` in the environment overrides it.
@@ -403,13 +404,14 @@ proptest! {
         prop_assert_eq!(fed, whole);
     }
 
-    /// A heredoc's lines come back exactly as the command's long text.
+    /// A heredoc's lines come back exactly as the command's long text, but for control
+    /// characters, which the script reader removes.
     #[test]
     fn a_heredoc_keeps_its_lines(body in prop::collection::vec("[^\n\r]{0,30}", 0..8)) {
-        prop_assume!(body.iter().all(|l| l != "EOF"));
+        prop_assume!(body.iter().all(|l| strip_controls(l) != "EOF"));
         let src = format!("/story write body <<EOF\n{}\nEOF\n", body.join("\n"));
         let items = parse_script(&src).expect("a closed heredoc parses");
-        let text = body.join("\n");
+        let text = body.iter().map(|l| strip_controls(l)).collect::<Vec<_>>().join("\n");
         let want = ScriptItem::Command {
             line: 1,
             text: "/story write body".into(),
@@ -870,5 +872,78 @@ mod checks {
             let file = markdown::parse("1", template);
             let _ = checker.run(&file.document(template, &sources));
         }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Normalisation
+
+/// Text made of what normalisation decides about: joiners between emoji, Persian and
+/// Devanagari letters, Latin letters and each other; skin-tone modifiers and VS16; combining
+/// marks; zero-width and bidi characters; every kind of control character and line ending.
+fn text_to_normalise() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        "[a-z]{1,4}",
+        Just(" ".to_string()),
+        Just("\n".to_string()),
+        Just("\t".to_string()),
+        Just("\r".to_string()),
+        Just("\r\n".to_string()),
+        Just("\u{200D}".to_string()),
+        Just("\u{200C}".to_string()),
+        Just("\u{200B}".to_string()),
+        Just("\u{202E}".to_string()),
+        Just("\u{FEFF}".to_string()),
+        Just("\u{E0067}".to_string()),
+        Just("\u{1F468}".to_string()),
+        Just("\u{1F469}".to_string()),
+        Just("\u{1F3FD}".to_string()),
+        Just("\u{FE0F}".to_string()),
+        Just("\u{2764}".to_string()),
+        Just("\u{645}".to_string()),
+        Just("\u{6CC}".to_string()),
+        Just("\u{650}".to_string()),
+        Just("\u{915}".to_string()),
+        Just("\u{94D}".to_string()),
+        Just("\u{93C}".to_string()),
+        Just("\u{958}".to_string()),
+        Just("\u{622}".to_string()),
+        Just("\u{653}".to_string()),
+        Just("e\u{301}".to_string()),
+        Just("\u{301}".to_string()),
+        Just("\u{1100}\u{1161}".to_string()),
+        "[\u{0}-\u{1F}\u{7F}-\u{9F}]",
+    ];
+    prop_oneof![
+        prop::collection::vec(piece, 0..24).prop_map(|pieces| pieces.concat()),
+        any::<String>(),
+    ]
+}
+
+/// True for a character stored or shown text may not hold.
+fn is_forbidden_control(c: char) -> bool {
+    c.is_control() && c != '\n' && c != '\t'
+}
+
+proptest! {
+    #![proptest_config(config(CASES * 4))]
+
+    /// Whatever comes in, normalised text holds no control character but tab and newline.
+    #[test]
+    fn normalised_text_holds_no_control_character(text in text_to_normalise()) {
+        let out = normalise(&text);
+        prop_assert!(!out.contains(is_forbidden_control), "{:?} → {:?}", text, out);
+        let stripped = strip_controls(&text);
+        prop_assert!(!stripped.contains(is_forbidden_control), "{:?} → {:?}", text, stripped);
+    }
+
+    /// Normalising twice gives what normalising once gave: a stored text is already in the
+    /// form the desk stores, and a joiner kept once is kept again.
+    #[test]
+    fn normalise_is_idempotent(text in text_to_normalise()) {
+        let once = normalise(&text);
+        prop_assert_eq!(normalise(&once), once.clone(), "from {:?}", text);
+        let stripped = strip_controls(&text).into_owned();
+        prop_assert_eq!(strip_controls(&stripped).into_owned(), stripped);
     }
 }

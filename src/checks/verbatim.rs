@@ -495,6 +495,28 @@ mod tests {
     }
 
     #[test]
+    fn joiners_that_normalisation_keeps_still_hide_nothing() {
+        use crate::text::normalise::normalise;
+        // Persian "I want" with and without its non-joiner, a Devanagari half form with and
+        // without its joiner: stored as written, compared as the same words, so a joiner
+        // added to or taken from a copy cannot keep a passage from being found.
+        for (joined, plain) in [
+            (
+                "\u{645}\u{6CC}\u{200C}\u{62E}\u{648}\u{627}\u{647}\u{645} \u{631}\u{627}",
+                "\u{645}\u{6CC}\u{62E}\u{648}\u{627}\u{647}\u{645} \u{631}\u{627}",
+            ),
+            (
+                "\u{915}\u{94D}\u{200D}\u{937} \u{915}",
+                "\u{915}\u{94D}\u{937} \u{915}",
+            ),
+        ] {
+            assert_eq!(normalise(joined), joined);
+            assert_eq!(hashes(joined), hashes(plain));
+            assert_eq!(words(joined).len(), 2);
+        }
+    }
+
+    #[test]
     fn words_have_their_places() {
         let text = "Ein „Zitat“ – naïve\u{200B}ly 東京都";
         let w = words(text);

@@ -28,6 +28,9 @@ pub fn run_script<W: Write>(desk: Desk, path: &Path, user: &str, out: W) -> anyh
 pub fn run_interactive(desk: Desk, user: &str, history: &Path) -> anyhow::Result<()> {
     use rustyline::error::ReadlineError;
 
+    // `--as` is typed too: no control character from it reaches the prompt.
+    let user = crate::text::normalise::strip_controls(user);
+    let user: &str = &user;
     let mut editor = rustyline::DefaultEditor::new()?;
     let _ = editor.load_history(history);
     let stdout = std::io::stdout();

@@ -18,6 +18,8 @@
 
 use std::fmt;
 
+use crate::text::normalise::strip_controls;
+
 /// One thing a script does.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ScriptItem {
@@ -113,6 +115,10 @@ impl ScriptParser {
         self.line += 1;
         let line = line.strip_suffix('\n').unwrap_or(line);
         let line = line.strip_suffix('\r').unwrap_or(line);
+        // Control characters never get further than here: not into a command, a name, a
+        // heredoc or an error message (the desk removes them from requests too).
+        let line = strip_controls(line);
+        let line: &str = &line;
 
         if let Some(heredoc) = &mut self.heredoc {
             if line != heredoc.word {

@@ -17,6 +17,7 @@ use crate::desk::{
 use crate::model::{ChannelKey, Person, Place, Platform, StoryId, Timestamp};
 
 use super::script::ScriptItem;
+use super::terminal::Terminal;
 
 /// The console's workspace name (Slack's team, Discord's guild).
 pub const TEAM: &str = "local";
@@ -46,8 +47,8 @@ pub struct Session<W: Write> {
     /// Echo each command before its replies (script mode), so a transcript reads as the
     /// conversation it was.
     echo: bool,
-    /// Where the transcript goes.
-    out: W,
+    /// Where the transcript goes, without control characters whatever the text holds.
+    out: Terminal<W>,
 }
 
 impl<W: Write> Session<W> {
@@ -55,7 +56,7 @@ impl<W: Write> Session<W> {
     pub fn new(desk: Desk, user: &str, echo: bool, out: W) -> Self {
         Session {
             desk,
-            user: Person::named(user),
+            user: Person::named(&crate::text::normalise::strip_controls(user)),
             channel: DEFAULT_CHANNEL.to_string(),
             thread: None,
             boards: HashMap::new(),
@@ -63,7 +64,7 @@ impl<W: Write> Session<W> {
             runtime: None,
             assistant: None,
             echo,
-            out,
+            out: Terminal::new(out),
         }
     }
 
@@ -77,7 +78,8 @@ impl<W: Write> Session<W> {
 
     /// The output, for tests.
     pub fn into_output(self) -> W {
-        self.out
+        // Every reply ends with a flush, so nothing is held back here.
+        self.out.into_inner()
     }
 
     fn channel_key(&self) -> ChannelKey {

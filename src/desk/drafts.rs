@@ -28,7 +28,7 @@ use crate::checks::{self, CheckedSection, Checker, Document, Finding};
 use crate::config::{Generated, Template};
 use crate::model::{Person, Place, Story, StoryId, Suggestion, SuggestionState};
 use crate::store::Tx;
-use crate::text::normalise::normalise;
+use crate::text::normalise::{normalise, strip_controls};
 
 /// A draft to write: what the adapter runs after sending the reply's posts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -476,7 +476,7 @@ impl Desk {
                     job.draft.number,
                     &job.requested_by,
                     &messages::drafter_name(&job.origin),
-                    Some(written),
+                    Some(&strip_controls(written)),
                 ),
                 actions: Vec::new(),
                 writing: true,

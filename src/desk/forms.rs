@@ -32,6 +32,7 @@ impl Desk {
     /// [`Desk::handle`]); `Err(message)` when it cannot run here, with the message to show
     /// the person. Reads only; changes nothing.
     pub fn long_text_form(&self, req: &Request) -> Result<Option<LongTextForm>, String> {
+        let req = &req.clone().taken_in();
         let (inv, body) = match self.interpret(req) {
             Ok(Some(x)) => x,
             Ok(None) => return Ok(None),

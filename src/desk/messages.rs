@@ -2,7 +2,8 @@
 //!
 //! Messages are Markdown in the common subset that Slack (after the adapter's conversion),
 //! Discord and the console all show well: `**bold**`, `*italic*`, `~~strike~~`, `` `code` ``,
-//! lists. User-written text appears in them as written; adapters make sure it cannot ping.
+//! lists. User-written text appears in them as written; adapters make sure it cannot ping. A
+//! refusal quotes at most 40 characters (`QUOTED_CHARS`) of a value someone typed.
 //! A user error says what went wrong and what to do; the snapshot tests in
 //! `tests/desk_scenarios.rs` and `tests/console.rs` show each of them in context.
 
@@ -47,6 +48,33 @@ fn words(n: usize) -> String {
     plural(n, "word", "words")
 }
 
+/// How many characters of a value a person gave a refusal quotes back. A refusal must stay
+/// short whatever was typed: Discord drops a message over 2,000 characters, and a pasted
+/// paragraph quoted back helps nobody.
+const QUOTED_CHARS: usize = 40;
+
+/// A value a person gave, as a refusal quotes it: whole when it is short, otherwise its first
+/// [`QUOTED_CHARS`] characters and "…".
+fn quoted(value: &str) -> String {
+    match value.char_indices().nth(QUOTED_CHARS) {
+        None => value.to_string(),
+        Some((end, _)) => format!("{}…", &value[..end]),
+    }
+}
+
+/// `4,999`, `5,000`, `12`: a count as people read it.
+fn count(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    out
+}
+
 fn story_name(story: &Story) -> String {
     format!("{} “{}”", story.id, story.title)
 }
@@ -65,7 +93,8 @@ pub fn parse_error(e: &ParseError, catalogue: &Catalogue) -> String {
             "Which command? Try `/story help` for the list.".to_string()
         }
         ParseError::UnknownSubcommand { given, suggestion } => format!(
-            "`/story {given}` is not a command.{} Commands: {}.",
+            "`/story {}` is not a command.{} Commands: {}.",
+            quoted(given),
             hint(suggestion),
             catalogue.names().collect::<Vec<_>>().join(", ")
         ),
@@ -84,7 +113,8 @@ pub fn parse_error(e: &ParseError, catalogue: &Catalogue) -> String {
                 format!("its options are {}", valid.join(", "))
             };
             format!(
-                "`/story {subcommand}` has no option `{given}`.{} ({valid})",
+                "`/story {subcommand}` has no option `{}`.{} ({valid})",
+                quoted(given),
                 hint(suggestion)
             )
         }
@@ -102,12 +132,24 @@ pub fn parse_error(e: &ParseError, catalogue: &Catalogue) -> String {
             option,
             value,
             expected,
-        } => format!("`{option}:{value}` is not valid: `{option}` must be {expected}."),
+        } => {
+            let chars = value.chars().count();
+            if chars > QUOTED_CHARS {
+                format!(
+                    "`{option}:{}` ({} characters) is not valid: `{option}` must be {expected}.",
+                    quoted(value),
+                    count(chars)
+                )
+            } else {
+                format!("`{option}:{value}` is not valid: `{option}` must be {expected}.")
+            }
+        }
         ParseError::UnterminatedQuote => {
             "A quote is opened and never closed. Close it: `title:\"Meta scrambles\"`.".to_string()
         }
         ParseError::UnexpectedText { subcommand, text } => format!(
-            "`/story {subcommand}` does not take the text “{text}”. Name the option it is for, like `note:\"…\"`."
+            "`/story {subcommand}` does not take the text “{}”. Name the option it is for, like `note:\"…\"`.",
+            quoted(text)
         ),
     }
 }
@@ -118,7 +160,8 @@ pub fn unknown_section(typed: &str, suggestion: Option<&str>, valid: &[&str]) ->
         .map(|s| format!(" Did you mean `{s}`?"))
         .unwrap_or_default();
     format!(
-        "There is no section `{typed}`.{hint} Sections: {}.",
+        "There is no section `{}`.{hint} Sections: {}.",
+        quoted(typed),
         valid.join(", ")
     )
 }
@@ -208,7 +251,8 @@ pub fn no_such_story(wanted: &str, stories: &[Story]) -> String {
     }
     let names: Vec<String> = stories.iter().map(story_name).collect();
     format!(
-        "No story here matches “{wanted}”. Stories in this channel: {}.",
+        "No story here matches “{}”. Stories in this channel: {}.",
+        quoted(wanted),
         names.join(", ")
     )
 }
@@ -217,7 +261,8 @@ pub fn no_such_story(wanted: &str, stories: &[Story]) -> String {
 pub fn ambiguous_story(wanted: &str, many: &[&Story]) -> String {
     let names: Vec<String> = many.iter().map(|s| story_name(s)).collect();
     format!(
-        "“{wanted}” matches several stories: {}. Use the number, like `/story use story:{}`.",
+        "“{}” matches several stories: {}. Use the number, like `/story use story:{}`.",
+        quoted(wanted),
         names.join(", "),
         many[0].id.0
     )
@@ -750,17 +795,26 @@ pub fn reference_title_missing() -> String {
 
 /// An invalid date.
 pub fn bad_date(given: &str, reason: &str) -> String {
-    format!("`{given}` is not a date I can use: {reason}. Write YYYY-MM-DD, YYYY-MM or YYYY.")
+    format!(
+        "`{}` is not a date I can use: {reason}. Write YYYY-MM-DD, YYYY-MM or YYYY.",
+        quoted(given)
+    )
 }
 
 /// An unknown reference kind.
 pub fn bad_kind(given: &str) -> String {
-    format!("`kind:{given}` is not a kind of reference; use news, web or forum.")
+    format!(
+        "`kind:{}` is not a kind of reference; use news, web or forum.",
+        quoted(given)
+    )
 }
 
 /// An invalid URL.
 pub fn bad_url(given: &str) -> String {
-    format!("`{given}` is not a web address; it should start with https:// and contain no spaces.")
+    format!(
+        "`{}` is not a web address; it should start with https:// and contain no spaces.",
+        quoted(given)
+    )
 }
 
 /// A reference added without URL.
@@ -1001,7 +1055,10 @@ pub fn publish_refused_checks(errors: &[&Finding]) -> String {
 
 /// An unknown citation style.
 pub fn bad_style(given: &str) -> String {
-    format!("`{given}` is not a citation style here; use apa, mla or chicago.")
+    format!(
+        "`{}` is not a citation style here; use apa, mla or chicago.",
+        quoted(given)
+    )
 }
 
 /// The story changed between the gate and the commit.
@@ -1582,7 +1639,8 @@ pub fn cli_proposal(
 /// `storydesk draft --section` naming no section of the template.
 pub fn cli_unknown_section(typed: &str, valid: &[&str]) -> String {
     format!(
-        "There is no section `{typed}` to draft. Sections: {}, or all.",
+        "There is no section `{}` to draft. Sections: {}, or all.",
+        quoted(typed),
         valid.join(", ")
     )
 }

@@ -35,6 +35,7 @@ use crate::model::{AuditEntry, ChannelKey, Person, Place, Story, StoryId, Timest
 use crate::roles::{Identity, Memberships};
 use crate::store::{Store, StoreError, Tx};
 use crate::telemetry::Outcome;
+use crate::text::normalise::strip_controls;
 
 pub use article::{assemble, Article, ArticlePart};
 pub use board::render_board;
@@ -99,6 +100,41 @@ impl Request {
             person: &self.actor,
             memberships: &self.memberships,
         }
+    }
+
+    /// The request as the desk takes it in: every piece of text it carries (the command line,
+    /// option values, the long text of a form, heredoc or file, a chat message, the person's
+    /// display name) without control characters, and with `\r\n` or a lone `\r` made
+    /// `\n` ([`strip_controls`]). This is the one place where that happens, before any
+    /// command sees the request, so no command can store or echo an escape sequence.
+    /// Commands still [`normalise`](crate::text::normalise::normalise) what they store.
+    fn taken_in(mut self) -> Self {
+        fn clean(text: &mut String) {
+            if let std::borrow::Cow::Owned(cleaned) = strip_controls(text) {
+                *text = cleaned;
+            }
+        }
+        clean(&mut self.actor.name);
+        match &mut self.input {
+            Input::Text { text, body } => {
+                clean(text);
+                body.iter_mut().for_each(clean);
+            }
+            Input::Options {
+                subcommand,
+                options,
+                body,
+            } => {
+                clean(subcommand);
+                for (name, value) in options.iter_mut() {
+                    clean(name);
+                    clean(value);
+                }
+                body.iter_mut().for_each(clean);
+            }
+            Input::Message { text } => clean(text),
+        }
+        self
     }
 }
 
@@ -673,6 +709,7 @@ impl Desk {
 
     /// Handle one request. Never panics on bad input; every problem becomes a message.
     pub fn handle(&self, req: Request) -> Reply {
+        let req = req.taken_in();
         let span = tracing::info_span!(
             "desk",
             platform = req.place.channel.platform.as_str(),
@@ -839,6 +876,7 @@ impl Desk {
     /// problem (no story, unknown section, a published story, the generated references
     /// section) comes back as the sentence to show.
     pub fn section_text(&self, req: &Request) -> Result<SectionText, String> {
+        let req = &req.clone().taken_in();
         let (inv, _) = match self.interpret(req) {
             Ok(Some(x)) => x,
             Ok(None) => return Err(messages::section_needed("write")),

@@ -7,7 +7,7 @@
 use super::{messages, user, Body, Ctx, DeskError, Destination, Reply, ThreadKind};
 use super::{save, tx_story};
 use crate::model::{Source, SourceSummary};
-use crate::text::normalise::{normalise, removed_count, word_count};
+use crate::text::normalise::{normalise, normalise_and_count, word_count};
 
 /// `/story source add [label:…]` with the text from a modal, a heredoc, a file or a message
 /// in the source thread.
@@ -22,14 +22,13 @@ pub fn add(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
     if raw.len() as u64 > limit.saturating_mul(2) {
         return user(messages::source_too_large(raw.len() as u64, limit));
     }
-    let text = normalise(raw);
+    let (text, removed) = normalise_and_count(raw);
     if text.len() as u64 > limit {
         return user(messages::source_too_large(text.len() as u64, limit));
     }
     if text.trim().is_empty() {
         return user(messages::source_text_missing());
     }
-    let removed = removed_count(raw);
     let words = word_count(&text) as u64;
     let bytes = text.len() as u64;
     let id = ctx.story_id()?;

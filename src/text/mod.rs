@@ -1,6 +1,7 @@
 //! Pure text handling: no platform, network or storage types come in here.
 //!
-//! - [`normalise`]: cleans pasted source text (NFC, invisible and bidi characters, line endings).
+//! - [`normalise`]: cleans text that comes in (control, invisible and bidi characters, stray
+//!   joiners, NFC, line endings).
 //! - [`diff`]: word-level differences between two revisions of a section, as Markdown.
 //! - [`merge`]: three-way merge of a section edited on two sides (paragraphs, sentences, words).
 //! - [`cite`]: references formatted in APA 7, MLA 9 and Chicago, and partial dates.
