@@ -1039,7 +1039,7 @@ fn parts_up(up: usize, parts: Option<u32>) -> String {
 pub fn publication_incomplete(story: &Story, p: &Publication, reason: &str) -> String {
     let (up, parts) = super::publish::progress(p);
     format!(
-        "Story {} is only partly published in #{}: {} up. {reason} Run `/story publish` to continue: the messages already up are not posted again, and one that may be up is looked for before it is posted.",
+        "Story {} is only partly published in #{}: {} up. {reason} Run `/story publish` to continue: nothing already up is posted again.",
         story_name(story),
         p.channel,
         parts_up(up, parts),
