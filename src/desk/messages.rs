@@ -1027,7 +1027,10 @@ fn parts_up(up: usize, parts: Option<u32>) -> String {
     let of = parts.map(|n| format!(" of {n}")).unwrap_or_default();
     match up {
         0 => match parts {
-            Some(n) => format!("none of its {} is confirmed", plural(n as usize, "message", "messages")),
+            Some(n) => format!(
+                "none of its {} is confirmed",
+                plural(n as usize, "message", "messages")
+            ),
             None => "none of its messages is confirmed".to_string(),
         },
         1 => format!("message 1{of} is"),

@@ -13,8 +13,8 @@
 //! not refuse: it hands the article to the adapter again, which continues after the last
 //! confirmed message ([`Desk::start_posting`] tells it where).
 
-use super::{board, messages, user, Body, Ctx, Desk, DeskError, Destination, Reply};
 use super::{append_audit, save, tx_story};
+use super::{board, messages, user, Body, Ctx, Desk, DeskError, Destination, Reply};
 use crate::checks::{CheckedSection, Document, Finding, Level, ReferenceEntry, SourceText};
 use crate::config::Generated;
 use crate::model::{
@@ -290,7 +290,11 @@ impl Desk {
             let Some(p) = story.published.clone().filter(|p| !p.is_complete()) else {
                 continue;
             };
-            out.push((story.home.clone(), p.by.clone(), resume_reply(self, &story, &p)?));
+            out.push((
+                story.home.clone(),
+                p.by.clone(),
+                resume_reply(self, &story, &p)?,
+            ));
         }
         Ok(out)
     }

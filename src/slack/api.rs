@@ -608,8 +608,8 @@ impl WebApi {
         self.send_raw("response_url", Retry::OnlyIfNotSent, || {
             self.http.post(response_url).json(body)
         })
-            .await
-            .map(|_| ())
+        .await
+        .map(|_| ())
     }
 
     /// `auth.test` with the bot token: whether Slack accepts it, and for which workspace and

@@ -944,7 +944,10 @@ impl Slack {
                 let posted = self
                     .inner
                     .outbox
-                    .run(&target, async move { this.post_article(story, &t, &body).await })
+                    .run(
+                        &target,
+                        async move { this.post_article(story, &t, &body).await },
+                    )
                     .await
                     .unwrap_or_else(|_| {
                         Err(Stopped {
@@ -987,7 +990,12 @@ impl Slack {
     /// as Slack confirms it. When posting has started before (the editor publishes again, or
     /// `serve` restarted), a part after the last confirmed one may be up without having been
     /// confirmed: it is first looked for by its metadata, and posted only if it is not there.
-    async fn post_article(&self, story: StoryId, channel: &str, body: &Body) -> Result<(), Stopped> {
+    async fn post_article(
+        &self,
+        story: StoryId,
+        channel: &str,
+        body: &Body,
+    ) -> Result<(), Stopped> {
         let parts = render(body);
         let desk = self.desk().clone();
         let count = parts.len() as u32;
@@ -1090,8 +1098,7 @@ impl Slack {
     pub async fn resume_publications(&self) {
         let desk = self.desk().clone();
         let under_way =
-            tokio::task::spawn_blocking(move || desk.publications_under_way(Platform::Slack))
-                .await;
+            tokio::task::spawn_blocking(move || desk.publications_under_way(Platform::Slack)).await;
         let under_way = match under_way {
             Ok(Ok(list)) => list,
             _ => {

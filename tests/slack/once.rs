@@ -8,9 +8,9 @@ use storydesk::model::StoryId;
 use storydesk::slack::api::{ApiError, Token, WebApi};
 use storydesk::slack::blocks::{APPROVE_ACTION, CHANGES_ACTION};
 
-use super::fake::{Call, Fault, FakeSlack, BOT_TOKEN};
+use super::fake::{Call, FakeSlack, Fault, BOT_TOKEN};
 use super::world::{Via, World, ALICE, BOB, ERIN, NEWS, PUBLISH};
-use super::{numbered_body, plain, ready_to_publish, INTRO};
+use super::{numbered_body, plain, ready_to_publish, INTRO, MEMO};
 
 fn client(fake: &FakeSlack) -> WebApi {
     WebApi::new(&fake.api_url(), Some(Token::new(BOT_TOKEN)), None)
@@ -43,7 +43,13 @@ async fn a_post_that_times_out_is_not_sent_again_while_a_read_is_retried() {
     let fake = FakeSlack::start().await;
     fake.add_user("U0BOB", "bob");
     let api = client(&fake).with_timeout(Duration::from_millis(300));
-    fake.fault("chat.postMessage", None, 0, 1, Fault::Slow(Duration::from_secs(2)));
+    fake.fault(
+        "chat.postMessage",
+        None,
+        0,
+        1,
+        Fault::Slow(Duration::from_secs(2)),
+    );
     let err = api
         .post_message(PUBLISH, "Part 1", &[], None)
         .await
@@ -51,7 +57,13 @@ async fn a_post_that_times_out_is_not_sent_again_while_a_read_is_retried() {
     assert!(matches!(err, ApiError::Unconfirmed { .. }), "{err:?}");
     assert_eq!(fake.attempts_of("chat.postMessage"), 1);
 
-    fake.fault("users.info", None, 0, 1, Fault::Slow(Duration::from_secs(2)));
+    fake.fault(
+        "users.info",
+        None,
+        0,
+        1,
+        Fault::Slow(Duration::from_secs(2)),
+    );
     assert_eq!(api.user_name("U0BOB").await.unwrap(), "bob");
     assert_eq!(fake.attempts_of("users.info"), 2);
 }
@@ -62,7 +74,9 @@ async fn a_post_that_surely_did_not_arrive_is_sent_again() {
     let fake = FakeSlack::start().await;
     let api = client(&fake);
     fake.rate_limit("chat.postMessage", None, 0, 1);
-    api.post_message(PUBLISH, "Part 1", &[], None).await.unwrap();
+    api.post_message(PUBLISH, "Part 1", &[], None)
+        .await
+        .unwrap();
     assert_eq!(fake.attempts_of("chat.postMessage"), 2);
     assert_eq!(fake.posts_in(PUBLISH).len(), 1);
 
@@ -136,10 +150,18 @@ async fn a_part_slack_did_not_confirm_is_found_and_not_posted_again() {
     let w = World::start(Via::Http).await;
     ready_to_publish(&w, &numbered_body(120)).await;
     // The second message is posted, but Slack answers 500.
-    w.fake
-        .fault("chat.postMessage", Some(PUBLISH), 1, 1, Fault::FailAfter(500));
+    w.fake.fault(
+        "chat.postMessage",
+        Some(PUBLISH),
+        1,
+        1,
+        Fault::FailAfter(500),
+    );
     assert_eq!(w.command(ERIN, "publish").await, Value::Null);
-    let told = w.fake.wait_call("response_url", "only partly published").await;
+    let told = w
+        .fake
+        .wait_call("response_url", "only partly published")
+        .await;
     insta::assert_snapshot!(plain(&told.text()), @"Story #1 “Harbour budget vote delayed after leak” is only partly published in <#C0PUBLISHED>: message 1 of 3 is up. Slack did not confirm a message to <#C0PUBLISHED>: it may or may not have been posted, so I did not send it again. Run `/story publish` to continue: nothing already up is posted again.");
     let p = published(&w);
     let posting = p.posting.clone().expect("still being posted");
@@ -158,7 +180,9 @@ async fn a_part_slack_did_not_confirm_is_found_and_not_posted_again() {
     w.fake
         .wait_post(NEWS, None, "erin published story #1")
         .await;
-    let history: Vec<Call> = w.fake.since(mark)
+    let history: Vec<Call> = w
+        .fake
+        .since(mark)
         .into_iter()
         .filter(|c| c.method == "conversations.history")
         .collect();
@@ -166,19 +190,32 @@ async fn a_part_slack_did_not_confirm_is_found_and_not_posted_again() {
     assert_eq!(history[0].body["include_all_metadata"], "true");
     assert_eq!(history[0].body["channel"], PUBLISH);
     let oldest: i64 = history[0].body["oldest"].as_str().unwrap().parse().unwrap();
-    assert!(oldest <= p.at.0 / 1000 && oldest >= p.at.0 / 1000 - 600, "{oldest}");
+    assert!(
+        oldest <= p.at.0 / 1000 && oldest >= p.at.0 / 1000 - 600,
+        "{oldest}"
+    );
 
     let parts = parts(&w);
     let numbers: Vec<u64> = parts.iter().map(|(n, _)| *n).collect();
     assert_eq!(numbers, vec![0, 1, 2], "each part once, in order");
-    let text: String = parts.iter().map(|(_, t)| t.as_str()).collect::<Vec<_>>().join("\n");
+    let text: String = parts
+        .iter()
+        .map(|(_, t)| t.as_str())
+        .collect::<Vec<_>>()
+        .join("\n");
     assert_eq!(paragraph_numbers(&text), (1..=120).collect::<Vec<_>>());
     let p = published(&w);
     assert!(p.is_complete());
 
     // Once complete, publishing again posts nothing.
     let again = w.command(ERIN, "publish").await;
-    assert!(again["text"].as_str().unwrap().contains("already published"), "{again}");
+    assert!(
+        again["text"]
+            .as_str()
+            .unwrap()
+            .contains("already published"),
+        "{again}"
+    );
     assert_eq!(w.fake.posts_in(PUBLISH).len(), 3);
 }
 
@@ -187,10 +224,18 @@ async fn a_restart_while_posting_continues_after_the_last_confirmed_part() {
     let w = World::start(Via::Http).await;
     ready_to_publish(&w, &numbered_body(120)).await;
     // Slack fails the third message before acting on it: two are up.
-    w.fake
-        .fault("chat.postMessage", Some(PUBLISH), 2, 1, Fault::FailBefore(502));
+    w.fake.fault(
+        "chat.postMessage",
+        Some(PUBLISH),
+        2,
+        1,
+        Fault::FailBefore(502),
+    );
     assert_eq!(w.command(ERIN, "publish").await, Value::Null);
-    let told = w.fake.wait_call("response_url", "only partly published").await;
+    let told = w
+        .fake
+        .wait_call("response_url", "only partly published")
+        .await;
     assert!(
         plain(&told.text()).contains("messages 1–2 of 3 are up"),
         "{}",
@@ -235,26 +280,27 @@ async fn approve_request_changes_and_approve_again_all_take_effect() {
     let modal = w.fake.wait_call("views.open", "storydesk_changes").await;
     w.submit(BOB, &modal, &[("note", "Name the office.")]).await;
     w.fake
-        .wait_post(NEWS, thread, "bob asked for changes on introduction revision 1")
+        .wait_post(
+            NEWS,
+            thread,
+            "bob asked for changes on introduction revision 1",
+        )
         .await;
     // The same button on the same post, by the same person, a third click.
     w.click(BOB, &post, APPROVE_ACTION).await;
     w.fake
-        .wait(
-            "the second approval",
-            |calls| {
-                (calls
-                    .iter()
-                    .filter(|c| {
-                        c.method == "chat.postMessage"
-                            && c.thread() == thread
-                            && c.text().contains("bob approved introduction revision 1")
-                    })
-                    .count()
-                    == 2)
-                    .then_some(())
-            },
-        )
+        .wait("the second approval", |calls| {
+            (calls
+                .iter()
+                .filter(|c| {
+                    c.method == "chat.postMessage"
+                        && c.thread() == thread
+                        && c.text().contains("bob approved introduction revision 1")
+                })
+                .count()
+                == 2)
+                .then_some(())
+        })
         .await;
     let story = w.slack.desk().store().story(StoryId(1)).unwrap().unwrap();
     let intro = story.section("introduction").unwrap();
@@ -262,33 +308,46 @@ async fn approve_request_changes_and_approve_again_all_take_effect() {
     assert!(intro.change_requests.iter().all(|c| !c.open));
 }
 
+/// Opens the source modal with `/story source add` and returns the `views.open` call.
+async fn source_modal(w: &World) -> Call {
+    let mark = w.fake.mark();
+    assert_eq!(w.command(ALICE, "source add").await, Value::Null);
+    w.fake
+        .wait("views.open", |calls| {
+            calls[mark..]
+                .iter()
+                .find(|c| c.method == "views.open")
+                .cloned()
+        })
+        .await
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_modal_submission_delivered_twice_saves_one_revision() {
+async fn a_source_form_delivered_twice_adds_one_source() {
     for via in [Via::Http, Via::Socket] {
         let w = World::start(via).await;
         w.command(ALICE, "new Harbour budget vote delayed after leak")
             .await;
         w.board().await;
-        let mark = w.fake.mark();
-        w.command(ALICE, "write intro").await;
-        let opened = w
-            .fake
-            .wait("views.open", |calls| {
-                calls[mark..].iter().find(|c| c.method == "views.open").cloned()
-            })
-            .await;
-        let boxes = storydesk::slack::blocks::split_for_boxes(INTRO).0;
-        let id = storydesk::slack::blocks::box_block_id(0);
-        assert_eq!(boxes.len(), 1);
-        let submission = w.submission(ALICE, &opened, &[(id.as_str(), boxes[0].as_str())]);
+        let text_box = storydesk::slack::blocks::box_block_id(0);
+        let opened = source_modal(&w).await;
+        let submission = w.submission(ALICE, &opened, &[(text_box.as_str(), MEMO)]);
         // Slack delivers the one submission twice (a retry after a slow ack).
         assert_eq!(w.interact(submission.clone()).await, Value::Null);
         assert_eq!(w.interact(submission).await, Value::Null);
-        w.review_post("introduction", 1).await;
-        // A later revision proves both deliveries were handled.
-        assert_eq!(w.write(ALICE, "intro", &format!("{INTRO} Updated.")).await, Value::Null);
-        w.review_post("introduction", 2).await;
+        // A second, different source proves both deliveries were handled before it.
+        let opened = source_modal(&w).await;
+        let other = "The port authority knew in December.";
+        assert_eq!(
+            w.submit(ALICE, &opened, &[(text_box.as_str(), other)])
+                .await,
+            Value::Null
+        );
+        let board = w.board().await;
+        w.fake
+            .wait_post(NEWS, board.ts.as_deref(), "Source 2")
+            .await;
         let story = w.slack.desk().store().story(StoryId(1)).unwrap().unwrap();
-        assert_eq!(story.section("introduction").unwrap().revisions, 2, "{via:?}");
+        assert_eq!(story.sources.len(), 2, "{via:?}");
     }
 }
