@@ -14,6 +14,12 @@
 //! each assisted draft's message, kept as store anchors, and threads bound with
 //! [`Desk::bind_thread`] so a reply in a thread knows its story.
 //!
+//! Publishing: an article's messages go out in order on the publish channel's queue, each
+//! with `storydesk_chunk` metadata and recorded with the desk as Slack confirms it; a later
+//! attempt continues after the last confirmed one and first looks up (by that metadata) a
+//! message that may have arrived unconfirmed, so no message is posted twice
+//! ([`Slack::resume_publications`] does the same when `serve` starts).
+//!
 //! Drafting help: after a reply that asks for drafts is sent, each draft is written
 //! ([`crate::drafting::run_job`]) and its message in the section's thread is updated in place
 //! (`chat.update`) as the text arrives and when it is done; its Accept, Edit and Discard
