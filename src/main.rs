@@ -817,6 +817,8 @@ async fn serve(
             )));
             tracing::info!(target: SERVE, "{}", notices::slack_socket_mode_on());
         }
+        // Articles a stop interrupted while they were being posted go on where they were.
+        adapter.resume_publications().await;
         slack = Some(adapter);
     }
     // A `[roles]` entry that cannot be an id where the bot serves (a name, say) matches

@@ -378,6 +378,30 @@ pub struct Publication {
     pub style: CitationStyle,
     /// The editor's reason when checks were overridden.
     pub override_reason: Option<String>,
+    /// While the article is being posted: what is up so far. `None` once every message of
+    /// the article is confirmed (and for publications recorded before this was kept).
+    pub posting: Option<Posting>,
+}
+
+impl Publication {
+    /// Whether every message of the article is confirmed up.
+    pub fn is_complete(&self) -> bool {
+        self.posting.is_none()
+    }
+}
+
+/// How far the posting of an article has got. Messages go out in order, and each is
+/// recorded as soon as the platform confirms it, so a retry continues after the last one
+/// and never posts one twice.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Posting {
+    /// How many messages the article takes on its platform, once posting has started.
+    pub parts: Option<u32>,
+    /// The platform's id of each message confirmed so far, in order (the first part first).
+    pub posted: Vec<String>,
+    /// How many times posting has started. After the first, the part after the last
+    /// confirmed one may be up without having been confirmed, so it is looked for first.
+    pub attempts: u32,
 }
 
 /// A story: the unit of work of the desk.

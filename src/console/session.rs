@@ -212,8 +212,18 @@ impl<W: Write> Session<W> {
     }
 
     fn print(&mut self, reply: Reply) -> io::Result<()> {
+        let publishes = reply
+            .posts
+            .iter()
+            .any(|p| matches!(p.to, Destination::Publish { .. }));
         for post in reply.posts {
             self.print_post(post)?;
+        }
+        if let (true, Some(story)) = (publishes, reply.story) {
+            // The article is printed whole: it is all up.
+            if let Err(e) = self.desk.publication_delivered(story) {
+                writeln!(self.out, "[only {}] {e}", self.user.name)?;
+            }
         }
         self.out.flush()?;
         for job in reply.drafts {

@@ -1079,6 +1079,56 @@ pub fn audit_publication_failed(channel: &str) -> String {
     format!("could not post the article to #{channel}; unpublished again")
 }
 
+/// Which messages of an article are up: "messages 1–2 of 5 are", "none of its 5
+/// messages is".
+fn parts_up(up: usize, parts: Option<u32>) -> String {
+    let of = parts.map(|n| format!(" of {n}")).unwrap_or_default();
+    match up {
+        0 => match parts {
+            Some(n) => format!(
+                "none of its {} is confirmed",
+                plural(n as usize, "message", "messages")
+            ),
+            None => "none of its messages is confirmed".to_string(),
+        },
+        1 => format!("message 1{of} is"),
+        n => format!("messages 1–{n}{of} are"),
+    }
+}
+
+/// Posting the article stopped partway; `/story publish` continues it.
+pub fn publication_incomplete(story: &Story, p: &Publication, reason: &str) -> String {
+    let (up, parts) = super::publish::progress(p);
+    format!(
+        "Story {} is only partly published in #{}: {} up. {reason} Run `/story publish` to continue: nothing already up is posted again.",
+        story_name(story),
+        p.channel,
+        parts_up(up, parts),
+    )
+}
+
+/// Audit: posting the article stopped partway.
+pub fn audit_publication_incomplete(channel: &str, up: usize, parts: Option<u32>) -> String {
+    let of = parts.map(|n| format!(" of {n}")).unwrap_or_default();
+    format!("posting the article to #{channel} stopped after {up}{of} messages")
+}
+
+/// `/story publish` on a story whose article is not all up: it continues.
+pub fn publish_resumed(story: &Story, p: &Publication) -> String {
+    let (up, parts) = super::publish::progress(p);
+    format!(
+        "Continuing to publish story {} to #{}: {} up. The rest follows.",
+        story_name(story),
+        p.channel,
+        parts_up(up, parts),
+    )
+}
+
+/// Audit: posting the article started again.
+pub fn audit_publish_resumed(channel: &str, up: usize) -> String {
+    format!("continued posting the article to #{channel} after {up} confirmed messages")
+}
+
 /// Published.
 pub fn published(story: &Story, channel: &str, by: &Person) -> String {
     format!(

@@ -5,12 +5,21 @@
 //! (unless an editor overrides with a reason, which the audit log keeps). Publishing is
 //! recorded in the same transaction that checks the story is not yet published, so a
 //! double click never posts twice.
+//!
+//! Posting the article is the adapter's work, and it can stop partway (a platform that
+//! fails, a restart). So a publication stays *being posted* ([`Posting`]) until the adapter
+//! says every message is up: it records each message as the platform confirms it
+//! ([`Desk::part_posted`]). `/story publish` on a story whose article is not complete does
+//! not refuse: it hands the article to the adapter again, which continues after the last
+//! confirmed message ([`Desk::start_posting`] tells it where).
 
+use super::{append_audit, save, tx_story};
 use super::{board, messages, user, Body, Ctx, Desk, DeskError, Destination, Reply};
-use super::{save, tx_story};
 use crate::checks::{CheckedSection, Document, Finding, Level, ReferenceEntry, SourceText};
 use crate::config::Generated;
-use crate::model::{CitationStyle, Publication, Story};
+use crate::model::{
+    ChannelKey, CitationStyle, Person, Platform, Posting, Publication, Story, StoryId, Timestamp,
+};
 
 /// Run the checks on a story as it stands: its sections' latest revisions, its references
 /// and its sources (read here, outside any transaction).
@@ -125,6 +134,9 @@ pub fn publish(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
     let id = ctx.story_id()?;
     let story = ctx.load(id)?;
     if let Some(p) = &story.published {
+        if !p.is_complete() {
+            return resume(ctx, story.id);
+        }
         return user(messages::already_published(&story, p));
     }
     let unfinished = board::unfinished(&story, quorum, |name| {
@@ -173,6 +185,7 @@ pub fn publish(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
             channel: channel.clone(),
             style,
             override_reason: override_reason.clone(),
+            posting: Some(Posting::default()),
         });
         story.style = style;
         ctx.log(
@@ -200,4 +213,221 @@ pub fn publish(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
         Body::Board(super::render_board(&story, quorum)),
     );
     Ok(reply)
+}
+
+/// `/story publish` on a story whose article is not all up: the article goes to the adapter
+/// again, in the publication's channel and style, and the adapter continues after the last
+/// message confirmed. The story is locked since its publication, so the article is the same.
+fn resume(ctx: &Ctx<'_>, id: StoryId) -> Result<Reply, DeskError> {
+    let desk = ctx.desk;
+    let story = ctx.transact(|tx| {
+        let mut story = tx_story(tx, id)?;
+        let Some(p) = story.published.clone() else {
+            return user(messages::changed_while_publishing());
+        };
+        let Some(posting) = &p.posting else {
+            return user(messages::already_published(&story, &p));
+        };
+        ctx.log(
+            tx,
+            &mut story,
+            messages::audit_publish_resumed(&p.channel, posting.posted.len()),
+        )?;
+        save(tx, &mut story)?;
+        Ok(story)
+    })?;
+    let Some(p) = story.published.clone() else {
+        return user(messages::changed_while_publishing());
+    };
+    resume_reply(desk, &story, &p)
+}
+
+/// The reply that continues posting a story's article: the person who asks is told how far
+/// it got, then the article (the adapter posts only what is not up), the announcement and
+/// the board.
+fn resume_reply(desk: &Desk, story: &Story, p: &Publication) -> Result<Reply, DeskError> {
+    let id = story.id;
+    let article = super::assemble(desk, story, p.style, false)?;
+    let mut reply = Reply::about(id);
+    reply.push(
+        Destination::Requester,
+        Body::Text(messages::publish_resumed(story, p)),
+    );
+    reply.push(
+        Destination::Publish {
+            channel: p.channel.clone(),
+        },
+        Body::Article(article),
+    );
+    reply.push(
+        Destination::Channel,
+        Body::Text(messages::published(story, &p.channel, &p.by)),
+    );
+    reply.push(
+        Destination::Board { story: id },
+        Body::Board(super::render_board(story, desk.config.review.quorum)),
+    );
+    Ok(reply)
+}
+
+impl Desk {
+    /// The stories of `platform` whose article is not all up (the adapter stopped while
+    /// posting it), each with its home channel, the editor who published it, and the reply
+    /// that continues it (as `/story publish` again would). The adapter runs this when it
+    /// starts.
+    pub fn publications_under_way(
+        &self,
+        platform: Platform,
+    ) -> Result<Vec<(ChannelKey, Person, Reply)>, DeskError> {
+        let mut out = Vec::new();
+        for id in self.store.story_ids()? {
+            let Some(story) = self.store.story(id)? else {
+                continue;
+            };
+            if story.home.platform != platform {
+                continue;
+            }
+            let Some(p) = story.published.clone().filter(|p| !p.is_complete()) else {
+                continue;
+            };
+            out.push((
+                story.home.clone(),
+                p.by.clone(),
+                resume_reply(self, &story, &p)?,
+            ));
+        }
+        Ok(out)
+    }
+
+    /// An adapter starts (or starts again) posting a story's article, which takes `parts`
+    /// messages on its platform: the attempt is counted and the publication's start (its
+    /// id: the time publishing began) returned with how far posting got. `None` when the
+    /// story has no article still to post (it was completed, or the publication undone).
+    pub fn start_posting(
+        &self,
+        story: StoryId,
+        parts: u32,
+    ) -> Result<Option<(Timestamp, Posting)>, DeskError> {
+        Ok(self.store.transact(|tx| {
+            let Some(mut s) = tx.story(story)? else {
+                return Ok(None);
+            };
+            let Some(p) = s.published.as_mut() else {
+                return Ok(None);
+            };
+            let at = p.at;
+            let Some(posting) = p.posting.as_mut() else {
+                return Ok(None);
+            };
+            posting.parts = Some(parts);
+            posting.attempts += 1;
+            let now = posting.clone();
+            save(tx, &mut s)?;
+            Ok::<_, DeskError>(Some((at, now)))
+        })?)
+    }
+
+    /// The platform confirmed part `index` (from 0) of the article of the publication that
+    /// began at `publication`, as message `id`. Parts are confirmed in order; once the last
+    /// is, the publication is complete. Returns whether it is.
+    pub fn part_posted(
+        &self,
+        story: StoryId,
+        publication: Timestamp,
+        index: u32,
+        id: &str,
+    ) -> Result<bool, DeskError> {
+        Ok(self.store.transact(|tx| {
+            let mut s = tx_story(tx, story)?;
+            let Some(p) = s.published.as_mut().filter(|p| p.at == publication) else {
+                return Err(DeskError::Internal(format!(
+                    "story {story}: a part confirmed for a publication that is gone"
+                )));
+            };
+            let Some(posting) = p.posting.as_mut() else {
+                return Ok(true);
+            };
+            if posting.posted.len() != index as usize {
+                return Err(DeskError::Internal(format!(
+                    "story {story}: part {index} confirmed after {} parts",
+                    posting.posted.len()
+                )));
+            }
+            posting.posted.push(id.to_string());
+            let complete = posting
+                .parts
+                .is_some_and(|n| posting.posted.len() >= n as usize);
+            if complete {
+                p.posting = None;
+            }
+            save(tx, &mut s)?;
+            Ok(complete)
+        })?)
+    }
+
+    /// An adapter that posts an article whole or not at all (it removes what it posted when
+    /// a part fails) says it is all up.
+    pub fn publication_delivered(&self, story: StoryId) -> Result<(), DeskError> {
+        Ok(self.store.transact(|tx| {
+            let Some(mut s) = tx.story(story)? else {
+                return Ok(());
+            };
+            match s.published.as_mut() {
+                Some(p) if p.posting.is_some() => p.posting = None,
+                _ => return Ok(()),
+            }
+            save(tx, &mut s)?;
+            Ok::<_, DeskError>(())
+        })?)
+    }
+
+    /// Posting the article stopped partway: `reason` is the adapter's sentence (a message
+    /// the platform did not confirm, a refusal). The publication stays as far as it got and
+    /// the audit log says where it stopped; the reply tells the person who published which
+    /// messages are up and that `/story publish` continues.
+    pub fn publication_interrupted(
+        &self,
+        story: StoryId,
+        actor: &Person,
+        at: Timestamp,
+        reason: &str,
+    ) -> Reply {
+        let result = self
+            .store
+            .transact(|tx| -> Result<Option<(Story, Publication)>, DeskError> {
+                let Some(mut s) = tx.story(story)? else {
+                    return Ok(None);
+                };
+                let Some(p) = s.published.clone().filter(|p| !p.is_complete()) else {
+                    return Ok(None);
+                };
+                let (up, parts) = progress(&p);
+                append_audit(
+                    tx,
+                    &mut s,
+                    actor,
+                    at,
+                    messages::audit_publication_incomplete(&p.channel, up, parts),
+                )?;
+                save(tx, &mut s)?;
+                Ok(Some((s, p)))
+            });
+        match result.map_err(DeskError::from) {
+            Ok(Some((s, p))) => {
+                let mut reply = Reply::problem(messages::publication_incomplete(&s, &p, reason));
+                reply.story = Some(story);
+                reply
+            }
+            Ok(None) => Reply::default(),
+            Err(e) => self.internal("publish", e.to_string()),
+        }
+    }
+}
+
+/// How many parts of a publication's article are up, and how many it takes (once known).
+pub(crate) fn progress(p: &Publication) -> (usize, Option<u32>) {
+    match &p.posting {
+        Some(posting) => (posting.posted.len(), posting.parts),
+        None => (0, None),
+    }
 }

@@ -626,6 +626,20 @@ impl Discord {
                     };
                     match self.publish(place, &channel, article).await {
                         Ok((channel, count)) => {
+                            // Every message is up: the publication is complete.
+                            if let Some(story) = story {
+                                let desk = self.desk.clone();
+                                let done = tokio::task::spawn_blocking(move || {
+                                    desk.publication_delivered(story)
+                                })
+                                .await;
+                                if !matches!(done, Ok(Ok(()))) {
+                                    tracing::error!(
+                                        story = story.0,
+                                        "could not record that the article is up"
+                                    );
+                                }
+                            }
                             self.private(&reach, &messages::published_here(channel.get(), count))
                                 .await;
                         }

@@ -3,7 +3,18 @@
 //! Every call goes to `{base}/{method}` (`STORYDESK_SLACK_API_URL`, default
 //! `https://slack.com/api`), so tests point it at a fake Slack on loopback. A 429 answer is
 //! retried after its `Retry-After` (the caller waits; a channel's send queue behind it waits
-//! too, so order is kept and nothing is sent twice). Slack's own errors come back as
+//! too, so order is kept and nothing is sent twice).
+//!
+//! Each method says how it may be retried ([`Retry`]). A call that only reads or sets
+//! something to a given state (`chat.update`, `users.info`, `conversations.history`) is
+//! [`Retry::Safe`]: it is tried again after a 5xx answer or a timeout too. A call that
+//! creates something (`chat.postMessage`, `chat.postEphemeral`, `views.open`, a
+//! `response_url` post) is [`Retry::OnlyIfNotSent`]: it is tried again only when Slack surely
+//! did not act on it (a 429, or a connection that was never made). After a timeout or a 5xx
+//! the message may exist, so such a call ends in [`ApiError::Unconfirmed`] and the caller
+//! decides (publishing looks the message up by its metadata before posting it again).
+//!
+//! Slack's own errors come back as
 //! [`ApiError::Slack`] with Slack's error code, which `messages::api_error` turns into a
 //! sentence a user can act on. Tokens never appear in errors or logs: they travel only in the
 //! `Authorization` header, and reqwest's errors are stripped of their URL.
@@ -76,6 +87,28 @@ pub enum ApiError {
     /// The call needs a token that is not configured.
     #[error("{0} is not set")]
     MissingToken(&'static str),
+    /// A call that creates something was sent, but its outcome is unknown (a timeout, a
+    /// 5xx answer, an answer cut off): Slack may have carried it out. It is not retried.
+    #[error("Slack did not confirm {method}: {reason}")]
+    Unconfirmed {
+        /// The Web API method.
+        method: String,
+        /// What went wrong (never a URL or token).
+        reason: String,
+    },
+}
+
+/// How a Web API method may be retried when its outcome is not a clear answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Retry {
+    /// Reads, and calls that set something to a given state (`chat.update`): doing them
+    /// twice is the same as once, so they are retried after 429, 5xx, timeouts and failed
+    /// connections.
+    Safe,
+    /// Calls that create something (`chat.postMessage`): retried only when the request
+    /// surely did not arrive (429 with `Retry-After`, a connection never made). After a
+    /// timeout or a 5xx the call ends in [`ApiError::Unconfirmed`].
+    OnlyIfNotSent,
 }
 
 impl ApiError {
@@ -88,7 +121,7 @@ impl ApiError {
     }
 }
 
-/// How many times a call is tried when Slack answers 429 or 5xx.
+/// How many times a call is tried when Slack answers 429 (or 5xx, for a safe call).
 const MAX_ATTEMPTS: u32 = 6;
 /// The longest wait a `Retry-After` may impose on one attempt.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
@@ -155,18 +188,19 @@ pub struct AuthInfo {
 impl WebApi {
     /// A client for `base` with the given tokens.
     pub fn new(base: &str, bot: Option<Token>, app: Option<Token>) -> Self {
-        let http = reqwest::Client::builder()
-            .timeout(REQUEST_TIMEOUT)
-            .user_agent(concat!("storydesk/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .expect("the HTTP client builds with static settings");
         WebApi {
-            http,
+            http: http_client(REQUEST_TIMEOUT),
             base: base.trim_end_matches('/').to_string(),
             bot,
             app,
             attempts: MAX_ATTEMPTS,
         }
+    }
+
+    /// The same client, with `timeout` for each HTTP exchange instead of 30 s.
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.http = http_client(timeout);
+        self
     }
 
     /// The same client, trying each call once (for checks that report at once, such as
@@ -176,14 +210,15 @@ impl WebApi {
         self
     }
 
-    /// Calls a Web API method with a JSON body and the bot token; returns Slack's answer.
-    pub async fn call(&self, method: &str, body: &Value) -> Result<Value, ApiError> {
+    /// Calls a Web API method with a JSON body and the bot token, retried as `retry` allows;
+    /// returns Slack's answer.
+    pub async fn call(&self, method: &str, retry: Retry, body: &Value) -> Result<Value, ApiError> {
         let token = self
             .bot
             .as_ref()
             .ok_or(ApiError::MissingToken("SLACK_BOT_TOKEN"))?;
         let url = format!("{}/{method}", self.base);
-        self.send(method, || {
+        self.send(method, retry, || {
             self.http
                 .post(&url)
                 .header(reqwest::header::AUTHORIZATION, token.bearer())
@@ -193,7 +228,7 @@ impl WebApi {
     }
 
     /// Calls a method that takes form-encoded arguments (the read methods, such as
-    /// `files.info`), with the given token.
+    /// `files.info`), with the given token. These only read, so they are [`Retry::Safe`].
     async fn call_form(
         &self,
         method: &str,
@@ -201,7 +236,7 @@ impl WebApi {
         params: &[(&str, &str)],
     ) -> Result<Value, ApiError> {
         let url = format!("{}/{method}", self.base);
-        self.send(method, || {
+        self.send(method, Retry::Safe, || {
             self.http
                 .post(&url)
                 .header(reqwest::header::AUTHORIZATION, token.bearer())
@@ -210,17 +245,27 @@ impl WebApi {
         .await
     }
 
-    /// Sends a request built by `build`, retrying after 429 and 5xx answers, and reads
-    /// Slack's JSON answer.
+    /// Sends a request built by `build`, retried as `retry` allows, and reads Slack's JSON
+    /// answer.
     async fn send(
         &self,
         method: &str,
+        retry: Retry,
         build: impl Fn() -> reqwest::RequestBuilder,
     ) -> Result<Value, ApiError> {
-        let body = self.send_raw(method, build).await?;
-        let value: Value = serde_json::from_str(&body).map_err(|e| ApiError::Transport {
-            method: method.to_string(),
-            reason: format!("the answer is not JSON: {}", crate::redact::json_error(&e)),
+        let body = self.send_raw(method, retry, build).await?;
+        let value: Value = serde_json::from_str(&body).map_err(|e| {
+            let reason = format!("the answer is not JSON: {}", crate::redact::json_error(&e));
+            match retry {
+                Retry::Safe => ApiError::Transport {
+                    method: method.to_string(),
+                    reason,
+                },
+                Retry::OnlyIfNotSent => ApiError::Unconfirmed {
+                    method: method.to_string(),
+                    reason,
+                },
+            }
         })?;
         if value.get("ok").and_then(Value::as_bool) == Some(true) {
             return Ok(value);
@@ -236,16 +281,32 @@ impl WebApi {
         })
     }
 
-    /// Sends a request built by `build`, retrying after 429 (waiting `Retry-After`), 5xx
-    /// answers and failed connections; returns the body of the first success.
+    /// Sends a request built by `build` and returns the body of the first success. A 429 is
+    /// retried after its `Retry-After`, a connection that could not be made after a short
+    /// wait; a 5xx answer or a timeout only when `retry` is [`Retry::Safe`], since otherwise
+    /// Slack may have acted on the request (then the call ends in [`ApiError::Unconfirmed`]).
     async fn send_raw(
         &self,
         method: &str,
+        retry: Retry,
         build: impl Fn() -> reqwest::RequestBuilder,
     ) -> Result<String, ApiError> {
-        let transport = |e: reqwest::Error| ApiError::Transport {
-            method: method.to_string(),
-            reason: crate::redact::http_error(&e),
+        let safe = retry == Retry::Safe;
+        let failed = |e: &reqwest::Error| {
+            let reason = crate::redact::http_error(e);
+            if safe || e.is_connect() {
+                ApiError::Transport {
+                    method: method.to_string(),
+                    reason,
+                }
+            } else {
+                // Sent, or perhaps sent: whatever happened after the connection was made
+                // may have reached Slack.
+                ApiError::Unconfirmed {
+                    method: method.to_string(),
+                    reason,
+                }
+            }
         };
         let mut attempt = 0;
         loop {
@@ -254,16 +315,19 @@ impl WebApi {
                 Ok(r) => r,
                 Err(e) => {
                     crate::telemetry::api_call("slack", method, None);
-                    if attempt < self.attempts && (e.is_connect() || e.is_timeout()) {
+                    // A connection never made carried nothing; a timeout may have.
+                    let again = e.is_connect() || (safe && e.is_timeout());
+                    if attempt < self.attempts && again {
                         tokio::time::sleep(backoff(attempt)).await;
                         continue;
                     }
-                    return Err(transport(e));
+                    return Err(failed(&e));
                 }
             };
             let status = response.status();
             crate::telemetry::api_call("slack", method, Some(status.as_u16()));
             if status.as_u16() == 429 {
+                // Slack did not act on a rate-limited request: retrying is safe for any call.
                 crate::telemetry::rate_limited("slack", method);
                 if attempt >= self.attempts {
                     return Err(ApiError::RateLimited {
@@ -279,9 +343,17 @@ impl WebApi {
                 tokio::time::sleep(wait).await;
                 continue;
             }
-            if status.is_server_error() && attempt < self.attempts {
-                tokio::time::sleep(backoff(attempt)).await;
-                continue;
+            if status.is_server_error() {
+                if safe && attempt < self.attempts {
+                    tokio::time::sleep(backoff(attempt)).await;
+                    continue;
+                }
+                if !safe {
+                    return Err(ApiError::Unconfirmed {
+                        method: method.to_string(),
+                        reason: format!("HTTP {}", status.as_u16()),
+                    });
+                }
             }
             if !status.is_success() {
                 return Err(ApiError::Http {
@@ -289,11 +361,12 @@ impl WebApi {
                     status: status.as_u16(),
                 });
             }
-            return response.text().await.map_err(transport);
+            return response.text().await.map_err(|e| failed(&e));
         }
     }
 
-    /// `chat.postMessage`; returns the message's `ts`.
+    /// `chat.postMessage`; returns the message's `ts`. Never posted twice by a retry: after
+    /// a timeout or a 5xx it ends in [`ApiError::Unconfirmed`].
     pub async fn post_message(
         &self,
         channel: &str,
@@ -301,16 +374,100 @@ impl WebApi {
         blocks: &[Value],
         thread_ts: Option<&str>,
     ) -> Result<String, ApiError> {
+        self.post_message_with(channel, text, blocks, thread_ts, None)
+            .await
+    }
+
+    /// `chat.postMessage` carrying message `metadata` (`event_type` and `event_payload`),
+    /// by which the message can be found again ([`WebApi::find_messages`]).
+    pub async fn post_message_with(
+        &self,
+        channel: &str,
+        text: &str,
+        blocks: &[Value],
+        thread_ts: Option<&str>,
+        metadata: Option<&MessageMetadata>,
+    ) -> Result<String, ApiError> {
         let mut body = message_body(channel, text, blocks);
         if let Some(ts) = thread_ts {
             body["thread_ts"] = json!(ts);
         }
-        let answer = self.call("chat.postMessage", &body).await?;
-        Ok(answer
-            .get("ts")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string())
+        if let Some(m) = metadata {
+            body["metadata"] = json!({ "event_type": m.event_type, "event_payload": m.payload });
+        }
+        let answer = self
+            .call("chat.postMessage", Retry::OnlyIfNotSent, &body)
+            .await?;
+        match answer.get("ts").and_then(Value::as_str) {
+            Some(ts) if !ts.is_empty() => Ok(ts.to_string()),
+            // Posted, but which message it is cannot be told.
+            _ => Err(ApiError::Unconfirmed {
+                method: "chat.postMessage".into(),
+                reason: "the answer has no ts".into(),
+            }),
+        }
+    }
+
+    /// The top-level messages of `channel` posted since `oldest` (Unix seconds) whose
+    /// metadata is of `event_type`: each message's `ts` and metadata payload, newest first
+    /// (`conversations.history` with `include_all_metadata`, every page up to
+    /// `max_messages` messages). Slack allows apps outside its Marketplace about one such
+    /// call a minute, so it is for checking what a publication left behind, not for
+    /// routine reads.
+    pub async fn find_messages(
+        &self,
+        channel: &str,
+        oldest: i64,
+        event_type: &str,
+        max_messages: usize,
+    ) -> Result<Vec<(String, Value)>, ApiError> {
+        let token = self
+            .bot
+            .as_ref()
+            .ok_or(ApiError::MissingToken("SLACK_BOT_TOKEN"))?;
+        let method = "conversations.history";
+        let oldest = oldest.max(0).to_string();
+        let mut found = Vec::new();
+        let mut cursor = String::new();
+        let mut seen = 0;
+        loop {
+            let mut params = vec![
+                ("channel", channel),
+                ("oldest", oldest.as_str()),
+                ("inclusive", "true"),
+                ("include_all_metadata", "true"),
+                ("limit", "200"),
+            ];
+            if !cursor.is_empty() {
+                params.push(("cursor", cursor.as_str()));
+            }
+            let answer = self.call_form(method, token, &params).await?;
+            let messages = answer
+                .get("messages")
+                .and_then(Value::as_array)
+                .ok_or_else(|| ApiError::Transport {
+                    method: method.into(),
+                    reason: "the answer has no messages".into(),
+                })?;
+            seen += messages.len();
+            for m in messages {
+                let metadata = &m["metadata"];
+                if metadata["event_type"].as_str() != Some(event_type) {
+                    continue;
+                }
+                if let Some(ts) = m["ts"].as_str() {
+                    found.push((ts.to_string(), metadata["event_payload"].clone()));
+                }
+            }
+            cursor = answer["response_metadata"]["next_cursor"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            let more = answer["has_more"].as_bool().unwrap_or(false) && !cursor.is_empty();
+            if !more || seen >= max_messages {
+                return Ok(found);
+            }
+        }
     }
 
     /// `chat.update` of the message `ts`.
@@ -323,7 +480,9 @@ impl WebApi {
     ) -> Result<(), ApiError> {
         let mut body = message_body(channel, text, blocks);
         body["ts"] = json!(ts);
-        self.call("chat.update", &body).await.map(|_| ())
+        self.call("chat.update", Retry::Safe, &body)
+            .await
+            .map(|_| ())
     }
 
     /// `chat.postEphemeral`: a message only `user` sees.
@@ -340,13 +499,16 @@ impl WebApi {
         if let Some(ts) = thread_ts {
             body["thread_ts"] = json!(ts);
         }
-        self.call("chat.postEphemeral", &body).await.map(|_| ())
+        self.call("chat.postEphemeral", Retry::OnlyIfNotSent, &body)
+            .await
+            .map(|_| ())
     }
 
     /// `views.open` with a fresh `trigger_id`.
     pub async fn open_view(&self, trigger_id: &str, view: &Value) -> Result<(), ApiError> {
         self.call(
             "views.open",
+            Retry::OnlyIfNotSent,
             &json!({ "trigger_id": trigger_id, "view": view }),
         )
         .await
@@ -458,10 +620,13 @@ impl WebApi {
 
     /// Posts a message to an interaction's `response_url` (no token: the URL is the key).
     pub async fn respond(&self, response_url: &str, body: &Value) -> Result<(), ApiError> {
-        // A response_url answers plain `ok` (or a JSON error), never needing a token.
-        self.send_raw("response_url", || self.http.post(response_url).json(body))
-            .await
-            .map(|_| ())
+        // A response_url answers plain `ok` (or a JSON error), never needing a token. Each
+        // post to it is a message: not repeated unless it surely did not arrive.
+        self.send_raw("response_url", Retry::OnlyIfNotSent, || {
+            self.http.post(response_url).json(body)
+        })
+        .await
+        .map(|_| ())
     }
 
     /// `auth.test` with the bot token: whether Slack accepts it, and for which workspace and
@@ -494,6 +659,25 @@ impl WebApi {
                 reason: "no url in the answer".into(),
             })
     }
+}
+
+/// Message metadata: an event type of storydesk's and a payload of plain values, carried by
+/// a posted message so that it can be recognised later.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MessageMetadata {
+    /// The event type (`storydesk_chunk`).
+    pub event_type: String,
+    /// The payload: a JSON object of strings, numbers and booleans.
+    pub payload: Value,
+}
+
+/// The HTTP client, with `timeout` per exchange.
+fn http_client(timeout: Duration) -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .user_agent(concat!("storydesk/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .expect("the HTTP client builds with static settings")
 }
 
 /// A message body: `text` is the notification fallback; `parse: none` and no `link_names`

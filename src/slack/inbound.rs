@@ -201,6 +201,9 @@ pub struct ActionPayload {
     /// What the button carries.
     #[serde(default)]
     pub value: Option<String>,
+    /// When it was clicked (Slack's timestamp of this click).
+    #[serde(default)]
+    pub action_ts: Option<String>,
 }
 
 /// One input's value in a submitted modal.

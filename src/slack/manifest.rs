@@ -9,7 +9,8 @@
 //! - `chat:write`: the board, review threads, answers and published articles.
 //! - `channels:history`, `groups:history`: receive messages posted in a story's source
 //!   thread in public and private channels (the `message.channels` and `message.groups`
-//!   events need them).
+//!   events need them), and read the publishing channel's recent history to find an
+//!   article's message Slack did not confirm (`conversations.history`).
 //! - `files:read`: read text files shared in a source thread (`files.info` and download).
 //! - `users:read`: the names of people who add sources by posting in a thread (events carry
 //!   only user ids; `users.info`, asked once per person).

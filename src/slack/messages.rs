@@ -211,6 +211,9 @@ pub fn api_error(error: &ApiError, channel: Option<&str>) -> String {
         ApiError::MissingToken(var) => {
             format!("I am not set up to call Slack: the operator must set {var}.")
         }
+        ApiError::Unconfirmed { .. } => format!(
+            "Slack did not confirm a message to {place}: it may or may not have been posted, so I did not send it again."
+        ),
     }
 }
 

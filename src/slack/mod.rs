@@ -14,6 +14,12 @@
 //! each assisted draft's message, kept as store anchors, and threads bound with
 //! [`Desk::bind_thread`] so a reply in a thread knows its story.
 //!
+//! Publishing: an article's messages go out in order on the publish channel's queue, each
+//! with `storydesk_chunk` metadata and recorded with the desk as Slack confirms it; a later
+//! attempt continues after the last confirmed one and first looks up (by that metadata) a
+//! message that may have arrived unconfirmed, so no message is posted twice
+//! ([`Slack::resume_publications`] does the same when `serve` starts).
+//!
 //! Drafting help: after a reply that asks for drafts is sent, each draft is written
 //! ([`crate::drafting::run_job`]) and its message in the section's thread is updated in place
 //! (`chat.update`) as the text arrives and when it is done; its Accept, Edit and Discard
@@ -604,10 +610,13 @@ impl Slack {
                     },
                     at: Timestamp::now(),
                     input,
-                    // One click per person and button counts; a double click is the same.
-                    event: Some(format!(
-                        "slack:{team}:click:{}:{message_ts}:{}:{}",
-                        origin.channel.channel, clicked.action_id, p.user.id
+                    event: Some(click_key(
+                        &team,
+                        &p.trigger_id,
+                        clicked,
+                        &origin.channel.channel,
+                        &message_ts,
+                        &p.user.id,
                     )),
                     story: Some(story),
                 };
@@ -979,28 +988,38 @@ impl Slack {
 
     async fn send_posts(&self, posts: Vec<Post>, story: Option<StoryId>, origin: &Origin) {
         for post in posts {
+            if let (Destination::Publish { channel }, Some(story)) = (&post.to, story) {
+                let target = publish_channel(channel);
+                let this = self.clone();
+                let (t, body) = (target.clone(), post.body.clone());
+                let posted = self
+                    .inner
+                    .outbox
+                    .run(
+                        &target,
+                        async move { this.post_article(story, &t, &body).await },
+                    )
+                    .await
+                    .unwrap_or_else(|_| {
+                        Err(Stopped {
+                            error: ApiError::Transport {
+                                method: "send queue".into(),
+                                reason: "the send job failed".into(),
+                            },
+                            partial: true,
+                        })
+                    });
+                if let Err(stopped) = posted {
+                    tracing::warn!(error = %stopped.error, story = story.0, "the article is not all up");
+                    self.article_stopped(story, &target, stopped, origin).await;
+                    // The rest of the reply (the "published" note) does not hold yet.
+                    return;
+                }
+                continue;
+            }
             if let Err((error, channel)) = self.send_post(post.clone(), origin).await {
                 tracing::warn!(error = %error, "a message could not be delivered");
                 match (&post.to, story) {
-                    (Destination::Publish { channel: c }, Some(story)) => {
-                        // The article did not go out: the desk undoes the publication, so it
-                        // can be published again once the cause is fixed.
-                        let reason = messages::api_error(&error, Some(&publish_channel(c)));
-                        let actor = Person {
-                            id: origin.user.clone(),
-                            name: self.learn_name(&origin.user, None),
-                        };
-                        let desk = self.desk().clone();
-                        let undone = tokio::task::spawn_blocking(move || {
-                            desk.publication_failed(story, &actor, Timestamp::now(), &reason)
-                        })
-                        .await;
-                        if let Ok(reply) = undone {
-                            Box::pin(self.send_posts(reply.posts, None, origin)).await;
-                        }
-                        // The rest of the reply (the "published" note) no longer holds.
-                        return;
-                    }
                     (Destination::Requester, _) => {}
                     _ => {
                         let text = messages::delivery_failed(&messages::api_error(
@@ -1013,6 +1032,141 @@ impl Slack {
                     }
                 }
             }
+        }
+    }
+
+    /// Posts the messages of a story's article that are not up yet, in order, on the
+    /// publish channel's queue (the caller runs it there). Each message carries metadata
+    /// naming the story, the publication and its part, and is recorded with the desk as soon
+    /// as Slack confirms it. When posting has started before (the editor publishes again, or
+    /// `serve` restarted), a part after the last confirmed one may be up without having been
+    /// confirmed: it is first looked for by its metadata, and posted only if it is not there.
+    async fn post_article(
+        &self,
+        story: StoryId,
+        channel: &str,
+        body: &Body,
+    ) -> Result<(), Stopped> {
+        let parts = render(body);
+        let desk = self.desk().clone();
+        let count = parts.len() as u32;
+        let started = tokio::task::spawn_blocking(move || desk.start_posting(story, count)).await;
+        let (publication, posting) = match started {
+            Ok(Ok(Some(under_way))) => under_way,
+            // Complete already, or undone: nothing to post.
+            Ok(Ok(None)) => return Ok(()),
+            _ => {
+                return Err(Stopped {
+                    error: store_failure(),
+                    partial: true,
+                })
+            }
+        };
+        let first = posting.posted.len();
+        let mut found = HashMap::new();
+        if posting.attempts > 1 && first < parts.len() {
+            let oldest = publication.0 / 1000 - LOOKUP_MARGIN_SECS;
+            let messages = self
+                .api()
+                .find_messages(channel, oldest, CHUNK_EVENT, LOOKUP_MAX_MESSAGES)
+                .await
+                .map_err(|error| Stopped {
+                    error,
+                    partial: true,
+                })?;
+            for (ts, payload) in messages {
+                if let Some(part) = chunk_of(&payload, story, publication) {
+                    found.entry(part).or_insert(ts);
+                }
+            }
+        }
+        for (i, m) in parts.iter().enumerate().skip(first) {
+            let ts = match found.remove(&i) {
+                Some(ts) => {
+                    tracing::info!(story = story.0, part = i, "a part was already up");
+                    ts
+                }
+                None => {
+                    let metadata = chunk_metadata(story, publication, i);
+                    self.api()
+                        .post_message_with(channel, &m.text, &m.blocks, None, Some(&metadata))
+                        .await
+                        .map_err(|error| Stopped {
+                            partial: i > 0 || matches!(error, ApiError::Unconfirmed { .. }),
+                            error,
+                        })?
+                }
+            };
+            let desk = self.desk().clone();
+            let recorded = tokio::task::spawn_blocking(move || {
+                desk.part_posted(story, publication, i as u32, &ts)
+            })
+            .await;
+            if !matches!(recorded, Ok(Ok(_))) {
+                tracing::error!(story = story.0, part = i, "could not record a posted part");
+                return Err(Stopped {
+                    error: store_failure(),
+                    partial: true,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Posting an article stopped. When nothing of it can be up (Slack refused the first
+    /// message), the desk undoes the publication, so it can be published again once the
+    /// cause is fixed; otherwise the publication stays as far as it got and the editor is
+    /// told which messages are up and that `/story publish` continues.
+    async fn article_stopped(
+        &self,
+        story: StoryId,
+        channel: &str,
+        stopped: Stopped,
+        origin: &Origin,
+    ) {
+        let reason = messages::api_error(&stopped.error, Some(channel));
+        let actor = Person {
+            id: origin.user.clone(),
+            name: self.learn_name(&origin.user, None),
+        };
+        let desk = self.desk().clone();
+        let told = tokio::task::spawn_blocking(move || {
+            if stopped.partial {
+                desk.publication_interrupted(story, &actor, Timestamp::now(), &reason)
+            } else {
+                desk.publication_failed(story, &actor, Timestamp::now(), &reason)
+            }
+        })
+        .await;
+        if let Ok(reply) = told {
+            Box::pin(self.send_posts(reply.posts, None, origin)).await;
+        }
+    }
+
+    /// Continues every Slack publication whose article is not all up (`serve` stopped
+    /// while posting it): each goes on after its last confirmed message, and its editor is
+    /// told, as when they run `/story publish` again.
+    pub async fn resume_publications(&self) {
+        let desk = self.desk().clone();
+        let under_way =
+            tokio::task::spawn_blocking(move || desk.publications_under_way(Platform::Slack)).await;
+        let under_way = match under_way {
+            Ok(Ok(list)) => list,
+            _ => {
+                tracing::error!("could not look for publications under way");
+                return;
+            }
+        };
+        for (home, publisher, reply) in under_way {
+            let origin = Origin {
+                channel: home,
+                user: publisher.id.clone(),
+                thread: None,
+                response_url: None,
+            };
+            self.learn_name(&publisher.id, Some(&publisher.name));
+            let this = self.clone();
+            self.spawn(async move { this.deliver(reply, origin).await });
         }
     }
 
@@ -1353,6 +1507,29 @@ impl Slack {
     }
 }
 
+/// The idempotency key of a click: Slack's own identity of that one click (its
+/// `trigger_id`, fresh for every interaction, else the action's `action_ts`), so a delivery
+/// repeated by Slack is one click while a person clicking the same button again later (approve,
+/// request changes, approve again) is another. Only a payload with neither falls back to the
+/// button and person.
+fn click_key(
+    team: &str,
+    trigger_id: &str,
+    clicked: &inbound::ActionPayload,
+    channel: &str,
+    message_ts: &str,
+    user: &str,
+) -> String {
+    if !trigger_id.is_empty() {
+        return format!("slack:{team}:click:{trigger_id}");
+    }
+    let action = &clicked.action_id;
+    match clicked.action_ts.as_deref().filter(|t| !t.is_empty()) {
+        Some(at) => format!("slack:{team}:click:{channel}:{message_ts}:{action}:{user}:{at}"),
+        None => format!("slack:{team}:click:{channel}:{message_ts}:{action}:{user}"),
+    }
+}
+
 /// Whether a command names a subcommand that takes long text (from a form).
 fn takes_long_text(request: &Request) -> bool {
     let Input::Text { text, .. } = &request.input else {
@@ -1395,6 +1572,40 @@ fn draft_anchor(channel: &ChannelKey, draft: &DraftRef) -> String {
         "slack/draft/{}/{}/{}/{}/{}",
         channel.team, channel.channel, draft.story.0, draft.number, draft.section
     )
+}
+
+/// Why posting an article stopped.
+struct Stopped {
+    /// What went wrong.
+    error: ApiError,
+    /// Whether some of the article may be up: a message confirmed, or one Slack did not
+    /// confirm either way.
+    partial: bool,
+}
+
+/// The metadata event type of an article's messages.
+const CHUNK_EVENT: &str = "storydesk_chunk";
+/// How far before a publication's start its messages are looked for (clocks differ).
+const LOOKUP_MARGIN_SECS: i64 = 300;
+/// The most messages of a publish channel read when looking for an unconfirmed part.
+const LOOKUP_MAX_MESSAGES: usize = 2000;
+
+/// The metadata of part `index` of a story's article: the story, the publication (its
+/// start, in Unix milliseconds) and the part.
+fn chunk_metadata(story: StoryId, publication: Timestamp, index: usize) -> api::MessageMetadata {
+    api::MessageMetadata {
+        event_type: CHUNK_EVENT.to_string(),
+        payload: json!({ "story": story.0, "publication": publication.0, "chunk": index }),
+    }
+}
+
+/// The part a message's metadata payload names, if it is a part of this publication.
+fn chunk_of(payload: &Value, story: StoryId, publication: Timestamp) -> Option<usize> {
+    (payload["story"].as_u64() == Some(story.0)
+        && payload["publication"].as_i64() == Some(publication.0))
+    .then(|| payload["chunk"].as_u64())
+    .flatten()
+    .map(|c| c as usize)
 }
 
 fn store_failure() -> ApiError {
@@ -1475,6 +1686,24 @@ mod tests {
         assert_eq!(publish_channel("<#C0123ABCD>"), "C0123ABCD");
         assert_eq!(publish_channel("#published"), "published");
         assert_eq!(publish_channel("C0123ABCD"), "C0123ABCD");
+    }
+
+    #[test]
+    fn a_click_is_known_by_slacks_identity_of_that_click() {
+        let clicked = |ts: Option<&str>| inbound::ActionPayload {
+            action_id: "storydesk_approve".into(),
+            value: None,
+            action_ts: ts.map(str::to_string),
+        };
+        let key = |trigger: &str, ts: Option<&str>| {
+            click_key("T1", trigger, &clicked(ts), "C1", "17.1", "U1")
+        };
+        // The same button, the same person, two clicks: two keys.
+        assert_ne!(key("1.2.a", Some("17.5")), key("1.2.b", Some("17.5")));
+        assert_ne!(key("", Some("17.5")), key("", Some("17.6")));
+        // A delivery repeated by Slack carries the same trigger: one key.
+        assert_eq!(key("1.2.a", Some("17.5")), key("1.2.a", Some("17.5")));
+        assert_eq!(key("1.2.a", None), "slack:T1:click:1.2.a");
     }
 
     #[test]

@@ -25,11 +25,12 @@
 //! order. Names end with a NUL byte, so a name containing NUL is refused
 //! ([`StoreError::InvalidName`]). Encoding lives in `keys.rs`.
 //!
-//! Every value except the two `m/` integers is a versioned JSON record (`{"v":2, …}`)
+//! Every value except the two `m/` integers is a versioned JSON record (`{"v":3, …}`)
 //! defined in `records.rs`, apart from the domain types of [`crate::model`]. Old versions stay
 //! readable: a story written by the first format (no citation style, no audit count) reads as
 //! a current [`Story`] with style APA and the count taken from its audit log, and is written
-//! back in the current format the next time it is saved. A version newer than this build
+//! back in the current format the next time it is saved; a version-2 story (no posting state
+//! in its publication) reads as a complete publication. A version newer than this build
 //! reads is refused with [`StoreError::UnsupportedVersion`], which asks the operator to
 //! upgrade.
 //!
@@ -139,7 +140,7 @@ use crate::model::{
 use commit::{GroupCommit, Syncer};
 use records::{
     AnchorRecordV1, AuditRecordV1, ChannelRecordV1, EventRecordV1, RevisionRecordV1,
-    SourceBodyRecord, SourceRecordV2, StoryRecord, StoryRecordV2, SuggestionBodyRecord,
+    SourceBodyRecord, SourceRecordV2, StoryRecord, StoryRecordV3, SuggestionBodyRecord,
     SuggestionContentRecord, SuggestionRecordV1,
 };
 
@@ -1037,7 +1038,7 @@ fn read_story<R: Reader>(r: &R, id: StoryId) -> Result<Option<Story>, R::Fail> {
         return Ok(None);
     };
     let record = match records::decode_story(&|| keys::describe(&key), &bytes)? {
-        StoryRecord::V2(record) => record,
+        StoryRecord::V3(record) => record,
         StoryRecord::V1(old) => {
             let audit_len = count_audit(r, id)?;
             old.upgrade(audit_len)
@@ -1285,7 +1286,7 @@ impl Tx<'_> {
     /// Stores a story as given (including `audit_len` and `version`, which the caller keeps).
     pub fn put_story(&mut self, story: &Story) -> Result<(), TxError> {
         self.step(|tx| {
-            let record = StoryRecordV2::from(story);
+            let record = StoryRecordV3::from(story);
             tx.write(&keys::story(story.id), records::encode("story", &record)?)
         })
     }

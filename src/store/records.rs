@@ -19,12 +19,12 @@ use serde::{Deserialize, Serialize};
 use super::StoreError;
 use crate::model::{
     Approval, AuditEntry, ChangeRequest, ChannelKey, ChannelStories, CitationStyle, PartialDate,
-    Person, Platform, Publication, Reference, ReferenceKind, Revision, Section, Source,
+    Person, Platform, Posting, Publication, Reference, ReferenceKind, Revision, Section, Source,
     SourceSummary, Story, StoryId, Suggestion, SuggestionState, Timestamp,
 };
 
 /// The version written for story records.
-pub(crate) const STORY_VERSION: u32 = 2;
+pub(crate) const STORY_VERSION: u32 = 3;
 /// The version written for revision records.
 pub(crate) const REVISION_VERSION: u32 = 1;
 /// The version written for source records.
@@ -296,6 +296,22 @@ pub(crate) struct PublicationRecord {
     pub(crate) style: CitationStyleRecord,
     /// The override reason, when checks were overridden.
     pub(crate) override_reason: Option<String>,
+    /// While the article is being posted, how far it got (new in story version 3; absent
+    /// once the article is complete, and in older records).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) posting: Option<PostingRecord>,
+}
+
+/// The posting of an article under way, as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PostingRecord {
+    /// How many messages the article takes, once posting has started.
+    pub(crate) parts: Option<u32>,
+    /// The platform's id of each message confirmed so far, in order.
+    pub(crate) posted: Vec<String>,
+    /// How many times posting has started.
+    pub(crate) attempts: u32,
 }
 
 // ---------------------------------------------------------------------------------------
@@ -332,11 +348,13 @@ pub(crate) struct StoryRecordV1 {
     pub(crate) version: u64,
 }
 
-/// A story as stored now.
+/// A story as stored now (version 3). Version 2 has the same fields, its publication
+/// without the posting state (which reads as none: a complete article), so this struct
+/// reads both.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct StoryRecordV2 {
-    /// Envelope version, always 2.
+pub(crate) struct StoryRecordV3 {
+    /// Envelope version: 3 when written by this build, 2 in older records.
     pub(crate) v: u32,
     /// The story number.
     pub(crate) id: u64,
@@ -371,8 +389,8 @@ pub(crate) struct StoryRecordV2 {
 pub(crate) enum StoryRecord {
     /// The first format; needs the audit log's length to become current.
     V1(StoryRecordV1),
-    /// The current format.
-    V2(StoryRecordV2),
+    /// The current format, or version 2 read as it.
+    V3(StoryRecordV3),
 }
 
 /// Decodes a story record of any known version.
@@ -383,7 +401,7 @@ pub(crate) fn decode_story(
     const KIND: &str = "story";
     match version(KIND, key, bytes)? {
         1 => parse(KIND, key, bytes).map(StoryRecord::V1),
-        2 => parse(KIND, key, bytes).map(StoryRecord::V2),
+        2 | 3 => parse(KIND, key, bytes).map(StoryRecord::V3),
         v => Err(unreadable(KIND, key, v, STORY_VERSION)),
     }
 }
@@ -391,9 +409,9 @@ pub(crate) fn decode_story(
 impl StoryRecordV1 {
     /// The current record for this story. Version 1 had no style (APA was the only one)
     /// and no audit count, which the caller finds by looking at the audit log.
-    pub(crate) fn upgrade(self, audit_len: u64) -> StoryRecordV2 {
-        StoryRecordV2 {
-            v: 2,
+    pub(crate) fn upgrade(self, audit_len: u64) -> StoryRecordV3 {
+        StoryRecordV3 {
+            v: STORY_VERSION,
             id: self.id,
             title: self.title,
             home: self.home,
@@ -964,6 +982,11 @@ impl From<&Publication> for PublicationRecord {
             channel: p.channel.clone(),
             style: p.style.into(),
             override_reason: p.override_reason.clone(),
+            posting: p.posting.as_ref().map(|p| PostingRecord {
+                parts: p.parts,
+                posted: p.posted.clone(),
+                attempts: p.attempts,
+            }),
         }
     }
 }
@@ -976,13 +999,18 @@ impl From<PublicationRecord> for Publication {
             channel: p.channel,
             style: p.style.into(),
             override_reason: p.override_reason,
+            posting: p.posting.map(|p| Posting {
+                parts: p.parts,
+                posted: p.posted,
+                attempts: p.attempts,
+            }),
         }
     }
 }
 
-impl From<&Story> for StoryRecordV2 {
+impl From<&Story> for StoryRecordV3 {
     fn from(s: &Story) -> Self {
-        StoryRecordV2 {
+        StoryRecordV3 {
             v: STORY_VERSION,
             id: s.id.0,
             title: s.title.clone(),
@@ -1001,8 +1029,8 @@ impl From<&Story> for StoryRecordV2 {
     }
 }
 
-impl From<StoryRecordV2> for Story {
-    fn from(s: StoryRecordV2) -> Self {
+impl From<StoryRecordV3> for Story {
+    fn from(s: StoryRecordV3) -> Self {
         Story {
             id: StoryId(s.id),
             title: s.title,

@@ -308,11 +308,49 @@ fn a_story_in_the_first_format_reads_as_a_current_story() {
         .unwrap();
     assert_eq!(seq, 3);
     let raw = store.inner.stories.get(keys::story(id)).unwrap().unwrap();
-    assert!(raw.starts_with(br#"{"v":2,"#));
+    assert!(raw.starts_with(br#"{"v":3,"#));
     let story = store.story(id).unwrap().unwrap();
     assert_eq!(story.audit_len, 4);
     assert_eq!(story.style, CitationStyle::Apa);
     assert_eq!(store.audit(id).unwrap().len(), 4);
+}
+
+/// A published story as version 2 wrote it: its publication has no posting state.
+const STORY_V2_PUBLISHED: &str = r#"{"v":2,"id":6,"title":"Published story","home":{"platform":"slack","team":"T1","channel":"C1"},"created_by":{"id":"U1","name":"bob"},"created_at":1600000000000,"template":"news","sections":[],"sources":[],"references":[],"style":"mla","published":{"by":{"id":"U9","name":"erin"},"at":1600000100000,"channel":"C0PUB","style":"mla","override_reason":null},"audit_len":0,"version":7}"#;
+
+#[test]
+fn a_version_two_publication_reads_as_complete_and_posting_state_round_trips() {
+    let (_dir, store) = fresh();
+    let id = StoryId(6);
+    write_raw(&store, &keys::story(id), STORY_V2_PUBLISHED.as_bytes());
+    let mut story = store.story(id).unwrap().unwrap();
+    let published = story.published.clone().unwrap();
+    assert_eq!(published.channel, "C0PUB");
+    assert_eq!(published.posting, None);
+    assert!(published.is_complete());
+
+    // A publication under way keeps the parts confirmed so far.
+    let posting = crate::model::Posting {
+        parts: Some(4),
+        posted: vec!["1700000000.000100".into(), "1700000000.000200".into()],
+        attempts: 2,
+    };
+    story.published.as_mut().unwrap().posting = Some(posting.clone());
+    store
+        .transact(|tx| -> Result<(), TestError> { Ok(tx.put_story(&story)?) })
+        .unwrap();
+    let raw = store.inner.stories.get(keys::story(id)).unwrap().unwrap();
+    assert!(raw.starts_with(br#"{"v":3,"#));
+    let read = store.story(id).unwrap().unwrap();
+    assert_eq!(read.published.unwrap().posting, Some(posting));
+
+    // Once complete it is stored as version 2 stored it, apart from the version.
+    story.published.as_mut().unwrap().posting = None;
+    store
+        .transact(|tx| -> Result<(), TestError> { Ok(tx.put_story(&story)?) })
+        .unwrap();
+    let raw = store.inner.stories.get(keys::story(id)).unwrap().unwrap();
+    assert!(!String::from_utf8_lossy(&raw).contains("posting"));
 }
 
 #[test]
@@ -344,7 +382,7 @@ fn a_record_from_a_newer_storydesk_is_refused_with_advice() {
     write_raw(
         &store,
         &keys::story(StoryId(9)),
-        br#"{"v":3,"id":9,"something":"new"}"#,
+        br#"{"v":4,"id":9,"something":"new"}"#,
     );
     let err = store.story(StoryId(9)).unwrap_err();
     assert!(
@@ -352,7 +390,7 @@ fn a_record_from_a_newer_storydesk_is_refused_with_advice() {
             err,
             StoreError::UnsupportedVersion {
                 kind: "story",
-                version: 3
+                version: 4
             }
         ),
         "{err:?}"
@@ -365,7 +403,7 @@ fn a_record_from_a_newer_storydesk_is_refused_with_advice() {
         result,
         Err(TransactError::Store(StoreError::UnsupportedVersion {
             kind: "story",
-            version: 3
+            version: 4
         }))
     ));
 }

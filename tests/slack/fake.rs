@@ -1,5 +1,7 @@
 //! A fake Slack on 127.0.0.1: the Web API (every call recorded; `ts` handed out like
-//! Slack's; 429 answers on demand, from the recorded real answer), private file downloads,
+//! Slack's; 429 answers on demand, from the recorded real answer; 5xx answers and slow
+//! answers on demand, before or after the call took effect; `conversations.history` over the
+//! messages posted, with their metadata as Slack keeps it), private file downloads,
 //! `response_url`s, and a Socket Mode websocket server that sends envelopes, collects acks,
 //! and can drop the connection or ask the client to reconnect.
 
@@ -36,8 +38,10 @@ pub struct Call {
     pub body: Value,
     /// The `ts` the fake gave a posted message.
     pub ts: Option<String>,
-    /// True when the fake answered 429 instead.
+    /// True when the fake answered 429 instead (or refused it, or failed before acting).
     pub rate_limited: bool,
+    /// The HTTP status answered (a 500 may follow a call that took effect).
+    pub status: u16,
 }
 
 impl Call {
@@ -113,6 +117,19 @@ struct State0 {
     bot_token: String,
     /// Methods whose calls are never answered.
     stalled: Vec<String>,
+    /// Faults for the next matching calls: `(method, channel, skip, count, fault)`.
+    faults: Vec<(String, Option<String>, usize, usize, Fault)>,
+}
+
+/// A fault the fake can put on a call.
+#[derive(Clone, Copy, Debug)]
+pub enum Fault {
+    /// Acts on the call (a message is posted), then answers this 5xx status.
+    FailAfter(u16),
+    /// Answers this 5xx status without acting on the call.
+    FailBefore(u16),
+    /// Acts on the call, then answers only after this long.
+    Slow(Duration),
 }
 
 /// The fake Web API.
@@ -131,11 +148,26 @@ type Shared = (Arc<Mutex<State0>>, Arc<Notify>, SocketAddr, u16);
 impl FakeSlack {
     /// Starts the fake on loopback.
     pub async fn start() -> FakeSlack {
-        let socket = SocketServer::start().await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        Self::serve(listener).await
+    }
+
+    /// Starts the fake on `addr` (a loopback address found free a moment ago).
+    pub async fn start_at(addr: SocketAddr) -> FakeSlack {
+        let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
+        Self::serve(listener).await
+    }
+
+    async fn serve(listener: tokio::net::TcpListener) -> FakeSlack {
+        let socket = SocketServer::start().await;
         let addr = listener.local_addr().unwrap();
         let state = Arc::new(Mutex::new(State0 {
-            next_ts: 1_700_000_000_000_100,
+            // Slack's `ts` is the time of posting (seconds, then a sequence): handed out
+            // from the current time in microseconds, always increasing.
+            next_ts: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_micros() as u64)
+                .unwrap_or(1_700_000_000_000_100),
             bot_token: BOT_TOKEN.to_string(),
             ..Default::default()
         }));
@@ -192,6 +224,30 @@ impl FakeSlack {
     /// Accepts `token` as the bot token instead of BOT_TOKEN.
     pub fn set_bot_token(&self, token: &str) {
         self.state.lock().unwrap().bot_token = token.to_string();
+    }
+
+    /// Puts `fault` on the next `count` calls of `method` (to `channel`, if given), after
+    /// `skip` that go through unharmed.
+    pub fn fault(
+        &self,
+        method: &str,
+        channel: Option<&str>,
+        skip: usize,
+        count: usize,
+        fault: Fault,
+    ) {
+        self.state.lock().unwrap().faults.push((
+            method.to_string(),
+            channel.map(str::to_string),
+            skip,
+            count,
+            fault,
+        ));
+    }
+
+    /// Calls of `method` that reached the fake, whatever it answered.
+    pub fn attempts_of(&self, method: &str) -> usize {
+        self.calls().iter().filter(|c| c.method == method).count()
     }
 
     /// Never answers calls of `method` (they are recorded, then left hanging).
@@ -397,6 +453,7 @@ async fn api(
                 body: args,
                 ts: None,
                 rate_limited: false,
+                status: 200,
             },
         );
         return axum::Json(json!({ "ok": false, "error": "invalid_auth" })).into_response();
@@ -409,6 +466,7 @@ async fn api(
                 body: args.clone(),
                 ts: None,
                 rate_limited: false,
+                status: 200,
             },
         );
         std::future::pending::<()>().await;
@@ -451,6 +509,7 @@ async fn api(
                 body: args,
                 ts: None,
                 rate_limited: true,
+                status: 200,
             },
         );
         return axum::Json(json!({ "ok": false, "error": error })).into_response();
@@ -463,11 +522,46 @@ async fn api(
                 body: args,
                 ts: None,
                 rate_limited: true,
+                status: 429,
             },
         );
         return ratelimited();
     }
+    let fault = {
+        let mut state = shared.0.lock().unwrap();
+        let mut hit = None;
+        for rule in state.faults.iter_mut() {
+            if rule.0 == method && (rule.1.is_none() || rule.1 == channel) && rule.3 > 0 {
+                if rule.2 > 0 {
+                    rule.2 -= 1;
+                } else {
+                    rule.3 -= 1;
+                    hit = Some(rule.4);
+                }
+                break;
+            }
+        }
+        hit
+    };
+    if let Some(Fault::FailBefore(status)) = fault {
+        record(
+            &shared,
+            Call {
+                method,
+                body: args,
+                ts: None,
+                rate_limited: true,
+                status,
+            },
+        );
+        return (
+            StatusCode::from_u16(status).unwrap(),
+            "upstream connect error",
+        )
+            .into_response();
+    }
     let (answer, ts) = match method.as_str() {
+        "conversations.history" => (history(&shared, &args), None),
         "chat.postMessage" => {
             let ts = {
                 let mut state = shared.0.lock().unwrap();
@@ -543,9 +637,77 @@ async fn api(
             body: args,
             ts: ts.clone(),
             rate_limited: false,
+            status: match fault {
+                Some(Fault::FailAfter(status)) => status,
+                _ => 200,
+            },
         },
     );
-    axum::Json(answer).into_response()
+    match fault {
+        Some(Fault::FailAfter(status)) => (
+            StatusCode::from_u16(status).unwrap(),
+            axum::Json(json!({ "ok": false, "error": "internal_error" })),
+        )
+            .into_response(),
+        Some(Fault::Slow(wait)) => {
+            tokio::time::sleep(wait).await;
+            axum::Json(answer).into_response()
+        }
+        _ => axum::Json(answer).into_response(),
+    }
+}
+
+/// `conversations.history` as Slack answers it: the channel's top-level messages, newest
+/// first, from `oldest` on (inclusive when asked), `limit` to a page with a cursor to the
+/// next; each message's metadata only with `include_all_metadata`.
+fn history(shared: &Shared, args: &Value) -> Value {
+    let arg = |k: &str| args[k].as_str().unwrap_or_default().to_string();
+    let channel = arg("channel");
+    let oldest: f64 = arg("oldest").parse().unwrap_or(0.0);
+    let inclusive = arg("inclusive") == "true";
+    let metadata = arg("include_all_metadata") == "true";
+    let limit: usize = arg("limit").parse().unwrap_or(100).clamp(1, 999);
+    let offset: usize = arg("cursor")
+        .strip_prefix("next_offset:")
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    let state = shared.0.lock().unwrap();
+    let mut messages: Vec<Value> = state
+        .calls
+        .iter()
+        .filter(|c| c.method == "chat.postMessage" && c.channel() == channel)
+        .filter(|c| c.thread().is_none())
+        .filter_map(|c| {
+            let ts = c.ts.clone()?;
+            let t: f64 = ts.parse().ok()?;
+            if t < oldest || (!inclusive && t == oldest) {
+                return None;
+            }
+            let mut m = json!({
+                "type": "message",
+                "subtype": "bot_message",
+                "bot_id": "B0BOT",
+                "text": c.body["text"],
+                "ts": ts,
+            });
+            if metadata && c.body.get("metadata").is_some() {
+                m["metadata"] = c.body["metadata"].clone();
+            }
+            Some(m)
+        })
+        .collect();
+    messages.reverse();
+    let page: Vec<Value> = messages.iter().skip(offset).take(limit).cloned().collect();
+    let more = offset + page.len() < messages.len();
+    json!({
+        "ok": true,
+        "messages": page,
+        "has_more": more,
+        "pin_count": 0,
+        "response_metadata": {
+            "next_cursor": if more { format!("next_offset:{}", offset + limit) } else { String::new() }
+        },
+    })
 }
 
 async fn download(
@@ -569,6 +731,7 @@ async fn download(
             body: json!({ "file": id }),
             ts: None,
             rate_limited: false,
+            status: 200,
         },
     );
     match file {
@@ -591,6 +754,7 @@ async fn response_url(
             body: args,
             ts: None,
             rate_limited: false,
+            status: 200,
         },
     );
     "ok".into_response()

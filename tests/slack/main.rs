@@ -2,6 +2,7 @@
 //! the real router, and the real Socket Mode client on a websocket.
 
 mod fake;
+mod once;
 mod world;
 
 use serde_json::{json, Value};

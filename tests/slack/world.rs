@@ -294,6 +294,9 @@ impl World {
         let value = message
             .button(action_id)
             .expect("the message has the button");
+        let trigger = self.trigger();
+        // Slack stamps every click with its own time.
+        let action_ts = format!("1700000001.{:06}", self.mark_clicks());
         let payload = json!({
             "type": "block_actions",
             "user": { "id": who.id, "username": who.name, "name": who.name, "team_id": team },
@@ -306,7 +309,7 @@ impl World {
                 "is_ephemeral": false,
                 "thread_ts": message.thread(),
             },
-            "trigger_id": self.trigger(),
+            "trigger_id": trigger,
             "team": { "id": team, "domain": "newsroom" },
             "channel": { "id": channel, "name": "newsroom" },
             "message": { "type": "message", "ts": message.ts, "thread_ts": message.thread(), "text": message.body["text"] },
@@ -317,14 +320,26 @@ impl World {
                 "text": { "type": "plain_text", "text": "button" },
                 "value": value,
                 "type": "button",
-                "action_ts": "1700000001.000100",
+                "action_ts": action_ts,
             }],
         });
         self.interact(payload).await
     }
 
+    /// How many triggers were handed out so far (a click's number).
+    fn mark_clicks(&self) -> usize {
+        self.triggers.load(std::sync::atomic::Ordering::SeqCst) as usize
+    }
+
     /// Submits a modal the bot opened, with `values` by block id.
     pub async fn submit(&self, who: Who, opened: &Call, values: &[(&str, &str)]) -> Value {
+        let payload = self.submission(who, opened, values);
+        self.interact(payload).await
+    }
+
+    /// The payload of submitting a modal the bot opened, with `values` by block id (with a
+    /// fresh trigger; delivering it twice is Slack delivering one submission twice).
+    pub fn submission(&self, who: Who, opened: &Call, values: &[(&str, &str)]) -> Value {
         let view = &opened.body["view"];
         let mut state = serde_json::Map::new();
         for block in view["blocks"].as_array().unwrap() {
@@ -343,7 +358,7 @@ impl World {
                 json!({ "value": { "type": "plain_text_input", "value": value } }),
             );
         }
-        let payload = json!({
+        json!({
             "type": "view_submission",
             "team": { "id": TEAM, "domain": "newsroom" },
             "user": { "id": who.id, "username": who.name, "name": who.name, "team_id": TEAM },
@@ -365,8 +380,7 @@ impl World {
                 "bot_id": "B0FAKE",
             },
             "response_urls": [],
-        });
-        self.interact(payload).await
+        })
     }
 
     /// A message posted in a thread, as the Events API delivers it.
