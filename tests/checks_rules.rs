@@ -211,6 +211,8 @@ fn examples() -> Vec<(&'static str, Edit)> {
         ("section-too-short", Replace("# Port Ellery votes to raise its sea wall by 1.2 metres", "# Sea wall")),
         ("section-too-long", Replace("# Port Ellery votes to raise its sea wall by 1.2 metres", "# Port Ellery votes to raise its sea wall after engineers warn that storm surges now reach the top of the existing wall every winter")),
         ("heading-repeated", After("Port Ellery's harbour board voted", "## The vote\n\nThe board met in the harbour office.\n\n## The vote")),
+        ("heading-second-headline", After(body, "# Fishing crews welcome the vote")),
+        ("heading-references-in-text", After(body, "## References\n\nThe board's minutes, January 2025.")),
         ("verbatim", After(body, "The board agreed to raise the wall at an estimated cost of £8.4m, subject to confirmation of 60% funding from the National Coastal Fund.")),
         ("unsourced", After(body, "The wall is 140 years old.")),
         ("unsourced", After(body, "The fund has already spent €2 billion on other harbours.")),

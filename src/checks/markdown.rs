@@ -8,10 +8,13 @@
 //!   part of the text.
 //! - `## References`, `## Works Cited`, `## Bibliography` (the headings of APA, MLA and
 //!   Chicago), `## Sources` and the name or aliases of the template's references section
-//!   start the **references**. Each list item (`- `, `* `, `+ `, `1. `) is one reference;
+//!   start the **references**; when there are several, the last one does (a references
+//!   list ends an article), and an earlier one is text of the section it stands in, which
+//!   the checks report, as they do in a desk section's text. Each list item (`- `, `* `, `+ `, `1. `) is one reference;
 //!   a list item's indented continuation lines belong to it; without list markers each
 //!   non-blank line is one.
-//! - Any other heading is a subheading inside the section it stands in.
+//! - Any other heading is a subheading inside the section it stands in. A second `# `
+//!   headline is text too, but no subheading: it does not end the introduction.
 //! - Text above the title (a chatbot's "Sure, here is the article:", typically) is read as
 //!   the start of the introduction.
 //! - The text that no section heading claims (everything before the first section heading,
@@ -103,6 +106,51 @@ fn heading(line: &str) -> Option<(usize, &str)> {
     Some((level, text))
 }
 
+/// A heading inside a text, as [`headings`] finds it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TextHeading<'a> {
+    /// Byte offset of the heading's line in the text.
+    pub offset: usize,
+    /// Its line in the text (from 1).
+    pub line: usize,
+    /// 1 for `#`, up to 6.
+    pub level: usize,
+    /// Its text, without the `#` marks.
+    pub text: &'a str,
+}
+
+/// The ATX headings of `text`, outside ``` and ~~~ fences: one reading of headings for the
+/// file's sections and for the checks that look inside a section's text, so a heading is
+/// the same thing whichever way an article comes in.
+pub fn headings(text: &str) -> Vec<TextHeading<'_>> {
+    let mut out = Vec::new();
+    let mut offset = 0;
+    let mut fence = false;
+    for (i, raw) in text.split('\n').enumerate() {
+        let line = raw.trim_end_matches('\r');
+        let t = line.trim_start();
+        if t.starts_with("```") || t.starts_with("~~~") {
+            fence = !fence;
+        } else if !fence {
+            if let Some((level, h)) = heading(line) {
+                out.push(TextHeading {
+                    offset,
+                    line: i + 1,
+                    level,
+                    text: h,
+                });
+            }
+        }
+        offset += raw.len() + 1;
+    }
+    out
+}
+
+/// True when a heading's text names a references list (`References`, `Works Cited`).
+fn names_references(heading: &str) -> bool {
+    REFERENCE_HEADINGS.contains(&heading.trim().trim_end_matches(':').to_lowercase().as_str())
+}
+
 /// Cut `text` into the sections of `template`.
 pub fn parse(text: &str, template: &Template) -> ArticleFile {
     let references_name = template
@@ -139,6 +187,14 @@ pub fn parse(text: &str, template: &Template) -> ArticleFile {
     let mut explicit: Vec<String> = Vec::new();
     let mut title_seen = false;
     let mut pre_title: Vec<Line> = Vec::new();
+    // A references list ends an article: the last heading that opens the references
+    // section is the one that does; an earlier one (a list pasted into the body) is text of
+    // the section it stands in, where the checks see it, as they do on the desk.
+    let references_line = self::headings(text)
+        .iter()
+        .filter(|h| h.level == 2 && section_for(h.text).is_some_and(|name| name == references_name))
+        .map(|h| h.line)
+        .next_back();
     let mut fence = false;
     for (i, raw) in text.lines().enumerate() {
         let line = Line {
@@ -170,7 +226,9 @@ pub fn parse(text: &str, template: &Template) -> ArticleFile {
                     continue;
                 }
                 if level == 2 {
-                    if let Some(name) = section_for(h) {
+                    if let Some(name) = section_for(h)
+                        .filter(|name| *name != references_name || references_line == Some(line.no))
+                    {
                         headings.push(FileHeading {
                             text: h.to_string(),
                             section: name.clone(),
@@ -306,11 +364,15 @@ fn join<'a>(paras: &[Vec<Line<'a>>]) -> Vec<Line<'a>> {
     out
 }
 
-/// The index of the first paragraph after the first that opens with a subheading.
+/// The index of the first paragraph after the first that opens with a subheading. A second
+/// headline (`# `) or a references heading left in the text is no subheading: it does not
+/// end the introduction.
 fn first_subheading(paras: &[Vec<Line>]) -> Option<usize> {
     paras
         .iter()
-        .position(|p| heading(p[0].text).is_some())
+        .position(|p| {
+            heading(p[0].text).is_some_and(|(level, h)| level > 1 && !names_references(h))
+        })
         .filter(|&h| h > 0)
 }
 
