@@ -281,7 +281,14 @@ fn matches<'t>(m: &Matcher, s: &Section<'t>) -> Vec<(usize, usize)> {
         .iter()
         .flat_map(|re| re.find_iter(text))
         .filter(|x| !x.as_str().trim().is_empty())
-        .map(|x| (x.start(), x.end()))
+        // A match's place is its first character that is not blank: a pattern that may
+        // start with `\s*` must not point at the blank line before its text.
+        .map(|x| {
+            let m = x.as_str();
+            let start = x.start() + (m.len() - m.trim_start().len());
+            let end = x.start() + m.trim_end().len();
+            (start, end)
+        })
         .filter(|&(a, b)| {
             let i = exceptions.partition_point(|&(s, _)| s <= a);
             !(i > 0 && exceptions[i - 1].1 >= b)
