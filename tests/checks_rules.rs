@@ -188,6 +188,10 @@ fn examples() -> Vec<(&'static str, Edit)> {
         ("placeholder-bracket", After(body, "[Add a quote from the fund here]")),
         ("placeholder-bracket", After(body, "The contract went to [COMPANY NAME].")),
         ("placeholder-bracket", After(body, "Read {{headline}} for more.")),
+        ("placeholder-bracket", After(body, "Crews first posted about the wall online [Refer to the teamblind post if a specific URL or reference is available].")),
+        ("placeholder-bracket", After(body, "Okafor [use her full title] spoke first.")),
+        ("placeholder-bracket", After(body, "The wall was built in the last century [Exact year, if known].")),
+        ("placeholder-bracket", After(body, "The fund replied [Quote the reply when the letter is available].")),
         ("placeholder-tk", After(body, "The wall is TK metres high today.")),
         ("placeholder-todo", After(body, "TODO: call the fund.")),
         ("placeholder-xx", After(body, "The fund would pay XX per cent.")),
@@ -311,6 +315,11 @@ fn near_misses_stay_quiet() {
         "A video of the waves had 11 views before the board met, 3 of them from the harbour office.",
         "The board did not share its cookie recipe.",
         "Some residents said they would subscribe to a flood warning service if the town offered one.",
+        // Brackets that belong in print: an editor's insertion, a source's own [sic], a
+        // description of a source, a user name.
+        "One post [Online forum post] by [username] said the wall \"was bilt [sic] for a calmer sea.\"",
+        "The fund's letter [What if the money runs out?] was read aloud.",
+        "The council [Use of the harbour] committee did not meet.",
     ];
     for line in lines {
         let article = apply(
@@ -324,6 +333,18 @@ fn near_misses_stay_quiet() {
             .collect();
         assert!(findings.is_empty(), "{line}: {findings:#?}");
     }
+}
+
+#[test]
+fn a_translated_title_in_brackets_is_no_placeholder() {
+    let (checker, template) = checker_with(None);
+    let clean = harbour();
+    let article = apply(
+        &clean.article,
+        &Edit::Reference("Anonymous. (2025, January 23). Meta 恐慌了？ [Meta in panic? If DeepSeek is available to all, why pay?] [Online forum post]. *Blind*. https://www.teamblind.com/post/meta-in-panic"),
+    );
+    let findings = run(&checker, &template, &article, &clean.sources);
+    assert!(findings.is_empty(), "{findings:#?}");
 }
 
 #[test]
