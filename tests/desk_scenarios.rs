@@ -11,7 +11,12 @@ use storydesk::model::StoryId;
 /// A story with every section written, by alice (title, introduction), bob (body,
 /// conclusion) and bob (one reference).
 fn drafted() -> Newsroom {
-    let mut n = Newsroom::new();
+    drafted_with("[roles]\neditors = [\"erin\"]\n")
+}
+
+/// [`drafted`] in a newsroom with this config overlay.
+fn drafted_with(overlay: &str) -> Newsroom {
+    let mut n = Newsroom::with_config(overlay);
     n.say(
         "alice",
         r#"/story new title:"Meta scrambles over DeepSeek""#,
@@ -126,6 +131,17 @@ fn a_story_from_leak_to_publication() {
     assert_snapshot!(n.say("erin", "/story publish"), @"[only erin] Story #1 “Meta scrambles over DeepSeek” is already published: erin published it to #published on 2026-01-27 09:14 UTC. Nothing was posted again.");
     // A published story is closed for edits.
     assert_snapshot!(n.say_with("bob", "/story write body", "A new body."), @"[only bob] Story #1 “Meta scrambles over DeepSeek” was published by erin on 2026-01-27 09:14 UTC; it can no longer be changed. Start a follow-up with `/story new`.");
+}
+
+#[test]
+fn a_configured_publishing_channel_may_be_written_with_its_hash() {
+    let mut n =
+        drafted_with("[roles]\neditors = [\"erin\"]\n[publish]\nchannel = \"#published\"\n");
+    approve_all(&mut n, "carol");
+    let out = n.say("erin", "/story publish");
+    assert!(out.lines().any(|l| l.starts_with("[#published] ")), "{out}");
+    assert!(!out.contains("##published"), "{out}");
+    assert_snapshot!(out.lines().last().unwrap(), @"[#newsroom] erin published story #1 “Meta scrambles over DeepSeek” to #published.");
 }
 
 #[test]
