@@ -172,6 +172,8 @@ fn main() -> ExitCode {
     }
     match run(cli) {
         Ok(code) => code,
+        // The reader of standard output went away (`| head`): nothing is wrong.
+        Err(e) if closed_stdout(&e) => ExitCode::SUCCESS,
         Err(e) => {
             let error = format!("{e:#}");
             if json {
@@ -183,6 +185,24 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Write `text` to standard output. When the reader stops early (`storydesk export … |
+/// head`), the write fails with `BrokenPipe` (Rust ignores SIGPIPE); the command passes the
+/// error up and [`main`] ends quietly on it, where `print!` would panic.
+fn out(text: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(text.as_bytes())?;
+    stdout.flush()
+}
+
+/// True when `e` comes from writing to a standard output nobody reads any more.
+fn closed_stdout(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 /// The log target of `serve`'s own notices (listening, shutting down), shown by default.
@@ -216,7 +236,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             cli.data.as_deref(),
             &env,
         ));
-        print!("{}", report.render());
+        out(&report.render())?;
         return Ok(if report.problems() == 0 {
             ExitCode::SUCCESS
         } else {
@@ -278,7 +298,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             );
             match what {
                 CommandsCommand::Discord => {
-                    println!("{}", serde_json::to_string_pretty(&json)?);
+                    out(&format!("{}\n", serde_json::to_string_pretty(&json)?))?;
                 }
                 CommandsCommand::SlackManifest { url, socket_mode } => {
                     if url.is_none() && !socket_mode {
@@ -296,7 +316,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         url.as_deref(),
                         socket_mode,
                     );
-                    print!("{}", storydesk::slack::manifest::to_yaml(&manifest));
+                    out(&storydesk::slack::manifest::to_yaml(&manifest))?;
                 }
                 CommandsCommand::Register { guild } => {
                     let env = DiscordEnv::read();
@@ -371,7 +391,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ExportFormat::Html => storydesk::export::Format::Html,
                 ExportFormat::Json => storydesk::export::Format::Json,
             };
-            print!("{}", storydesk::export::export(&desk, &story, format)?);
+            out(&storydesk::export::export(&desk, &story, format)?)?;
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -486,10 +506,10 @@ fn draft(
             Err(_) => (Vec::new(), Vec::new()),
         };
         all_drafted &= outcome.is_ok();
-        println!(
-            "{}",
+        out(&format!(
+            "{}\n",
             messages::cli_proposal(name, &drafter, &outcome, &notes, &findings)
-        );
+        ))?;
     }
     Ok(if all_drafted {
         ExitCode::SUCCESS
@@ -533,7 +553,7 @@ fn check(
     let findings = checker.run(&file.document(&template, &sources));
     let counts = Counts::of(&findings);
     let shown = article.display().to_string();
-    let mut out = String::new();
+    let mut printed = String::new();
     match format {
         CheckFormat::Json => {
             /// The JSON report, fields in this order.
@@ -552,8 +572,8 @@ fn check(
                 suggestions: counts.suggestions,
                 findings: &findings,
             };
-            out.push_str(&serde_json::to_string_pretty(&report)?);
-            out.push('\n');
+            printed.push_str(&serde_json::to_string_pretty(&report)?);
+            printed.push('\n');
         }
         CheckFormat::Text => {
             use std::fmt::Write as _;
@@ -564,7 +584,7 @@ fn check(
                     shown.clone()
                 };
                 writeln!(
-                    out,
+                    printed,
                     "{place}: {} [{}] {}: {}",
                     f.level.as_str(),
                     f.rule,
@@ -572,23 +592,22 @@ fn check(
                     f.message
                 )?;
                 if let Some(s) = &f.source {
-                    writeln!(out, "  source: {}:{}:{}", s.label, s.line, s.column)?;
+                    writeln!(printed, "  source: {}:{}:{}", s.label, s.line, s.column)?;
                 }
             }
             if findings.is_empty() {
-                writeln!(out, "{shown}: all checks pass")?;
+                writeln!(printed, "{shown}: all checks pass")?;
             } else {
                 writeln!(
-                    out,
+                    printed,
                     "{shown}: {} errors, {} warnings, {} suggestions",
                     counts.errors, counts.warnings, counts.suggestions
                 )?;
             }
         }
     }
-    // A reader that stops early (`| head`) is not an error.
-    use std::io::Write as _;
-    match std::io::stdout().lock().write_all(out.as_bytes()) {
+    // A reader that stops early (`| head`) is not an error: the exit status still tells.
+    match out(&printed) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => return Err(e.into()),
         _ => {}
     }
