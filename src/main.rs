@@ -108,6 +108,9 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value = "md")]
         format: ExportFormat,
+        /// Citation style of the references (default: the config's `[citations] style`).
+        #[arg(long, value_enum)]
+        style: Option<ExportStyle>,
     },
 }
 
@@ -148,6 +151,16 @@ enum ExportFormat {
     Html,
     /// The story's state, revisions, references, audit log and article (never source texts).
     Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ExportStyle {
+    /// APA 7.
+    Apa,
+    /// MLA 9.
+    Mla,
+    /// Chicago (notes and bibliography).
+    Chicago,
 }
 
 /// `storydesk check`'s exit status for bad usage, as clap uses for its own usage errors.
@@ -376,7 +389,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Doctor => unreachable!("handled before the config is loaded"),
-        Command::Export { story, format } => {
+        Command::Export {
+            story,
+            format,
+            style,
+        } => {
+            let style = match style {
+                Some(ExportStyle::Apa) => storydesk::model::CitationStyle::Apa,
+                Some(ExportStyle::Mla) => storydesk::model::CitationStyle::Mla,
+                Some(ExportStyle::Chicago) => storydesk::model::CitationStyle::Chicago,
+                None => config.citations.style,
+            };
             let desk = storydesk::open_desk(config, &data_dir)?;
             let id: u64 = story
                 .trim_start_matches('#')
@@ -391,7 +414,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ExportFormat::Html => storydesk::export::Format::Html,
                 ExportFormat::Json => storydesk::export::Format::Json,
             };
-            out(&storydesk::export::export(&desk, &story, format)?)?;
+            out(&storydesk::export::export(&desk, &story, format, style)?)?;
             Ok(ExitCode::SUCCESS)
         }
     }

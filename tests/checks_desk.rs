@@ -255,7 +255,13 @@ fn the_desk_and_the_command_line_find_the_same_in_the_same_article() {
         .story(storydesk::model::StoryId(1))
         .unwrap()
         .unwrap();
-    let md = storydesk::export::export(desk, &story, storydesk::export::Format::Markdown).unwrap();
+    let md = storydesk::export::export(
+        desk,
+        &story,
+        storydesk::export::Format::Markdown,
+        story.style,
+    )
+    .unwrap();
     let file = storydesk::checks::markdown::parse(&md, desk.template());
     let from_file = desk.checker().run(&file.document(desk.template(), &[]));
     let from_desk = storydesk::desk::story_findings(desk, &story).unwrap();
