@@ -211,6 +211,7 @@ fn examples() -> Vec<(&'static str, Edit)> {
         ("reference-date", Reference("Okafor, R. (n.d.). The wall and the sea. *Harbour Notes*. https://harbour-notes.example/wall")),
         ("reference-retrieved-from", Reference("Okafor, R. (2024, December 2). The wall and the sea. *Harbour Notes*. Retrieved from https://harbour-notes.example/wall")),
         ("reference-translation", Reference("李明. (2024, December 2). 海堤与大海. *港口日报*. https://gangkou.example/1")),
+        ("reference-outlet-author", Reference("Machine Heart. (2024, December 2). Port Ellery's wall and the sea. *Machine Heart*. https://jiqizhixin.example/wall")),
         ("required-section", Replace("# Port Ellery votes to raise its sea wall by 1.2 metres\n", "")),
         ("section-too-short", Replace("# Port Ellery votes to raise its sea wall by 1.2 metres", "# Sea wall")),
         ("section-too-long", Replace("# Port Ellery votes to raise its sea wall by 1.2 metres", "# Port Ellery votes to raise its sea wall after engineers warn that storm surges now reach the top of the existing wall every winter")),

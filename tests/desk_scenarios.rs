@@ -454,6 +454,31 @@ fn references_follow_the_chosen_style() {
 }
 
 #[test]
+fn an_online_only_news_site_is_cited_as_a_web_page() {
+    let mut n = Newsroom::new();
+    n.say("alice", "/story new title:\"Meta scrambles over DeepSeek\"");
+    n.say(
+        "bob",
+        r#"/story ref add title:"DeepSeek tops the app charts" author:"Machine Heart" date:2025-01-28 outlet:"Machine Heart" url:https://www.jiqizhixin.com/articles/deepseek"#,
+    );
+    let check = n.say("carol", "/story check");
+    assert!(check.contains("[reference-outlet-author]"), "{check}");
+    assert!(check.contains("- suggestion (line 1, column 1): Reference 1 (“DeepSeek tops the app charts”) names its outlet as its author. If the outlet publishes only online, cite it with kind:web: APA formats it as a web page and names the site once."), "{check}");
+    n.say("bob", "/story ref remove 1");
+    n.say(
+        "bob",
+        r#"/story ref add title:"DeepSeek tops the app charts" author:"Machine Heart" date:2025-01-28 outlet:"Machine Heart" url:https://www.jiqizhixin.com/articles/deepseek kind:web"#,
+    );
+    assert_snapshot!(n.say("bob", "/story ref list"), @"
+    [only bob] **References of story #1 “Meta scrambles over DeepSeek”** (APA; numbered as added)
+    1. Machine Heart. (2025, January 28). *DeepSeek tops the app charts*. https://www.jiqizhixin.com/articles/deepseek
+    ");
+    assert!(!n
+        .say("carol", "/story check")
+        .contains("reference-outlet-author"));
+}
+
+#[test]
 fn a_non_latin_title_without_translation_gets_a_note() {
     let mut n = Newsroom::new();
     n.say("alice", "/story new A story");

@@ -201,7 +201,8 @@ impl Checker {
                 Check::ReferenceUrl
                 | Check::ReferenceUrlValid
                 | Check::ReferenceDate
-                | Check::ReferenceTranslation => references(rule, doc, &mut out),
+                | Check::ReferenceTranslation
+                | Check::ReferenceOutletAuthor => references(rule, doc, &mut out),
                 Check::Verbatim { min_words } => {
                     if sources.is_empty() {
                         continue;
@@ -506,6 +507,7 @@ fn references(rule: &Rule, doc: &Document<'_>, out: &mut Vec<(usize, Finding)>) 
             Check::ReferenceUrlValid => r.url.as_deref().is_some_and(|u| !url_is_valid(u)),
             Check::ReferenceDate => !r.dated,
             Check::ReferenceTranslation => !r.translated && cite::is_non_latin(&r.title),
+            Check::ReferenceOutletAuthor => r.news_by_its_outlet,
             _ => false,
         };
         if !fires {
