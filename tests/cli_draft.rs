@@ -190,3 +190,34 @@ fn a_closed_standard_output_ends_draft_and_export_quietly() {
         assert_eq!((err.as_str(), code), ("", Some(0)), "{format}");
     }
 }
+
+#[test]
+fn the_extractive_drafter_says_what_it_did_with_guidance() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("memo.txt"), MEMO).unwrap();
+    let (out, err, code) = storydesk(
+        dir.path(),
+        None,
+        &[
+            "draft",
+            "--source",
+            "memo.txt",
+            "--section",
+            "intro",
+            "--guidance",
+            "write it as a question about the cost",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    insta::assert_snapshot!(out, @"
+    == introduction · the extractive drafter ==
+
+    Four war rooms have been set up, two of them to work out how the training cost was brought down. Management is worried about justifying the cost of the generative AI organisation when a small lab trained a competitive model for about 5.5 million dollars.
+
+    Extractive draft: every sentence is copied word for word from source 1, chosen by how central it is to them. Nothing was rephrased or added; check the order and the attribution.
+    The extractive drafter does not follow guidance: it can only choose among the sources' own words. It used the guidance's words to prefer the passages that share them (1 of them is in this draft).
+    Checks: 0 errors, 2 other findings
+    - warning (line 1, column 1): 20 words match source 1 “memo.txt” word for word, at line 6, column 1: “Four war rooms have been set up, two of them to work out how the training cost…”. Leaked copies are often fingerprinted, so a verbatim passage can identify who leaked it: paraphrase it, or quote it on purpose and attribute it. [verbatim]
+    - warning (line 1, column 98): 26 words match source 1 “memo.txt” word for word, at line 5, column 1: “Management is worried about justifying the cost of the generative AI…”. Leaked copies are often fingerprinted, so a verbatim passage can identify who leaked it: paraphrase it, or quote it on purpose and attribute it. [verbatim]
+    ");
+}

@@ -1387,6 +1387,19 @@ pub fn draft_notes(draft: &Draft, origin: &Origin, brief: &Brief) -> Vec<String>
             "Written by a model from the sources: check every name, figure and quote against them before accepting.".to_string(),
         ),
     }
+    if let (Origin::Extractive, Some(guidance)) = (origin, brief.guidance.as_deref()) {
+        if !guidance.trim().is_empty() {
+            let shared = crate::assist::extractive::guidance_words_in(guidance, &draft.text);
+            let found = match shared {
+                0 => "none of them is in this draft".to_string(),
+                1 => "1 of them is in this draft".to_string(),
+                n => format!("{n} of them are in this draft"),
+            };
+            notes.push(format!(
+                "The extractive drafter does not follow guidance: it can only choose among the sources' own words. It used the guidance's words to prefer the passages that share them ({found})."
+            ));
+        }
+    }
     let cut: Vec<String> = brief
         .sources
         .iter()
