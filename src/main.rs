@@ -178,7 +178,7 @@ fn main() -> ExitCode {
         return match check(cli.config.as_deref(), article, sources, *format) {
             Ok(code) => code,
             Err(e) => {
-                eprintln!("storydesk check: {e:#}");
+                eprintln!("storydesk check: {}", error_chain(&e));
                 ExitCode::from(EXIT_USAGE)
             }
         };
@@ -187,8 +187,14 @@ fn main() -> ExitCode {
         Ok(code) => code,
         // The reader of standard output went away (`| head`): nothing is wrong.
         Err(e) if closed_stdout(&e) => ExitCode::SUCCESS,
+        Err(e) if locked_dir(&e).is_some() && !json => {
+            if let Some(dir) = locked_dir(&e) {
+                eprintln!("{}", notices::store_locked(dir));
+            }
+            ExitCode::FAILURE
+        }
         Err(e) => {
-            let error = format!("{e:#}");
+            let error = error_chain(&e);
             if json {
                 // One JSON object per line on stderr, this one included.
                 tracing::error!(target: SERVE, error, "storydesk stopped");
@@ -208,6 +214,36 @@ fn out(text: &str) -> std::io::Result<()> {
     let mut stdout = std::io::stdout().lock();
     stdout.write_all(text.as_bytes())?;
     stdout.flush()
+}
+
+/// `e` and its causes, `: `-separated, leaving out a cause whose text is already said (an
+/// error that prints its source, as `cannot read x: No such file` does, would otherwise
+/// say it twice).
+fn error_chain(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if out.contains(&text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+    }
+    out
+}
+
+/// The data directory, when `e` is a store that another storydesk holds.
+fn locked_dir(e: &anyhow::Error) -> Option<&std::path::Path> {
+    e.chain()
+        .find_map(|c| match c.downcast_ref::<storydesk::store::StoreError>() {
+            Some(storydesk::store::StoreError::Open {
+                dir,
+                reason: storydesk::store::OpenFailure::Locked,
+            }) => Some(dir.as_path()),
+            _ => None,
+        })
 }
 
 /// True when `e` comes from writing to a standard output nobody reads any more.
@@ -618,15 +654,11 @@ fn check(
                     writeln!(printed, "  source: {}:{}:{}", s.label, s.line, s.column)?;
                 }
             }
-            if findings.is_empty() {
-                writeln!(printed, "{shown}: all checks pass")?;
-            } else {
-                writeln!(
-                    printed,
-                    "{shown}: {} errors, {} warnings, {} suggestions",
-                    counts.errors, counts.warnings, counts.suggestions
-                )?;
-            }
+            writeln!(
+                printed,
+                "{}",
+                notices::check_summary(&shown, counts.errors, counts.warnings, counts.suggestions)
+            )?;
         }
     }
     // A reader that stops early (`| head`) is not an error: the exit status still tells.
@@ -763,7 +795,7 @@ fn backup(
     let partial = file.with_extension("partial");
     let mut out = std::io::BufWriter::new(
         std::fs::File::create(&partial)
-            .with_context(|| format!("cannot write {}", partial.display()))?,
+            .with_context(|| format!("cannot write the backup {}", file.display()))?,
     );
     match storydesk::open_desk(config, data_dir) {
         Ok(desk) => {
@@ -783,8 +815,14 @@ fn backup(
     out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
     let summary =
         storydesk::store::verify_backup(std::io::BufReader::new(std::fs::File::open(&partial)?))
-            .with_context(|| format!("the backup in {} is incomplete", partial.display()))?;
-    std::fs::rename(&partial, file)?;
+            .with_context(|| {
+                format!(
+                    "the backup {} came out incomplete, so it was not written",
+                    file.display()
+                )
+            })?;
+    std::fs::rename(&partial, file)
+        .with_context(|| format!("cannot write the backup {}", file.display()))?;
     eprintln!(
         "{}",
         notices::backed_up(summary.records, summary.bytes, file)
@@ -794,15 +832,7 @@ fn backup(
 
 /// True when opening failed because another process holds the store.
 fn is_locked(e: &anyhow::Error) -> bool {
-    e.chain().any(|c| {
-        matches!(
-            c.downcast_ref::<storydesk::store::StoreError>(),
-            Some(storydesk::store::StoreError::Open {
-                reason: storydesk::store::OpenFailure::Locked,
-                ..
-            })
-        )
-    })
+    locked_dir(e).is_some()
 }
 
 /// The Slack settings from the environment. Secrets are read here and never printed.

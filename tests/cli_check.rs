@@ -80,7 +80,7 @@ fn an_error_level_finding_exits_1_and_is_listed_with_its_place() {
     );
     assert!(text.contains(&expected), "{text}");
     assert!(
-        text.ends_with(": 1 errors, 0 warnings, 0 suggestions\n"),
+        text.ends_with(": 1 error, 0 warnings, 0 suggestions\n"),
         "{text}"
     );
 }

@@ -316,11 +316,33 @@ fn mistakes_get_a_helpful_answer_and_change_nothing() {
 }
 
 #[test]
+fn a_space_beside_an_options_colon_is_refused_with_a_hint() {
+    let mut n = Newsroom::new();
+    assert_snapshot!(n.say("alice", r#"/story new title: "Meta scrambles over DeepSeek""#), @r#"[only alice] `title:` is followed by a space, so it has no value. Write the value right after the colon, with no space: `title:"…"`. Nothing was done."#);
+    assert_snapshot!(n.say("alice", r#"/story new title :"Meta scrambles over DeepSeek""#), @r#"[only alice] `title :` has a space before the colon, so it reads as plain text. Write `title:"…"`, with no space before or after the colon. Nothing was done."#);
+    assert_snapshot!(n.say("alice", r#"/story new title : "Meta scrambles""#), @r#"[only alice] `title :` has a space before the colon, so it reads as plain text. Write `title:"…"`, with no space before or after the colon. Nothing was done."#);
+    assert!(n.desk.store().story(StoryId(1)).unwrap().is_none());
+    // A colon inside a bare title is still the title's.
+    n.say("alice", "/story new Meta: the war rooms");
+    let story = n.desk.store().story(StoryId(1)).unwrap().unwrap();
+    assert_eq!(story.title, "Meta: the war rooms");
+}
+
+#[test]
+fn large_counts_are_grouped_in_thousands() {
+    let mut n = Newsroom::new();
+    n.say("alice", "/story new A story");
+    let paste = "The war rooms met again today. ".repeat(250);
+    let reply = n.say_with("alice", "/story source add label:memo", &paste);
+    assert!(reply.contains("1,500 words"), "{reply}");
+}
+
+#[test]
 fn an_oversized_paste_is_refused_with_its_size() {
     let mut n = Newsroom::new();
     n.say("alice", "/story new A story");
     let paste = "leak ".repeat(2 * 1024 * 1024 / 5 + 1);
-    assert_snapshot!(n.say_with("alice", "/story source add", &paste), @"[only alice] That source is 2.0 MiB (2097155 bytes); the limit is 1.0 MiB ([limits] source_bytes). Nothing was saved. Split it into parts and add each one.");
+    assert_snapshot!(n.say_with("alice", "/story source add", &paste), @"[only alice] That source is 2.0 MiB (2,097,155 bytes); the limit is 1.0 MiB ([limits] source_bytes). Nothing was saved. Split it into parts and add each one.");
     let story = n.desk.store().story(StoryId(1)).unwrap().unwrap();
     assert!(story.sources.is_empty());
 }

@@ -31,15 +31,30 @@ pub fn size(bytes: u64) -> String {
     } else if b >= KIB {
         format!("{:.0} KiB", b / KIB)
     } else {
-        format!("{bytes} bytes")
+        plural(bytes as usize, "byte", "bytes")
     }
 }
 
-fn plural(n: usize, one: &str, many: &str) -> String {
+/// A count as people read it: digits grouped in thousands (146,160).
+pub fn number(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `n` and the noun that agrees with it: "1 error", "2 errors", "146,160 words".
+pub fn plural(n: usize, one: &str, many: &str) -> String {
+    let shown = number(n as u64);
     if n == 1 {
-        format!("{n} {one}")
+        format!("{shown} {one}")
     } else {
-        format!("{n} {many}")
+        format!("{shown} {many}")
     }
 }
 
@@ -103,6 +118,12 @@ pub fn parse_error(e: &ParseError, catalogue: &Catalogue) -> String {
             value,
             expected,
         } => format!("`{option}:{value}` is not valid: `{option}` must be {expected}."),
+        ParseError::SpaceAfterColon { option } => format!(
+            "`{option}:` is followed by a space, so it has no value. Write the value right after the colon, with no space: `{option}:\"…\"`. Nothing was done."
+        ),
+        ParseError::SpaceBeforeColon { option } => format!(
+            "`{option} :` has a space before the colon, so it reads as plain text. Write `{option}:\"…\"`, with no space before or after the colon. Nothing was done."
+        ),
         ParseError::UnterminatedQuote => {
             "A quote is opened and never closed. Close it: `title:\"Meta scrambles\"`.".to_string()
         }
@@ -340,8 +361,9 @@ pub fn source_text_missing() -> String {
 /// A paste over the size limit.
 pub fn source_too_large(bytes: u64, limit: u64) -> String {
     format!(
-        "That source is {} ({bytes} bytes); the limit is {} ([limits] source_bytes). Nothing was saved. Split it into parts and add each one.",
+        "That source is {} ({}); the limit is {} ([limits] source_bytes). Nothing was saved. Split it into parts and add each one.",
         size(bytes),
+        plural(bytes as usize, "byte", "bytes"),
         size(limit)
     )
 }
@@ -1426,8 +1448,8 @@ pub fn draft_notes(draft: &Draft, origin: &Origin, brief: &Brief) -> Vec<String>
             Origin::Model { .. } => "prompt_source_bytes",
         };
         notes.push(format!(
-            "Only part of the sources was used ({} bytes in all, `[assist] {key}`): {}.",
-            brief.source_bytes(),
+            "Only part of the sources was used ({} in all, `[assist] {key}`): {}.",
+            plural(brief.source_bytes(), "byte", "bytes"),
             parts.join(" and ")
         ));
     }
