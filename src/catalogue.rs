@@ -93,6 +93,11 @@ pub struct OptionSpec {
     /// rule (see [`Subcommand::bare_option`]).
     #[serde(default)]
     pub bare: bool,
+    /// More about the option than one line can say (which value to choose, and why),
+    /// shown under it by `/story help command:…`; Discord never shows it, so it has no
+    /// length limit.
+    #[serde(default)]
+    pub help: Option<String>,
 }
 
 /// What an option's value is.
@@ -234,6 +239,9 @@ impl Catalogue {
                     "  {} ({need}, {takes}): {}\n",
                     option.name, option.description
                 ));
+                if let Some(help) = &option.help {
+                    out.push_str(&format!("      {}\n", help.trim()));
+                }
             }
         }
         if let Some(bare) = sub.bare_option() {
@@ -1027,6 +1035,7 @@ description = "Again."
             max_length: None,
             default: None,
             bare: false,
+            help: None,
         };
         let integer = option(OptionKind::Integer, &[]);
         assert_eq!(integer.accept("3"), Ok("3".to_string()));
@@ -1169,8 +1178,8 @@ description = "Again."
         );
         let ref_add = catalogue().subcommand_help("ref add").unwrap();
         assert!(ref_add.contains(
-            "  kind (optional, one of news, web, forum; default news): What it is: a news article, another web page, or a forum post.\n"
-        ));
+            "  kind (optional, one of news, web, forum; default news): What it is: a news article, another web page, or a forum post.\n      news: a newspaper, magazine or agency that also prints or broadcasts (The Information, Reuters). web: any site that publishes only online, online-only news sites included (Machine Heart)"
+        ), "{ref_add}");
         assert!(
             ref_add.contains("Usage: /story ref add title:… [author:…] [date:…] [translated:…]")
         );

@@ -281,7 +281,7 @@ impl Config {
         let config: Config =
             Config::deserialize(toml::Value::Table(base)).map_err(|e| ConfigError::Invalid {
                 origin: origin.to_string(),
-                reason: e.to_string().trim().to_string(),
+                reason: plain_types(e.to_string().trim()),
             })?;
         config.validate().map_err(|reason| ConfigError::Invalid {
             origin: origin.to_string(),
@@ -356,6 +356,44 @@ const FREE_TABLES: &[&str] = &["checks.levels"];
 
 /// Merge `over` into `base`: tables recursively, other values replaced. A key the defaults
 /// do not have is reported with its full path (`review.quorm`).
+/// A deserialiser's message in an operator's words: "expected u32" is "expected a whole
+/// number", "expected a sequence" is "expected a list such as [\"erin\"]".
+fn plain_types(reason: &str) -> String {
+    const WORDS: &[(&str, &str)] = &[
+        ("expected u8", "expected a whole number"),
+        ("expected u16", "expected a whole number"),
+        ("expected u32", "expected a whole number"),
+        ("expected u64", "expected a whole number"),
+        ("expected usize", "expected a whole number"),
+        ("expected i32", "expected a whole number"),
+        ("expected i64", "expected a whole number"),
+        ("expected f32", "expected a number"),
+        ("expected f64", "expected a number"),
+        ("expected a boolean", "expected true or false"),
+        ("expected a sequence", "expected a list such as [\"erin\"]"),
+        ("expected a string", "expected text in quotes"),
+        ("expected a map", "expected a table"),
+        ("integer", "whole number"),
+    ];
+    let mut out = reason.to_string();
+    for (from, to) in WORDS {
+        // Whole words only: `expected u32` but not `expected u320`.
+        let mut at = 0;
+        while let Some(i) = out[at..].find(from) {
+            let start = at + i;
+            let end = start + from.len();
+            let whole = !out[end..].starts_with(|c: char| c.is_alphanumeric());
+            if whole {
+                out.replace_range(start..end, to);
+                at = start + to.len();
+            } else {
+                at = end;
+            }
+        }
+    }
+    out
+}
+
 fn merge(base: &mut toml::Table, over: toml::Table, path: &str) -> Result<(), String> {
     for (key, value) in over {
         let full = if path.is_empty() {

@@ -11,7 +11,7 @@ use pulldown_cmark::{html, CowStr, Event, Options, Parser, Tag};
 use serde::Serialize;
 
 use crate::desk::{assemble, Article, Desk, DeskError};
-use crate::model::{AuditEntry, Revision, Story};
+use crate::model::{AuditEntry, CitationStyle, Revision, Story};
 use crate::text::normalise::strip_controls;
 
 /// The output formats.
@@ -52,17 +52,27 @@ struct StoryExport<'a> {
     article: &'a Article,
 }
 
-/// Export `story` in `format`.
-pub fn export(desk: &Desk, story: &Story, format: Format) -> Result<String, ExportError> {
-    let article = assemble(desk, story, story.style, false)?;
+/// Export `story` in `format`, its references in `style`.
+pub fn export(
+    desk: &Desk,
+    story: &Story,
+    format: Format,
+    style: CitationStyle,
+) -> Result<String, ExportError> {
+    let article = assemble(desk, story, style, false)?;
     Ok(match format {
         // What the desk stores has no control characters; a story stored by an older build
         // may, and they have no place in a file or a page (JSON escapes them).
         Format::Markdown => strip_controls(&article.markdown()).into_owned(),
-        Format::Html => html_page(
-            &strip_controls(&article.headline),
-            &strip_controls(&article.markdown()),
-        ),
+        Format::Html => {
+            // A reader follows a reference's address with one click.
+            let mut linked = article.clone();
+            linked.references = article.references.iter().map(|r| link_urls(r)).collect();
+            html_page(
+                &strip_controls(&article.headline),
+                &strip_controls(&linked.markdown()),
+            )
+        }
         Format::Json => {
             let mut revisions = Vec::new();
             for s in &story.sections {
@@ -114,6 +124,44 @@ pub fn safe_html(markdown: &str) -> String {
     out
 }
 
+/// `reference` with each `http` or `https` address made a Markdown autolink (`<…>`), so
+/// the HTML shows it as a link; the punctuation that ends a citation (`.`, `,`) stays out of
+/// it. The Markdown renderer escapes the address in the `href`.
+fn link_urls(reference: &str) -> String {
+    let mut out = String::with_capacity(reference.len() + 8);
+    let mut rest = reference;
+    while let Some(at) = ["https://", "http://"]
+        .iter()
+        .filter_map(|p| find_ascii_ci(rest, p))
+        .min()
+    {
+        out.push_str(&rest[..at]);
+        let tail = &rest[at..];
+        let end = tail
+            .find(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '"' | '`'))
+            .unwrap_or(tail.len());
+        let url = tail[..end].trim_end_matches(['.', ',', ';', ':', ')', ']', '*', '_']);
+        if url.contains("://") && url.len() > url.find("://").unwrap_or(0) + 3 {
+            out.push('<');
+            out.push_str(url);
+            out.push('>');
+        } else {
+            out.push_str(url);
+        }
+        rest = &tail[url.len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Where `needle` (ASCII) first occurs in `haystack`, in any case.
+fn find_ascii_ci(haystack: &str, needle: &str) -> Option<usize> {
+    haystack
+        .as_bytes()
+        .windows(needle.len())
+        .position(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+}
+
 fn safe_url(url: CowStr<'_>) -> CowStr<'_> {
     let lower = url.trim().to_ascii_lowercase();
     if ["http://", "https://", "mailto:"]
@@ -158,6 +206,33 @@ mod tests {
         assert!(
             out.contains(r#"<a href="https://example.com">ok</a>"#),
             "{out}"
+        );
+    }
+
+    #[test]
+    fn reference_addresses_become_links_and_only_web_ones() {
+        let r = link_urls("Lee, A. (2024). *Tides & waves*. https://example.org/t?a=1&b=\"2\".");
+        assert_eq!(
+            r,
+            "Lee, A. (2024). *Tides & waves*. <https://example.org/t?a=1&b=>\"2\"."
+        );
+        let html = safe_html(&format!(
+            "- {}",
+            link_urls("Kim, B. Waves. HTTPS://example.org/w, 2023.")
+        ));
+        assert!(
+            html.contains(r#"<a href="HTTPS://example.org/w">HTTPS://example.org/w</a>, 2023."#),
+            "{html}"
+        );
+        let html = safe_html(&format!(
+            "- {}",
+            link_urls("Kim, B. Waves. javascript:alert(1) ftp://example.org/w https://")
+        ));
+        assert!(!html.contains("<a "), "{html}");
+        let html = safe_html(&link_urls("See https://example.org/a?x=1&y=<b>."));
+        assert!(
+            html.contains(r#"<a href="https://example.org/a?x=1&amp;y=">https://example.org/a?x=1&amp;y=</a>&lt;b&gt;."#),
+            "{html}"
         );
     }
 

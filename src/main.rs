@@ -108,6 +108,9 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value = "md")]
         format: ExportFormat,
+        /// Citation style of the references (default: the config's `[citations] style`).
+        #[arg(long, value_enum)]
+        style: Option<ExportStyle>,
     },
 }
 
@@ -150,6 +153,16 @@ enum ExportFormat {
     Json,
 }
 
+#[derive(Clone, Copy, ValueEnum)]
+enum ExportStyle {
+    /// APA 7.
+    Apa,
+    /// MLA 9.
+    Mla,
+    /// Chicago (notes and bibliography).
+    Chicago,
+}
+
 /// `storydesk check`'s exit status for bad usage, as clap uses for its own usage errors.
 const EXIT_USAGE: u8 = 2;
 
@@ -165,15 +178,23 @@ fn main() -> ExitCode {
         return match check(cli.config.as_deref(), article, sources, *format) {
             Ok(code) => code,
             Err(e) => {
-                eprintln!("storydesk check: {e:#}");
+                eprintln!("storydesk check: {}", error_chain(&e));
                 ExitCode::from(EXIT_USAGE)
             }
         };
     }
     match run(cli) {
         Ok(code) => code,
+        // The reader of standard output went away (`| head`): nothing is wrong.
+        Err(e) if closed_stdout(&e) => ExitCode::SUCCESS,
+        Err(e) if locked_dir(&e).is_some() && !json => {
+            if let Some(dir) = locked_dir(&e) {
+                eprintln!("{}", notices::store_locked(dir));
+            }
+            ExitCode::FAILURE
+        }
         Err(e) => {
-            let error = format!("{e:#}");
+            let error = error_chain(&e);
             if json {
                 // One JSON object per line on stderr, this one included.
                 tracing::error!(target: SERVE, error, "storydesk stopped");
@@ -183,6 +204,54 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Write `text` to standard output. When the reader stops early (`storydesk export … |
+/// head`), the write fails with `BrokenPipe` (Rust ignores SIGPIPE); the command passes the
+/// error up and [`main`] ends quietly on it, where `print!` would panic.
+fn out(text: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(text.as_bytes())?;
+    stdout.flush()
+}
+
+/// `e` and its causes, `: `-separated, leaving out a cause whose text is already said (an
+/// error that prints its source, as `cannot read x: No such file` does, would otherwise
+/// say it twice).
+fn error_chain(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if out.contains(&text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+    }
+    out
+}
+
+/// The data directory, when `e` is a store that another storydesk holds.
+fn locked_dir(e: &anyhow::Error) -> Option<&std::path::Path> {
+    e.chain()
+        .find_map(|c| match c.downcast_ref::<storydesk::store::StoreError>() {
+            Some(storydesk::store::StoreError::Open {
+                dir,
+                reason: storydesk::store::OpenFailure::Locked,
+            }) => Some(dir.as_path()),
+            _ => None,
+        })
+}
+
+/// True when `e` comes from writing to a standard output nobody reads any more.
+fn closed_stdout(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 /// The log target of `serve`'s own notices (listening, shutting down), shown by default.
@@ -216,7 +285,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             cli.data.as_deref(),
             &env,
         ));
-        print!("{}", report.render());
+        out(&report.render())?;
         return Ok(if report.problems() == 0 {
             ExitCode::SUCCESS
         } else {
@@ -278,7 +347,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             );
             match what {
                 CommandsCommand::Discord => {
-                    println!("{}", serde_json::to_string_pretty(&json)?);
+                    out(&format!("{}\n", serde_json::to_string_pretty(&json)?))?;
                 }
                 CommandsCommand::SlackManifest { url, socket_mode } => {
                     if url.is_none() && !socket_mode {
@@ -296,7 +365,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         url.as_deref(),
                         socket_mode,
                     );
-                    print!("{}", storydesk::slack::manifest::to_yaml(&manifest));
+                    out(&storydesk::slack::manifest::to_yaml(&manifest))?;
                 }
                 CommandsCommand::Register { guild } => {
                     let env = DiscordEnv::read();
@@ -356,7 +425,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Doctor => unreachable!("handled before the config is loaded"),
-        Command::Export { story, format } => {
+        Command::Export {
+            story,
+            format,
+            style,
+        } => {
+            let style = match style {
+                Some(ExportStyle::Apa) => storydesk::model::CitationStyle::Apa,
+                Some(ExportStyle::Mla) => storydesk::model::CitationStyle::Mla,
+                Some(ExportStyle::Chicago) => storydesk::model::CitationStyle::Chicago,
+                None => config.citations.style,
+            };
             let desk = storydesk::open_desk(config, &data_dir)?;
             let id: u64 = story
                 .trim_start_matches('#')
@@ -371,7 +450,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ExportFormat::Html => storydesk::export::Format::Html,
                 ExportFormat::Json => storydesk::export::Format::Json,
             };
-            print!("{}", storydesk::export::export(&desk, &story, format)?);
+            out(&storydesk::export::export(&desk, &story, format, style)?)?;
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -486,10 +565,10 @@ fn draft(
             Err(_) => (Vec::new(), Vec::new()),
         };
         all_drafted &= outcome.is_ok();
-        println!(
-            "{}",
+        out(&format!(
+            "{}\n",
             messages::cli_proposal(name, &drafter, &outcome, &notes, &findings)
-        );
+        ))?;
     }
     Ok(if all_drafted {
         ExitCode::SUCCESS
@@ -533,7 +612,7 @@ fn check(
     let findings = checker.run(&file.document(&template, &sources));
     let counts = Counts::of(&findings);
     let shown = article.display().to_string();
-    let mut out = String::new();
+    let mut printed = String::new();
     match format {
         CheckFormat::Json => {
             /// The JSON report, fields in this order.
@@ -552,8 +631,8 @@ fn check(
                 suggestions: counts.suggestions,
                 findings: &findings,
             };
-            out.push_str(&serde_json::to_string_pretty(&report)?);
-            out.push('\n');
+            printed.push_str(&serde_json::to_string_pretty(&report)?);
+            printed.push('\n');
         }
         CheckFormat::Text => {
             use std::fmt::Write as _;
@@ -564,7 +643,7 @@ fn check(
                     shown.clone()
                 };
                 writeln!(
-                    out,
+                    printed,
                     "{place}: {} [{}] {}: {}",
                     f.level.as_str(),
                     f.rule,
@@ -572,23 +651,18 @@ fn check(
                     f.message
                 )?;
                 if let Some(s) = &f.source {
-                    writeln!(out, "  source: {}:{}:{}", s.label, s.line, s.column)?;
+                    writeln!(printed, "  source: {}:{}:{}", s.label, s.line, s.column)?;
                 }
             }
-            if findings.is_empty() {
-                writeln!(out, "{shown}: all checks pass")?;
-            } else {
-                writeln!(
-                    out,
-                    "{shown}: {} errors, {} warnings, {} suggestions",
-                    counts.errors, counts.warnings, counts.suggestions
-                )?;
-            }
+            writeln!(
+                printed,
+                "{}",
+                notices::check_summary(&shown, counts.errors, counts.warnings, counts.suggestions)
+            )?;
         }
     }
-    // A reader that stops early (`| head`) is not an error.
-    use std::io::Write as _;
-    match std::io::stdout().lock().write_all(out.as_bytes()) {
+    // A reader that stops early (`| head`) is not an error: the exit status still tells.
+    match out(&printed) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => return Err(e.into()),
         _ => {}
     }
@@ -721,7 +795,7 @@ fn backup(
     let partial = file.with_extension("partial");
     let mut out = std::io::BufWriter::new(
         std::fs::File::create(&partial)
-            .with_context(|| format!("cannot write {}", partial.display()))?,
+            .with_context(|| format!("cannot write the backup {}", file.display()))?,
     );
     match storydesk::open_desk(config, data_dir) {
         Ok(desk) => {
@@ -741,8 +815,14 @@ fn backup(
     out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
     let summary =
         storydesk::store::verify_backup(std::io::BufReader::new(std::fs::File::open(&partial)?))
-            .with_context(|| format!("the backup in {} is incomplete", partial.display()))?;
-    std::fs::rename(&partial, file)?;
+            .with_context(|| {
+                format!(
+                    "the backup {} came out incomplete, so it was not written",
+                    file.display()
+                )
+            })?;
+    std::fs::rename(&partial, file)
+        .with_context(|| format!("cannot write the backup {}", file.display()))?;
     eprintln!(
         "{}",
         notices::backed_up(summary.records, summary.bytes, file)
@@ -752,15 +832,7 @@ fn backup(
 
 /// True when opening failed because another process holds the store.
 fn is_locked(e: &anyhow::Error) -> bool {
-    e.chain().any(|c| {
-        matches!(
-            c.downcast_ref::<storydesk::store::StoreError>(),
-            Some(storydesk::store::StoreError::Open {
-                reason: storydesk::store::OpenFailure::Locked,
-                ..
-            })
-        )
-    })
+    locked_dir(e).is_some()
 }
 
 /// The Slack settings from the environment. Secrets are read here and never printed.

@@ -6,12 +6,48 @@
 
 use std::path::Path;
 
+use crate::desk::messages::plural;
+
 // ---------------------------------------------------------------------------------------
 // The command line
 
 /// A command failed; `error` is the chain of what went wrong.
 pub fn failed(error: &str) -> String {
     format!("storydesk: {error}")
+}
+
+/// `storydesk check`: the summary line of the text report.
+pub fn check_summary(article: &str, errors: usize, warnings: usize, suggestions: usize) -> String {
+    if errors + warnings + suggestions == 0 {
+        return format!("{article}: all checks pass");
+    }
+    format!(
+        "{article}: {}, {}, {}",
+        plural(errors, "error", "errors"),
+        plural(warnings, "warning", "warnings"),
+        plural(suggestions, "suggestion", "suggestions")
+    )
+}
+
+/// The console's greeting. `user` is who the console types as: the `--as` name, the login
+/// name, or "you" when there is neither.
+pub fn console_welcome(user: &str, channel: &str) -> String {
+    let who = if user == "you" {
+        "You type as “you” (`--as NAME` or `:as NAME` gives a name)".to_string()
+    } else {
+        format!("You type as {user}")
+    };
+    format!(
+        "storydesk console. {who} in #{channel}. Type /story help, :as NAME to switch user, :in #channel to switch channel, Ctrl-D to leave."
+    )
+}
+
+/// The data directory is held by another storydesk.
+pub fn store_locked(dir: &Path) -> String {
+    format!(
+        "storydesk: the data directory {} is in use by another storydesk (a running `serve` or `local`, or one that is still shutting down). Stop it and try again, or point --data (STORYDESK_DATA_DIR) at another directory.",
+        dir.display()
+    )
 }
 
 /// `local` without editors.
@@ -31,20 +67,26 @@ pub fn manifest_url_scheme() -> String {
 
 /// Commands registered in one server.
 pub fn registered_in_guild(count: usize, guild: u64) -> String {
-    format!("registered {count} command(s) in server {guild}; they show at once")
+    format!(
+        "registered {} in server {guild}; they show at once",
+        plural(count, "command", "commands")
+    )
 }
 
 /// Commands registered globally.
 pub fn registered_globally(count: usize) -> String {
     format!(
-        "registered {count} global command(s); Discord may take a while to show them everywhere"
+        "registered {}; Discord may take a while to show them everywhere",
+        plural(count, "global command", "global commands")
     )
 }
 
 /// A backup written.
 pub fn backed_up(records: u64, bytes: u64, file: &Path) -> String {
     format!(
-        "backed up {records} records ({bytes} bytes) to {}",
+        "backed up {} ({}) to {}",
+        plural(records as usize, "record", "records"),
+        plural(bytes as usize, "byte", "bytes"),
         file.display()
     )
 }
@@ -52,7 +94,9 @@ pub fn backed_up(records: u64, bytes: u64, file: &Path) -> String {
 /// A backup restored.
 pub fn restored(records: u64, bytes: u64, dir: &Path) -> String {
     format!(
-        "restored {records} records ({bytes} bytes) into {}",
+        "restored {} ({}) into {}",
+        plural(records as usize, "record", "records"),
+        plural(bytes as usize, "byte", "bytes"),
         dir.display()
     )
 }

@@ -210,3 +210,103 @@ fn an_awkward_source_is_cut_where_its_sentences_end() {
         "{wrapped:#?}"
     );
 }
+
+/// About 1 MiB of sources whose most central sentences are all too long for a title: many
+/// long sentences on one subject, and fewer short ones on scattered subjects that fit.
+fn long_central_sentences() -> String {
+    const COMMON: &[&str] = &[
+        "council",
+        "harbour",
+        "budget",
+        "vote",
+        "minutes",
+        "finance",
+        "committee",
+        "mayor",
+        "port",
+        "ships",
+        "repairs",
+        "schools",
+    ];
+    const RARE: &[&str] = &[
+        "lighthouse",
+        "ferry",
+        "orchard",
+        "library",
+        "bridge",
+        "museum",
+        "stadium",
+        "tram",
+        "clinic",
+        "market",
+        "garden",
+        "theatre",
+        "bakery",
+        "airport",
+        "canal",
+        "castle",
+    ];
+    let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+    let mut next = |n: usize| {
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (x >> 33) as usize % n
+    };
+    let mut out = String::new();
+    let mut i = 0;
+    while out.len() < 1 << 20 {
+        let (words, pool): (usize, &[&str]) = if i % 3 == 2 { (6, RARE) } else { (26, COMMON) };
+        // The short sentences' words are each their own (`ferry17`), so they resemble no
+        // other sentence and rank low.
+        let mut sentence: Vec<String> = (0..words)
+            .map(|w| {
+                let word = pool[next(pool.len())];
+                if words == 6 {
+                    format!("{word}{i}x{w}")
+                } else {
+                    word.to_string()
+                }
+            })
+            .collect();
+        sentence[0] = format!("{}{}", sentence[0][..1].to_uppercase(), &sentence[0][1..]);
+        out.push_str(&sentence.join(" "));
+        out.push_str(". ");
+        i += 1;
+    }
+    out
+}
+
+#[test]
+fn a_title_is_found_in_a_large_source_whose_central_sentences_are_long() {
+    let sources = vec![long_central_sentences()];
+    let all = sentences(&sources[0]);
+    let fitting = all
+        .iter()
+        .filter(|s| s.candidate && s.text.chars().count() <= 120)
+        .count();
+    assert!(fitting > 1000, "{fitting} of {}", all.len());
+    let d = draft(&brief("title", &sources, None)).expect("a title that fits");
+    assert!(d.text.chars().count() <= 120, "{}", d.text);
+    assert_only_from_sources("title", &d.text, &d.alternatives, &sources);
+}
+
+#[test]
+fn guidance_ranks_title_candidates_by_the_words_they_share_with_it() {
+    let sources = vec!["Meta has set up four war rooms of engineers to study the DeepSeek model and its training cost. Two of the war rooms study how the training cost of the DeepSeek model came down. The war rooms report to the leaders of the generative AI group about the cost. One war room studies the data DeepSeek used. The engineers in the war rooms were told the cost of the group is under review.".to_string()];
+    let plain = draft(&brief("title", &sources, None)).unwrap();
+    let guided = draft(&brief("title", &sources, Some("what data was used"))).unwrap();
+    assert!(!plain.text.contains("data"), "{plain:?}");
+    assert_eq!(
+        guided.text, "One war room studies the data DeepSeek used",
+        "{guided:?}"
+    );
+}
+
+#[test]
+fn a_chinese_source_gives_title_candidates() {
+    let sources = vec!["深度求索发布了新的大语言模型，训练成本约为五百五十万美元。Meta 的工程师正在研究这个模型的训练方法。据报道，Meta 已经成立了四个专门小组研究深度求索的模型。".to_string()];
+    let d = draft(&brief("title", &sources, None)).expect("a title from a Chinese source");
+    assert!(d.text.chars().count() <= 120, "{}", d.text);
+    assert_only_from_sources("title", &d.text, &d.alternatives, &sources);
+}

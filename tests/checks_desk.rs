@@ -212,3 +212,65 @@ fn publish_goes_through_when_only_warnings_stand() {
         "{log}"
     );
 }
+
+/// A body with a heading of its own, a second headline and a reference list pasted into it.
+const BODY_WITH_HEADINGS: &str = "According to the memo, engineers have been asked to take the model apart.\n\n# A second headline\n\nThe memo says managers fear they cannot justify what the generative AI group costs, now that a small lab has trained a competitive model for far less.\n\n## References\n\nTwo of the four war rooms are studying how DeepSeek brought its training cost down to about 5.5 million dollars, a figure that leaves out earlier research and experiments.\n\nMeta did not respond to a request for comment before publication, and a spokesperson for DeepSeek declined to comment.";
+
+#[test]
+fn the_desk_and_the_command_line_find_the_same_in_the_same_article() {
+    let n = Newsroom::new();
+    n.say(
+        "alice",
+        "/story new title:\"Meta scrambles over DeepSeek\"",
+        None,
+    );
+    n.say(
+        "alice",
+        "/story write title",
+        Some("Meta scrambles to study DeepSeek's cheap model"),
+    );
+    n.say("alice", "/story write intro", Some(INTRO));
+    n.say("bob", "/story write body", Some(BODY_WITH_HEADINGS));
+    n.say(
+        "bob",
+        "/story write conclusion",
+        Some("Meta's leaders are expected to discuss what the war rooms found with investors."),
+    );
+    n.say(
+        "bob",
+        "/story ref add title:\"Meta sets up war rooms to study DeepSeek\" author:\"Carey, B.\" date:2025-01-27 outlet:\"The Information\" url:https://example.org/war-rooms",
+        None,
+    );
+    let report = to_requester(&n.say("carol", "/story check", None));
+    insta::assert_snapshot!(report, @r"
+    **Checks for story #1 “Meta scrambles over DeepSeek”**: 2 warnings
+    **body**
+    - warning (line 3, column 1): “# A second headline” is a second headline inside the body: the title is the article's one headline; make this a subheading (## ) or delete it. [heading-second-headline]
+    - warning (line 7, column 1): “## References” starts a reference list inside the body: references belong in the references section (/story ref add); take the list out of this section. [heading-references-in-text]
+    ");
+
+    // The same story as a file, read back by `storydesk check`: the same findings.
+    let desk = &n.desk;
+    let story = desk
+        .store()
+        .story(storydesk::model::StoryId(1))
+        .unwrap()
+        .unwrap();
+    let md = storydesk::export::export(
+        desk,
+        &story,
+        storydesk::export::Format::Markdown,
+        story.style,
+    )
+    .unwrap();
+    let file = storydesk::checks::markdown::parse(&md, desk.template());
+    let from_file = desk.checker().run(&file.document(desk.template(), &[]));
+    let from_desk = storydesk::desk::story_findings(desk, &story).unwrap();
+    let key =
+        |f: &storydesk::checks::Finding| (f.rule.clone(), f.section.clone(), f.message.clone());
+    assert_eq!(
+        from_file.iter().map(key).collect::<Vec<_>>(),
+        from_desk.iter().map(key).collect::<Vec<_>>(),
+        "{md}"
+    );
+}

@@ -188,6 +188,10 @@ fn examples() -> Vec<(&'static str, Edit)> {
         ("placeholder-bracket", After(body, "[Add a quote from the fund here]")),
         ("placeholder-bracket", After(body, "The contract went to [COMPANY NAME].")),
         ("placeholder-bracket", After(body, "Read {{headline}} for more.")),
+        ("placeholder-bracket", After(body, "Crews first posted about the wall online [Refer to the teamblind post if a specific URL or reference is available].")),
+        ("placeholder-bracket", After(body, "Okafor [use her full title] spoke first.")),
+        ("placeholder-bracket", After(body, "The wall was built in the last century [Exact year, if known].")),
+        ("placeholder-bracket", After(body, "The fund replied [Quote the reply when the letter is available].")),
         ("placeholder-tk", After(body, "The wall is TK metres high today.")),
         ("placeholder-todo", After(body, "TODO: call the fund.")),
         ("placeholder-xx", After(body, "The fund would pay XX per cent.")),
@@ -207,10 +211,13 @@ fn examples() -> Vec<(&'static str, Edit)> {
         ("reference-date", Reference("Okafor, R. (n.d.). The wall and the sea. *Harbour Notes*. https://harbour-notes.example/wall")),
         ("reference-retrieved-from", Reference("Okafor, R. (2024, December 2). The wall and the sea. *Harbour Notes*. Retrieved from https://harbour-notes.example/wall")),
         ("reference-translation", Reference("李明. (2024, December 2). 海堤与大海. *港口日报*. https://gangkou.example/1")),
+        ("reference-outlet-author", Reference("Machine Heart. (2024, December 2). Port Ellery's wall and the sea. *Machine Heart*. https://jiqizhixin.example/wall")),
         ("required-section", Replace("# Port Ellery votes to raise its sea wall by 1.2 metres\n", "")),
         ("section-too-short", Replace("# Port Ellery votes to raise its sea wall by 1.2 metres", "# Sea wall")),
         ("section-too-long", Replace("# Port Ellery votes to raise its sea wall by 1.2 metres", "# Port Ellery votes to raise its sea wall after engineers warn that storm surges now reach the top of the existing wall every winter")),
         ("heading-repeated", After("Port Ellery's harbour board voted", "## The vote\n\nThe board met in the harbour office.\n\n## The vote")),
+        ("heading-second-headline", After(body, "# Fishing crews welcome the vote")),
+        ("heading-references-in-text", After(body, "## References\n\nThe board's minutes, January 2025.")),
         ("verbatim", After(body, "The board agreed to raise the wall at an estimated cost of £8.4m, subject to confirmation of 60% funding from the National Coastal Fund.")),
         ("unsourced", After(body, "The wall is 140 years old.")),
         ("unsourced", After(body, "The fund has already spent €2 billion on other harbours.")),
@@ -309,6 +316,11 @@ fn near_misses_stay_quiet() {
         "A video of the waves had 11 views before the board met, 3 of them from the harbour office.",
         "The board did not share its cookie recipe.",
         "Some residents said they would subscribe to a flood warning service if the town offered one.",
+        // Brackets that belong in print: an editor's insertion, a source's own [sic], a
+        // description of a source, a user name.
+        "One post [Online forum post] by [username] said the wall \"was bilt [sic] for a calmer sea.\"",
+        "The fund's letter [What if the money runs out?] was read aloud.",
+        "The council [Use of the harbour] committee did not meet.",
     ];
     for line in lines {
         let article = apply(
@@ -322,6 +334,18 @@ fn near_misses_stay_quiet() {
             .collect();
         assert!(findings.is_empty(), "{line}: {findings:#?}");
     }
+}
+
+#[test]
+fn a_translated_title_in_brackets_is_no_placeholder() {
+    let (checker, template) = checker_with(None);
+    let clean = harbour();
+    let article = apply(
+        &clean.article,
+        &Edit::Reference("Anonymous. (2025, January 23). Meta 恐慌了？ [Meta in panic? If DeepSeek is available to all, why pay?] [Online forum post]. *Blind*. https://www.teamblind.com/post/meta-in-panic"),
+    );
+    let findings = run(&checker, &template, &article, &clean.sources);
+    assert!(findings.is_empty(), "{findings:#?}");
 }
 
 #[test]

@@ -80,7 +80,7 @@ fn an_error_level_finding_exits_1_and_is_listed_with_its_place() {
     );
     assert!(text.contains(&expected), "{text}");
     assert!(
-        text.ends_with(": 1 errors, 0 warnings, 0 suggestions\n"),
+        text.ends_with(": 1 error, 0 warnings, 0 suggestions\n"),
         "{text}"
     );
 }
@@ -276,4 +276,89 @@ fn the_bot_and_console_refuse_to_start_on_a_malformed_rule_file() {
         "{err}"
     );
     assert!(stdout(&out).is_empty(), "{}", stdout(&out));
+}
+
+/// The clean harbour article laid out as a chat answer: label lines (`Title: …`,
+/// `Introduction:`, `Body:`, `Conclusion:`, `References:`) instead of headings, the labels
+/// plain or in bold.
+fn as_chat_answer(bold: bool) -> String {
+    let text = std::fs::read_to_string(fixture("harbour-sea-wall.md")).unwrap();
+    let (article, references) = text.split_once("\n## References\n").unwrap();
+    let paragraphs: Vec<&str> = article.trim().split("\n\n").collect();
+    let label = |name: &str| {
+        if bold {
+            format!("**{name}:**")
+        } else {
+            format!("{name}:")
+        }
+    };
+    let title = paragraphs[0].strip_prefix("# ").unwrap();
+    let last = paragraphs.len() - 1;
+    format!(
+        "{} {title}\n\n{}\n{}\n\n{}\n{}\n\n{}\n{}\n\n{}\n{}",
+        label("Title"),
+        label("Introduction"),
+        paragraphs[1],
+        label("Body"),
+        paragraphs[2..last].join("\n\n"),
+        label("Conclusion"),
+        paragraphs[last],
+        label("References"),
+        references.trim_start(),
+    )
+}
+
+#[test]
+fn a_chat_answer_with_label_lines_is_read_as_sections() {
+    let dir = tempfile::tempdir().unwrap();
+    for bold in [false, true] {
+        let path = dir.path().join("answer.md");
+        std::fs::write(&path, as_chat_answer(bold)).unwrap();
+        let mut args = vec!["check".to_string(), path.display().to_string()];
+        args.extend(harbour_sources());
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = storydesk(&args, dir.path());
+        assert_eq!(
+            stdout(&out),
+            format!("{}: all checks pass\n", path.display()),
+            "bold: {bold}"
+        );
+        assert_eq!(out.status.code(), Some(0));
+
+        // A placeholder in the title is found in the title, at its place in the line.
+        let spoiled = as_chat_answer(bold).replacen("Port Ellery votes", "Port Ellery TK votes", 1);
+        std::fs::write(&path, spoiled).unwrap();
+        let out = storydesk(&args, dir.path());
+        let column = if bold { 24 } else { 20 };
+        assert!(
+            stdout(&out).starts_with(&format!(
+                "{}:1:{column}: error [placeholder-tk] title:",
+                path.display()
+            )),
+            "{}",
+            stdout(&out)
+        );
+    }
+}
+
+#[test]
+fn a_finding_after_a_list_and_a_blank_line_points_at_its_own_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(fixture("harbour-sea-wall.md")).unwrap();
+    let path = dir.path().join("article.md");
+    let article = format!(
+        "{}\n\nNote: I have used the board's minutes as the main source.\n",
+        text.trim_end()
+    );
+    std::fs::write(&path, &article).unwrap();
+    let out = storydesk(&["check", path.to_str().unwrap()], dir.path());
+    let line = article.lines().count();
+    assert!(article.lines().nth(line - 2).unwrap().is_empty());
+    assert_eq!(
+        stdout(&out).lines().next().unwrap(),
+        format!(
+            "{}:{line}:1: error [chatbot-note] references: “Note: I have used the board's minutes as the main source.” is a note about the draft, not part of it: resolve it and delete it.",
+            path.display()
+        )
+    );
 }

@@ -137,3 +137,87 @@ fn a_local_model_drafts_from_the_command_line() {
         .contains("Guidance from the editor who asked for this draft: what happens next"));
     assert!(request.message("user").contains("Label: memo.txt"));
 }
+
+/// Run the binary in `dir` with a standard output whose reader has already gone, as after
+/// `| head` has read what it wanted: (standard error, exit status).
+#[cfg(unix)]
+fn with_closed_stdout(dir: &Path, args: &[&str]) -> (String, Option<i32>) {
+    use std::os::fd::{FromRawFd, OwnedFd};
+    let mut fds = [0; 2];
+    // SAFETY: pipe(2) fills both descriptors on success, each then owned once.
+    assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+    let (read, write) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    drop(read);
+    let out = Command::new(env!("CARGO_BIN_EXE_storydesk"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("STORYDESK_CONFIG")
+        .env("RUST_LOG", "off")
+        .stdout(std::process::Stdio::from(write))
+        .output()
+        .expect("the storydesk binary runs");
+    (String::from_utf8(out.stderr).unwrap(), out.status.code())
+}
+
+#[cfg(unix)]
+#[test]
+fn a_closed_standard_output_ends_draft_and_export_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("memo.txt"), MEMO).unwrap();
+    let (err, code) = with_closed_stdout(dir.path(), &["draft", "--source", "memo.txt"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        !err.contains("panicked") && !err.contains("Broken pipe"),
+        "{err}"
+    );
+
+    std::fs::write(
+        dir.path().join("story.txt"),
+        ":as alice\n/story new title:\"Meta scrambles over DeepSeek\"\n",
+    )
+    .unwrap();
+    let (_, _, code) = storydesk(
+        dir.path(),
+        Some("[roles]\neditors = [\"erin\"]\n"),
+        &["--data", "data", "local", "--script", "story.txt"],
+    );
+    assert_eq!(code, 0);
+    for format in ["md", "html", "json"] {
+        let (err, code) = with_closed_stdout(
+            dir.path(),
+            &["--data", "data", "export", "1", "--format", format],
+        );
+        assert_eq!((err.as_str(), code), ("", Some(0)), "{format}");
+    }
+}
+
+#[test]
+fn the_extractive_drafter_says_what_it_did_with_guidance() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("memo.txt"), MEMO).unwrap();
+    let (out, err, code) = storydesk(
+        dir.path(),
+        None,
+        &[
+            "draft",
+            "--source",
+            "memo.txt",
+            "--section",
+            "intro",
+            "--guidance",
+            "write it as a question about the cost",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    insta::assert_snapshot!(out, @"
+    == introduction · the extractive drafter ==
+
+    Four war rooms have been set up, two of them to work out how the training cost was brought down. Management is worried about justifying the cost of the generative AI organisation when a small lab trained a competitive model for about 5.5 million dollars.
+
+    Extractive draft: every sentence is copied word for word from source 1, chosen by how central it is to them. Nothing was rephrased or added; check the order and the attribution.
+    The extractive drafter does not follow guidance: it can only choose among the sources' own words. It used the guidance's words to prefer the passages that share them (1 of them is in this draft).
+    Checks: 0 errors, 2 other findings
+    - warning (line 1, column 1): 20 words match source 1 “memo.txt” word for word, at line 6, column 1: “Four war rooms have been set up, two of them to work out how the training cost…”. Leaked copies are often fingerprinted, so a verbatim passage can identify who leaked it: paraphrase it, or quote it on purpose and attribute it. [verbatim]
+    - warning (line 1, column 98): 26 words match source 1 “memo.txt” word for word, at line 5, column 1: “Management is worried about justifying the cost of the generative AI…”. Leaked copies are often fingerprinted, so a verbatim passage can identify who leaked it: paraphrase it, or quote it on purpose and attribute it. [verbatim]
+    ");
+}

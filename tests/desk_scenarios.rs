@@ -11,7 +11,12 @@ use storydesk::model::StoryId;
 /// A story with every section written, by alice (title, introduction), bob (body,
 /// conclusion) and bob (one reference).
 fn drafted() -> Newsroom {
-    let mut n = Newsroom::new();
+    drafted_with("[roles]\neditors = [\"erin\"]\n")
+}
+
+/// [`drafted`] in a newsroom with this config overlay.
+fn drafted_with(overlay: &str) -> Newsroom {
+    let mut n = Newsroom::with_config(overlay);
     n.say(
         "alice",
         r#"/story new title:"Meta scrambles over DeepSeek""#,
@@ -126,6 +131,17 @@ fn a_story_from_leak_to_publication() {
     assert_snapshot!(n.say("erin", "/story publish"), @"[only erin] Story #1 “Meta scrambles over DeepSeek” is already published: erin published it to #published on 2026-01-27 09:14 UTC. Nothing was posted again.");
     // A published story is closed for edits.
     assert_snapshot!(n.say_with("bob", "/story write body", "A new body."), @"[only bob] Story #1 “Meta scrambles over DeepSeek” was published by erin on 2026-01-27 09:14 UTC; it can no longer be changed. Start a follow-up with `/story new`.");
+}
+
+#[test]
+fn a_configured_publishing_channel_may_be_written_with_its_hash() {
+    let mut n =
+        drafted_with("[roles]\neditors = [\"erin\"]\n[publish]\nchannel = \"#published\"\n");
+    approve_all(&mut n, "carol");
+    let out = n.say("erin", "/story publish");
+    assert!(out.lines().any(|l| l.starts_with("[#published] ")), "{out}");
+    assert!(!out.contains("##published"), "{out}");
+    assert_snapshot!(out.lines().last().unwrap(), @"[#newsroom] erin published story #1 “Meta scrambles over DeepSeek” to #published.");
 }
 
 #[test]
@@ -300,11 +316,33 @@ fn mistakes_get_a_helpful_answer_and_change_nothing() {
 }
 
 #[test]
+fn a_space_beside_an_options_colon_is_refused_with_a_hint() {
+    let mut n = Newsroom::new();
+    assert_snapshot!(n.say("alice", r#"/story new title: "Meta scrambles over DeepSeek""#), @r#"[only alice] `title:` is followed by a space, so it has no value. Write the value right after the colon, with no space: `title:"…"`. Nothing was done."#);
+    assert_snapshot!(n.say("alice", r#"/story new title :"Meta scrambles over DeepSeek""#), @r#"[only alice] `title :` has a space before the colon, so it reads as plain text. Write `title:"…"`, with no space before or after the colon. Nothing was done."#);
+    assert_snapshot!(n.say("alice", r#"/story new title : "Meta scrambles""#), @r#"[only alice] `title :` has a space before the colon, so it reads as plain text. Write `title:"…"`, with no space before or after the colon. Nothing was done."#);
+    assert!(n.desk.store().story(StoryId(1)).unwrap().is_none());
+    // A colon inside a bare title is still the title's.
+    n.say("alice", "/story new Meta: the war rooms");
+    let story = n.desk.store().story(StoryId(1)).unwrap().unwrap();
+    assert_eq!(story.title, "Meta: the war rooms");
+}
+
+#[test]
+fn large_counts_are_grouped_in_thousands() {
+    let mut n = Newsroom::new();
+    n.say("alice", "/story new A story");
+    let paste = "The war rooms met again today. ".repeat(250);
+    let reply = n.say_with("alice", "/story source add label:memo", &paste);
+    assert!(reply.contains("1,500 words"), "{reply}");
+}
+
+#[test]
 fn an_oversized_paste_is_refused_with_its_size() {
     let mut n = Newsroom::new();
     n.say("alice", "/story new A story");
     let paste = "leak ".repeat(2 * 1024 * 1024 / 5 + 1);
-    assert_snapshot!(n.say_with("alice", "/story source add", &paste), @"[only alice] That source is 2.0 MiB (2097155 bytes); the limit is 1.0 MiB ([limits] source_bytes). Nothing was saved. Split it into parts and add each one.");
+    assert_snapshot!(n.say_with("alice", "/story source add", &paste), @"[only alice] That source is 2.0 MiB (2,097,155 bytes); the limit is 1.0 MiB ([limits] source_bytes). Nothing was saved. Split it into parts and add each one.");
     let story = n.desk.store().story(StoryId(1)).unwrap().unwrap();
     assert!(story.sources.is_empty());
 }
@@ -435,6 +473,31 @@ fn references_follow_the_chosen_style() {
     let published = n.say("erin", "/story publish style:mla");
     assert!(published.contains("## Works Cited"), "{published}");
     assert!(published.contains("Li, W. “深度求索震动硅谷 [DeepSeek shakes Silicon Valley].” *36Kr*, Jan. 2025, 36kr.com/p/1."), "{published}");
+}
+
+#[test]
+fn an_online_only_news_site_is_cited_as_a_web_page() {
+    let mut n = Newsroom::new();
+    n.say("alice", "/story new title:\"Meta scrambles over DeepSeek\"");
+    n.say(
+        "bob",
+        r#"/story ref add title:"DeepSeek tops the app charts" author:"Machine Heart" date:2025-01-28 outlet:"Machine Heart" url:https://www.jiqizhixin.com/articles/deepseek"#,
+    );
+    let check = n.say("carol", "/story check");
+    assert!(check.contains("[reference-outlet-author]"), "{check}");
+    assert!(check.contains("- suggestion (line 1, column 1): Reference 1 (“DeepSeek tops the app charts”) names its outlet as its author. If the outlet publishes only online, cite it with kind:web: APA formats it as a web page and names the site once."), "{check}");
+    n.say("bob", "/story ref remove 1");
+    n.say(
+        "bob",
+        r#"/story ref add title:"DeepSeek tops the app charts" author:"Machine Heart" date:2025-01-28 outlet:"Machine Heart" url:https://www.jiqizhixin.com/articles/deepseek kind:web"#,
+    );
+    assert_snapshot!(n.say("bob", "/story ref list"), @"
+    [only bob] **References of story #1 “Meta scrambles over DeepSeek”** (APA; numbered as added)
+    1. Machine Heart. (2025, January 28). *DeepSeek tops the app charts*. https://www.jiqizhixin.com/articles/deepseek
+    ");
+    assert!(!n
+        .say("carol", "/story check")
+        .contains("reference-outlet-author"));
 }
 
 #[test]
@@ -691,7 +754,7 @@ fn control_characters_never_reach_a_story_or_its_export() {
         storydesk::export::Format::Markdown,
         storydesk::export::Format::Json,
     ] {
-        let export = storydesk::export::export(&n.desk, &story, format).unwrap();
+        let export = storydesk::export::export(&n.desk, &story, format, story.style).unwrap();
         assert!(!export.contains(is_control), "{format:?}: {export:?}");
         assert!(export.contains("pwned"), "{format:?}: {export}");
     }

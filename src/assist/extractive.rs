@@ -24,7 +24,9 @@
 //!    phrases: clauses of the top sentences (or their main clause, before a `when`, a
 //!    `because` …) that fit the title's length, scored by how
 //!    central their words are and how central their sentence is (looking further down the
-//!    ranking only when no top sentence has a phrase that fits). Roles that another section has already written are not
+//!    ranking, as far as it takes, only when no top sentence has a phrase that fits; a run
+//!    of CJK characters counts a word for every two). The person's guidance also multiplies
+//!    a candidate's score by one more for each of its words the candidate shares. Roles that another section has already written are not
 //!    reserved, so a body does not skip sentences for an introduction written by hand; when
 //!    sections are drafted together, their current texts are ignored, so the drafts of one
 //!    batch share no sentence.
@@ -73,9 +75,6 @@ const MIN_WORDS: usize = 4;
 const MAX_WORDS: usize = 80;
 /// Sentences whose phrases are title candidates.
 const TITLE_FROM_TOP: usize = 12;
-/// How far down the ranking title candidates are looked for when the top sentences have
-/// none that fits.
-const TITLE_SEARCH_LIMIT: usize = 500;
 /// Title candidates proposed (the first is the draft, the others alternatives).
 const TITLE_CANDIDATES: usize = 3;
 /// Words that open a subordinate clause: a title candidate may end before them.
@@ -1021,16 +1020,24 @@ fn title(
         .max(f64::MIN_POSITIVE);
     let mut candidates: Vec<(f64, usize, String, usize)> = Vec::new();
     let mut seen: HashSet<String> = HashSet::new();
+    let mut wanted = brief
+        .guidance
+        .as_deref()
+        .map(content_words)
+        .unwrap_or_default();
+    wanted.sort();
+    wanted.dedup();
     for (position, &i) in order.iter().enumerate() {
-        // The top sentences give the candidates; further down only while none was found.
-        if position >= TITLE_FROM_TOP && (!candidates.is_empty() || position >= TITLE_SEARCH_LIMIT)
-        {
+        // The top sentences give the candidates; further down only while none was found,
+        // as far down as it takes: in a large source the most central sentences are often
+        // the long ones, and looking at a phrase costs little.
+        if position >= TITLE_FROM_TOP && !candidates.is_empty() {
             break;
         }
         let sentence = &ranking.sentences[i];
         for phrase in phrases(&sentence.text) {
             let chars = phrase.chars().count();
-            let words = phrase.split_whitespace().count();
+            let words = phrase_words(&phrase);
             if chars < min.max(1) || chars > max || !(4..=16).contains(&words) {
                 continue;
             }
@@ -1038,13 +1045,16 @@ fn title(
                 continue;
             }
             let content = content_words(&phrase);
+            // The person's guidance ranks candidates by the words they share with it.
+            let shared = wanted.iter().filter(|w| content.contains(w)).count();
             let score: f64 = content
                 .iter()
                 .filter_map(|w| ranking.vocabulary.get(w))
                 .map(|&w| centrality[w as usize])
                 .sum::<f64>()
                 / (words as f64).sqrt()
-                * (sentence.rank / top_rank).sqrt();
+                * (sentence.rank / top_rank).sqrt()
+                * (1.0 + shared as f64);
             candidates.push((score, position, phrase, sentence.source));
         }
     }
@@ -1069,6 +1079,29 @@ fn title(
     })
 }
 
+/// A phrase's length in words, for the title's bounds: its words between spaces, where a
+/// run of CJK characters (written without spaces) counts a word for every two characters.
+fn phrase_words(phrase: &str) -> usize {
+    phrase
+        .split_whitespace()
+        .map(|token| {
+            let cjk = token.chars().filter(|c| is_cjk(*c)).count();
+            let other = token.chars().any(|c| c.is_alphanumeric() && !is_cjk(c));
+            cjk.div_ceil(2) + usize::from(other || cjk == 0)
+        })
+        .sum()
+}
+
+/// How many of the guidance's words `text` shares, for the note that says what the
+/// guidance did to an extractive draft.
+pub fn guidance_words_in(guidance: &str, text: &str) -> usize {
+    let mut wanted = content_words(guidance);
+    wanted.sort();
+    wanted.dedup();
+    let have: HashSet<String> = content_words(text).into_iter().collect();
+    wanted.iter().filter(|w| have.contains(*w)).count()
+}
+
 /// A sentence's phrases: the sentence without its final punctuation, its clauses (split at
 /// commas, semicolons, colons, dashes and brackets) and their main clauses (before a
 /// subordinating word such as `when` or `because`), each trimmed, starting with
@@ -1076,12 +1109,16 @@ fn title(
 fn phrases(sentence: &str) -> Vec<String> {
     let strip = |s: &str| -> String {
         s.trim()
-            .trim_end_matches(|c: char| is_terminal(c) || matches!(c, ',' | ';' | ':'))
+            .trim_end_matches(|c: char| {
+                is_terminal(c) || matches!(c, ',' | ';' | ':' | '，' | '；' | '：')
+            })
             .trim()
             .to_string()
     };
     let mut out = vec![strip(sentence)];
-    for clause in sentence.split([',', ';', ':', '—', '–', '(', ')']) {
+    for clause in sentence.split([
+        ',', ';', ':', '—', '–', '(', ')', '，', '；', '：', '（', '）', '、',
+    ]) {
         out.push(strip(clause));
         // The main clause before a subordinate one: "Management is worried about the cost"
         // out of "… the cost when a small lab …".

@@ -201,7 +201,8 @@ impl Checker {
                 Check::ReferenceUrl
                 | Check::ReferenceUrlValid
                 | Check::ReferenceDate
-                | Check::ReferenceTranslation => references(rule, doc, &mut out),
+                | Check::ReferenceTranslation
+                | Check::ReferenceOutletAuthor => references(rule, doc, &mut out),
                 Check::Verbatim { min_words } => {
                     if sources.is_empty() {
                         continue;
@@ -281,7 +282,14 @@ fn matches<'t>(m: &Matcher, s: &Section<'t>) -> Vec<(usize, usize)> {
         .iter()
         .flat_map(|re| re.find_iter(text))
         .filter(|x| !x.as_str().trim().is_empty())
-        .map(|x| (x.start(), x.end()))
+        // A match's place is its first character that is not blank: a pattern that may
+        // start with `\s*` must not point at the blank line before its text.
+        .map(|x| {
+            let m = x.as_str();
+            let start = x.start() + (m.len() - m.trim_start().len());
+            let end = x.start() + m.trim_end().len();
+            (start, end)
+        })
         .filter(|&(a, b)| {
             let i = exceptions.partition_point(|&(s, _)| s <= a);
             !(i > 0 && exceptions[i - 1].1 >= b)
@@ -399,8 +407,11 @@ fn repeated_headings(
     sections: &[Section],
     out: &mut Vec<(usize, Finding)>,
 ) {
-    // (section order, line, column, text, section name)
-    let mut all: Vec<(usize, usize, String, &str)> = Vec::new();
+    // (section order, line, text, section name, a file's section heading). A file's
+    // section headings (`## Body`) are compared among themselves: the desk's sections have
+    // none, and a heading inside a text must count the same whichever way the article
+    // came in.
+    let mut all: Vec<(usize, usize, String, &str, bool)> = Vec::new();
     let order_of = |name: &str| {
         sections
             .iter()
@@ -409,41 +420,34 @@ fn repeated_headings(
     };
     for h in &doc.headings {
         if rule.scope.covers(h.section) {
-            all.push((order_of(h.section), h.line, h.text.to_string(), h.section));
+            all.push((
+                order_of(h.section),
+                h.line,
+                h.text.to_string(),
+                h.section,
+                true,
+            ));
         }
     }
     for s in sections.iter().filter(|s| rule.scope.covers(s.spec.name)) {
         let Some(text) = s.text() else { continue };
         if s.spec.name == "title" {
             let first = text.lines().next().unwrap_or_default().trim();
-            all.push((s.order, s.place(0).0, first.to_string(), s.spec.name));
+            all.push((s.order, s.place(0).0, first.to_string(), s.spec.name, false));
             continue;
         }
-        let mut offset = 0;
-        let mut fence = false;
-        for line in text.split('\n') {
-            let t = line.trim_start();
-            if t.starts_with("```") || t.starts_with("~~~") {
-                fence = !fence;
+        for h in super::markdown::headings(text) {
+            if !h.text.trim().is_empty() {
+                let line = s.place(h.offset).0;
+                all.push((s.order, line, h.text.to_string(), s.spec.name, false));
             }
-            if !fence {
-                let level = t.bytes().take_while(|b| *b == b'#').count();
-                let rest = &t[level..];
-                if (1..=6).contains(&level) && (rest.is_empty() || rest.starts_with([' ', '\t'])) {
-                    let h = rest.trim().trim_end_matches('#').trim();
-                    if !h.is_empty() {
-                        all.push((s.order, s.place(offset).0, h.to_string(), s.spec.name));
-                    }
-                }
-            }
-            offset += line.len() + 1;
         }
     }
-    all.sort_by_key(|(order, line, _, _)| (*order, *line));
-    let mut seen: HashMap<String, (usize, &str)> = HashMap::new();
-    for (order, line, text, section) in all {
-        let key = heading_key(&text);
-        if key.is_empty() {
+    all.sort_by_key(|(order, line, _, _, _)| (*order, *line));
+    let mut seen: HashMap<(bool, String), (usize, &str)> = HashMap::new();
+    for (order, line, text, section, marker) in all {
+        let key = (marker, heading_key(&text));
+        if key.1.is_empty() {
             continue;
         }
         match seen.get(&key) {
@@ -503,6 +507,7 @@ fn references(rule: &Rule, doc: &Document<'_>, out: &mut Vec<(usize, Finding)>) 
             Check::ReferenceUrlValid => r.url.as_deref().is_some_and(|u| !url_is_valid(u)),
             Check::ReferenceDate => !r.dated,
             Check::ReferenceTranslation => !r.translated && cite::is_non_latin(&r.title),
+            Check::ReferenceOutletAuthor => r.news_by_its_outlet,
             _ => false,
         };
         if !fires {

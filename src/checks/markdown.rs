@@ -8,10 +8,13 @@
 //!   part of the text.
 //! - `## References`, `## Works Cited`, `## Bibliography` (the headings of APA, MLA and
 //!   Chicago), `## Sources` and the name or aliases of the template's references section
-//!   start the **references**. Each list item (`- `, `* `, `+ `, `1. `) is one reference;
+//!   start the **references**; when there are several, the last one does (a references
+//!   list ends an article), and an earlier one is text of the section it stands in, which
+//!   the checks report, as they do in a desk section's text. Each list item (`- `, `* `, `+ `, `1. `) is one reference;
 //!   a list item's indented continuation lines belong to it; without list markers each
 //!   non-blank line is one.
-//! - Any other heading is a subheading inside the section it stands in.
+//! - Any other heading is a subheading inside the section it stands in. A second `# `
+//!   headline is text too, but no subheading: it does not end the introduction.
 //! - Text above the title (a chatbot's "Sure, here is the article:", typically) is read as
 //!   the start of the introduction.
 //! - The text that no section heading claims (everything before the first section heading,
@@ -26,6 +29,12 @@
 //!     paragraph is left for the ones in between; the second gets the rest. An article
 //!     exported by `storydesk export --format md` (headline, introduction, body,
 //!     conclusion, references) reads back into the same sections.
+//!
+//! - A chat answer's label lines mark sections as headings do: `Title: …` (or `Title:`
+//!   with the headline on the next line), `Introduction:`, `Body:`, `Conclusion:`,
+//!   `References:`, plain or in bold (`**Title:** …`, `**Body**:`). A label followed by
+//!   text on its line marks a section only for the title or in bold, so a line of prose
+//!   such as "Sources: the ministry" stays prose.
 //!
 //! Every line keeps its line number in the file, so findings point into the file.
 
@@ -103,6 +112,109 @@ fn heading(line: &str) -> Option<(usize, &str)> {
     Some((level, text))
 }
 
+/// A label line of a chat answer: `Title: …`, `Introduction:`, `**Body:**`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Label<'a> {
+    /// The label, without its colon and bold marks.
+    name: &'a str,
+    /// The text after the label on the same line (empty when the label stands alone).
+    rest: &'a str,
+    /// Byte offset of `rest` in the line.
+    rest_at: usize,
+    /// The label was in bold.
+    bold: bool,
+}
+
+/// A label line: at most three spaces in, a name of letters and spaces (a few words at
+/// most), a colon, optionally in bold (`**Title:**`, `**Title**:`, `__Body:__`).
+fn label(line: &str) -> Option<Label<'_>> {
+    let t = line.trim_start();
+    let indent = line.len() - t.len();
+    if indent > 3 {
+        return None;
+    }
+    let bold_mark = ["**", "__"].into_iter().find(|m| t.starts_with(m));
+    let inner = bold_mark.map_or(t, |m| &t[m.len()..]);
+    let colon = inner.find(':')?;
+    let mut name = inner[..colon].trim();
+    if let Some(m) = bold_mark {
+        name = name.strip_suffix(m).unwrap_or(name).trim_end();
+    }
+    if name.is_empty()
+        || name.len() > 30
+        || name.split_whitespace().count() > 3
+        || !name.chars().all(|c| c.is_alphabetic() || c == ' ')
+    {
+        return None;
+    }
+    let mut after = &inner[colon + 1..];
+    let mut closed = bold_mark.is_some_and(|m| inner[..colon].trim_end().ends_with(m));
+    if let Some(m) = bold_mark.filter(|_| !closed) {
+        if let Some(r) = after.strip_prefix(m) {
+            after = r;
+            closed = true;
+        }
+    }
+    let mut rest = after.trim();
+    if let Some(m) = bold_mark.filter(|_| !closed) {
+        // `**Title: Meta scrambles**`: the bold ends with the line.
+        rest = rest.strip_suffix(m)?.trim_end();
+    }
+    // `after` ends the line, and `rest` starts where `after`'s text does.
+    let rest_at = line.len() - after.trim_start().len();
+    Some(Label {
+        name,
+        rest,
+        rest_at,
+        bold: bold_mark.is_some(),
+    })
+}
+
+/// A heading inside a text, as [`headings`] finds it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TextHeading<'a> {
+    /// Byte offset of the heading's line in the text.
+    pub offset: usize,
+    /// Its line in the text (from 1).
+    pub line: usize,
+    /// 1 for `#`, up to 6.
+    pub level: usize,
+    /// Its text, without the `#` marks.
+    pub text: &'a str,
+}
+
+/// The ATX headings of `text`, outside ``` and ~~~ fences: one reading of headings for the
+/// file's sections and for the checks that look inside a section's text, so a heading is
+/// the same thing whichever way an article comes in.
+pub fn headings(text: &str) -> Vec<TextHeading<'_>> {
+    let mut out = Vec::new();
+    let mut offset = 0;
+    let mut fence = false;
+    for (i, raw) in text.split('\n').enumerate() {
+        let line = raw.trim_end_matches('\r');
+        let t = line.trim_start();
+        if t.starts_with("```") || t.starts_with("~~~") {
+            fence = !fence;
+        } else if !fence {
+            if let Some((level, h)) = heading(line) {
+                out.push(TextHeading {
+                    offset,
+                    line: i + 1,
+                    level,
+                    text: h,
+                });
+            }
+        }
+        offset += raw.len() + 1;
+    }
+    out
+}
+
+/// True when a heading's text names a references list (`References`, `Works Cited`).
+fn names_references(heading: &str) -> bool {
+    REFERENCE_HEADINGS.contains(&heading.trim().trim_end_matches(':').to_lowercase().as_str())
+}
+
 /// Cut `text` into the sections of `template`.
 pub fn parse(text: &str, template: &Template) -> ArticleFile {
     let references_name = template
@@ -138,7 +250,16 @@ pub fn parse(text: &str, template: &Template) -> ArticleFile {
     let mut current: Option<String> = None;
     let mut explicit: Vec<String> = Vec::new();
     let mut title_seen = false;
+    let mut title_next = false;
     let mut pre_title: Vec<Line> = Vec::new();
+    // A references list ends an article: the last heading that opens the references
+    // section is the one that does; an earlier one (a list pasted into the body) is text of
+    // the section it stands in, where the checks see it, as they do on the desk.
+    let references_line = self::headings(text)
+        .iter()
+        .filter(|h| h.level == 2 && section_for(h.text).is_some_and(|name| name == references_name))
+        .map(|h| h.line)
+        .next_back();
     let mut fence = false;
     for (i, raw) in text.lines().enumerate() {
         let line = Line {
@@ -150,7 +271,68 @@ pub fn parse(text: &str, template: &Template) -> ArticleFile {
         if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
             fence = !fence;
         }
+        if !fence && title_next && !line.text.trim().is_empty() {
+            // The line after a `Title:` label standing alone.
+            title_next = false;
+            current = None;
+            let text = line.text.trim();
+            if let Some(slot) = assigned.iter_mut().find(|(n, _)| *n == title_name) {
+                slot.1.push(Line {
+                    no: line.no,
+                    indent: line.text[..line.text.find(text).unwrap_or(0)]
+                        .chars()
+                        .count(),
+                    text,
+                });
+            }
+            continue;
+        }
         if !fence {
+            // A chat answer's label lines (`Title: …`, `Introduction:`, `**Body:**`) mark
+            // sections as headings do. A label with text after it marks one only for the
+            // title or in bold, so "Sources: the ministry" in prose stays prose.
+            if let Some(l) = label(line.text) {
+                let lower = l.name.to_lowercase();
+                let is_title = template
+                    .resolve(&lower.replace(' ', "-"))
+                    .is_some_and(|s| s.name == title_name);
+                if is_title && !title_seen {
+                    title_seen = true;
+                    pre_title = std::mem::take(&mut unclaimed);
+                    explicit.push(title_name.clone());
+                    if l.rest.is_empty() {
+                        title_next = true;
+                    } else if let Some(slot) = assigned.iter_mut().find(|(n, _)| *n == title_name) {
+                        slot.1.push(Line {
+                            no: line.no,
+                            indent: line.text[..l.rest_at].chars().count(),
+                            text: l.rest,
+                        });
+                    }
+                    continue;
+                }
+                if let Some(name) = section_for(l.name).filter(|_| l.rest.is_empty() || l.bold) {
+                    headings.push(FileHeading {
+                        text: l.name.to_string(),
+                        section: name.clone(),
+                        line: line.no,
+                    });
+                    if !explicit.contains(&name) {
+                        explicit.push(name.clone());
+                    }
+                    if !l.rest.is_empty() {
+                        if let Some(slot) = assigned.iter_mut().find(|(n, _)| *n == name) {
+                            slot.1.push(Line {
+                                no: line.no,
+                                indent: line.text[..l.rest_at].chars().count(),
+                                text: l.rest,
+                            });
+                        }
+                    }
+                    current = Some(name);
+                    continue;
+                }
+            }
             if let Some((level, h)) = heading(line.text) {
                 if level == 1 && !title_seen {
                     title_seen = true;
@@ -170,7 +352,9 @@ pub fn parse(text: &str, template: &Template) -> ArticleFile {
                     continue;
                 }
                 if level == 2 {
-                    if let Some(name) = section_for(h) {
+                    if let Some(name) = section_for(h)
+                        .filter(|name| *name != references_name || references_line == Some(line.no))
+                    {
                         headings.push(FileHeading {
                             text: h.to_string(),
                             section: name.clone(),
@@ -306,11 +490,15 @@ fn join<'a>(paras: &[Vec<Line<'a>>]) -> Vec<Line<'a>> {
     out
 }
 
-/// The index of the first paragraph after the first that opens with a subheading.
+/// The index of the first paragraph after the first that opens with a subheading. A second
+/// headline (`# `) or a references heading left in the text is no subheading: it does not
+/// end the introduction.
 fn first_subheading(paras: &[Vec<Line>]) -> Option<usize> {
     paras
         .iter()
-        .position(|p| heading(p[0].text).is_some())
+        .position(|p| {
+            heading(p[0].text).is_some_and(|(level, h)| level > 1 && !names_references(h))
+        })
         .filter(|&h| h > 0)
 }
 
@@ -533,5 +721,46 @@ mod tests {
         assert!(text_of(&a, "introduction").contains("## References"));
         assert_eq!(a.references.len(), 2);
         assert_eq!(a.references[0].text, "One entry continued here.");
+    }
+
+    #[test]
+    fn label_lines_of_a_chat_answer_mark_sections() {
+        let md = "Sure, here is the article:\n\nTitle:\nHarbour floods\n\n**Introduction:** The intro.\n\nBody:\nBody one.\n\nSources: the board said so.\n\n__Conclusion__:\nThe end.\n\nReferences:\n1. Lee, A. (2024). Tides. https://example.org/t\n";
+        let a = parse(md, &news());
+        assert_eq!(text_of(&a, "title"), "Harbour floods");
+        assert_eq!(
+            text_of(&a, "introduction"),
+            "Sure, here is the article:\n\nThe intro."
+        );
+        // A label with text after it, not in bold, is prose.
+        assert_eq!(
+            text_of(&a, "body"),
+            "Body one.\n\nSources: the board said so."
+        );
+        assert_eq!(text_of(&a, "conclusion"), "The end.");
+        assert_eq!(a.references.len(), 1);
+        assert_eq!(
+            a.section("introduction").unwrap().lines.last(),
+            Some(&FileLine {
+                line: 6,
+                indent: 18
+            })
+        );
+    }
+
+    #[test]
+    fn label_reads_plain_and_bold_forms() {
+        let l = label("**Title:** Harbour floods").unwrap();
+        assert_eq!(
+            (l.name, l.rest, l.rest_at, l.bold),
+            ("Title", "Harbour floods", 11, true)
+        );
+        let l = label("**Title**: Harbour floods").unwrap();
+        assert_eq!((l.name, l.rest, l.rest_at), ("Title", "Harbour floods", 11));
+        let l = label("**Title: Harbour floods**").unwrap();
+        assert_eq!(l.rest, "Harbour floods");
+        assert_eq!(label("Body:").map(|l| l.name), Some("Body"));
+        assert!(label("At 10:30 the board met.").is_none());
+        assert!(label("The minister said the following words about it: no.").is_none());
     }
 }

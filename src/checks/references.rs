@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde::Serialize;
 
-use crate::model::{CitationStyle, Reference};
+use crate::model::{CitationStyle, Reference, ReferenceKind};
 use crate::text::cite;
 
 /// One reference, with what the reference checks need to know about it.
@@ -29,6 +29,9 @@ pub struct ReferenceEntry {
     pub dated: bool,
     /// The title has an English translation.
     pub translated: bool,
+    /// Cited as news (the outlet in italics, as a newspaper) with the outlet as its author:
+    /// an online-only news site, which APA cites as a web page (`kind:web`).
+    pub news_by_its_outlet: bool,
 }
 
 impl ReferenceEntry {
@@ -46,6 +49,11 @@ impl ReferenceEntry {
                 .translated
                 .as_deref()
                 .is_some_and(|t| !t.trim().is_empty()),
+            news_by_its_outlet: r.kind == ReferenceKind::News
+                && r.author
+                    .as_deref()
+                    .zip(r.outlet.as_deref())
+                    .is_some_and(|(a, o)| !a.trim().is_empty() && cite::same_name(a, o)),
         }
     }
 
@@ -104,6 +112,7 @@ impl ReferenceEntry {
         ReferenceEntry {
             number,
             line,
+            news_by_its_outlet: italic_outlet_is_author(&without_url),
             text: text.to_string(),
             title,
             url,
@@ -112,6 +121,28 @@ impl ReferenceEntry {
             translated,
         }
     }
+}
+
+/// True when a formatted entry's author (what comes before the date or the quoted title)
+/// is also a part in italics (`*Machine Heart*`): the newspaper pattern with the site as
+/// its author.
+fn italic_outlet_is_author(text: &str) -> bool {
+    let author_end = [". (", " (", ". “", ". \""]
+        .iter()
+        .filter_map(|m| text.find(m))
+        .min();
+    let Some(end) = author_end else {
+        return false;
+    };
+    let author = text[..end].trim();
+    if author.is_empty() {
+        return false;
+    }
+    text[end..]
+        .split('*')
+        .skip(1)
+        .step_by(2)
+        .any(|italic| cite::same_name(italic, author))
 }
 
 /// The first web address in `text` and its byte range.

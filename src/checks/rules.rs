@@ -28,6 +28,7 @@
 //! | `reference-url-valid` | | a reference URL that does not parse |
 //! | `reference-date` | | a reference without date |
 //! | `reference-translation` | | a non-Latin title without English translation |
+//! | `reference-outlet-author` | | a news reference whose outlet is also its author: an online-only site, cited as a web page |
 //! | `verbatim` | | a passage shared word for word with a source (`[checks] verbatim_words`) |
 //! | `unsourced` | `facts`, `quote_min_words` | figures, dates and quotations no source contains |
 //!
@@ -212,6 +213,8 @@ pub enum Kind {
     ReferenceDate,
     /// A non-Latin title has an English translation.
     ReferenceTranslation,
+    /// A news reference's outlet is not also its author.
+    ReferenceOutletAuthor,
     /// No long passage is shared word for word with a source.
     Verbatim,
     /// Figures, dates and quotations appear in a source.
@@ -228,6 +231,7 @@ const KINDS: &[(&str, Kind)] = &[
     ("reference-url-valid", Kind::ReferenceUrlValid),
     ("reference-date", Kind::ReferenceDate),
     ("reference-translation", Kind::ReferenceTranslation),
+    ("reference-outlet-author", Kind::ReferenceOutletAuthor),
     ("verbatim", Kind::Verbatim),
     ("unsourced", Kind::Unsourced),
 ];
@@ -256,7 +260,8 @@ impl Kind {
             Kind::ReferenceUrl
             | Kind::ReferenceUrlValid
             | Kind::ReferenceDate
-            | Kind::ReferenceTranslation => &["match", "section", "number", "title", "url"],
+            | Kind::ReferenceTranslation
+            | Kind::ReferenceOutletAuthor => &["match", "section", "number", "title", "url"],
             Kind::Verbatim => &["match", "section", "words", "source", "place"],
             Kind::Unsourced => &["match", "section", "fact"],
         }
@@ -269,6 +274,7 @@ impl Kind {
                 | Kind::ReferenceUrlValid
                 | Kind::ReferenceDate
                 | Kind::ReferenceTranslation
+                | Kind::ReferenceOutletAuthor
         )
     }
 }
@@ -440,6 +446,8 @@ pub enum Check {
     ReferenceDate,
     /// See [`Kind::ReferenceTranslation`].
     ReferenceTranslation,
+    /// See [`Kind::ReferenceOutletAuthor`].
+    ReferenceOutletAuthor,
     /// See [`Kind::Verbatim`].
     Verbatim {
         /// Shortest passage reported, in words.
@@ -783,6 +791,7 @@ fn compile(
         Kind::ReferenceUrlValid => Check::ReferenceUrlValid,
         Kind::ReferenceDate => Check::ReferenceDate,
         Kind::ReferenceTranslation => Check::ReferenceTranslation,
+        Kind::ReferenceOutletAuthor => Check::ReferenceOutletAuthor,
         Kind::Verbatim => Check::Verbatim {
             min_words: config.verbatim_words.max(2) as usize,
         },

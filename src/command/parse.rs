@@ -71,6 +71,16 @@ pub enum ParseError {
         /// chicago", "a date YYYY-MM-DD, YYYY-MM or YYYY".
         expected: String,
     },
+    /// `name: value`: a space after the colon leaves the option without its value.
+    SpaceAfterColon {
+        /// The option's name.
+        option: String,
+    },
+    /// `name :value`: a space before the colon makes the name and the value plain text.
+    SpaceBeforeColon {
+        /// The option's name.
+        option: String,
+    },
     /// A quote was opened and never closed.
     UnterminatedQuote,
     /// Text without an option name, where the subcommand has no option to take it (or that
@@ -94,7 +104,8 @@ pub enum ParseError {
 ///   `source add`), when the first word names a group (`source` → `source list`, the member
 ///   that runs with nothing more), or when it is the unique start of a name (`pub` →
 ///   `publish`).
-/// - Options are `name:value` or `name:"quoted value"`, with no space after the colon. The
+/// - Options are `name:value` or `name:"quoted value"`, with no space after the colon (nor
+///   before it: [`ParseError::SpaceAfterColon`], [`ParseError::SpaceBeforeColon`]). The
 ///   value runs to the next whitespace, so `url:https://a.b/c?d=e` keeps every colon. Quotes
 ///   may be straight (`"…"`) or curly (`“…”`, as Slack and autocorrect produce); inside them
 ///   `\"` (or `\“`, `\”`) is a literal quote. Option names match in any case.
@@ -119,6 +130,27 @@ pub fn parse(catalogue: &Catalogue, text: &str) -> Result<Invocation, ParseError
 
     let mut options = BTreeMap::new();
     let mut bare: Vec<String> = Vec::new();
+    // A space on either side of an option's colon is a slip, not text: `title :"x"` must
+    // not become a story titled `title :"x"`.
+    for pair in tokens.windows(2) {
+        match pair {
+            [Token::Named { name, value, raw }, _] if value.is_empty() && raw.ends_with(':') => {
+                if let Some(spec) = sub.option(&name.to_ascii_lowercase()) {
+                    return Err(ParseError::SpaceAfterColon {
+                        option: spec.name.clone(),
+                    });
+                }
+            }
+            [Token::Bare(word), Token::Bare(next)] if next.starts_with(':') => {
+                if let Some(spec) = sub.option(&word.to_ascii_lowercase()) {
+                    return Err(ParseError::SpaceBeforeColon {
+                        option: spec.name.clone(),
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
     for token in tokens {
         match token {
             Token::Named { name, value, raw } => {
@@ -1092,11 +1124,27 @@ mod tests {
     }
 
     #[test]
-    fn an_empty_value_is_a_bad_value() {
+    fn a_space_beside_the_colon_is_named() {
+        let after = ParseError::SpaceAfterColon {
+            option: "title".into(),
+        };
+        let before = ParseError::SpaceBeforeColon {
+            option: "title".into(),
+        };
+        assert_eq!(err("/story new title: Meta falls"), after);
+        assert_eq!(err(r#"/story new Title: "Meta falls""#), after);
+        assert_eq!(err(r#"/story new title :"Meta falls""#), before);
+        assert_eq!(err("/story new title : Meta falls"), before);
+        // Not an option's name: text with a colon in it.
         assert_eq!(
-            err("/story new title: Meta falls"),
-            bad_value("title", "", "text")
+            ok("/story new Meta: the war rooms"),
+            invocation("new", &[("title", "Meta: the war rooms")])
         );
+    }
+
+    #[test]
+    fn an_empty_value_is_a_bad_value() {
+        assert_eq!(err("/story new title:"), bad_value("title", "", "text"));
         assert_eq!(
             err(r#"/story new title:"""#),
             bad_value("title", "", "text")

@@ -37,8 +37,8 @@ pub fn run_interactive(desk: Desk, user: &str, history: &Path) -> anyhow::Result
     let mut session = Session::new(desk, user, false, stdout.lock());
     let mut parser = ScriptParser::new();
     println!(
-        "storydesk console. You are {user} in #{}. Type /story help, :as NAME to switch user, :in #channel to switch channel, Ctrl-D to leave.",
-        super::session::DEFAULT_CHANNEL
+        "{}",
+        crate::notices::console_welcome(user, super::session::DEFAULT_CHANNEL)
     );
     loop {
         let prompt = match parser.in_heredoc() {

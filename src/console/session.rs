@@ -186,9 +186,9 @@ impl<W: Write> Session<W> {
         if let Some(body) = body {
             let lines = body.lines().count();
             line.push_str(&format!(
-                " <<… ({lines} {}, {} bytes)",
-                if lines == 1 { "line" } else { "lines" },
-                body.len()
+                " <<… ({}, {})",
+                crate::desk::messages::plural(lines, "line", "lines"),
+                crate::desk::messages::plural(body.len(), "byte", "bytes")
             ));
         }
         writeln!(self.out, "{line}")

@@ -32,15 +32,30 @@ pub fn size(bytes: u64) -> String {
     } else if b >= KIB {
         format!("{:.0} KiB", b / KIB)
     } else {
-        format!("{bytes} bytes")
+        plural(bytes as usize, "byte", "bytes")
     }
 }
 
-fn plural(n: usize, one: &str, many: &str) -> String {
+/// A count as people read it: digits grouped in thousands (146,160).
+pub fn number(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `n` and the noun that agrees with it: "1 error", "2 errors", "146,160 words".
+pub fn plural(n: usize, one: &str, many: &str) -> String {
+    let shown = number(n as u64);
     if n == 1 {
-        format!("{n} {one}")
+        format!("{shown} {one}")
     } else {
-        format!("{n} {many}")
+        format!("{shown} {many}")
     }
 }
 
@@ -144,6 +159,12 @@ pub fn parse_error(e: &ParseError, catalogue: &Catalogue) -> String {
                 format!("`{option}:{value}` is not valid: `{option}` must be {expected}.")
             }
         }
+        ParseError::SpaceAfterColon { option } => format!(
+            "`{option}:` is followed by a space, so it has no value. Write the value right after the colon, with no space: `{option}:\"…\"`. Nothing was done."
+        ),
+        ParseError::SpaceBeforeColon { option } => format!(
+            "`{option} :` has a space before the colon, so it reads as plain text. Write `{option}:\"…\"`, with no space before or after the colon. Nothing was done."
+        ),
         ParseError::UnterminatedQuote => {
             "A quote is opened and never closed. Close it: `title:\"Meta scrambles\"`.".to_string()
         }
@@ -385,8 +406,9 @@ pub fn source_text_missing() -> String {
 /// A paste over the size limit.
 pub fn source_too_large(bytes: u64, limit: u64) -> String {
     format!(
-        "That source is {} ({bytes} bytes); the limit is {} ([limits] source_bytes). Nothing was saved. Split it into parts and add each one.",
+        "That source is {} ({}); the limit is {} ([limits] source_bytes). Nothing was saved. Split it into parts and add each one.",
         size(bytes),
+        plural(bytes as usize, "byte", "bytes"),
         size(limit)
     )
 }
@@ -1495,6 +1517,19 @@ pub fn draft_notes(draft: &Draft, origin: &Origin, brief: &Brief) -> Vec<String>
             "Written by a model from the sources: check every name, figure and quote against them before accepting.".to_string(),
         ),
     }
+    if let (Origin::Extractive, Some(guidance)) = (origin, brief.guidance.as_deref()) {
+        if !guidance.trim().is_empty() {
+            let shared = crate::assist::extractive::guidance_words_in(guidance, &draft.text);
+            let found = match shared {
+                0 => "none of them is in this draft".to_string(),
+                1 => "1 of them is in this draft".to_string(),
+                n => format!("{n} of them are in this draft"),
+            };
+            notes.push(format!(
+                "The extractive drafter does not follow guidance: it can only choose among the sources' own words. It used the guidance's words to prefer the passages that share them ({found})."
+            ));
+        }
+    }
     let cut: Vec<String> = brief
         .sources
         .iter()
@@ -1521,8 +1556,8 @@ pub fn draft_notes(draft: &Draft, origin: &Origin, brief: &Brief) -> Vec<String>
             Origin::Model { .. } => "prompt_source_bytes",
         };
         notes.push(format!(
-            "Only part of the sources was used ({} bytes in all, `[assist] {key}`): {}.",
-            brief.source_bytes(),
+            "Only part of the sources was used ({} in all, `[assist] {key}`): {}.",
+            plural(brief.source_bytes(), "byte", "bytes"),
             parts.join(" and ")
         ));
     }

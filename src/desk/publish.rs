@@ -126,6 +126,13 @@ pub fn preview(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
     Ok(reply)
 }
 
+/// A publishing channel's name as given in the option or in `[publish] channel`: without
+/// the `#` people write before it (`#published` and `published` are one channel).
+fn channel_name(given: &str) -> Option<String> {
+    let name = given.trim().trim_start_matches('#').trim();
+    (!name.is_empty()).then(|| name.to_string())
+}
+
 /// `/story publish [channel:…] [style:…] [override:"reason"]` (editors only: the catalogue
 /// says so and [`super::Desk::handle`] enforces it before any handler runs).
 pub fn publish(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
@@ -165,8 +172,8 @@ pub fn publish(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
     };
     let channel = ctx
         .opt("channel")
-        .map(|c| c.trim().trim_start_matches('#').to_string())
-        .filter(|c| !c.is_empty())
+        .and_then(channel_name)
+        .or_else(|| channel_name(&desk.config.publish.channel))
         .unwrap_or_else(|| desk.config.publish.channel.clone());
     let article = super::assemble(desk, &story, style, false)?;
     let version = story.version;

@@ -483,7 +483,7 @@ fn first_words(s: &str, n: usize) -> &str {
 
 /// True when an author and a site name the same body ("Reuters" and "Reuters."), in which
 /// case APA leaves the site out.
-fn same_name(a: &str, b: &str) -> bool {
+pub fn same_name(a: &str, b: &str) -> bool {
     let norm = |s: &str| s.trim_end_matches('.').trim().to_lowercase();
     norm(a) == norm(b)
 }
