@@ -49,6 +49,14 @@ pub fn backed_up(records: u64, bytes: u64, file: &Path) -> String {
     )
 }
 
+/// A store written before the integrity record existed got one at start.
+pub fn integrity_computed(dir: &Path, records: u64) -> String {
+    format!(
+        "{} had no integrity record (written by an older storydesk): computed one over its {records} records; from now on a store damaged outside storydesk is refused at start",
+        dir.display()
+    )
+}
+
 /// A backup restored.
 pub fn restored(records: u64, bytes: u64, dir: &Path) -> String {
     format!(

@@ -474,6 +474,7 @@ fn an_event_is_claimed_once_until_its_claim_expires() {
 fn a_claim_in_an_aborted_transaction_leaves_nothing() {
     let (_dir, store) = fresh();
     let now = Timestamp::now();
+    let committed = store.stats().transactions;
     let result = store.transact(|tx| -> Result<(), TestError> {
         assert!(tx.claim_event("discord:123", now, 3_600_000)?);
         tx.put_anchor("board", "should not exist")?;
@@ -486,7 +487,7 @@ fn a_claim_in_an_aborted_transaction_leaves_nothing() {
     assert!(!store.event_seen("discord:123", Timestamp::now()).unwrap());
     assert!(store.inner.events.is_empty());
     assert_eq!(store.anchor("board").unwrap(), None);
-    assert_eq!(store.stats().transactions, 0);
+    assert_eq!(store.stats().transactions, committed);
     assert!(store
         .transact(|tx| tx.claim_event("discord:123", now, 3_600_000))
         .unwrap());
@@ -561,6 +562,8 @@ fn claims_written_before_the_index_are_indexed_by_the_first_purge() {
         store.inner.events.insert(key, value).unwrap();
     }
     store.inner.stories.remove(keys::EVENTS_INDEXED).unwrap();
+    // As such a store would be once it has its integrity record.
+    store.recount_integrity().unwrap();
     assert_eq!(store.purge_expired_events(Timestamp(200)).unwrap(), 1);
     assert!(store
         .inner
@@ -902,9 +905,25 @@ fn sources_are_sealed_at_rest_with_a_key() {
         let store = Store::open(dir.path(), with_key(Some(key))).unwrap();
         assert_eq!(store.source(StoryId(1), 1).unwrap().unwrap().text, secret);
     }
-    // No key: a clear error, never the ciphertext.
+    // No key: refused at open (new sources would go to disk in clear), with what to set.
+    let err = Store::open(dir.path(), with_key(None)).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StoreError::Open {
+                reason: OpenFailure::SourceKeyMissing,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(
+        err.to_string().contains("set STORYDESK_SOURCE_KEY"),
+        "{err}"
+    );
+    // Looked at without a key (doctor): a clear error, never the ciphertext.
     {
-        let store = Store::open(dir.path(), with_key(None)).unwrap();
+        let store = Store::inspect(dir.path(), with_key(None)).unwrap();
         let err = store.source(StoryId(1), 1).unwrap_err().to_string();
         assert!(err.contains("STORYDESK_SOURCE_KEY"), "{err}");
         // Everything else still works.
@@ -1002,7 +1021,7 @@ fn a_drafts_text_is_sealed_like_the_sources_it_comes_from() {
             })
             .unwrap();
     }
-    let store = Store::open(dir.path(), with_key(None)).unwrap();
+    let store = Store::inspect(dir.path(), with_key(None)).unwrap();
     let err = store
         .suggestion(StoryId(1), "body")
         .unwrap_err()
