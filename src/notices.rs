@@ -245,6 +245,24 @@ pub fn store_opens(stories: usize) -> String {
     }
 }
 
+/// Every record matches the store's integrity record.
+pub fn integrity_matched(records: u64) -> String {
+    match records {
+        1 => "integrity: 1 record, matching the store's integrity record".into(),
+        n => format!("integrity: {n} records, matching the store's integrity record"),
+    }
+}
+
+/// A store created just now: recorded from its first record.
+pub fn integrity_new() -> String {
+    "integrity: a new store, recorded from its first record".into()
+}
+
+/// A store written by an older storydesk, without an integrity record yet.
+pub fn integrity_not_recorded() -> String {
+    "integrity: no integrity record yet (written by an older storydesk); storydesk computes one when it next starts".into()
+}
+
 /// The store is held by a running storydesk that answers.
 pub fn store_in_use() -> String {
     "store: in use by a running storydesk (its admin socket answers)".into()
