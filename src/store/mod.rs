@@ -17,8 +17,13 @@
 //! | `stories` | `m/next_story` | the next story number, u64 big-endian |
 //! | `stories` | `m/schema` | this layout's version, u32 big-endian |
 //! | `stories` | `m/events_indexed` | present once every claim in `events` has its expiry index entry |
+//! | `stories` | `m/source_key_check` | a constant sealed with the source key: the store is sealed for good |
+//! | `stories` | `m/integrity` | the integrity record: counts per kind and a digest of every other record |
 //! | `events` | the event's idempotency key | when it was processed and when the claim expires |
 //! | `events` | `\0x{expires_at}{idempotency key}` | nothing: the expiry index, read by the purge |
+//!
+//! Beside sled's files, `integrity.mark` holds how many changes were made durable (see
+//! `integrity.rs`); opening compares the store with its integrity record and that mark.
 //!
 //! `{story}` is a u64, `{revision}` and `{number}` u32, `{seq}` u64, all big-endian so keys
 //! sort numerically: a prefix scan lists a section's revisions and a story's audit log in

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use crate::bot::{run, script, strs, Place, Ran};
+use crate::bot::{run, script, storydesk, strs, Place, Ran, PATIENCE};
 use crate::{NEWSROOM, SOURCE_KEY};
 
 /// A whole story, published, with a sealed source.
@@ -40,6 +40,49 @@ fn holds(dir: &Path, text: &str) -> bool {
         .any(|w| w == text.as_bytes())
 }
 
+/// Runs a command that should be refused at once; one that starts anyway (a `serve` that
+/// took the store) is stopped after [`PATIENCE`], so the test fails instead of hanging.
+fn run_refused(env: &[(&str, &str)], args: &[&str]) -> Ran {
+    use std::io::Read;
+    let mut child = storydesk(env)
+        .args(args)
+        .env("STORYDESK_BIND", "127.0.0.1:0")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the storydesk binary starts");
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > PATIENCE {
+            child.kill().unwrap();
+            break child.wait().unwrap();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let (mut stdout, mut stderr) = (String::new(), String::new());
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut stdout)
+        .unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    Ran {
+        status,
+        stdout,
+        stderr,
+    }
+}
+
 /// The sentence after "cannot open the store in DIR: ", with the directory replaced.
 fn refusal(ran: &Ran, place: &Place) -> String {
     assert!(!ran.status.success(), "it started:\n{}", ran.stderr);
@@ -66,7 +109,7 @@ fn a_sealed_store_without_its_key_refuses_to_start_and_takes_no_plaintext() {
     assert!(ran.status.success(), "{}", ran.stderr);
 
     // Without the key: serve and the console refuse, and say what to set.
-    let served = run(&[], &[strs(&a), vec!["serve"]].concat());
+    let served = run_refused(&[], &[strs(&a), vec!["serve"]].concat());
     insta::assert_snapshot!(refusal(&served, &place), @"[TMP]/data: its sources are sealed and STORYDESK_SOURCE_KEY is not set; set STORYDESK_SOURCE_KEY to the key they were sealed with and start storydesk again");
     assert!(!served.stderr.contains("serving on"), "{}", served.stderr);
     let leak = script(place.dir.path(), "leak.story", NEW_LEAK);
@@ -169,7 +212,7 @@ fn a_truncated_store_is_refused_and_the_refusal_names_restore() {
         vec!["serve"],
         vec!["local", "--script", three.to_str().unwrap()],
     ] {
-        let ran = run(&[], &[strs(&a), command].concat());
+        let ran = run_refused(&[], &[strs(&a), command].concat());
         let why = refusal(&ran, &place);
         assert!(why.contains("does not match its integrity record"), "{why}");
         assert!(why.contains("changes it acknowledged are lost"), "{why}");
