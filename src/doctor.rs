@@ -282,6 +282,18 @@ async fn check_data(report: &mut Report, config: &Config, dir: &Path, key: Optio
             }
             return;
         }
+        Ok(Err(
+            e @ StoreError::Open {
+                reason: OpenFailure::NotAStore(_),
+                ..
+            },
+        )) => {
+            report.problem(
+                notices::store_failed(&e.to_string()),
+                notices::fix_data_dir_other_files(),
+            );
+            return;
+        }
         Ok(Err(e)) => {
             report.problem(notices::store_failed(&e.to_string()), notices::fix_store());
             return;

@@ -237,6 +237,11 @@ pub fn fix_data_dir() -> String {
     "point --data (STORYDESK_DATA_DIR) at a directory storydesk's user may write, or fix its permissions".into()
 }
 
+/// Fix for a data directory that holds other files and no store.
+pub fn fix_data_dir_other_files() -> String {
+    "point --data (STORYDESK_DATA_DIR) at an empty or new directory, or at an existing storydesk data directory; storydesk does not create its store among other files".into()
+}
+
 /// The store opened.
 pub fn store_opens(stories: usize) -> String {
     match stories {

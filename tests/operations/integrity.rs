@@ -263,6 +263,14 @@ fn a_directory_of_other_files_is_refused_and_left_as_it_was() {
         std::fs::read(papers.join("draft.docx")).unwrap(),
         b"my draft"
     );
+    let doctor = run(&[], &[strs(&a), vec!["doctor"]].concat());
+    assert!(!doctor.status.success());
+    let fix: Vec<&str> = doctor
+        .stdout
+        .lines()
+        .filter(|l| l.contains("does not create its store"))
+        .collect();
+    insta::assert_snapshot!(fix.join("\n"), @"       → point --data (STORYDESK_DATA_DIR) at an empty or new directory, or at an existing storydesk data directory; storydesk does not create its store among other files");
 
     // An empty directory is fine.
     let empty = place.path("empty");
