@@ -14,7 +14,7 @@ use std::time::Duration;
 use crate::config::{Config, Template};
 use crate::model::Platform;
 use crate::notices;
-use crate::store::{OpenFailure, SourceKey, Store, StoreError, StoreOptions};
+use crate::store::{IntegrityCheck, OpenFailure, SourceKey, Store, StoreError, StoreOptions};
 
 /// How long each platform may take to answer.
 pub const CHECK_TIMEOUT: Duration = Duration::from_secs(10);
@@ -316,17 +316,17 @@ async fn check_data(report: &mut Report, config: &Config, dir: &Path, key: Optio
     };
     let d = dir.to_path_buf();
     let opened = tokio::task::spawn_blocking(move || {
-        let store = Store::open(&d, options)?;
+        let store = Store::inspect(&d, options)?;
         let stories = store.story_ids()?.len();
         let matches = key
             .as_ref()
             .map(|k| store.source_key_matches(k))
             .transpose()?;
         let sealed = store.has_sealed_sources()?;
-        Ok::<_, StoreError>((stories, matches, sealed))
+        Ok::<_, StoreError>((stories, matches, sealed, store.integrity()))
     })
     .await;
-    let (stories, matches, sealed) = match opened {
+    let (stories, matches, sealed, integrity) = match opened {
         Ok(Ok(found)) => found,
         Ok(Err(StoreError::Open {
             reason: OpenFailure::Locked,
@@ -343,6 +343,18 @@ async fn check_data(report: &mut Report, config: &Config, dir: &Path, key: Optio
             }
             return;
         }
+        Ok(Err(
+            e @ StoreError::Open {
+                reason: OpenFailure::NotAStore(_),
+                ..
+            },
+        )) => {
+            report.problem(
+                notices::store_failed(&e.to_string()),
+                notices::fix_data_dir_other_files(),
+            );
+            return;
+        }
         Ok(Err(e)) => {
             report.problem(notices::store_failed(&e.to_string()), notices::fix_store());
             return;
@@ -353,6 +365,13 @@ async fn check_data(report: &mut Report, config: &Config, dir: &Path, key: Optio
         }
     };
     report.ok(notices::store_opens(stories));
+    match integrity {
+        IntegrityCheck::Matched { records } | IntegrityCheck::Computed { records } => {
+            report.ok(notices::integrity_matched(records))
+        }
+        IntegrityCheck::New => report.ok(notices::integrity_new()),
+        IntegrityCheck::NotRecorded => report.note(notices::integrity_not_recorded(), None),
+    }
     match (key.is_some(), matches.flatten(), sealed) {
         (true, Some(true), _) => report.ok(notices::source_key_matches()),
         (true, Some(false), _) => {

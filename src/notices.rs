@@ -91,6 +91,14 @@ pub fn backed_up(records: u64, bytes: u64, file: &Path) -> String {
     )
 }
 
+/// A store written before the integrity record existed got one at start.
+pub fn integrity_computed(dir: &Path, records: u64) -> String {
+    format!(
+        "{} had no integrity record (written by an older storydesk): computed one over its {records} records; from now on a store damaged outside storydesk is refused at start",
+        dir.display()
+    )
+}
+
 /// A backup restored.
 pub fn restored(records: u64, bytes: u64, dir: &Path) -> String {
     format!(
@@ -287,12 +295,35 @@ pub fn fix_data_dir() -> String {
     "point --data (STORYDESK_DATA_DIR) at a directory storydesk's user may write, or fix its permissions".into()
 }
 
+/// Fix for a data directory that holds other files and no store.
+pub fn fix_data_dir_other_files() -> String {
+    "point --data (STORYDESK_DATA_DIR) at an empty or new directory, or at an existing storydesk data directory; storydesk does not create its store among other files".into()
+}
+
 /// The store opened.
 pub fn store_opens(stories: usize) -> String {
     match stories {
         1 => "store: opens (1 story)".into(),
         n => format!("store: opens ({n} stories)"),
     }
+}
+
+/// Every record matches the store's integrity record.
+pub fn integrity_matched(records: u64) -> String {
+    match records {
+        1 => "integrity: 1 record, matching the store's integrity record".into(),
+        n => format!("integrity: {n} records, matching the store's integrity record"),
+    }
+}
+
+/// A store created just now: recorded from its first record.
+pub fn integrity_new() -> String {
+    "integrity: a new store, recorded from its first record".into()
+}
+
+/// A store written by an older storydesk, without an integrity record yet.
+pub fn integrity_not_recorded() -> String {
+    "integrity: no integrity record yet (written by an older storydesk); storydesk computes one when it next starts".into()
 }
 
 /// The store is held by a running storydesk that answers.

@@ -25,7 +25,7 @@ use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 
-use super::{sled_error, Store, StoreError, SCHEMA_VERSION};
+use super::{integrity, sled_error, Store, StoreError, SCHEMA_VERSION};
 use crate::model::Timestamp;
 
 /// The backup format's version.
@@ -203,6 +203,9 @@ impl Store {
             .map_err(|e| sled_error("clearing the events index mark", e))?;
         let written = read_backup(open_input()?, |tree, k, v| {
             let tree = match tree {
+                // The backup's integrity record describes the store it came from (its
+                // salt, its changes); this store's is recomputed below.
+                "s" if k == integrity::RECORD => return Ok(()),
                 "s" => &self.inner.stories,
                 _ => &self.inner.events,
             };
@@ -211,11 +214,39 @@ impl Store {
             Ok(())
         })?;
         debug_assert_eq!(checked, written);
+        self.recount_integrity()?;
         self.inner
-            .db
-            .flush()
-            .map_err(|e| sled_error("flushing the restored store", e))?;
+            .flush_durably()
+            .map_err(|reason| StoreError::Flush { reason })?;
         Ok(written)
+    }
+}
+
+impl Store {
+    /// Writes the integrity record anew from every record the store holds, one change
+    /// further than the last: for records written all at once outside transactions (a
+    /// restore). Only while nothing else writes.
+    pub(super) fn recount_integrity(&self) -> Result<(), StoreError> {
+        let inner = &*self.inner;
+        let previous = inner
+            .stories
+            .get(integrity::RECORD)
+            .map_err(|e| sled_error("reading the integrity record", e))?
+            .map(|bytes| integrity::Tally::decode(&bytes))
+            .transpose()?;
+        let base = integrity::Tally {
+            generation: previous.map_or(0, |t| t.generation),
+            salt: inner.salt,
+            digest: [0; 32],
+            counts: Default::default(),
+        };
+        let mut tally = base.recount(&inner.stories, &inner.events)?;
+        tally.generation = base.generation.saturating_add(1);
+        inner
+            .stories
+            .insert(integrity::RECORD, tally.encode()?)
+            .map_err(|e| sled_error("writing the integrity record", e))?;
+        Ok(())
     }
 }
 
@@ -382,7 +413,10 @@ mod tests {
         for tree in [&store.inner.stories, &store.inner.events] {
             for item in tree.iter() {
                 let (k, v) = item.unwrap();
-                out.push((k.to_vec(), v.to_vec()));
+                // Each store has its own integrity record (salt, number of changes).
+                if k != integrity::RECORD {
+                    out.push((k.to_vec(), v.to_vec()));
+                }
             }
         }
         out
@@ -407,7 +441,14 @@ mod tests {
         let restored = Store::open(b.path(), options).unwrap();
         let summary = restored.restore(|| Ok(Cursor::new(bytes.clone()))).unwrap();
         assert_eq!(all_records(&original), all_records(&restored));
-        assert_eq!(summary.records as usize, all_records(&original).len());
+        assert_eq!(summary.records as usize, all_records(&original).len() + 1);
+        // The restored store's integrity record describes what it holds: it reopens.
+        drop(restored);
+        let restored = Store::open(b.path(), options).unwrap();
+        assert!(matches!(
+            restored.integrity(),
+            crate::store::IntegrityCheck::Matched { .. }
+        ));
         assert_eq!(
             restored.source(StoryId(2), 1).unwrap().unwrap().text,
             "the leaked memo"

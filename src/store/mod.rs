@@ -17,8 +17,13 @@
 //! | `stories` | `m/next_story` | the next story number, u64 big-endian |
 //! | `stories` | `m/schema` | this layout's version, u32 big-endian |
 //! | `stories` | `m/events_indexed` | present once every claim in `events` has its expiry index entry |
+//! | `stories` | `m/source_key_check` | a constant sealed with the source key: the store is sealed for good |
+//! | `stories` | `m/integrity` | the integrity record: counts per kind and a digest of every other record |
 //! | `events` | the event's idempotency key | when it was processed and when the claim expires |
 //! | `events` | `\0x{expires_at}{idempotency key}` | nothing: the expiry index, read by the purge |
+//!
+//! Beside sled's files, `integrity.mark` holds how many changes were made durable (see
+//! `integrity.rs`); opening compares the store with its integrity record and that mark.
 //!
 //! `{story}` is a u64, `{revision}` and `{number}` u32, `{seq}` u64, all big-endian so keys
 //! sort numerically: a prefix scan lists a section's revisions and a story's audit log in
@@ -116,6 +121,7 @@
 
 mod backup;
 mod commit;
+mod integrity;
 mod keys;
 mod records;
 mod seal;
@@ -123,7 +129,7 @@ mod seal;
 pub use backup::{verify_backup, BackupError, BackupSummary, RestoreError};
 pub use seal::{BadKey, SourceKey};
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -138,6 +144,7 @@ use crate::model::{
     AuditEntry, ChannelKey, ChannelStories, Revision, Source, Story, StoryId, Suggestion, Timestamp,
 };
 use commit::{GroupCommit, Syncer};
+use integrity::{Delta, MarkFile, Tally, Tree};
 use records::{
     AnchorRecordV1, AuditRecordV1, ChannelRecordV1, EventRecordV1, RevisionRecordV1,
     SourceBodyRecord, SourceRecordV2, StoryRecord, StoryRecordV3, SuggestionBodyRecord,
@@ -215,6 +222,28 @@ pub enum OpenFailure {
          with; start storydesk with the original key"
     )]
     WrongSourceKey,
+    /// The store's sources are sealed (a key was used here), and no key was given: opening
+    /// it would store new sources in clear beside the sealed ones.
+    #[error(
+        "its sources are sealed and STORYDESK_SOURCE_KEY is not set; set \
+         STORYDESK_SOURCE_KEY to the key they were sealed with and start storydesk again"
+    )]
+    SourceKeyMissing,
+    /// The records do not match the integrity record or the integrity mark: something
+    /// outside storydesk changed or damaged the store.
+    #[error(
+        "it does not match its integrity record ({0}): it was damaged or changed outside \
+         storydesk; restore the latest backup into an empty directory with `storydesk \
+         --data NEW_DIR restore FILE` and start storydesk on that directory"
+    )]
+    Damaged(String),
+    /// The directory holds files, and none of them is a storydesk store.
+    #[error(
+        "it holds files that are not a storydesk store ({0}); storydesk creates a store only \
+         in an empty or new directory: point --data (STORYDESK_DATA_DIR) at one, or at an \
+         existing storydesk data directory"
+    )]
+    NotAStore(String),
 }
 
 /// What can go wrong in the store. No variant ever contains a record's contents.
@@ -442,6 +471,44 @@ struct Inner {
     /// Held shared by every committing transaction and exclusively by a backup, so a
     /// backup sees each transaction whole or not at all.
     gate: std::sync::RwLock<()>,
+    /// The salt of the integrity record's hashes (see `integrity.rs`).
+    salt: integrity::Salt,
+    /// The integrity mark, advanced after each flush (none while an older store without an
+    /// integrity record is only inspected).
+    mark: Option<std::sync::Mutex<MarkFile>>,
+    /// What opening found about the store's integrity.
+    integrity: IntegrityCheck,
+}
+
+/// What opening the store found about its integrity record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IntegrityCheck {
+    /// Every record was recounted and rehashed and matches the record and the mark.
+    Matched {
+        /// Records in the store.
+        records: u64,
+    },
+    /// A new store, recorded from its first record on.
+    New,
+    /// Written by an older storydesk without a record: one was computed at this opening.
+    Computed {
+        /// Records in the store.
+        records: u64,
+    },
+    /// Written by an older storydesk without a record, and only inspected: storydesk
+    /// computes one when it next opens the store to use it.
+    NotRecorded,
+}
+
+/// Why a store is opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Purpose {
+    /// To use it: refused without the key of sealed sources; an older store gets its
+    /// integrity record.
+    Use,
+    /// To look at it (`storydesk doctor`): writes nothing an older store lacks, and opens a
+    /// sealed store without its key (reading a sealed source still fails).
+    Inspect,
 }
 
 impl fmt::Debug for Store {
@@ -456,6 +523,16 @@ impl fmt::Debug for Store {
 impl Inner {
     /// One flush of everything committed so far, plus the `fsync`s when configured.
     fn flush_durably(&self) -> Result<(), String> {
+        // Read before the flush, so the flush covers every change the record counts.
+        let reached = match &self.mark {
+            Some(_) => self
+                .stories
+                .get(integrity::RECORD)
+                .map_err(|e| format!("reading the integrity record: {e}"))?
+                .map(|bytes| Tally::decode(&bytes).map_err(|e| e.to_string()))
+                .transpose()?,
+            None => None,
+        };
         let blobs = match &self.syncer {
             Some(syncer) => Some(
                 syncer
@@ -467,6 +544,12 @@ impl Inner {
         self.db.flush().map_err(|e| e.to_string())?;
         if let (Some(syncer), Some(blobs)) = (&self.syncer, blobs) {
             syncer.sync(blobs).map_err(|e| format!("fsync: {e}"))?;
+        }
+        if let (Some(mark), Some(tally)) = (&self.mark, reached) {
+            mark.lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .advance(&tally)
+                .map_err(|e| format!("writing {}: {e}", integrity::MARK_FILE))?;
         }
         Ok(())
     }
@@ -489,19 +572,8 @@ impl Drop for Inner {
     }
 }
 
-/// Removes the claim at `key` if it still holds `value` (a claim renewed meanwhile stays);
-/// true when it was removed.
-fn remove_unchanged(
-    events: &sled::Tree,
-    key: &[u8],
-    value: &[u8],
-    describe: impl Fn() -> String,
-) -> Result<bool, StoreError> {
-    let swapped = events
-        .compare_and_swap(key, Some(value), None::<IVec>)
-        .map_err(|e| sled_error(format!("removing {}", describe()), e))?;
-    Ok(swapped.is_ok())
-}
+/// How many claims one purge transaction removes at most.
+const PURGE_BATCH: usize = 256;
 
 /// How long [`Store::open`] waits for a store that was just closed to let go of its lock.
 const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
@@ -519,8 +591,8 @@ fn open_failure(e: sled::Error) -> OpenFailure {
     }
 }
 
-/// Checks the layout version, writing it into a new store.
-fn check_schema(db: &sled::Db, stories: &sled::Tree) -> Result<(), StoreError> {
+/// Checks the layout version of a store that holds records.
+fn check_schema(stories: &sled::Tree) -> Result<(), StoreError> {
     let key = keys::SCHEMA;
     let describe = || keys::describe(key);
     match stories
@@ -548,32 +620,123 @@ fn check_schema(db: &sled::Db, stories: &sled::Tree) -> Result<(), StoreError> {
             }
             Ok(())
         }
-        None if !stories.is_empty() => Err(StoreError::Corrupt {
+        None => Err(StoreError::Corrupt {
             key: describe(),
             reason: "missing although the store holds records".into(),
         }),
-        None => {
-            stories
-                .insert(key, &SCHEMA_VERSION.to_be_bytes())
-                .map_err(|e| sled_error("writing the layout version", e))?;
-            db.flush()
-                .map_err(|e| sled_error("flushing the layout version", e))?;
-            Ok(())
+    }
+}
+
+/// Files storydesk itself keeps in a data directory besides sled's: the console's history
+/// and the admin socket. sled's own are `conf`, `db`, `blobs/` and `snap.*`.
+const OWN_FILES: &[&str] = &["console-history.txt", "admin.sock", "conf", "blobs"];
+
+/// Refuses a directory that holds files but no store (storydesk would create its store
+/// among them), and a directory whose integrity mark has lost the store beside it.
+/// A directory that does not exist, or holds nothing but hidden files and `lost+found`
+/// (a fresh volume), is fine.
+fn check_directory(dir: &Path) -> Result<(), OpenFailure> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(OpenFailure::Io(e.to_string())),
+    };
+    let (mut has_db, mut has_mark) = (false, false);
+    let mut foreign = Vec::new();
+    for entry in entries {
+        let name = entry
+            .map_err(|e| OpenFailure::Io(e.to_string()))?
+            .file_name()
+            .to_string_lossy()
+            .into_owned();
+        match name.as_str() {
+            "db" => has_db = true,
+            integrity::MARK_FILE => has_mark = true,
+            "lost+found" => {}
+            n if OWN_FILES.contains(&n) || n.starts_with("snap.") || n.starts_with('.') => {}
+            _ => foreign.push(name),
         }
     }
+    if has_mark && !has_db {
+        return Err(OpenFailure::Damaged(format!(
+            "sled's db file is gone from beside {}",
+            integrity::MARK_FILE
+        )));
+    }
+    if !has_db && !foreign.is_empty() {
+        foreign.sort();
+        let mut named = foreign
+            .iter()
+            .take(3)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ");
+        if foreign.len() > 3 {
+            named.push_str(&format!(" and {} more", foreign.len() - 3));
+        }
+        return Err(OpenFailure::NotAStore(named));
+    }
+    Ok(())
+}
+
+/// Compares the integrity record with a recount of the store and with the mark; why they
+/// disagree, in the operator's words.
+fn verify_integrity(
+    record: &Tally,
+    mark: Option<&integrity::Mark>,
+    stories: &sled::Tree,
+    events: &sled::Tree,
+) -> Result<Result<(), String>, StoreError> {
+    let found = record.recount(stories, events)?;
+    if let Some(why) = record.differences(&found) {
+        return Ok(Err(why));
+    }
+    Ok(match mark {
+        None => Err(format!(
+            "{} is missing from the data directory",
+            integrity::MARK_FILE
+        )),
+        Some(m) if m.generation > record.generation => Err(format!(
+            "the store is at change {}, but change {} had been made durable: changes it \
+             acknowledged are lost",
+            record.generation, m.generation
+        )),
+        Some(m) if m.generation == record.generation && !m.same_digest(record) => Err(format!(
+            "its records differ from the ones {} recorded at change {}",
+            integrity::MARK_FILE,
+            m.generation
+        )),
+        Some(_) => Ok(()),
+    })
 }
 
 impl Store {
     /// Opens (creating if needed) the store in `dir`.
     ///
-    /// Fails with [`StoreError::Open`] when the directory cannot be used, including when
-    /// another process or another `Store` already has it open (sled locks it), and with
-    /// [`StoreError::UnsupportedVersion`] when a newer storydesk wrote it.
+    /// Fails with [`StoreError::Open`] when the directory cannot be used: another process or
+    /// another `Store` already has it open (sled locks it), it holds files but no store, its
+    /// records do not match its integrity record ([`OpenFailure::Damaged`]), or its sources
+    /// are sealed and no source key is given; and with [`StoreError::UnsupportedVersion`]
+    /// when a newer storydesk wrote it. A store written before the integrity record existed
+    /// gets one (one pass over every record, said in a log line).
     pub fn open(dir: &Path, options: StoreOptions) -> Result<Store, StoreError> {
+        Store::open_for(dir, options, Purpose::Use)
+    }
+
+    /// Opens the store to look at it (`storydesk doctor`): the same checks as
+    /// [`Store::open`], except that a store with sealed sources opens without the key (its
+    /// sealed records still do not), and an older store without an integrity record is
+    /// left without one ([`IntegrityCheck::NotRecorded`]). Records no source key: give none.
+    pub fn inspect(dir: &Path, options: StoreOptions) -> Result<Store, StoreError> {
+        Store::open_for(dir, options, Purpose::Inspect)
+    }
+
+    fn open_for(dir: &Path, options: StoreOptions, purpose: Purpose) -> Result<Store, StoreError> {
         let fail = |reason| StoreError::Open {
             dir: dir.to_path_buf(),
             reason,
         };
+        check_directory(dir).map_err(fail)?;
         std::fs::create_dir_all(dir).map_err(|e| fail(OpenFailure::Io(e.to_string())))?;
         // sled lets go of its lock when the last of its background threads has dropped the
         // database, a moment after the `Store` that held it: a store closed just now, in
@@ -598,25 +761,88 @@ impl Store {
         let events = db
             .open_tree(EVENTS_TREE)
             .map_err(|e| fail(open_failure(e)))?;
-        check_schema(&db, &stories)?;
-        // No claims yet, so all of them are indexed (see `purge_expired_events`).
-        if events.is_empty() && !stories.contains_key(keys::EVENTS_INDEXED).unwrap_or(true) {
-            stories
-                .insert(keys::EVENTS_INDEXED, &[][..])
-                .map_err(|e| fail(open_failure(e)))?;
+        let fresh = stories.is_empty() && events.is_empty();
+        if !fresh {
+            check_schema(&stories)?;
         }
+
+        // Integrity: read only, so a damaged store is refused before anything is written.
+        let mark = integrity::read_mark(dir).map_err(|why| fail(OpenFailure::Damaged(why)))?;
+        let record = stories
+            .get(integrity::RECORD)
+            .map_err(|e| sled_error("reading the integrity record", e))?
+            .map(|bytes| Tally::decode(&bytes))
+            .transpose()?;
+        let check = match &record {
+            Some(record) => {
+                verify_integrity(record, mark.as_ref(), &stories, &events)?
+                    .map_err(|why| fail(OpenFailure::Damaged(why)))?;
+                IntegrityCheck::Matched {
+                    records: record.records(),
+                }
+            }
+            None => {
+                if let Some(m) = mark.as_ref().filter(|m| m.generation > 0) {
+                    return Err(fail(OpenFailure::Damaged(format!(
+                        "the integrity record is gone, and {} says {} changes were made \
+                         durable",
+                        integrity::MARK_FILE,
+                        m.generation
+                    ))));
+                }
+                match (fresh, purpose) {
+                    (true, _) => IntegrityCheck::New,
+                    (false, Purpose::Inspect) => IntegrityCheck::NotRecorded,
+                    (false, Purpose::Use) => IntegrityCheck::Computed { records: 0 },
+                }
+            }
+        };
+        // A key was used here once: never open without one (new sources would be stored in
+        // clear beside the sealed ones).
+        let sealed = stories
+            .contains_key(SOURCE_KEY_CHECK)
+            .map_err(|e| sled_error("reading the source key check", e))?;
+        if sealed && options.source_key.is_none() && purpose == Purpose::Use {
+            return Err(fail(OpenFailure::SourceKeyMissing));
+        }
+
+        // From here on the store may write.
+        let mark_file = match check {
+            IntegrityCheck::NotRecorded => None,
+            _ => Some(
+                MarkFile::open(dir, mark.as_ref())
+                    .map_err(|e| fail(OpenFailure::Io(e.to_string())))?,
+            ),
+        };
+        let (salt, check) = match (record, check) {
+            (Some(record), check) => (record.salt, check),
+            (None, IntegrityCheck::Computed { .. }) => {
+                let mut tally = Tally::empty().recount(&stories, &events)?;
+                tally.generation = 1;
+                stories
+                    .insert(integrity::RECORD, tally.encode()?)
+                    .map_err(|e| sled_error("writing the integrity record", e))?;
+                db.flush()
+                    .map_err(|e| sled_error("flushing the integrity record", e))?;
+                tracing::info!(
+                    "{}",
+                    crate::notices::integrity_computed(dir, tally.records())
+                );
+                (
+                    tally.salt,
+                    IntegrityCheck::Computed {
+                        records: tally.records(),
+                    },
+                )
+            }
+            (None, check) => (Tally::empty().salt, check),
+        };
         let syncer = if options.fsync {
             Some(Syncer::open(dir).map_err(|e| fail(OpenFailure::Io(e.to_string())))?)
         } else {
             None
         };
-        if let Some(key) = &options.source_key {
-            check_source_key(&db, &stories, key).map_err(|e| match e {
-                KeyCheck::Wrong => fail(OpenFailure::WrongSourceKey),
-                KeyCheck::Store(e) => e,
-            })?;
-        }
-        Ok(Store {
+        let store = Store {
             inner: Arc::new(Inner {
                 db,
                 stories,
@@ -626,8 +852,78 @@ impl Store {
                 dir: dir.to_path_buf(),
                 source_key: options.source_key,
                 gate: std::sync::RwLock::new(()),
+                salt,
+                mark: mark_file.map(std::sync::Mutex::new),
+                integrity: check,
             }),
-        })
+        };
+        if fresh {
+            // The layout version, the mark that every claim is indexed (there are none),
+            // and the first integrity record, together.
+            store
+                .run(
+                    |tx| -> Result<(), StoreError> {
+                        tx.put_setting(keys::SCHEMA, SCHEMA_VERSION.to_be_bytes().to_vec())?;
+                        tx.put_setting(keys::EVENTS_INDEXED, Vec::new())?;
+                        Ok(())
+                    },
+                    true,
+                    true,
+                )
+                .map_err(TransactError::flatten)?;
+        }
+        // No claims yet, so all of them are indexed (see `purge_expired_events`).
+        if !fresh && purpose == Purpose::Use {
+            let inner = &store.inner;
+            if inner.events.is_empty()
+                && !inner
+                    .stories
+                    .contains_key(keys::EVENTS_INDEXED)
+                    .unwrap_or(true)
+            {
+                store
+                    .transact(|tx| -> Result<(), StoreError> {
+                        Ok(tx.put_setting(keys::EVENTS_INDEXED, Vec::new())?)
+                    })
+                    .map_err(TransactError::flatten)?;
+            }
+        }
+        if let Some(key) = &options.source_key {
+            store.check_source_key(key).map_err(|e| match e {
+                KeyCheck::Wrong => fail(OpenFailure::WrongSourceKey),
+                KeyCheck::Store(e) => e,
+            })?;
+        }
+        Ok(store)
+    }
+
+    /// What opening found about the store's integrity record.
+    pub fn integrity(&self) -> IntegrityCheck {
+        self.inner.integrity
+    }
+
+    /// With a source key: write the key check into a store that has none, or verify it, so
+    /// a wrong key is refused at start-up rather than when a source is first read. Once
+    /// written, the key check stays: the store is sealed for good, and opening it without
+    /// a key is refused.
+    fn check_source_key(&self, key: &SourceKey) -> Result<(), KeyCheck> {
+        match self.source_key_matches(key).map_err(KeyCheck::Store)? {
+            Some(true) => Ok(()),
+            Some(false) => Err(KeyCheck::Wrong),
+            None => {
+                let sealed = seal::seal(key, SOURCE_KEY_CHECK, SOURCE_KEY_CHECK_TEXT);
+                let bytes =
+                    records::encode("source key check", &sealed).map_err(KeyCheck::Store)?;
+                self.run(
+                    |tx| -> Result<(), StoreError> {
+                        Ok(tx.put_setting(SOURCE_KEY_CHECK, bytes.clone())?)
+                    },
+                    true,
+                    false,
+                )
+                .map_err(|e| KeyCheck::Store(e.flatten()))
+            }
+        }
     }
 
     /// Whether `key` is the key this store's sources were sealed with, checked against the
@@ -683,7 +979,7 @@ impl Store {
         &self,
         f: impl Fn(&mut Tx<'_>) -> Result<T, E>,
     ) -> Result<T, TransactError<E>> {
-        self.run(f, true)
+        self.run(f, true, false)
     }
 
     /// Record a processed event id without waiting for the disk: for requests whose only
@@ -699,15 +995,18 @@ impl Store {
         self.run(
             |tx| -> Result<bool, StoreError> { Ok(tx.claim_event(key, now, ttl_ms)?) },
             false,
+            false,
         )
         .map_err(TransactError::flatten)
     }
 
-    /// One transaction; with `durable`, returns only once it is flushed.
+    /// One transaction; with `durable`, returns only once it is flushed. `fresh`: the
+    /// store is being created, and the transaction writes its first integrity record.
     fn run<T, E>(
         &self,
         f: impl Fn(&mut Tx<'_>) -> Result<T, E>,
         durable: bool,
+        fresh: bool,
     ) -> Result<T, TransactError<E>> {
         outside_transaction("transact").map_err(TransactError::Store)?;
         let inner = &*self.inner;
@@ -718,11 +1017,19 @@ impl Store {
                 events,
                 failure: None,
                 source_key: inner.source_key,
+                salt: inner.salt,
+                delta: RefCell::new(Delta::default()),
             };
             let result = {
                 let _scope = TransactionScope::enter();
                 f(&mut tx)
             };
+            // The integrity record moves in the same transaction as the change it counts.
+            if tx.failure.is_none() && result.is_ok() {
+                if let Err(failure) = tx.commit_integrity(fresh) {
+                    tx.failure = Some(failure);
+                }
+            }
             match (tx.failure, result) {
                 (Some(TxFailure::Conflict), _) => Err(ConflictableTransactionError::Conflict),
                 (Some(TxFailure::Store(e)), _) => {
@@ -762,7 +1069,7 @@ impl Store {
     /// `GET /readyz`). Fails when sled cannot read, or the record is damaged.
     pub fn ping(&self) -> Result<(), StoreError> {
         outside_transaction("ping")?;
-        check_schema(&self.inner.db, &self.inner.stories)
+        check_schema(&self.inner.stories)
     }
 
     /// Counters since the store was opened.
@@ -897,59 +1204,59 @@ impl Store {
         if !indexed {
             return self.purge_and_index_events(now);
         }
-        let events = &inner.events;
+        let end = keys::event_expiry_after(now.0);
         let mut purged = 0;
-        let range = keys::EVENT_EXPIRY_PREFIX.to_vec()..keys::event_expiry_after(now.0);
-        for item in events.range(range) {
-            let (entry, _) = item.map_err(|e| sled_error("listing expired events", e))?;
-            if let Some(key) = keys::event_of_expiry(&entry) {
-                let describe = || keys::describe_event(key);
-                if let Some(value) = events
-                    .get(key)
-                    .map_err(|e| sled_error(format!("reading {}", describe()), e))?
-                {
-                    // Renewed since (its new entry lies later in the index): left alone.
-                    if records::decode_event(&describe, &value)?.expires_at <= now.0
-                        && remove_unchanged(events, key, &value, describe)?
-                    {
-                        purged += 1;
-                    }
-                }
+        loop {
+            // A batch of due index entries at a time, each batch one transaction (so the
+            // integrity record moves with it), never holding sled's lock for long.
+            let batch = inner
+                .events
+                .range(keys::EVENT_EXPIRY_PREFIX.to_vec()..end.clone())
+                .keys()
+                .take(PURGE_BATCH)
+                .collect::<Result<Vec<IVec>, _>>()
+                .map_err(|e| sled_error("listing expired events", e))?;
+            if batch.is_empty() {
+                return Ok(purged);
             }
-            events
-                .remove(&entry)
-                .map_err(|e| sled_error("removing an expiry index entry", e))?;
+            purged += self
+                .run(
+                    |tx| -> Result<usize, StoreError> { Ok(tx.expire_claims(&batch, now)?) },
+                    false,
+                    false,
+                )
+                .map_err(TransactError::flatten)?;
         }
-        Ok(purged)
     }
 
     /// The purge of a store whose claims are not all indexed: one pass over every claim,
     /// removing the expired ones and indexing the rest, then the mark that all are indexed.
     fn purge_and_index_events(&self, now: Timestamp) -> Result<usize, StoreError> {
-        let inner = &*self.inner;
-        let events = &inner.events;
-        let mut purged = 0;
-        for item in events.iter() {
-            let (key, value) = item.map_err(|e| sled_error("listing processed events", e))?;
-            if key.starts_with(keys::EVENT_EXPIRY_PREFIX) {
-                continue;
-            }
-            let describe = || keys::describe_event(&key);
-            let expires_at = records::decode_event(&describe, &value)?.expires_at;
-            if expires_at > now.0 {
-                events
-                    .insert(keys::event_expiry(expires_at, &key), &[][..])
-                    .map_err(|e| sled_error(format!("indexing {}", describe()), e))?;
-                continue;
-            }
-            if remove_unchanged(events, &key, &value, describe)? {
-                purged += 1;
+        let mut claims = Vec::new();
+        for key in self.inner.events.iter().keys() {
+            let key = key.map_err(|e| sled_error("listing processed events", e))?;
+            if !key.starts_with(keys::EVENT_EXPIRY_PREFIX) {
+                claims.push(key);
             }
         }
-        inner
-            .stories
-            .insert(keys::EVENTS_INDEXED, &[][..])
-            .map_err(|e| sled_error("marking processed events as indexed", e))?;
+        let mut purged = 0;
+        for batch in claims.chunks(PURGE_BATCH) {
+            purged += self
+                .run(
+                    |tx| -> Result<usize, StoreError> { Ok(tx.index_claims(batch, now)?) },
+                    false,
+                    false,
+                )
+                .map_err(TransactError::flatten)?;
+        }
+        self.run(
+            |tx| -> Result<(), StoreError> {
+                Ok(tx.put_setting(keys::EVENTS_INDEXED, Vec::new())?)
+            },
+            false,
+            false,
+        )
+        .map_err(TransactError::flatten)?;
         Ok(purged)
     }
 
@@ -1136,39 +1443,6 @@ enum KeyCheck {
     Store(StoreError),
 }
 
-/// With a source key: write the key check into a store that has none, or verify it, so a
-/// wrong key is refused at start-up rather than when a source is first read.
-fn check_source_key(db: &sled::Db, stories: &sled::Tree, key: &SourceKey) -> Result<(), KeyCheck> {
-    let describe = || keys::describe(SOURCE_KEY_CHECK);
-    match stories
-        .get(SOURCE_KEY_CHECK)
-        .map_err(|e| KeyCheck::Store(sled_error("reading the source key check", e)))?
-    {
-        Some(bytes) => {
-            let sealed: seal::Sealed = serde_json::from_slice(&bytes).map_err(|_| {
-                KeyCheck::Store(StoreError::Corrupt {
-                    key: describe(),
-                    reason: "unreadable key check".into(),
-                })
-            })?;
-            match seal::open(key, SOURCE_KEY_CHECK, &sealed) {
-                Ok(plain) if plain == SOURCE_KEY_CHECK_TEXT => Ok(()),
-                _ => Err(KeyCheck::Wrong),
-            }
-        }
-        None => {
-            let sealed = seal::seal(key, SOURCE_KEY_CHECK, SOURCE_KEY_CHECK_TEXT);
-            let bytes = records::encode("source key check", &sealed).map_err(KeyCheck::Store)?;
-            stories
-                .insert(SOURCE_KEY_CHECK, bytes)
-                .map_err(|e| KeyCheck::Store(sled_error("writing the source key check", e)))?;
-            db.flush()
-                .map_err(|e| KeyCheck::Store(sled_error("flushing the source key check", e)))?;
-            Ok(())
-        }
-    }
-}
-
 /// Reads a channel's stories.
 fn read_channel<R: Reader>(r: &R, channel: &ChannelKey) -> Result<ChannelStories, R::Fail> {
     let key = keys::channel(channel).map_err(StoreError::from)?;
@@ -1242,9 +1516,152 @@ pub struct Tx<'a> {
     failure: Option<TxFailure>,
     /// The key new source texts are sealed with.
     source_key: Option<SourceKey>,
+    /// The salt of the integrity record's hashes.
+    salt: integrity::Salt,
+    /// What this run of the closure changed, applied to the integrity record at its end.
+    delta: RefCell<Delta>,
 }
 
 impl Tx<'_> {
+    /// A tree of the transaction.
+    fn tree(&self, tree: Tree) -> &TransactionalTree {
+        match tree {
+            Tree::Stories => self.stories,
+            Tree::Events => self.events,
+        }
+    }
+
+    /// Writes `value` under `key`, keeping the integrity delta.
+    fn put(
+        &self,
+        tree: Tree,
+        key: &[u8],
+        value: IVec,
+        what: impl FnOnce() -> String,
+    ) -> Result<(), TxFailure> {
+        let old = self
+            .tree(tree)
+            .insert(key, value.clone())
+            .map_err(tx_failure(what))?;
+        self.delta
+            .borrow_mut()
+            .change(&self.salt, tree, key, old.as_deref(), Some(&value));
+        Ok(())
+    }
+
+    /// Removes `key`, keeping the integrity delta; the old value.
+    fn take(
+        &self,
+        tree: Tree,
+        key: &[u8],
+        what: impl FnOnce() -> String,
+    ) -> Result<Option<IVec>, TxFailure> {
+        let old = self.tree(tree).remove(key).map_err(tx_failure(what))?;
+        self.delta
+            .borrow_mut()
+            .change(&self.salt, tree, key, old.as_deref(), None);
+        Ok(old)
+    }
+
+    /// Moves the integrity record by what this run changed (nothing when it wrote
+    /// nothing). `fresh`: the store is being created and has no record yet.
+    fn commit_integrity(&self, fresh: bool) -> Result<(), TxFailure> {
+        let delta = self.delta.borrow();
+        if delta.is_empty() {
+            return Ok(());
+        }
+        let found = self
+            .stories
+            .get(integrity::RECORD)
+            .map_err(tx_failure(|| "reading the integrity record".to_string()))?;
+        let mut tally = match found {
+            Some(bytes) => Tally::decode(&bytes)?,
+            None if fresh => Tally {
+                generation: 0,
+                salt: self.salt,
+                digest: [0; 32],
+                counts: Default::default(),
+            },
+            None => {
+                return Err(StoreError::Corrupt {
+                    key: keys::describe(integrity::RECORD),
+                    reason: "missing: the store was opened without one".into(),
+                }
+                .into())
+            }
+        };
+        tally.apply(&delta)?;
+        self.stories
+            .insert(integrity::RECORD, tally.encode()?)
+            .map_err(tx_failure(|| "writing the integrity record".to_string()))?;
+        Ok(())
+    }
+
+    /// Writes one of the store's own settings (`m/…`).
+    fn put_setting(&mut self, key: &'static [u8], value: Vec<u8>) -> Result<(), TxError> {
+        self.step(|tx| {
+            tx.put(Tree::Stories, key, value.into(), || {
+                format!("writing {}", keys::describe(key))
+            })
+        })
+    }
+
+    /// Removes the expiry index `entries` and the claims they point to that have expired
+    /// at `now` (a claim renewed since is left alone); how many claims were removed.
+    fn expire_claims(&mut self, entries: &[IVec], now: Timestamp) -> Result<usize, TxError> {
+        self.step(|tx| {
+            let mut purged = 0;
+            for entry in entries {
+                if let Some(key) = keys::event_of_expiry(entry) {
+                    let describe = || keys::describe_event(key);
+                    let found = tx
+                        .events
+                        .get(key)
+                        .map_err(tx_failure(|| format!("reading {}", describe())))?;
+                    if let Some(value) = found {
+                        if records::decode_event(&describe, &value)?.expires_at <= now.0 {
+                            tx.take(Tree::Events, key, || format!("removing {}", describe()))?;
+                            purged += 1;
+                        }
+                    }
+                }
+                tx.take(Tree::Events, entry, || {
+                    "removing an expiry index entry".to_string()
+                })?;
+            }
+            Ok(purged)
+        })
+    }
+
+    /// For claims written before the expiry index: removes the expired ones among `claims`
+    /// and gives the others their index entry; how many were removed.
+    fn index_claims(&mut self, claims: &[IVec], now: Timestamp) -> Result<usize, TxError> {
+        self.step(|tx| {
+            let mut purged = 0;
+            for key in claims {
+                let describe = || keys::describe_event(key);
+                let found = tx
+                    .events
+                    .get(key)
+                    .map_err(tx_failure(|| format!("reading {}", describe())))?;
+                let Some(value) = found else { continue };
+                let expires_at = records::decode_event(&describe, &value)?.expires_at;
+                if expires_at > now.0 {
+                    tx.put(
+                        Tree::Events,
+                        &keys::event_expiry(expires_at, key),
+                        IVec::default(),
+                        || format!("indexing {}", describe()),
+                    )?;
+                } else {
+                    tx.take(Tree::Events, key, || format!("removing {}", describe()))?;
+                    purged += 1;
+                }
+            }
+            Ok(purged)
+        })
+    }
+
     /// Runs one operation, recording its failure.
     fn step<R>(&mut self, op: impl FnOnce(&Self) -> Result<R, TxFailure>) -> Result<R, TxError> {
         if self.failure.is_some() {
@@ -1261,10 +1678,9 @@ impl Tx<'_> {
 
     /// Writes a value to the `stories` tree.
     fn write(&self, key: &[u8], value: Vec<u8>) -> Result<(), TxFailure> {
-        self.stories
-            .insert(key, value)
-            .map(|_| ())
-            .map_err(tx_failure(|| format!("writing {}", keys::describe(key))))
+        self.put(Tree::Stories, key, value.into(), || {
+            format!("writing {}", keys::describe(key))
+        })
     }
 
     /// Fails when `key` already holds a value.
@@ -1357,10 +1773,10 @@ impl Tx<'_> {
     pub fn delete_source(&mut self, story: StoryId, number: u32) -> Result<bool, TxError> {
         self.step(|tx| {
             let key = keys::source(story, number);
-            tx.stories
-                .remove(key.as_slice())
-                .map(|old| old.is_some())
-                .map_err(tx_failure(|| format!("deleting {}", keys::describe(&key))))
+            tx.take(Tree::Stories, &key, || {
+                format!("deleting {}", keys::describe(&key))
+            })
+            .map(|old| old.is_some())
         })
     }
 
@@ -1429,10 +1845,10 @@ impl Tx<'_> {
     pub fn delete_suggestion(&mut self, story: StoryId, section: &str) -> Result<bool, TxError> {
         self.step(|tx| {
             let key = keys::suggestion(story, section)?;
-            tx.stories
-                .remove(key.as_slice())
-                .map(|old| old.is_some())
-                .map_err(tx_failure(|| format!("deleting {}", keys::describe(&key))))
+            tx.take(Tree::Stories, &key, || {
+                format!("deleting {}", keys::describe(&key))
+            })
+            .map(|old| old.is_some())
         })
     }
 
@@ -1471,21 +1887,29 @@ impl Tx<'_> {
                     return Ok(false);
                 }
                 // The expired claim's index entry goes with it.
-                tx.events
-                    .remove(keys::event_expiry(old.expires_at, &k))
-                    .map_err(tx_failure(|| format!("renewing {}", describe())))?;
+                tx.take(
+                    Tree::Events,
+                    &keys::event_expiry(old.expires_at, &k),
+                    || format!("renewing {}", describe()),
+                )?;
             }
             let record = EventRecordV1 {
                 v: records::EVENT_VERSION,
                 claimed_at: now.0,
                 expires_at: now.0.saturating_add(ttl_ms.max(0)),
             };
-            tx.events
-                .insert(k.as_slice(), records::encode("event", &record)?)
-                .map_err(tx_failure(|| format!("writing {}", describe())))?;
-            tx.events
-                .insert(keys::event_expiry(record.expires_at, &k), &[][..])
-                .map_err(tx_failure(|| format!("indexing {}", describe())))?;
+            tx.put(
+                Tree::Events,
+                &k,
+                records::encode("event", &record)?.into(),
+                || format!("writing {}", describe()),
+            )?;
+            tx.put(
+                Tree::Events,
+                &keys::event_expiry(record.expires_at, &k),
+                IVec::default(),
+                || format!("indexing {}", describe()),
+            )?;
             Ok(true)
         })
     }

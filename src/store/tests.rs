@@ -512,6 +512,7 @@ fn an_event_is_claimed_once_until_its_claim_expires() {
 fn a_claim_in_an_aborted_transaction_leaves_nothing() {
     let (_dir, store) = fresh();
     let now = Timestamp::now();
+    let committed = store.stats().transactions;
     let result = store.transact(|tx| -> Result<(), TestError> {
         assert!(tx.claim_event("discord:123", now, 3_600_000)?);
         tx.put_anchor("board", "should not exist")?;
@@ -524,7 +525,7 @@ fn a_claim_in_an_aborted_transaction_leaves_nothing() {
     assert!(!store.event_seen("discord:123", Timestamp::now()).unwrap());
     assert!(store.inner.events.is_empty());
     assert_eq!(store.anchor("board").unwrap(), None);
-    assert_eq!(store.stats().transactions, 0);
+    assert_eq!(store.stats().transactions, committed);
     assert!(store
         .transact(|tx| tx.claim_event("discord:123", now, 3_600_000))
         .unwrap());
@@ -599,6 +600,8 @@ fn claims_written_before_the_index_are_indexed_by_the_first_purge() {
         store.inner.events.insert(key, value).unwrap();
     }
     store.inner.stories.remove(keys::EVENTS_INDEXED).unwrap();
+    // As such a store would be once it has its integrity record.
+    store.recount_integrity().unwrap();
     assert_eq!(store.purge_expired_events(Timestamp(200)).unwrap(), 1);
     assert!(store
         .inner
@@ -940,9 +943,25 @@ fn sources_are_sealed_at_rest_with_a_key() {
         let store = Store::open(dir.path(), with_key(Some(key))).unwrap();
         assert_eq!(store.source(StoryId(1), 1).unwrap().unwrap().text, secret);
     }
-    // No key: a clear error, never the ciphertext.
+    // No key: refused at open (new sources would go to disk in clear), with what to set.
+    let err = Store::open(dir.path(), with_key(None)).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StoreError::Open {
+                reason: OpenFailure::SourceKeyMissing,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(
+        err.to_string().contains("set STORYDESK_SOURCE_KEY"),
+        "{err}"
+    );
+    // Looked at without a key (doctor): a clear error, never the ciphertext.
     {
-        let store = Store::open(dir.path(), with_key(None)).unwrap();
+        let store = Store::inspect(dir.path(), with_key(None)).unwrap();
         let err = store.source(StoryId(1), 1).unwrap_err().to_string();
         assert!(err.contains("STORYDESK_SOURCE_KEY"), "{err}");
         // Everything else still works.
@@ -1040,7 +1059,7 @@ fn a_drafts_text_is_sealed_like_the_sources_it_comes_from() {
             })
             .unwrap();
     }
-    let store = Store::open(dir.path(), with_key(None)).unwrap();
+    let store = Store::inspect(dir.path(), with_key(None)).unwrap();
     let err = store
         .suggestion(StoryId(1), "body")
         .unwrap_err()
@@ -1064,4 +1083,241 @@ fn an_event_remembered_without_waiting_is_claimed_once() {
         .remember_event("discord:2", Timestamp(10), 1_000)
         .unwrap();
     assert_eq!(store.stats().flushes, flushes, "no flush is waited for");
+}
+
+/// The reason a store was refused at open, or a panic when it opened.
+fn refusal(dir: &Path, options: StoreOptions) -> OpenFailure {
+    match Store::open(dir, options) {
+        Err(StoreError::Open { reason, .. }) => reason,
+        Err(e) => panic!("refused for another reason: {e}"),
+        Ok(_) => panic!("the store opened"),
+    }
+}
+
+/// A store with two stories, closed.
+fn two_stories(dir: &Path) {
+    let store = Store::open(dir, StoreOptions::default()).unwrap();
+    create_story(&store);
+    create_story(&store);
+}
+
+#[test]
+fn records_changed_removed_or_added_outside_the_store_are_found_at_open() {
+    let dir = tempfile::tempdir().unwrap();
+    two_stories(dir.path());
+    {
+        let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
+        assert!(matches!(
+            store.integrity(),
+            IntegrityCheck::Matched { records } if records > 4
+        ));
+    }
+    let tamper = |f: &dyn Fn(&sled::Tree)| {
+        let db = sled::open(dir.path()).unwrap();
+        f(&db.open_tree(STORIES_TREE).unwrap());
+        db.flush().unwrap();
+    };
+    let story_one = keys::story(StoryId(1));
+
+    // A value changed: same counts, another digest.
+    let original = {
+        let db = sled::open(dir.path()).unwrap();
+        db.open_tree(STORIES_TREE)
+            .unwrap()
+            .get(&story_one)
+            .unwrap()
+            .unwrap()
+    };
+    let mut edited = original.to_vec();
+    let at = edited.len() - 2;
+    edited[at] ^= 1;
+    tamper(&|t| {
+        t.insert(&story_one, edited.clone()).unwrap();
+    });
+    let OpenFailure::Damaged(why) = refusal(dir.path(), StoreOptions::default()) else {
+        panic!("not reported as damaged");
+    };
+    assert!(why.contains("contents of some records differ"), "{why}");
+
+    // Put back, it opens again; then removed: the count says which kind is short.
+    tamper(&|t| {
+        t.insert(&story_one, original.clone()).unwrap();
+    });
+    drop(Store::open(dir.path(), StoreOptions::default()).unwrap());
+    tamper(&|t| {
+        t.remove(&story_one).unwrap();
+    });
+    let failure = refusal(dir.path(), StoreOptions::default());
+    let OpenFailure::Damaged(why) = &failure else {
+        panic!("not reported as damaged: {failure}");
+    };
+    assert!(why.contains("1 stories where it counts 2"), "{why}");
+    assert!(failure
+        .to_string()
+        .contains("storydesk --data NEW_DIR restore FILE"));
+
+    // An added record is found too.
+    tamper(&|t| {
+        t.insert(&story_one, original.clone()).unwrap();
+        t.insert(keys::anchor("planted"), b"{}".to_vec()).unwrap();
+    });
+    let OpenFailure::Damaged(why) = refusal(dir.path(), StoreOptions::default()) else {
+        panic!("not reported as damaged");
+    };
+    assert!(why.contains("1 anchors where it counts 0"), "{why}");
+}
+
+#[test]
+fn a_store_rolled_back_to_an_earlier_state_is_found_by_its_mark() {
+    // What a `db` file cut short comes back as: an older state, consistent in itself.
+    let dir = tempfile::tempdir().unwrap();
+    let earlier = tempfile::tempdir().unwrap();
+    {
+        let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
+        create_story(&store);
+    }
+    let copy = |from: &Path, to: &Path| {
+        for name in ["db", "conf"] {
+            std::fs::copy(from.join(name), to.join(name)).unwrap();
+        }
+    };
+    copy(dir.path(), earlier.path());
+    {
+        let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
+        create_story(&store);
+        create_story(&store);
+    }
+    copy(earlier.path(), dir.path());
+    let _ = std::fs::remove_dir_all(dir.path().join("blobs"));
+    let OpenFailure::Damaged(why) = refusal(dir.path(), StoreOptions::default()) else {
+        panic!("not reported as damaged");
+    };
+    assert!(why.contains("changes it acknowledged are lost"), "{why}");
+
+    // Without its mark, a store with an integrity record is refused as well.
+    std::fs::remove_file(dir.path().join(integrity::MARK_FILE)).unwrap();
+    let OpenFailure::Damaged(why) = refusal(dir.path(), StoreOptions::default()) else {
+        panic!("not reported as damaged");
+    };
+    assert!(why.contains("integrity.mark is missing"), "{why}");
+}
+
+#[test]
+fn a_store_from_an_older_build_gets_its_record_at_first_open() {
+    let dir = tempfile::tempdir().unwrap();
+    two_stories(dir.path());
+    // As an older storydesk left it: no record, no mark.
+    {
+        let db = sled::open(dir.path()).unwrap();
+        db.open_tree(STORIES_TREE)
+            .unwrap()
+            .remove(integrity::RECORD)
+            .unwrap();
+        db.flush().unwrap();
+    }
+    std::fs::remove_file(dir.path().join(integrity::MARK_FILE)).unwrap();
+    {
+        let store = Store::inspect(dir.path(), StoreOptions::default()).unwrap();
+        assert_eq!(store.integrity(), IntegrityCheck::NotRecorded);
+    }
+    {
+        let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
+        assert!(matches!(store.integrity(), IntegrityCheck::Computed { .. }));
+        create_story(&store);
+    }
+    let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
+    assert!(matches!(store.integrity(), IntegrityCheck::Matched { .. }));
+    assert_eq!(store.story_ids().unwrap().len(), 3);
+    drop(store);
+
+    // A record that disappears once the store has one is damage, not age.
+    {
+        let db = sled::open(dir.path()).unwrap();
+        db.open_tree(STORIES_TREE)
+            .unwrap()
+            .remove(integrity::RECORD)
+            .unwrap();
+        db.flush().unwrap();
+    }
+    let OpenFailure::Damaged(why) = refusal(dir.path(), StoreOptions::default()) else {
+        panic!("not reported as damaged");
+    };
+    assert!(why.contains("integrity record is gone"), "{why}");
+}
+
+#[test]
+fn purges_and_claims_keep_the_record_true() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
+        for n in 0..300 {
+            assert!(store
+                .remember_event(&format!("slack:Ev{n}"), Timestamp(1_000), 10)
+                .unwrap());
+        }
+        let id = create_story(&store);
+        store
+            .transact(|tx| -> Result<(), TxError> {
+                tx.put_source(&source(id, 1, "tip"))?;
+                assert!(tx.delete_source(id, 1)?);
+                tx.put_source(&source(id, 2, "another tip"))
+            })
+            .unwrap();
+        assert_eq!(store.purge_expired_events(Timestamp(2_000)).unwrap(), 300);
+        assert!(store.inner.events.is_empty());
+    }
+    let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
+    assert!(matches!(store.integrity(), IntegrityCheck::Matched { .. }));
+}
+
+#[test]
+fn a_sealed_store_stays_sealed_when_its_sealed_sources_are_gone() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = SourceKey::from_bytes([5; 32]);
+    {
+        let store = Store::open(dir.path(), with_key(Some(key))).unwrap();
+        let id = create_story(&store);
+        store
+            .transact(|tx| tx.put_source(&source(id, 1, "sealed tip")))
+            .unwrap();
+        store
+            .transact(|tx| tx.delete_source(id, 1).map(|_| ()))
+            .unwrap();
+    }
+    assert_eq!(
+        refusal(dir.path(), with_key(None)),
+        OpenFailure::SourceKeyMissing
+    );
+    // With the key it opens, and new sources are sealed.
+    let store = Store::open(dir.path(), with_key(Some(key))).unwrap();
+    assert!(store.has_sealed_sources().unwrap());
+}
+
+#[test]
+fn a_directory_of_other_files_is_refused_and_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("notes.txt"), b"my notes").unwrap();
+    std::fs::create_dir(dir.path().join("photos")).unwrap();
+    let failure = refusal(dir.path(), StoreOptions::default());
+    assert_eq!(failure, OpenFailure::NotAStore("notes.txt, photos".into()));
+    let mut names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["notes.txt", "photos"]);
+    assert_eq!(
+        std::fs::read(dir.path().join("notes.txt")).unwrap(),
+        b"my notes"
+    );
+
+    // Empty, new, or holding only hidden files (a fresh volume's too): fine.
+    let empty = tempfile::tempdir().unwrap();
+    std::fs::write(empty.path().join(".gitkeep"), b"").unwrap();
+    std::fs::create_dir(empty.path().join("lost+found")).unwrap();
+    drop(Store::open(empty.path(), StoreOptions::default()).unwrap());
+    drop(Store::open(&empty.path().join("new"), StoreOptions::default()).unwrap());
+    // And a store is a store, whatever else is beside it.
+    std::fs::write(empty.path().join("notes.txt"), b"later").unwrap();
+    drop(Store::open(empty.path(), StoreOptions::default()).unwrap());
 }

@@ -9,6 +9,7 @@ mod support;
 
 mod backup;
 mod doctor;
+mod integrity;
 mod logs;
 mod metrics;
 mod shutdown;
