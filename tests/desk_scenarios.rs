@@ -760,3 +760,73 @@ fn a_refusal_never_quotes_a_long_value_back() {
     assert_snapshot!(n.say("alice", &format!("/story status {long}")), @r#"[only alice] `/story status` does not take the text “xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…”. Name the option it is for, like `note:"…"`."#);
     assert_snapshot!(n.say("alice", &format!("/story write section:{long}")), @"[only alice] There is no section `xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…`. Sections: title, introduction, body, conclusion, references.");
 }
+
+/// The news template as shipped, changed by `edit`, written where the newsroom's config can
+/// name it; the config overlay that does.
+fn changed_template(n: &Newsroom, edit: impl Fn(String) -> String) -> String {
+    let shipped = include_str!("../config/templates/news.toml");
+    let path = n.dir.path().join("changed-template.toml");
+    std::fs::write(&path, edit(shipped.to_string())).unwrap();
+    format!(
+        "[roles]\neditors = [\"erin\"]\n[story]\ntemplate = {:?}\n",
+        path.display().to_string()
+    )
+}
+
+#[test]
+fn an_older_story_keeps_its_sections_when_the_template_gains_one() {
+    let n = drafted();
+    let overlay = changed_template(&n, |t| {
+        t.replace(
+            "[[section]]\nname = \"conclusion\"",
+            "[[section]]\nname = \"factbox\"\nrequired = true\nmax_chars = 500\n\n[[section]]\nname = \"conclusion\"",
+        )
+    });
+    let mut n = n.restarted(&overlay);
+    // The older story is written as before; the new section is not forced on it.
+    let second = BODY.replace("about 5.5 million dollars", "roughly 5.6 million dollars");
+    assert!(n
+        .say_with("bob", "/story write body", &second)
+        .contains("**body** revision 2 by bob"));
+    assert_snapshot!(n.say_with("bob", "/story write factbox", "Four war rooms."), @"[only bob] Story #1 “Meta scrambles over DeepSeek” has no factbox section: it keeps the sections it was started with (title, introduction, body, conclusion, references).");
+    approve_all(&mut n, "carol");
+    assert!(n
+        .say("erin", "/story publish")
+        .contains("[#published] # Meta scrambles over DeepSeek"));
+    // A story started now has the new section.
+    n.say("alice", "/story new Harbour budget");
+    assert_snapshot!(n.say_with("bob", "/story write factbox", "Four war rooms."), @r"
+    [#newsroom › factbox] **factbox** revision 1 by bob · 3 words
+
+    Four war rooms.
+
+    Needs 1 approval from someone other than bob.
+    [Approve] [Request changes]
+    ");
+}
+
+#[test]
+fn an_older_story_keeps_a_section_the_template_no_longer_has() {
+    let n = drafted();
+    let overlay = changed_template(&n, |t| {
+        let start = t.find("[[section]]\nname = \"conclusion\"").unwrap();
+        let end = t.find("[[section]]\nname = \"references\"").unwrap();
+        format!("{}{}", &t[..start], &t[end..])
+    });
+    let mut n = n.restarted(&overlay);
+    assert_snapshot!(n.say_with("bob", "/story write conclusion", "Investors will ask about the war rooms at the next earnings call."), @r"
+    [#newsroom › conclusion] **conclusion** revision 2 by bob · 12 words (+4 −10)
+
+    ~~Meta's leaders are expected to discuss what~~ **Investors will ask about** the war rooms ~~found with investors~~ at the next earnings call.
+
+    Needs 1 approval from someone other than bob.
+    [Approve] [Request changes]
+    ");
+    approve_all(&mut n, "carol");
+    n.say("carol", "/story approve conclusion");
+    assert!(n
+        .say("erin", "/story publish")
+        .contains("Investors will ask about the war rooms at the next earnings call."));
+    n.say("alice", "/story new Harbour budget");
+    assert_snapshot!(n.say_with("bob", "/story write conclusion", "The end."), @"[only bob] There is no section `conclusion`. Sections: title, introduction, body, references.");
+}

@@ -166,6 +166,15 @@ pub fn unknown_section(typed: &str, suggestion: Option<&str>, valid: &[&str]) ->
     )
 }
 
+/// A section the current template names but the story was started without.
+pub fn section_not_in_story(story: &Story, section: &str, valid: &[&str]) -> String {
+    format!(
+        "Story {} has no {section} section: it keeps the sections it was started with ({}).",
+        story_name(story),
+        valid.join(", ")
+    )
+}
+
 /// A section-scoped command given without a section outside a section's thread.
 pub fn section_needed(subcommand: &str) -> String {
     format!(
