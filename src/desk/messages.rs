@@ -218,9 +218,10 @@ pub fn title_too_long(chars: usize, max: usize) -> String {
 /// A story was started.
 pub fn story_started(story: &Story, by: &Person) -> String {
     format!(
-        "{} started story {}. It is now this channel's active story. Next: paste sources (`/story source add`), claim sections (`/story claim section:body`).",
+        "{} started story {}. It is now {}'s active story, and the one people new to this channel start on. Next: paste sources (`/story source add`), claim sections (`/story claim section:body`).",
         by.name,
-        story_name(story)
+        story_name(story),
+        by.name
     )
 }
 
@@ -278,10 +279,9 @@ pub fn ambiguous_story(wanted: &str, many: &[&Story]) -> String {
 }
 
 /// The active story changed.
-pub fn story_in_use(story: &Story, by: &Person) -> String {
+pub fn story_in_use(story: &Story) -> String {
     format!(
-        "{} switched this channel to story {}.",
-        by.name,
+        "Your commands in this channel now act on story {}. Everyone else stays on their own; `story:N` on any command names another.",
         story_name(story)
     )
 }
@@ -501,13 +501,19 @@ pub fn owned_by_other(section: &str, owner: &Person, assigning: bool) -> String 
 }
 
 /// A section's owner changed.
-pub fn owner_set(section: &str, owner: &Person, actor: &Person) -> String {
+pub fn owner_set(story: &Story, section: &str, owner: &Person, actor: &Person) -> String {
     if owner.id == actor.id {
-        format!("{} claimed the {section} section.", owner.name)
+        format!(
+            "{} claimed the {section} section of {}.",
+            owner.name,
+            story_name(story)
+        )
     } else {
         format!(
-            "{} assigned the {section} section to {}.",
-            actor.name, owner.name
+            "{} assigned the {section} section of {} to {}.",
+            actor.name,
+            story_name(story),
+            owner.name
         )
     }
 }
@@ -679,9 +685,10 @@ pub fn revision_posted(
 ) -> String {
     let count = crate::text::normalise::word_count(&rev.text);
     let mut out = format!(
-        "**{}** revision {} by {}{} · {}",
+        "**{}** revision {} of {} by {}{} · {}",
         rev.section,
         rev.number,
+        story_name(story),
         rev.author.name,
         if rev.assisted {
             " (assisted draft)"
@@ -746,11 +753,14 @@ pub fn already_approved(section: &str, n: u32) -> String {
 }
 
 /// An approval, in the section's thread.
-pub fn approved(s: &Section, revision: u32, by: &Person, quorum: u32) -> String {
+pub fn approved(story: &Story, s: &Section, revision: u32, by: &Person, quorum: u32) -> String {
     let have = s.current_approvals().count();
     let mut out = format!(
-        "{} approved {} revision {revision} ({} of {quorum}).",
-        by.name, s.name, have
+        "{} approved {} revision {revision} of {} ({} of {quorum}).",
+        by.name,
+        s.name,
+        story_name(story),
+        have
     );
     match s.state(quorum) {
         SectionState::Approved => out.push_str(&format!(" **{} is approved.**", s.name)),
@@ -780,10 +790,17 @@ pub fn note_too_long(max: usize) -> String {
 }
 
 /// A change request, in the section's thread.
-pub fn changes_requested(section: &str, revision: u32, by: &Person, note: &str) -> String {
+pub fn changes_requested(
+    story: &Story,
+    section: &str,
+    revision: u32,
+    by: &Person,
+    note: &str,
+) -> String {
     format!(
-        "{} asked for changes on {section} revision {revision}:\n> {}\nThe section stays unapproved until {} approves a later revision.",
+        "{} asked for changes on {section} revision {revision} of {}:\n> {}\nThe section stays unapproved until {} approves a later revision.",
         by.name,
+        story_name(story),
         note.replace('\n', "\n> "),
         by.name
     )

@@ -501,21 +501,46 @@ impl Ctx<'_> {
         self.desk.config.is_editor(&self.req.identity())
     }
 
-    /// The story the request is about: named by the platform, the thread, or the
-    /// channel's active story. Always one of this channel's stories.
+    /// The story the request is about: named by the platform (a button), by the
+    /// request's `story:N` option, by the thread, or else the person's active story in this
+    /// channel (a newcomer's is the channel's latest). Always one of this channel's stories.
     pub fn story_id(&self) -> Result<StoryId, DeskError> {
         let store = &self.desk.store;
         let channel = store.channel(self.channel())?;
-        if let Some(id) = self.req.story.or_else(|| self.thread_target().map(|t| t.0)) {
-            if channel.stories.contains(&id) {
-                return Ok(id);
-            }
-            return user(messages::story_not_here(id));
+        if let Some(id) = self.req.story {
+            return self.here(&channel, id);
         }
-        match channel.active {
+        // `use` names the story to switch to, not the one it acts on.
+        if let Some(wanted) = self.opt("story").filter(|_| self.inv.subcommand != "use") {
+            let wanted = wanted.trim();
+            let mut stories = Vec::new();
+            for id in &channel.stories {
+                stories.push(self.load(*id)?);
+            }
+            return match story::find_story(&stories, wanted)? {
+                Some(id) => Ok(id),
+                None => user(messages::no_such_story(wanted, &stories)),
+            };
+        }
+        if let Some((id, _)) = self.thread_target() {
+            return self.here(&channel, id);
+        }
+        match channel.active_for(&self.req.actor) {
             Some(id) => Ok(id),
             None => user(messages::no_story_here()),
         }
+    }
+
+    /// `id` if it is one of this channel's stories.
+    fn here(
+        &self,
+        channel: &crate::model::ChannelStories,
+        id: StoryId,
+    ) -> Result<StoryId, DeskError> {
+        if channel.stories.contains(&id) {
+            return Ok(id);
+        }
+        user(messages::story_not_here(id))
     }
 
     /// The story and thread this request's thread is bound to, if any.

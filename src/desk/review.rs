@@ -108,7 +108,7 @@ pub fn approve(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
             story: id,
             thread: ThreadKind::Section(section.clone()),
         },
-        Body::Text(messages::approved(s, revision, me, quorum)),
+        Body::Text(messages::approved(&story, s, revision, me, quorum)),
     );
     reply.push(
         Destination::Board { story: id },
@@ -171,7 +171,9 @@ pub fn changes(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
             story: id,
             thread: ThreadKind::Section(section.clone()),
         },
-        Body::Text(messages::changes_requested(&section, revision, me, &note)),
+        Body::Text(messages::changes_requested(
+            &story, &section, revision, me, &note,
+        )),
     );
     reply.push(
         Destination::Board { story: id },

@@ -64,7 +64,7 @@ fn set_owner(
     let mut reply = Reply::about(id);
     reply.push(
         Destination::Channel,
-        Body::Text(messages::owner_set(section, &owner, actor)),
+        Body::Text(messages::owner_set(&story, section, &owner, actor)),
     );
     reply.push(
         Destination::Board { story: id },
