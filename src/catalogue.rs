@@ -645,12 +645,23 @@ description = "The title."
                 .unwrap_or_else(|| panic!("no subcommand {name}"))
                 .options
                 .iter()
+                // Every command that acts on a story takes `story:N` (checked below).
+                .filter(|o| o.name != "story" || name == "use")
                 .map(|o| (o.name.clone(), o.required))
                 .collect()
         };
         let own = |list: &[(&str, bool)]| -> Vec<(String, bool)> {
             list.iter().map(|(n, r)| (n.to_string(), *r)).collect()
         };
+        for sub in &catalogue.subcommands {
+            let acts_on_a_story = !["new", "list", "use", "help"].contains(&sub.name.as_str());
+            assert_eq!(
+                sub.options.iter().any(|o| o.name == "story" && !o.required),
+                acts_on_a_story,
+                "{}",
+                sub.name
+            );
+        }
         assert_eq!(options("new"), own(&[("title", true)]));
         assert_eq!(options("source add"), own(&[("label", false)]));
         assert_eq!(options("source show"), own(&[("number", true)]));
@@ -793,7 +804,7 @@ description = "The title."
         assert_eq!(bare("publish"), Some("channel"));
         assert_eq!(bare("show"), Some("section"));
         assert_eq!(bare("help"), Some("command"));
-        assert_eq!(bare("status"), None);
+        assert_eq!(bare("status"), Some("story"));
     }
 
     #[test]
@@ -1150,31 +1161,33 @@ description = "Again."
         assert_eq!(
             catalogue().subcommand_help("publish").unwrap(),
             "/story publish: Publish the story once every section is approved and the checks pass.\n\
-             Usage: /story publish [channel:…] [style:…] [override:…]\n\
+             Usage: /story publish [channel:…] [style:…] [override:…] [story:…]\n\
              Example: /story publish channel:#published style:apa\n\
              Options:\n\
              \x20 channel (optional, a channel): Where to publish (default: the configured publishing channel).\n\
              \x20 style (optional, one of apa, mla, chicago): How references are cited (default: the configured style, APA 7).\n\
              \x20 override (optional, text): Publish despite failing checks; give the reason, which is recorded. Editors only.\n\
+             \x20 story (optional, a story number like 3 or #3, or a story title): Another story than your active one: its number (3 or #3) or title.\n\
              Text without an option name is taken as channel.\n\
              Only editors can use it."
         );
         assert_eq!(
             catalogue().subcommand_help("write").unwrap(),
             "/story write: Write a section; every save is a new revision, sent for review.\n\
-             Usage: /story write section:… [draft:…]\n\
+             Usage: /story write section:… [draft:…] [story:…]\n\
              Example: /story write section:body\n\
              Options:\n\
              \x20 section (required, a section name): The section to write, such as body or intro.\n\
              \x20 draft (optional, a whole number): The assisted draft this text was edited from. The Edit button fills it in.\n\
+             \x20 story (optional, a story number like 3 or #3, or a story title): Another story than your active one: its number (3 or #3) or title.\n\
              Text without an option name is taken as section.\n\
              Then: Section text (required), typed into the box that opens, or given as a heredoc in the console."
         );
         assert_eq!(
-            catalogue().subcommand_help("status").unwrap(),
-            "/story status: Show the story's board: each section's state, owner and approvals.\n\
-             Usage: /story status\n\
-             Example: /story status"
+            catalogue().subcommand_help("list").unwrap(),
+            "/story list: List the stories on the desk with their state.\n\
+             Usage: /story list\n\
+             Example: /story list"
         );
         let ref_add = catalogue().subcommand_help("ref add").unwrap();
         assert!(ref_add.contains(

@@ -465,8 +465,23 @@ pub struct AuditEntry {
 pub struct ChannelStories {
     /// Every story started in the channel, oldest first.
     pub stories: Vec<StoryId>,
-    /// The story commands apply to when none is named.
+    /// The latest story started in the channel: where a person starts who has not picked one.
     pub active: Option<StoryId>,
+    /// Each person's active story in this channel, by platform id (`/story use`, or the
+    /// story they started last): commands that name no story act on it.
+    pub people: std::collections::BTreeMap<String, StoryId>,
+}
+
+impl ChannelStories {
+    /// The story `person`'s commands act on when they name none: the one they chose, or
+    /// else the channel's latest.
+    pub fn active_for(&self, person: &Person) -> Option<StoryId> {
+        self.people
+            .get(&person.id)
+            .copied()
+            .filter(|id| self.stories.contains(id))
+            .or(self.active)
+    }
 }
 
 /// Where an assisted draft of a section stands. A draft is a proposal: it becomes a revision

@@ -310,7 +310,9 @@ fn an_answer_cut_short_is_kept_as_a_partial_draft_marked_so() {
     // Accepting the last one makes it a revision, like any draft.
     let out = n.say("bob", "/story draft accept body");
     assert!(
-        out.contains("**body** revision 1 by bob (assisted draft)"),
+        out.contains(
+            "**body** revision 1 of #1 “Meta scrambles over DeepSeek” by bob (assisted draft)"
+        ),
         "{out}"
     );
 }
@@ -331,7 +333,7 @@ fn accepting_makes_one_revision_by_the_person_who_accepts() {
 
     assert_snapshot!(n.click("bob", &accept, None), @r"
     [#newsroom › introduction] **Draft 1 of introduction**: accepted by bob as introduction revision 1.
-    [#newsroom › introduction] **introduction** revision 1 by bob (assisted draft) · 32 words
+    [#newsroom › introduction] **introduction** revision 1 of #1 “Meta scrambles over DeepSeek” by bob (assisted draft) · 32 words
 
     Meta has set up four war rooms of engineers to study DeepSeek V3, according to an internal memo, after the Chinese lab released a rival model at a fraction of the cost.
 

@@ -304,7 +304,9 @@ fn drafting_proposes_from_the_sources_and_only_a_person_saves() {
     let stdout = transcript("drafting.story");
     // Every proposal says it is extractive, and the revisions that came from drafts say so.
     assert!(stdout.contains("Extractive draft: every sentence is copied word for word"));
-    assert!(stdout.contains("revision 1 by bob (assisted draft)"));
+    assert!(
+        stdout.contains("revision 1 of #1 “Meta scrambles over DeepSeek” by bob (assisted draft)")
+    );
     assert!(stdout.contains("accepted an assisted draft (draft 2, edited) as body revision 2"));
     assert_transcript!("drafting", stdout);
 }

@@ -41,8 +41,8 @@ fn approve_all(n: &mut Newsroom, who: &str) {
 fn a_story_from_leak_to_publication() {
     let mut n = Newsroom::new();
     assert_snapshot!(n.say("alice", r#"/story new title:"Meta scrambles over DeepSeek""#), @r"
-    [#newsroom] alice started story #1 “Meta scrambles over DeepSeek”. It is now this channel's active story. Next: paste sources (`/story source add`), claim sections (`/story claim section:body`).
-    [#newsroom › title] **title** revision 1 by alice · 4 words
+    [#newsroom] alice started story #1 “Meta scrambles over DeepSeek”. It is now alice's active story, and the one people new to this channel start on. Next: paste sources (`/story source add`), claim sections (`/story claim section:body`).
+    [#newsroom › title] **title** revision 1 of #1 “Meta scrambles over DeepSeek” by alice · 4 words
 
     Meta scrambles over DeepSeek
 
@@ -60,9 +60,9 @@ fn a_story_from_leak_to_publication() {
     ");
     assert_snapshot!(n.say_with("alice", r#"/story source add label:"internal memo""#,
         "To: leadership\u{200B}\r\nFour war rooms have been set up.\u{202E}"), @"[#newsroom › sources] Source 1 “internal memo” added by alice: 9 words, 47 bytes. Removed 2 invisible characters (zero-width or direction marks, sometimes used to fingerprint leaked copies).");
-    assert_snapshot!(n.say("bob", "/story claim body"), @"[#newsroom] bob claimed the body section.");
+    assert_snapshot!(n.say("bob", "/story claim body"), @"[#newsroom] bob claimed the body section of #1 “Meta scrambles over DeepSeek”.");
     assert_snapshot!(n.say_with("bob", "/story write body", BODY), @"
-    [#newsroom › body] **body** revision 1 by bob · 100 words
+    [#newsroom › body] **body** revision 1 of #1 “Meta scrambles over DeepSeek” by bob · 100 words
 
     According to the memo, engineers in Meta's generative AI group have been asked to take the DeepSeek model apart.
 
@@ -80,14 +80,14 @@ fn a_story_from_leak_to_publication() {
     n.say_with("alice", "/story write intro", INTRO);
     n.say_with("bob", "/story write conclusion", CONCLUSION);
     assert_snapshot!(n.say("bob", r#"/story ref add title:"Meta sets up war rooms to study DeepSeek" author:"Carey, B." date:2025-01-27 outlet:"The Information" url:https://www.theinformation.com/articles/meta-war-rooms"#), @r"
-    [#newsroom › references] **references** revision 1 by bob · 17 words
+    [#newsroom › references] **references** revision 1 of #1 “Meta scrambles over DeepSeek” by bob · 17 words
 
     - Carey, B. (2025, January 27). Meta sets up war rooms to study DeepSeek. *The Information*. https://www.theinformation.com/articles/meta-war-rooms
 
     Needs 1 approval from someone other than bob.
     [Approve] [Request changes]
     ");
-    assert_snapshot!(n.say("carol", "/story approve body"), @"[#newsroom › body] carol approved body revision 1 (1 of 1). **body is approved.**");
+    assert_snapshot!(n.say("carol", "/story approve body"), @"[#newsroom › body] carol approved body revision 1 of #1 “Meta scrambles over DeepSeek” (1 of 1). **body is approved.**");
     for s in ["title", "intro", "conclusion", "references"] {
         n.say("carol", &format!("/story approve {s}"));
     }
@@ -178,7 +178,7 @@ fn only_editors_publish() {
 fn the_author_cannot_approve_their_own_revision() {
     let mut n = drafted();
     assert_snapshot!(n.say("bob", "/story approve body"), @"[only bob] You wrote body revision 1, so your approval does not count. Someone else needs to review it.");
-    assert_snapshot!(n.say("carol", "/story approve body"), @"[#newsroom › body] carol approved body revision 1 (1 of 1). **body is approved.**");
+    assert_snapshot!(n.say("carol", "/story approve body"), @"[#newsroom › body] carol approved body revision 1 of #1 “Meta scrambles over DeepSeek” (1 of 1). **body is approved.**");
     assert_snapshot!(n.say("carol", "/story approve body"), @"[only carol] You have already approved body revision 1.");
 }
 
@@ -188,7 +188,7 @@ fn a_new_revision_dismisses_earlier_approvals() {
     n.say("carol", "/story approve body");
     let second = BODY.replace("about 5.5 million dollars", "roughly 5.6 million dollars");
     assert_snapshot!(n.say_with("bob", "/story write body", &second), @"
-    [#newsroom › body] **body** revision 2 by bob · 100 words (+2 −2)
+    [#newsroom › body] **body** revision 2 of #1 “Meta scrambles over DeepSeek” by bob · 100 words (+2 −2)
 
     … says the final training run of V3 cost ~~about 5.5~~ **roughly 5.6** million dollars, a figure that leaves out earlier …
 
@@ -217,7 +217,7 @@ fn a_new_revision_dismisses_earlier_approvals() {
 fn a_change_request_holds_until_its_reviewer_approves_a_later_revision() {
     let mut n = drafted();
     assert_snapshot!(n.say("carol", r#"/story changes body note:"Attribute the cost figure to DeepSeek's report.""#), @r"
-    [#newsroom › body] carol asked for changes on body revision 1:
+    [#newsroom › body] carol asked for changes on body revision 1 of #1 “Meta scrambles over DeepSeek”:
     > Attribute the cost figure to DeepSeek's report.
     The section stays unapproved until carol approves a later revision.
     ");
@@ -227,9 +227,9 @@ fn a_change_request_holds_until_its_reviewer_approves_a_later_revision() {
         &format!("{BODY}\n\nDeepSeek's report gives the figure."),
     );
     // dan's approval meets the quorum, but carol's request is still open.
-    assert_snapshot!(n.say("dan", "/story approve body"), @"[#newsroom › body] dan approved body revision 2 (1 of 1). Still waiting on the change request of carol.");
+    assert_snapshot!(n.say("dan", "/story approve body"), @"[#newsroom › body] dan approved body revision 2 of #1 “Meta scrambles over DeepSeek” (1 of 1). Still waiting on the change request of carol.");
     assert!(n.board(1).contains("✗ **body** — changes requested"));
-    assert_snapshot!(n.say("carol", "/story approve body"), @"[#newsroom › body] carol approved body revision 2 (2 of 1). **body is approved.**");
+    assert_snapshot!(n.say("carol", "/story approve body"), @"[#newsroom › body] carol approved body revision 2 of #1 “Meta scrambles over DeepSeek” (2 of 1). **body is approved.**");
     assert_snapshot!(n.say("bob", "/story history body"), @"
     [only bob] **History of body** in story #1 “Meta scrambles over DeepSeek”
     - revision 1 by bob on 2026-01-27 09:03 UTC · 100 words
@@ -248,13 +248,13 @@ fn buttons_review_the_revision_they_were_shown() {
         revision: 1,
     };
     // The same text again is no new revision, so revision 1 is still the latest…
-    assert_snapshot!(n.click("carol", &approve_old, None), @"[#newsroom › body] carol approved body revision 1 (1 of 1). **body is approved.**");
+    assert_snapshot!(n.click("carol", &approve_old, None), @"[#newsroom › body] carol approved body revision 1 of #1 “Meta scrambles over DeepSeek” (1 of 1). **body is approved.**");
     n.say_with("bob", "/story write body", &format!("{BODY} More."));
     // …but now revision 2 is, and the old button no longer approves anything.
     assert_snapshot!(n.click("dan", &approve_old, None), @"[only dan] That review was for body revision 1, but revision 2 is the latest now. Look at revision 2 and review it instead.");
     let changes = n.last_actions[1].clone();
     assert_snapshot!(n.click("dan", &changes, Some("Cut the last word.")), @r"
-    [#newsroom › body] dan asked for changes on body revision 2:
+    [#newsroom › body] dan asked for changes on body revision 2 of #1 “Meta scrambles over DeepSeek”:
     > Cut the last word.
     The section stays unapproved until dan approves a later revision.
     ");
@@ -303,7 +303,7 @@ fn mistakes_get_a_helpful_answer_and_change_nothing() {
     n.say("alice", "/story new A story");
     assert_snapshot!(n.say("alice", "/story write bdy"), @"[only alice] There is no section `bdy`. Did you mean `body`? Sections: title, introduction, body, conclusion, references.");
     assert_snapshot!(n.say("alice", "/story aprove body"), @"[only alice] `/story aprove` is not a command. Did you mean `approve`? Commands: new, list, use, status, source add, source list, source show, claim, assign, write, show, history, diff, draft, draft accept, draft discard, approve, changes, ref add, ref list, ref remove, check, preview, publish, purge-sources, help.");
-    assert_snapshot!(n.say("alice", "/story claim sectoin:body"), @"[only alice] `/story claim` has no option `sectoin`. Did you mean `section`? (its options are `section`)");
+    assert_snapshot!(n.say("alice", "/story claim sectoin:body"), @"[only alice] `/story claim` has no option `sectoin`. Did you mean `section`? (its options are `section`, `story`)");
     assert_snapshot!(n.say("alice", "/story write body"), @"[only alice] The text for body is missing. Write it in the box that opens, or in the console end the command with `<<END` and put the text on the following lines, closed by a line `END`.");
     assert_snapshot!(n.say_with("alice", "/story write references", "x"), @"[only alice] The references section is built from the story's references: add them with `/story ref add`, remove them with `/story ref remove`.");
     assert_snapshot!(n.say("alice", "/story ref add title:x date:2025-02-30"), @"[only alice] `2025-02-30` is not a date I can use: February has only 28 days, 29 in a leap year. Write YYYY-MM-DD, YYYY-MM or YYYY.");
@@ -429,7 +429,7 @@ fn a_section_thread_implies_its_section() {
         )
         .unwrap();
     n.thread = Some("T-body".into());
-    assert_snapshot!(n.say("carol", "/story approve"), @"[#newsroom › body] carol approved body revision 1 (1 of 1). **body is approved.**");
+    assert_snapshot!(n.say("carol", "/story approve"), @"[#newsroom › body] carol approved body revision 1 of #1 “Meta scrambles over DeepSeek” (1 of 1). **body is approved.**");
     n.thread = None;
     assert_snapshot!(n.say("carol", "/story approve"), @"[only carol] Which section? Name it (`/story approve section:body`), or use the command in the section's thread.");
 }
@@ -439,15 +439,15 @@ fn several_stories_share_a_channel_one_active_at_a_time() {
     let mut n = Newsroom::new();
     n.say("alice", "/story new Meta scrambles over DeepSeek");
     assert_snapshot!(n.say("alice", "/story new Nvidia loses 600 billion"), @r"
-    [#newsroom] alice started story #2 “Nvidia loses 600 billion”. It is now this channel's active story. Next: paste sources (`/story source add`), claim sections (`/story claim section:body`).
-    [#newsroom › title] **title** revision 1 by alice · 4 words
+    [#newsroom] alice started story #2 “Nvidia loses 600 billion”. It is now alice's active story, and the one people new to this channel start on. Next: paste sources (`/story source add`), claim sections (`/story claim section:body`).
+    [#newsroom › title] **title** revision 1 of #2 “Nvidia loses 600 billion” by alice · 4 words
 
     Nvidia loses 600 billion
 
     Needs 1 approval from someone other than alice.
     [Approve] [Request changes]
     ");
-    assert_snapshot!(n.say("bob", "/story use meta"), @"[#newsroom] bob switched this channel to story #1 “Meta scrambles over DeepSeek”.");
+    assert_snapshot!(n.say("bob", "/story use meta"), @"[only bob] Your commands in this channel now act on story #1 “Meta scrambles over DeepSeek”. Everyone else stays on their own; `story:N` on any command names another.");
     assert_snapshot!(n.say("bob", "/story list"), @r"
     [only bob] **Stories in this channel**
     - #1 “Meta scrambles over DeepSeek” — 0/5 sections approved · **active**
@@ -507,7 +507,7 @@ fn a_non_latin_title_without_translation_gets_a_note() {
     assert_snapshot!(n.say("alice", r#"/story ref add title:"深度求索震动硅谷" outlet:36Kr"#), @r#"
     [only alice] Note: this reference has no URL. Add one with a new reference, or say `offline:true` for material that is not online.
     [only alice] Note: the title is not in the Latin alphabet; add an English translation with `translated:"…"` so readers know what it says.
-    [#newsroom › references] **references** revision 1 by alice · 4 words
+    [#newsroom › references] **references** revision 1 of #1 “A story” by alice · 4 words
 
     - 深度求索震动硅谷. (n.d.). *36Kr*.
 
@@ -519,7 +519,7 @@ fn a_non_latin_title_without_translation_gets_a_note() {
     - warning (line 1, column 1): Reference 1: the title “深度求索震动硅谷” is not in the Latin alphabet; add an English translation in square brackets after it. [reference-translation]
     "#);
     assert_snapshot!(n.say("alice", "/story ref remove 1"), @r#"
-    [#newsroom › references] **references** revision 2 by alice · 0 words (+0 −12)
+    [#newsroom › references] **references** revision 2 of #1 “A story” by alice · 0 words (+0 −12)
 
     ~~- 深度求索震动硅谷. (n.d.). *36Kr*.~~
 
@@ -535,10 +535,10 @@ fn a_non_latin_title_without_translation_gets_a_note() {
 fn claiming_and_assigning() {
     let mut n = Newsroom::new();
     n.say("alice", "/story new A story");
-    assert_snapshot!(n.say("bob", "/story claim body"), @"[#newsroom] bob claimed the body section.");
+    assert_snapshot!(n.say("bob", "/story claim body"), @"[#newsroom] bob claimed the body section of #1 “A story”.");
     assert_snapshot!(n.say("carol", "/story claim body"), @"[only carol] bob has already claimed the body section. Ask them, or an editor can `/story assign` it.");
     assert_snapshot!(n.say("carol", "/story assign body user:@dan"), @"[only carol] bob has the body section. Only they or an editor can give it to someone else.");
-    assert_snapshot!(n.say("erin", "/story assign body user:@dan"), @"[#newsroom] erin assigned the body section to dan.");
+    assert_snapshot!(n.say("erin", "/story assign body user:@dan"), @"[#newsroom] erin assigned the body section of #1 “A story” to dan.");
     assert!(n.board(1).contains("✎ **body** — drafting · dan"));
 }
 
@@ -551,12 +551,13 @@ fn help_comes_from_the_catalogue() {
     }
     assert_snapshot!(n.say("alice", "/story help command:changes"), @r#"
     [only alice] /story changes: Request changes to the latest revision of a section.
-    Usage: /story changes note:… [section:…] [revision:…]
+    Usage: /story changes note:… [section:…] [revision:…] [story:…]
     Example: /story changes section:body note:"Give a source for the 2023 figure."
     Options:
       note (required, text): What needs to change, and why.
       section (optional, a section name): The section; in its review thread it may be left out.
       revision (optional, a whole number): The revision you reviewed; refused if a newer one exists. Buttons fill it in.
+      story (optional, a story number like 3 or #3, or a story title): Another story than your active one: its number (3 or #3) or title.
     Text without an option name is taken as section.
     "#);
 }
@@ -700,8 +701,8 @@ fn control_characters_never_reach_a_story_or_its_export() {
         "/story new title:\"Meta scrambles\u{1b}]0;pwned\u{7} over DeepSeek\"",
     ));
     assert_snapshot!(said[0], @r"
-    [#newsroom] alice started story #1 “Meta scrambles]0;pwned over DeepSeek”. It is now this channel's active story. Next: paste sources (`/story source add`), claim sections (`/story claim section:body`).
-    [#newsroom › title] **title** revision 1 by alice · 4 words
+    [#newsroom] alice started story #1 “Meta scrambles]0;pwned over DeepSeek”. It is now alice's active story, and the one people new to this channel start on. Next: paste sources (`/story source add`), claim sections (`/story claim section:body`).
+    [#newsroom › title] **title** revision 1 of #1 “Meta scrambles]0;pwned over DeepSeek” by alice · 4 words
 
     Meta scrambles]0;pwned over DeepSeek
 
@@ -734,7 +735,7 @@ fn control_characters_never_reach_a_story_or_its_export() {
         Some("Name the memo's\u{1b}[5m author."),
     );
     assert_snapshot!(note, @r"
-    [#newsroom › body] carol asked for changes on body revision 1:
+    [#newsroom › body] carol asked for changes on body revision 1 of #1 “Meta scrambles]0;pwned over DeepSeek”:
     > Name the memo's[5m author.
     The section stays unapproved until carol approves a later revision.
     ");
@@ -820,6 +821,119 @@ fn a_refusal_never_quotes_a_long_value_back() {
             &command[..30]
         );
     }
-    assert_snapshot!(n.say("alice", &format!("/story status {long}")), @r#"[only alice] `/story status` does not take the text “xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…”. Name the option it is for, like `note:"…"`."#);
+    assert_snapshot!(n.say("alice", &format!("/story status {long}")), @"[only alice] `story:xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…` (3,000 characters) is not valid: `story` must be a story number like 3 or #3, or a story title, at most 200 characters.");
     assert_snapshot!(n.say("alice", &format!("/story write section:{long}")), @"[only alice] There is no section `xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…`. Sections: title, introduction, body, conclusion, references.");
+}
+
+/// The news template as shipped, changed by `edit`, written where the newsroom's config can
+/// name it; the config overlay that does.
+fn changed_template(n: &Newsroom, edit: impl Fn(String) -> String) -> String {
+    let shipped = include_str!("../config/templates/news.toml");
+    let path = n.dir.path().join("changed-template.toml");
+    std::fs::write(&path, edit(shipped.to_string())).unwrap();
+    format!(
+        "[roles]\neditors = [\"erin\"]\n[story]\ntemplate = {:?}\n",
+        path.display().to_string()
+    )
+}
+
+#[test]
+fn an_older_story_keeps_its_sections_when_the_template_gains_one() {
+    let n = drafted();
+    let overlay = changed_template(&n, |t| {
+        t.replace(
+            "[[section]]\nname = \"conclusion\"",
+            "[[section]]\nname = \"factbox\"\nrequired = true\nmax_chars = 500\n\n[[section]]\nname = \"conclusion\"",
+        )
+    });
+    let mut n = n.restarted(&overlay);
+    // The older story is written as before; the new section is not forced on it.
+    let second = BODY.replace("about 5.5 million dollars", "roughly 5.6 million dollars");
+    assert!(n
+        .say_with("bob", "/story write body", &second)
+        .contains("**body** revision 2 of #1 “Meta scrambles over DeepSeek” by bob"));
+    assert_snapshot!(n.say_with("bob", "/story write factbox", "Four war rooms."), @"[only bob] Story #1 “Meta scrambles over DeepSeek” has no factbox section: it keeps the sections it was started with (title, introduction, body, conclusion, references).");
+    approve_all(&mut n, "carol");
+    assert!(n
+        .say("erin", "/story publish")
+        .contains("[#published] # Meta scrambles over DeepSeek"));
+    // A story started now has the new section.
+    n.say("alice", "/story new Harbour budget");
+    assert_snapshot!(n.say_with("bob", "/story write factbox", "Four war rooms."), @r"
+    [#newsroom › factbox] **factbox** revision 1 of #2 “Harbour budget” by bob · 3 words
+
+    Four war rooms.
+
+    Needs 1 approval from someone other than bob.
+    [Approve] [Request changes]
+    ");
+}
+
+#[test]
+fn an_older_story_keeps_a_section_the_template_no_longer_has() {
+    let n = drafted();
+    let overlay = changed_template(&n, |t| {
+        let start = t.find("[[section]]\nname = \"conclusion\"").unwrap();
+        let end = t.find("[[section]]\nname = \"references\"").unwrap();
+        format!("{}{}", &t[..start], &t[end..])
+    });
+    let mut n = n.restarted(&overlay);
+    assert_snapshot!(n.say_with("bob", "/story write conclusion", "Investors will ask about the war rooms at the next earnings call."), @r"
+    [#newsroom › conclusion] **conclusion** revision 2 of #1 “Meta scrambles over DeepSeek” by bob · 12 words (+4 −10)
+
+    ~~Meta's leaders are expected to discuss what~~ **Investors will ask about** the war rooms ~~found with investors~~ at the next earnings call.
+
+    Needs 1 approval from someone other than bob.
+    [Approve] [Request changes]
+    ");
+    approve_all(&mut n, "carol");
+    n.say("carol", "/story approve conclusion");
+    assert!(n
+        .say("erin", "/story publish")
+        .contains("Investors will ask about the war rooms at the next earnings call."));
+    n.say("alice", "/story new Harbour budget");
+    assert_snapshot!(n.say_with("bob", "/story write conclusion", "The end."), @"[only bob] There is no section `conclusion`. Sections: title, introduction, body, references.");
+}
+
+#[test]
+fn each_person_has_their_own_active_story_and_replies_name_it() {
+    let mut n = Newsroom::new();
+    n.say("alice", "/story new Harbour vote");
+    n.say("alice", "/story new Harbour budget");
+    assert_snapshot!(n.say("alice", "/story use 1"), @"[only alice] Your commands in this channel now act on story #1 “Harbour vote”. Everyone else stays on their own; `story:N` on any command names another.");
+    // bob never chose one: he is on the channel's latest, whatever alice picked.
+    assert_snapshot!(n.say_with("bob", "/story write body", "The harbour budget grows by a tenth."), @r"
+    [#newsroom › body] **body** revision 1 of #2 “Harbour budget” by bob · 7 words
+
+    The harbour budget grows by a tenth.
+
+    Needs 1 approval from someone other than bob.
+    [Approve] [Request changes]
+    [#newsroom › body] **Checks on body revision 1**: 1 warning
+    - warning: The body section has 36 characters; the template asks for at least 500. [section-too-short]
+    [only bob] Saved. Note: body is 36 characters; the template asks for at least 500.
+    ");
+    assert_snapshot!(n.say_with("alice", "/story write body", "The council votes on the harbour."), @r"
+    [#newsroom › body] **body** revision 1 of #1 “Harbour vote” by alice · 6 words
+
+    The council votes on the harbour.
+
+    Needs 1 approval from someone other than alice.
+    [Approve] [Request changes]
+    [#newsroom › body] **Checks on body revision 1**: 1 warning
+    - warning: The body section has 33 characters; the template asks for at least 500. [section-too-short]
+    [only alice] Saved. Note: body is 33 characters; the template asks for at least 500.
+    ");
+    assert_snapshot!(n.say("bob", "/story claim intro story:1"), @"[#newsroom] bob claimed the introduction section of #1 “Harbour vote”.");
+    assert_snapshot!(n.say("bob", "/story claim intro story:9"), @"[only bob] No story here matches “9”. Stories in this channel: #1 “Harbour vote”, #2 “Harbour budget”.");
+    assert_snapshot!(n.say("alice", "/story list"), @r"
+    [only alice] **Stories in this channel**
+    - #1 “Harbour vote” — 0/5 sections approved · **active**
+    - #2 “Harbour budget” — 0/5 sections approved
+    ");
+    assert_snapshot!(n.say("bob", "/story list"), @r"
+    [only bob] **Stories in this channel**
+    - #1 “Harbour vote” — 0/5 sections approved
+    - #2 “Harbour budget” — 0/5 sections approved · **active**
+    ");
 }

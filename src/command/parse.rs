@@ -954,12 +954,8 @@ mod tests {
     #[test]
     fn bare_text_where_no_option_takes_it() {
         assert_eq!(
-            err("/story status now please"),
-            unexpected("status", "now please")
-        );
-        assert_eq!(
-            err(r#"/story check "all of it""#),
-            unexpected("check", "all of it")
+            err("/story list now please"),
+            unexpected("list", "now please")
         );
         assert_eq!(err("/story list user:bob"), unexpected("list", "user:bob"));
     }

@@ -62,7 +62,7 @@ pub fn assemble(
 ) -> Result<Article, DeskError> {
     let mut headline = story.title.clone();
     let mut parts = Vec::new();
-    for spec in &desk.template().sections {
+    for spec in &desk.story_template(story).sections {
         let Some(section) = story.section(&spec.name) else {
             continue;
         };

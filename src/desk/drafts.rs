@@ -55,15 +55,17 @@ fn sections_named(ctx: &Ctx<'_>) -> Result<Vec<String>, DeskError> {
         .opt("section")
         .is_some_and(|s| s.trim().eq_ignore_ascii_case(ALL))
     {
-        return Ok(draftable(ctx.desk));
+        return Ok(draftable(
+            &ctx.desk.story_template(&ctx.load(ctx.story_id()?)?),
+        ));
     }
-    let section = ctx.section_name(true)?.expect("required");
+    let section = ctx.section()?;
     Ok(vec![section])
 }
 
-/// The template's sections that people write (not generated ones), in order.
-fn draftable(desk: &Desk) -> Vec<String> {
-    desk.template
+/// The sections of a story's template that people write (not generated ones), in order.
+fn draftable(template: &Template) -> Vec<String> {
+    template
         .sections
         .iter()
         .filter(|s| s.generated.is_none())
@@ -76,7 +78,8 @@ pub fn draft(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
     let desk = ctx.desk;
     let sections = sections_named(ctx)?;
     for section in &sections {
-        if desk.template.section(section).and_then(|s| s.generated) == Some(Generated::References) {
+        if ctx.spec(&ctx.load(ctx.story_id()?)?, section)?.generated == Some(Generated::References)
+        {
             return user(messages::references_are_generated());
         }
     }
@@ -132,7 +135,7 @@ pub fn draft(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
         Ok((story, numbered))
     })?;
 
-    let outline = outline(&desk.template);
+    let outline = outline(&desk.story_template(&story));
     let mut reply = Reply::about(id);
     reply.push(
         Destination::Requester,
@@ -207,7 +210,7 @@ pub fn draft(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
 /// The sections' current texts, in template order (the references as formatted).
 fn section_texts(desk: &Desk, story: &Story) -> Result<Vec<(String, String)>, DeskError> {
     let mut texts = Vec::new();
-    for spec in &desk.template.sections {
+    for spec in &desk.story_template(story).sections {
         if spec.generated == Some(Generated::References) {
             if !story.references.is_empty() {
                 let list = crate::text::cite::format_list(&story.references, story.style);
@@ -295,9 +298,8 @@ pub fn accept(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
             super::sections::prepare_text(ctx, section, &draft.text).map_err(|e| match e {
                 DeskError::User(_) => DeskError::User(messages::draft_does_not_fit(
                     &draft,
-                    ctx.desk
-                        .template
-                        .section(section)
+                    ctx.load(id)
+                        .and_then(|story| ctx.spec(&story, section))
                         .map_or(0, |s| s.max_chars),
                 )),
                 other => other,
@@ -567,9 +569,13 @@ impl Desk {
                 let findings = if s.text.is_empty() {
                     Vec::new()
                 } else {
+                    let template = match self.store.story(job.draft.story) {
+                        Ok(Some(story)) => self.story_template(&story),
+                        _ => (*self.template).clone(),
+                    };
                     proposal_findings(
                         &self.checker,
-                        &self.template,
+                        &template,
                         &s.section,
                         &s.text,
                         &job.brief.sources,

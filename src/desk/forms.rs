@@ -75,7 +75,7 @@ impl Desk {
                 // The same rules as `Desk::section_text`: story, section, not generated,
                 // not published.
                 let current = sections::current_text(&ctx)?;
-                let spec = self.template.section(&current.section).expect("resolved");
+                let spec = ctx.spec(&ctx.load(current.story)?, &current.section)?;
                 form.max_chars = Some(
                     form.max_chars
                         .map_or(spec.max_chars, |m| m.min(spec.max_chars)),

@@ -187,6 +187,15 @@ pub fn unknown_section(typed: &str, suggestion: Option<&str>, valid: &[&str]) ->
     )
 }
 
+/// A section the current template names but the story was started without.
+pub fn section_not_in_story(story: &Story, section: &str, valid: &[&str]) -> String {
+    format!(
+        "Story {} has no {section} section: it keeps the sections it was started with ({}).",
+        story_name(story),
+        valid.join(", ")
+    )
+}
+
 /// A section-scoped command given without a section outside a section's thread.
 pub fn section_needed(subcommand: &str) -> String {
     format!(
@@ -230,9 +239,10 @@ pub fn title_too_long(chars: usize, max: usize) -> String {
 /// A story was started.
 pub fn story_started(story: &Story, by: &Person) -> String {
     format!(
-        "{} started story {}. It is now this channel's active story. Next: paste sources (`/story source add`), claim sections (`/story claim section:body`).",
+        "{} started story {}. It is now {}'s active story, and the one people new to this channel start on. Next: paste sources (`/story source add`), claim sections (`/story claim section:body`).",
         by.name,
-        story_name(story)
+        story_name(story),
+        by.name
     )
 }
 
@@ -290,10 +300,9 @@ pub fn ambiguous_story(wanted: &str, many: &[&Story]) -> String {
 }
 
 /// The active story changed.
-pub fn story_in_use(story: &Story, by: &Person) -> String {
+pub fn story_in_use(story: &Story) -> String {
     format!(
-        "{} switched this channel to story {}.",
-        by.name,
+        "Your commands in this channel now act on story {}. Everyone else stays on their own; `story:N` on any command names another.",
         story_name(story)
     )
 }
@@ -514,13 +523,19 @@ pub fn owned_by_other(section: &str, owner: &Person, assigning: bool) -> String 
 }
 
 /// A section's owner changed.
-pub fn owner_set(section: &str, owner: &Person, actor: &Person) -> String {
+pub fn owner_set(story: &Story, section: &str, owner: &Person, actor: &Person) -> String {
     if owner.id == actor.id {
-        format!("{} claimed the {section} section.", owner.name)
+        format!(
+            "{} claimed the {section} section of {}.",
+            owner.name,
+            story_name(story)
+        )
     } else {
         format!(
-            "{} assigned the {section} section to {}.",
-            actor.name, owner.name
+            "{} assigned the {section} section of {} to {}.",
+            actor.name,
+            story_name(story),
+            owner.name
         )
     }
 }
@@ -692,9 +707,10 @@ pub fn revision_posted(
 ) -> String {
     let count = crate::text::normalise::word_count(&rev.text);
     let mut out = format!(
-        "**{}** revision {} by {}{} · {}",
+        "**{}** revision {} of {} by {}{} · {}",
         rev.section,
         rev.number,
+        story_name(story),
         rev.author.name,
         if rev.assisted {
             " (assisted draft)"
@@ -759,11 +775,14 @@ pub fn already_approved(section: &str, n: u32) -> String {
 }
 
 /// An approval, in the section's thread.
-pub fn approved(s: &Section, revision: u32, by: &Person, quorum: u32) -> String {
+pub fn approved(story: &Story, s: &Section, revision: u32, by: &Person, quorum: u32) -> String {
     let have = s.current_approvals().count();
     let mut out = format!(
-        "{} approved {} revision {revision} ({} of {quorum}).",
-        by.name, s.name, have
+        "{} approved {} revision {revision} of {} ({} of {quorum}).",
+        by.name,
+        s.name,
+        story_name(story),
+        have
     );
     match s.state(quorum) {
         SectionState::Approved => out.push_str(&format!(" **{} is approved.**", s.name)),
@@ -793,10 +812,17 @@ pub fn note_too_long(max: usize) -> String {
 }
 
 /// A change request, in the section's thread.
-pub fn changes_requested(section: &str, revision: u32, by: &Person, note: &str) -> String {
+pub fn changes_requested(
+    story: &Story,
+    section: &str,
+    revision: u32,
+    by: &Person,
+    note: &str,
+) -> String {
     format!(
-        "{} asked for changes on {section} revision {revision}:\n> {}\nThe section stays unapproved until {} approves a later revision.",
+        "{} asked for changes on {section} revision {revision} of {}:\n> {}\nThe section stays unapproved until {} approves a later revision.",
         by.name,
+        story_name(story),
         note.replace('\n', "\n> "),
         by.name
     )

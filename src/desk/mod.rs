@@ -30,8 +30,8 @@ use std::sync::Arc;
 use crate::catalogue::{catalogue, Catalogue};
 use crate::checks::{Checker, RuleError};
 use crate::command::parse::{self, Invocation, ParseError};
-use crate::config::{Config, Template};
-use crate::model::{AuditEntry, ChannelKey, Person, Place, Story, StoryId, Timestamp};
+use crate::config::{Config, Generated, SectionSpec, Template};
+use crate::model::{AuditEntry, ChannelKey, Person, Place, Section, Story, StoryId, Timestamp};
 use crate::roles::{Identity, Memberships};
 use crate::store::{Store, StoreError, Tx};
 use crate::telemetry::Outcome;
@@ -501,21 +501,46 @@ impl Ctx<'_> {
         self.desk.config.is_editor(&self.req.identity())
     }
 
-    /// The story the request is about: named by the platform, the thread, or the
-    /// channel's active story. Always one of this channel's stories.
+    /// The story the request is about: named by the platform (a button), by the
+    /// request's `story:N` option, by the thread, or else the person's active story in this
+    /// channel (a newcomer's is the channel's latest). Always one of this channel's stories.
     pub fn story_id(&self) -> Result<StoryId, DeskError> {
         let store = &self.desk.store;
         let channel = store.channel(self.channel())?;
-        if let Some(id) = self.req.story.or_else(|| self.thread_target().map(|t| t.0)) {
-            if channel.stories.contains(&id) {
-                return Ok(id);
-            }
-            return user(messages::story_not_here(id));
+        if let Some(id) = self.req.story {
+            return self.here(&channel, id);
         }
-        match channel.active {
+        // `use` names the story to switch to, not the one it acts on.
+        if let Some(wanted) = self.opt("story").filter(|_| self.inv.subcommand != "use") {
+            let wanted = wanted.trim();
+            let mut stories = Vec::new();
+            for id in &channel.stories {
+                stories.push(self.load(*id)?);
+            }
+            return match story::find_story(&stories, wanted)? {
+                Some(id) => Ok(id),
+                None => user(messages::no_such_story(wanted, &stories)),
+            };
+        }
+        if let Some((id, _)) = self.thread_target() {
+            return self.here(&channel, id);
+        }
+        match channel.active_for(&self.req.actor) {
             Some(id) => Ok(id),
             None => user(messages::no_story_here()),
         }
+    }
+
+    /// `id` if it is one of this channel's stories.
+    fn here(
+        &self,
+        channel: &crate::model::ChannelStories,
+        id: StoryId,
+    ) -> Result<StoryId, DeskError> {
+        if channel.stories.contains(&id) {
+            return Ok(id);
+        }
+        user(messages::story_not_here(id))
     }
 
     /// The story and thread this request's thread is bound to, if any.
@@ -524,30 +549,65 @@ impl Ctx<'_> {
         self.desk.thread_target(self.channel(), thread)
     }
 
-    /// The section a request names, or the section of the thread it came from.
+    /// The section a request names, or the section of the thread it came from, among the
+    /// sections of the story the request is about (a story keeps the sections it was
+    /// started with, whatever the template says now).
     pub fn section_name(&self, required: bool) -> Result<Option<String>, DeskError> {
-        let template = &self.desk.template;
-        if let Some(typed) = self.opt("section") {
-            return match template.resolve(typed) {
-                Some(s) => Ok(Some(s.name.clone())),
-                None => user(messages::unknown_section(
-                    typed,
-                    template.suggest(typed).as_deref(),
-                    &template
-                        .sections
-                        .iter()
-                        .map(|s| s.name.as_str())
-                        .collect::<Vec<_>>(),
-                )),
+        let from_thread = match self.thread_target() {
+            Some((_, ThreadKind::Section(name))) => Some(name),
+            _ => None,
+        };
+        let typed = self.opt("section");
+        if typed.is_none() && from_thread.is_none() {
+            if required {
+                return user(messages::section_needed(&self.inv.subcommand));
+            }
+            return Ok(None);
+        }
+        let story = self.load(self.story_id()?)?;
+        let template = self.desk.story_template(&story);
+        let names = || {
+            template
+                .sections
+                .iter()
+                .map(|s| s.name.as_str())
+                .collect::<Vec<_>>()
+        };
+        let Some(typed) = typed else {
+            // A thread bound to a section the story has always has it.
+            return match from_thread.filter(|n| template.section(n).is_some()) {
+                Some(name) => Ok(Some(name)),
+                None => user(messages::section_needed(&self.inv.subcommand)),
             };
+        };
+        if let Some(s) = template.resolve(typed) {
+            return Ok(Some(s.name.clone()));
         }
-        if let Some((_, ThreadKind::Section(name))) = self.thread_target() {
-            return Ok(Some(name));
+        if let Some(current) = self.desk.template.resolve(typed) {
+            return user(messages::section_not_in_story(
+                &story,
+                &current.name,
+                &names(),
+            ));
         }
-        if required {
-            return user(messages::section_needed(&self.inv.subcommand));
+        user(messages::unknown_section(
+            typed,
+            template.suggest(typed).as_deref(),
+            &names(),
+        ))
+    }
+
+    /// The section a request must name (see [`Ctx::section_name`]).
+    pub fn section(&self) -> Result<String, DeskError> {
+        match self.section_name(true)? {
+            Some(name) => Ok(name),
+            None => user(messages::section_needed(&self.inv.subcommand)),
         }
-        Ok(None)
+    }
+
+    /// The bounds of one of `story`'s sections (see [`Desk::story_template`]).
+    pub fn spec(&self, story: &Story, section: &str) -> Result<SectionSpec, DeskError> {
+        story_spec(self.desk, story, section)
     }
 
     pub fn load(&self, id: StoryId) -> Result<Story, DeskError> {
@@ -581,6 +641,38 @@ fn append_audit(
     story.audit_len += 1;
     tx.append_audit(story.id, &entry)?;
     Ok(())
+}
+
+/// The bounds of one of `story`'s sections under [`Desk::story_template`].
+pub(crate) fn story_spec(
+    desk: &Desk,
+    story: &Story,
+    section: &str,
+) -> Result<SectionSpec, DeskError> {
+    desk.story_template(story)
+        .sections
+        .into_iter()
+        .find(|s| s.name == section)
+        .ok_or_else(|| DeskError::Internal(format!("story {} has no section {section}", story.id)))
+}
+
+/// One of `story`'s sections, to read.
+pub(crate) fn section_of<'s>(story: &'s Story, name: &str) -> Result<&'s Section, DeskError> {
+    let id = story.id;
+    story
+        .section(name)
+        .ok_or_else(|| DeskError::Internal(format!("story {id} has no section {name}")))
+}
+
+/// One of `story`'s sections, to change.
+pub(crate) fn section_of_mut<'s>(
+    story: &'s mut Story,
+    name: &str,
+) -> Result<&'s mut Section, DeskError> {
+    let id = story.id;
+    story
+        .section_mut(name)
+        .ok_or_else(|| DeskError::Internal(format!("story {id} has no section {name}")))
 }
 
 /// The story, read inside a transaction that is about to change it.
@@ -684,9 +776,44 @@ impl Desk {
         &self.config
     }
 
-    /// The template stories use.
+    /// The template new stories are started with.
     pub fn template(&self) -> &Template {
         &self.template
+    }
+
+    /// The template `story` is worked under. A story keeps the sections it was started with
+    /// (they are stored with it, in order), so a changed `[story] template` never adds a
+    /// section to an older story nor takes one away: each of its sections has the current
+    /// template's bounds and guidance while the template still names it, and otherwise
+    /// the bounds of [`Desk::kept_section`].
+    pub fn story_template(&self, story: &Story) -> Template {
+        Template {
+            name: story.template.clone(),
+            description: self.template.description.clone(),
+            sections: story
+                .sections
+                .iter()
+                .map(|s| match self.template.section(&s.name) {
+                    Some(spec) => spec.clone(),
+                    None => self.kept_section(&s.name),
+                })
+                .collect(),
+        }
+    }
+
+    /// The bounds of a section an older story has and the current template no longer
+    /// names: optional, with no shortest length, as long as `[limits] section_bytes`
+    /// allows; the references section stays generated from the story's references.
+    fn kept_section(&self, name: &str) -> SectionSpec {
+        SectionSpec {
+            name: name.to_string(),
+            aliases: Vec::new(),
+            required: false,
+            min_chars: 0,
+            max_chars: u32::try_from(self.config.limits.section_bytes).unwrap_or(u32::MAX),
+            guidance: String::new(),
+            generated: (name == "references").then_some(Generated::References),
+        }
     }
 
     /// The person a typed user option names: a platform mention (`<@U123|alice>` on Slack,

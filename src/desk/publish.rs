@@ -24,8 +24,9 @@ use crate::model::{
 /// Run the checks on a story as it stands: its sections' latest revisions, its references
 /// and its sources (read here, outside any transaction).
 pub fn story_findings(desk: &Desk, story: &Story) -> Result<Vec<Finding>, DeskError> {
+    let template = desk.story_template(story);
     let mut texts = Vec::new();
-    for spec in &desk.template().sections {
+    for spec in &template.sections {
         let n = story.section(&spec.name).map(|s| s.revisions).unwrap_or(0);
         let text = match n {
             0 => None,
@@ -50,16 +51,14 @@ pub fn story_findings(desk: &Desk, story: &Story) -> Result<Vec<Finding>, DeskEr
             text: &s.text,
         })
         .collect();
-    let references_section = desk
-        .template()
+    let references_section = template
         .sections
         .iter()
         .find(|s| s.generated == Some(Generated::References))
         .map(|s| s.name.as_str())
         .unwrap_or("references");
     let doc = Document {
-        sections: desk
-            .template()
+        sections: template
             .sections
             .iter()
             .zip(&texts)
@@ -146,8 +145,9 @@ pub fn publish(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
         }
         return user(messages::already_published(&story, p));
     }
+    let template = desk.story_template(&story);
     let unfinished = board::unfinished(&story, quorum, |name| {
-        desk.template().section(name).is_some_and(|s| s.required)
+        template.section(name).is_some_and(|s| s.required)
     });
     if !unfinished.is_empty() {
         return user(messages::publish_refused_sections(&story, &unfinished));

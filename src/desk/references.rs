@@ -17,10 +17,10 @@ pub(crate) fn render_section(refs: &[Reference], style: CitationStyle) -> String
         .join("\n")
 }
 
-/// The name of the template's generated references section.
+/// The name of the story's generated references section.
 fn references_section(ctx: &Ctx<'_>) -> Result<String, DeskError> {
     ctx.desk
-        .template
+        .story_template(&ctx.load(ctx.story_id()?)?)
         .sections
         .iter()
         .find(|s| s.generated == Some(Generated::References))
@@ -140,7 +140,7 @@ fn change_references(
         let action = change(&mut story.references)?;
         ctx.log(tx, &mut story, action)?;
         let text = render_section(&story.references, story.style);
-        let s = story.section_mut(&section).expect("template section");
+        let s = super::section_of_mut(&mut story, &section)?;
         let dismissed = s.current_approvals().count();
         let number = s.revisions + 1;
         let parent = match s.revisions {

@@ -6,7 +6,7 @@
 //! latest revision and no open change request.
 
 use super::{messages, user, Action, Body, Ctx, DeskError, Destination, Reply, ThreadKind};
-use super::{save, tx_story};
+use super::{save, section_of, section_of_mut, tx_story};
 use crate::model::{Approval, ChangeRequest, Revision, Story};
 use crate::text::diff::word_diff;
 use crate::text::normalise::normalise;
@@ -61,14 +61,14 @@ fn check_revision(ctx: &Ctx<'_>, section: &str, latest: u32) -> Result<(), DeskE
 
 /// `/story approve [section:…]`.
 pub fn approve(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
-    let section = ctx.section_name(true)?.expect("required");
+    let section = ctx.section()?;
     let id = ctx.story_id()?;
     let me = &ctx.req.actor;
     let quorum = ctx.desk.config.review.quorum;
     let (story, revision) = ctx.transact(|tx| {
         let mut story = tx_story(tx, id)?;
         super::sections::refuse_if_published(&story)?;
-        let s = story.section(&section).expect("resolved");
+        let s = section_of(&story, &section)?;
         let latest = s.revisions;
         if latest == 0 {
             return user(messages::nothing_to_review(&section));
@@ -84,7 +84,7 @@ pub fn approve(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
         if s.current_approvals().any(|a| a.by.id == me.id) {
             return user(messages::already_approved(&section, latest));
         }
-        let s = story.section_mut(&section).expect("resolved");
+        let s = section_of_mut(&mut story, &section)?;
         s.approvals.push(Approval {
             by: me.clone(),
             revision: latest,
@@ -101,14 +101,14 @@ pub fn approve(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
         save(tx, &mut story)?;
         Ok((story, latest))
     })?;
-    let s = story.section(&section).expect("resolved");
+    let s = section_of(&story, &section)?;
     let mut reply = Reply::about(id);
     reply.push(
         Destination::Thread {
             story: id,
             thread: ThreadKind::Section(section.clone()),
         },
-        Body::Text(messages::approved(s, revision, me, quorum)),
+        Body::Text(messages::approved(&story, s, revision, me, quorum)),
     );
     reply.push(
         Destination::Board { story: id },
@@ -122,7 +122,7 @@ const MAX_NOTE_CHARS: usize = 2000;
 
 /// `/story changes [section:…] note:…`: ask for changes on the latest revision.
 pub fn changes(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
-    let section = ctx.section_name(true)?.expect("required");
+    let section = ctx.section()?;
     let note = normalise(ctx.opt("note").unwrap_or_default())
         .trim()
         .to_string();
@@ -138,7 +138,7 @@ pub fn changes(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
     let (story, revision) = ctx.transact(|tx| {
         let mut story = tx_story(tx, id)?;
         super::sections::refuse_if_published(&story)?;
-        let s = story.section_mut(&section).expect("resolved");
+        let s = section_of_mut(&mut story, &section)?;
         let latest = s.revisions;
         if latest == 0 {
             return user(messages::nothing_to_review(&section));
@@ -171,7 +171,9 @@ pub fn changes(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
             story: id,
             thread: ThreadKind::Section(section.clone()),
         },
-        Body::Text(messages::changes_requested(&section, revision, me, &note)),
+        Body::Text(messages::changes_requested(
+            &story, &section, revision, me, &note,
+        )),
     );
     reply.push(
         Destination::Board { story: id },

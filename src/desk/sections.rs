@@ -1,7 +1,7 @@
 //! Sections: claim and assign them, write revisions, read them back, compare them.
 
 use super::{messages, review, user, Body, Ctx, DeskError, Destination, Reply, ThreadKind};
-use super::{save, tx_story};
+use super::{save, section_of, section_of_mut, tx_story};
 use crate::config::Generated;
 use crate::model::{Person, Revision, Story, StoryId, Suggestion, SuggestionState};
 use crate::text::diff::word_diff;
@@ -9,7 +9,7 @@ use crate::text::normalise::normalise;
 
 /// `/story claim section:…`: take a section on.
 pub fn claim(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
-    let section = ctx.section_name(true)?.expect("required");
+    let section = ctx.section()?;
     let me = ctx.req.actor.clone();
     set_owner(ctx, &section, me, false)
 }
@@ -17,7 +17,7 @@ pub fn claim(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
 /// `/story assign section:… user:…`: give a section to someone. Reassigning a section
 /// someone else owns takes its owner or an editor.
 pub fn assign(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
-    let section = ctx.section_name(true)?.expect("required");
+    let section = ctx.section()?;
     let name = ctx
         .opt("user")
         .unwrap_or_default()
@@ -41,7 +41,7 @@ fn set_owner(
     let story = ctx.transact(|tx| {
         let mut story = tx_story(tx, id)?;
         refuse_if_published(&story)?;
-        let s = story.section_mut(section).expect("resolved");
+        let s = section_of_mut(&mut story, section)?;
         if let Some(current) = &s.owner {
             if current.id == owner.id {
                 return user(messages::already_owner(section, &owner, actor));
@@ -64,7 +64,7 @@ fn set_owner(
     let mut reply = Reply::about(id);
     reply.push(
         Destination::Channel,
-        Body::Text(messages::owner_set(section, &owner, actor)),
+        Body::Text(messages::owner_set(&story, section, &owner, actor)),
     );
     reply.push(
         Destination::Board { story: id },
@@ -85,13 +85,9 @@ pub(crate) fn refuse_if_published(story: &Story) -> Result<(), DeskError> {
 /// Edit button of an assisted draft fills it in), the revision records that it comes from
 /// that draft, which is then closed.
 pub fn write(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
-    let section = ctx.section_name(true)?.expect("required");
-    let spec = ctx
-        .desk
-        .template
-        .section(&section)
-        .expect("resolved")
-        .clone();
+    let section = ctx.section()?;
+    let id = ctx.story_id()?;
+    let spec = ctx.spec(&ctx.load(id)?, &section)?;
     if spec.generated == Some(Generated::References) {
         return user(messages::references_are_generated());
     }
@@ -100,14 +96,13 @@ pub fn write(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
     };
     let text = prepare_text(ctx, &section, raw)?;
     let from_draft = ctx.opt("draft").and_then(|n| n.parse::<u32>().ok());
-    let id = ctx.story_id()?;
     save_revisions(ctx, id, vec![(section, text, from_draft)])
 }
 
 /// Normalises a section's text and checks it against the size limits: the text to save, or
 /// the reason it cannot be saved.
 pub(crate) fn prepare_text(ctx: &Ctx<'_>, section: &str, raw: &str) -> Result<String, DeskError> {
-    let spec = ctx.desk.template.section(section).expect("resolved");
+    let spec = ctx.spec(&ctx.load(ctx.story_id()?)?, section)?;
     let limit = ctx.desk.config.limits.section_bytes;
     if raw.len() as u64 > limit.saturating_mul(2) {
         return user(messages::section_too_large(
@@ -204,7 +199,7 @@ pub(crate) fn save_revisions(
         {
             reply.push(thread, post);
         }
-        let spec = ctx.desk.template.section(&section).expect("resolved");
+        let spec = ctx.spec(&story, &section)?;
         let chars = revision.text.chars().count();
         if chars < spec.min_chars as usize {
             reply.push(
@@ -222,13 +217,12 @@ pub(crate) fn save_revisions(
 
 /// The section a `write` request names and its latest text (see `Desk::section_text`).
 pub(crate) fn current_text(ctx: &Ctx<'_>) -> Result<super::SectionText, DeskError> {
-    let section = ctx.section_name(true)?.expect("required");
-    let spec = ctx.desk.template.section(&section).expect("resolved");
-    if spec.generated == Some(Generated::References) {
-        return user(messages::references_are_generated());
-    }
+    let section = ctx.section()?;
     let id = ctx.story_id()?;
     let story = ctx.load(id)?;
+    if ctx.spec(&story, &section)?.generated == Some(Generated::References) {
+        return user(messages::references_are_generated());
+    }
     refuse_if_published(&story)?;
     let revision = story.section(&section).map(|s| s.revisions).unwrap_or(0);
     let text = match revision {
@@ -256,7 +250,7 @@ pub(crate) fn add_revision(
     draft: Option<Suggestion>,
 ) -> Result<(Revision, usize, Option<Suggestion>), DeskError> {
     let id = story.id;
-    let s = story.section_mut(section).expect("resolved");
+    let s = section_of_mut(story, section)?;
     let dismissed = s.current_approvals().count();
     let number = s.revisions + 1;
     let revision = Revision {
@@ -301,7 +295,7 @@ pub fn show(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
     let story = ctx.load(id)?;
     let text = match ctx.section_name(false)? {
         Some(section) => {
-            let s = story.section(&section).expect("resolved");
+            let s = section_of(&story, &section)?;
             match s.revisions {
                 0 => messages::section_empty(&section),
                 n => {
@@ -344,7 +338,7 @@ pub fn history(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
 /// the last two).
 pub fn diff(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
     let id = ctx.story_id()?;
-    let section = ctx.section_name(true)?.expect("required");
+    let section = ctx.section()?;
     let story = ctx.load(id)?;
     let latest = story.section(&section).map(|s| s.revisions).unwrap_or(0);
     let number = |name: &str| -> Option<u32> { ctx.opt(name).and_then(|v| v.parse().ok()) };

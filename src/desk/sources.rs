@@ -72,7 +72,7 @@ pub fn add(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
         .sources
         .iter()
         .find(|s| s.number == number)
-        .expect("just added");
+        .ok_or_else(|| DeskError::Internal(format!("source {number} missing after adding it")))?;
     let mut reply = Reply::about(id);
     reply.push(
         Destination::Thread {

@@ -65,6 +65,7 @@ pub fn new(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
         let mut channel = tx.channel(ctx.channel())?;
         channel.stories.push(id);
         channel.active = Some(id);
+        channel.people.insert(req.actor.id.clone(), id);
         tx.put_channel(ctx.channel(), &channel)?;
         tx.put_story(&story)?;
         Ok((story, first))
@@ -103,13 +104,14 @@ pub fn list(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
         Destination::Requester,
         Body::Text(messages::story_list(
             &stories,
-            channel.active,
+            channel.active_for(&ctx.req.actor),
             ctx.desk.config.review.quorum,
         )),
     ))
 }
 
-/// `/story use story:…`: make another of this channel's stories the active one.
+/// `/story use story:…`: make another of this channel's stories the one the person's
+/// commands act on (everyone else's stay as they are).
 pub fn use_story(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
     let wanted = ctx.opt("story").unwrap_or_default().trim();
     let channel = ctx.desk.store.channel(ctx.channel())?;
@@ -122,21 +124,21 @@ pub fn use_story(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
     };
     ctx.transact(|tx| {
         let mut channel = tx.channel(ctx.channel())?;
-        channel.active = Some(id);
+        channel.people.insert(ctx.req.actor.id.clone(), id);
         tx.put_channel(ctx.channel(), &channel)?;
         Ok(())
     })?;
     let story = ctx.load(id)?;
     let mut reply = Reply::one(
-        Destination::Channel,
-        Body::Text(messages::story_in_use(&story, &ctx.req.actor)),
+        Destination::Requester,
+        Body::Text(messages::story_in_use(&story)),
     );
     reply.story = Some(id);
     Ok(reply)
 }
 
 /// A story by number (`3`, `#3`) or by title (exact, or a unique start), among `stories`.
-fn find_story(stories: &[Story], wanted: &str) -> Result<Option<StoryId>, DeskError> {
+pub(crate) fn find_story(stories: &[Story], wanted: &str) -> Result<Option<StoryId>, DeskError> {
     if let Ok(n) = wanted.trim_start_matches('#').parse::<u64>() {
         return Ok(stories.iter().find(|s| s.id.0 == n).map(|s| s.id));
     }

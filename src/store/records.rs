@@ -545,8 +545,12 @@ pub(crate) struct ChannelRecordV1 {
     pub(crate) v: u32,
     /// The stories started in the channel, oldest first.
     pub(crate) stories: Vec<u64>,
-    /// The story commands apply to by default.
+    /// The latest story started in the channel.
     pub(crate) active: Option<u64>,
+    /// Each person's active story, by platform id. Absent in records written before people
+    /// had their own (everyone then starts on `active`).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub(crate) people: std::collections::BTreeMap<String, u64>,
 }
 
 /// An adapter's anchor as stored.
@@ -1136,6 +1140,7 @@ impl From<&ChannelStories> for ChannelRecordV1 {
             v: CHANNEL_VERSION,
             stories: c.stories.iter().map(|s| s.0).collect(),
             active: c.active.map(|s| s.0),
+            people: c.people.iter().map(|(p, s)| (p.clone(), s.0)).collect(),
         }
     }
 }
@@ -1145,6 +1150,7 @@ impl From<ChannelRecordV1> for ChannelStories {
         ChannelStories {
             stories: c.stories.into_iter().map(StoryId).collect(),
             active: c.active.map(StoryId),
+            people: c.people.into_iter().map(|(p, s)| (p, StoryId(s))).collect(),
         }
     }
 }
@@ -1253,6 +1259,7 @@ mod tests {
         let rec = ChannelRecordV1::from(&ChannelStories {
             stories: vec![StoryId(1), StoryId(3)],
             active: Some(StoryId(3)),
+            people: Default::default(),
         });
         let bytes = encode("channel", &rec).unwrap();
         assert_eq!(
@@ -1260,6 +1267,31 @@ mod tests {
             r#"{"v":1,"stories":[1,3],"active":3}"#
         );
         assert_eq!(decode_channel(&key, &bytes).unwrap(), rec);
+    }
+
+    #[test]
+    fn a_channel_keeps_each_persons_active_story_and_reads_older_records() {
+        let rec = ChannelRecordV1::from(&ChannelStories {
+            stories: vec![StoryId(1), StoryId(3)],
+            active: Some(StoryId(3)),
+            people: [("U1".to_string(), StoryId(1))].into_iter().collect(),
+        });
+        let bytes = encode("channel", &rec).unwrap();
+        assert_eq!(
+            std::str::from_utf8(&bytes).unwrap(),
+            r#"{"v":1,"stories":[1,3],"active":3,"people":{"U1":1}}"#
+        );
+        let back = ChannelStories::from(decode_channel(&key, &bytes).unwrap());
+        assert_eq!(back.people.get("U1"), Some(&StoryId(1)));
+        // Written before people had their own: everyone is on the channel's latest.
+        let older = ChannelStories::from(
+            decode_channel(&key, br#"{"v":1,"stories":[1,3],"active":3}"#).unwrap(),
+        );
+        assert!(older.people.is_empty());
+        assert_eq!(
+            older.active_for(&crate::model::Person::named("U1")),
+            Some(StoryId(3))
+        );
     }
 
     #[test]
