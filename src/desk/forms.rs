@@ -161,7 +161,14 @@ mod tests {
         assert_eq!(form.section.as_deref(), Some("title"));
         assert_eq!(form.current.as_deref(), Some("Harbour budget vote delayed"));
         assert_eq!(form.max_chars, Some(120));
-        assert_eq!(form.options, vec![("section".into(), "title".into())]);
+        // The form carries the revision it shows: the base of the text saved from it.
+        assert_eq!(
+            form.options,
+            vec![
+                ("section".into(), "title".into()),
+                ("base".into(), "1".into())
+            ]
+        );
         assert_eq!(form.label, "Section text");
 
         let form = desk
