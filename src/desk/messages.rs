@@ -13,8 +13,8 @@ use crate::checks::{Finding, Level};
 use crate::command::parse::ParseError;
 use crate::config::Template;
 use crate::model::{
-    AuditEntry, KeptConflict, Person, Publication, Revision, Section, SectionState, Source, SourceSummary, Story,
-    StoryId, Suggestion, SuggestionState,
+    AuditEntry, KeptConflict, Person, Publication, Revision, Section, SectionState, Source,
+    SourceSummary, Story, StoryId, Suggestion, SuggestionState,
 };
 use crate::text::diff::WordDiff;
 use crate::text::merge::{has_conflict_markers, Passage};
@@ -1757,7 +1757,8 @@ pub fn no_such_base(section: &str, base: u32, latest: u32) -> String {
 
 /// A write that kept meeting newer revisions saved at the same moment.
 pub fn saved_meanwhile() -> String {
-    "Others saved this section at the same moment several times; nothing was saved. Send it again.".to_string()
+    "Others saved this section at the same moment several times; nothing was saved. Send it again."
+        .to_string()
 }
 
 /// `show section`: who keeps conflicting texts of it.

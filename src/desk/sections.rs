@@ -1,9 +1,7 @@
 //! Sections: claim and assign them, write revisions, read them back, compare them.
 
 use super::conflicts::{self, Outcome, Submission};
-use super::{
-    messages, review, user, Action, Body, Ctx, DeskError, Destination, Reply, ThreadKind,
-};
+use super::{messages, review, user, Action, Body, Ctx, DeskError, Destination, Reply, ThreadKind};
 use super::{save, tx_story};
 use crate::config::Generated;
 use crate::model::{Person, Revision, Story, StoryId, Suggestion, SuggestionState};

@@ -127,11 +127,7 @@ pub(crate) fn suggestion(story: StoryId, section: &str) -> Result<Vec<u8>, NulIn
 }
 
 /// `{prefix}{story}/{section}\0`: the start of a per-person key of one section.
-fn section_prefix(
-    prefix: &[u8],
-    story: StoryId,
-    section: &str,
-) -> Result<Vec<u8>, NulInName> {
+fn section_prefix(prefix: &[u8], story: StoryId, section: &str) -> Result<Vec<u8>, NulInName> {
     let name = checked("section name", section)?;
     let mut key = Vec::with_capacity(prefix.len() + 8 + 1 + name.len() + 1 + 16);
     key.extend_from_slice(prefix);

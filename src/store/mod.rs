@@ -861,7 +861,11 @@ impl Store {
     }
 
     /// The kept conflicting submissions of a section, by person id.
-    pub fn conflicts(&self, story: StoryId, section: &str) -> Result<Vec<KeptConflict>, StoreError> {
+    pub fn conflicts(
+        &self,
+        story: StoryId,
+        section: &str,
+    ) -> Result<Vec<KeptConflict>, StoreError> {
         outside_transaction("conflicts")?;
         let prefix = keys::conflict_prefix(story, section)?;
         self.scan(&prefix, "kept conflicting texts", |key, bytes| {

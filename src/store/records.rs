@@ -19,9 +19,8 @@ use serde::{Deserialize, Serialize};
 use super::StoreError;
 use crate::model::{
     Approval, AuditEntry, ChangeRequest, ChannelKey, ChannelStories, CitationStyle, KeptConflict,
-    PartialDate,
-    Person, Platform, Posting, Publication, Reference, ReferenceKind, Revision, Section, Source,
-    SourceSummary, Story, StoryId, Suggestion, SuggestionState, Timestamp,
+    PartialDate, Person, Platform, Posting, Publication, Reference, ReferenceKind, Revision,
+    Section, Source, SourceSummary, Story, StoryId, Suggestion, SuggestionState, Timestamp,
 };
 
 /// The version written for story records.
