@@ -1763,7 +1763,7 @@ pub fn saved_meanwhile() -> String {
 
 /// `show section`: who keeps conflicting texts of it.
 pub fn kept_conflicts(section: &str, kept: &[KeptConflict]) -> String {
-    let mut out = format!("\n\n**Unresolved conflicts** (kept, not current):");
+    let mut out = "\n\n**Unresolved conflicts** (kept, not current):".to_string();
     for k in kept {
         out.push_str(&format!(
             "\n- {}: written over revision {}, overlapping revision {} ({})",
