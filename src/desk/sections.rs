@@ -225,7 +225,7 @@ pub(crate) fn save_revisions(
         });
         match result {
             Ok((story, saved)) => break (story, plans, saved),
-            Err(_) if stale.get() && attempts < 3 => attempts += 1,
+            Err(_) if stale.get() && attempts < 16 => attempts += 1,
             Err(_) if stale.get() => return user(messages::saved_meanwhile()),
             Err(e) => return Err(e),
         }
