@@ -669,7 +669,12 @@ description = "The title."
         assert_eq!(options("assign"), own(&[("section", true), ("user", true)]));
         assert_eq!(
             options("write"),
-            own(&[("section", true), ("draft", false)])
+            own(&[
+                ("section", true),
+                ("draft", false),
+                ("base", false),
+                ("resume", false)
+            ])
         );
         assert_eq!(
             options("draft"),
@@ -1174,11 +1179,13 @@ description = "Again."
         assert_eq!(
             catalogue().subcommand_help("write").unwrap(),
             "/story write: Write a section; every save is a new revision, sent for review.\n\
-             Usage: /story write section:… [draft:…] [story:…]\n\
+             Usage: /story write section:… [draft:…] [base:…] [resume:…] [story:…]\n\
              Example: /story write section:body\n\
              Options:\n\
              \x20 section (required, a section name): The section to write, such as body or intro.\n\
              \x20 draft (optional, a whole number): The assisted draft this text was edited from. The Edit button fills it in.\n\
+             \x20 base (optional, a whole number): The revision your text was written over; default: the latest one shown to you.\n\
+             \x20 resume (optional, true or false): Get back your text kept after a conflict, merged with the latest revision.\n\
              \x20 story (optional, a story number like 3 or #3, or a story title): Another story than your active one: its number (3 or #3) or title.\n\
              Text without an option name is taken as section.\n\
              Then: Section text (required), typed into the box that opens, or given as a heredoc in the console."

@@ -187,6 +187,9 @@ pub struct Section {
     pub approvals: Vec<Approval>,
     /// Change requests, open and closed.
     pub change_requests: Vec<ChangeRequest>,
+    /// Who has a submission of this section that conflicted with a newer revision and is
+    /// kept until they write the section again.
+    pub conflicts: Vec<Person>,
 }
 
 impl Section {
@@ -198,6 +201,7 @@ impl Section {
             revisions: 0,
             approvals: Vec::new(),
             change_requests: Vec::new(),
+            conflicts: Vec::new(),
         }
     }
 
@@ -557,4 +561,29 @@ pub struct Suggestion {
     /// Remarks shown with the draft: what was removed from a model's answer, what was left out
     /// of the sources, what the drafter did.
     pub notes: Vec<String>,
+    /// The section's latest revision when the draft was asked for (0: no text yet), so that
+    /// accepting it after someone saved merges with their revision instead of replacing it.
+    /// `None` for drafts stored before this was recorded.
+    pub base: Option<u32>,
+}
+
+/// A section's text as someone submitted it over an older revision, where it overlapped what
+/// others saved since. Nothing of it is current: it is kept, one per person and section, until
+/// that person writes the section again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeptConflict {
+    /// The story.
+    pub story: StoryId,
+    /// The section.
+    pub section: String,
+    /// Who submitted it.
+    pub author: Person,
+    /// When.
+    pub at: Timestamp,
+    /// The revision the text was written over (0: the section was empty).
+    pub base: u32,
+    /// The section's latest revision at the time, which the submission overlapped.
+    pub latest: u32,
+    /// The text as submitted (normalised).
+    pub text: String,
 }

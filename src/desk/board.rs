@@ -22,6 +22,9 @@ pub fn render_board(story: &Story, quorum: u32) -> String {
             quorum,
             open,
         ));
+        if !section.conflicts.is_empty() {
+            out.push_str(&messages::board_conflicts(&section.conflicts));
+        }
     }
     out.push('\n');
     out.push_str(&messages::board_footer(story, quorum));

@@ -123,6 +123,7 @@ pub fn draft(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
                 text: String::new(),
                 alternatives: Vec::new(),
                 notes: Vec::new(),
+                base: Some(story.section(section).map_or(0, |s| s.revisions)),
             })?;
             ctx.log(
                 tx,
@@ -304,7 +305,12 @@ pub fn accept(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
                 )),
                 other => other,
             })?;
-        items.push((section.clone(), text, Some(draft.number)));
+        items.push(super::conflicts::Submission {
+            section: section.clone(),
+            text,
+            draft: Some(draft.number),
+            base: draft.base,
+        });
     }
     if items.is_empty() {
         return user(messages::no_draft_anywhere());

@@ -30,7 +30,8 @@ impl Desk {
     /// The form to open before `req` can run: `Ok(Some(form))` when `req` is a command that
     /// takes long text and came without it; `Ok(None)` when it needs no form (hand it to
     /// [`Desk::handle`]); `Err(message)` when it cannot run here, with the message to show
-    /// the person. Reads only; changes nothing.
+    /// the person. For `write` the form's options carry `base`, the revision it shows, and
+    /// the person is recorded as having seen it; nothing else changes.
     pub fn long_text_form(&self, req: &Request) -> Result<Option<LongTextForm>, String> {
         let req = &req.clone().taken_in();
         let (inv, body) = match self.interpret(req) {
@@ -84,6 +85,10 @@ impl Desk {
                     if k == "section" {
                         *v = current.section.clone();
                     }
+                }
+                // What the form shows is what the text will be written over.
+                if !options.iter().any(|(k, _)| k == "base") {
+                    options.push(("base".into(), current.revision.to_string()));
                 }
                 form.current = current.text;
                 form.section = Some(current.section);
@@ -156,7 +161,14 @@ mod tests {
         assert_eq!(form.section.as_deref(), Some("title"));
         assert_eq!(form.current.as_deref(), Some("Harbour budget vote delayed"));
         assert_eq!(form.max_chars, Some(120));
-        assert_eq!(form.options, vec![("section".into(), "title".into())]);
+        // The form carries the revision it shows: the base of the text saved from it.
+        assert_eq!(
+            form.options,
+            vec![
+                ("section".into(), "title".into()),
+                ("base".into(), "1".into())
+            ]
+        );
         assert_eq!(form.label, "Section text");
 
         let form = desk

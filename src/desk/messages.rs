@@ -13,10 +13,11 @@ use crate::checks::{Finding, Level};
 use crate::command::parse::ParseError;
 use crate::config::Template;
 use crate::model::{
-    AuditEntry, Person, Publication, Revision, Section, SectionState, Source, SourceSummary, Story,
-    StoryId, Suggestion, SuggestionState,
+    AuditEntry, KeptConflict, Person, Publication, Revision, Section, SectionState, Source,
+    SourceSummary, Story, StoryId, Suggestion, SuggestionState,
 };
 use crate::text::diff::WordDiff;
+use crate::text::merge::{has_conflict_markers, Passage};
 
 use super::Article;
 
@@ -1692,7 +1693,162 @@ pub fn button_label(action: &super::Action) -> &'static str {
         Action::AcceptDraft { .. } => "Accept",
         Action::EditDraft { .. } => "Edit",
         Action::DiscardDraft { .. } => "Discard",
+        Action::ResolveConflict { .. } => "Resolve",
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// Concurrent edits (`conflicts.rs`)
+
+/// How many characters of each side of an overlapping passage a conflict notice quotes.
+const PASSAGE_CHARS: usize = 300;
+/// How many overlapping passages a conflict notice lists.
+const PASSAGES_LISTED: usize = 5;
+
+/// A passage as a Markdown quote, cut to [`PASSAGE_CHARS`].
+fn quote_passage(text: &str) -> String {
+    let text = text.trim();
+    if text.is_empty() {
+        return "> *(nothing)*".to_string();
+    }
+    let cut = match text.char_indices().nth(PASSAGE_CHARS) {
+        None => text.to_string(),
+        Some((end, _)) => format!("{}…", &text[..end]),
+    };
+    cut.lines()
+        .map(|l| format!("> {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The name of the latest revision between conflict markers (`revision 2 by bob`).
+pub fn conflict_label(latest: &Revision) -> String {
+    format!("revision {} by {}", latest.number, latest.author.name)
+}
+
+/// In a section's thread, before a revision that merged a write over an older revision with
+/// the revisions saved since.
+pub fn merged_note(section: &str, author: &Person, base: u32, merged: &[(u32, Person)]) -> String {
+    let with = match merged {
+        [(n, by)] => format!("{}'s revision {n}", by.name),
+        _ => {
+            let mut names: Vec<&str> = Vec::new();
+            for (_, by) in merged {
+                if !names.contains(&by.name.as_str()) {
+                    names.push(&by.name);
+                }
+            }
+            let first = merged.first().map_or(0, |r| r.0);
+            let last = merged.last().map_or(0, |r| r.0);
+            format!("revisions {first}–{last} ({})", names.join(", "))
+        }
+    };
+    let over = match base {
+        0 => format!("the empty {section}"),
+        n => format!("{section} revision {n}"),
+    };
+    format!(
+        "{} wrote over {over}; merged with {with}. Nothing overlapped; the diff below is against the latest revision.",
+        author.name
+    )
+}
+
+/// To the writer: their text overlapped what others saved since their base; nothing saved.
+pub fn conflict_kept(section: &str, latest: &Revision, passages: &[Passage]) -> String {
+    let mut out = format!(
+        "Not saved: your text of **{section}** was written over an older revision, and {}'s revision {} changed the same {}. Nothing is lost: your text is kept until you write {section} again.",
+        latest.author.name,
+        latest.number,
+        if passages.len() == 1 { "passage" } else { "passages" }
+    );
+    for (i, p) in passages.iter().take(PASSAGES_LISTED).enumerate() {
+        out.push_str(&format!(
+            "\n\n**{}.** Yours:\n{}\nRevision {}:\n{}",
+            i + 1,
+            quote_passage(&p.yours),
+            latest.number,
+            quote_passage(&p.theirs)
+        ));
+    }
+    if passages.len() > PASSAGES_LISTED {
+        out.push_str(&format!(
+            "\n\n…and {} more.",
+            plural(passages.len() - PASSAGES_LISTED, "passage", "passages")
+        ));
+    }
+    out.push_str(&format!(
+        "\n\n**Resolve** opens the form with both versions of each passage between markers: keep what should stay, delete the marker lines, save. In the console: `/story write section:{section} resume:true`."
+    ));
+    out
+}
+
+/// To the writer: the text still holds conflict markers; kept, not saved.
+pub fn conflict_markers_refused(section: &str) -> String {
+    format!(
+        "Not saved: your text of **{section}** still holds conflict markers (`<<<<<<< yours`, `=======`, `>>>>>>>`). Keep the version that should stay, delete the marker lines and save again. Nothing is lost: **Resolve** (or `/story write section:{section} resume:true`) gives your text back."
+    )
+}
+
+/// `write resume:true` when the person keeps no text of the section.
+pub fn nothing_to_resume(section: &str) -> String {
+    format!(
+        "You have no kept text of {section} to resume. `/story write section:{section}` writes it."
+    )
+}
+
+/// `write resume:true` in the console: the kept text, merged, to resolve and paste back.
+pub fn resume_text(section: &str, latest: u32, text: &str) -> String {
+    let how = if has_conflict_markers(text) {
+        "each overlap between markers: keep what should stay, delete the marker lines"
+    } else {
+        "it now merges cleanly"
+    };
+    format!(
+        "Your kept text of **{section}**, merged with revision {latest} ({how}). Write it back with `/story write section:{section}`; it will be based on revision {latest}.\n\n{text}"
+    )
+}
+
+/// `base:N` newer than the section's latest revision.
+pub fn no_such_base(section: &str, base: u32, latest: u32) -> String {
+    match latest {
+        0 => format!("There is no {section} revision {base}; the section has no text yet, so leave `base` out."),
+        _ => format!("There is no {section} revision {base} to write over; the latest is revision {latest}."),
+    }
+}
+
+/// A write that kept meeting newer revisions saved at the same moment.
+pub fn saved_meanwhile() -> String {
+    "Others saved this section at the same moment several times; nothing was saved. Send it again."
+        .to_string()
+}
+
+/// `show section`: who keeps conflicting texts of it.
+pub fn kept_conflicts(section: &str, kept: &[KeptConflict]) -> String {
+    let mut out = "\n\n**Unresolved conflicts** (kept, not current):".to_string();
+    for k in kept {
+        out.push_str(&format!(
+            "\n- {}: written over revision {}, overlapping revision {} ({})",
+            k.author.name,
+            k.base,
+            k.latest,
+            plural(k.text.chars().count(), "character", "characters")
+        ));
+    }
+    out.push_str(&format!(
+        "\nEach is resolved by its writer's next `/story write section:{section}` (`resume:true` gives the text back)."
+    ));
+    out
+}
+
+/// On the board: who has an unresolved conflict in a section.
+pub fn board_conflicts(people: &[Person]) -> String {
+    let names: Vec<&str> = people.iter().map(|p| p.name.as_str()).collect();
+    format!(" · ⚠ unresolved conflict: {}", names.join(", "))
+}
+
+/// Audit: a conflicting submission kept.
+pub fn audit_conflict_kept(section: &str, base: u32, latest: u32) -> String {
+    format!("kept a conflicting text of {section} (written over revision {base}, overlapping revision {latest})")
 }
 
 // ---------------------------------------------------------------------------------------

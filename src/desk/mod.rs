@@ -15,6 +15,7 @@
 
 mod article;
 mod board;
+mod conflicts;
 mod drafts;
 mod forms;
 pub mod messages;
@@ -220,6 +221,16 @@ pub enum Action {
         /// The draft.
         draft: DraftRef,
     },
+    /// Resolve the clicker's kept conflicting text of this section: adapters open the write
+    /// box as for `write resume:true` ([`Desk::long_text_form`] or [`Desk::section_text`]
+    /// with the request of [`Action::to_input`]): their text merged with the latest
+    /// revision, each overlap between markers.
+    ResolveConflict {
+        /// The story.
+        story: StoryId,
+        /// The section.
+        section: String,
+    },
 }
 
 /// One assisted draft of one section: the key adapters use to edit its message in place.
@@ -299,6 +310,18 @@ impl Action {
                     body: None,
                 },
                 draft.story,
+            ),
+            // `note` is the text as the person left the write box, when they saved it.
+            Action::ResolveConflict { story, section } => (
+                Input::Options {
+                    subcommand: "write".into(),
+                    options: vec![
+                        ("section".into(), section.clone()),
+                        ("resume".into(), "true".into()),
+                    ],
+                    body: note,
+                },
+                *story,
             ),
             // `note` is the text as the person left the write box.
             Action::EditDraft { draft } => (

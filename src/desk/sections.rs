@@ -1,6 +1,7 @@
 //! Sections: claim and assign them, write revisions, read them back, compare them.
 
-use super::{messages, review, user, Body, Ctx, DeskError, Destination, Reply, ThreadKind};
+use super::conflicts::{self, Outcome, Submission};
+use super::{messages, review, user, Action, Body, Ctx, DeskError, Destination, Reply, ThreadKind};
 use super::{save, section_of, section_of_mut, tx_story};
 use crate::config::Generated;
 use crate::model::{Person, Revision, Story, StoryId, Suggestion, SuggestionState};
@@ -91,12 +92,54 @@ pub fn write(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
     if spec.generated == Some(Generated::References) {
         return user(messages::references_are_generated());
     }
+    let id = ctx.story_id()?;
+    let resume = ctx.opt("resume").is_some_and(|v| v == "true");
     let Some(raw) = ctx.body else {
+        if resume {
+            return resume_kept(ctx, id, &section);
+        }
         return user(messages::section_text_missing(&section));
     };
     let text = prepare_text(ctx, &section, raw)?;
     let from_draft = ctx.opt("draft").and_then(|n| n.parse::<u32>().ok());
-    save_revisions(ctx, id, vec![(section, text, from_draft)])
+    // The base: as typed or carried by the form; else the draft's; else what was seen.
+    let mut base = ctx.opt("base").and_then(|n| n.parse::<u32>().ok());
+    if let (None, Some(n)) = (base, from_draft) {
+        base = ctx
+            .desk
+            .store
+            .suggestion(id, &section)?
+            .filter(|d| d.number == n)
+            .and_then(|d| d.base);
+    }
+    let item = Submission {
+        section,
+        text,
+        draft: from_draft,
+        base,
+    };
+    save_revisions(ctx, id, vec![item])
+}
+
+/// `/story write section:… resume:true` without text: the person's kept conflicting text of
+/// the section, merged with the latest revision, to resolve and paste back.
+fn resume_kept(ctx: &Ctx<'_>, id: StoryId, section: &str) -> Result<Reply, DeskError> {
+    let story = ctx.load(id)?;
+    let latest = story.section(section).map_or(0, |s| s.revisions);
+    let me = &ctx.req.actor;
+    let Some((text, base)) = conflicts::resume_text(ctx.desk, id, section, latest, &me.id)? else {
+        return user(messages::nothing_to_resume(section));
+    };
+    ctx.transact(|tx| {
+        tx.put_seen(id, section, &me.id, base)?;
+        Ok(())
+    })?;
+    let mut reply = Reply::one(
+        Destination::Requester,
+        Body::Text(messages::resume_text(section, base, &text)),
+    );
+    reply.story = Some(id);
+    Ok(reply)
 }
 
 /// Normalises a section's text and checks it against the size limits: the text to save, or
@@ -131,68 +174,111 @@ pub(crate) fn prepare_text(ctx: &Ctx<'_>, section: &str, raw: &str) -> Result<St
 
 /// Saves new revisions of one or more sections in one transaction, and replies with each
 /// revision's review post, the closed drafts they came from, notes on short sections and
-/// the board. Each item is `(section, prepared text, assisted draft it comes from)`.
+/// the board. A submission written over an older revision is merged with the revisions
+/// saved since; one that overlaps them is kept for its writer instead ([`conflicts`]).
 pub(crate) fn save_revisions(
     ctx: &Ctx<'_>,
     id: StoryId,
-    items: Vec<(String, String, Option<u32>)>,
+    items: Vec<Submission>,
 ) -> Result<Reply, DeskError> {
-    // The latest revisions before, to refuse a text that changes nothing and to diff.
-    let mut previous = Vec::new();
-    {
-        let story = ctx.load(id)?;
-        for (section, text, _) in &items {
-            let n = story.section(section).map(|s| s.revisions).unwrap_or(0);
-            let rev = if n > 0 {
-                ctx.desk.store.revision(id, section, n)?
-            } else {
-                None
-            };
-            if let Some(p) = rev.as_ref().filter(|p| &p.text == text) {
-                return user(messages::no_change(section, p.number));
+    // Planned against the latest revisions; the transaction refuses to apply a plan whose
+    // section moved on meanwhile, and planning starts again.
+    let mut attempts = 0;
+    let (story, plans, saved) = loop {
+        let plans = conflicts::plan(ctx, id, &items)?;
+        let stale = std::cell::Cell::new(false);
+        let result = ctx.transact(|tx| {
+            stale.set(false);
+            let mut story = tx_story(tx, id)?;
+            refuse_if_published(&story)?;
+            let mut saved = Vec::new();
+            for (item, plan) in items.iter().zip(&plans) {
+                let section = &item.section;
+                let now = story.section(section).map_or(0, |s| s.revisions);
+                if now != plan.latest_number() {
+                    stale.set(true);
+                    return Err(DeskError::Internal(format!("{section} moved on")));
+                }
+                match &plan.outcome {
+                    Outcome::Save { text, .. } => {
+                        let draft = match item.draft {
+                            Some(n) => Some(super::drafts::take_pending(tx, id, section, n)?),
+                            None => None,
+                        };
+                        let (revision, dismissed, closed) =
+                            add_revision(ctx, tx, &mut story, section, text, draft)?;
+                        conflicts::saved(ctx, tx, &mut story, section, revision.number)?;
+                        saved.push(Some((revision, dismissed, closed)));
+                    }
+                    Outcome::Keep { kept, .. } => {
+                        conflicts::keep(ctx, tx, &mut story, kept)?;
+                        saved.push(None);
+                    }
+                }
             }
-            previous.push(rev);
+            save(tx, &mut story)?;
+            Ok((story, saved))
+        });
+        match result {
+            Ok((story, saved)) => break (story, plans, saved),
+            Err(_) if stale.get() && attempts < 16 => attempts += 1,
+            Err(_) if stale.get() => return user(messages::saved_meanwhile()),
+            Err(e) => return Err(e),
         }
-    }
-    let (story, saved) = ctx.transact(|tx| {
-        let mut story = tx_story(tx, id)?;
-        refuse_if_published(&story)?;
-        let mut saved = Vec::new();
-        for (section, text, from_draft) in &items {
-            let draft = match from_draft {
-                Some(n) => Some(super::drafts::take_pending(tx, id, section, *n)?),
-                None => None,
-            };
-            let (revision, dismissed, closed) =
-                add_revision(ctx, tx, &mut story, section, text, draft)?;
-            saved.push((revision, dismissed, closed));
-        }
-        save(tx, &mut story)?;
-        Ok((story, saved))
-    })?;
+    };
     let quorum = ctx.desk.config.review.quorum;
     let mut reply = Reply::about(id);
-    for ((revision, dismissed, closed), before) in saved.into_iter().zip(previous) {
-        let section = revision.section.clone();
-        // The previous revision may have changed under us (a concurrent writer); diff
-        // against the actual parent.
-        let parent = match revision.parent {
-            Some(p) if before.as_ref().map(|r| r.number) != Some(p) => {
-                ctx.desk.store.revision(id, &section, p)?
-            }
-            Some(_) => before,
-            None => None,
-        };
+    for ((item, plan), saved) in items.iter().zip(plans).zip(saved) {
+        let section = item.section.clone();
         let thread = Destination::Thread {
             story: id,
             thread: ThreadKind::Section(section.clone()),
         };
+        let Some((revision, dismissed, closed)) = saved else {
+            if let Outcome::Keep {
+                passages, markers, ..
+            } = &plan.outcome
+            {
+                let text = match (&plan.latest, markers) {
+                    (Some(latest), false) => messages::conflict_kept(&section, latest, passages),
+                    _ => messages::conflict_markers_refused(&section),
+                };
+                reply.push(
+                    Destination::Requester,
+                    Body::Review {
+                        text,
+                        actions: vec![Action::ResolveConflict {
+                            story: id,
+                            section: section.clone(),
+                        }],
+                    },
+                );
+            }
+            continue;
+        };
         if let Some(draft) = &closed {
             reply.push(thread.clone(), super::drafts::closed_post(draft));
         }
+        if let Outcome::Save {
+            merged: Some(merged),
+            ..
+        } = &plan.outcome
+        {
+            reply.push(
+                thread.clone(),
+                Body::Text(messages::merged_note(
+                    &section,
+                    &revision.author,
+                    merged.base,
+                    &merged.revisions,
+                )),
+            );
+        }
+        // The transaction checked that the latest revision is still the one planned against,
+        // so it is this revision's parent.
         reply.push(
             thread.clone(),
-            review::revision_post(&story, &revision, parent.as_ref(), dismissed, quorum),
+            review::revision_post(&story, &revision, plan.latest.as_ref(), dismissed, quorum),
         );
         if let Some(post) =
             super::publish::section_findings_post(ctx.desk, &story, &section, revision.number)
@@ -215,7 +301,9 @@ pub(crate) fn save_revisions(
     Ok(reply)
 }
 
-/// The section a `write` request names and its latest text (see `Desk::section_text`).
+/// The section a `write` request names and its latest text (see `Desk::section_text`), or
+/// with `resume:true` the person's kept conflicting text merged with it. Records that the
+/// person was shown the latest revision.
 pub(crate) fn current_text(ctx: &Ctx<'_>) -> Result<super::SectionText, DeskError> {
     let section = ctx.section()?;
     let id = ctx.story_id()?;
@@ -225,10 +313,20 @@ pub(crate) fn current_text(ctx: &Ctx<'_>) -> Result<super::SectionText, DeskErro
     }
     refuse_if_published(&story)?;
     let revision = story.section(&section).map(|s| s.revisions).unwrap_or(0);
-    let text = match revision {
-        0 => None,
-        n => ctx.desk.store.revision(id, &section, n)?.map(|r| r.text),
+    let me = &ctx.req.actor.id;
+    let text = if ctx.opt("resume").is_some_and(|v| v == "true") {
+        match conflicts::resume_text(ctx.desk, id, &section, revision, me)? {
+            Some((text, _)) => Some(text),
+            None => return user(messages::nothing_to_resume(&section)),
+        }
+    } else {
+        match revision {
+            0 => None,
+            n => ctx.desk.store.revision(id, &section, n)?.map(|r| r.text),
+        }
     };
+    // The form shows this revision: it is what the person's next write is based on.
+    conflicts::mark_seen(ctx.desk, id, &section, me, revision);
     Ok(super::SectionText {
         story: id,
         section,
@@ -296,7 +394,8 @@ pub fn show(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
     let text = match ctx.section_name(false)? {
         Some(section) => {
             let s = section_of(&story, &section)?;
-            match s.revisions {
+            conflicts::mark_seen(ctx.desk, id, &section, &ctx.req.actor.id, s.revisions);
+            let text = match s.revisions {
                 0 => messages::section_empty(&section),
                 n => {
                     let rev = ctx
@@ -306,6 +405,12 @@ pub fn show(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
                         .ok_or_else(|| DeskError::Internal("revision missing".into()))?;
                     messages::section_text(&story, &rev, ctx.desk.config.review.quorum)
                 }
+            };
+            let kept = ctx.desk.store.conflicts(id, &section)?;
+            if kept.is_empty() {
+                text
+            } else {
+                format!("{text}{}", messages::kept_conflicts(&section, &kept))
             }
         }
         None => {

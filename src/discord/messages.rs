@@ -85,6 +85,11 @@ pub fn discard_draft_button() -> String {
     "Discard".to_string()
 }
 
+/// The button under a conflict notice that opens the form to resolve it.
+pub fn resolve_conflict_button() -> &'static str {
+    "Resolve"
+}
+
 /// The title of the form for editing an assisted draft (at most 45 characters).
 pub fn draft_form_title(section: &str, number: u32) -> String {
     fit(&format!("Edit draft {number} of {section}"), 45)

@@ -409,6 +409,7 @@ impl Discord {
                         match render::write_form(
                             current.story,
                             &current.section,
+                            current.revision,
                             current.text.as_deref(),
                         ) {
                             Some(form) => now(form),

@@ -92,6 +92,9 @@ pub fn buttons(actions: &[Action]) -> Vec<CreateActionRow> {
             Action::DiscardDraft { .. } => CreateButton::new(button_id(a))
                 .label(messages::discard_draft_button())
                 .style(ButtonStyle::Danger),
+            Action::ResolveConflict { .. } => CreateButton::new(button_id(a))
+                .label(messages::resolve_conflict_button())
+                .style(ButtonStyle::Primary),
         })
         .collect();
     vec![CreateActionRow::Buttons(buttons)]
@@ -202,9 +205,12 @@ pub const MAX_FORM_CHARS: usize = MAX_FIELD_CHARS * MAX_FORM_FIELDS;
 /// The form for writing a section, prefilled with its current text over as many inputs as
 /// it needs (one more, empty, to grow into, up to five). `None` when the text is longer
 /// than a form holds.
+/// The form for writing a section, prefilled with `current`: the text of revision `base`
+/// (or a kept text merged with it), which the saved text will be written over.
 pub fn write_form(
     story: StoryId,
     section: &str,
+    base: u32,
     current: Option<&str>,
 ) -> Option<CreateInteractionResponse> {
     let current = current.unwrap_or_default();
@@ -224,6 +230,7 @@ pub fn write_form(
     let form = Form::Write {
         story,
         section: section.to_string(),
+        base: Some(base),
     };
     Some(CreateInteractionResponse::Modal(
         CreateModal::new(form.custom_id(), messages::write_form_title(section, story))
@@ -268,6 +275,7 @@ pub fn note_form(action: &Action) -> CreateInteractionResponse {
         Action::AcceptDraft { draft }
         | Action::EditDraft { draft }
         | Action::DiscardDraft { draft } => (draft.section.as_str(), draft.number),
+        Action::ResolveConflict { section, .. } => (section.as_str(), 0),
     };
     let input = CreateInputText::new(
         InputTextStyle::Paragraph,
@@ -321,7 +329,7 @@ mod tests {
     #[test]
     fn write_forms_span_up_to_five_inputs() {
         let json = |text: &str| {
-            serde_json::to_value(write_form(StoryId(1), "body", Some(text)).unwrap()).unwrap()
+            serde_json::to_value(write_form(StoryId(1), "body", 1, Some(text)).unwrap()).unwrap()
         };
         let short = json("A short body.");
         assert_eq!(short["type"], 9);
@@ -339,6 +347,6 @@ mod tests {
             .filter_map(|r| r["components"][0]["value"].as_str())
             .collect();
         assert_eq!(joined, long);
-        assert!(write_form(StoryId(1), "body", Some(&"x ".repeat(10_001))).is_none());
+        assert!(write_form(StoryId(1), "body", 1, Some(&"x ".repeat(10_001))).is_none());
     }
 }

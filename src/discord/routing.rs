@@ -37,6 +37,9 @@ pub enum Form {
         story: StoryId,
         /// The section.
         section: String,
+        /// The revision the form showed, which the text is written over (`None` in forms
+        /// opened before the id carried it).
+        base: Option<u32>,
     },
     /// A change request's note, for the revision the button was under.
     Note(Action),
@@ -49,7 +52,16 @@ impl Form {
     pub fn custom_id(&self) -> String {
         match self {
             Form::Source => format!("{PREFIX}:source"),
-            Form::Write { story, section } => format!("{PREFIX}:write:{}:{section}", story.0),
+            Form::Write {
+                story,
+                section,
+                base: None,
+            } => format!("{PREFIX}:write:{}:{section}", story.0),
+            Form::Write {
+                story,
+                section,
+                base: Some(base),
+            } => format!("{PREFIX}:write:{}@{base}:{section}", story.0),
             Form::Note(action) => format!("{PREFIX}:note:{}", action_fields(action)),
             Form::EditDraft(draft) => format!("{PREFIX}:draft:{}", draft_fields(draft)),
         }
@@ -63,10 +75,15 @@ impl Form {
             "source" if rest.is_empty() => Some(Form::Source),
             "write" => {
                 let (story, section) = rest.split_once(':')?;
+                let (story, base) = match story.split_once('@') {
+                    Some((story, base)) => (story, Some(base.parse().ok()?)),
+                    None => (story, None),
+                };
                 let story = StoryId(story.parse().ok()?);
                 (!section.is_empty()).then(|| Form::Write {
                     story,
                     section: section.to_string(),
+                    base,
                 })
             }
             "note" => parse_action_fields(rest, false).map(Form::Note),
@@ -92,6 +109,7 @@ fn action_fields(action: &Action) -> String {
         Action::AcceptDraft { draft }
         | Action::EditDraft { draft }
         | Action::DiscardDraft { draft } => draft_fields(draft),
+        Action::ResolveConflict { story, section } => format!("{}:0:{section}", story.0),
     }
 }
 
@@ -143,6 +161,7 @@ pub fn button_id(action: &Action) -> String {
         Action::AcceptDraft { .. } => "draft-accept",
         Action::EditDraft { .. } => "draft-edit",
         Action::DiscardDraft { .. } => "draft-discard",
+        Action::ResolveConflict { .. } => "resolve",
     };
     format!("{PREFIX}:{kind}:{}", action_fields(action))
 }
@@ -157,6 +176,9 @@ pub fn parse_button(custom_id: &str) -> Option<Action> {
         "draft-accept" => parse_draft_fields(rest).map(|draft| Action::AcceptDraft { draft }),
         "draft-edit" => parse_draft_fields(rest).map(|draft| Action::EditDraft { draft }),
         "draft-discard" => parse_draft_fields(rest).map(|draft| Action::DiscardDraft { draft }),
+        "resolve" => {
+            split_fields(rest).map(|(story, _, section)| Action::ResolveConflict { story, section })
+        }
         _ => None,
     }
 }
@@ -423,6 +445,13 @@ fn component(desk: &Desk, c: ComponentInteraction, now: Timestamp) -> Route {
     match parse_button(&c.data.custom_id) {
         Some(action @ Action::RequestChanges { .. }) => Route::NoteForm(action),
         Some(Action::EditDraft { draft }) => Route::DraftForm(draft),
+        // The write form, prefilled with the clicker's kept text merged with the latest.
+        Some(action @ Action::ResolveConflict { .. }) => {
+            let (input, story) = action.to_input(None);
+            Route::WriteForm {
+                request: request(origin, input, Some(story), now),
+            }
+        }
         Some(action) => {
             let (input, story) = action.to_input(None);
             Route::Desk {
@@ -498,14 +527,24 @@ fn modal(desk: &Desk, m: ModalInteraction, now: Timestamp) -> Route {
                 None,
             )
         }
-        Some(Form::Write { story, section }) => (
-            Input::Options {
-                subcommand: "write".into(),
-                options: vec![("section".into(), section)],
-                body: Some(long_text(&fields)),
-            },
-            Some(story),
-        ),
+        Some(Form::Write {
+            story,
+            section,
+            base,
+        }) => {
+            let mut options = vec![("section".into(), section)];
+            if let Some(base) = base {
+                options.push(("base".into(), base.to_string()));
+            }
+            (
+                Input::Options {
+                    subcommand: "write".into(),
+                    options,
+                    body: Some(long_text(&fields)),
+                },
+                Some(story),
+            )
+        }
         Some(Form::Note(action)) => {
             let (input, story) = action.to_input(field(NOTE_FIELD));
             (input, Some(story))
@@ -556,6 +595,10 @@ mod tests {
             Action::DiscardDraft {
                 draft: draft.clone(),
             },
+            Action::ResolveConflict {
+                story: StoryId(12),
+                section: "body".into(),
+            },
         ] {
             assert_eq!(parse_button(&button_id(&action)), Some(action));
         }
@@ -570,6 +613,12 @@ mod tests {
             Form::Write {
                 story: StoryId(4),
                 section: "introduction".into(),
+                base: None,
+            },
+            Form::Write {
+                story: StoryId(4),
+                section: "introduction".into(),
+                base: Some(7),
             },
             Form::Note(changes),
             Form::EditDraft(draft),

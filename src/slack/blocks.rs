@@ -42,6 +42,8 @@ pub const DRAFT_ACCEPT_ACTION: &str = "storydesk_draft_accept";
 pub const DRAFT_EDIT_ACTION: &str = "storydesk_draft_edit";
 /// The `action_id` of an assisted draft's Discard button.
 pub const DRAFT_DISCARD_ACTION: &str = "storydesk_draft_discard";
+/// The `action_id` of the button that opens the form to resolve a kept conflicting text.
+pub const RESOLVE_ACTION: &str = "storydesk_resolve";
 
 /// One message to post: the notification text and the blocks.
 #[derive(Debug, Clone, PartialEq)]
@@ -219,6 +221,10 @@ impl ButtonValue {
             DRAFT_ACCEPT_ACTION => Some(Action::AcceptDraft { draft: draft() }),
             DRAFT_EDIT_ACTION => Some(Action::EditDraft { draft: draft() }),
             DRAFT_DISCARD_ACTION => Some(Action::DiscardDraft { draft: draft() }),
+            RESOLVE_ACTION => Some(Action::ResolveConflict {
+                story,
+                section: section.clone(),
+            }),
             _ => None,
         }
     }
@@ -273,6 +279,14 @@ fn button(action: &Action) -> Value {
             &draft.story,
             &draft.section,
             &draft.number,
+        ),
+        Action::ResolveConflict { story, section } => (
+            RESOLVE_ACTION,
+            messages::resolve_conflict_button(),
+            Some("primary"),
+            story,
+            section,
+            &0,
         ),
     };
     let value = ButtonValue {

@@ -56,6 +56,11 @@ pub fn discard_draft_button() -> &'static str {
     "Discard"
 }
 
+/// The button under a conflict notice that opens the form to resolve it.
+pub fn resolve_conflict_button() -> &'static str {
+    "Resolve"
+}
+
 /// Edit on a draft that was accepted, discarded or replaced since.
 pub fn draft_gone(section: &str, number: u32) -> String {
     format!("Draft {number} of {section} can no longer be edited: it was accepted, discarded or replaced. Look at the latest message in the {section} thread.")

@@ -317,7 +317,10 @@ impl Slack {
         let probe = request.clone();
         let form = tokio::task::spawn_blocking(move || desk.long_text_form(&probe)).await;
         match form {
-            Ok(Ok(Some(form))) => self.open_form(form, &request, &cmd).await,
+            Ok(Ok(Some(form))) => {
+                self.open_form(form, &request, &cmd.trigger_id, &cmd.channel_id, None)
+                    .await
+            }
             Ok(Ok(None)) => self.answer(request, origin).await,
             Ok(Err(message)) => ephemeral_ack(&message),
             Err(e) => {
@@ -332,7 +335,9 @@ impl Slack {
         &self,
         form: crate::desk::LongTextForm,
         request: &Request,
-        cmd: &SlashCommand,
+        trigger_id: &str,
+        channel_id: &str,
+        thread: Option<String>,
     ) -> Ack {
         // A redelivered command must not open a second modal.
         if let Some(key) = &request.event {
@@ -359,11 +364,11 @@ impl Slack {
             } else {
                 FormKind::Write
             },
-            c: cmd.channel_id.clone(),
+            c: channel_id.to_string(),
             s: form.story.0,
             sub: form.subcommand.clone(),
             o: form.options.clone(),
-            t: None,
+            t: thread,
             sep: Vec::new(),
             n: blocks::box_count(
                 max_chars,
@@ -388,7 +393,7 @@ impl Slack {
                 encode_meta(&meta)
             })
         };
-        match self.api().open_view(&cmd.trigger_id, &view).await {
+        match self.api().open_view(trigger_id, &view).await {
             Ok(()) => Ack::Empty,
             Err(e) => {
                 tracing::warn!(error = %e, "could not open a modal");
@@ -594,6 +599,46 @@ impl Slack {
             Action::EditDraft { draft } => {
                 self.open_draft_form(draft, &p.trigger_id, &channel_id, thread, origin)
                     .await;
+                Ack::Empty
+            }
+            // The write form as `write resume:true` opens it: the clicker's kept text
+            // merged with the latest revision.
+            Action::ResolveConflict { .. } => {
+                let (input, story) = action.to_input(None);
+                let request = Request {
+                    actor: Person {
+                        id: p.user.id.clone(),
+                        name,
+                    },
+                    memberships: Default::default(),
+                    place: Place {
+                        channel: origin.channel.clone(),
+                        thread: origin.thread.clone(),
+                    },
+                    at: Timestamp::now(),
+                    input,
+                    event: Some(click_key(
+                        &team,
+                        &p.trigger_id,
+                        clicked,
+                        &origin.channel.channel,
+                        &message_ts,
+                        &p.user.id,
+                    )),
+                    story: Some(story),
+                };
+                let desk = self.desk().clone();
+                let probe = request.clone();
+                let form = tokio::task::spawn_blocking(move || desk.long_text_form(&probe)).await;
+                match form {
+                    Ok(Ok(Some(form))) => {
+                        self.open_form(form, &request, &p.trigger_id, &channel_id, thread)
+                            .await;
+                    }
+                    Ok(Ok(None)) => {}
+                    Ok(Err(message)) => self.tell_later(origin, message),
+                    Err(e) => tracing::error!(error = %e, "the desk panicked"),
+                }
                 Ack::Empty
             }
             Action::Approve { .. } | Action::AcceptDraft { .. } | Action::DiscardDraft { .. } => {

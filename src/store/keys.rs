@@ -22,6 +22,10 @@ const CHANNEL: &[u8] = b"c/";
 const SUGGESTION: &[u8] = b"d/";
 /// Prefix of anchors: `k/{name}`.
 const ANCHOR: &[u8] = b"k/";
+/// Prefix of kept conflicting submissions: `x/{story u64}/{section}\0{person id}`.
+const CONFLICT: &[u8] = b"x/";
+/// Prefix of the revision each person last saw: `w/{story u64}/{section}\0{person id}`.
+const SEEN: &[u8] = b"w/";
 /// Prefix of the store's own bookkeeping.
 const META: &[u8] = b"m/";
 
@@ -119,6 +123,37 @@ pub(crate) fn suggestion(story: StoryId, section: &str) -> Result<Vec<u8>, NulIn
     key.push(b'/');
     key.extend_from_slice(name);
     key.push(0);
+    Ok(key)
+}
+
+/// `{prefix}{story}/{section}\0`: the start of a per-person key of one section.
+fn section_prefix(prefix: &[u8], story: StoryId, section: &str) -> Result<Vec<u8>, NulInName> {
+    let name = checked("section name", section)?;
+    let mut key = Vec::with_capacity(prefix.len() + 8 + 1 + name.len() + 1 + 16);
+    key.extend_from_slice(prefix);
+    key.extend_from_slice(&story.0.to_be_bytes());
+    key.push(b'/');
+    key.extend_from_slice(name);
+    key.push(0);
+    Ok(key)
+}
+
+/// `x/{story}/{section}\0`: the prefix of one section's kept conflicting submissions.
+pub(crate) fn conflict_prefix(story: StoryId, section: &str) -> Result<Vec<u8>, NulInName> {
+    section_prefix(CONFLICT, story, section)
+}
+
+/// `x/{story}/{section}\0{person}`: one person's kept conflicting submission.
+pub(crate) fn conflict(story: StoryId, section: &str, person: &str) -> Result<Vec<u8>, NulInName> {
+    let mut key = conflict_prefix(story, section)?;
+    key.extend_from_slice(checked("person id", person)?);
+    Ok(key)
+}
+
+/// `w/{story}/{section}\0{person}`: the revision of a section a person last saw.
+pub(crate) fn seen(story: StoryId, section: &str, person: &str) -> Result<Vec<u8>, NulInName> {
+    let mut key = section_prefix(SEEN, story, section)?;
+    key.extend_from_slice(checked("person id", person)?);
     Ok(key)
 }
 
@@ -231,6 +266,21 @@ fn describe_known(key: &[u8]) -> Option<String> {
         CHANNEL => {
             let parts: Vec<String> = rest.split(|&b| b == 0).map(text).collect();
             Some(format!("channel {}", parts.join("/")))
+        }
+        CONFLICT | SEEN => {
+            let story = u64::from_be_bytes(be::<8>(rest)?);
+            let rest = rest.get(9..)?;
+            let nul = rest.iter().position(|&b| b == 0)?;
+            let what = if prefix == CONFLICT {
+                "kept conflicting text"
+            } else {
+                "revision seen"
+            };
+            Some(format!(
+                "{what} of section {} of story #{story} by {}",
+                text(&rest[..nul]),
+                text(&rest[nul + 1..])
+            ))
         }
         ANCHOR => Some(format!("anchor {}", text(rest))),
         META => Some(format!("store setting {}", text(rest))),

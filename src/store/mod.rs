@@ -13,6 +13,8 @@
 //! | `stories` | `a/{story}/{seq}` | one audit entry |
 //! | `stories` | `c/{platform}\0{team}\0{channel}` | the channel's stories and its active story |
 //! | `stories` | `d/{story}/{section}` | the section's latest assisted draft (a proposal, not a revision) |
+//! | `stories` | `x/{story}/{section}\0{person}` | a person's kept submission that conflicted with a newer revision |
+//! | `stories` | `w/{story}/{section}\0{person}` | the revision of the section the person last saw |
 //! | `stories` | `k/{name}` | an anchor: an opaque string an adapter keeps (a board's message id) |
 //! | `stories` | `m/next_story` | the next story number, u64 big-endian |
 //! | `stories` | `m/schema` | this layout's version, u32 big-endian |
@@ -141,7 +143,8 @@ use sled::transaction::{
 use sled::IVec;
 
 use crate::model::{
-    AuditEntry, ChannelKey, ChannelStories, Revision, Source, Story, StoryId, Suggestion, Timestamp,
+    AuditEntry, ChannelKey, ChannelStories, KeptConflict, Revision, Source, Story, StoryId,
+    Suggestion, Timestamp,
 };
 use commit::{GroupCommit, Syncer};
 use integrity::{Delta, MarkFile, Tally, Tree};
@@ -1164,6 +1167,41 @@ impl Store {
         )
     }
 
+    /// The kept conflicting submissions of a section, by person id.
+    pub fn conflicts(
+        &self,
+        story: StoryId,
+        section: &str,
+    ) -> Result<Vec<KeptConflict>, StoreError> {
+        outside_transaction("conflicts")?;
+        let prefix = keys::conflict_prefix(story, section)?;
+        self.scan(&prefix, "kept conflicting texts", |key, bytes| {
+            records::decode_conflict(&|| keys::describe(key), bytes).map(KeptConflict::from)
+        })
+    }
+
+    /// One person's kept conflicting submission of a section.
+    pub fn conflict(
+        &self,
+        story: StoryId,
+        section: &str,
+        person: &str,
+    ) -> Result<Option<KeptConflict>, StoreError> {
+        outside_transaction("conflict")?;
+        read_conflict(&self.inner.stories, story, section, person)
+    }
+
+    /// The revision of a section a person last saw, if the desk ever showed it to them.
+    pub fn seen(
+        &self,
+        story: StoryId,
+        section: &str,
+        person: &str,
+    ) -> Result<Option<u32>, StoreError> {
+        outside_transaction("seen")?;
+        read_seen(&self.inner.stories, story, section, person)
+    }
+
     /// An anchor an adapter stored with [`Tx::put_anchor`].
     pub fn anchor(&self, name: &str) -> Result<Option<String>, StoreError> {
         outside_transaction("anchor")?;
@@ -1489,6 +1527,38 @@ fn read_suggestion<R: Reader>(
         }
     };
     Ok(Some(record.into_suggestion(content)))
+}
+
+/// Reads one person's kept conflicting submission.
+fn read_conflict<R: Reader>(
+    r: &R,
+    story: StoryId,
+    section: &str,
+    person: &str,
+) -> Result<Option<KeptConflict>, R::Fail> {
+    let key = keys::conflict(story, section, person).map_err(StoreError::from)?;
+    match r.read(&key)? {
+        Some(bytes) => Ok(Some(
+            records::decode_conflict(&|| keys::describe(&key), &bytes)?.into(),
+        )),
+        None => Ok(None),
+    }
+}
+
+/// Reads the revision a person last saw.
+fn read_seen<R: Reader>(
+    r: &R,
+    story: StoryId,
+    section: &str,
+    person: &str,
+) -> Result<Option<u32>, R::Fail> {
+    let key = keys::seen(story, section, person).map_err(StoreError::from)?;
+    match r.read(&key)? {
+        Some(bytes) => Ok(Some(
+            records::decode_seen(&|| keys::describe(&key), &bytes)?.revision,
+        )),
+        None => Ok(None),
+    }
 }
 
 /// Reads an anchor.
@@ -1849,6 +1919,69 @@ impl Tx<'_> {
                 format!("deleting {}", keys::describe(&key))
             })
             .map(|old| old.is_some())
+        })
+    }
+
+    /// One person's kept conflicting submission of a section.
+    pub fn conflict(
+        &mut self,
+        story: StoryId,
+        section: &str,
+        person: &str,
+    ) -> Result<Option<KeptConflict>, TxError> {
+        self.step(|tx| read_conflict(tx.stories, story, section, person))
+    }
+
+    /// Keeps a conflicting submission, replacing the same person's earlier one of the section.
+    pub fn put_conflict(&mut self, conflict: &KeptConflict) -> Result<(), TxError> {
+        self.step(|tx| {
+            let key = keys::conflict(conflict.story, &conflict.section, &conflict.author.id)?;
+            let record = records::ConflictRecordV1::from(conflict);
+            tx.write(&key, records::encode("conflict", &record)?)
+        })
+    }
+
+    /// Deletes a person's kept conflicting submission; true when there was one.
+    pub fn delete_conflict(
+        &mut self,
+        story: StoryId,
+        section: &str,
+        person: &str,
+    ) -> Result<bool, TxError> {
+        self.step(|tx| {
+            let key = keys::conflict(story, section, person)?;
+            tx.stories
+                .remove(key.as_slice())
+                .map(|old| old.is_some())
+                .map_err(tx_failure(|| format!("deleting {}", keys::describe(&key))))
+        })
+    }
+
+    /// The revision of a section a person last saw.
+    pub fn seen(
+        &mut self,
+        story: StoryId,
+        section: &str,
+        person: &str,
+    ) -> Result<Option<u32>, TxError> {
+        self.step(|tx| read_seen(tx.stories, story, section, person))
+    }
+
+    /// Records the revision of a section a person was shown (or wrote).
+    pub fn put_seen(
+        &mut self,
+        story: StoryId,
+        section: &str,
+        person: &str,
+        revision: u32,
+    ) -> Result<(), TxError> {
+        self.step(|tx| {
+            let key = keys::seen(story, section, person)?;
+            let record = records::SeenRecordV1 {
+                v: records::SEEN_VERSION,
+                revision,
+            };
+            tx.write(&key, records::encode("seen", &record)?)
         })
     }
 

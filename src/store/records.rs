@@ -18,9 +18,9 @@ use serde::{Deserialize, Serialize};
 
 use super::StoreError;
 use crate::model::{
-    Approval, AuditEntry, ChangeRequest, ChannelKey, ChannelStories, CitationStyle, PartialDate,
-    Person, Platform, Posting, Publication, Reference, ReferenceKind, Revision, Section, Source,
-    SourceSummary, Story, StoryId, Suggestion, SuggestionState, Timestamp,
+    Approval, AuditEntry, ChangeRequest, ChannelKey, ChannelStories, CitationStyle, KeptConflict,
+    PartialDate, Person, Platform, Posting, Publication, Reference, ReferenceKind, Revision,
+    Section, Source, SourceSummary, Story, StoryId, Suggestion, SuggestionState, Timestamp,
 };
 
 /// The version written for story records.
@@ -37,6 +37,10 @@ pub(crate) const CHANNEL_VERSION: u32 = 1;
 pub(crate) const ANCHOR_VERSION: u32 = 1;
 /// The version written for assisted-draft records.
 pub(crate) const SUGGESTION_VERSION: u32 = 1;
+/// The version written for kept conflicting submissions.
+pub(crate) const CONFLICT_VERSION: u32 = 1;
+/// The version written for the revision a person last saw.
+pub(crate) const SEEN_VERSION: u32 = 1;
 /// The version written for processed-event records.
 pub(crate) const EVENT_VERSION: u32 = 1;
 
@@ -200,6 +204,10 @@ pub(crate) struct SectionRecord {
     pub(crate) approvals: Vec<ApprovalRecord>,
     /// Every change request made.
     pub(crate) change_requests: Vec<ChangeRequestRecord>,
+    /// Who has a kept conflicting submission of the section. Absent (and left out when
+    /// empty) in records written before conflicts were kept, so those read unchanged.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) conflicts: Vec<PersonRecord>,
 }
 
 /// A source's summary as kept in the story record.
@@ -663,6 +671,9 @@ pub(crate) struct SuggestionRecordV1 {
     pub(crate) status: SuggestionStateRecord,
     /// What it proposes, plain or sealed.
     pub(crate) content: SuggestionBodyRecord,
+    /// The section's latest revision when the draft was asked for; absent in older records.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) base: Option<u32>,
 }
 
 /// Decodes an assisted-draft record.
@@ -671,6 +682,84 @@ pub(crate) fn decode_suggestion(
     bytes: &[u8],
 ) -> Result<SuggestionRecordV1, StoreError> {
     decode_single("suggestion", SUGGESTION_VERSION, key, bytes)
+}
+
+/// A kept conflicting submission as stored (like a revision: the text is the person's own
+/// writing, not source material, so it is not sealed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ConflictRecordV1 {
+    /// Envelope version, always 1.
+    pub(crate) v: u32,
+    /// The story number (also in the key).
+    pub(crate) story: u64,
+    /// The section name (also in the key).
+    pub(crate) section: String,
+    /// Who submitted it (their id is also in the key).
+    pub(crate) author: PersonRecord,
+    /// When, in Unix milliseconds.
+    pub(crate) at: i64,
+    /// The revision it was written over.
+    pub(crate) base: u32,
+    /// The latest revision it overlapped.
+    pub(crate) latest: u32,
+    /// The submitted text.
+    pub(crate) text: String,
+}
+
+/// Decodes a kept conflicting submission.
+pub(crate) fn decode_conflict(
+    key: &dyn Fn() -> String,
+    bytes: &[u8],
+) -> Result<ConflictRecordV1, StoreError> {
+    decode_single("conflict", CONFLICT_VERSION, key, bytes)
+}
+
+/// The revision of a section a person last saw, as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SeenRecordV1 {
+    /// Envelope version, always 1.
+    pub(crate) v: u32,
+    /// The revision number.
+    pub(crate) revision: u32,
+}
+
+/// Decodes a seen record.
+pub(crate) fn decode_seen(
+    key: &dyn Fn() -> String,
+    bytes: &[u8],
+) -> Result<SeenRecordV1, StoreError> {
+    decode_single("seen", SEEN_VERSION, key, bytes)
+}
+
+impl From<&KeptConflict> for ConflictRecordV1 {
+    fn from(c: &KeptConflict) -> Self {
+        ConflictRecordV1 {
+            v: CONFLICT_VERSION,
+            story: c.story.0,
+            section: c.section.clone(),
+            author: (&c.author).into(),
+            at: c.at.0,
+            base: c.base,
+            latest: c.latest,
+            text: c.text.clone(),
+        }
+    }
+}
+
+impl From<ConflictRecordV1> for KeptConflict {
+    fn from(c: ConflictRecordV1) -> Self {
+        KeptConflict {
+            story: StoryId(c.story),
+            section: c.section,
+            author: c.author.into(),
+            at: Timestamp(c.at),
+            base: c.base,
+            latest: c.latest,
+            text: c.text,
+        }
+    }
 }
 
 /// Decodes a revision record.
@@ -842,6 +931,7 @@ impl From<&Section> for SectionRecord {
                 .iter()
                 .map(ChangeRequestRecord::from)
                 .collect(),
+            conflicts: s.conflicts.iter().map(PersonRecord::from).collect(),
         }
     }
 }
@@ -858,6 +948,7 @@ impl From<SectionRecord> for Section {
                 .into_iter()
                 .map(ChangeRequest::from)
                 .collect(),
+            conflicts: s.conflicts.into_iter().map(Person::from).collect(),
         }
     }
 }
@@ -1215,6 +1306,7 @@ impl SuggestionRecordV1 {
             drafter: s.drafter.clone(),
             status: (&s.state).into(),
             content,
+            base: s.base,
         }
     }
 
@@ -1232,6 +1324,7 @@ impl SuggestionRecordV1 {
             text: content.text,
             alternatives: content.alternatives,
             notes: content.notes,
+            base: self.base,
         }
     }
 }

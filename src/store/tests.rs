@@ -851,6 +851,7 @@ fn a_sections_assisted_draft_is_replaced_and_read_back() {
         drafter: "the extractive drafter".into(),
         state,
         text: "Four war rooms were set up.".into(),
+        base: Some(2),
         alternatives: vec![],
         notes: vec!["copied from source 1".into()],
     };
@@ -1029,6 +1030,7 @@ fn a_drafts_text_is_sealed_like_the_sources_it_comes_from() {
         text: secret.into(),
         alternatives: vec!["Menlo Park finance office".into()],
         notes: vec!["Extractive draft".into()],
+        base: None,
     };
     {
         let store = Store::open(dir.path(), with_key(Some(key))).unwrap();
