@@ -241,6 +241,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 eprintln!("{}", notices::no_editors_in_console());
             }
             let desk = storydesk::open_desk(config, &data_dir)?;
+            // While the console holds the store, `backup` and `export` go through it.
+            let _admin = match storydesk::admin::listen(desk.clone()) {
+                Ok(admin) => Some(admin),
+                Err(e) => {
+                    eprintln!("{}", notices::admin_socket_unavailable(&e.to_string()));
+                    None
+                }
+            };
             match script {
                 Some(path) => {
                     let stdout = std::io::stdout();
@@ -357,21 +365,25 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Doctor => unreachable!("handled before the config is loaded"),
         Command::Export { story, format } => {
-            let desk = storydesk::open_desk(config, &data_dir)?;
             let id: u64 = story
                 .trim_start_matches('#')
                 .parse()
                 .with_context(|| format!("`{story}` is not a story number"))?;
-            let story = desk
-                .store()
-                .story(storydesk::model::StoryId(id))?
-                .with_context(|| format!("there is no story #{id} in {}", data_dir.display()))?;
+            let id = storydesk::model::StoryId(id);
             let format = match format {
                 ExportFormat::Md => storydesk::export::Format::Markdown,
                 ExportFormat::Html => storydesk::export::Format::Html,
                 ExportFormat::Json => storydesk::export::Format::Json,
             };
-            print!("{}", storydesk::export::export(&desk, &story, format)?);
+            // From the store, or through the storydesk (`serve` or `local`) that holds it.
+            let text = match storydesk::open_desk(config, &data_dir) {
+                Ok(desk) => storydesk::export::export_story(&desk, id, format)?,
+                Err(e) if is_locked(&e) => {
+                    storydesk::admin::export_from_running(&data_dir, id, format)?
+                }
+                Err(e) => return Err(e),
+            };
+            print!("{text}");
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -728,12 +740,7 @@ fn backup(
             desk.store().backup(&mut out)?;
         }
         Err(e) if is_locked(&e) => {
-            storydesk::admin::backup_from_running(data_dir, &mut out).with_context(|| {
-                format!(
-                    "another storydesk has {} open, and its admin socket did not answer",
-                    data_dir.display()
-                )
-            })?;
+            storydesk::admin::backup_from_running(data_dir, &mut out)?;
         }
         Err(e) => return Err(e),
     }
@@ -844,7 +851,7 @@ async fn serve(
         .await
         .with_context(|| format!("cannot listen on {bind} (STORYDESK_BIND)"))?;
     let bound_to = listener.local_addr().unwrap_or(bind);
-    let admin = storydesk::admin::listen(desk.store().clone(), desk.store().dir())
+    let admin = storydesk::admin::listen(desk.clone())
         .context("cannot open the admin socket in the data directory")?;
     let purge = tokio::spawn(purge_expired_events(desk.clone()));
     tracing::info!(target: SERVE, "{}", notices::serving_on(bound_to));

@@ -57,6 +57,30 @@ pub fn restored(records: u64, bytes: u64, dir: &Path) -> String {
     )
 }
 
+/// `export` of a story number nobody used.
+pub fn no_such_story(story: u64, dir: &Path) -> String {
+    format!("there is no story #{story} in {}", dir.display())
+}
+
+/// The running storydesk did not answer on its admin socket.
+pub fn admin_no_answer(dir: &Path, why: &str) -> String {
+    format!(
+        "another storydesk has {} open, and its admin socket did not answer ({why})",
+        dir.display()
+    )
+}
+
+/// The console could not open its admin socket: it runs, but `backup` and `export` cannot
+/// reach it.
+pub fn admin_socket_unavailable(why: &str) -> String {
+    format!("note: the admin socket could not be opened ({why}), so `storydesk backup` and `storydesk export` cannot run while this console does")
+}
+
+/// A request on the admin socket that is none of its requests.
+pub fn admin_unknown_request() -> String {
+    "unknown request; the requests are `backup` and `export STORY md|html|json`".into()
+}
+
 // ---------------------------------------------------------------------------------------
 // `storydesk serve`
 
