@@ -649,6 +649,7 @@ async fn discord(
             app,
             adapter: None,
             gateway: None,
+            endpoint: false,
         });
     }
     let token = env.token.clone().unwrap_or_default();
@@ -708,6 +709,7 @@ async fn discord(
     Ok(DiscordSide {
         app,
         adapter: Some(adapter),
+        endpoint: env.public_key.is_some(),
         gateway,
     })
 }
@@ -720,6 +722,8 @@ struct DiscordSide {
     adapter: Option<Arc<storydesk::discord::Discord>>,
     /// The gateway's task, when it runs.
     gateway: Option<tokio::task::JoinHandle<()>>,
+    /// True when `POST /discord/interactions` is served.
+    endpoint: bool,
 }
 
 /// Write a backup: from the store directly when no storydesk runs on it, else through the
@@ -801,6 +805,7 @@ async fn serve(
         app,
         adapter: discord,
         gateway,
+        endpoint: discord_endpoint,
     } = discord(&desk, axum::Router::new(), &stop, &readiness).await?;
     let mut app = app;
     let slack_config = slack_config();
@@ -840,6 +845,21 @@ async fn serve(
     for sentence in storydesk::doctor::role_entries_matching_nobody(desk.config(), &platforms) {
         tracing::warn!(target: SERVE, "{sentence}");
     }
+    // Every series a dashboard plots starts at zero, before the first request.
+    let subcommands: Vec<&str> = storydesk::catalogue::catalogue()
+        .subcommands
+        .iter()
+        .map(|s| s.name.as_str())
+        .collect();
+    storydesk::telemetry::declare(
+        storydesk::telemetry::WaysIn {
+            slack_http: slack.is_some() && slack_config.signing_secret.is_some(),
+            slack_socket_mode: slack.is_some() && slack_config.app_token.is_some(),
+            discord_http: discord_endpoint,
+            discord_gateway: gateway.is_some(),
+        },
+        &subcommands,
+    );
     let app = app.merge(storydesk::server::operator_routes(
         storydesk::server::Operator {
             store: desk.store().clone(),
