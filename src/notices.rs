@@ -19,6 +19,60 @@ pub fn no_editors_in_console() -> String {
     "note: no editors are configured ([roles] editors), so publishing will be refused; try --config examples/newsroom.toml".into()
 }
 
+// ---------------------------------------------------------------------------------------
+// The interactive console (`storydesk local`)
+
+/// The opening line of a heredoc as a notice names it: at most 40 characters.
+fn heredoc_head(head: &str) -> String {
+    match head.char_indices().nth(40) {
+        None => head.to_string(),
+        Some((end, _)) => format!("{}…", &head[..end]),
+    }
+}
+
+/// "1 line", "3 lines".
+fn lines(n: usize) -> String {
+    format!("{n} {}", if n == 1 { "line" } else { "lines" })
+}
+
+/// Ctrl-C while typing a heredoc's text.
+pub fn heredoc_cancelled(head: &str, typed: usize) -> String {
+    format!(
+        "Cancelled `{}` and its {} of text: nothing was sent.",
+        heredoc_head(head),
+        lines(typed)
+    )
+}
+
+/// Ctrl-D while typing a heredoc's text: leaving would drop it.
+pub fn heredoc_leave_question(head: &str, typed: usize) -> String {
+    format!(
+        "You are typing the text of `{}` ({} so far); leaving now drops it. Leave anyway? Type yes to leave, anything else to go on with the text.",
+        heredoc_head(head),
+        lines(typed)
+    )
+}
+
+/// The prompt of [`heredoc_leave_question`].
+pub fn heredoc_leave_prompt() -> String {
+    "leave? (yes/no) ".into()
+}
+
+/// Not leaving after all: back to the heredoc.
+pub fn heredoc_resumed(word: &str) -> String {
+    format!("Going on with the text; end it with a line `{word}`.")
+}
+
+/// Leaving with a heredoc's text unsent.
+pub fn heredoc_dropped(typed: usize) -> String {
+    format!("Left without sending the {} typed.", lines(typed))
+}
+
+/// The console's first line.
+pub fn console_welcome(user: &str, channel: &str) -> String {
+    format!("storydesk console. You are {user} in #{channel}. Type /story help, :as NAME to switch user, :in #channel to switch channel, Ctrl-D to leave.")
+}
+
 /// `commands slack-manifest` without an address.
 pub fn manifest_needs_url() -> String {
     "storydesk: give --url https://HOST (where Slack reaches storydesk), or --socket-mode".into()
