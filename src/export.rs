@@ -11,7 +11,7 @@ use pulldown_cmark::{html, CowStr, Event, Options, Parser, Tag};
 use serde::Serialize;
 
 use crate::desk::{assemble, Article, Desk, DeskError};
-use crate::model::{AuditEntry, CitationStyle, Revision, Story};
+use crate::model::{AuditEntry, CitationStyle, Revision, Story, StoryId};
 use crate::text::normalise::strip_controls;
 
 /// The output formats.
@@ -25,6 +25,28 @@ pub enum Format {
     Json,
 }
 
+impl Format {
+    /// The format by its name on the command line and the admin socket: `md`, `html`,
+    /// `json`.
+    pub fn from_name(name: &str) -> Option<Format> {
+        match name {
+            "md" => Some(Format::Markdown),
+            "html" => Some(Format::Html),
+            "json" => Some(Format::Json),
+            _ => None,
+        }
+    }
+
+    /// The format's name, as [`Format::from_name`] reads it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Markdown => "md",
+            Format::Html => "html",
+            Format::Json => "json",
+        }
+    }
+}
+
 /// Why an export failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
@@ -34,6 +56,14 @@ pub enum ExportError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
+    /// No story has that number.
+    #[error("{}", crate::notices::no_such_story(.story.0, .dir))]
+    NoStory {
+        /// The number asked for.
+        story: StoryId,
+        /// The data directory looked in.
+        dir: std::path::PathBuf,
+    },
 }
 
 /// The JSON export.
@@ -50,6 +80,23 @@ struct StoryExport<'a> {
     audit: Vec<AuditEntry>,
     /// The article assembled from the latest revisions.
     article: &'a Article,
+}
+
+/// Export the story numbered `id` in `format`, its references in `style`.
+pub fn export_story(
+    desk: &Desk,
+    id: StoryId,
+    format: Format,
+    style: CitationStyle,
+) -> Result<String, ExportError> {
+    let story = desk
+        .store()
+        .story(id)?
+        .ok_or_else(|| ExportError::NoStory {
+            story: id,
+            dir: desk.store().dir().to_path_buf(),
+        })?;
+    export(desk, &story, format, style)
 }
 
 /// Export `story` in `format`, its references in `style`.

@@ -310,6 +310,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 eprintln!("{}", notices::no_editors_in_console());
             }
             let desk = storydesk::open_desk(config, &data_dir)?;
+            // While the console holds the store, `backup` and `export` go through it.
+            let _admin = match storydesk::admin::listen(desk.clone()) {
+                Ok(admin) => Some(admin),
+                Err(e) => {
+                    eprintln!("{}", notices::admin_socket_unavailable(&e.to_string()));
+                    None
+                }
+            };
             match script {
                 Some(path) => {
                     let stdout = std::io::stdout();
@@ -436,21 +444,25 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Some(ExportStyle::Chicago) => storydesk::model::CitationStyle::Chicago,
                 None => config.citations.style,
             };
-            let desk = storydesk::open_desk(config, &data_dir)?;
             let id: u64 = story
                 .trim_start_matches('#')
                 .parse()
                 .with_context(|| format!("`{story}` is not a story number"))?;
-            let story = desk
-                .store()
-                .story(storydesk::model::StoryId(id))?
-                .with_context(|| format!("there is no story #{id} in {}", data_dir.display()))?;
+            let id = storydesk::model::StoryId(id);
             let format = match format {
                 ExportFormat::Md => storydesk::export::Format::Markdown,
                 ExportFormat::Html => storydesk::export::Format::Html,
                 ExportFormat::Json => storydesk::export::Format::Json,
             };
-            out(&storydesk::export::export(&desk, &story, format, style)?)?;
+            // From the store, or through the storydesk (`serve` or `local`) that holds it.
+            let text = match storydesk::open_desk(config, &data_dir) {
+                Ok(desk) => storydesk::export::export_story(&desk, id, format, style)?,
+                Err(e) if is_locked(&e) => {
+                    storydesk::admin::export_from_running(&data_dir, id, format, style)?
+                }
+                Err(e) => return Err(e),
+            };
+            out(&text)?;
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -711,6 +723,7 @@ async fn discord(
             app,
             adapter: None,
             gateway: None,
+            endpoint: false,
         });
     }
     let token = env.token.clone().unwrap_or_default();
@@ -770,6 +783,7 @@ async fn discord(
     Ok(DiscordSide {
         app,
         adapter: Some(adapter),
+        endpoint: env.public_key.is_some(),
         gateway,
     })
 }
@@ -782,6 +796,8 @@ struct DiscordSide {
     adapter: Option<Arc<storydesk::discord::Discord>>,
     /// The gateway's task, when it runs.
     gateway: Option<tokio::task::JoinHandle<()>>,
+    /// True when `POST /discord/interactions` is served.
+    endpoint: bool,
 }
 
 /// Write a backup: from the store directly when no storydesk runs on it, else through the
@@ -802,12 +818,7 @@ fn backup(
             desk.store().backup(&mut out)?;
         }
         Err(e) if is_locked(&e) => {
-            storydesk::admin::backup_from_running(data_dir, &mut out).with_context(|| {
-                format!(
-                    "another storydesk has {} open, and its admin socket did not answer",
-                    data_dir.display()
-                )
-            })?;
+            storydesk::admin::backup_from_running(data_dir, &mut out)?;
         }
         Err(e) => return Err(e),
     }
@@ -866,6 +877,7 @@ async fn serve(
         app,
         adapter: discord,
         gateway,
+        endpoint: discord_endpoint,
     } = discord(&desk, axum::Router::new(), &stop, &readiness).await?;
     let mut app = app;
     let slack_config = slack_config();
@@ -905,6 +917,21 @@ async fn serve(
     for sentence in storydesk::doctor::role_entries_matching_nobody(desk.config(), &platforms) {
         tracing::warn!(target: SERVE, "{sentence}");
     }
+    // Every series a dashboard plots starts at zero, before the first request.
+    let subcommands: Vec<&str> = storydesk::catalogue::catalogue()
+        .subcommands
+        .iter()
+        .map(|s| s.name.as_str())
+        .collect();
+    storydesk::telemetry::declare(
+        storydesk::telemetry::WaysIn {
+            slack_http: slack.is_some() && slack_config.signing_secret.is_some(),
+            slack_socket_mode: slack.is_some() && slack_config.app_token.is_some(),
+            discord_http: discord_endpoint,
+            discord_gateway: gateway.is_some(),
+        },
+        &subcommands,
+    );
     let app = app.merge(storydesk::server::operator_routes(
         storydesk::server::Operator {
             store: desk.store().clone(),
@@ -916,7 +943,7 @@ async fn serve(
         .await
         .with_context(|| format!("cannot listen on {bind} (STORYDESK_BIND)"))?;
     let bound_to = listener.local_addr().unwrap_or(bind);
-    let admin = storydesk::admin::listen(desk.store().clone(), desk.store().dir())
+    let admin = storydesk::admin::listen(desk.clone())
         .context("cannot open the admin socket in the data directory")?;
     let purge = tokio::spawn(purge_expired_events(desk.clone()));
     tracing::info!(target: SERVE, "{}", notices::serving_on(bound_to));

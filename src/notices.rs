@@ -55,6 +55,55 @@ pub fn no_editors_in_console() -> String {
     "note: no editors are configured ([roles] editors), so publishing will be refused; try --config examples/newsroom.toml".into()
 }
 
+// ---------------------------------------------------------------------------------------
+// The interactive console (`storydesk local`)
+
+/// The opening line of a heredoc as a notice names it: at most 40 characters.
+fn heredoc_head(head: &str) -> String {
+    match head.char_indices().nth(40) {
+        None => head.to_string(),
+        Some((end, _)) => format!("{}…", &head[..end]),
+    }
+}
+
+/// "1 line", "3 lines".
+fn lines(n: usize) -> String {
+    format!("{n} {}", if n == 1 { "line" } else { "lines" })
+}
+
+/// Ctrl-C while typing a heredoc's text.
+pub fn heredoc_cancelled(head: &str, typed: usize) -> String {
+    format!(
+        "Cancelled `{}` and its {} of text: nothing was sent.",
+        heredoc_head(head),
+        lines(typed)
+    )
+}
+
+/// Ctrl-D while typing a heredoc's text: leaving would drop it.
+pub fn heredoc_leave_question(head: &str, typed: usize) -> String {
+    format!(
+        "You are typing the text of `{}` ({} so far); leaving now drops it. Leave anyway? Type yes to leave, anything else to go on with the text.",
+        heredoc_head(head),
+        lines(typed)
+    )
+}
+
+/// The prompt of [`heredoc_leave_question`].
+pub fn heredoc_leave_prompt() -> String {
+    "leave? (yes/no) ".into()
+}
+
+/// Not leaving after all: back to the heredoc.
+pub fn heredoc_resumed(word: &str) -> String {
+    format!("Going on with the text; end it with a line `{word}`.")
+}
+
+/// Leaving with a heredoc's text unsent.
+pub fn heredoc_dropped(typed: usize) -> String {
+    format!("Left without sending the {} typed.", lines(typed))
+}
+
 /// `commands slack-manifest` without an address.
 pub fn manifest_needs_url() -> String {
     "storydesk: give --url https://HOST (where Slack reaches storydesk), or --socket-mode".into()
@@ -107,6 +156,30 @@ pub fn restored(records: u64, bytes: u64, dir: &Path) -> String {
         plural(bytes as usize, "byte", "bytes"),
         dir.display()
     )
+}
+
+/// `export` of a story number nobody used.
+pub fn no_such_story(story: u64, dir: &Path) -> String {
+    format!("there is no story #{story} in {}", dir.display())
+}
+
+/// The running storydesk did not answer on its admin socket.
+pub fn admin_no_answer(dir: &Path, why: &str) -> String {
+    format!(
+        "another storydesk has {} open, and its admin socket did not answer ({why})",
+        dir.display()
+    )
+}
+
+/// The console could not open its admin socket: it runs, but `backup` and `export` cannot
+/// reach it.
+pub fn admin_socket_unavailable(why: &str) -> String {
+    format!("note: the admin socket could not be opened ({why}), so `storydesk backup` and `storydesk export` cannot run while this console does")
+}
+
+/// A request on the admin socket that is none of its requests.
+pub fn admin_unknown_request() -> String {
+    "unknown request; the requests are `backup` and `export STORY md|html|json`".into()
 }
 
 // ---------------------------------------------------------------------------------------

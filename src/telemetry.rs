@@ -81,10 +81,227 @@ pub fn install() -> Result<PrometheusHandle, InstallError> {
     Ok(handle)
 }
 
-/// The exposition for `GET /metrics`.
+/// The exposition for `GET /metrics`: storydesk's series, then the process's own
+/// ([`ProcessStats`]) when the system tells them.
 pub fn render(handle: &PrometheusHandle) -> String {
     handle.run_upkeep();
-    handle.render()
+    let mut text = handle.render();
+    match ProcessStats::read() {
+        Ok(stats) => text.push_str(&stats.exposition()),
+        Err(e) => tracing::debug!(error = %e, "process metrics unavailable"),
+    }
+    text
+}
+
+/// The ways in `storydesk serve` opened: their series are declared at start.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct WaysIn {
+    /// Slack's HTTP endpoints (`SLACK_SIGNING_SECRET`).
+    pub slack_http: bool,
+    /// Slack Socket Mode (`SLACK_APP_TOKEN`).
+    pub slack_socket_mode: bool,
+    /// Discord's interactions endpoint (`DISCORD_PUBLIC_KEY`).
+    pub discord_http: bool,
+    /// Discord's gateway (`DISCORD_TOKEN`).
+    pub discord_gateway: bool,
+}
+
+/// The request kinds of each way in, with the status an answered request gets.
+const KINDS: [(&str, &str, &[&str], &str); 4] = [
+    ("slack", "http", &["command", "interaction", "event"], "200"),
+    (
+        "slack",
+        "socket_mode",
+        &["command", "interaction", "event"],
+        "ok",
+    ),
+    (
+        "discord",
+        "http",
+        &["ping", "command", "component", "modal"],
+        "200",
+    ),
+    (
+        "discord",
+        "gateway",
+        &["command", "component", "modal", "message"],
+        "ok",
+    ),
+];
+
+/// Declare, at zero, every series whose labels are known before anything happens: requests
+/// on each way in that is open (answered ones), every desk subcommand with each outcome and
+/// its time histogram (plus `unparsed`, a line the parser refused), articles published and
+/// publications undone on each platform served, and reconnections of each connection. A
+/// dashboard then shows the bot, and `rate()` has a starting point, before the first
+/// request. Series labelled by what only a call can tell (a Web API method and the status
+/// it got) appear when it happens.
+pub fn declare(ways: WaysIn, subcommands: &[&str]) {
+    let open = [
+        ways.slack_http,
+        ways.slack_socket_mode,
+        ways.discord_http,
+        ways.discord_gateway,
+    ];
+    for ((platform, via, kinds, status), open) in KINDS.iter().zip(open) {
+        if !open {
+            continue;
+        }
+        for kind in kinds.iter() {
+            metrics::counter!(
+                INBOUND_REQUESTS,
+                "platform" => *platform,
+                "via" => *via,
+                "kind" => *kind,
+                "status" => *status,
+            )
+            .absolute(0);
+        }
+    }
+    for subcommand in subcommands {
+        let _ = metrics::histogram!(DESK_COMMAND_SECONDS, "subcommand" => subcommand.to_string());
+        for outcome in [
+            Outcome::Done,
+            Outcome::Refused,
+            Outcome::Failed,
+            Outcome::Duplicate,
+        ] {
+            metrics::counter!(
+                DESK_COMMANDS,
+                "subcommand" => subcommand.to_string(),
+                "outcome" => outcome.as_str(),
+            )
+            .absolute(0);
+        }
+    }
+    let _ = metrics::histogram!(DESK_COMMAND_SECONDS, "subcommand" => "unparsed");
+    metrics::counter!(DESK_COMMANDS, "subcommand" => "unparsed", "outcome" => Outcome::Refused.as_str())
+        .absolute(0);
+    for (platform, served) in [
+        ("slack", ways.slack_http || ways.slack_socket_mode),
+        ("discord", ways.discord_http || ways.discord_gateway),
+    ] {
+        if served {
+            metrics::counter!(ARTICLES_PUBLISHED, "platform" => platform).absolute(0);
+            metrics::counter!(PUBLICATIONS_UNDONE, "platform" => platform).absolute(0);
+        }
+    }
+    for (connection, open) in [
+        ("discord_gateway", ways.discord_gateway),
+        ("slack_socket_mode", ways.slack_socket_mode),
+    ] {
+        if open {
+            metrics::counter!(RECONNECTS, "connection" => connection).absolute(0);
+        }
+    }
+}
+
+/// The process's own metrics under Prometheus' conventional names, read from `/proc` (Linux).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProcessStats {
+    /// `process_resident_memory_bytes`: resident set size.
+    pub resident_memory_bytes: u64,
+    /// `process_cpu_seconds_total`: user and system CPU time.
+    pub cpu_seconds: f64,
+    /// `process_open_fds`: open file descriptors.
+    pub open_fds: u64,
+    /// `process_start_time_seconds`: when the process started, in seconds since the Unix
+    /// epoch.
+    pub start_time_seconds: f64,
+}
+
+impl ProcessStats {
+    /// This process's figures now.
+    pub fn read() -> std::io::Result<ProcessStats> {
+        let stat = std::fs::read_to_string("/proc/self/stat")?;
+        let boot = std::fs::read_to_string("/proc/stat")?;
+        let boot_time = boot
+            .lines()
+            .find_map(|l| l.strip_prefix("btime ")?.trim().parse::<u64>().ok())
+            .ok_or_else(|| invalid("/proc/stat has no btime"))?;
+        let status = std::fs::read_to_string("/proc/self/status")?;
+        let resident_kib = status
+            .lines()
+            .find_map(|l| {
+                l.strip_prefix("VmRSS:")?
+                    .trim()
+                    .strip_suffix(" kB")?
+                    .parse::<u64>()
+                    .ok()
+            })
+            .ok_or_else(|| invalid("/proc/self/status has no VmRSS"))?;
+        let open_fds = std::fs::read_dir("/proc/self/fd")?.count() as u64;
+        parse_stat(&stat, boot_time, open_fds, resident_kib * 1024)
+            .ok_or_else(|| invalid("/proc/self/stat has an unexpected shape"))
+    }
+
+    /// The exposition lines, in Prometheus' text format.
+    pub fn exposition(&self) -> String {
+        let mut out = String::new();
+        for (name, kind, help, value) in [
+            (
+                "process_cpu_seconds_total",
+                "counter",
+                "Total user and system CPU time spent in seconds.",
+                self.cpu_seconds,
+            ),
+            (
+                "process_open_fds",
+                "gauge",
+                "Number of open file descriptors.",
+                self.open_fds as f64,
+            ),
+            (
+                "process_resident_memory_bytes",
+                "gauge",
+                "Resident memory size in bytes.",
+                self.resident_memory_bytes as f64,
+            ),
+            (
+                "process_start_time_seconds",
+                "gauge",
+                "Start time of the process since unix epoch in seconds.",
+                self.start_time_seconds,
+            ),
+        ] {
+            out.push_str(&format!(
+                "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}\n\n"
+            ));
+        }
+        out
+    }
+}
+
+fn invalid(why: &str) -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::InvalidData, why.to_string())
+}
+
+/// Clock ticks per second in `/proc`'s times: the kernel reports them in USER_HZ, which is
+/// 100 on the architectures storydesk runs on (Prometheus' own process collector assumes the
+/// same).
+const USER_HZ: f64 = 100.0;
+
+/// The figures in a `/proc/PID/stat` line, with the boot time (`btime` of `/proc/stat`),
+/// the descriptors counted and the resident size read elsewhere. The command name (field 2,
+/// in parentheses) may hold spaces and parentheses itself, so fields are counted after its
+/// last `)`.
+fn parse_stat(
+    stat: &str,
+    boot_time: u64,
+    open_fds: u64,
+    resident_memory_bytes: u64,
+) -> Option<ProcessStats> {
+    let (_, rest) = stat.rsplit_once(')')?;
+    // `rest` starts at field 3 (state): field N is at index N - 3.
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let field = |n: usize| fields.get(n - 3)?.parse::<u64>().ok();
+    let (utime, stime, start) = (field(14)?, field(15)?, field(22)?);
+    Some(ProcessStats {
+        resident_memory_bytes,
+        cpu_seconds: (utime + stime) as f64 / USER_HZ,
+        open_fds,
+        start_time_seconds: boot_time as f64 + start as f64 / USER_HZ,
+    })
 }
 
 /// The `# HELP` lines.
@@ -239,6 +456,54 @@ pub fn component_ready(component: &str, ready: bool) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_proc_stat_line_gives_the_process_figures() {
+        // A command name with a space and a parenthesis, as `/proc` shows it unescaped.
+        let line = "4242 (story desk) x) S 1 4242 4242 0 -1 4194560 1500 0 0 0 250 75 0 0 20 0 9 0 123456 812345678 2048 18446744073709551615 1 1 0 0 0 0 0 4096 0 0 0 0 17 1 0 0 0 0 0";
+        let stats = parse_stat(line, 1_700_000_000, 12, 8_388_608).expect("a stat line");
+        assert_eq!(
+            stats,
+            ProcessStats {
+                resident_memory_bytes: 8_388_608,
+                cpu_seconds: 3.25,
+                open_fds: 12,
+                start_time_seconds: 1_700_000_000.0 + 1234.56,
+            }
+        );
+        assert_eq!(parse_stat("4242 (cut", 0, 0, 0), None);
+    }
+
+    #[test]
+    fn declared_series_render_at_zero_before_anything_happens() {
+        let recorder = builder().build_recorder();
+        let handle = recorder.handle();
+        metrics::with_local_recorder(&recorder, || {
+            describe();
+            declare(
+                WaysIn {
+                    slack_http: true,
+                    ..WaysIn::default()
+                },
+                &["new", "source add"],
+            );
+        });
+        let text = render(&handle);
+        for line in [
+            "storydesk_inbound_requests_total{platform=\"slack\",via=\"http\",kind=\"command\",status=\"200\"} 0",
+            "storydesk_desk_commands_total{subcommand=\"source add\",outcome=\"failed\"} 0",
+            "storydesk_desk_commands_total{subcommand=\"unparsed\",outcome=\"refused\"} 0",
+            "storydesk_desk_command_seconds_count{subcommand=\"new\"} 0",
+            "storydesk_desk_command_seconds_bucket{subcommand=\"new\",le=\"+Inf\"} 0",
+            "storydesk_articles_published_total{platform=\"slack\"} 0",
+            "storydesk_publications_undone_total{platform=\"slack\"} 0",
+        ] {
+            assert!(text.lines().any(|l| l == line), "missing {line:?} in:\n{text}");
+        }
+        // Ways in that are not open declare nothing.
+        assert!(!text.contains("discord"), "{text}");
+        assert!(!text.contains("socket_mode"), "{text}");
+    }
 
     #[test]
     fn recorded_metrics_render_in_prometheus_text_format() {

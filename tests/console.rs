@@ -335,3 +335,174 @@ fn a_remote_model_is_refused_in_the_console_and_nothing_is_sent() {
         "{stdout}"
     );
 }
+
+/// The interactive console in a real terminal: a pseudo-terminal whose other end the test
+/// types into, control keys included, as a person at a keyboard does.
+mod terminal {
+    use std::io::{Read, Write};
+    use std::os::fd::{FromRawFd, OwnedFd};
+    use std::process::{Child, Command, Stdio};
+    use std::sync::{Arc, Mutex};
+    use std::time::{Duration, Instant};
+
+    /// The console running on a pseudo-terminal.
+    struct Console {
+        child: Child,
+        /// The terminal's side the person types into.
+        keyboard: std::fs::File,
+        /// Everything the console wrote so far.
+        screen: Arc<Mutex<Vec<u8>>>,
+        /// How far the test has read the screen.
+        seen: usize,
+        /// Cursor position requests answered so far.
+        answered: usize,
+        _data: tempfile::TempDir,
+    }
+
+    impl Drop for Console {
+        fn drop(&mut self) {
+            if let Ok(None) = self.child.try_wait() {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+            }
+        }
+    }
+
+    impl Console {
+        fn start() -> Console {
+            let (mut master, mut slave) = (0, 0);
+            // SAFETY: openpty writes two descriptors into the integers given; the null
+            // pointers ask for no name and the default terminal settings and size.
+            let opened = unsafe {
+                libc::openpty(
+                    &mut master,
+                    &mut slave,
+                    std::ptr::null_mut(),
+                    std::ptr::null(),
+                    std::ptr::null(),
+                )
+            };
+            assert_eq!(opened, 0, "no pseudo-terminal");
+            // SAFETY: both descriptors were just opened and are owned by nothing else.
+            let (master, slave) =
+                unsafe { (OwnedFd::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) };
+            let data = tempfile::tempdir().unwrap();
+            let child = Command::new(env!("CARGO_BIN_EXE_storydesk"))
+                .arg("--config")
+                .arg(super::newsroom_config())
+                .arg("--data")
+                .arg(data.path())
+                .args(["local", "--as", "alice"])
+                .env_remove("STORYDESK_CONFIG")
+                .env_remove("STORYDESK_DATA_DIR")
+                .env("RUST_LOG", "off")
+                .env("TERM", "xterm")
+                .stdin(Stdio::from(slave.try_clone().unwrap()))
+                .stdout(Stdio::from(slave.try_clone().unwrap()))
+                .stderr(Stdio::from(slave))
+                .spawn()
+                .expect("the storydesk binary starts");
+            let keyboard = std::fs::File::from(master.try_clone().unwrap());
+            let mut display = std::fs::File::from(master);
+            let screen = Arc::new(Mutex::new(Vec::new()));
+            let sink = screen.clone();
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 4096];
+                // Ends with an error once the console has exited and the terminal closed.
+                while let Ok(n @ 1..) = display.read(&mut buf) {
+                    sink.lock().unwrap().extend_from_slice(&buf[..n]);
+                }
+            });
+            Console {
+                child,
+                keyboard,
+                screen,
+                seen: 0,
+                answered: 0,
+                _data: data,
+            }
+        }
+
+        /// Waits until `text` shows after what was already read, answering the line
+        /// editor's cursor position requests as a terminal does.
+        fn expect(&mut self, text: &str) {
+            let deadline = Instant::now() + Duration::from_secs(60);
+            loop {
+                let screen = String::from_utf8_lossy(&self.screen.lock().unwrap()).into_owned();
+                let asked = screen.matches("\u{1b}[6n").count();
+                while self.answered < asked {
+                    self.keyboard.write_all(b"\x1b[1;1R").unwrap();
+                    self.answered += 1;
+                }
+                if let Some(at) = screen.get(self.seen..).and_then(|s| s.find(text)) {
+                    self.seen += at + text.len();
+                    return;
+                }
+                assert!(
+                    Instant::now() < deadline,
+                    "never saw {text:?}; the screen:\n{}",
+                    &screen[self.seen.min(screen.len())..]
+                );
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        }
+
+        fn type_keys(&mut self, keys: &str) {
+            self.keyboard.write_all(keys.as_bytes()).unwrap();
+        }
+    }
+
+    const PROMPT: &str = "alice #newsroom> ";
+    const IN_TEXT: &str = "(end with EOF) ";
+
+    #[test]
+    fn ctrl_c_and_ctrl_d_inside_a_heredoc_keep_the_person_informed() {
+        let mut console = Console::start();
+        console.expect(PROMPT);
+        console.type_keys("/story new title:\"Harbour budget vote delayed\"\r");
+        console.expect("started story #1");
+        console.expect(PROMPT);
+
+        // Ctrl-C drops the heredoc and says so.
+        console.type_keys("/story source add label:minutes <<EOF\r");
+        console.expect(IN_TEXT);
+        console.type_keys("The council met on Tuesday.\r");
+        console.expect(IN_TEXT);
+        console.type_keys("\x03");
+        console.expect(
+            "Cancelled `/story source add label:minutes` and its 1 line of text: nothing was sent.",
+        );
+        console.expect(PROMPT);
+
+        // Ctrl-D asks; "no" goes back to the text, which is then sent whole.
+        console.type_keys("/story source add label:minutes <<EOF\r");
+        console.expect(IN_TEXT);
+        console.type_keys("The council met on Tuesday.\r");
+        console.expect(IN_TEXT);
+        console.type_keys("\x04");
+        console.expect("(1 line so far); leaving now drops it. Leave anyway?");
+        console.expect("leave? (yes/no) ");
+        console.type_keys("no\r");
+        console.expect("Going on with the text; end it with a line `EOF`.");
+        console.expect(IN_TEXT);
+        // One line at a time, as the line editor asks the terminal where its cursor is
+        // before each.
+        console.type_keys("The vote was delayed.\r");
+        console.expect(IN_TEXT);
+        console.type_keys("EOF\r");
+        console.expect("Source 1 “minutes” added by alice: 9 words");
+        console.expect(PROMPT);
+
+        // Ctrl-D at the prompt leaves, as the welcome line says.
+        console.type_keys("\x04");
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let status = loop {
+            if let Some(status) = console.child.try_wait().unwrap() {
+                break status;
+            }
+            assert!(Instant::now() < deadline, "the console did not leave");
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        assert!(status.success(), "{status}");
+    }
+}

@@ -187,6 +187,20 @@ impl ScriptParser {
         self.heredoc.as_ref().map(|heredoc| heredoc.word.as_str())
     }
 
+    /// The heredoc being typed, if one is open: its opening line and how many lines of
+    /// text it has so far.
+    pub fn pending(&self) -> Option<(&str, usize)> {
+        self.heredoc
+            .as_ref()
+            .map(|heredoc| (heredoc.head.as_str(), heredoc.lines.len()))
+    }
+
+    /// Drops the heredoc being typed, if any, and its text; the next line is read as a new
+    /// line of the script (line numbers go on).
+    pub fn cancel(&mut self) {
+        self.heredoc = None;
+    }
+
     /// Ends the script: an error if a heredoc is still open.
     pub fn finish(self) -> Result<(), ScriptError> {
         match self.heredoc {

@@ -76,6 +76,12 @@ impl<W: Write> Session<W> {
         }
     }
 
+    /// A line of the console's own (not a bot message), such as what Ctrl-C did.
+    pub fn note(&mut self, text: &str) -> io::Result<()> {
+        writeln!(self.out, "{text}")?;
+        self.out.flush()
+    }
+
     /// The output, for tests.
     pub fn into_output(self) -> W {
         // Every reply ends with a flush, so nothing is held back here.

@@ -164,3 +164,99 @@ async fn a_wrong_source_key_is_refused_at_start_with_what_to_do() {
         malformed.stderr
     );
 }
+
+/// Waits until the storydesk holding `data` answers on its admin socket.
+async fn wait_for_admin_socket(data: &std::path::Path) {
+    let socket = data.join("admin.sock");
+    let deadline = tokio::time::Instant::now() + crate::bot::PATIENCE;
+    while std::os::unix::net::UnixStream::connect(&socket).is_err() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no admin socket at {}",
+            socket.display()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn export_and_backup_go_through_the_console_or_serve_that_holds_the_store() {
+    let place = Place::new(NEWSROOM);
+    let env = [("STORYDESK_SOURCE_KEY", SOURCE_KEY)];
+    let a = place.args("a");
+    let story = script(place.dir.path(), "deepseek.story", DEEPSEEK);
+    let ran = run(
+        &env,
+        &[strs(&a), vec!["local", "--script", story.to_str().unwrap()]].concat(),
+    );
+    assert!(ran.status.success(), "{}", ran.stderr);
+    let export = |format: &str, story: &str| {
+        run(
+            &env,
+            &[strs(&a), vec!["export", story, "--format", format]].concat(),
+        )
+    };
+    let json = export("json", "1");
+    assert!(json.status.success(), "{}", json.stderr);
+    let md = export("md", "1");
+    assert!(md.status.success(), "{}", md.stderr);
+
+    // The console holds the store (waiting for a line): export and backup ask it.
+    let mut console = crate::bot::storydesk(&env)
+        .args(strs(&a))
+        .arg("local")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("the storydesk binary starts");
+    wait_for_admin_socket(&place.path("a")).await;
+    let through = export("json", "1");
+    assert!(through.status.success(), "{}", through.stderr);
+    assert_eq!(through.stdout, json.stdout);
+    assert_eq!(export("md", "1").stdout, md.stdout);
+    let missing = export("md", "7");
+    assert!(!missing.status.success());
+    insta::assert_snapshot!(
+        missing.stderr.replace(&place.path("a").display().to_string(), "DATA"),
+        @"storydesk: there is no story #7 in DATA"
+    );
+    let from_console = place.path("console.backup");
+    let ran = run(
+        &env,
+        &[strs(&a), vec!["backup", from_console.to_str().unwrap()]].concat(),
+    );
+    assert!(ran.status.success(), "{}", ran.stderr);
+    assert!(ran.stderr.contains("backed up"), "{}", ran.stderr);
+    // Leaving the console (end of input) closes the socket with the store.
+    drop(console.stdin.take());
+    let left = console.wait().expect("the console exits");
+    assert!(left.success());
+    assert!(!place.path("a").join("admin.sock").exists());
+
+    // The same while serve holds it.
+    let bot = Bot::start(&strs(&a), &env).await;
+    bot.wait_for_status("/readyz", 200).await;
+    let through = export("json", "1");
+    assert!(
+        through.status.success(),
+        "{}\n{}",
+        through.stderr,
+        bot.log()
+    );
+    assert_eq!(through.stdout, json.stdout);
+    bot.stop().await;
+
+    // The console's backup restores to the same story.
+    let args = place.args("restored");
+    let ran = run(
+        &env,
+        &[strs(&args), vec!["restore", from_console.to_str().unwrap()]].concat(),
+    );
+    assert!(ran.status.success(), "{}", ran.stderr);
+    let ran = run(
+        &env,
+        &[strs(&args), vec!["export", "1", "--format", "json"]].concat(),
+    );
+    assert_eq!(ran.stdout, json.stdout);
+}

@@ -178,3 +178,91 @@ async fn readiness_and_metrics_follow_the_connections_and_the_work() {
     bot.stop().await;
     assert_eq!(slack.socket.closes(), closes + 1);
 }
+
+/// A figure from `/proc/PID/status` (`VmRSS:  1234 kB`), in bytes.
+fn status_kib(pid: u32, field: &str) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let kib: f64 = status
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix(field)?
+                .trim()
+                .strip_suffix(" kB")?
+                .parse()
+                .ok()
+        })
+        .unwrap_or_else(|| panic!("no {field} in {status}"));
+    kib * 1024.0
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fresh_bot_shows_every_series_at_zero_and_its_process() {
+    let slack = FakeSlack::start().await;
+    let place = Place::new(NEWSROOM);
+    let slack_api = slack.api_url();
+    let env = [
+        ("SLACK_SIGNING_SECRET", SECRET),
+        ("SLACK_BOT_TOKEN", BOT_TOKEN),
+        ("STORYDESK_SLACK_API_URL", slack_api.as_str()),
+    ];
+    let before = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64();
+    let bot = Bot::start(&strs(&place.args("data")), &env).await;
+
+    // Nothing has been asked of it yet.
+    let (status, text) = bot.get("/metrics").await;
+    assert_eq!(status, 200);
+    for series in [
+        "storydesk_inbound_requests_total{platform=\"slack\",via=\"http\",kind=\"command\",status=\"200\"}",
+        "storydesk_inbound_requests_total{platform=\"slack\",via=\"http\",kind=\"interaction\",status=\"200\"}",
+        "storydesk_desk_commands_total{subcommand=\"new\",outcome=\"done\"}",
+        "storydesk_desk_commands_total{subcommand=\"source add\",outcome=\"refused\"}",
+        "storydesk_desk_commands_total{subcommand=\"publish\",outcome=\"failed\"}",
+        "storydesk_desk_command_seconds_count{subcommand=\"publish\"}",
+        "storydesk_articles_published_total{platform=\"slack\"}",
+        "storydesk_publications_undone_total{platform=\"slack\"}",
+    ] {
+        assert_eq!(sample(&text, series), Some(0.0), "{series}\n{text}");
+    }
+    // Only the ways in that are open: no Discord, no Socket Mode here.
+    assert!(!text.contains("platform=\"discord\""), "{text}");
+    assert!(!text.contains("socket_mode"), "{text}");
+
+    // The process, as the system sees it.
+    for (name, kind) in [
+        ("process_resident_memory_bytes", "gauge"),
+        ("process_cpu_seconds_total", "counter"),
+        ("process_open_fds", "gauge"),
+        ("process_start_time_seconds", "gauge"),
+    ] {
+        assert!(
+            text.contains(&format!("# TYPE {name} {kind}\n")),
+            "{name}\n{text}"
+        );
+    }
+    let value = |name: &str| sample(&text, name).unwrap_or_else(|| panic!("{name}\n{text}"));
+    let rss = status_kib(bot.pid(), "VmRSS:");
+    let shown = value("process_resident_memory_bytes");
+    assert!(
+        shown > rss / 2.0 && shown < rss * 2.0,
+        "resident {shown} bytes, the system says {rss}"
+    );
+    let fds = std::fs::read_dir(format!("/proc/{}/fd", bot.pid()))
+        .unwrap()
+        .count() as f64;
+    let shown = value("process_open_fds");
+    assert!(
+        (shown - fds).abs() <= 8.0,
+        "{shown} open descriptors, the system says {fds}"
+    );
+    let started = value("process_start_time_seconds");
+    assert!(
+        started >= before - 1.0 && started <= before + PATIENCE.as_secs_f64(),
+        "started at {started}, spawned at {before}"
+    );
+    let cpu = value("process_cpu_seconds_total");
+    assert!(cpu > 0.0 && cpu < PATIENCE.as_secs_f64() * 2.0, "{cpu}");
+    bot.stop().await;
+}
