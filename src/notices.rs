@@ -166,7 +166,7 @@ pub fn no_such_story(story: u64, dir: &Path) -> String {
 /// The running storydesk did not answer on its admin socket.
 pub fn admin_no_answer(dir: &Path, why: &str) -> String {
     format!(
-        "another storydesk has {} open, and its admin socket did not answer ({why})",
+        "the data directory {} is in use by another storydesk (a running `serve` or `local`, or one that is still shutting down), and it did not answer on its admin socket ({why}). Stop it and try again, or point --data (STORYDESK_DATA_DIR) at another directory.",
         dir.display()
     )
 }

@@ -97,7 +97,7 @@ fn a_data_directory_in_use_says_what_holds_it_and_what_to_do() {
         storydesk::store::Store::open(&data, storydesk::store::StoreOptions::default()).unwrap();
     let out = storydesk(dir.path(), &["--data", "data", "export", "1"], "");
     assert_eq!(out.status.code(), Some(1));
-    insta::assert_snapshot!(stderr(&out), @"storydesk: the data directory data is in use by another storydesk (a running `serve` or `local`, or one that is still shutting down). Stop it and try again, or point --data (STORYDESK_DATA_DIR) at another directory.");
+    insta::assert_snapshot!(stderr(&out), @"storydesk: the data directory data is in use by another storydesk (a running `serve` or `local`, or one that is still shutting down), and it did not answer on its admin socket (No such file or directory (os error 2)). Stop it and try again, or point --data (STORYDESK_DATA_DIR) at another directory.");
 }
 
 #[test]
