@@ -63,7 +63,7 @@ fn edits_in_different_paragraphs_merge() {
         n.say_with("alice", "/story write body", &body(LEAD, COST, "Meta declined to comment.")),
         @r#"
     [#newsroom › body] alice wrote over body revision 1; merged with bob's revision 2. Nothing overlapped; the diff below is against the latest revision.
-    [#newsroom › body] **body** revision 3 by alice · 26 words (+1 −6)
+    [#newsroom › body] **body** revision 3 of #1 “Meta scrambles over DeepSeek” by alice · 26 words (+1 −6)
 
     … cost about 5.5 million dollars to train.
 
@@ -212,7 +212,7 @@ fn the_resolve_button_gives_the_kept_text_back() {
     );
     // Saved from the form, the click carries the text: a write over revision 2.
     let saved = n.click("alice", &resolve, Some("A resolved text."));
-    assert!(saved.contains("**body** revision 3 by alice"), "{saved}");
+    assert!(saved.contains("**body** revision 3 of #1 “Meta scrambles over DeepSeek” by alice"), "{saved}");
     // Someone with nothing kept is told so.
     assert!(n
         .click("carol", &resolve, None)

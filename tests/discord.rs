@@ -191,7 +191,7 @@ async fn whole_workflow(n: &Newsroom) {
         ))
         .await;
     assert_eq!(answer["type"], 9, "{answer}");
-    assert_eq!(answer["data"]["custom_id"], "sd:write:1:introduction");
+    assert_eq!(answer["data"]["custom_id"], "sd:write:1@0:introduction");
     n.send(modal(
         n.id(),
         ALICE,
@@ -298,7 +298,7 @@ async fn whole_workflow(n: &Newsroom) {
         ))
         .await;
     assert_eq!(answer["type"], 9, "{answer}");
-    assert_eq!(answer["data"]["custom_id"], "sd:write:1:body");
+    assert_eq!(answer["data"]["custom_id"], "sd:write:1@1:body");
     assert_eq!(
         answer["data"]["components"][0]["components"][0]["value"],
         body.as_str()
