@@ -212,7 +212,10 @@ fn the_resolve_button_gives_the_kept_text_back() {
     );
     // Saved from the form, the click carries the text: a write over revision 2.
     let saved = n.click("alice", &resolve, Some("A resolved text."));
-    assert!(saved.contains("**body** revision 3 of #1 “Meta scrambles over DeepSeek” by alice"), "{saved}");
+    assert!(
+        saved.contains("**body** revision 3 of #1 “Meta scrambles over DeepSeek” by alice"),
+        "{saved}"
+    );
     // Someone with nothing kept is told so.
     assert!(n
         .click("carol", &resolve, None)
