@@ -4,7 +4,7 @@
 //! its own process. Prints requests/s, p50, p99 and the server's peak RSS.
 //!
 //! Run: `cargo bench --bench discord_endpoint_load` (set `LOAD_SECS` to change the 5 s per
-//! run). Every request goes to 127.0.0.1; the server's REST calls go to a closed local port.
+//! run; `STORYDESK_BIN=PATH` to load another build of the server). Every request goes to 127.0.0.1; the server's REST calls go to a closed local port.
 
 use std::time::{Duration, Instant};
 
@@ -144,7 +144,11 @@ fn main() {
         .local_addr()
         .unwrap()
         .port();
-    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_storydesk"))
+    // `STORYDESK_BIN` runs another build of the server (a before/after comparison in one
+    // sitting); by default the one this bench was built with.
+    let bin = std::env::var("STORYDESK_BIN")
+        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_storydesk").to_string());
+    let mut server = std::process::Command::new(bin)
         .args(["--data", dir.path().to_str().unwrap(), "serve"])
         .env("STORYDESK_BIND", format!("127.0.0.1:{port}"))
         .env("DISCORD_PUBLIC_KEY", hex(key.verifying_key().as_bytes()))

@@ -294,6 +294,11 @@ fn a_redelivered_event_changes_nothing_twice() {
     assert!(status_again.duplicate);
     let story = n.desk.store().story(StoryId(1)).unwrap().unwrap();
     assert_eq!(story.section("body").unwrap().revisions, 1);
+    // The write's id is claimed in the store with its change; the read's only in memory: a
+    // read never writes.
+    let later = storydesk::model::Timestamp(story.created_at.0 + 10 * 60_000);
+    assert!(n.desk.store().event_seen("Ev01", later).unwrap());
+    assert!(!n.desk.store().event_seen("Ev02", later).unwrap());
 }
 
 #[test]

@@ -20,6 +20,7 @@ mod drafts;
 mod forms;
 pub mod messages;
 mod publish;
+pub mod recent;
 mod references;
 mod review;
 mod sections;
@@ -754,6 +755,8 @@ pub struct Desk {
     catalogue: &'static Catalogue,
     /// The pre-publish check rules, loaded once.
     checker: Arc<Checker>,
+    /// Event ids of requests that only answered, remembered in memory, not in the store.
+    recent: Arc<recent::RecentEvents>,
 }
 
 impl Desk {
@@ -781,6 +784,7 @@ impl Desk {
             template: Arc::new(template),
             catalogue: catalogue(),
             checker: Arc::new(checker),
+            recent: Arc::default(),
         })
     }
 
@@ -900,6 +904,10 @@ impl Desk {
             ..Default::default()
         };
         if let Some(key) = &req.event {
+            if self.recent.seen(key, req.at) {
+                tracing::info!(event = %key, "duplicate event ignored");
+                return (subcommand, Outcome::Duplicate, duplicate());
+            }
             match self.store.event_seen(key, req.at) {
                 Ok(true) => {
                     tracing::info!(event = %key, "duplicate event ignored");
@@ -956,12 +964,10 @@ impl Desk {
             }
             Err(DeskError::Duplicate) => return (subcommand, Outcome::Duplicate, duplicate()),
         };
-        // Read-only commands record their event id too, so a redelivery does not post the
-        // answer twice. Writes recorded theirs inside their own transaction.
+        // Read-only commands record their event id too, in memory, so a redelivery does not
+        // post the answer twice. Writes recorded theirs inside their own transaction.
         if let (Some(key), false) = (&req.event, ctx.claimed.get()) {
-            if let Err(e) = self.claim_event(key, req.at) {
-                tracing::warn!(error = %e, "could not record event id");
-            }
+            self.claim_answered(key, req.at);
         }
         reply
             .posts
@@ -969,11 +975,12 @@ impl Desk {
         (subcommand, outcome, reply)
     }
 
-    /// Record the event id of a request that changed nothing (its answer is all it did), so
-    /// a redelivery does not answer twice. It need not wait for the disk.
-    fn claim_event(&self, key: &str, at: Timestamp) -> Result<bool, DeskError> {
+    /// Record the event id of a request that changed nothing (its answer is all it did, or
+    /// the form it opened), so a redelivery does not answer twice: true when the id is new.
+    /// Kept in memory ([`recent::RecentEvents`]): a read never writes to the store.
+    pub fn claim_answered(&self, key: &str, at: Timestamp) -> bool {
         let ttl = self.config.events.remember_secs as i64 * 1000;
-        Ok(self.store.remember_event(key, at, ttl)?)
+        self.recent.claim(key, at, ttl)
     }
 
     fn internal(&self, subcommand: &str, why: String) -> Reply {

@@ -341,14 +341,7 @@ impl Slack {
     ) -> Ack {
         // A redelivered command must not open a second modal.
         if let Some(key) = &request.event {
-            let desk = self.desk().clone();
-            let key = key.clone();
-            let ttl = desk.config().events.remember_secs as i64 * 1000;
-            let fresh = tokio::task::spawn_blocking(move || {
-                desk.store().remember_event(&key, Timestamp::now(), ttl)
-            })
-            .await;
-            if !matches!(fresh, Ok(Ok(true))) {
+            if !self.desk().claim_answered(key, Timestamp::now()) {
                 return Ack::Empty;
             }
         }
