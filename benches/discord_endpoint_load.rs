@@ -4,7 +4,8 @@
 //! its own process. Prints requests/s, p50, p99 and the server's peak RSS.
 //!
 //! Run: `cargo bench --bench discord_endpoint_load` (set `LOAD_SECS` to change the 5 s per
-//! run; `STORYDESK_BIN=PATH` to load another build of the server). Every request goes to 127.0.0.1; the server's REST calls go to a closed local port.
+//! run; `STORYDESK_BIN=PATH` to load another build of the server). Every request goes to
+//! 127.0.0.1; the server's REST calls go to a closed local port.
 
 use std::time::{Duration, Instant};
 
