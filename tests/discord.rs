@@ -191,12 +191,12 @@ async fn whole_workflow(n: &Newsroom) {
         ))
         .await;
     assert_eq!(answer["type"], 9, "{answer}");
-    assert_eq!(answer["data"]["custom_id"], "sd:write:1:introduction");
+    assert_eq!(answer["data"]["custom_id"], "sd:write:1@0:introduction");
     n.send(modal(
         n.id(),
         ALICE,
         Where::Newsroom,
-        "sd:write:1:introduction",
+        "sd:write:1@0:introduction",
         &[("text1", INTRO)],
     ))
     .await;
@@ -298,7 +298,7 @@ async fn whole_workflow(n: &Newsroom) {
         ))
         .await;
     assert_eq!(answer["type"], 9, "{answer}");
-    assert_eq!(answer["data"]["custom_id"], "sd:write:1:body");
+    assert_eq!(answer["data"]["custom_id"], "sd:write:1@1:body");
     assert_eq!(
         answer["data"]["components"][0]["components"][0]["value"],
         body.as_str()
@@ -308,7 +308,7 @@ async fn whole_workflow(n: &Newsroom) {
         n.id(),
         BOB,
         Where::Thread(body_thread),
-        "sd:write:1:body",
+        "sd:write:1@1:body",
         &[("text1", &revised), ("text2", "")],
     ))
     .await;
