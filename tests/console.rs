@@ -506,3 +506,8 @@ mod terminal {
         assert!(status.success(), "{status}");
     }
 }
+
+#[test]
+fn a_write_over_an_older_revision_is_merged_or_kept_until_resumed() {
+    assert_transcript!("concurrent_edits", transcript("concurrent_edits.story"));
+}

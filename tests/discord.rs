@@ -196,7 +196,7 @@ async fn whole_workflow(n: &Newsroom) {
         n.id(),
         ALICE,
         Where::Newsroom,
-        "sd:write:1:introduction",
+        "sd:write:1@0:introduction",
         &[("text1", INTRO)],
     ))
     .await;
@@ -308,7 +308,7 @@ async fn whole_workflow(n: &Newsroom) {
         n.id(),
         BOB,
         Where::Thread(body_thread),
-        "sd:write:1:body",
+        "sd:write:1@1:body",
         &[("text1", &revised), ("text2", "")],
     ))
     .await;

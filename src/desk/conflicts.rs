@@ -67,6 +67,8 @@ pub(crate) enum Outcome {
         passages: Vec<Passage>,
         /// True when the text itself still holds conflict markers.
         markers: bool,
+        /// Why a clean merge was not saved: it would be over the section's size limits.
+        over_limit: Option<String>,
     },
 }
 
@@ -119,6 +121,7 @@ pub(crate) fn plan(
                     kept: keep(&item.text, n),
                     passages: Vec::new(),
                     markers: true,
+                    over_limit: None,
                 },
             });
             continue;
@@ -130,7 +133,37 @@ pub(crate) fn plan(
                     b => revision(ctx.desk, id, section, b)?.text,
                 };
                 let merged = merge(&base_text, &latest.text, &item.text);
+                let too_big = |text: &str| -> Result<Option<String>, DeskError> {
+                    let spec = ctx.spec(&story, section)?;
+                    let bytes = text.len() as u64;
+                    let limit = ctx.desk.config.limits.section_bytes;
+                    let chars = text.chars().count();
+                    Ok(if bytes > limit {
+                        Some(messages::merged_too_large(section, latest, bytes, limit))
+                    } else if chars > spec.max_chars as usize {
+                        Some(messages::merged_too_long(
+                            section,
+                            latest,
+                            chars,
+                            spec.max_chars,
+                        ))
+                    } else {
+                        None
+                    })
+                };
+                // A merge over the section's limits is kept like an overlap: the writer
+                // shortens it; nothing longer than a plain write allows is saved.
+                let over_limit = match merged.text() {
+                    Some(text) => too_big(&text)?,
+                    None => None,
+                };
                 match merged.text() {
+                    Some(_) if over_limit.is_some() => Outcome::Keep {
+                        kept: keep(&item.text, base),
+                        passages: Vec::new(),
+                        markers: false,
+                        over_limit,
+                    },
                     Some(text) => {
                         let revisions = store
                             .revisions(id, section)?
@@ -147,6 +180,7 @@ pub(crate) fn plan(
                         kept: keep(&item.text, base),
                         passages: merged.passages().cloned().collect(),
                         markers: false,
+                        over_limit: None,
                     },
                 }
             }

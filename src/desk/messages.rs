@@ -1782,6 +1782,37 @@ pub fn conflict_kept(section: &str, latest: &Revision, passages: &[Passage]) -> 
     out
 }
 
+/// To the writer: their text merged cleanly with what others saved since, but the merge is
+/// larger than `[limits] section_bytes`; kept, not saved.
+pub fn merged_too_large(section: &str, latest: &Revision, bytes: u64, limit: u64) -> String {
+    merged_over_limit(
+        section,
+        latest,
+        &format!(
+            "would be {}; the limit is {} ([limits] section_bytes)",
+            size(bytes),
+            size(limit)
+        ),
+    )
+}
+
+/// To the writer: their text merged cleanly with what others saved since, but the merge is
+/// longer than the template allows; kept, not saved.
+pub fn merged_too_long(section: &str, latest: &Revision, chars: usize, max: u32) -> String {
+    merged_over_limit(
+        section,
+        latest,
+        &format!("would be {chars} characters; the template allows at most {max}"),
+    )
+}
+
+fn merged_over_limit(section: &str, latest: &Revision, why: &str) -> String {
+    format!(
+        "Not saved: your text of **{section}** was written over an older revision; merged with {}'s revision {}, it {why}. Nothing is lost: your text is kept until you write {section} again.\n\n**Resolve** opens the form with your text merged with revision {}: shorten it and save. In the console: `/story write section:{section} resume:true`.",
+        latest.author.name, latest.number, latest.number
+    )
+}
+
 /// To the writer: the text still holds conflict markers; kept, not saved.
 pub fn conflict_markers_refused(section: &str) -> String {
     format!(

@@ -236,11 +236,17 @@ pub(crate) fn save_revisions(
         };
         let Some((revision, dismissed, closed)) = saved else {
             if let Outcome::Keep {
-                passages, markers, ..
+                passages,
+                markers,
+                over_limit,
+                ..
             } = &plan.outcome
             {
-                let text = match (&plan.latest, markers) {
-                    (Some(latest), false) => messages::conflict_kept(&section, latest, passages),
+                let text = match (over_limit, &plan.latest, markers) {
+                    (Some(why), _, _) => why.clone(),
+                    (None, Some(latest), false) => {
+                        messages::conflict_kept(&section, latest, passages)
+                    }
                     _ => messages::conflict_markers_refused(&section),
                 };
                 reply.push(

@@ -49,8 +49,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serenity::all::{
-    ChannelId, ChannelType, CreateAttachment, CreateInteractionResponse, CreateThread, GuildId,
-    Interaction, InteractionId, Message, MessageId,
+    ChannelId, ChannelType, CreateActionRow, CreateAttachment, CreateInteractionResponse,
+    CreateThread, GuildId, Interaction, InteractionId, Message, MessageId,
 };
 use serenity::http::{Http, HttpBuilder};
 use tracing::Instrument;
@@ -530,12 +530,27 @@ impl Discord {
                 let ephemeral = post.to == Destination::Requester;
                 let mut texts = render::texts(&post.body);
                 let head = texts.remove(0);
-                // The rest of a long answer follows as followups of the same kind.
-                post.body = Body::Text(texts.join("\n\n"));
-                if texts.is_empty() {
+                // The rest of a long answer follows as followups of the same kind; buttons
+                // (a kept conflict's Resolve) go under its last message.
+                let actions = match &post.body {
+                    Body::Review { actions, .. } => actions.clone(),
+                    _ => Vec::new(),
+                };
+                let rest = texts.join("\n\n");
+                let buttons = if texts.is_empty() {
                     reply.posts.remove(i);
-                }
-                (render::respond(&head, ephemeral), false)
+                    render::buttons(&actions)
+                } else {
+                    post.body = match actions.is_empty() {
+                        true => Body::Text(rest),
+                        false => Body::Review {
+                            text: rest,
+                            actions,
+                        },
+                    };
+                    Vec::new()
+                };
+                (render::respond_with(&head, ephemeral, buttons), false)
             }
             None if is_component => (CreateInteractionResponse::Acknowledge, false),
             None => (render::respond(&messages::done(), true), false),
@@ -576,8 +591,14 @@ impl Discord {
         while let Some(post) = posts.next() {
             match post.to {
                 Destination::Requester => {
-                    for text in render::texts(&post.body) {
-                        self.private(&reach, &text).await;
+                    let texts = render::texts(&post.body);
+                    let last = texts.len().saturating_sub(1);
+                    for (i, text) in texts.into_iter().enumerate() {
+                        let buttons = match &post.body {
+                            Body::Review { actions, .. } if i == last => render::buttons(actions),
+                            _ => Vec::new(),
+                        };
+                        self.private_with(&reach, &text, buttons).await;
                         if let Reach::Interaction { deferred, .. } = &mut reach {
                             *deferred = false;
                         }
@@ -817,23 +838,32 @@ impl Discord {
 
     /// A message only the person who asked sees.
     async fn private(&self, reach: &Reach, text: &str) {
+        self.private_with(reach, text, Vec::new()).await;
+    }
+
+    /// A message only the person who asked sees, with buttons under it.
+    async fn private_with(&self, reach: &Reach, text: &str, buttons: Vec<CreateActionRow>) {
         let result = match reach {
             Reach::Interaction {
                 token,
                 deferred: true,
             } => self
                 .rest
-                .edit_original_interaction_response(token, &render::edit_original(text), vec![])
+                .edit_original_interaction_response(
+                    token,
+                    &render::edit_original_with(text, buttons),
+                    vec![],
+                )
                 .await
                 .map(drop),
             Reach::Interaction { token, .. } => self
                 .rest
-                .create_followup_message(token, &render::followup(text, true), vec![])
+                .create_followup_message(token, &render::followup_with(text, true, buttons), vec![])
                 .await
                 .map(drop),
             Reach::Thread(thread) => self
                 .rest
-                .send_message(*thread, vec![], &render::channel_message(text, vec![]))
+                .send_message(*thread, vec![], &render::channel_message(text, buttons))
                 .await
                 .map(drop),
         };

@@ -130,12 +130,23 @@ pub fn edit_with_buttons(text: &str, components: Vec<CreateActionRow>) -> EditMe
 
 /// The immediate answer to an interaction, carrying a message.
 pub fn respond(text: &str, ephemeral: bool) -> CreateInteractionResponse {
-    CreateInteractionResponse::Message(
-        CreateInteractionResponseMessage::new()
-            .content(text)
-            .ephemeral(ephemeral)
-            .allowed_mentions(no_mentions()),
-    )
+    respond_with(text, ephemeral, Vec::new())
+}
+
+/// An immediate answer with buttons under it (a kept conflict's Resolve).
+pub fn respond_with(
+    text: &str,
+    ephemeral: bool,
+    components: Vec<CreateActionRow>,
+) -> CreateInteractionResponse {
+    let mut message = CreateInteractionResponseMessage::new()
+        .content(text)
+        .ephemeral(ephemeral)
+        .allowed_mentions(no_mentions());
+    if !components.is_empty() {
+        message = message.components(components);
+    }
+    CreateInteractionResponse::Message(message)
 }
 
 /// "storydesk is thinking": the message follows within the token's 15 minutes.
@@ -145,17 +156,41 @@ pub fn defer(ephemeral: bool) -> CreateInteractionResponse {
 
 /// A followup message of an interaction.
 pub fn followup(text: &str, ephemeral: bool) -> CreateInteractionResponseFollowup {
-    CreateInteractionResponseFollowup::new()
+    followup_with(text, ephemeral, Vec::new())
+}
+
+/// A followup message with buttons under it.
+pub fn followup_with(
+    text: &str,
+    ephemeral: bool,
+    components: Vec<CreateActionRow>,
+) -> CreateInteractionResponseFollowup {
+    let followup = CreateInteractionResponseFollowup::new()
         .content(text)
         .ephemeral(ephemeral)
-        .allowed_mentions(no_mentions())
+        .allowed_mentions(no_mentions());
+    if components.is_empty() {
+        followup
+    } else {
+        followup.components(components)
+    }
 }
 
 /// The edit that fills a deferred answer.
 pub fn edit_original(text: &str) -> EditInteractionResponse {
-    EditInteractionResponse::new()
+    edit_original_with(text, Vec::new())
+}
+
+/// The edit that fills a deferred answer, with buttons under it.
+pub fn edit_original_with(text: &str, components: Vec<CreateActionRow>) -> EditInteractionResponse {
+    let edit = EditInteractionResponse::new()
         .content(text)
-        .allowed_mentions(no_mentions())
+        .allowed_mentions(no_mentions());
+    if components.is_empty() {
+        edit
+    } else {
+        edit.components(components)
+    }
 }
 
 /// The form for a new source: a label and up to four parts of text.

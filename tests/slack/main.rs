@@ -1,6 +1,7 @@
 //! storydesk on Slack, against a fake Slack on 127.0.0.1: really signed requests through
 //! the real router, and the real Socket Mode client on a websocket.
 
+mod conflicts;
 mod fake;
 mod once;
 mod world;

@@ -326,6 +326,40 @@ impl World {
         self.interact(payload).await
     }
 
+    /// Clicks a button of a message only `who` sees (`chat.postEphemeral`): Slack sends no
+    /// `message`, only its container, marked ephemeral.
+    pub async fn click_ephemeral(&self, who: Who, message: &Call, action_id: &str) -> Value {
+        let value = message
+            .button(action_id)
+            .expect("the message has the button");
+        let channel = message.channel();
+        let payload = json!({
+            "type": "block_actions",
+            "user": { "id": who.id, "username": who.name, "name": who.name, "team_id": TEAM },
+            "api_app_id": "A0FAKE",
+            "token": "legacy-token",
+            "container": {
+                "type": "message",
+                "message_ts": format!("1700000600.{:06}", self.mark_clicks()),
+                "channel_id": channel,
+                "is_ephemeral": true,
+            },
+            "trigger_id": self.trigger(),
+            "team": { "id": TEAM, "domain": "newsroom" },
+            "channel": { "id": channel, "name": "newsroom" },
+            "response_url": self.fake.response_url("click"),
+            "actions": [{
+                "action_id": action_id,
+                "block_id": "b",
+                "text": { "type": "plain_text", "text": "button" },
+                "value": value,
+                "type": "button",
+                "action_ts": format!("1700000601.{:06}", self.mark_clicks()),
+            }],
+        });
+        self.interact(payload).await
+    }
+
     /// How many triggers were handed out so far (a click's number).
     fn mark_clicks(&self) -> usize {
         self.triggers.load(std::sync::atomic::Ordering::SeqCst) as usize
