@@ -941,3 +941,14 @@ fn each_person_has_their_own_active_story_and_replies_name_it() {
     - #2 “Harbour budget” — 0/5 sections approved · **active**
     ");
 }
+
+#[test]
+fn a_title_is_one_line() {
+    let mut n = drafted();
+    assert_snapshot!(n.say_with("alice", "/story write title", "Meta scrambles\nover DeepSeek's cheap model"), @"[only alice] A title is one line; that text has 2. Nothing was saved. On one line it reads: “Meta scrambles over DeepSeek's cheap model”. Write that, or a shorter title, again.");
+    // Nothing was saved: the title is still its first revision.
+    assert_snapshot!(n.say("alice", "/story history title"), @r"
+    [only alice] **History of title** in story #1 “Meta scrambles over DeepSeek”
+    - revision 1 by alice on 2026-01-27 09:01 UTC · 4 words
+    ");
+}

@@ -579,6 +579,13 @@ pub fn section_too_long(section: &str, chars: usize, max: u32) -> String {
     )
 }
 
+/// A title section text with a line break.
+pub fn title_one_line(lines: usize, joined: &str) -> String {
+    format!(
+        "A title is one line; that text has {lines}. Nothing was saved. On one line it reads: “{joined}”. Write that, or a shorter title, again."
+    )
+}
+
 /// A revision identical to the latest.
 pub fn no_change(section: &str, latest: u32) -> String {
     format!("No change: that text is the same as {section} revision {latest}.")

@@ -8,6 +8,9 @@ use crate::model::{Person, Revision, Story, StoryId, Suggestion, SuggestionState
 use crate::text::diff::word_diff;
 use crate::text::normalise::normalise;
 
+/// The section whose text is the story's headline.
+pub(crate) const TITLE: &str = "title";
+
 /// `/story claim section:…`: take a section on.
 pub fn claim(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
     let section = ctx.section()?;
@@ -168,6 +171,12 @@ pub(crate) fn prepare_text(ctx: &Ctx<'_>, section: &str, raw: &str) -> Result<St
     let chars = text.chars().count();
     if chars > spec.max_chars as usize {
         return user(messages::section_too_long(section, chars, spec.max_chars));
+    }
+    // A title is one line: the form's input has one, and the headline shows one.
+    if section == TITLE && text.contains('\n') {
+        let lines = text.lines().filter(|l| !l.trim().is_empty()).count();
+        let joined = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        return user(messages::title_one_line(lines, &joined));
     }
     Ok(text)
 }
