@@ -413,7 +413,10 @@ pub struct Posting {
 pub struct Story {
     /// Its number.
     pub id: StoryId,
-    /// The working title given at `/story new`; the published headline is the title section.
+    /// The story's one title, as lists, boards, replies, exports and the published article
+    /// show it ([`Story::headline`]): the working title given at `/story new` (the title
+    /// section's first revision), then the text of each new title revision. A new revision
+    /// dismisses earlier approvals, so the approved title, when there is one, is the latest.
     pub title: String,
     /// The channel the story belongs to; requests from elsewhere cannot touch it.
     pub home: ChannelKey,
@@ -440,6 +443,13 @@ pub struct Story {
 }
 
 impl Story {
+    /// The title to show everywhere: the title section's latest (and, once reviewed,
+    /// approved) text, or the working title until the section has one. Only the first line
+    /// of a title stored before titles were one line.
+    pub fn headline(&self) -> &str {
+        self.title.lines().next().unwrap_or_default().trim()
+    }
+
     /// The section with this (canonical) name.
     pub fn section(&self, name: &str) -> Option<&Section> {
         self.sections.iter().find(|s| s.name == name)

@@ -952,3 +952,45 @@ fn a_title_is_one_line() {
     - revision 1 by alice on 2026-01-27 09:01 UTC · 4 words
     ");
 }
+
+#[test]
+fn a_story_has_one_title_its_title_section() {
+    let mut n = drafted();
+    n.say_with(
+        "alice",
+        "/story write title",
+        "Meta sets up four war rooms to study DeepSeek",
+    );
+    let renamed = "Meta sets up four war rooms to study DeepSeek";
+    assert_snapshot!(n.say("carol", "/story list"), @r"
+    [only carol] **Stories in this channel**
+    - #1 “Meta sets up four war rooms to study DeepSeek” — 0/5 sections approved · **active**
+    ");
+    assert_snapshot!(n.board(1), @r"
+    **Story #1: Meta sets up four war rooms to study DeepSeek**
+    ◔ **title** — in review · alice · rev 2 · 0/1 approvals
+    ◔ **introduction** — in review · alice · rev 1 · 0/1 approvals
+    ◔ **body** — in review · bob · rev 1 · 0/1 approvals
+    ◔ **conclusion** — in review · bob · rev 1 · 0/1 approvals
+    ◔ **references** — in review · bob · rev 1 · 0/1 approvals
+    0 sources · 1 reference · style APA · 0/5 sections approved
+    ");
+    let story = n.desk.store().story(StoryId(1)).unwrap().unwrap();
+    let json = storydesk::export::export(
+        &n.desk,
+        &story,
+        storydesk::export::Format::Json,
+        story.style,
+    )
+    .unwrap();
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(json["story"]["title"], renamed);
+    assert_eq!(json["article"]["headline"], renamed);
+    approve_all(&mut n, "carol");
+    let published = n.say("erin", "/story publish");
+    assert!(
+        published.starts_with(&format!("[#published] # {renamed}\n")),
+        "{published}"
+    );
+    assert_snapshot!(published.lines().last().unwrap_or_default(), @"[#newsroom] erin published story #1 “Meta sets up four war rooms to study DeepSeek” to #published.");
+}

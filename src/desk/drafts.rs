@@ -191,7 +191,7 @@ pub fn draft(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
         reply.drafts.push(DraftJob {
             draft,
             brief: Arc::new(Brief {
-                title: Some(story.title.clone()),
+                title: Some(story.headline().to_string()),
                 section,
                 outline: outline.clone(),
                 guidance: guidance.clone(),

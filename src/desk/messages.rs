@@ -92,7 +92,7 @@ fn count(n: usize) -> String {
 }
 
 fn story_name(story: &Story) -> String {
-    format!("{} “{}”", story.id, story.title)
+    format!("{} “{}”", story.id, story.headline())
 }
 
 // ---------------------------------------------------------------------------------------
@@ -333,7 +333,7 @@ pub fn help_overview(catalogue: &Catalogue, template: &Template) -> String {
 
 /// The board's first line.
 pub fn board_heading(story: &Story) -> String {
-    format!("**Story {}: {}**", story.id, story.title)
+    format!("**Story {}: {}**", story.id, story.headline())
 }
 
 fn state_icon(state: SectionState) -> &'static str {

@@ -375,6 +375,10 @@ pub(crate) fn add_revision(
         s.owner = Some(ctx.req.actor.clone());
     }
     tx.put_revision(&revision)?;
+    if section == TITLE {
+        // One title: the story's headline follows its title section.
+        story.title = text.to_string();
+    }
     let (action, closed) = match draft {
         None => (messages::audit_wrote(section, number, false), None),
         Some(mut draft) => {
