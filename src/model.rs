@@ -159,7 +159,8 @@ pub struct Approval {
     pub at: Timestamp,
 }
 
-/// A request for changes. It stays open until the same reviewer approves a later revision.
+/// A request for changes. It stays open until the same reviewer approves a later revision, or
+/// withdraws it by approving the revision it was made on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChangeRequest {
     /// The reviewer who asked.

@@ -219,7 +219,7 @@ fn a_change_request_holds_until_its_reviewer_approves_a_later_revision() {
     assert_snapshot!(n.say("carol", r#"/story changes body note:"Attribute the cost figure to DeepSeek's report.""#), @r"
     [#newsroom › body] carol asked for changes on body revision 1 of #1 “Meta scrambles over DeepSeek”:
     > Attribute the cost figure to DeepSeek's report.
-    The section stays unapproved until carol approves a later revision.
+    The section stays unapproved until carol approves a later revision, or withdraws the request by approving this one.
     ");
     n.say_with(
         "bob",
@@ -229,7 +229,7 @@ fn a_change_request_holds_until_its_reviewer_approves_a_later_revision() {
     // dan's approval meets the quorum, but carol's request is still open.
     assert_snapshot!(n.say("dan", "/story approve body"), @"[#newsroom › body] dan approved body revision 2 of #1 “Meta scrambles over DeepSeek” (1 of 1). Still waiting on the change request of carol.");
     assert!(n.board(1).contains("✗ **body** — changes requested"));
-    assert_snapshot!(n.say("carol", "/story approve body"), @"[#newsroom › body] carol approved body revision 2 of #1 “Meta scrambles over DeepSeek” (2 of 1). **body is approved.**");
+    assert_snapshot!(n.say("carol", "/story approve body"), @"[#newsroom › body] carol approved body revision 2 of #1 “Meta scrambles over DeepSeek” (2 approvals; 1 needed). **body is approved.**");
     assert_snapshot!(n.say("bob", "/story history body"), @"
     [only bob] **History of body** in story #1 “Meta scrambles over DeepSeek”
     - revision 1 by bob on 2026-01-27 09:03 UTC · 100 words
@@ -256,7 +256,7 @@ fn buttons_review_the_revision_they_were_shown() {
     assert_snapshot!(n.click("dan", &changes, Some("Cut the last word.")), @r"
     [#newsroom › body] dan asked for changes on body revision 2 of #1 “Meta scrambles over DeepSeek”:
     > Cut the last word.
-    The section stays unapproved until dan approves a later revision.
+    The section stays unapproved until dan approves a later revision, or withdraws the request by approving this one.
     ");
 }
 
@@ -741,7 +741,7 @@ fn control_characters_never_reach_a_story_or_its_export() {
     assert_snapshot!(note, @r"
     [#newsroom › body] carol asked for changes on body revision 1 of #1 “Meta scrambles]0;pwned over DeepSeek”:
     > Name the memo's[5m author.
-    The section stays unapproved until carol approves a later revision.
+    The section stays unapproved until carol approves a later revision, or withdraws the request by approving this one.
     ");
     said.push(note);
     said.push(n.say("carol", "/story show body"));
@@ -993,4 +993,24 @@ fn a_story_has_one_title_its_title_section() {
         "{published}"
     );
     assert_snapshot!(published.lines().last().unwrap_or_default(), @"[#newsroom] erin published story #1 “Meta sets up four war rooms to study DeepSeek” to #published.");
+}
+
+#[test]
+fn a_reviewer_may_withdraw_their_own_change_request() {
+    let mut n = drafted();
+    assert_snapshot!(n.say("carol", r#"/story changes body note:"Is the cost figure sourced?""#), @r"
+    [#newsroom › body] carol asked for changes on body revision 1 of #1 “Meta scrambles over DeepSeek”:
+    > Is the cost figure sourced?
+    The section stays unapproved until carol approves a later revision, or withdraws the request by approving this one.
+    ");
+    assert!(n.board(1).contains("✗ **body** — changes requested"));
+    // carol checks, and withdraws the request by approving the revision she asked changes on.
+    assert_snapshot!(n.say("carol", "/story approve body"), @"[#newsroom › body] carol withdrew their change request and approved body revision 1 of #1 “Meta scrambles over DeepSeek” (1 of 1). **body is approved.**");
+    assert_snapshot!(n.say("dan", "/story approve body"), @"[#newsroom › body] dan approved body revision 1 of #1 “Meta scrambles over DeepSeek” (2 approvals; 1 needed). **body is approved.**");
+    let history = n.say("bob", "/story history");
+    assert_snapshot!(history.lines().filter(|l| l.contains("carol")).collect::<Vec<_>>().join("\n"), @r"
+    - 2026-01-27 09:06 UTC · carol asked for changes on body revision 1
+    - 2026-01-27 09:07 UTC · carol withdrew their change request on body revision 1
+    - 2026-01-27 09:07 UTC · carol approved body revision 1
+    ");
 }

@@ -783,15 +783,36 @@ pub fn already_approved(section: &str, n: u32) -> String {
 }
 
 /// An approval, in the section's thread.
-pub fn approved(story: &Story, s: &Section, revision: u32, by: &Person, quorum: u32) -> String {
+/// With `withdrawn`, the approval withdrew the reviewer's own change request on this revision.
+pub fn approved(
+    story: &Story,
+    s: &Section,
+    revision: u32,
+    by: &Person,
+    quorum: u32,
+    withdrawn: bool,
+) -> String {
     let have = s.current_approvals().count();
-    let mut out = format!(
-        "{} approved {} revision {revision} of {} ({} of {quorum}).",
-        by.name,
-        s.name,
-        story_name(story),
-        have
-    );
+    let count = if have as u64 > u64::from(quorum) {
+        format!("{have} approvals; {quorum} needed")
+    } else {
+        format!("{have} of {quorum}")
+    };
+    let mut out = if withdrawn {
+        format!(
+            "{} withdrew their change request and approved {} revision {revision} of {} ({count}).",
+            by.name,
+            s.name,
+            story_name(story),
+        )
+    } else {
+        format!(
+            "{} approved {} revision {revision} of {} ({count}).",
+            by.name,
+            s.name,
+            story_name(story),
+        )
+    };
     match s.state(quorum) {
         SectionState::Approved => out.push_str(&format!(" **{} is approved.**", s.name)),
         SectionState::ChangesRequested => {
@@ -828,7 +849,7 @@ pub fn changes_requested(
     note: &str,
 ) -> String {
     format!(
-        "{} asked for changes on {section} revision {revision} of {}:\n> {}\nThe section stays unapproved until {} approves a later revision.",
+        "{} asked for changes on {section} revision {revision} of {}:\n> {}\nThe section stays unapproved until {} approves a later revision, or withdraws the request by approving this one.",
         by.name,
         story_name(story),
         note.replace('\n', "\n> "),
@@ -1234,6 +1255,11 @@ pub fn audit_assigned(section: &str, to: &Person) -> String {
 /// Audit: approved.
 pub fn audit_approved(section: &str, n: u32) -> String {
     format!("approved {section} revision {n}")
+}
+
+/// Audit: a reviewer withdrew their change request by approving the revision it was made on.
+pub fn audit_withdrew(section: &str, n: u32) -> String {
+    format!("withdrew their change request on {section} revision {n}")
 }
 
 /// Audit: changes requested.
