@@ -665,7 +665,7 @@ description = "The title."
         assert_eq!(options("new"), own(&[("title", true)]));
         assert_eq!(options("source add"), own(&[("label", false)]));
         assert_eq!(options("source show"), own(&[("number", true)]));
-        assert_eq!(options("claim"), own(&[("section", true)]));
+        assert_eq!(options("claim"), own(&[("section", true), ("take", false)]));
         assert_eq!(options("assign"), own(&[("section", true), ("user", true)]));
         assert_eq!(
             options("write"),

@@ -191,6 +191,9 @@ pub struct Section {
     /// Who has a submission of this section that conflicted with a newer revision and is
     /// kept until they write the section again.
     pub conflicts: Vec<Person>,
+    /// The owner claimed the section or was assigned it: only they write it then. An owner
+    /// who merely wrote the section first holds no claim, and others may write it too.
+    pub claimed: bool,
 }
 
 impl Section {
@@ -203,6 +206,7 @@ impl Section {
             approvals: Vec::new(),
             change_requests: Vec::new(),
             conflicts: Vec::new(),
+            claimed: false,
         }
     }
 

@@ -303,7 +303,7 @@ fn mistakes_get_a_helpful_answer_and_change_nothing() {
     n.say("alice", "/story new A story");
     assert_snapshot!(n.say("alice", "/story write bdy"), @"[only alice] There is no section `bdy`. Did you mean `body`? Sections: title, introduction, body, conclusion, references.");
     assert_snapshot!(n.say("alice", "/story aprove body"), @"[only alice] `/story aprove` is not a command. Did you mean `approve`? Commands: new, list, use, status, source add, source list, source show, claim, assign, write, show, history, diff, draft, draft accept, draft discard, approve, changes, ref add, ref list, ref remove, check, preview, publish, purge-sources, help.");
-    assert_snapshot!(n.say("alice", "/story claim sectoin:body"), @"[only alice] `/story claim` has no option `sectoin`. Did you mean `section`? (its options are `section`, `story`)");
+    assert_snapshot!(n.say("alice", "/story claim sectoin:body"), @"[only alice] `/story claim` has no option `sectoin`. Did you mean `section`? (its options are `section`, `take`, `story`)");
     assert_snapshot!(n.say("alice", "/story write body"), @"[only alice] The text for body is missing. Write it in the box that opens, or in the console end the command with `<<END` and put the text on the following lines, closed by a line `END`.");
     assert_snapshot!(n.say_with("alice", "/story write references", "x"), @"[only alice] The references section is built from the story's references: add them with `/story ref add`, remove them with `/story ref remove`.");
     assert_snapshot!(n.say("alice", "/story ref add title:x date:2025-02-30"), @"[only alice] `2025-02-30` is not a date I can use: February has only 28 days, 29 in a leap year. Write YYYY-MM-DD, YYYY-MM or YYYY.");
@@ -536,7 +536,7 @@ fn claiming_and_assigning() {
     let mut n = Newsroom::new();
     n.say("alice", "/story new A story");
     assert_snapshot!(n.say("bob", "/story claim body"), @"[#newsroom] bob claimed the body section of #1 “A story”.");
-    assert_snapshot!(n.say("carol", "/story claim body"), @"[only carol] bob has already claimed the body section. Ask them, or an editor can `/story assign` it.");
+    assert_snapshot!(n.say("carol", "/story claim body"), @"[only carol] bob has already claimed the body section. Take it over with `/story claim section:body take:true` (they are told), ask them, or an editor can `/story assign` it.");
     assert_snapshot!(n.say("carol", "/story assign body user:@dan"), @"[only carol] bob has the body section. Only they or an editor can give it to someone else.");
     assert_snapshot!(n.say("erin", "/story assign body user:@dan"), @"[#newsroom] erin assigned the body section of #1 “A story” to dan.");
     assert!(n.board(1).contains("✎ **body** — drafting · dan"));
@@ -1012,5 +1012,37 @@ fn a_reviewer_may_withdraw_their_own_change_request() {
     - 2026-01-27 09:06 UTC · carol asked for changes on body revision 1
     - 2026-01-27 09:07 UTC · carol withdrew their change request on body revision 1
     - 2026-01-27 09:07 UTC · carol approved body revision 1
+    ");
+}
+
+#[test]
+fn a_claimed_section_is_written_by_whoever_holds_it() {
+    let mut n = drafted();
+    assert_snapshot!(n.say("alice", "/story claim conclusion take:true"), @r"
+    [#newsroom] alice took the conclusion section of #1 “Meta scrambles over DeepSeek” over from bob.
+    [#newsroom › conclusion] @bob: alice took the conclusion section of #1 “Meta scrambles over DeepSeek” over from you (`/story claim section:conclusion take:true`). To have it back, ask them or an editor (`/story assign`).
+    ");
+    assert_snapshot!(n.say("bob", "/story claim conclusion"), @"[only bob] alice has already claimed the conclusion section. Take it over with `/story claim section:conclusion take:true` (they are told), ask them, or an editor can `/story assign` it.");
+    // bob's write is refused, and his text is kept for him.
+    let text = format!("{CONCLUSION} Meta declined to comment.");
+    assert_snapshot!(n.say_with("bob", "/story write conclusion", &text), @"[only bob] alice holds the conclusion section, so only they write it. Nothing was saved, and your text is kept for you: take the section over with `/story claim section:conclusion take:true` (alice is told), or ask them or an editor to `/story assign` it to you, then `/story write section:conclusion resume:true` gives your text back.");
+    assert!(n
+        .board(1)
+        .contains("**conclusion** — in review · alice · rev 1"));
+    // He takes it over: alice is told in the section's thread.
+    assert_snapshot!(n.say("bob", "/story claim conclusion take:true"), @r"
+    [#newsroom] bob took the conclusion section of #1 “Meta scrambles over DeepSeek” over from alice.
+    [#newsroom › conclusion] @alice: bob took the conclusion section of #1 “Meta scrambles over DeepSeek” over from you (`/story claim section:conclusion take:true`). To have it back, ask them or an editor (`/story assign`).
+    ");
+    let back = n.say("bob", "/story write conclusion resume:true");
+    assert!(back.contains("Meta declined to comment."), "{back}");
+    assert_snapshot!(n.say_with("bob", "/story write conclusion", &text).lines().next().unwrap_or_default(), @"[#newsroom › conclusion] **conclusion** revision 2 of #1 “Meta scrambles over DeepSeek” by bob · 22 words (+4 −0)");
+    // An editor may reassign it.
+    assert_snapshot!(n.say("erin", "/story assign conclusion user:carol"), @"[#newsroom] erin assigned the conclusion section of #1 “Meta scrambles over DeepSeek” to carol.");
+    let history = n.say("carol", "/story history");
+    assert_snapshot!(history.lines().filter(|l| l.contains("conclusion section") || l.contains("refused")).collect::<Vec<_>>().join("\n"), @r"
+    - 2026-01-27 09:06 UTC · alice took the conclusion section over from bob
+    - 2026-01-27 09:08 UTC · bob was refused a write of conclusion, which alice holds (the text is kept)
+    - 2026-01-27 09:09 UTC · bob took the conclusion section over from alice
     ");
 }

@@ -517,10 +517,38 @@ pub fn owned_by_other(section: &str, owner: &Person, assigning: bool) -> String 
         )
     } else {
         format!(
-            "{} has already claimed the {section} section. Ask them, or an editor can `/story assign` it.",
+            "{} has already claimed the {section} section. Take it over with `/story claim section:{section} take:true` (they are told), ask them, or an editor can `/story assign` it.",
             owner.name
         )
     }
+}
+
+/// `claim take:true`: the section changed hands, said in the channel.
+pub fn took_over(story: &Story, section: &str, from: &Person, by: &Person) -> String {
+    format!(
+        "{} took the {section} section of {} over from {}.",
+        by.name,
+        story_name(story),
+        from.name
+    )
+}
+
+/// `claim take:true`: told to the former holder in the section's thread.
+pub fn taken_from_you(story: &Story, section: &str, from: &Person, by: &Person) -> String {
+    format!(
+        "@{}: {} took the {section} section of {} over from you (`/story claim section:{section} take:true`). To have it back, ask them or an editor (`/story assign`).",
+        from.name,
+        by.name,
+        story_name(story)
+    )
+}
+
+/// `write` of a section someone else holds: nothing saved, the text kept.
+pub fn section_held(section: &str, holder: &Person) -> String {
+    format!(
+        "{} holds the {section} section, so only they write it. Nothing was saved, and your text is kept for you: take the section over with `/story claim section:{section} take:true` ({} is told), or ask them or an editor to `/story assign` it to you, then `/story write section:{section} resume:true` gives your text back.",
+        holder.name, holder.name
+    )
 }
 
 /// A section's owner changed.
@@ -1260,6 +1288,19 @@ pub fn audit_approved(section: &str, n: u32) -> String {
 /// Audit: a reviewer withdrew their change request by approving the revision it was made on.
 pub fn audit_withdrew(section: &str, n: u32) -> String {
     format!("withdrew their change request on {section} revision {n}")
+}
+
+/// Audit: a section taken over from its holder.
+pub fn audit_took_over(section: &str, from: &Person) -> String {
+    format!("took the {section} section over from {}", from.name)
+}
+
+/// Audit: a write refused because someone else holds the section; the text was kept.
+pub fn audit_write_refused(section: &str, holder: &Person) -> String {
+    format!(
+        "was refused a write of {section}, which {} holds (the text is kept)",
+        holder.name
+    )
 }
 
 /// Audit: changes requested.

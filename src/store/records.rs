@@ -208,6 +208,10 @@ pub(crate) struct SectionRecord {
     /// empty) in records written before conflicts were kept, so those read unchanged.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) conflicts: Vec<PersonRecord>,
+    /// The owner claimed the section or was assigned it (not merely wrote it first). Absent
+    /// (and left out when false) in records written before claims were enforced.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub(crate) claimed: bool,
 }
 
 /// A source's summary as kept in the story record.
@@ -932,6 +936,7 @@ impl From<&Section> for SectionRecord {
                 .map(ChangeRequestRecord::from)
                 .collect(),
             conflicts: s.conflicts.iter().map(PersonRecord::from).collect(),
+            claimed: s.claimed,
         }
     }
 }
@@ -949,6 +954,7 @@ impl From<SectionRecord> for Section {
                 .map(ChangeRequest::from)
                 .collect(),
             conflicts: s.conflicts.into_iter().map(Person::from).collect(),
+            claimed: s.claimed,
         }
     }
 }
