@@ -1046,3 +1046,24 @@ fn a_claimed_section_is_written_by_whoever_holds_it() {
     - 2026-01-27 09:09 UTC · bob took the conclusion section over from alice
     ");
 }
+
+#[test]
+fn a_write_from_an_unknown_draft_is_refused_and_its_text_kept() {
+    let mut n = drafted();
+    n.say_with(
+        "alice",
+        r#"/story source add label:memo"#,
+        &format!("{INTRO}\n\n{BODY}\n\n{CONCLUSION}"),
+    );
+    n.say("alice", "/story draft conclusion");
+    let extractive = storydesk::assist::Assistant::from_config(&n.desk.config().assist).unwrap();
+    n.write_drafts(&extractive);
+    let edited = format!("{CONCLUSION} Meta declined to comment.");
+    assert_snapshot!(n.say_with("bob", "/story write conclusion draft:99", &edited), @"[only bob] There is no draft 99 of conclusion: its drafts go up to draft 1. Look at the drafts in the conclusion thread. Nothing was saved, and your text is kept for you: `/story write section:conclusion resume:true` gives it back.");
+    // Nothing was saved, and the text comes back.
+    assert!(n
+        .board(1)
+        .contains("**conclusion** — in review · bob · rev 1"));
+    let back = n.say("bob", "/story write conclusion resume:true");
+    assert!(back.contains("Meta declined to comment."), "{back}");
+}

@@ -1748,6 +1748,25 @@ pub fn stale_draft(section: &str, given: u32, latest: u32) -> String {
     )
 }
 
+/// A draft number past a section's latest draft.
+pub fn unknown_draft(section: &str, given: u32, latest: u32) -> String {
+    format!(
+        "There is no draft {given} of {section}: its drafts go up to draft {latest}. Look at the drafts in the {section} thread."
+    )
+}
+
+/// A refused write whose text was kept for its writer.
+pub fn refused_text_kept(refusal: &str, section: &str) -> String {
+    format!(
+        "{refusal} Nothing was saved, and your text is kept for you: `/story write section:{section} resume:true` gives it back."
+    )
+}
+
+/// Audit: a write refused over its draft number; the text was kept.
+pub fn audit_write_refused_draft(section: &str, draft: u32) -> String {
+    format!("was refused a write of {section} from draft {draft} (the text is kept)")
+}
+
 /// A draft too long for its section.
 pub fn draft_does_not_fit(s: &Suggestion, max_chars: u32) -> String {
     format!(

@@ -149,8 +149,20 @@ pub fn write(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
             .filter(|d| d.number == n)
             .and_then(|d| d.base);
     }
-    if let Some(holder) = keep_if_held_by_other(ctx, id, &section, &text, base)? {
+    if let Some(holder) = held_by_other(&ctx.load(id)?, &section, &ctx.req.actor)? {
+        let audit = messages::audit_write_refused(&section, &holder);
+        keep_refused(ctx, id, &section, &text, base, audit)?;
         return user(messages::section_held(&section, &holder));
+    }
+    // A write from a draft that is not pending (never was, or was replaced or closed) is
+    // refused, and its text, perhaps edited from the draft, kept.
+    if let Some(n) = from_draft {
+        let found = ctx.desk.store.suggestion(id, &section)?;
+        if let Err(DeskError::User(refusal)) = super::drafts::pending(found, &section, Some(n)) {
+            let audit = messages::audit_write_refused_draft(&section, n);
+            keep_refused(ctx, id, &section, &text, base, audit)?;
+            return user(messages::refused_text_kept(&refusal, &section));
+        }
     }
     let item = Submission {
         section,
@@ -161,23 +173,20 @@ pub fn write(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
     save_revisions(ctx, id, vec![item])
 }
 
-/// A claimed section is written by whoever holds it (its claimant or assignee). Another
-/// writer's text is kept for them, as a conflicting one is, and `write resume:true` gives it
-/// back once they hold the section: the holder, or `None` when the writer may write.
-fn keep_if_held_by_other(
+/// Keeps the text of a refused write for its writer, as a conflicting one is kept, so that
+/// `write resume:true` gives it back: nothing typed is lost. (A claimed section is written
+/// by whoever holds it; a write from a draft needs that draft pending.) Only a refused
+/// write calls this: a request makes one change, and a write that goes ahead makes it in
+/// `save_revisions`, whose transaction checks the holder again.
+fn keep_refused(
     ctx: &Ctx<'_>,
     id: StoryId,
     section: &str,
     text: &str,
     base: Option<u32>,
-) -> Result<Option<Person>, DeskError> {
+    audit: String,
+) -> Result<(), DeskError> {
     let me = &ctx.req.actor;
-    // Read first: a request makes one change, and a write that may go ahead makes it in
-    // `save_revisions` (whose transaction checks the holder again).
-    let story = ctx.load(id)?;
-    let Some(holder) = held_by_other(&story, section, me)? else {
-        return Ok(None);
-    };
     ctx.transact(|tx| {
         let mut story = tx_story(tx, id)?;
         refuse_if_published(&story)?;
@@ -195,13 +204,9 @@ fn keep_if_held_by_other(
             latest,
             text: text.to_string(),
         })?;
-        ctx.log(
-            tx,
-            &mut story,
-            messages::audit_write_refused(section, &holder),
-        )?;
+        ctx.log(tx, &mut story, audit.clone())?;
         save(tx, &mut story)?;
-        Ok(Some(holder.clone()))
+        Ok(())
     })
 }
 
