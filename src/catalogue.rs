@@ -711,6 +711,20 @@ description = "The title."
             ])
         );
         assert_eq!(options("ref remove"), own(&[("number", true)]));
+        assert_eq!(
+            options("ref edit"),
+            own(&[
+                ("number", true),
+                ("title", false),
+                ("author", false),
+                ("date", false),
+                ("translated", false),
+                ("outlet", false),
+                ("url", false),
+                ("kind", false),
+                ("offline", false),
+            ])
+        );
         assert_eq!(options("use"), own(&[("story", true)]));
         assert_eq!(
             options("publish"),

@@ -322,6 +322,11 @@ pub enum ReferenceKind {
 /// One reference of a story, structured so every citation style can be rendered from it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Reference {
+    /// Its number in the story, given when it is added and never changed or reused while
+    /// the story has it: `ref remove` and `ref edit` name it. 0 in records written before
+    /// numbers were kept, numbered in order when the story is read.
+    #[serde(default)]
+    pub number: u32,
     /// The author as written ("Carey, B.", "Benedict Carey", or for a forum post
     /// "Real Name \[username\]" or just the username). `None` when there is no author.
     pub author: Option<String>,

@@ -302,7 +302,7 @@ fn mistakes_get_a_helpful_answer_and_change_nothing() {
     assert_snapshot!(n.say("alice", "/story status"), @r#"[only alice] There is no story in this channel yet. Start one: `/story new title:"…"`."#);
     n.say("alice", "/story new A story");
     assert_snapshot!(n.say("alice", "/story write bdy"), @"[only alice] There is no section `bdy`. Did you mean `body`? Sections: title, introduction, body, conclusion, references.");
-    assert_snapshot!(n.say("alice", "/story aprove body"), @"[only alice] `/story aprove` is not a command. Did you mean `approve`? Commands: new, list, use, status, source add, source list, source show, claim, assign, write, show, history, diff, draft, draft accept, draft discard, approve, changes, ref add, ref list, ref remove, check, preview, publish, purge-sources, help.");
+    assert_snapshot!(n.say("alice", "/story aprove body"), @"[only alice] `/story aprove` is not a command. Did you mean `approve`? Commands: new, list, use, status, source add, source list, source show, claim, assign, write, show, history, diff, draft, draft accept, draft discard, approve, changes, ref add, ref list, ref edit, ref remove, check, preview, publish, purge-sources, help.");
     assert_snapshot!(n.say("alice", "/story claim sectoin:body"), @"[only alice] `/story claim` has no option `sectoin`. Did you mean `section`? (its options are `section`, `take`, `story`)");
     assert_snapshot!(n.say("alice", "/story write body"), @"[only alice] The text for body is missing. Write it in the box that opens, or in the console end the command with `<<END` and put the text on the following lines, closed by a line `END`.");
     assert_snapshot!(n.say_with("alice", "/story write references", "x"), @"[only alice] The references section is built from the story's references: add them with `/story ref add`, remove them with `/story ref remove`.");
@@ -1066,4 +1066,48 @@ fn a_write_from_an_unknown_draft_is_refused_and_its_text_kept() {
         .contains("**conclusion** — in review · bob · rev 1"));
     let back = n.say("bob", "/story write conclusion resume:true");
     assert!(back.contains("Meta declined to comment."), "{back}");
+}
+
+#[test]
+fn references_keep_their_numbers() {
+    let mut n = drafted();
+    n.say(
+        "bob",
+        r#"/story ref add title:"DeepSeek-V3 technical report" author:"DeepSeek-AI" date:2024-12 outlet:"arXiv" url:https://arxiv.org/abs/2412.19437 kind:web"#,
+    );
+    n.say(
+        "bob",
+        r#"/story ref add title:"Meta's war rooms" author:"Doe, J." date:2025-01-28 outlet:"Example Daily" url:https://example.com/war-rooms"#,
+    );
+    n.say("bob", "/story ref remove number:1");
+    // Removing number 1 again removes nothing else: the numbers did not shift.
+    assert_snapshot!(n.say("bob", "/story ref remove number:1"), @"[only bob] There is no reference 1; the story's references are numbered 2, 3 (`/story ref list`).");
+    let edited = n.say(
+        "bob",
+        r#"/story ref edit number:3 date:2025-01-29 outlet:"Example Times""#,
+    );
+    assert!(edited.contains("**references** revision 5"), "{edited}");
+    assert_snapshot!(n.say("bob", "/story ref edit number:3 date:2025-01-29"), @"[only bob] No change: reference 3 already reads like that. Give the fields to correct, such as `date:2025-01-28`.");
+    n.say("bob", r#"/story ref add title:"A later one" outlet:"Example Daily" url:https://example.com/later"#);
+    assert_snapshot!(n.say("bob", "/story ref list"), @r"
+    [only bob] **References of story #1 “Meta scrambles over DeepSeek”** (APA; numbered as added)
+    2. DeepSeek-AI. (2024, December). *DeepSeek-V3 technical report*. arXiv. https://arxiv.org/abs/2412.19437
+    3. Doe, J. (2025, January 29). Meta's war rooms. *Example Times*. https://example.com/war-rooms
+    4. A later one. (n.d.). *Example Daily*. https://example.com/later
+    ");
+    let history = n.say("bob", "/story history");
+    assert_snapshot!(history.lines().filter(|l| l.contains("reference")).collect::<Vec<_>>().join("\n"), @r"
+    - 2026-01-27 09:05 UTC · bob added reference 1 “Meta sets up war rooms to study DeepSeek”
+    - 2026-01-27 09:05 UTC · bob wrote references revision 1
+    - 2026-01-27 09:06 UTC · bob added reference 2 “DeepSeek-V3 technical report”
+    - 2026-01-27 09:06 UTC · bob wrote references revision 2
+    - 2026-01-27 09:07 UTC · bob added reference 3 “Meta's war rooms”
+    - 2026-01-27 09:07 UTC · bob wrote references revision 3
+    - 2026-01-27 09:08 UTC · bob removed reference 1 “Meta sets up war rooms to study DeepSeek”
+    - 2026-01-27 09:08 UTC · bob wrote references revision 4
+    - 2026-01-27 09:10 UTC · bob edited reference 3 “Meta's war rooms”
+    - 2026-01-27 09:10 UTC · bob wrote references revision 5
+    - 2026-01-27 09:12 UTC · bob added reference 4 “A later one”
+    - 2026-01-27 09:12 UTC · bob wrote references revision 6
+    ");
 }

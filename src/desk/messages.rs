@@ -950,24 +950,31 @@ pub fn reference_list(story: &Story) -> String {
         story_name(story),
         story.style.as_str().to_uppercase()
     );
-    for (i, r) in story.references.iter().enumerate() {
+    for r in &story.references {
         out.push_str(&format!(
             "\n{}. {}",
-            i + 1,
+            r.number,
             crate::text::cite::format_reference(r, story.style)
         ));
     }
     out
 }
 
-/// `ref remove` with a bad number.
-pub fn no_such_reference(n: usize, len: usize) -> String {
-    match len {
-        0 => "This story has no references.".to_string(),
-        _ => format!(
-            "There is no reference {n}; the story has references 1 to {len} (`/story ref list`)."
-        ),
+/// `ref remove` or `ref edit` with a number no reference has.
+pub fn no_such_reference(n: u32, numbers: &[u32]) -> String {
+    if numbers.is_empty() {
+        return "This story has no references.".to_string();
     }
+    let list: Vec<String> = numbers.iter().map(u32::to_string).collect();
+    format!(
+        "There is no reference {n}; the story's references are numbered {} (`/story ref list`).",
+        list.join(", ")
+    )
+}
+
+/// `ref edit` that changes nothing.
+pub fn reference_unchanged(n: u32) -> String {
+    format!("No change: reference {n} already reads like that. Give the fields to correct, such as `date:2025-01-28`.")
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1308,13 +1315,18 @@ pub fn audit_changes(section: &str, n: u32) -> String {
     format!("asked for changes on {section} revision {n}")
 }
 
+/// Audit: reference edited.
+pub fn audit_reference_edited(n: u32, title: &str) -> String {
+    format!("edited reference {n} “{title}”")
+}
+
 /// Audit: reference added.
-pub fn audit_reference_added(n: usize, title: &str) -> String {
+pub fn audit_reference_added(n: u32, title: &str) -> String {
     format!("added reference {n} “{title}”")
 }
 
 /// Audit: reference removed.
-pub fn audit_reference_removed(n: usize, title: &str) -> String {
+pub fn audit_reference_removed(n: u32, title: &str) -> String {
     format!("removed reference {n} “{title}”")
 }
 

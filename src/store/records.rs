@@ -262,6 +262,9 @@ pub(crate) enum ReferenceKindRecord {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ReferenceRecord {
+    /// Its number in the story. Absent in records written before numbers were kept.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub(crate) number: u32,
     /// The author as written.
     pub(crate) author: Option<String>,
     /// The publication date.
@@ -1028,6 +1031,7 @@ impl From<ReferenceKindRecord> for ReferenceKind {
 impl From<&Reference> for ReferenceRecord {
     fn from(r: &Reference) -> Self {
         ReferenceRecord {
+            number: r.number,
             author: r.author.clone(),
             date: r.date.as_ref().map(PartialDateRecord::from),
             title: r.title.clone(),
@@ -1043,6 +1047,7 @@ impl From<&Reference> for ReferenceRecord {
 impl From<ReferenceRecord> for Reference {
     fn from(r: ReferenceRecord) -> Self {
         Reference {
+            number: r.number,
             author: r.author,
             date: r.date.map(PartialDate::from),
             title: r.title,
@@ -1141,7 +1146,7 @@ impl From<StoryRecordV3> for Story {
             template: s.template,
             sections: s.sections.into_iter().map(Section::from).collect(),
             sources: s.sources.into_iter().map(SourceSummary::from).collect(),
-            references: s.references.into_iter().map(Reference::from).collect(),
+            references: number_references(s.references.into_iter().map(Reference::from).collect()),
             style: s.style.into(),
             published: s.published.map(Publication::from),
             audit_len: s.audit_len,
@@ -1487,4 +1492,20 @@ mod tests {
             r#"["discord","forum","chicago"]"#
         );
     }
+}
+
+/// Serde: leave a zero number out.
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+/// References read from a record written before they kept numbers get the next free ones,
+/// in order (their positions then).
+fn number_references(mut refs: Vec<Reference>) -> Vec<Reference> {
+    let mut next = refs.iter().map(|r| r.number).max().unwrap_or(0);
+    for r in refs.iter_mut().filter(|r| r.number == 0) {
+        next += 1;
+        r.number = next;
+    }
+    refs
 }
