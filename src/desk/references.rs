@@ -146,7 +146,7 @@ pub fn edit(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
     let edited = Reference {
         number,
         author: f.author.or_else(|| old.author.clone()),
-        date: f.date.or_else(|| old.date.clone()),
+        date: f.date.or(old.date),
         title: f.title.unwrap_or_else(|| old.title.clone()),
         translated: f.translated.or_else(|| old.translated.clone()),
         outlet: f.outlet.or_else(|| old.outlet.clone()),

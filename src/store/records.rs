@@ -1350,6 +1350,22 @@ impl From<&Suggestion> for SuggestionContentRecord {
     }
 }
 
+/// Serde: leave a zero number out.
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+/// References read from a record written before they kept numbers get the next free ones,
+/// in order (their positions then).
+fn number_references(mut refs: Vec<Reference>) -> Vec<Reference> {
+    let mut next = refs.iter().map(|r| r.number).max().unwrap_or(0);
+    for r in refs.iter_mut().filter(|r| r.number == 0) {
+        next += 1;
+        r.number = next;
+    }
+    refs
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1492,20 +1508,4 @@ mod tests {
             r#"["discord","forum","chicago"]"#
         );
     }
-}
-
-/// Serde: leave a zero number out.
-fn is_zero(n: &u32) -> bool {
-    *n == 0
-}
-
-/// References read from a record written before they kept numbers get the next free ones,
-/// in order (their positions then).
-fn number_references(mut refs: Vec<Reference>) -> Vec<Reference> {
-    let mut next = refs.iter().map(|r| r.number).max().unwrap_or(0);
-    for r in refs.iter_mut().filter(|r| r.number == 0) {
-        next += 1;
-        r.number = next;
-    }
-    refs
 }
