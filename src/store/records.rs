@@ -1370,6 +1370,27 @@ fn number_references(mut refs: Vec<Reference>) -> Vec<Reference> {
 mod tests {
     use super::*;
 
+    #[test]
+    fn references_stored_without_numbers_are_numbered_in_order_after_the_numbered() {
+        let old = r#"{"author":null,"date":null,"title":"Old","translated":null,"outlet":null,"url":null,"kind":"news","offline":true}"#;
+        let record: ReferenceRecord = serde_json::from_str(old).unwrap();
+        assert_eq!(record.number, 0);
+        let numbered = Reference {
+            number: 4,
+            ..Reference::from(record.clone())
+        };
+        let refs = number_references(vec![
+            Reference::from(record.clone()),
+            numbered,
+            Reference::from(record),
+        ]);
+        let numbers: Vec<u32> = refs.iter().map(|r| r.number).collect();
+        assert_eq!(numbers, [5, 4, 6]);
+        // Written back, a number is kept.
+        let json = serde_json::to_string(&ReferenceRecord::from(&refs[0])).unwrap();
+        assert!(json.contains(r#""number":5"#), "{json}");
+    }
+
     fn key() -> String {
         "test key".to_string()
     }
