@@ -159,6 +159,7 @@ fn add_big_story(store: &Store) {
             story.id = id;
             story.references = (0..20)
                 .map(|i| Reference {
+                    number: i + 1,
                     author: Some(format!("Reporter{i}, A.")),
                     date: Some(PartialDate {
                         year: 2025,

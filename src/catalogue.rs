@@ -665,7 +665,7 @@ description = "The title."
         assert_eq!(options("new"), own(&[("title", true)]));
         assert_eq!(options("source add"), own(&[("label", false)]));
         assert_eq!(options("source show"), own(&[("number", true)]));
-        assert_eq!(options("claim"), own(&[("section", true)]));
+        assert_eq!(options("claim"), own(&[("section", true), ("take", false)]));
         assert_eq!(options("assign"), own(&[("section", true), ("user", true)]));
         assert_eq!(
             options("write"),
@@ -711,6 +711,20 @@ description = "The title."
             ])
         );
         assert_eq!(options("ref remove"), own(&[("number", true)]));
+        assert_eq!(
+            options("ref edit"),
+            own(&[
+                ("number", true),
+                ("title", false),
+                ("author", false),
+                ("date", false),
+                ("translated", false),
+                ("outlet", false),
+                ("url", false),
+                ("kind", false),
+                ("offline", false),
+            ])
+        );
         assert_eq!(options("use"), own(&[("story", true)]));
         assert_eq!(
             options("publish"),

@@ -159,7 +159,8 @@ pub struct Approval {
     pub at: Timestamp,
 }
 
-/// A request for changes. It stays open until the same reviewer approves a later revision.
+/// A request for changes. It stays open until the same reviewer approves a later revision, or
+/// withdraws it by approving the revision it was made on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChangeRequest {
     /// The reviewer who asked.
@@ -190,6 +191,9 @@ pub struct Section {
     /// Who has a submission of this section that conflicted with a newer revision and is
     /// kept until they write the section again.
     pub conflicts: Vec<Person>,
+    /// The owner claimed the section or was assigned it: only they write it then. An owner
+    /// who merely wrote the section first holds no claim, and others may write it too.
+    pub claimed: bool,
 }
 
 impl Section {
@@ -202,6 +206,7 @@ impl Section {
             approvals: Vec::new(),
             change_requests: Vec::new(),
             conflicts: Vec::new(),
+            claimed: false,
         }
     }
 
@@ -317,6 +322,11 @@ pub enum ReferenceKind {
 /// One reference of a story, structured so every citation style can be rendered from it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Reference {
+    /// Its number in the story, given when it is added and never changed or reused while
+    /// the story has it: `ref remove` and `ref edit` name it. 0 in records written before
+    /// numbers were kept, numbered in order when the story is read.
+    #[serde(default)]
+    pub number: u32,
     /// The author as written ("Carey, B.", "Benedict Carey", or for a forum post
     /// "Real Name \[username\]" or just the username). `None` when there is no author.
     pub author: Option<String>,
@@ -413,7 +423,10 @@ pub struct Posting {
 pub struct Story {
     /// Its number.
     pub id: StoryId,
-    /// The working title given at `/story new`; the published headline is the title section.
+    /// The story's one title, as lists, boards, replies, exports and the published article
+    /// show it ([`Story::headline`]): the working title given at `/story new` (the title
+    /// section's first revision), then the text of each new title revision. A new revision
+    /// dismisses earlier approvals, so the approved title, when there is one, is the latest.
     pub title: String,
     /// The channel the story belongs to; requests from elsewhere cannot touch it.
     pub home: ChannelKey,
@@ -440,6 +453,13 @@ pub struct Story {
 }
 
 impl Story {
+    /// The title to show everywhere: the title section's latest (and, once reviewed,
+    /// approved) text, or the working title until the section has one. Only the first line
+    /// of a title stored before titles were one line.
+    pub fn headline(&self) -> &str {
+        self.title.lines().next().unwrap_or_default().trim()
+    }
+
     /// The section with this (canonical) name.
     pub fn section(&self, name: &str) -> Option<&Section> {
         self.sections.iter().find(|s| s.name == name)

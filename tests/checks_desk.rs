@@ -243,7 +243,7 @@ fn the_desk_and_the_command_line_find_the_same_in_the_same_article() {
     );
     let report = to_requester(&n.say("carol", "/story check", None));
     insta::assert_snapshot!(report, @r"
-    **Checks for story #1 “Meta scrambles over DeepSeek”**: 2 warnings
+    **Checks for story #1 “Meta scrambles to study DeepSeek's cheap model”**: 2 warnings
     **body**
     - warning (line 3, column 1): “# A second headline” is a second headline inside the body: the title is the article's one headline; make this a subheading (## ) or delete it. [heading-second-headline]
     - warning (line 7, column 1): “## References” starts a reference list inside the body: references belong in the references section (/story ref add); take the list out of this section. [heading-references-in-text]

@@ -219,7 +219,7 @@ fn a_change_request_holds_until_its_reviewer_approves_a_later_revision() {
     assert_snapshot!(n.say("carol", r#"/story changes body note:"Attribute the cost figure to DeepSeek's report.""#), @r"
     [#newsroom › body] carol asked for changes on body revision 1 of #1 “Meta scrambles over DeepSeek”:
     > Attribute the cost figure to DeepSeek's report.
-    The section stays unapproved until carol approves a later revision.
+    The section stays unapproved until carol approves a later revision, or withdraws the request by approving this one.
     ");
     n.say_with(
         "bob",
@@ -229,7 +229,7 @@ fn a_change_request_holds_until_its_reviewer_approves_a_later_revision() {
     // dan's approval meets the quorum, but carol's request is still open.
     assert_snapshot!(n.say("dan", "/story approve body"), @"[#newsroom › body] dan approved body revision 2 of #1 “Meta scrambles over DeepSeek” (1 of 1). Still waiting on the change request of carol.");
     assert!(n.board(1).contains("✗ **body** — changes requested"));
-    assert_snapshot!(n.say("carol", "/story approve body"), @"[#newsroom › body] carol approved body revision 2 of #1 “Meta scrambles over DeepSeek” (2 of 1). **body is approved.**");
+    assert_snapshot!(n.say("carol", "/story approve body"), @"[#newsroom › body] carol approved body revision 2 of #1 “Meta scrambles over DeepSeek” (2 approvals; 1 needed). **body is approved.**");
     assert_snapshot!(n.say("bob", "/story history body"), @"
     [only bob] **History of body** in story #1 “Meta scrambles over DeepSeek”
     - revision 1 by bob on 2026-01-27 09:03 UTC · 100 words
@@ -256,7 +256,7 @@ fn buttons_review_the_revision_they_were_shown() {
     assert_snapshot!(n.click("dan", &changes, Some("Cut the last word.")), @r"
     [#newsroom › body] dan asked for changes on body revision 2 of #1 “Meta scrambles over DeepSeek”:
     > Cut the last word.
-    The section stays unapproved until dan approves a later revision.
+    The section stays unapproved until dan approves a later revision, or withdraws the request by approving this one.
     ");
 }
 
@@ -307,8 +307,8 @@ fn mistakes_get_a_helpful_answer_and_change_nothing() {
     assert_snapshot!(n.say("alice", "/story status"), @r#"[only alice] There is no story in this channel yet. Start one: `/story new title:"…"`."#);
     n.say("alice", "/story new A story");
     assert_snapshot!(n.say("alice", "/story write bdy"), @"[only alice] There is no section `bdy`. Did you mean `body`? Sections: title, introduction, body, conclusion, references.");
-    assert_snapshot!(n.say("alice", "/story aprove body"), @"[only alice] `/story aprove` is not a command. Did you mean `approve`? Commands: new, list, use, status, source add, source list, source show, claim, assign, write, show, history, diff, draft, draft accept, draft discard, approve, changes, ref add, ref list, ref remove, check, preview, publish, purge-sources, help.");
-    assert_snapshot!(n.say("alice", "/story claim sectoin:body"), @"[only alice] `/story claim` has no option `sectoin`. Did you mean `section`? (its options are `section`, `story`)");
+    assert_snapshot!(n.say("alice", "/story aprove body"), @"[only alice] `/story aprove` is not a command. Did you mean `approve`? Commands: new, list, use, status, source add, source list, source show, claim, assign, write, show, history, diff, draft, draft accept, draft discard, approve, changes, ref add, ref list, ref edit, ref remove, check, preview, publish, purge-sources, help.");
+    assert_snapshot!(n.say("alice", "/story claim sectoin:body"), @"[only alice] `/story claim` has no option `sectoin`. Did you mean `section`? (its options are `section`, `take`, `story`)");
     assert_snapshot!(n.say("alice", "/story write body"), @"[only alice] The text for body is missing. Write it in the box that opens, or in the console end the command with `<<END` and put the text on the following lines, closed by a line `END`.");
     assert_snapshot!(n.say_with("alice", "/story write references", "x"), @"[only alice] The references section is built from the story's references: add them with `/story ref add`, remove them with `/story ref remove`.");
     assert_snapshot!(n.say("alice", "/story ref add title:x date:2025-02-30"), @"[only alice] `2025-02-30` is not a date I can use: February has only 28 days, 29 in a leap year. Write YYYY-MM-DD, YYYY-MM or YYYY.");
@@ -541,7 +541,7 @@ fn claiming_and_assigning() {
     let mut n = Newsroom::new();
     n.say("alice", "/story new A story");
     assert_snapshot!(n.say("bob", "/story claim body"), @"[#newsroom] bob claimed the body section of #1 “A story”.");
-    assert_snapshot!(n.say("carol", "/story claim body"), @"[only carol] bob has already claimed the body section. Ask them, or an editor can `/story assign` it.");
+    assert_snapshot!(n.say("carol", "/story claim body"), @"[only carol] bob has already claimed the body section. Take it over with `/story claim section:body take:true` (they are told), ask them, or an editor can `/story assign` it.");
     assert_snapshot!(n.say("carol", "/story assign body user:@dan"), @"[only carol] bob has the body section. Only they or an editor can give it to someone else.");
     assert_snapshot!(n.say("erin", "/story assign body user:@dan"), @"[#newsroom] erin assigned the body section of #1 “A story” to dan.");
     assert!(n.board(1).contains("✎ **body** — drafting · dan"));
@@ -746,7 +746,7 @@ fn control_characters_never_reach_a_story_or_its_export() {
     assert_snapshot!(note, @r"
     [#newsroom › body] carol asked for changes on body revision 1 of #1 “Meta scrambles]0;pwned over DeepSeek”:
     > Name the memo's[5m author.
-    The section stays unapproved until carol approves a later revision.
+    The section stays unapproved until carol approves a later revision, or withdraws the request by approving this one.
     ");
     said.push(note);
     said.push(n.say("carol", "/story show body"));
@@ -944,5 +944,175 @@ fn each_person_has_their_own_active_story_and_replies_name_it() {
     [only bob] **Stories in this channel**
     - #1 “Harbour vote” — 0/5 sections approved
     - #2 “Harbour budget” — 0/5 sections approved · **active**
+    ");
+}
+
+#[test]
+fn a_title_is_one_line() {
+    let mut n = drafted();
+    assert_snapshot!(n.say_with("alice", "/story write title", "Meta scrambles\nover DeepSeek's cheap model"), @"[only alice] A title is one line; that text has 2. Nothing was saved. On one line it reads: “Meta scrambles over DeepSeek's cheap model”. Write that, or a shorter title, again.");
+    // Nothing was saved: the title is still its first revision.
+    assert_snapshot!(n.say("alice", "/story history title"), @r"
+    [only alice] **History of title** in story #1 “Meta scrambles over DeepSeek”
+    - revision 1 by alice on 2026-01-27 09:01 UTC · 4 words
+    ");
+}
+
+#[test]
+fn a_story_has_one_title_its_title_section() {
+    let mut n = drafted();
+    n.say_with(
+        "alice",
+        "/story write title",
+        "Meta sets up four war rooms to study DeepSeek",
+    );
+    let renamed = "Meta sets up four war rooms to study DeepSeek";
+    assert_snapshot!(n.say("carol", "/story list"), @r"
+    [only carol] **Stories in this channel**
+    - #1 “Meta sets up four war rooms to study DeepSeek” — 0/5 sections approved · **active**
+    ");
+    assert_snapshot!(n.board(1), @r"
+    **Story #1: Meta sets up four war rooms to study DeepSeek**
+    ◔ **title** — in review · alice · rev 2 · 0/1 approvals
+    ◔ **introduction** — in review · alice · rev 1 · 0/1 approvals
+    ◔ **body** — in review · bob · rev 1 · 0/1 approvals
+    ◔ **conclusion** — in review · bob · rev 1 · 0/1 approvals
+    ◔ **references** — in review · bob · rev 1 · 0/1 approvals
+    0 sources · 1 reference · style APA · 0/5 sections approved
+    ");
+    let story = n.desk.store().story(StoryId(1)).unwrap().unwrap();
+    let json = storydesk::export::export(
+        &n.desk,
+        &story,
+        storydesk::export::Format::Json,
+        story.style,
+    )
+    .unwrap();
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(json["story"]["title"], renamed);
+    assert_eq!(json["article"]["headline"], renamed);
+    approve_all(&mut n, "carol");
+    let published = n.say("erin", "/story publish");
+    assert!(
+        published.starts_with(&format!("[#published] # {renamed}\n")),
+        "{published}"
+    );
+    assert_snapshot!(published.lines().last().unwrap_or_default(), @"[#newsroom] erin published story #1 “Meta sets up four war rooms to study DeepSeek” to #published.");
+}
+
+#[test]
+fn a_reviewer_may_withdraw_their_own_change_request() {
+    let mut n = drafted();
+    assert_snapshot!(n.say("carol", r#"/story changes body note:"Is the cost figure sourced?""#), @r"
+    [#newsroom › body] carol asked for changes on body revision 1 of #1 “Meta scrambles over DeepSeek”:
+    > Is the cost figure sourced?
+    The section stays unapproved until carol approves a later revision, or withdraws the request by approving this one.
+    ");
+    assert!(n.board(1).contains("✗ **body** — changes requested"));
+    // carol checks, and withdraws the request by approving the revision she asked changes on.
+    assert_snapshot!(n.say("carol", "/story approve body"), @"[#newsroom › body] carol withdrew their change request and approved body revision 1 of #1 “Meta scrambles over DeepSeek” (1 of 1). **body is approved.**");
+    assert_snapshot!(n.say("dan", "/story approve body"), @"[#newsroom › body] dan approved body revision 1 of #1 “Meta scrambles over DeepSeek” (2 approvals; 1 needed). **body is approved.**");
+    let history = n.say("bob", "/story history");
+    assert_snapshot!(history.lines().filter(|l| l.contains("carol")).collect::<Vec<_>>().join("\n"), @r"
+    - 2026-01-27 09:06 UTC · carol asked for changes on body revision 1
+    - 2026-01-27 09:07 UTC · carol withdrew their change request on body revision 1
+    - 2026-01-27 09:07 UTC · carol approved body revision 1
+    ");
+}
+
+#[test]
+fn a_claimed_section_is_written_by_whoever_holds_it() {
+    let mut n = drafted();
+    assert_snapshot!(n.say("alice", "/story claim conclusion take:true"), @r"
+    [#newsroom] alice took the conclusion section of #1 “Meta scrambles over DeepSeek” over from bob.
+    [#newsroom › conclusion] @bob: alice took the conclusion section of #1 “Meta scrambles over DeepSeek” over from you (`/story claim section:conclusion take:true`). To have it back, ask them or an editor (`/story assign`).
+    ");
+    assert_snapshot!(n.say("bob", "/story claim conclusion"), @"[only bob] alice has already claimed the conclusion section. Take it over with `/story claim section:conclusion take:true` (they are told), ask them, or an editor can `/story assign` it.");
+    // bob's write is refused, and his text is kept for him.
+    let text = format!("{CONCLUSION} Meta declined to comment.");
+    assert_snapshot!(n.say_with("bob", "/story write conclusion", &text), @"[only bob] alice holds the conclusion section, so only they write it. Nothing was saved, and your text is kept for you: take the section over with `/story claim section:conclusion take:true` (alice is told), or ask them or an editor to `/story assign` it to you, then `/story write section:conclusion resume:true` gives your text back.");
+    assert!(n
+        .board(1)
+        .contains("**conclusion** — in review · alice · rev 1"));
+    // He takes it over: alice is told in the section's thread.
+    assert_snapshot!(n.say("bob", "/story claim conclusion take:true"), @r"
+    [#newsroom] bob took the conclusion section of #1 “Meta scrambles over DeepSeek” over from alice.
+    [#newsroom › conclusion] @alice: bob took the conclusion section of #1 “Meta scrambles over DeepSeek” over from you (`/story claim section:conclusion take:true`). To have it back, ask them or an editor (`/story assign`).
+    ");
+    let back = n.say("bob", "/story write conclusion resume:true");
+    assert!(back.contains("Meta declined to comment."), "{back}");
+    assert_snapshot!(n.say_with("bob", "/story write conclusion", &text).lines().next().unwrap_or_default(), @"[#newsroom › conclusion] **conclusion** revision 2 of #1 “Meta scrambles over DeepSeek” by bob · 22 words (+4 −0)");
+    // An editor may reassign it.
+    assert_snapshot!(n.say("erin", "/story assign conclusion user:carol"), @"[#newsroom] erin assigned the conclusion section of #1 “Meta scrambles over DeepSeek” to carol.");
+    let history = n.say("carol", "/story history");
+    assert_snapshot!(history.lines().filter(|l| l.contains("conclusion section") || l.contains("refused")).collect::<Vec<_>>().join("\n"), @r"
+    - 2026-01-27 09:06 UTC · alice took the conclusion section over from bob
+    - 2026-01-27 09:08 UTC · bob was refused a write of conclusion, which alice holds (the text is kept)
+    - 2026-01-27 09:09 UTC · bob took the conclusion section over from alice
+    ");
+}
+
+#[test]
+fn a_write_from_an_unknown_draft_is_refused_and_its_text_kept() {
+    let mut n = drafted();
+    n.say_with(
+        "alice",
+        r#"/story source add label:memo"#,
+        &format!("{INTRO}\n\n{BODY}\n\n{CONCLUSION}"),
+    );
+    n.say("alice", "/story draft conclusion");
+    let extractive = storydesk::assist::Assistant::from_config(&n.desk.config().assist).unwrap();
+    n.write_drafts(&extractive);
+    let edited = format!("{CONCLUSION} Meta declined to comment.");
+    assert_snapshot!(n.say_with("bob", "/story write conclusion draft:99", &edited), @"[only bob] There is no draft 99 of conclusion: its drafts go up to draft 1. Look at the drafts in the conclusion thread. Nothing was saved, and your text is kept for you: `/story write section:conclusion resume:true` gives it back.");
+    // Nothing was saved, and the text comes back.
+    assert!(n
+        .board(1)
+        .contains("**conclusion** — in review · bob · rev 1"));
+    let back = n.say("bob", "/story write conclusion resume:true");
+    assert!(back.contains("Meta declined to comment."), "{back}");
+}
+
+#[test]
+fn references_keep_their_numbers() {
+    let mut n = drafted();
+    n.say(
+        "bob",
+        r#"/story ref add title:"DeepSeek-V3 technical report" author:"DeepSeek-AI" date:2024-12 outlet:"arXiv" url:https://arxiv.org/abs/2412.19437 kind:web"#,
+    );
+    n.say(
+        "bob",
+        r#"/story ref add title:"Meta's war rooms" author:"Doe, J." date:2025-01-28 outlet:"Example Daily" url:https://example.com/war-rooms"#,
+    );
+    n.say("bob", "/story ref remove number:1");
+    // Removing number 1 again removes nothing else: the numbers did not shift.
+    assert_snapshot!(n.say("bob", "/story ref remove number:1"), @"[only bob] There is no reference 1; the story's references are numbered 2, 3 (`/story ref list`).");
+    let edited = n.say(
+        "bob",
+        r#"/story ref edit number:3 date:2025-01-29 outlet:"Example Times""#,
+    );
+    assert!(edited.contains("**references** revision 5"), "{edited}");
+    assert_snapshot!(n.say("bob", "/story ref edit number:3 date:2025-01-29"), @"[only bob] No change: reference 3 already reads like that. Give the fields to correct, such as `date:2025-01-28`.");
+    n.say("bob", r#"/story ref add title:"A later one" outlet:"Example Daily" url:https://example.com/later"#);
+    assert_snapshot!(n.say("bob", "/story ref list"), @r"
+    [only bob] **References of story #1 “Meta scrambles over DeepSeek”** (APA; numbered as added)
+    2. DeepSeek-AI. (2024, December). *DeepSeek-V3 technical report*. arXiv. https://arxiv.org/abs/2412.19437
+    3. Doe, J. (2025, January 29). Meta's war rooms. *Example Times*. https://example.com/war-rooms
+    4. A later one. (n.d.). *Example Daily*. https://example.com/later
+    ");
+    let history = n.say("bob", "/story history");
+    assert_snapshot!(history.lines().filter(|l| l.contains("reference")).collect::<Vec<_>>().join("\n"), @r"
+    - 2026-01-27 09:05 UTC · bob added reference 1 “Meta sets up war rooms to study DeepSeek”
+    - 2026-01-27 09:05 UTC · bob wrote references revision 1
+    - 2026-01-27 09:06 UTC · bob added reference 2 “DeepSeek-V3 technical report”
+    - 2026-01-27 09:06 UTC · bob wrote references revision 2
+    - 2026-01-27 09:07 UTC · bob added reference 3 “Meta's war rooms”
+    - 2026-01-27 09:07 UTC · bob wrote references revision 3
+    - 2026-01-27 09:08 UTC · bob removed reference 1 “Meta sets up war rooms to study DeepSeek”
+    - 2026-01-27 09:08 UTC · bob wrote references revision 4
+    - 2026-01-27 09:10 UTC · bob edited reference 3 “Meta's war rooms”
+    - 2026-01-27 09:10 UTC · bob wrote references revision 5
+    - 2026-01-27 09:12 UTC · bob added reference 4 “A later one”
+    - 2026-01-27 09:12 UTC · bob wrote references revision 6
     ");
 }

@@ -273,6 +273,7 @@ mod tests {
 
     fn reference() -> Reference {
         Reference {
+            number: 0,
             author: Some("Li, Wei".into()),
             date: Some(PartialDate {
                 year: 2025,

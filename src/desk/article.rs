@@ -60,7 +60,7 @@ pub fn assemble(
     style: CitationStyle,
     with_empty: bool,
 ) -> Result<Article, DeskError> {
-    let mut headline = story.title.clone();
+    let headline = story.headline().to_string();
     let mut parts = Vec::new();
     for spec in &desk.story_template(story).sections {
         let Some(section) = story.section(&spec.name) else {
@@ -81,9 +81,7 @@ pub fn assemble(
             ),
         };
         if spec.name == "title" {
-            if let Some(t) = text {
-                headline = t.lines().next().unwrap_or_default().trim().to_string();
-            }
+            // The headline is the story's one title (`Story::headline`), kept with it.
             continue;
         }
         match text {

@@ -191,7 +191,7 @@ pub fn draft(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
         reply.drafts.push(DraftJob {
             draft,
             brief: Arc::new(Brief {
-                title: Some(story.title.clone()),
+                title: Some(story.headline().to_string()),
                 section,
                 outline: outline.clone(),
                 guidance: guidance.clone(),
@@ -250,7 +250,7 @@ fn load_sources(
 
 /// The section's draft if it can be acted on (with that number, when one is given); the
 /// reason it cannot otherwise.
-fn pending(
+pub(crate) fn pending(
     suggestion: Option<Suggestion>,
     section: &str,
     number: Option<u32>,
@@ -259,6 +259,10 @@ fn pending(
         return user(messages::no_draft(section, None));
     };
     if let Some(n) = number {
+        // Drafts of a section are numbered 1, 2, …: a number past the latest never existed.
+        if n > s.number {
+            return user(messages::unknown_draft(section, n, s.number));
+        }
         if n != s.number {
             return user(messages::stale_draft(section, n, s.number));
         }

@@ -92,7 +92,7 @@ fn count(n: usize) -> String {
 }
 
 fn story_name(story: &Story) -> String {
-    format!("{} “{}”", story.id, story.title)
+    format!("{} “{}”", story.id, story.headline())
 }
 
 // ---------------------------------------------------------------------------------------
@@ -333,7 +333,7 @@ pub fn help_overview(catalogue: &Catalogue, template: &Template) -> String {
 
 /// The board's first line.
 pub fn board_heading(story: &Story) -> String {
-    format!("**Story {}: {}**", story.id, story.title)
+    format!("**Story {}: {}**", story.id, story.headline())
 }
 
 fn state_icon(state: SectionState) -> &'static str {
@@ -517,10 +517,38 @@ pub fn owned_by_other(section: &str, owner: &Person, assigning: bool) -> String 
         )
     } else {
         format!(
-            "{} has already claimed the {section} section. Ask them, or an editor can `/story assign` it.",
+            "{} has already claimed the {section} section. Take it over with `/story claim section:{section} take:true` (they are told), ask them, or an editor can `/story assign` it.",
             owner.name
         )
     }
+}
+
+/// `claim take:true`: the section changed hands, said in the channel.
+pub fn took_over(story: &Story, section: &str, from: &Person, by: &Person) -> String {
+    format!(
+        "{} took the {section} section of {} over from {}.",
+        by.name,
+        story_name(story),
+        from.name
+    )
+}
+
+/// `claim take:true`: told to the former holder in the section's thread.
+pub fn taken_from_you(story: &Story, section: &str, from: &Person, by: &Person) -> String {
+    format!(
+        "@{}: {} took the {section} section of {} over from you (`/story claim section:{section} take:true`). To have it back, ask them or an editor (`/story assign`).",
+        from.name,
+        by.name,
+        story_name(story)
+    )
+}
+
+/// `write` of a section someone else holds: nothing saved, the text kept.
+pub fn section_held(section: &str, holder: &Person) -> String {
+    format!(
+        "{} holds the {section} section, so only they write it. Nothing was saved, and your text is kept for you: take the section over with `/story claim section:{section} take:true` ({} is told), or ask them or an editor to `/story assign` it to you, then `/story write section:{section} resume:true` gives your text back.",
+        holder.name, holder.name
+    )
 }
 
 /// A section's owner changed.
@@ -576,6 +604,13 @@ pub fn section_too_large(section: &str, bytes: u64, limit: u64) -> String {
 pub fn section_too_long(section: &str, chars: usize, max: u32) -> String {
     format!(
         "That {section} text is {chars} characters; the template allows at most {max}. Nothing was saved: shorten it and write it again."
+    )
+}
+
+/// A title section text with a line break.
+pub fn title_one_line(lines: usize, joined: &str) -> String {
+    format!(
+        "A title is one line; that text has {lines}. Nothing was saved. On one line it reads: “{joined}”. Write that, or a shorter title, again."
     )
 }
 
@@ -776,15 +811,36 @@ pub fn already_approved(section: &str, n: u32) -> String {
 }
 
 /// An approval, in the section's thread.
-pub fn approved(story: &Story, s: &Section, revision: u32, by: &Person, quorum: u32) -> String {
+/// With `withdrawn`, the approval withdrew the reviewer's own change request on this revision.
+pub fn approved(
+    story: &Story,
+    s: &Section,
+    revision: u32,
+    by: &Person,
+    quorum: u32,
+    withdrawn: bool,
+) -> String {
     let have = s.current_approvals().count();
-    let mut out = format!(
-        "{} approved {} revision {revision} of {} ({} of {quorum}).",
-        by.name,
-        s.name,
-        story_name(story),
-        have
-    );
+    let count = if have as u64 > u64::from(quorum) {
+        format!("{have} approvals; {quorum} needed")
+    } else {
+        format!("{have} of {quorum}")
+    };
+    let mut out = if withdrawn {
+        format!(
+            "{} withdrew their change request and approved {} revision {revision} of {} ({count}).",
+            by.name,
+            s.name,
+            story_name(story),
+        )
+    } else {
+        format!(
+            "{} approved {} revision {revision} of {} ({count}).",
+            by.name,
+            s.name,
+            story_name(story),
+        )
+    };
     match s.state(quorum) {
         SectionState::Approved => out.push_str(&format!(" **{} is approved.**", s.name)),
         SectionState::ChangesRequested => {
@@ -821,7 +877,7 @@ pub fn changes_requested(
     note: &str,
 ) -> String {
     format!(
-        "{} asked for changes on {section} revision {revision} of {}:\n> {}\nThe section stays unapproved until {} approves a later revision.",
+        "{} asked for changes on {section} revision {revision} of {}:\n> {}\nThe section stays unapproved until {} approves a later revision, or withdraws the request by approving this one.",
         by.name,
         story_name(story),
         note.replace('\n', "\n> "),
@@ -894,24 +950,31 @@ pub fn reference_list(story: &Story) -> String {
         story_name(story),
         story.style.as_str().to_uppercase()
     );
-    for (i, r) in story.references.iter().enumerate() {
+    for r in &story.references {
         out.push_str(&format!(
             "\n{}. {}",
-            i + 1,
+            r.number,
             crate::text::cite::format_reference(r, story.style)
         ));
     }
     out
 }
 
-/// `ref remove` with a bad number.
-pub fn no_such_reference(n: usize, len: usize) -> String {
-    match len {
-        0 => "This story has no references.".to_string(),
-        _ => format!(
-            "There is no reference {n}; the story has references 1 to {len} (`/story ref list`)."
-        ),
+/// `ref remove` or `ref edit` with a number no reference has.
+pub fn no_such_reference(n: u32, numbers: &[u32]) -> String {
+    if numbers.is_empty() {
+        return "This story has no references.".to_string();
     }
+    let list: Vec<String> = numbers.iter().map(u32::to_string).collect();
+    format!(
+        "There is no reference {n}; the story's references are numbered {} (`/story ref list`).",
+        list.join(", ")
+    )
+}
+
+/// `ref edit` that changes nothing.
+pub fn reference_unchanged(n: u32) -> String {
+    format!("No change: reference {n} already reads like that. Give the fields to correct, such as `date:2025-01-28`.")
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1229,18 +1292,41 @@ pub fn audit_approved(section: &str, n: u32) -> String {
     format!("approved {section} revision {n}")
 }
 
+/// Audit: a reviewer withdrew their change request by approving the revision it was made on.
+pub fn audit_withdrew(section: &str, n: u32) -> String {
+    format!("withdrew their change request on {section} revision {n}")
+}
+
+/// Audit: a section taken over from its holder.
+pub fn audit_took_over(section: &str, from: &Person) -> String {
+    format!("took the {section} section over from {}", from.name)
+}
+
+/// Audit: a write refused because someone else holds the section; the text was kept.
+pub fn audit_write_refused(section: &str, holder: &Person) -> String {
+    format!(
+        "was refused a write of {section}, which {} holds (the text is kept)",
+        holder.name
+    )
+}
+
 /// Audit: changes requested.
 pub fn audit_changes(section: &str, n: u32) -> String {
     format!("asked for changes on {section} revision {n}")
 }
 
+/// Audit: reference edited.
+pub fn audit_reference_edited(n: u32, title: &str) -> String {
+    format!("edited reference {n} “{title}”")
+}
+
 /// Audit: reference added.
-pub fn audit_reference_added(n: usize, title: &str) -> String {
+pub fn audit_reference_added(n: u32, title: &str) -> String {
     format!("added reference {n} “{title}”")
 }
 
 /// Audit: reference removed.
-pub fn audit_reference_removed(n: usize, title: &str) -> String {
+pub fn audit_reference_removed(n: u32, title: &str) -> String {
     format!("removed reference {n} “{title}”")
 }
 
@@ -1672,6 +1758,25 @@ pub fn stale_draft(section: &str, given: u32, latest: u32) -> String {
     format!(
         "That is draft {given} of {section}, and draft {latest} has replaced it. Look at draft {latest} in the {section} thread."
     )
+}
+
+/// A draft number past a section's latest draft.
+pub fn unknown_draft(section: &str, given: u32, latest: u32) -> String {
+    format!(
+        "There is no draft {given} of {section}: its drafts go up to draft {latest}. Look at the drafts in the {section} thread."
+    )
+}
+
+/// A refused write whose text was kept for its writer.
+pub fn refused_text_kept(refusal: &str, section: &str) -> String {
+    format!(
+        "{refusal} Nothing was saved, and your text is kept for you: `/story write section:{section} resume:true` gives it back."
+    )
+}
+
+/// Audit: a write refused over its draft number; the text was kept.
+pub fn audit_write_refused_draft(section: &str, draft: u32) -> String {
+    format!("was refused a write of {section} from draft {draft} (the text is kept)")
 }
 
 /// A draft too long for its section.

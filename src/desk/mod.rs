@@ -740,6 +740,7 @@ pub(crate) const HANDLERS: &[(&str, Handler)] = &[
     ("ref add", references::add),
     ("ref list", references::list),
     ("ref remove", references::remove),
+    ("ref edit", references::edit),
     ("check", publish::check),
     ("preview", publish::preview),
     ("publish", publish::publish),

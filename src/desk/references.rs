@@ -34,11 +34,20 @@ fn field(ctx: &Ctx<'_>, name: &str) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
-/// `/story ref add author:… date:… title:… outlet:… url:… translated:… kind:… offline:…`
-pub fn add(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
-    let Some(title) = field(ctx, "title") else {
-        return user(messages::reference_title_missing());
-    };
+/// The reference fields a command gives (`ref add`, `ref edit`): each one normalised and
+/// checked, `None` where not given.
+struct Fields {
+    author: Option<String>,
+    date: Option<crate::model::PartialDate>,
+    title: Option<String>,
+    translated: Option<String>,
+    outlet: Option<String>,
+    url: Option<String>,
+    kind: Option<ReferenceKind>,
+    offline: Option<bool>,
+}
+
+fn fields(ctx: &Ctx<'_>) -> Result<Fields, DeskError> {
     let date = match field(ctx, "date") {
         None => None,
         Some(d) => match cite::parse_date(&d) {
@@ -47,9 +56,10 @@ pub fn add(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
         },
     };
     let kind = match field(ctx, "kind").as_deref() {
-        None | Some("news") => ReferenceKind::News,
-        Some("web") => ReferenceKind::Web,
-        Some("forum") => ReferenceKind::Forum,
+        None => None,
+        Some("news") => Some(ReferenceKind::News),
+        Some("web") => Some(ReferenceKind::Web),
+        Some("forum") => Some(ReferenceKind::Forum),
         Some(other) => return user(messages::bad_kind(other)),
     };
     let url = field(ctx, "url");
@@ -60,18 +70,20 @@ pub fn add(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
             return user(messages::bad_url(u));
         }
     }
-    let offline = ctx.opt("offline") == Some("true");
-    let reference = Reference {
+    Ok(Fields {
         author: field(ctx, "author"),
         date,
-        title,
+        title: field(ctx, "title"),
         translated: field(ctx, "translated"),
         outlet: field(ctx, "outlet"),
         url,
         kind,
-        offline,
-    };
-    let max = ctx.desk.config.limits.references_per_story as usize;
+        offline: ctx.opt("offline").map(|v| v == "true"),
+    })
+}
+
+/// What to tell the person who added or edited `reference`.
+fn warnings(reference: &Reference) -> Vec<String> {
     let mut warnings = Vec::new();
     if reference.url.is_none() && !reference.offline {
         warnings.push(messages::reference_without_url());
@@ -79,23 +91,99 @@ pub fn add(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
     if reference.translated.is_none() && cite::is_non_latin(&reference.title) {
         warnings.push(messages::reference_needs_translation());
     }
+    warnings
+}
+
+/// `/story ref add author:… date:… title:… outlet:… url:… translated:… kind:… offline:…`
+pub fn add(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
+    let f = fields(ctx)?;
+    let Some(title) = f.title else {
+        return user(messages::reference_title_missing());
+    };
+    let reference = Reference {
+        number: 0,
+        author: f.author,
+        date: f.date,
+        title,
+        translated: f.translated,
+        outlet: f.outlet,
+        url: f.url,
+        kind: f.kind.unwrap_or(ReferenceKind::News),
+        offline: f.offline.unwrap_or(false),
+    };
+    let max = ctx.desk.config.limits.references_per_story as usize;
+    let warnings = warnings(&reference);
     change_references(
         ctx,
         |refs| {
             if refs.len() >= max {
                 return user(messages::too_many_references(max));
             }
-            refs.push(reference.clone());
-            Ok(messages::audit_reference_added(
-                refs.len(),
-                &reference.title,
-            ))
+            // A new number, past every number the story's references have.
+            let number = refs.iter().map(|r| r.number).max().unwrap_or(0) + 1;
+            refs.push(Reference {
+                number,
+                ..reference.clone()
+            });
+            Ok(messages::audit_reference_added(number, &reference.title))
         },
         warnings,
     )
 }
 
-/// `/story ref list`: the references, numbered in the order they were added.
+/// `/story ref edit number:N` with any of `ref add`'s options: the fields given replace the
+/// reference's own; its number stays.
+pub fn edit(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
+    let number = number(ctx);
+    let f = fields(ctx)?;
+    let current = ctx.load(ctx.story_id()?)?;
+    let Some(old) = current.references.iter().find(|r| r.number == number) else {
+        return user(messages::no_such_reference(
+            number,
+            &numbers(&current.references),
+        ));
+    };
+    let edited = Reference {
+        number,
+        author: f.author.or_else(|| old.author.clone()),
+        date: f.date.or(old.date),
+        title: f.title.unwrap_or_else(|| old.title.clone()),
+        translated: f.translated.or_else(|| old.translated.clone()),
+        outlet: f.outlet.or_else(|| old.outlet.clone()),
+        url: f.url.or_else(|| old.url.clone()),
+        kind: f.kind.unwrap_or(old.kind),
+        offline: f.offline.unwrap_or(old.offline),
+    };
+    if &edited == old {
+        return user(messages::reference_unchanged(number));
+    }
+    let warnings = warnings(&edited);
+    change_references(
+        ctx,
+        |refs| {
+            let Some(slot) = refs.iter_mut().find(|r| r.number == number) else {
+                return user(messages::no_such_reference(number, &numbers(refs)));
+            };
+            *slot = edited.clone();
+            Ok(messages::audit_reference_edited(number, &edited.title))
+        },
+        warnings,
+    )
+}
+
+/// The `number` option: a reference's number (`2` or `#2`); 0 when missing or not one.
+fn number(ctx: &Ctx<'_>) -> u32 {
+    ctx.opt("number")
+        .and_then(|n| n.trim().trim_start_matches('#').parse().ok())
+        .unwrap_or(0)
+}
+
+/// The numbers the story's references have, in order.
+fn numbers(refs: &[Reference]) -> Vec<u32> {
+    refs.iter().map(|r| r.number).collect()
+}
+
+/// `/story ref list`: the references with their numbers.
 pub fn list(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
     let story = ctx.load(ctx.story_id()?)?;
     let mut reply = Reply::one(
@@ -106,19 +194,16 @@ pub fn list(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
     Ok(reply)
 }
 
-/// `/story ref remove number:N`.
+/// `/story ref remove number:N`: the reference with that number; the others keep theirs.
 pub fn remove(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
-    let number: usize = ctx
-        .opt("number")
-        .and_then(|n| n.trim_start_matches('#').parse().ok())
-        .unwrap_or(0);
+    let number = number(ctx);
     change_references(
         ctx,
         |refs| {
-            if number == 0 || number > refs.len() {
-                return user(messages::no_such_reference(number, refs.len()));
-            }
-            let gone = refs.remove(number - 1);
+            let Some(at) = refs.iter().position(|r| r.number == number) else {
+                return user(messages::no_such_reference(number, &numbers(refs)));
+            };
+            let gone = refs.remove(at);
             Ok(messages::audit_reference_removed(number, &gone.title))
         },
         Vec::new(),

@@ -2,7 +2,8 @@
 //!
 //! The rules: the author of a revision cannot approve it; a new revision makes earlier
 //! approvals stop counting; a change request stays open until the reviewer who made it
-//! approves a later revision; a section is approved with the quorum of approvals of its
+//! approves a later revision, or withdraws it by approving the revision it was made on
+//! (written to the audit log); a section is approved with the quorum of approvals of its
 //! latest revision and no open change request.
 
 use super::{messages, user, Action, Body, Ctx, DeskError, Destination, Reply, ThreadKind};
@@ -65,7 +66,7 @@ pub fn approve(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
     let id = ctx.story_id()?;
     let me = &ctx.req.actor;
     let quorum = ctx.desk.config.review.quorum;
-    let (story, revision) = ctx.transact(|tx| {
+    let (story, revision, withdrawn) = ctx.transact(|tx| {
         let mut story = tx_story(tx, id)?;
         super::sections::refuse_if_published(&story)?;
         let s = section_of(&story, &section)?;
@@ -90,16 +91,23 @@ pub fn approve(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
             revision: latest,
             at: ctx.req.at,
         });
+        // Approving closes the reviewer's own open request: resolved when it was made on an
+        // earlier revision, withdrawn when it was made on this one.
+        let mut withdrawn = false;
         for c in s
             .change_requests
             .iter_mut()
             .filter(|c| c.open && c.by.id == me.id)
         {
             c.open = false;
+            withdrawn |= c.revision == latest;
+        }
+        if withdrawn {
+            ctx.log(tx, &mut story, messages::audit_withdrew(&section, latest))?;
         }
         ctx.log(tx, &mut story, messages::audit_approved(&section, latest))?;
         save(tx, &mut story)?;
-        Ok((story, latest))
+        Ok((story, latest, withdrawn))
     })?;
     let s = section_of(&story, &section)?;
     let mut reply = Reply::about(id);
@@ -108,7 +116,9 @@ pub fn approve(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
             story: id,
             thread: ThreadKind::Section(section.clone()),
         },
-        Body::Text(messages::approved(&story, s, revision, me, quorum)),
+        Body::Text(messages::approved(
+            &story, s, revision, me, quorum, withdrawn,
+        )),
     );
     reply.push(
         Destination::Board { story: id },

@@ -4,15 +4,36 @@ use super::conflicts::{self, Outcome, Submission};
 use super::{messages, review, user, Action, Body, Ctx, DeskError, Destination, Reply, ThreadKind};
 use super::{save, section_of, section_of_mut, tx_story};
 use crate::config::Generated;
-use crate::model::{Person, Revision, Story, StoryId, Suggestion, SuggestionState};
+use crate::model::{KeptConflict, Person, Revision, Story, StoryId, Suggestion, SuggestionState};
 use crate::text::diff::word_diff;
 use crate::text::normalise::normalise;
 
-/// `/story claim section:…`: take a section on.
+/// The section whose text is the story's headline.
+pub(crate) const TITLE: &str = "title";
+
+/// `/story claim section:… [take:true]`: take a section on; with `take:true`, over from
+/// whoever holds it, who is told in the section's thread.
 pub fn claim(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
     let section = ctx.section()?;
     let me = ctx.req.actor.clone();
-    set_owner(ctx, &section, me, false)
+    let take = ctx.opt("take").is_some_and(|v| v == "true");
+    set_owner(
+        ctx,
+        &section,
+        me,
+        if take { Mode::Take } else { Mode::Claim },
+    )
+}
+
+/// How a section changes hands.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// `claim`: a free section, or one the claimant already holds.
+    Claim,
+    /// `claim take:true`: from whoever holds it.
+    Take,
+    /// `assign`: by its holder or an editor.
+    Assign,
 }
 
 /// `/story assign section:… user:…`: give a section to someone. Reassigning a section
@@ -27,46 +48,62 @@ pub fn assign(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
     if name.is_empty() {
         return user(messages::assignee_missing());
     }
-    set_owner(ctx, &section, ctx.desk.person(name), true)
+    set_owner(ctx, &section, ctx.desk.person(name), Mode::Assign)
 }
 
-fn set_owner(
-    ctx: &Ctx<'_>,
-    section: &str,
-    owner: Person,
-    assigning: bool,
-) -> Result<Reply, DeskError> {
+fn set_owner(ctx: &Ctx<'_>, section: &str, owner: Person, mode: Mode) -> Result<Reply, DeskError> {
     let id = ctx.story_id()?;
     let actor = &ctx.req.actor;
     let editor = ctx.is_editor();
-    let story = ctx.transact(|tx| {
+    let assigning = mode == Mode::Assign;
+    let (story, taken_from) = ctx.transact(|tx| {
         let mut story = tx_story(tx, id)?;
         refuse_if_published(&story)?;
         let s = section_of_mut(&mut story, section)?;
+        let mut taken_from = None;
         if let Some(current) = &s.owner {
             if current.id == owner.id {
                 return user(messages::already_owner(section, &owner, actor));
             }
             let may = current.id == actor.id || (assigning && editor);
-            if !may {
+            if mode == Mode::Take && current.id != actor.id {
+                taken_from = Some(current.clone());
+            } else if !may {
                 return user(messages::owned_by_other(section, current, assigning));
             }
         }
         s.owner = Some(owner.clone());
-        let action = if owner.id == actor.id {
-            messages::audit_claimed(section)
-        } else {
-            messages::audit_assigned(section, &owner)
+        s.claimed = true;
+        let action = match &taken_from {
+            Some(from) => messages::audit_took_over(section, from),
+            None if owner.id == actor.id => messages::audit_claimed(section),
+            None => messages::audit_assigned(section, &owner),
         };
         ctx.log(tx, &mut story, action)?;
         save(tx, &mut story)?;
-        Ok(story)
+        Ok((story, taken_from))
     })?;
     let mut reply = Reply::about(id);
-    reply.push(
-        Destination::Channel,
-        Body::Text(messages::owner_set(&story, section, &owner, actor)),
-    );
+    match &taken_from {
+        Some(from) => {
+            reply.push(
+                Destination::Channel,
+                Body::Text(messages::took_over(&story, section, from, actor)),
+            );
+            // The holder hears it where the section is worked on.
+            reply.push(
+                Destination::Thread {
+                    story: id,
+                    thread: ThreadKind::Section(section.to_string()),
+                },
+                Body::Text(messages::taken_from_you(&story, section, from, actor)),
+            );
+        }
+        None => reply.push(
+            Destination::Channel,
+            Body::Text(messages::owner_set(&story, section, &owner, actor)),
+        ),
+    }
     reply.push(
         Destination::Board { story: id },
         Body::Board(super::render_board(&story, ctx.desk.config.review.quorum)),
@@ -112,6 +149,21 @@ pub fn write(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
             .filter(|d| d.number == n)
             .and_then(|d| d.base);
     }
+    if let Some(holder) = held_by_other(&ctx.load(id)?, &section, &ctx.req.actor)? {
+        let audit = messages::audit_write_refused(&section, &holder);
+        keep_refused(ctx, id, &section, &text, base, audit)?;
+        return user(messages::section_held(&section, &holder));
+    }
+    // A write from a draft that is not pending (never was, or was replaced or closed) is
+    // refused, and its text, perhaps edited from the draft, kept.
+    if let Some(n) = from_draft {
+        let found = ctx.desk.store.suggestion(id, &section)?;
+        if let Err(DeskError::User(refusal)) = super::drafts::pending(found, &section, Some(n)) {
+            let audit = messages::audit_write_refused_draft(&section, n);
+            keep_refused(ctx, id, &section, &text, base, audit)?;
+            return user(messages::refused_text_kept(&refusal, &section));
+        }
+    }
     let item = Submission {
         section,
         text,
@@ -119,6 +171,50 @@ pub fn write(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
         base,
     };
     save_revisions(ctx, id, vec![item])
+}
+
+/// Keeps the text of a refused write for its writer, as a conflicting one is kept, so that
+/// `write resume:true` gives it back: nothing typed is lost. (A claimed section is written
+/// by whoever holds it; a write from a draft needs that draft pending.) Only a refused
+/// write calls this: a request makes one change, and a write that goes ahead makes it in
+/// `save_revisions`, whose transaction checks the holder again.
+fn keep_refused(
+    ctx: &Ctx<'_>,
+    id: StoryId,
+    section: &str,
+    text: &str,
+    base: Option<u32>,
+    audit: String,
+) -> Result<(), DeskError> {
+    let me = &ctx.req.actor;
+    ctx.transact(|tx| {
+        let mut story = tx_story(tx, id)?;
+        refuse_if_published(&story)?;
+        let latest = section_of(&story, section)?.revisions;
+        let base = match base {
+            Some(b) => b.min(latest),
+            None => tx.seen(id, section, &me.id)?.unwrap_or(latest),
+        };
+        tx.put_conflict(&KeptConflict {
+            story: id,
+            section: section.to_string(),
+            author: me.clone(),
+            at: ctx.req.at,
+            base,
+            latest,
+            text: text.to_string(),
+        })?;
+        ctx.log(tx, &mut story, audit.clone())?;
+        save(tx, &mut story)?;
+        Ok(())
+    })
+}
+
+/// Whoever holds a claim on `section` (claimed, or was assigned it) when that is someone
+/// other than `me`.
+fn held_by_other(story: &Story, section: &str, me: &Person) -> Result<Option<Person>, DeskError> {
+    let s = section_of(story, section)?;
+    Ok(s.owner.clone().filter(|o| s.claimed && o.id != me.id))
 }
 
 /// `/story write section:… resume:true` without text: the person's kept conflicting text of
@@ -169,6 +265,12 @@ pub(crate) fn prepare_text(ctx: &Ctx<'_>, section: &str, raw: &str) -> Result<St
     if chars > spec.max_chars as usize {
         return user(messages::section_too_long(section, chars, spec.max_chars));
     }
+    // A title is one line: the form's input has one, and the headline shows one.
+    if section == TITLE && text.contains('\n') {
+        let lines = text.lines().filter(|l| !l.trim().is_empty()).count();
+        let joined = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        return user(messages::title_one_line(lines, &joined));
+    }
     Ok(text)
 }
 
@@ -194,6 +296,13 @@ pub(crate) fn save_revisions(
             let mut saved = Vec::new();
             for (item, plan) in items.iter().zip(&plans) {
                 let section = &item.section;
+                // Claimed by someone else since `write` looked. (Accepting an assisted
+                // draft, `draft accept`, is not held to the claim.)
+                if item.draft.is_none() {
+                    if let Some(holder) = held_by_other(&story, section, &ctx.req.actor)? {
+                        return user(messages::section_held(section, &holder));
+                    }
+                }
                 let now = story.section(section).map_or(0, |s| s.revisions);
                 if now != plan.latest_number() {
                     stale.set(true);
@@ -372,6 +481,10 @@ pub(crate) fn add_revision(
         s.owner = Some(ctx.req.actor.clone());
     }
     tx.put_revision(&revision)?;
+    if section == TITLE {
+        // One title: the story's headline follows its title section.
+        story.title = text.to_string();
+    }
     let (action, closed) = match draft {
         None => (messages::audit_wrote(section, number, false), None),
         Some(mut draft) => {

@@ -143,12 +143,15 @@ pub(crate) fn find_story(stories: &[Story], wanted: &str) -> Result<Option<Story
         return Ok(stories.iter().find(|s| s.id.0 == n).map(|s| s.id));
     }
     let lower = wanted.to_lowercase();
-    if let Some(s) = stories.iter().find(|s| s.title.to_lowercase() == lower) {
+    if let Some(s) = stories
+        .iter()
+        .find(|s| s.headline().to_lowercase() == lower)
+    {
         return Ok(Some(s.id));
     }
     let starts: Vec<&Story> = stories
         .iter()
-        .filter(|s| s.title.to_lowercase().starts_with(&lower))
+        .filter(|s| s.headline().to_lowercase().starts_with(&lower))
         .collect();
     match starts.as_slice() {
         [one] => Ok(Some(one.id)),

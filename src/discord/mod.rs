@@ -984,7 +984,10 @@ impl Discord {
             .send_message(
                 channel,
                 vec![],
-                &render::channel_message(&messages::thread_starter(story, &s.title, kind), vec![]),
+                &render::channel_message(
+                    &messages::thread_starter(story, s.headline(), kind),
+                    vec![],
+                ),
             )
             .await?;
         let thread = self
@@ -992,7 +995,7 @@ impl Discord {
             .create_thread_from_message(
                 channel,
                 starter.id,
-                &CreateThread::new(messages::thread_name(story, &s.title, kind))
+                &CreateThread::new(messages::thread_name(story, s.headline(), kind))
                     .auto_archive_duration(serenity::all::AutoArchiveDuration::OneWeek),
                 None,
             )

@@ -17,7 +17,8 @@ pub fn board_hint() -> String {
 pub fn section_thread_parent(story: &Story, section: &str) -> String {
     format!(
         "**{section}**: review thread of story {} “{}”. Each revision is posted here for review.",
-        story.id, story.title
+        story.id,
+        story.headline()
     )
 }
 

@@ -208,6 +208,10 @@ pub(crate) struct SectionRecord {
     /// empty) in records written before conflicts were kept, so those read unchanged.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) conflicts: Vec<PersonRecord>,
+    /// The owner claimed the section or was assigned it (not merely wrote it first). Absent
+    /// (and left out when false) in records written before claims were enforced.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub(crate) claimed: bool,
 }
 
 /// A source's summary as kept in the story record.
@@ -258,6 +262,9 @@ pub(crate) enum ReferenceKindRecord {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ReferenceRecord {
+    /// Its number in the story. Absent in records written before numbers were kept.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub(crate) number: u32,
     /// The author as written.
     pub(crate) author: Option<String>,
     /// The publication date.
@@ -932,6 +939,7 @@ impl From<&Section> for SectionRecord {
                 .map(ChangeRequestRecord::from)
                 .collect(),
             conflicts: s.conflicts.iter().map(PersonRecord::from).collect(),
+            claimed: s.claimed,
         }
     }
 }
@@ -949,6 +957,7 @@ impl From<SectionRecord> for Section {
                 .map(ChangeRequest::from)
                 .collect(),
             conflicts: s.conflicts.into_iter().map(Person::from).collect(),
+            claimed: s.claimed,
         }
     }
 }
@@ -1022,6 +1031,7 @@ impl From<ReferenceKindRecord> for ReferenceKind {
 impl From<&Reference> for ReferenceRecord {
     fn from(r: &Reference) -> Self {
         ReferenceRecord {
+            number: r.number,
             author: r.author.clone(),
             date: r.date.as_ref().map(PartialDateRecord::from),
             title: r.title.clone(),
@@ -1037,6 +1047,7 @@ impl From<&Reference> for ReferenceRecord {
 impl From<ReferenceRecord> for Reference {
     fn from(r: ReferenceRecord) -> Self {
         Reference {
+            number: r.number,
             author: r.author,
             date: r.date.map(PartialDate::from),
             title: r.title,
@@ -1135,7 +1146,7 @@ impl From<StoryRecordV3> for Story {
             template: s.template,
             sections: s.sections.into_iter().map(Section::from).collect(),
             sources: s.sources.into_iter().map(SourceSummary::from).collect(),
-            references: s.references.into_iter().map(Reference::from).collect(),
+            references: number_references(s.references.into_iter().map(Reference::from).collect()),
             style: s.style.into(),
             published: s.published.map(Publication::from),
             audit_len: s.audit_len,
@@ -1339,9 +1350,46 @@ impl From<&Suggestion> for SuggestionContentRecord {
     }
 }
 
+/// Serde: leave a zero number out.
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+/// References read from a record written before they kept numbers get the next free ones,
+/// in order (their positions then).
+fn number_references(mut refs: Vec<Reference>) -> Vec<Reference> {
+    let mut next = refs.iter().map(|r| r.number).max().unwrap_or(0);
+    for r in refs.iter_mut().filter(|r| r.number == 0) {
+        next += 1;
+        r.number = next;
+    }
+    refs
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn references_stored_without_numbers_are_numbered_in_order_after_the_numbered() {
+        let old = r#"{"author":null,"date":null,"title":"Old","translated":null,"outlet":null,"url":null,"kind":"news","offline":true}"#;
+        let record: ReferenceRecord = serde_json::from_str(old).unwrap();
+        assert_eq!(record.number, 0);
+        let numbered = Reference {
+            number: 4,
+            ..Reference::from(record.clone())
+        };
+        let refs = number_references(vec![
+            Reference::from(record.clone()),
+            numbered,
+            Reference::from(record),
+        ]);
+        let numbers: Vec<u32> = refs.iter().map(|r| r.number).collect();
+        assert_eq!(numbers, [5, 4, 6]);
+        // Written back, a number is kept.
+        let json = serde_json::to_string(&ReferenceRecord::from(&refs[0])).unwrap();
+        assert!(json.contains(r#""number":5"#), "{json}");
+    }
 
     fn key() -> String {
         "test key".to_string()

@@ -628,6 +628,7 @@ mod tests {
             ),
         };
         Reference {
+            number: 0,
             author: author.then(|| who.to_string()),
             date: dated.then(|| date(2024, Some(3), Some(5))),
             title: title.to_string(),
@@ -661,6 +662,7 @@ mod tests {
     #[test]
     fn carey_apa_exactly() {
         let r = Reference {
+            number: 0,
             author: Some("Carey, B.".to_string()),
             date: Some(date(2019, Some(3), Some(22))),
             title: "Can we get better at forgetting?".to_string(),
@@ -679,6 +681,7 @@ mod tests {
              https://www.nytimes.com/2019/03/22/health/memory-forgetting-psychology.html"
         );
         let r = Reference {
+            number: 0,
             author: Some("Carey, Benedict".to_string()),
             ..r
         };
@@ -903,6 +906,7 @@ mod tests {
     #[test]
     fn chinese_title_with_translation() {
         let r = Reference {
+            number: 0,
             author: Some("王小明".to_string()),
             date: Some(date(2025, Some(1), Some(20))),
             title: "DeepSeek发布新一代推理模型".to_string(),
@@ -1164,6 +1168,7 @@ mod tests {
     #[test]
     fn sorting() {
         let make = |author: Option<&str>, title: &str, outlet: &str| Reference {
+            number: 0,
             author: author.map(str::to_string),
             date: None,
             title: title.to_string(),

@@ -295,7 +295,8 @@ async fn approve_request_changes_and_approve_again_all_take_effect() {
                 .filter(|c| {
                     c.method == "chat.postMessage"
                         && c.thread() == thread
-                        && c.text().contains("bob approved introduction revision 1")
+                        // The second one withdraws bob's own change request.
+                        && c.text().contains("approved introduction revision 1")
                 })
                 .count()
                 == 2)
