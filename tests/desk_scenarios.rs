@@ -1053,6 +1053,36 @@ fn a_claimed_section_is_written_by_whoever_holds_it() {
 }
 
 #[test]
+fn a_draft_of_a_claimed_section_is_accepted_by_whoever_holds_it() {
+    let mut n = drafted();
+    n.say_with(
+        "alice",
+        r#"/story source add label:memo"#,
+        &format!("{INTRO}\n\n{BODY}\n\n{CONCLUSION}"),
+    );
+    n.say("alice", "/story claim conclusion take:true");
+    let longer = format!("{CONCLUSION} Meta declined to comment.");
+    n.say_with("alice", "/story write conclusion", &longer);
+    n.say("alice", "/story draft conclusion");
+    let extractive = storydesk::assist::Assistant::from_config(&n.desk.config().assist).unwrap();
+    n.write_drafts(&extractive);
+    // bob may not accept a draft into the section alice holds; the draft stays for her.
+    let refused = n.say("bob", "/story draft accept section:conclusion");
+    assert!(
+        refused.starts_with("[only bob] alice holds the conclusion section"),
+        "{refused}"
+    );
+    assert!(n
+        .board(1)
+        .contains("**conclusion** — in review · alice · rev 2"));
+    let accepted = n.say("alice", "/story draft accept section:conclusion");
+    assert!(
+        accepted.contains("**conclusion** revision 3 of #1"),
+        "{accepted}"
+    );
+}
+
+#[test]
 fn a_write_from_an_unknown_draft_is_refused_and_its_text_kept() {
     let mut n = drafted();
     n.say_with(

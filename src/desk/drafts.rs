@@ -292,11 +292,17 @@ pub fn accept(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
     let sections = sections_named(ctx)?;
     let number = ctx.opt("draft").and_then(|n| n.parse::<u32>().ok());
     let id = ctx.story_id()?;
+    let story = ctx.load(id)?;
     let mut items = Vec::new();
     for section in &sections {
         let found = ctx.desk.store.suggestion(id, section)?;
         if all && !found.as_ref().is_some_and(|s| s.state.is_pending()) {
             continue;
+        }
+        // A claimed section is written by whoever holds it, from a draft too; the draft
+        // stays pending for them.
+        if let Some(holder) = super::sections::held_by_other(&story, section, &ctx.req.actor)? {
+            return user(messages::section_held(section, &holder));
         }
         let draft = pending(found, section, number)?;
         let text =

@@ -212,7 +212,11 @@ fn keep_refused(
 
 /// Whoever holds a claim on `section` (claimed, or was assigned it) when that is someone
 /// other than `me`.
-fn held_by_other(story: &Story, section: &str, me: &Person) -> Result<Option<Person>, DeskError> {
+pub(crate) fn held_by_other(
+    story: &Story,
+    section: &str,
+    me: &Person,
+) -> Result<Option<Person>, DeskError> {
     let s = section_of(story, section)?;
     Ok(s.owner.clone().filter(|o| s.claimed && o.id != me.id))
 }
@@ -296,12 +300,9 @@ pub(crate) fn save_revisions(
             let mut saved = Vec::new();
             for (item, plan) in items.iter().zip(&plans) {
                 let section = &item.section;
-                // Claimed by someone else since `write` looked. (Accepting an assisted
-                // draft, `draft accept`, is not held to the claim.)
-                if item.draft.is_none() {
-                    if let Some(holder) = held_by_other(&story, section, &ctx.req.actor)? {
-                        return user(messages::section_held(section, &holder));
-                    }
+                // Claimed by someone else since `write` or `draft accept` looked.
+                if let Some(holder) = held_by_other(&story, section, &ctx.req.actor)? {
+                    return user(messages::section_held(section, &holder));
                 }
                 let now = story.section(section).map_or(0, |s| s.revisions);
                 if now != plan.latest_number() {
