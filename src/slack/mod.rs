@@ -553,6 +553,32 @@ impl Slack {
             thread: thread.clone(),
             response_url: p.response_url.clone(),
         };
+        // The request a click on a button stands for, keyed by Slack's own id of the click.
+        let click_request = |name: String| {
+            let (input, story) = action.to_input(None);
+            Request {
+                actor: Person {
+                    id: p.user.id.clone(),
+                    name,
+                },
+                memberships: Default::default(),
+                place: Place {
+                    channel: origin.channel.clone(),
+                    thread: origin.thread.clone(),
+                },
+                at: Timestamp::now(),
+                input,
+                event: Some(click_key(
+                    &team,
+                    &p.trigger_id,
+                    clicked,
+                    &origin.channel.channel,
+                    &message_ts,
+                    &p.user.id,
+                )),
+                story: Some(story),
+            }
+        };
         match &action {
             Action::RequestChanges {
                 story,
@@ -597,29 +623,7 @@ impl Slack {
             // The write form as `write resume:true` opens it: the clicker's kept text
             // merged with the latest revision.
             Action::ResolveConflict { .. } => {
-                let (input, story) = action.to_input(None);
-                let request = Request {
-                    actor: Person {
-                        id: p.user.id.clone(),
-                        name,
-                    },
-                    memberships: Default::default(),
-                    place: Place {
-                        channel: origin.channel.clone(),
-                        thread: origin.thread.clone(),
-                    },
-                    at: Timestamp::now(),
-                    input,
-                    event: Some(click_key(
-                        &team,
-                        &p.trigger_id,
-                        clicked,
-                        &origin.channel.channel,
-                        &message_ts,
-                        &p.user.id,
-                    )),
-                    story: Some(story),
-                };
+                let request = click_request(name);
                 let desk = self.desk().clone();
                 let probe = request.clone();
                 let form = tokio::task::spawn_blocking(move || desk.long_text_form(&probe)).await;
@@ -635,29 +639,7 @@ impl Slack {
                 Ack::Empty
             }
             Action::Approve { .. } | Action::AcceptDraft { .. } | Action::DiscardDraft { .. } => {
-                let (input, story) = action.to_input(None);
-                let request = Request {
-                    actor: Person {
-                        id: p.user.id.clone(),
-                        name,
-                    },
-                    memberships: Default::default(),
-                    place: Place {
-                        channel: origin.channel.clone(),
-                        thread: origin.thread.clone(),
-                    },
-                    at: Timestamp::now(),
-                    input,
-                    event: Some(click_key(
-                        &team,
-                        &p.trigger_id,
-                        clicked,
-                        &origin.channel.channel,
-                        &message_ts,
-                        &p.user.id,
-                    )),
-                    story: Some(story),
-                };
+                let request = click_request(name);
                 let this = self.clone();
                 self.spawn(async move {
                     if let Some(reply) = this.desk_reply(request).await {
