@@ -41,7 +41,7 @@ fn approve_all(n: &mut Newsroom, who: &str) {
 fn a_story_from_leak_to_publication() {
     let mut n = Newsroom::new();
     assert_snapshot!(n.say("alice", r#"/story new title:"Meta scrambles over DeepSeek""#), @r"
-    [#newsroom] alice started story #1 “Meta scrambles over DeepSeek”. It is now alice's active story, and the one people new to this channel start on. Next: paste sources (`/story source add`), claim sections (`/story claim section:body`).
+    [#newsroom] alice started story #1 “Meta scrambles over DeepSeek”. It is now the active story for alice, and the one people new to this channel start on. Next: paste sources (`/story source add`), claim sections (`/story claim section:body`).
     [#newsroom › title] **title** revision 1 of #1 “Meta scrambles over DeepSeek” by alice · 4 words
 
     Meta scrambles over DeepSeek
@@ -444,7 +444,7 @@ fn several_stories_share_a_channel_one_active_at_a_time() {
     let mut n = Newsroom::new();
     n.say("alice", "/story new Meta scrambles over DeepSeek");
     assert_snapshot!(n.say("alice", "/story new Nvidia loses 600 billion"), @r"
-    [#newsroom] alice started story #2 “Nvidia loses 600 billion”. It is now alice's active story, and the one people new to this channel start on. Next: paste sources (`/story source add`), claim sections (`/story claim section:body`).
+    [#newsroom] alice started story #2 “Nvidia loses 600 billion”. It is now the active story for alice, and the one people new to this channel start on. Next: paste sources (`/story source add`), claim sections (`/story claim section:body`).
     [#newsroom › title] **title** revision 1 of #2 “Nvidia loses 600 billion” by alice · 4 words
 
     Nvidia loses 600 billion
@@ -710,7 +710,7 @@ fn control_characters_never_reach_a_story_or_its_export() {
         "/story new title:\"Meta scrambles\u{1b}]0;pwned\u{7} over DeepSeek\"",
     ));
     assert_snapshot!(said[0], @r"
-    [#newsroom] alice started story #1 “Meta scrambles]0;pwned over DeepSeek”. It is now alice's active story, and the one people new to this channel start on. Next: paste sources (`/story source add`), claim sections (`/story claim section:body`).
+    [#newsroom] alice started story #1 “Meta scrambles]0;pwned over DeepSeek”. It is now the active story for alice, and the one people new to this channel start on. Next: paste sources (`/story source add`), claim sections (`/story claim section:body`).
     [#newsroom › title] **title** revision 1 of #1 “Meta scrambles]0;pwned over DeepSeek” by alice · 4 words
 
     Meta scrambles]0;pwned over DeepSeek

@@ -240,7 +240,7 @@ pub fn title_too_long(chars: usize, max: usize) -> String {
 /// A story was started.
 pub fn story_started(story: &Story, by: &Person) -> String {
     format!(
-        "{} started story {}. It is now {}'s active story, and the one people new to this channel start on. Next: paste sources (`/story source add`), claim sections (`/story claim section:body`).",
+        "{} started story {}. It is now the active story for {}, and the one people new to this channel start on. Next: paste sources (`/story source add`), claim sections (`/story claim section:body`).",
         by.name,
         story_name(story),
         by.name
