@@ -71,14 +71,7 @@ pub(crate) fn story_id_of(key: &[u8]) -> Option<StoryId> {
 
 /// `r/{story}/{section}\0`: the prefix of one section's revisions.
 pub(crate) fn revision_prefix(story: StoryId, section: &str) -> Result<Vec<u8>, NulInName> {
-    let name = checked("section name", section)?;
-    let mut key = Vec::with_capacity(REVISION.len() + 8 + 1 + name.len() + 1 + 4);
-    key.extend_from_slice(REVISION);
-    key.extend_from_slice(&story.0.to_be_bytes());
-    key.push(b'/');
-    key.extend_from_slice(name);
-    key.push(0);
-    Ok(key)
+    section_prefix(REVISION, story, section)
 }
 
 /// `r/{story}/{section}\0{revision}`.
@@ -126,7 +119,8 @@ pub(crate) fn suggestion(story: StoryId, section: &str) -> Result<Vec<u8>, NulIn
     Ok(key)
 }
 
-/// `{prefix}{story}/{section}\0`: the start of a per-person key of one section.
+/// `{prefix}{story}/{section}\0`: the start of a key of one section (its revisions, or a
+/// per-person record of it).
 fn section_prefix(prefix: &[u8], story: StoryId, section: &str) -> Result<Vec<u8>, NulInName> {
     let name = checked("section name", section)?;
     let mut key = Vec::with_capacity(prefix.len() + 8 + 1 + name.len() + 1 + 16);
