@@ -11,7 +11,9 @@ use pulldown_cmark::{html, CowStr, Event, Options, Parser, Tag};
 use serde::Serialize;
 
 use crate::desk::{assemble, Article, Desk, DeskError};
-use crate::model::{AuditEntry, CitationStyle, Revision, Story, StoryId};
+use crate::model::{
+    AuditEntry, AuditEvent, CitationStyle, Person, Revision, Story, StoryId, Timestamp,
+};
 use crate::text::normalise::strip_controls;
 
 /// The output formats.
@@ -77,9 +79,36 @@ struct StoryExport<'a> {
     /// Every revision of every section, oldest first.
     revisions: Vec<Revision>,
     /// The audit log.
-    audit: Vec<AuditEntry>,
+    audit: Vec<AuditLine>,
     /// The article assembled from the latest revisions.
     article: &'a Article,
+}
+
+/// One audit entry in the JSON export: the event with its data, and in words.
+#[derive(Serialize)]
+struct AuditLine {
+    /// 0, 1, 2, … within the story.
+    seq: u64,
+    /// When.
+    at: Timestamp,
+    /// Who.
+    actor: Person,
+    /// What happened, as the audit log says it.
+    action: String,
+    /// What happened, with its data (`kind` names the event).
+    event: AuditEvent,
+}
+
+impl From<AuditEntry> for AuditLine {
+    fn from(e: AuditEntry) -> Self {
+        AuditLine {
+            seq: e.seq,
+            at: e.at,
+            actor: e.actor,
+            action: crate::desk::messages::audit_event(&e.event),
+            event: e.event,
+        }
+    }
 }
 
 /// Export the story numbered `id` in `format`, its references in `style`.
@@ -129,7 +158,12 @@ pub fn export(
                 storydesk_export: 1,
                 story,
                 revisions,
-                audit: desk.store().audit(story.id)?,
+                audit: desk
+                    .store()
+                    .audit(story.id)?
+                    .into_iter()
+                    .map(AuditLine::from)
+                    .collect(),
                 article: &article,
             };
             serde_json::to_string_pretty(&export).expect("exports are plain data")

@@ -480,8 +480,92 @@ pub struct AuditEntry {
     pub at: Timestamp,
     /// Who.
     pub actor: Person,
-    /// What happened, in a short sentence ("wrote body revision 3"). Never a source's text.
-    pub action: String,
+    /// What happened, with its data. `desk::messages::audit_event` puts it into words.
+    pub event: AuditEvent,
+}
+
+/// What an audit entry records. Never a source's text: a source is named by its number,
+/// label and size.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum AuditEvent {
+    /// The story was started with this title.
+    Started { title: String },
+    /// A revision was written.
+    Wrote { section: String, revision: u32 },
+    /// An assisted draft was accepted, as it was or edited, and became a revision.
+    DraftAccepted {
+        section: String,
+        draft: u32,
+        revision: u32,
+        edited: bool,
+    },
+    /// A source was added.
+    SourceAdded {
+        source: u32,
+        label: String,
+        bytes: u64,
+    },
+    /// A source's text was read back.
+    SourceViewed { source: u32 },
+    /// Every source's text was deleted for good.
+    SourcesPurged { count: u64, bytes: u64 },
+    /// The actor claimed a section.
+    Claimed { section: String },
+    /// The actor assigned a section to someone.
+    Assigned { section: String, to: Person },
+    /// The actor took a section over from its holder.
+    TookOver { section: String, from: Person },
+    /// A write was refused because someone else holds the section (the text is kept).
+    WriteRefused { section: String, holder: Person },
+    /// A write from a draft was refused over its draft number (the text is kept).
+    WriteRefusedDraft { section: String, draft: u32 },
+    /// A conflicting text was kept instead of saved.
+    ConflictKept {
+        section: String,
+        base: u32,
+        latest: u32,
+    },
+    /// A revision was approved.
+    Approved { section: String, revision: u32 },
+    /// A reviewer withdrew their change request on a revision by approving it.
+    ChangeRequestWithdrawn { section: String, revision: u32 },
+    /// Changes were asked for on a revision.
+    ChangesRequested { section: String, revision: u32 },
+    /// A reference was added.
+    ReferenceAdded { number: u32, title: String },
+    /// A reference was edited.
+    ReferenceEdited { number: u32, title: String },
+    /// A reference was removed.
+    ReferenceRemoved { number: u32, title: String },
+    /// An assisted draft was asked for.
+    DraftRequested {
+        section: String,
+        draft: u32,
+        drafter: String,
+    },
+    /// An assisted draft was discarded.
+    DraftDiscarded { section: String, draft: u32 },
+    /// The story was published to a channel; `overridden` names the check rules whose
+    /// errors an editor overrode (`errors` of them), with the editor's reason.
+    Published {
+        channel: String,
+        overridden: Vec<String>,
+        errors: u32,
+        reason: Option<String>,
+    },
+    /// Posting the article failed and the publication was undone.
+    PublicationFailed { channel: String },
+    /// Posting the article stopped after `up` of `parts` messages.
+    PublicationIncomplete {
+        channel: String,
+        up: u32,
+        parts: Option<u32>,
+    },
+    /// Posting the article continued after `up` confirmed messages.
+    PublishResumed { channel: String, up: u32 },
+    /// An entry stored as a sentence, before entries carried their data.
+    Recorded { text: String },
 }
 
 /// The stories of one channel.

@@ -98,3 +98,26 @@ fn html_links_reference_addresses() {
         "{html}"
     );
 }
+
+#[test]
+fn the_json_export_gives_each_audit_entry_as_data_and_in_words() {
+    let dir = newsroom("apa");
+    let (json, err, code) = storydesk(dir.path(), &["export", "1", "--format", "json"]);
+    assert_eq!(code, Some(0), "{err}");
+    let export: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let audit = export["audit"].as_array().unwrap();
+    let kinds: Vec<&str> = audit
+        .iter()
+        .map(|e| e["event"]["kind"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(kinds, ["started", "wrote", "reference_added", "wrote"]);
+    assert_eq!(audit[3]["event"]["section"], "references");
+    let added = &audit[2];
+    assert_eq!(added["event"]["number"], 1);
+    assert_eq!(added["event"]["title"], "Meta sets up war rooms");
+    assert_eq!(
+        added["action"],
+        "added reference 1 “Meta sets up war rooms”"
+    );
+    assert_eq!(added["actor"]["name"], "alice");
+}

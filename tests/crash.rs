@@ -624,12 +624,15 @@ fn verify(store: &Store, acked: &[Acked]) -> Vec<String> {
                 revision,
                 by,
             } => {
-                let action = storydesk::desk::messages::audit_approved(section, *revision);
+                let approved = storydesk::model::AuditEvent::Approved {
+                    section: section.clone(),
+                    revision: *revision,
+                };
                 store
                     .audit(StoryId(*story))
                     .expect("read the audit log")
                     .iter()
-                    .any(|e| e.action == action && &e.actor.id == by)
+                    .any(|e| e.event == approved && &e.actor.id == by)
             }
             Acked::Reference { channel, title } => in_channel(channel)
                 .iter()

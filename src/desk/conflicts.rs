@@ -14,7 +14,7 @@
 //! and kept the same way. Nothing typed is lost.
 
 use super::{messages, Ctx, Desk, DeskError};
-use crate::model::{KeptConflict, Person, Revision, Story, StoryId};
+use crate::model::{AuditEvent, KeptConflict, Person, Revision, Story, StoryId};
 use crate::store::Tx;
 use crate::text::merge::{has_conflict_markers, merge, Passage};
 
@@ -217,7 +217,11 @@ pub(crate) fn keep(
     ctx.log(
         tx,
         story,
-        messages::audit_conflict_kept(&kept.section, kept.base, kept.latest),
+        AuditEvent::ConflictKept {
+            section: kept.section.clone(),
+            base: kept.base,
+            latest: kept.latest,
+        },
     )
 }
 

@@ -26,7 +26,7 @@ use crate::assist::{
 };
 use crate::checks::{self, CheckedSection, Checker, Document, Finding};
 use crate::config::{Generated, Template};
-use crate::model::{Person, Place, Story, StoryId, Suggestion, SuggestionState};
+use crate::model::{AuditEvent, Person, Place, Story, StoryId, Suggestion, SuggestionState};
 use crate::store::Tx;
 use crate::text::normalise::{normalise, strip_controls};
 
@@ -128,7 +128,11 @@ pub fn draft(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
             ctx.log(
                 tx,
                 &mut story,
-                messages::audit_draft_requested(section, number, &drafter),
+                AuditEvent::DraftRequested {
+                    section: section.to_string(),
+                    draft: number,
+                    drafter: drafter.clone(),
+                },
             )?;
             numbered.push((section.clone(), number, previous));
         }
@@ -351,7 +355,10 @@ pub fn discard(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
             ctx.log(
                 tx,
                 &mut story,
-                messages::audit_draft_discarded(section, draft.number),
+                AuditEvent::DraftDiscarded {
+                    section: section.to_string(),
+                    draft: draft.number,
+                },
             )?;
             discarded.push(draft);
         }

@@ -13,8 +13,8 @@ use crate::checks::{Finding, Level};
 use crate::command::parse::ParseError;
 use crate::config::Template;
 use crate::model::{
-    AuditEntry, KeptConflict, Person, Publication, Revision, Section, SectionState, Source,
-    SourceSummary, Story, StoryId, Suggestion, SuggestionState,
+    AuditEntry, AuditEvent, KeptConflict, Person, Publication, Revision, Section, SectionState,
+    Source, SourceSummary, Story, StoryId, Suggestion, SuggestionState,
 };
 use crate::text::diff::WordDiff;
 use crate::text::merge::{has_conflict_markers, Passage};
@@ -699,7 +699,12 @@ pub fn section_history(story: &Story, section: &str, revisions: &[Revision]) -> 
 pub fn audit_log(story: &Story, entries: &[AuditEntry]) -> String {
     let mut out = format!("**Audit log of story {}**", story_name(story));
     for e in entries {
-        out.push_str(&format!("\n- {} · {} {}", e.at, e.actor.name, e.action));
+        out.push_str(&format!(
+            "\n- {} · {} {}",
+            e.at,
+            e.actor.name,
+            audit_event(&e.event)
+        ));
     }
     out
 }
@@ -1117,15 +1122,6 @@ pub fn sources_purged(story: &Story, by: &Person, purged: &[SourceSummary]) -> S
     )
 }
 
-/// Audit: sources purged.
-pub fn audit_sources_purged(count: usize, bytes: u64) -> String {
-    format!(
-        "deleted {} ({}) for good",
-        plural(count, "source", "sources"),
-        size(bytes)
-    )
-}
-
 /// Publishing a published story.
 pub fn already_published(story: &Story, p: &Publication) -> String {
     format!(
@@ -1186,11 +1182,6 @@ pub fn publication_failed(story: &Story, reason: &str) -> String {
     )
 }
 
-/// Audit: posting the article failed and the publication was undone.
-pub fn audit_publication_failed(channel: &str) -> String {
-    format!("could not post the article to #{channel}; unpublished again")
-}
-
 /// Which messages of an article are up: "messages 1–2 of 5 are", "none of its 5
 /// messages is".
 fn parts_up(up: usize, parts: Option<u32>) -> String {
@@ -1219,12 +1210,6 @@ pub fn publication_incomplete(story: &Story, p: &Publication, reason: &str) -> S
     )
 }
 
-/// Audit: posting the article stopped partway.
-pub fn audit_publication_incomplete(channel: &str, up: usize, parts: Option<u32>) -> String {
-    let of = parts.map(|n| format!(" of {n}")).unwrap_or_default();
-    format!("posting the article to #{channel} stopped after {up}{of} messages")
-}
-
 /// `/story publish` on a story whose article is not all up: it continues.
 pub fn publish_resumed(story: &Story, p: &Publication) -> String {
     let (up, parts) = super::publish::progress(p);
@@ -1234,11 +1219,6 @@ pub fn publish_resumed(story: &Story, p: &Publication) -> String {
         p.channel,
         parts_up(up, parts),
     )
-}
-
-/// Audit: posting the article started again.
-pub fn audit_publish_resumed(channel: &str, up: usize) -> String {
-    format!("continued posting the article to #{channel} after {up} confirmed messages")
 }
 
 /// Published.
@@ -1253,122 +1233,103 @@ pub fn published(story: &Story, channel: &str, by: &Person) -> String {
 // ---------------------------------------------------------------------------------------
 // The audit log's sentences (never a source's text)
 
-/// Audit: story started.
-pub fn audit_started(title: &str) -> String {
-    format!("started the story “{title}”")
-}
-
-/// Audit: revision written.
-pub fn audit_wrote(section: &str, n: u32, assisted: bool) -> String {
-    if assisted {
-        format!("accepted an assisted draft as {section} revision {n}")
-    } else {
-        format!("wrote {section} revision {n}")
-    }
-}
-
-/// Audit: source added.
-pub fn audit_source_added(n: u32, label: &str, bytes: u64) -> String {
-    format!("added source {n} “{label}” ({})", size(bytes))
-}
-
-/// Audit: source viewed.
-pub fn audit_source_viewed(n: u32) -> String {
-    format!("viewed source {n}")
-}
-
-/// Audit: claimed.
-pub fn audit_claimed(section: &str) -> String {
-    format!("claimed {section}")
-}
-
-/// Audit: assigned.
-pub fn audit_assigned(section: &str, to: &Person) -> String {
-    format!("assigned {section} to {}", to.name)
-}
-
-/// Audit: approved.
-pub fn audit_approved(section: &str, n: u32) -> String {
-    format!("approved {section} revision {n}")
-}
-
-/// Audit: a reviewer withdrew their change request by approving the revision it was made on.
-pub fn audit_withdrew(section: &str, n: u32) -> String {
-    format!("withdrew their change request on {section} revision {n}")
-}
-
-/// Audit: a section taken over from its holder.
-pub fn audit_took_over(section: &str, from: &Person) -> String {
-    format!("took the {section} section over from {}", from.name)
-}
-
-/// Audit: a write refused because someone else holds the section; the text was kept.
-pub fn audit_write_refused(section: &str, holder: &Person) -> String {
-    format!(
-        "was refused a write of {section}, which {} holds (the text is kept)",
-        holder.name
-    )
-}
-
-/// Audit: changes requested.
-pub fn audit_changes(section: &str, n: u32) -> String {
-    format!("asked for changes on {section} revision {n}")
-}
-
-/// Audit: reference edited.
-pub fn audit_reference_edited(n: u32, title: &str) -> String {
-    format!("edited reference {n} “{title}”")
-}
-
-/// Audit: reference added.
-pub fn audit_reference_added(n: u32, title: &str) -> String {
-    format!("added reference {n} “{title}”")
-}
-
-/// Audit: reference removed.
-pub fn audit_reference_removed(n: u32, title: &str) -> String {
-    format!("removed reference {n} “{title}”")
-}
-
-/// Audit: published. An override of check errors is recorded with the rules overridden
-/// and the editor's reason.
-pub fn audit_published(
-    channel: &str,
-    override_reason: Option<&str>,
-    errors: &[&Finding],
-) -> String {
-    match override_reason {
-        Some(reason) if !errors.is_empty() => {
-            let mut rules: Vec<&str> = Vec::new();
-            for f in errors {
-                if !rules.contains(&f.rule.as_str()) {
-                    rules.push(&f.rule);
-                }
-            }
+/// An audit entry in words: what the actor did ("wrote body revision 3").
+pub fn audit_event(event: &AuditEvent) -> String {
+    match event {
+        AuditEvent::Started { title } => format!("started the story “{title}”"),
+        AuditEvent::Wrote { section, revision } => format!("wrote {section} revision {revision}"),
+        AuditEvent::DraftAccepted {
+            section,
+            draft,
+            revision,
+            edited,
+        } => {
+            let how = if *edited { ", edited" } else { "" };
             format!(
-                "published to #{channel} overriding {} ({}) (reason: {reason})",
-                plural(errors.len(), "check error", "check errors"),
-                rules.join(", ")
+                "accepted an assisted draft (draft {draft}{how}) as {section} revision {revision}"
             )
         }
-        _ => format!("published to #{channel}"),
+        AuditEvent::SourceAdded {
+            source,
+            label,
+            bytes,
+        } => format!("added source {source} “{label}” ({})", size(*bytes)),
+        AuditEvent::SourceViewed { source } => format!("viewed source {source}"),
+        AuditEvent::SourcesPurged { count, bytes } => format!(
+            "deleted {} ({}) for good",
+            plural(*count as usize, "source", "sources"),
+            size(*bytes)
+        ),
+        AuditEvent::Claimed { section } => format!("claimed {section}"),
+        AuditEvent::Assigned { section, to } => format!("assigned {section} to {}", to.name),
+        AuditEvent::TookOver { section, from } => {
+            format!("took the {section} section over from {}", from.name)
+        }
+        AuditEvent::WriteRefused { section, holder } => format!(
+            "was refused a write of {section}, which {} holds (the text is kept)",
+            holder.name
+        ),
+        AuditEvent::WriteRefusedDraft { section, draft } => {
+            format!("was refused a write of {section} from draft {draft} (the text is kept)")
+        }
+        AuditEvent::ConflictKept {
+            section,
+            base,
+            latest,
+        } => format!(
+            "kept a conflicting text of {section} (written over revision {base}, overlapping revision {latest})"
+        ),
+        AuditEvent::Approved { section, revision } => {
+            format!("approved {section} revision {revision}")
+        }
+        AuditEvent::ChangeRequestWithdrawn { section, revision } => {
+            format!("withdrew their change request on {section} revision {revision}")
+        }
+        AuditEvent::ChangesRequested { section, revision } => {
+            format!("asked for changes on {section} revision {revision}")
+        }
+        AuditEvent::ReferenceAdded { number, title } => {
+            format!("added reference {number} “{title}”")
+        }
+        AuditEvent::ReferenceEdited { number, title } => {
+            format!("edited reference {number} “{title}”")
+        }
+        AuditEvent::ReferenceRemoved { number, title } => {
+            format!("removed reference {number} “{title}”")
+        }
+        AuditEvent::DraftRequested {
+            section,
+            draft,
+            drafter,
+        } => format!("asked for assisted draft {draft} of {section} ({drafter})"),
+        AuditEvent::DraftDiscarded { section, draft } => {
+            format!("discarded assisted draft {draft} of {section}")
+        }
+        AuditEvent::Published {
+            channel,
+            overridden,
+            errors,
+            reason,
+        } => match reason {
+            Some(reason) if *errors > 0 => format!(
+                "published to #{channel} overriding {} ({}) (reason: {reason})",
+                plural(*errors as usize, "check error", "check errors"),
+                overridden.join(", ")
+            ),
+            _ => format!("published to #{channel}"),
+        },
+        AuditEvent::PublicationFailed { channel } => {
+            format!("could not post the article to #{channel}; unpublished again")
+        }
+        AuditEvent::PublicationIncomplete { channel, up, parts } => {
+            let of = parts.map(|n| format!(" of {n}")).unwrap_or_default();
+            format!("posting the article to #{channel} stopped after {up}{of} messages")
+        }
+        AuditEvent::PublishResumed { channel, up } => format!(
+            "continued posting the article to #{channel} after {up} confirmed messages"
+        ),
+        AuditEvent::Recorded { text } => text.clone(),
     }
-}
-
-/// Audit: a draft was asked for.
-pub fn audit_draft_requested(section: &str, number: u32, drafter: &str) -> String {
-    format!("asked for assisted draft {number} of {section} ({drafter})")
-}
-
-/// Audit: a draft was accepted, as is or edited, and became a revision.
-pub fn audit_accepted_draft(section: &str, draft: u32, revision: u32, edited: bool) -> String {
-    let how = if edited { ", edited" } else { "" };
-    format!("accepted an assisted draft (draft {draft}{how}) as {section} revision {revision}")
-}
-
-/// Audit: a draft was discarded.
-pub fn audit_draft_discarded(section: &str, number: u32) -> String {
-    format!("discarded assisted draft {number} of {section}")
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1774,11 +1735,6 @@ pub fn refused_text_kept(refusal: &str, section: &str) -> String {
     )
 }
 
-/// Audit: a write refused over its draft number; the text was kept.
-pub fn audit_write_refused_draft(section: &str, draft: u32) -> String {
-    format!("was refused a write of {section} from draft {draft} (the text is kept)")
-}
-
 /// A draft too long for its section.
 pub fn draft_does_not_fit(s: &Suggestion, max_chars: u32) -> String {
     format!(
@@ -1980,11 +1936,6 @@ pub fn kept_conflicts(section: &str, kept: &[KeptConflict]) -> String {
 pub fn board_conflicts(people: &[Person]) -> String {
     let names: Vec<&str> = people.iter().map(|p| p.name.as_str()).collect();
     format!(" · ⚠ unresolved conflict: {}", names.join(", "))
-}
-
-/// Audit: a conflicting submission kept.
-pub fn audit_conflict_kept(section: &str, base: u32, latest: u32) -> String {
-    format!("kept a conflicting text of {section} (written over revision {base}, overlapping revision {latest})")
 }
 
 // ---------------------------------------------------------------------------------------

@@ -33,7 +33,9 @@ use crate::catalogue::{catalogue, Catalogue};
 use crate::checks::{Checker, RuleError};
 use crate::command::parse::{self, Invocation, ParseError};
 use crate::config::{Config, Generated, SectionSpec, Template};
-use crate::model::{AuditEntry, ChannelKey, Person, Place, Section, Story, StoryId, Timestamp};
+use crate::model::{
+    AuditEntry, AuditEvent, ChannelKey, Person, Place, Section, Story, StoryId, Timestamp,
+};
 use crate::roles::{Identity, Memberships};
 use crate::store::{Store, StoreError, Tx};
 use crate::telemetry::Outcome;
@@ -643,8 +645,13 @@ impl Ctx<'_> {
 
     /// Add a line to the story's audit log (who: the requester; when: the request's time),
     /// in the transaction that makes the change it records.
-    pub fn log(&self, tx: &mut Tx<'_>, story: &mut Story, action: String) -> Result<(), DeskError> {
-        append_audit(tx, story, &self.req.actor, self.req.at, action)
+    pub fn log(
+        &self,
+        tx: &mut Tx<'_>,
+        story: &mut Story,
+        event: AuditEvent,
+    ) -> Result<(), DeskError> {
+        append_audit(tx, story, &self.req.actor, self.req.at, event)
     }
 }
 
@@ -654,13 +661,13 @@ fn append_audit(
     story: &mut Story,
     actor: &Person,
     at: Timestamp,
-    action: String,
+    event: AuditEvent,
 ) -> Result<(), DeskError> {
     let entry = AuditEntry {
         seq: story.audit_len,
         at,
         actor: actor.clone(),
-        action,
+        event,
     };
     story.audit_len += 1;
     tx.append_audit(story.id, &entry)?;
@@ -1083,7 +1090,9 @@ impl Desk {
                     &mut s,
                     actor,
                     at,
-                    messages::audit_publication_failed(&p.channel),
+                    AuditEvent::PublicationFailed {
+                        channel: p.channel.clone(),
+                    },
                 )?;
                 save(tx, &mut s)?;
                 Ok(Some(s))

@@ -18,7 +18,8 @@ use super::{board, messages, user, Body, Ctx, Desk, DeskError, Destination, Repl
 use crate::checks::{CheckedSection, Document, Finding, Level, ReferenceEntry, SourceText};
 use crate::config::Generated;
 use crate::model::{
-    ChannelKey, CitationStyle, Person, Platform, Posting, Publication, Story, StoryId, Timestamp,
+    AuditEvent, ChannelKey, CitationStyle, Person, Platform, Posting, Publication, Story, StoryId,
+    Timestamp,
 };
 
 /// Run the checks on a story as it stands: its sections' latest revisions, its references
@@ -198,7 +199,7 @@ pub fn publish(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
         ctx.log(
             tx,
             &mut story,
-            messages::audit_published(&channel, override_reason.as_deref(), &errors),
+            published_event(&channel, override_reason.as_deref(), &errors),
         )?;
         save(tx, &mut story)?;
         Ok(story)
@@ -238,7 +239,10 @@ fn resume(ctx: &Ctx<'_>, id: StoryId) -> Result<Reply, DeskError> {
         ctx.log(
             tx,
             &mut story,
-            messages::audit_publish_resumed(&p.channel, posting.posted.len()),
+            AuditEvent::PublishResumed {
+                channel: p.channel.clone(),
+                up: u32::try_from(posting.posted.len()).unwrap_or(u32::MAX),
+            },
         )?;
         save(tx, &mut story)?;
         Ok(story)
@@ -414,7 +418,11 @@ impl Desk {
                     &mut s,
                     actor,
                     at,
-                    messages::audit_publication_incomplete(&p.channel, up, parts),
+                    AuditEvent::PublicationIncomplete {
+                        channel: p.channel.clone(),
+                        up: u32::try_from(up).unwrap_or(u32::MAX),
+                        parts,
+                    },
                 )?;
                 save(tx, &mut s)?;
                 Ok(Some((s, p)))
@@ -436,5 +444,26 @@ pub(crate) fn progress(p: &Publication) -> (usize, Option<u32>) {
     match &p.posting {
         Some(posting) => (posting.posted.len(), posting.parts),
         None => (0, None),
+    }
+}
+
+/// The audit entry of a publication: an override of check errors names the rules
+/// overridden, how many errors, and the editor's reason.
+fn published_event(
+    channel: &str,
+    override_reason: Option<&str>,
+    errors: &[&Finding],
+) -> AuditEvent {
+    let mut overridden: Vec<String> = Vec::new();
+    for f in errors {
+        if !overridden.contains(&f.rule) {
+            overridden.push(f.rule.clone());
+        }
+    }
+    AuditEvent::Published {
+        channel: channel.to_string(),
+        overridden,
+        errors: u32::try_from(errors.len()).unwrap_or(u32::MAX),
+        reason: override_reason.map(str::to_string),
     }
 }

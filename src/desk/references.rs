@@ -4,7 +4,7 @@
 use super::{messages, review, user, Body, Ctx, DeskError, Destination, Reply, ThreadKind};
 use super::{save, tx_story};
 use crate::config::Generated;
-use crate::model::{CitationStyle, Reference, ReferenceKind};
+use crate::model::{AuditEvent, CitationStyle, Reference, ReferenceKind};
 use crate::text::cite;
 use crate::text::normalise::normalise;
 
@@ -125,7 +125,10 @@ pub fn add(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
                 number,
                 ..reference.clone()
             });
-            Ok(messages::audit_reference_added(number, &reference.title))
+            Ok(AuditEvent::ReferenceAdded {
+                number,
+                title: reference.title.clone(),
+            })
         },
         warnings,
     )
@@ -165,7 +168,10 @@ pub fn edit(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
                 return user(messages::no_such_reference(number, &numbers(refs)));
             };
             *slot = edited.clone();
-            Ok(messages::audit_reference_edited(number, &edited.title))
+            Ok(AuditEvent::ReferenceEdited {
+                number,
+                title: edited.title.clone(),
+            })
         },
         warnings,
     )
@@ -204,7 +210,10 @@ pub fn remove(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
                 return user(messages::no_such_reference(number, &numbers(refs)));
             };
             let gone = refs.remove(at);
-            Ok(messages::audit_reference_removed(number, &gone.title))
+            Ok(AuditEvent::ReferenceRemoved {
+                number,
+                title: gone.title.clone(),
+            })
         },
         Vec::new(),
     )
@@ -213,7 +222,7 @@ pub fn remove(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
 /// Change the story's references and record the re-rendered section as a new revision.
 fn change_references(
     ctx: &Ctx<'_>,
-    change: impl Fn(&mut Vec<Reference>) -> Result<String, DeskError>,
+    change: impl Fn(&mut Vec<Reference>) -> Result<AuditEvent, DeskError>,
     warnings: Vec<String>,
 ) -> Result<Reply, DeskError> {
     let id = ctx.story_id()?;
@@ -250,7 +259,10 @@ fn change_references(
         ctx.log(
             tx,
             &mut story,
-            messages::audit_wrote(&section, number, false),
+            AuditEvent::Wrote {
+                section: section.clone(),
+                revision: number,
+            },
         )?;
         save(tx, &mut story)?;
         Ok((story, revision, parent, dismissed))

@@ -8,7 +8,7 @@
 
 use super::{messages, user, Action, Body, Ctx, DeskError, Destination, Reply, ThreadKind};
 use super::{save, section_of, section_of_mut, tx_story};
-use crate::model::{Approval, ChangeRequest, Revision, Story};
+use crate::model::{Approval, AuditEvent, ChangeRequest, Revision, Story};
 use crate::text::diff::word_diff;
 use crate::text::normalise::normalise;
 
@@ -103,9 +103,23 @@ pub fn approve(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
             withdrawn |= c.revision == latest;
         }
         if withdrawn {
-            ctx.log(tx, &mut story, messages::audit_withdrew(&section, latest))?;
+            ctx.log(
+                tx,
+                &mut story,
+                AuditEvent::ChangeRequestWithdrawn {
+                    section: section.clone(),
+                    revision: latest,
+                },
+            )?;
         }
-        ctx.log(tx, &mut story, messages::audit_approved(&section, latest))?;
+        ctx.log(
+            tx,
+            &mut story,
+            AuditEvent::Approved {
+                section: section.clone(),
+                revision: latest,
+            },
+        )?;
         save(tx, &mut story)?;
         Ok((story, latest, withdrawn))
     })?;
@@ -171,7 +185,14 @@ pub fn changes(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
             at: ctx.req.at,
             open: true,
         });
-        ctx.log(tx, &mut story, messages::audit_changes(&section, latest))?;
+        ctx.log(
+            tx,
+            &mut story,
+            AuditEvent::ChangesRequested {
+                section: section.clone(),
+                revision: latest,
+            },
+        )?;
         save(tx, &mut story)?;
         Ok((story, latest))
     })?;

@@ -4,7 +4,9 @@ use super::conflicts::{self, Outcome, Submission};
 use super::{messages, review, user, Action, Body, Ctx, DeskError, Destination, Reply, ThreadKind};
 use super::{save, section_of, section_of_mut, tx_story};
 use crate::config::Generated;
-use crate::model::{KeptConflict, Person, Revision, Story, StoryId, Suggestion, SuggestionState};
+use crate::model::{
+    AuditEvent, KeptConflict, Person, Revision, Story, StoryId, Suggestion, SuggestionState,
+};
 use crate::text::diff::word_diff;
 use crate::text::normalise::normalise;
 
@@ -75,9 +77,17 @@ fn set_owner(ctx: &Ctx<'_>, section: &str, owner: Person, mode: Mode) -> Result<
         s.owner = Some(owner.clone());
         s.claimed = true;
         let action = match &taken_from {
-            Some(from) => messages::audit_took_over(section, from),
-            None if owner.id == actor.id => messages::audit_claimed(section),
-            None => messages::audit_assigned(section, &owner),
+            Some(from) => AuditEvent::TookOver {
+                section: section.to_string(),
+                from: from.clone(),
+            },
+            None if owner.id == actor.id => AuditEvent::Claimed {
+                section: section.to_string(),
+            },
+            None => AuditEvent::Assigned {
+                section: section.to_string(),
+                to: owner.clone(),
+            },
         };
         ctx.log(tx, &mut story, action)?;
         save(tx, &mut story)?;
@@ -150,7 +160,10 @@ pub fn write(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
             .and_then(|d| d.base);
     }
     if let Some(holder) = held_by_other(&ctx.load(id)?, &section, &ctx.req.actor)? {
-        let audit = messages::audit_write_refused(&section, &holder);
+        let audit = AuditEvent::WriteRefused {
+            section: section.clone(),
+            holder: holder.clone(),
+        };
         keep_refused(ctx, id, &section, &text, base, audit)?;
         return user(messages::section_held(&section, &holder));
     }
@@ -159,7 +172,10 @@ pub fn write(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
     if let Some(n) = from_draft {
         let found = ctx.desk.store.suggestion(id, &section)?;
         if let Err(DeskError::User(refusal)) = super::drafts::pending(found, &section, Some(n)) {
-            let audit = messages::audit_write_refused_draft(&section, n);
+            let audit = AuditEvent::WriteRefusedDraft {
+                section: section.clone(),
+                draft: n,
+            };
             keep_refused(ctx, id, &section, &text, base, audit)?;
             return user(messages::refused_text_kept(&refusal, &section));
         }
@@ -184,7 +200,7 @@ fn keep_refused(
     section: &str,
     text: &str,
     base: Option<u32>,
-    audit: String,
+    audit: AuditEvent,
 ) -> Result<(), DeskError> {
     let me = &ctx.req.actor;
     ctx.transact(|tx| {
@@ -487,7 +503,13 @@ pub(crate) fn add_revision(
         story.title = text.to_string();
     }
     let (action, closed) = match draft {
-        None => (messages::audit_wrote(section, number, false), None),
+        None => (
+            AuditEvent::Wrote {
+                section: section.to_string(),
+                revision: number,
+            },
+            None,
+        ),
         Some(mut draft) => {
             let edited = draft.text != text;
             draft.state = SuggestionState::Accepted {
@@ -497,7 +519,12 @@ pub(crate) fn add_revision(
             };
             tx.put_suggestion(&draft)?;
             (
-                messages::audit_accepted_draft(section, draft.number, number, edited),
+                AuditEvent::DraftAccepted {
+                    section: section.to_string(),
+                    draft: draft.number,
+                    revision: number,
+                    edited,
+                },
                 Some(draft),
             )
         }

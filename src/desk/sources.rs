@@ -6,7 +6,7 @@
 
 use super::{messages, user, Body, Ctx, DeskError, Destination, Reply, ThreadKind};
 use super::{save, tx_story};
-use crate::model::{Source, SourceSummary};
+use crate::model::{AuditEvent, Source, SourceSummary};
 use crate::text::normalise::{normalise, normalise_and_count, word_count};
 
 /// `/story source add [label:…]` with the text from a modal, a heredoc, a file or a message
@@ -63,7 +63,11 @@ pub fn add(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
         ctx.log(
             tx,
             &mut story,
-            messages::audit_source_added(number, &label, bytes),
+            AuditEvent::SourceAdded {
+                source: number,
+                label: label.clone(),
+                bytes,
+            },
         )?;
         save(tx, &mut story)?;
         Ok((story, number))
@@ -112,7 +116,7 @@ pub fn show(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
     };
     ctx.transact(|tx| {
         let mut story = tx_story(tx, id)?;
-        ctx.log(tx, &mut story, messages::audit_source_viewed(number))?;
+        ctx.log(tx, &mut story, AuditEvent::SourceViewed { source: number })?;
         tx.put_story(&story)?;
         Ok(())
     })?;
@@ -148,7 +152,10 @@ pub fn purge(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
         ctx.log(
             tx,
             &mut story,
-            messages::audit_sources_purged(purged.len(), bytes),
+            AuditEvent::SourcesPurged {
+                count: purged.len() as u64,
+                bytes,
+            },
         )?;
         save(tx, &mut story)?;
         Ok((story, purged))

@@ -1,7 +1,7 @@
 //! Stories in a channel: start one, list them, pick the active one, see its board, get help.
 
 use super::{messages, review, user, Body, Ctx, DeskError, Destination, Reply, ThreadKind};
-use crate::model::{Revision, Section, Story, StoryId};
+use crate::model::{AuditEvent, Revision, Section, Story, StoryId};
 use crate::text::normalise::normalise;
 
 /// Longest working title, in characters.
@@ -60,8 +60,21 @@ pub fn new(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
             s.owner = Some(req.actor.clone());
         }
         tx.put_revision(&first)?;
-        ctx.log(tx, &mut story, messages::audit_started(&title))?;
-        ctx.log(tx, &mut story, messages::audit_wrote("title", 1, false))?;
+        ctx.log(
+            tx,
+            &mut story,
+            AuditEvent::Started {
+                title: title.clone(),
+            },
+        )?;
+        ctx.log(
+            tx,
+            &mut story,
+            AuditEvent::Wrote {
+                section: "title".to_string(),
+                revision: 1,
+            },
+        )?;
         let mut channel = tx.channel(ctx.channel())?;
         channel.stories.push(id);
         channel.active = Some(id);

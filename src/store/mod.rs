@@ -149,7 +149,7 @@ use crate::model::{
 use commit::{GroupCommit, Syncer};
 use integrity::{Delta, MarkFile, Tally, Tree};
 use records::{
-    AnchorRecordV1, AuditRecordV1, ChannelRecordV1, EventRecordV1, RevisionRecordV1,
+    AnchorRecordV1, AuditRecordV2, ChannelRecordV1, EventRecordV1, RevisionRecordV1,
     SourceBodyRecord, SourceRecordV2, StoryRecord, StoryRecordV3, SuggestionBodyRecord,
     SuggestionContentRecord, SuggestionRecordV1,
 };
@@ -1860,7 +1860,7 @@ impl Tx<'_> {
         self.step(|tx| {
             let key = keys::audit(story, entry.seq);
             tx.refuse_overwrite(&key)?;
-            let record = AuditRecordV1::from(entry);
+            let record = AuditRecordV2::from(entry);
             tx.write(&key, records::encode("audit", &record)?)
         })
     }

@@ -18,9 +18,10 @@ use serde::{Deserialize, Serialize};
 
 use super::StoreError;
 use crate::model::{
-    Approval, AuditEntry, ChangeRequest, ChannelKey, ChannelStories, CitationStyle, KeptConflict,
-    PartialDate, Person, Platform, Posting, Publication, Reference, ReferenceKind, Revision,
-    Section, Source, SourceSummary, Story, StoryId, Suggestion, SuggestionState, Timestamp,
+    Approval, AuditEntry, AuditEvent, ChangeRequest, ChannelKey, ChannelStories, CitationStyle,
+    KeptConflict, PartialDate, Person, Platform, Posting, Publication, Reference, ReferenceKind,
+    Revision, Section, Source, SourceSummary, Story, StoryId, Suggestion, SuggestionState,
+    Timestamp,
 };
 
 /// The version written for story records.
@@ -30,7 +31,7 @@ pub(crate) const REVISION_VERSION: u32 = 1;
 /// The version written for source records.
 pub(crate) const SOURCE_VERSION: u32 = 2;
 /// The version written for audit records.
-pub(crate) const AUDIT_VERSION: u32 = 1;
+pub(crate) const AUDIT_VERSION: u32 = 2;
 /// The version written for channel records.
 pub(crate) const CHANNEL_VERSION: u32 = 1;
 /// The version written for anchor records.
@@ -552,6 +553,132 @@ pub(crate) struct AuditRecordV1 {
     pub(crate) action: String,
 }
 
+/// An audit entry as stored since entries carry their data: the event, not a sentence, so
+/// that rewording a message never rewrites history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AuditRecordV2 {
+    /// Envelope version, always 2.
+    pub(crate) v: u32,
+    /// The sequence number (also in the key).
+    pub(crate) seq: u64,
+    /// When, in Unix milliseconds.
+    pub(crate) at: i64,
+    /// Who acted.
+    pub(crate) actor: PersonRecord,
+    /// What happened.
+    pub(crate) event: AuditEventRecord,
+}
+
+/// What an audit entry records, as stored. The tag and field names are the format.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub(crate) enum AuditEventRecord {
+    Started {
+        title: String,
+    },
+    Wrote {
+        section: String,
+        revision: u32,
+    },
+    DraftAccepted {
+        section: String,
+        draft: u32,
+        revision: u32,
+        edited: bool,
+    },
+    SourceAdded {
+        source: u32,
+        label: String,
+        bytes: u64,
+    },
+    SourceViewed {
+        source: u32,
+    },
+    SourcesPurged {
+        count: u64,
+        bytes: u64,
+    },
+    Claimed {
+        section: String,
+    },
+    Assigned {
+        section: String,
+        to: PersonRecord,
+    },
+    TookOver {
+        section: String,
+        from: PersonRecord,
+    },
+    WriteRefused {
+        section: String,
+        holder: PersonRecord,
+    },
+    WriteRefusedDraft {
+        section: String,
+        draft: u32,
+    },
+    ConflictKept {
+        section: String,
+        base: u32,
+        latest: u32,
+    },
+    Approved {
+        section: String,
+        revision: u32,
+    },
+    ChangeRequestWithdrawn {
+        section: String,
+        revision: u32,
+    },
+    ChangesRequested {
+        section: String,
+        revision: u32,
+    },
+    ReferenceAdded {
+        number: u32,
+        title: String,
+    },
+    ReferenceEdited {
+        number: u32,
+        title: String,
+    },
+    ReferenceRemoved {
+        number: u32,
+        title: String,
+    },
+    DraftRequested {
+        section: String,
+        draft: u32,
+        drafter: String,
+    },
+    DraftDiscarded {
+        section: String,
+        draft: u32,
+    },
+    Published {
+        channel: String,
+        overridden: Vec<String>,
+        errors: u32,
+        reason: Option<String>,
+    },
+    PublicationFailed {
+        channel: String,
+    },
+    PublicationIncomplete {
+        channel: String,
+        up: u32,
+        parts: Option<u32>,
+    },
+    PublishResumed {
+        channel: String,
+        up: u32,
+    },
+    Recorded {
+        text: String,
+    },
+}
+
 /// A channel's stories as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -793,8 +920,13 @@ pub(crate) fn decode_source(
 pub(crate) fn decode_audit(
     key: &dyn Fn() -> String,
     bytes: &[u8],
-) -> Result<AuditRecordV1, StoreError> {
-    decode_single("audit", AUDIT_VERSION, key, bytes)
+) -> Result<AuditRecordV2, StoreError> {
+    const KIND: &str = "audit";
+    match version(KIND, key, bytes)? {
+        1 => parse::<AuditRecordV1>(KIND, key, bytes).map(AuditRecordV2::from),
+        AUDIT_VERSION => parse(KIND, key, bytes),
+        v => Err(unreadable(KIND, key, v, AUDIT_VERSION)),
+    }
 }
 
 /// Decodes a channel record.
@@ -1213,25 +1345,220 @@ impl SourceRecordV2 {
     }
 }
 
-impl From<&AuditEntry> for AuditRecordV1 {
-    fn from(a: &AuditEntry) -> Self {
-        AuditRecordV1 {
+impl From<AuditRecordV1> for AuditRecordV2 {
+    /// A first-format entry was a sentence; it reads as one.
+    fn from(a: AuditRecordV1) -> Self {
+        AuditRecordV2 {
             v: AUDIT_VERSION,
             seq: a.seq,
-            at: a.at.0,
-            actor: (&a.actor).into(),
-            action: a.action.clone(),
+            at: a.at,
+            actor: a.actor,
+            event: AuditEventRecord::Recorded { text: a.action },
         }
     }
 }
 
-impl From<AuditRecordV1> for AuditEntry {
-    fn from(a: AuditRecordV1) -> Self {
+impl From<&AuditEntry> for AuditRecordV2 {
+    fn from(a: &AuditEntry) -> Self {
+        AuditRecordV2 {
+            v: AUDIT_VERSION,
+            seq: a.seq,
+            at: a.at.0,
+            actor: (&a.actor).into(),
+            event: (&a.event).into(),
+        }
+    }
+}
+
+impl From<AuditRecordV2> for AuditEntry {
+    fn from(a: AuditRecordV2) -> Self {
         AuditEntry {
             seq: a.seq,
             at: Timestamp(a.at),
             actor: a.actor.into(),
-            action: a.action,
+            event: a.event.into(),
+        }
+    }
+}
+
+impl From<&AuditEvent> for AuditEventRecord {
+    fn from(e: &AuditEvent) -> Self {
+        use AuditEvent as E;
+        use AuditEventRecord as R;
+        match e.clone() {
+            E::Started { title } => R::Started { title },
+            E::Wrote { section, revision } => R::Wrote { section, revision },
+            E::DraftAccepted {
+                section,
+                draft,
+                revision,
+                edited,
+            } => R::DraftAccepted {
+                section,
+                draft,
+                revision,
+                edited,
+            },
+            E::SourceAdded {
+                source,
+                label,
+                bytes,
+            } => R::SourceAdded {
+                source,
+                label,
+                bytes,
+            },
+            E::SourceViewed { source } => R::SourceViewed { source },
+            E::SourcesPurged { count, bytes } => R::SourcesPurged { count, bytes },
+            E::Claimed { section } => R::Claimed { section },
+            E::Assigned { section, to } => R::Assigned {
+                section,
+                to: (&to).into(),
+            },
+            E::TookOver { section, from } => R::TookOver {
+                section,
+                from: (&from).into(),
+            },
+            E::WriteRefused { section, holder } => R::WriteRefused {
+                section,
+                holder: (&holder).into(),
+            },
+            E::WriteRefusedDraft { section, draft } => R::WriteRefusedDraft { section, draft },
+            E::ConflictKept {
+                section,
+                base,
+                latest,
+            } => R::ConflictKept {
+                section,
+                base,
+                latest,
+            },
+            E::Approved { section, revision } => R::Approved { section, revision },
+            E::ChangeRequestWithdrawn { section, revision } => {
+                R::ChangeRequestWithdrawn { section, revision }
+            }
+            E::ChangesRequested { section, revision } => R::ChangesRequested { section, revision },
+            E::ReferenceAdded { number, title } => R::ReferenceAdded { number, title },
+            E::ReferenceEdited { number, title } => R::ReferenceEdited { number, title },
+            E::ReferenceRemoved { number, title } => R::ReferenceRemoved { number, title },
+            E::DraftRequested {
+                section,
+                draft,
+                drafter,
+            } => R::DraftRequested {
+                section,
+                draft,
+                drafter,
+            },
+            E::DraftDiscarded { section, draft } => R::DraftDiscarded { section, draft },
+            E::Published {
+                channel,
+                overridden,
+                errors,
+                reason,
+            } => R::Published {
+                channel,
+                overridden,
+                errors,
+                reason,
+            },
+            E::PublicationFailed { channel } => R::PublicationFailed { channel },
+            E::PublicationIncomplete { channel, up, parts } => {
+                R::PublicationIncomplete { channel, up, parts }
+            }
+            E::PublishResumed { channel, up } => R::PublishResumed { channel, up },
+            E::Recorded { text } => R::Recorded { text },
+        }
+    }
+}
+
+impl From<AuditEventRecord> for AuditEvent {
+    fn from(r: AuditEventRecord) -> Self {
+        use AuditEvent as E;
+        use AuditEventRecord as R;
+        match r {
+            R::Started { title } => E::Started { title },
+            R::Wrote { section, revision } => E::Wrote { section, revision },
+            R::DraftAccepted {
+                section,
+                draft,
+                revision,
+                edited,
+            } => E::DraftAccepted {
+                section,
+                draft,
+                revision,
+                edited,
+            },
+            R::SourceAdded {
+                source,
+                label,
+                bytes,
+            } => E::SourceAdded {
+                source,
+                label,
+                bytes,
+            },
+            R::SourceViewed { source } => E::SourceViewed { source },
+            R::SourcesPurged { count, bytes } => E::SourcesPurged { count, bytes },
+            R::Claimed { section } => E::Claimed { section },
+            R::Assigned { section, to } => E::Assigned {
+                section,
+                to: to.into(),
+            },
+            R::TookOver { section, from } => E::TookOver {
+                section,
+                from: from.into(),
+            },
+            R::WriteRefused { section, holder } => E::WriteRefused {
+                section,
+                holder: holder.into(),
+            },
+            R::WriteRefusedDraft { section, draft } => E::WriteRefusedDraft { section, draft },
+            R::ConflictKept {
+                section,
+                base,
+                latest,
+            } => E::ConflictKept {
+                section,
+                base,
+                latest,
+            },
+            R::Approved { section, revision } => E::Approved { section, revision },
+            R::ChangeRequestWithdrawn { section, revision } => {
+                E::ChangeRequestWithdrawn { section, revision }
+            }
+            R::ChangesRequested { section, revision } => E::ChangesRequested { section, revision },
+            R::ReferenceAdded { number, title } => E::ReferenceAdded { number, title },
+            R::ReferenceEdited { number, title } => E::ReferenceEdited { number, title },
+            R::ReferenceRemoved { number, title } => E::ReferenceRemoved { number, title },
+            R::DraftRequested {
+                section,
+                draft,
+                drafter,
+            } => E::DraftRequested {
+                section,
+                draft,
+                drafter,
+            },
+            R::DraftDiscarded { section, draft } => E::DraftDiscarded { section, draft },
+            R::Published {
+                channel,
+                overridden,
+                errors,
+                reason,
+            } => E::Published {
+                channel,
+                overridden,
+                errors,
+                reason,
+            },
+            R::PublicationFailed { channel } => E::PublicationFailed { channel },
+            R::PublicationIncomplete { channel, up, parts } => {
+                E::PublicationIncomplete { channel, up, parts }
+            }
+            R::PublishResumed { channel, up } => E::PublishResumed { channel, up },
+            R::Recorded { text } => E::Recorded { text },
         }
     }
 }

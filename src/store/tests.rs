@@ -5,7 +5,7 @@ use std::sync::{Arc, Barrier};
 use std::thread;
 
 use super::*;
-use crate::model::{CitationStyle, Person, Platform, Section};
+use crate::model::{AuditEvent, CitationStyle, Person, Platform, Section};
 
 /// A store in a fresh temporary directory (kept alive by the returned guard).
 fn fresh() -> (tempfile::TempDir, Store) {
@@ -75,7 +75,9 @@ fn audit_entry(story: &mut Story, action: &str) -> AuditEntry {
         seq: story.audit_len,
         at: Timestamp(1_700_000_000_000),
         actor: alice(),
-        action: action.into(),
+        event: AuditEvent::Recorded {
+            text: action.into(),
+        },
     };
     story.audit_len += 1;
     entry
@@ -114,6 +116,11 @@ fn create_story(store: &Store) -> StoryId {
 fn write_raw(store: &Store, key: &[u8], value: &[u8]) {
     store.inner.stories.insert(key, value).unwrap();
     store.flush().unwrap();
+}
+
+/// The raw bytes stored under `key`.
+fn store_raw(store: &Store, key: &[u8]) -> Vec<u8> {
+    store.inner.stories.get(key).unwrap().unwrap().to_vec()
 }
 
 #[test]
@@ -177,7 +184,7 @@ fn everything_written_is_there_after_drop_and_reopen() {
     assert_eq!(store.source(id, 3).unwrap(), None);
 
     let audit = store.audit(id).unwrap();
-    let actions: Vec<_> = audit.iter().map(|a| (a.seq, a.action.as_str())).collect();
+    let actions: Vec<_> = audit.iter().map(|a| (a.seq, text_of(&a.event))).collect();
     assert_eq!(
         actions,
         [
@@ -268,6 +275,69 @@ fn concurrent_writers_to_one_story_lose_no_revision() {
 const STORY_V1: &str = r#"{"v":1,"id":5,"title":"Old story","home":{"platform":"slack","team":"T1","channel":"C1"},"created_by":{"id":"U1","name":"bob"},"created_at":1600000000000,"template":"news","sections":[{"name":"body","owner":{"id":"U1","name":"bob"},"revisions":1,"approvals":[{"by":{"id":"U2","name":"carol"},"revision":1,"at":1600000001000}],"change_requests":[]}],"sources":[{"number":1,"label":"memo","added_by":{"id":"U1","name":"bob"},"at":1600000000500,"bytes":12,"words":2}],"references":[{"author":"Carey, B.","date":{"year":2025,"month":1,"day":null},"title":"Titel","translated":"Title","outlet":"Die Zeit","url":null,"kind":"news","offline":true}],"published":null,"version":4}"#;
 
 /// An audit entry as the first format stored it.
+/// The text of an entry the tests wrote as a sentence.
+fn text_of(event: &AuditEvent) -> &str {
+    match event {
+        AuditEvent::Recorded { text } => text,
+        _ => "",
+    }
+}
+
+#[test]
+fn audit_entries_keep_their_data_and_first_format_sentences_still_read() {
+    let (_dir, store) = fresh();
+    let id = StoryId(1);
+    let events = [
+        AuditEvent::Assigned {
+            section: "body".into(),
+            to: Person {
+                id: "U2".into(),
+                name: "bob".into(),
+            },
+        },
+        AuditEvent::Published {
+            channel: "published".into(),
+            overridden: vec!["figures.unsourced".into()],
+            errors: 2,
+            reason: Some("the figures are the company's own".into()),
+        },
+        AuditEvent::PublicationIncomplete {
+            channel: "published".into(),
+            up: 1,
+            parts: None,
+        },
+    ];
+    store
+        .transact(|tx| -> Result<(), TestError> {
+            let mut story = new_story(id);
+            for event in &events {
+                let mut entry = audit_entry(&mut story, "");
+                entry.event = event.clone();
+                tx.append_audit(id, &entry)?;
+            }
+            tx.put_story(&story)?;
+            Ok(())
+        })
+        .unwrap();
+    // A sentence written by a build before entries carried data, appended after them.
+    write_raw(&store, &keys::audit(id, 3), audit_v1(3).as_bytes());
+    let audit = store.audit(id).unwrap();
+    let read: Vec<AuditEvent> = audit.iter().map(|e| e.event.clone()).collect();
+    assert_eq!(read[..3], events);
+    assert_eq!(
+        read[3],
+        AuditEvent::Recorded {
+            text: "old entry 3".into()
+        }
+    );
+    // The stored form names the event and its fields, never a rendered sentence.
+    let raw = store_raw(&store, &keys::audit(id, 1));
+    let json: serde_json::Value = serde_json::from_slice(&raw).unwrap();
+    assert_eq!(json["v"], 2);
+    assert_eq!(json["event"]["kind"], "published");
+    assert_eq!(json["event"]["overridden"][0], "figures.unsourced");
+}
+
 fn audit_v1(seq: u64) -> String {
     format!(
         r#"{{"v":1,"seq":{seq},"at":1600000000000,"actor":{{"id":"U1","name":"bob"}},"action":"old entry {seq}"}}"#
@@ -701,7 +771,7 @@ fn audit_entries_are_never_overwritten() {
     }
     let audit = store.audit(id).unwrap();
     assert_eq!(audit.len(), 1);
-    assert_eq!(audit[0].action, "created the story");
+    assert_eq!(text_of(&audit[0].event), "created the story");
     assert_eq!(store.story(id).unwrap().unwrap().audit_len, 1);
 }
 
