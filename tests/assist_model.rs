@@ -622,3 +622,20 @@ fn residue_and_figures_no_source_gives_are_flagged_before_anyone_accepts() {
         .unwrap()
         .is_empty());
 }
+
+#[test]
+fn a_draft_longer_than_its_section_allows_waits_to_be_shortened() {
+    let fake = FakeModel::start();
+    // The title allows 120 characters; the model writes more.
+    fake.answer(Answer::Whole(
+        "Meta has set up four war rooms of engineers to study DeepSeek V3 after the Chinese lab released a rival model at a fraction of the cost of its own".into(),
+    ));
+    let mut n = newsroom_with(&fake, "");
+    n.say("alice", "/story draft title");
+    let assistant = assistant(&n);
+    n.write_drafts(&assistant);
+    assert_snapshot!(n.say("bob", "/story draft accept section:title"), @"[only bob] Draft 1 of title is 146 characters, more than the 120 the section allows, so it cannot be accepted as it is. Use **Edit** to shorten it, then save.");
+    // Nothing was saved: the title is still the one the story was started with.
+    let title = n.desk.store().revisions(StoryId(1), "title").unwrap();
+    assert_eq!(title.len(), 1);
+}

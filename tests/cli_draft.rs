@@ -221,3 +221,14 @@ fn the_extractive_drafter_says_what_it_did_with_guidance() {
     - warning (line 1, column 98): 26 words match source 1 “memo.txt” word for word, at line 5, column 1: “Management is worried about justifying the cost of the generative AI…”. Leaked copies are often fingerprinted, so a verbatim passage can identify who leaked it: paraphrase it, or quote it on purpose and attribute it. [verbatim]
     ");
 }
+
+#[test]
+fn a_source_that_is_not_text_is_refused_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("memo.txt"), MEMO).unwrap();
+    std::fs::write(dir.path().join("scan.pdf"), [0x25, 0x50, 0xff, 0xfe, 0x00]).unwrap();
+    let (out, err, code) = storydesk(dir.path(), None, &["draft", "--source", "scan.pdf"]);
+    assert_eq!(code, 2);
+    assert!(out.is_empty());
+    insta::assert_snapshot!(err.trim_end(), @"Cannot use scan.pdf as a source: it is not UTF-8 text.");
+}

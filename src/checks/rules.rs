@@ -513,7 +513,7 @@ struct Loaded {
 pub fn load(config: &ChecksConfig, template: &Template) -> Result<Vec<Rule>, RuleError> {
     let mut rules: Vec<Loaded> = Vec::new();
     for (name, text) in BUILTIN_FILES {
-        let origin = format!("built-in config/checks/{name}");
+        let origin = format!("{BUILTIN_ORIGIN}config/checks/{name}");
         for spec in parse_file(text, &origin)? {
             if rules.iter().any(|r| r.spec.id == spec.id) {
                 return Err(RuleError {
@@ -583,7 +583,18 @@ pub fn load(config: &ChecksConfig, template: &Template) -> Result<Vec<Rule>, Rul
         if config.disable.contains(&loaded.spec.id) {
             continue;
         }
-        let mut rule = compile(loaded.spec, &loaded.origin, config, template)?;
+        let spec = if loaded.origin.starts_with(BUILTIN_ORIGIN) {
+            // A built-in rule looks at the sections the template has: one about the
+            // references does not apply to a template without them. A newsroom's own rule
+            // naming a section the template lacks is still an error.
+            match fit_to_template(loaded.spec, template) {
+                Some(spec) => spec,
+                None => continue,
+            }
+        } else {
+            loaded.spec
+        };
+        let mut rule = compile(spec, &loaded.origin, config, template)?;
         if rule.kind == Kind::Verbatim {
             rule.level = config.verbatim_level;
         }
@@ -593,6 +604,27 @@ pub fn load(config: &ChecksConfig, template: &Template) -> Result<Vec<Rule>, Rul
         out.push(rule);
     }
     Ok(out)
+}
+
+/// How the origin of a built-in rule starts.
+const BUILTIN_ORIGIN: &str = "built-in ";
+
+/// A built-in rule's spec with the sections `template` lacks left out of its scope and
+/// exclusions; `None` when every section its scope names is missing (the rule has nothing to
+/// look at).
+fn fit_to_template(mut spec: RuleSpec, template: &Template) -> Option<RuleSpec> {
+    let known = |n: &String| n == "article" || template.resolve(n).is_some();
+    if let Some(scope) = spec.scope.take() {
+        let names: Vec<String> = scope.into_vec().into_iter().filter(known).collect();
+        if names.is_empty() {
+            return None;
+        }
+        spec.scope = Some(OneOrMany::Many(names));
+    }
+    if let Some(exclude) = spec.exclude.take() {
+        spec.exclude = Some(exclude.into_iter().filter(known).collect());
+    }
+    Some(spec)
 }
 
 /// The `*.toml` files of a rule directory, sorted by name.
@@ -1133,6 +1165,38 @@ tokens = ["TK"]
             assert_eq!(e.rule.as_deref(), Some("a"), "{e}");
             assert!(e.to_string().contains(expected), "{e} lacks {expected}");
         }
+    }
+
+    #[test]
+    fn built_in_rules_fit_a_template_without_references_and_newsroom_rules_do_not() {
+        let dir = newsroom_dir(&[(
+            "brief.toml",
+            "name = \"brief\"\ndescription = \"A headline and a paragraph.\"\n\n[[section]]\nname = \"title\"\nrequired = true\nmax_chars = 120\n\n[[section]]\nname = \"body\"\nrequired = true\nmax_chars = 2000\n",
+        )]);
+        let brief = Template::load(&dir.path().join("brief.toml").display().to_string()).unwrap();
+        let rules = load(&Config::defaults().checks, &brief).unwrap();
+        let ids: Vec<&str> = rules.iter().map(|r| r.id.as_str()).collect();
+        // Only about the references: left out. About the article but the references: kept,
+        // with the missing section dropped from what it leaves out.
+        assert!(!ids.contains(&"reference-retrieved-from"), "{ids:?}");
+        assert!(ids.contains(&"placeholder-tk"), "{ids:?}");
+        for rule in &rules {
+            assert!(
+                !rule.scope.exclude.iter().any(|s| s == "references"),
+                "{}",
+                rule.id
+            );
+        }
+        // A newsroom's own rule about a section the template lacks is a mistake to report.
+        let house = newsroom_dir(&[(
+            "house.toml",
+            "[[rule]]\nid = \"house\"\nkind = \"existence\"\nlevel = \"error\"\nmessage = \"m\"\ntokens = [\"x\"]\nscope = [\"references\"]\n",
+        )]);
+        let config =
+            Config::from_overlay(Some(&overlay_for(house.path(), "")), "test.toml").unwrap();
+        let e = load(&config.checks, &brief).unwrap_err();
+        assert_eq!(e.rule.as_deref(), Some("house"), "{e}");
+        assert!(e.reason.contains("`references` is not a section"), "{e}");
     }
 
     #[test]

@@ -232,11 +232,6 @@ pub fn title_empty() -> String {
         .to_string()
 }
 
-/// `/story new` with a very long title.
-pub fn title_too_long(chars: usize, max: usize) -> String {
-    format!("That title is {chars} characters; keep the working title under {max}. The headline itself is written in the title section.")
-}
-
 /// A story was started.
 pub fn story_started(story: &Story, by: &Person) -> String {
     format!(
@@ -425,7 +420,10 @@ pub fn source_too_large(bytes: u64, limit: u64) -> String {
 
 /// A story with too many sources.
 pub fn too_many_sources(max: usize) -> String {
-    format!("This story already has {max} sources, the most it can hold ([limits] sources_per_story). Nothing was saved.")
+    format!(
+        "This story already has {}, the most it can hold ([limits] sources_per_story). Nothing was saved.",
+        plural(max, "source", "sources")
+    )
 }
 
 /// A source was added (never its text).
@@ -493,11 +491,6 @@ pub fn source_text(s: &Source) -> String {
 
 // ---------------------------------------------------------------------------------------
 // Sections
-
-/// `assign` without a user.
-pub fn assignee_missing() -> String {
-    "Whom to assign it to? `/story assign section:body user:@alice`.".to_string()
-}
 
 /// Claiming or assigning to the current owner.
 pub fn already_owner(section: &str, owner: &Person, actor: &Person) -> String {
@@ -868,11 +861,6 @@ pub fn note_missing(section: &str) -> String {
     format!("Say what should change: `/story changes section:{section} note:\"…\"`.")
 }
 
-/// An overlong note.
-pub fn note_too_long(max: usize) -> String {
-    format!("Keep the note under {max} characters; longer comments belong in the thread.")
-}
-
 /// A change request, in the section's thread.
 pub fn changes_requested(
     story: &Story,
@@ -911,14 +899,6 @@ pub fn bad_date(given: &str, reason: &str) -> String {
     )
 }
 
-/// An unknown reference kind.
-pub fn bad_kind(given: &str) -> String {
-    format!(
-        "`kind:{}` is not a kind of reference; use news, web or forum.",
-        quoted(given)
-    )
-}
-
 /// An invalid URL.
 pub fn bad_url(given: &str) -> String {
     format!(
@@ -939,7 +919,10 @@ pub fn reference_needs_translation() -> String {
 
 /// Too many references.
 pub fn too_many_references(max: usize) -> String {
-    format!("This story already has {max} references, the most it can hold ([limits] references_per_story).")
+    format!(
+        "This story already has {}, the most it can hold ([limits] references_per_story). Nothing was saved.",
+        plural(max, "reference", "references")
+    )
 }
 
 /// `ref list`.
@@ -1159,14 +1142,6 @@ pub fn publish_refused_checks(errors: &[&Finding]) -> String {
     }
     out.push_str("\nFix them, or an editor can publish anyway with `override:\"reason\"`; the reason goes into the audit log.");
     out
-}
-
-/// An unknown citation style.
-pub fn bad_style(given: &str) -> String {
-    format!(
-        "`{}` is not a citation style here; use apa, mla or chicago.",
-        quoted(given)
-    )
 }
 
 /// The story changed between the gate and the commit.

@@ -167,7 +167,9 @@ pub fn publish(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
     }
     let style = match ctx.opt("style") {
         Some(s) => {
-            CitationStyle::parse(s).ok_or_else(|| DeskError::User(messages::bad_style(s)))?
+            // The catalogue lets only the styles it names through.
+            CitationStyle::parse(s)
+                .ok_or_else(|| DeskError::Internal(format!("style `{s}` passed the catalogue")))?
         }
         None => story.style,
     };

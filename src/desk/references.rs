@@ -60,7 +60,12 @@ fn fields(ctx: &Ctx<'_>) -> Result<Fields, DeskError> {
         Some("news") => Some(ReferenceKind::News),
         Some("web") => Some(ReferenceKind::Web),
         Some("forum") => Some(ReferenceKind::Forum),
-        Some(other) => return user(messages::bad_kind(other)),
+        // The catalogue lets only these kinds through.
+        Some(other) => {
+            return Err(DeskError::Internal(format!(
+                "kind `{other}` passed the catalogue"
+            )))
+        }
     };
     let url = field(ctx, "url");
     if let Some(u) = &url {

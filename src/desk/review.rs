@@ -141,9 +141,6 @@ pub fn approve(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
     Ok(reply)
 }
 
-/// Longest change-request note, in characters.
-const MAX_NOTE_CHARS: usize = 2000;
-
 /// `/story changes [section:…] note:…`: ask for changes on the latest revision.
 pub fn changes(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
     let section = ctx.section()?;
@@ -152,9 +149,6 @@ pub fn changes(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
         .to_string();
     if note.is_empty() {
         return user(messages::note_missing(&section));
-    }
-    if note.chars().count() > MAX_NOTE_CHARS {
-        return user(messages::note_too_long(MAX_NOTE_CHARS));
     }
     let id = ctx.story_id()?;
     let me = &ctx.req.actor;

@@ -48,7 +48,10 @@ pub fn assign(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
         .trim()
         .trim_start_matches('@');
     if name.is_empty() {
-        return user(messages::assignee_missing());
+        // The catalogue refuses an empty user; a bare `@` is not a person either.
+        return Err(DeskError::Internal(
+            "an empty user passed the catalogue".into(),
+        ));
     }
     set_owner(ctx, &section, ctx.desk.person(name), Mode::Assign)
 }

@@ -4,9 +4,6 @@ use super::{messages, review, user, Body, Ctx, DeskError, Destination, Reply, Th
 use crate::model::{AuditEvent, Revision, Section, Story, StoryId};
 use crate::text::normalise::normalise;
 
-/// Longest working title, in characters.
-const MAX_TITLE_CHARS: usize = 200;
-
 /// `/story new title:…`: a story in this channel, made active, with its working title as
 /// the first revision of the title section.
 pub fn new(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
@@ -16,10 +13,6 @@ pub fn new(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
         .join(" ");
     if title.is_empty() {
         return user(messages::title_empty());
-    }
-    let chars = title.chars().count();
-    if chars > MAX_TITLE_CHARS {
-        return user(messages::title_too_long(chars, MAX_TITLE_CHARS));
     }
     let desk = ctx.desk;
     let req = ctx.req;
