@@ -1219,6 +1219,12 @@ pub fn publication_incomplete(story: &Story, p: &Publication, reason: &str) -> S
     )
 }
 
+/// Why posting an article stopped when the store could not record a part the platform
+/// confirmed.
+pub fn posting_not_recorded() -> String {
+    "I could not record which messages are up.".to_string()
+}
+
 /// Audit: posting the article stopped partway.
 pub fn audit_publication_incomplete(channel: &str, up: usize, parts: Option<u32>) -> String {
     let of = parts.map(|n| format!(" of {n}")).unwrap_or_default();
