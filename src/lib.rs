@@ -18,6 +18,8 @@
 //! - [`assist`]: drafting help: the extractive drafter and the Chat Completions client
 //!   behind one trait, the prompt, the tidying of a model's answer.
 //! - [`drafting`]: runs the desk's drafting jobs in an adapter's async context.
+//! - [`deliver`]: between a reply and a platform: anchors (where storydesk's messages are),
+//!   posting an article in order with one rollback policy, over a small per-platform trait.
 //! - [`console`]: `storydesk local`, the desk in a terminal.
 //! - [`discord`]: the Discord adapter: gateway, interactions endpoint, commands, rendering.
 //! - [`admin`]: the running bot's owner-only socket for backups.
@@ -46,6 +48,7 @@ pub mod checks;
 pub mod command;
 pub mod config;
 pub mod console;
+pub mod deliver;
 pub mod desk;
 pub mod discord;
 pub mod doctor;

@@ -347,9 +347,10 @@ pub fn describe() {
 }
 
 /// How the desk ended a command.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Outcome {
     /// Done as asked.
+    #[default]
     Done,
     /// Refused with a sentence the person can act on.
     Refused,

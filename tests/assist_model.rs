@@ -514,7 +514,7 @@ fn a_redelivered_draft_request_writes_nothing_twice() {
     let first = n.request("alice", input(), Some("evt-draft-1"), None);
     assert_eq!(first.drafts.len(), 1);
     let again = n.request("alice", input(), Some("evt-draft-1"), None);
-    assert!(again.duplicate);
+    assert!(again.is_duplicate());
     assert!(again.drafts.is_empty());
     assert_eq!(
         n.desk

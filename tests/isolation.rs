@@ -5,7 +5,9 @@
 //! adapters' own paths are checked in `tests/slack` and `tests/discord.rs`.
 
 use storydesk::config::{Config, Template};
-use storydesk::desk::{Action, Body, Desk, Destination, Input, Reply, Request, ThreadKind};
+use storydesk::desk::{
+    Action, Body, Desk, Destination, EventKey, EventKind, Input, Reply, Request, ThreadKind,
+};
 use storydesk::model::{ChannelKey, Person, Place, Platform, StoryId, Timestamp};
 use storydesk::store::{Store, StoreOptions};
 
@@ -58,7 +60,12 @@ impl World {
             place: place.clone(),
             at: Timestamp(START_MS + self.minute * 60_000),
             input,
-            event: Some(format!("event-{}", self.minute)),
+            event: Some(EventKey::new(
+                place.channel.platform,
+                place.channel.team.clone(),
+                EventKind::Command,
+                format!("event-{}", self.minute),
+            )),
             story,
         })
     }

@@ -11,6 +11,7 @@ use std::collections::{HashMap, HashSet};
 use std::io::{self, Write};
 
 use crate::assist::Assistant;
+use crate::deliver::{Outlet, PartTag, Posted, SendError};
 use crate::desk::{
     messages, Body, Desk, Destination, DraftJob, DraftRef, Input, Post, Reply, Request, ThreadKind,
 };
@@ -136,7 +137,7 @@ impl<W: Write> Session<W> {
     /// `:in #channel › section`: stand in a thread of the channel's active story.
     fn enter_thread(&mut self, typed: &str) -> io::Result<()> {
         let key = self.channel_key();
-        let active = self.desk.store().channel(&key).ok().and_then(|c| c.active);
+        let active = self.desk.active_story(&key, &self.user).ok().flatten();
         let Some(story) = active else {
             writeln!(
                 self.out,
@@ -218,18 +219,33 @@ impl<W: Write> Session<W> {
     }
 
     fn print(&mut self, reply: Reply) -> io::Result<()> {
-        let publishes = reply
-            .posts
-            .iter()
-            .any(|p| matches!(p.to, Destination::Publish { .. }));
         for post in reply.posts {
-            self.print_post(post)?;
-        }
-        if let (true, Some(story)) = (publishes, reply.story) {
-            // The article is printed whole: it is all up.
-            if let Err(e) = self.desk.publication_delivered(story) {
-                writeln!(self.out, "[only {}] {e}", self.user.name)?;
+            if let (Destination::Publish { channel }, Some(story)) = (&post.to, reply.story) {
+                // The article goes through delivery like on a chat platform, printed whole
+                // as one message.
+                let printed = Printed::default();
+                let runtime = self.runtime()?;
+                let posted = runtime.block_on(crate::deliver::post_article(
+                    &self.desk,
+                    &printed,
+                    story,
+                    channel,
+                    &[post.body.text()],
+                ));
+                self.runtime = Some(runtime);
+                for (channel, text) in printed.messages() {
+                    self.block(&format!("[#{channel}]"), &text)?;
+                }
+                if let Posted::Stopped(told) = posted {
+                    // What the editor is told replaces the rest (the announcement).
+                    for post in told.posts {
+                        self.print_post(post)?;
+                    }
+                    break;
+                }
+                continue;
             }
+            self.print_post(post)?;
         }
         self.out.flush()?;
         for job in reply.drafts {
@@ -257,12 +273,7 @@ impl<W: Write> Session<W> {
                 }
             },
         };
-        let runtime = match self.runtime.take() {
-            Some(rt) => rt,
-            None => tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()?,
-        };
+        let runtime = self.runtime()?;
         let mut failed: Option<io::Error> = None;
         runtime.block_on(crate::drafting::run_job(&desk, &assistant, job, |post| {
             if failed.is_none() {
@@ -276,6 +287,16 @@ impl<W: Write> Session<W> {
         match failed {
             Some(e) => Err(e),
             None => Ok(()),
+        }
+    }
+
+    /// The session's runtime (made when first needed); the caller puts it back.
+    fn runtime(&mut self) -> io::Result<tokio::runtime::Runtime> {
+        match self.runtime.take() {
+            Some(rt) => Ok(rt),
+            None => tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build(),
         }
     }
 
@@ -354,5 +375,56 @@ impl<W: Write> Session<W> {
             }
         }
         Ok(())
+    }
+}
+
+/// The console as delivery posts through it: each message kept, in order, to be printed
+/// (its id is its place in that order); a deleted one is not printed.
+#[derive(Default)]
+struct Printed {
+    /// Channel and text of each message posted, `None` once deleted.
+    posted: std::sync::Mutex<Vec<Option<(String, String)>>>,
+}
+
+impl Printed {
+    /// The messages still up, in order.
+    fn messages(self) -> Vec<(String, String)> {
+        self.posted
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner())
+            .into_iter()
+            .flatten()
+            .collect()
+    }
+}
+
+impl Outlet for Printed {
+    type Message = String;
+
+    fn post(
+        &self,
+        channel: &str,
+        text: &String,
+        _tag: Option<&PartTag>,
+    ) -> impl std::future::Future<Output = Result<String, SendError>> + Send {
+        let mut posted = self.posted.lock().unwrap_or_else(|e| e.into_inner());
+        posted.push(Some((channel.to_string(), text.clone())));
+        std::future::ready(Ok(posted.len().to_string()))
+    }
+
+    fn delete(
+        &self,
+        _channel: &str,
+        id: &str,
+    ) -> impl std::future::Future<Output = Result<(), SendError>> + Send {
+        let mut posted = self.posted.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(slot) = id
+            .parse::<usize>()
+            .ok()
+            .and_then(|n| posted.get_mut(n.wrapping_sub(1)))
+        {
+            *slot = None;
+        }
+        std::future::ready(Ok(()))
     }
 }

@@ -1185,6 +1185,12 @@ pub fn publication_incomplete(story: &Story, p: &Publication, reason: &str) -> S
     )
 }
 
+/// Why posting an article stopped when the store could not record a part the platform
+/// confirmed.
+pub fn posting_not_recorded() -> String {
+    "I could not record which messages are up.".to_string()
+}
+
 /// `/story publish` on a story whose article is not all up: it continues.
 pub fn publish_resumed(story: &Story, p: &Publication) -> String {
     let (up, parts) = super::publish::progress(p);

@@ -17,6 +17,7 @@ mod article;
 mod board;
 mod conflicts;
 mod drafts;
+pub mod event;
 mod forms;
 pub mod messages;
 mod publish;
@@ -38,12 +39,16 @@ use crate::model::{
 };
 use crate::roles::{Identity, Memberships};
 use crate::store::{Store, StoreError, Tx};
-use crate::telemetry::Outcome;
 use crate::text::normalise::strip_controls;
 
+/// How the desk ended a request: done, refused (with a sentence the person can act on),
+/// failed on our side, or a redelivery that did nothing. Travels in the [`Reply`], so no
+/// adapter reads it from the reply's words.
+pub use crate::telemetry::Outcome;
 pub use article::{assemble, Article, ArticlePart};
 pub use board::render_board;
 pub use drafts::{outline, proposal_findings, DraftJob};
+pub use event::{EventKey, EventKind};
 pub use forms::LongTextForm;
 pub use publish::story_findings;
 
@@ -88,9 +93,10 @@ pub struct Request {
     pub at: Timestamp,
     /// What they asked for.
     pub input: Input,
-    /// The platform's idempotency key (Slack `event_id` or action id, Discord interaction
-    /// id). A request whose key was already processed changes nothing and replies nothing.
-    pub event: Option<String>,
+    /// The inbound event this request is (Slack `trigger_id` or `event_id`, Discord
+    /// interaction id). The desk claims it with the request's effect: a request whose event
+    /// was already handled changes nothing and replies nothing.
+    pub event: Option<EventKey>,
     /// The story the request is about when the platform knows it (a button on a review
     /// message carries it); otherwise the thread or the channel's active story decide.
     pub story: Option<StoryId>,
@@ -397,8 +403,9 @@ pub struct Post {
 pub struct Reply {
     /// Messages in the order they should appear.
     pub posts: Vec<Post>,
-    /// True when the request's event id had been processed before: nothing was done.
-    pub duplicate: bool,
+    /// How the request ended. [`Outcome::Duplicate`]: its event had been handled before and
+    /// nothing was done; [`Outcome::Refused`]: the posts say why not.
+    pub outcome: Outcome,
     /// The story the request touched, for the adapter's bookkeeping and logs.
     pub story: Option<StoryId>,
     /// Drafts to write after the posts are sent: the adapter runs each with
@@ -408,6 +415,16 @@ pub struct Reply {
 }
 
 impl Reply {
+    /// True when the request's event had been handled before: nothing was done.
+    pub fn is_duplicate(&self) -> bool {
+        self.outcome == Outcome::Duplicate
+    }
+
+    /// True when the desk refused the request (its posts say why).
+    pub fn is_refused(&self) -> bool {
+        self.outcome == Outcome::Refused
+    }
+
     /// An empty reply about `story`.
     pub(crate) fn about(story: StoryId) -> Self {
         Reply {
@@ -505,7 +522,7 @@ impl Ctx<'_> {
         let ttl = self.desk.config.events.remember_secs as i64 * 1000;
         let out = self.desk.store.transact(|tx| {
             if let Some(key) = &self.req.event {
-                if !tx.claim_event(key, self.req.at, ttl)? {
+                if !tx.claim_event(&key.claim(), self.req.at, ttl)? {
                     return Err(DeskError::Duplicate);
                 }
             }
@@ -801,9 +818,36 @@ impl Desk {
         &self.checker
     }
 
-    /// The store, for adapters' bookkeeping (anchors) and exports.
+    /// The store, for delivery's bookkeeping (anchors), exports and operations. Adapters
+    /// never use it: what they read goes through the desk, what they keep through
+    /// [`crate::deliver::Anchors`].
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// A story as stored now, to read (its channel, its title).
+    pub fn story(&self, id: StoryId) -> Result<Option<Story>, StoreError> {
+        self.store.story(id)
+    }
+
+    /// A story's board as it is now, or `None` for a story that does not exist.
+    pub fn board_text(&self, id: StoryId) -> Result<Option<String>, StoreError> {
+        Ok(self.store.story(id)?.map(|s| self.board(&s)))
+    }
+
+    /// The board of `story` as read (rendered under the configured quorum).
+    pub fn board(&self, story: &Story) -> String {
+        render_board(story, self.config.review.quorum)
+    }
+
+    /// The story `person` works on in `channel`: their active story, else the channel's
+    /// latest (as a command without `story:N` would find it).
+    pub fn active_story(
+        &self,
+        channel: &ChannelKey,
+        person: &Person,
+    ) -> Result<Option<StoryId>, StoreError> {
+        Ok(self.store.channel(channel)?.active_for(person))
     }
 
     /// The configuration in force.
@@ -882,7 +926,8 @@ impl Desk {
         );
         let _enter = span.enter();
         let started = std::time::Instant::now();
-        let (subcommand, outcome, reply) = self.run(&req);
+        let (subcommand, outcome, mut reply) = self.run(&req);
+        reply.outcome = outcome;
         if let Some(story) = reply.story {
             span.record("story", story.0);
         }
@@ -908,15 +953,16 @@ impl Desk {
         };
         let subcommand = Some(inv.subcommand.clone());
         let duplicate = || Reply {
-            duplicate: true,
+            outcome: Outcome::Duplicate,
             ..Default::default()
         };
         if let Some(key) = &req.event {
-            if self.recent.seen(key, req.at) {
+            let claim = key.claim();
+            if self.recent.seen(&claim, req.at) {
                 tracing::info!(event = %key, "duplicate event ignored");
                 return (subcommand, Outcome::Duplicate, duplicate());
             }
-            match self.store.event_seen(key, req.at) {
+            match self.store.event_seen(&claim, req.at) {
                 Ok(true) => {
                     tracing::info!(event = %key, "duplicate event ignored");
                     return (subcommand, Outcome::Duplicate, duplicate());
@@ -983,12 +1029,18 @@ impl Desk {
         (subcommand, outcome, reply)
     }
 
-    /// Record the event id of a request that changed nothing (its answer is all it did, or
-    /// the form it opened), so a redelivery does not answer twice: true when the id is new.
-    /// Kept in memory ([`recent::RecentEvents`]): a read never writes to the store.
-    pub fn claim_answered(&self, key: &str, at: Timestamp) -> bool {
+    /// Record the event of a request that changed nothing (its answer is all it did, or
+    /// the form it opened), so a redelivery does not answer twice: true when the event is
+    /// new. Kept in memory ([`recent::RecentEvents`]): a read never writes to the store.
+    pub fn claim_answered(&self, key: &EventKey, at: Timestamp) -> bool {
         let ttl = self.config.events.remember_secs as i64 * 1000;
-        self.recent.claim(key, at, ttl)
+        self.recent.claim(&key.claim(), at, ttl)
+    }
+
+    /// Whether `key` was claimed durably (with a write) and the claim holds at `at`. Reads
+    /// are never claimed durably.
+    pub fn claimed_durably(&self, key: &EventKey, at: Timestamp) -> Result<bool, StoreError> {
+        self.store.event_seen(&key.claim(), at)
     }
 
     fn internal(&self, subcommand: &str, why: String) -> Reply {
@@ -1067,15 +1119,10 @@ impl Desk {
 
     /// Undo a publication whose article the platform did not accept (no permission to post
     /// in the channel, say), so the story can be published again once that is fixed.
-    /// `reason` is the adapter's sentence saying what went wrong and what to do. Returns the
-    /// problem for the person who published, and the board.
-    pub fn publication_failed(
-        &self,
-        story: StoryId,
-        actor: &Person,
-        at: Timestamp,
-        reason: &str,
-    ) -> Reply {
+    /// `reason` is the adapter's sentence saying what went wrong and what to do. The audit
+    /// log records it against the editor who published. Returns the problem for the person
+    /// who published, and the board.
+    pub fn publication_failed(&self, story: StoryId, at: Timestamp, reason: &str) -> Reply {
         let result = self
             .store
             .transact(|tx| -> Result<Option<Story>, DeskError> {
@@ -1088,7 +1135,7 @@ impl Desk {
                 append_audit(
                     tx,
                     &mut s,
-                    actor,
+                    &p.by,
                     at,
                     AuditEvent::PublicationFailed {
                         channel: p.channel.clone(),
@@ -1101,6 +1148,7 @@ impl Desk {
             Ok(Some(s)) => {
                 crate::telemetry::publication_undone(s.home.platform.as_str());
                 let mut reply = Reply::problem(messages::publication_failed(&s, reason));
+                reply.outcome = Outcome::Failed;
                 reply.push(
                     Destination::Board { story },
                     Body::Board(render_board(&s, self.config.review.quorum)),

@@ -397,14 +397,9 @@ impl Desk {
     /// Posting the article stopped partway: `reason` is the adapter's sentence (a message
     /// the platform did not confirm, a refusal). The publication stays as far as it got and
     /// the audit log says where it stopped; the reply tells the person who published which
-    /// messages are up and that `/story publish` continues.
-    pub fn publication_interrupted(
-        &self,
-        story: StoryId,
-        actor: &Person,
-        at: Timestamp,
-        reason: &str,
-    ) -> Reply {
+    /// messages are up and that `/story publish` continues. The audit log records it
+    /// against the editor who published.
+    pub fn publication_interrupted(&self, story: StoryId, at: Timestamp, reason: &str) -> Reply {
         let result = self
             .store
             .transact(|tx| -> Result<Option<(Story, Publication)>, DeskError> {
@@ -418,7 +413,7 @@ impl Desk {
                 append_audit(
                     tx,
                     &mut s,
-                    actor,
+                    &p.by,
                     at,
                     AuditEvent::PublicationIncomplete {
                         channel: p.channel.clone(),
@@ -432,6 +427,7 @@ impl Desk {
         match result.map_err(DeskError::from) {
             Ok(Some((s, p))) => {
                 let mut reply = Reply::problem(messages::publication_incomplete(&s, &p, reason));
+                reply.outcome = super::Outcome::Failed;
                 reply.story = Some(story);
                 reply
             }

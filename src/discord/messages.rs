@@ -183,6 +183,13 @@ pub fn publish_failed(channel: u64) -> String {
     )
 }
 
+/// A message of the article that Discord did not confirm either way.
+pub fn publish_not_confirmed(channel: u64) -> String {
+    format!(
+        "Discord did not confirm a message to <#{channel}>: it may or may not have been posted."
+    )
+}
+
 /// The article was posted.
 pub fn published_here(channel: u64, messages: usize) -> String {
     format!(

@@ -56,7 +56,10 @@ use serenity::http::{Http, HttpBuilder};
 use tracing::Instrument;
 
 use crate::assist::{Assistant, Failure};
-use crate::desk::{Body, Desk, Destination, DraftJob, Input, Post, Reply, Request, ThreadKind};
+use crate::deliver::{Anchor, Anchors, Outlet, PartTag, Posted, SendError};
+use crate::desk::{
+    Body, Desk, Destination, DraftJob, EventKey, EventKind, Input, Post, Reply, Request, ThreadKind,
+};
 use crate::inflight::InFlight;
 use crate::model::{ChannelKey, Place, Platform, StoryId, Timestamp};
 
@@ -157,8 +160,11 @@ pub const DEFAULT_API_URL: &str = "https://discord.com";
 
 /// The channel a thread storydesk created belongs to.
 pub(crate) fn thread_parent(desk: &Desk, thread: u64) -> Option<String> {
-    desk.store()
-        .anchor(&format!("discord:parent:{thread}"))
+    Anchors::of(desk)
+        .get(&Anchor::ThreadParent {
+            platform: Platform::Discord,
+            thread: thread.to_string(),
+        })
         .ok()
         .flatten()
 }
@@ -504,7 +510,7 @@ impl Discord {
         mut reply: Reply,
         is_component: bool,
     ) -> Handled {
-        if reply.duplicate {
+        if reply.is_duplicate() {
             tracing::info!("interaction delivered again: nothing more to do");
             return Handled {
                 response: if is_component {
@@ -643,44 +649,43 @@ impl Discord {
                     }
                 }
                 Destination::Publish { channel } => {
-                    let Body::Article(article) = &post.body else {
+                    let (Body::Article(article), Some(story)) = (&post.body, story) else {
                         continue;
                     };
-                    match self.publish(place, &channel, article).await {
-                        Ok((channel, count)) => {
-                            // Every message is up: the publication is complete.
-                            if let Some(story) = story {
-                                let desk = self.desk.clone();
-                                let done = tokio::task::spawn_blocking(move || {
-                                    desk.publication_delivered(story)
-                                })
-                                .await;
-                                if !matches!(done, Ok(Ok(()))) {
-                                    tracing::error!(
-                                        story = story.0,
-                                        "could not record that the article is up"
-                                    );
-                                }
-                            }
-                            self.private(&reach, &messages::published_here(channel.get(), count))
-                                .await;
-                        }
+                    let target = match self.publish_channel(place, &channel).await {
+                        Ok(target) => target,
                         Err(reason) => {
-                            // Nothing of the article stayed up: undo the publication and tell
-                            // the editor what to do, instead of the announcement that follows.
-                            let Some(story) = story else { break };
-                            let who = publisher(&self.desk, story);
-                            let desk = self.desk.clone();
-                            let undo = tokio::task::spawn_blocking(move || match who {
-                                Some(who) => {
-                                    desk.publication_failed(story, &who, Timestamp::now(), &reason)
-                                }
-                                None => Reply::default(),
-                            })
-                            .await
-                            .unwrap_or_default();
+                            // Nothing of the article went up: undo the publication and tell
+                            // the editor what to do, instead of the announcement.
+                            let undo =
+                                crate::deliver::publish::not_posted(&self.desk, story, reason)
+                                    .await;
                             posts = undo.posts.into_iter();
+                            continue;
                         }
+                    };
+                    let outlet = DiscordOutlet {
+                        rest: &self.rest,
+                        target,
+                    };
+                    let texts = render::article_texts(article);
+                    let posted = crate::deliver::post_article(
+                        &self.desk,
+                        &outlet,
+                        story,
+                        &target.get().to_string(),
+                        &texts,
+                    )
+                    .await;
+                    match posted {
+                        Posted::Complete { parts } => {
+                            tracing::info!(channel = target.get(), parts, "article published");
+                            self.private(&reach, &messages::published_here(target.get(), parts))
+                                .await;
+                        }
+                        Posted::Nothing => {}
+                        // What is up and what to do, instead of the announcement.
+                        Posted::Stopped(told) => posts = told.posts.into_iter(),
                     }
                 }
             }
@@ -759,10 +764,10 @@ impl Discord {
         let Body::Suggestion { draft, actions, .. } = body else {
             return self.post_in_thread(story, kind, body).await;
         };
-        let key = format!(
-            "discord:draft:{}:{}:{}",
-            story.0, draft.number, draft.section
-        );
+        let key = Anchor::Draft {
+            channel: self.story(story)?.home,
+            draft: draft.clone(),
+        };
         let texts = render::texts(body);
         let buttons = |i: usize| {
             if i + 1 == texts.len() {
@@ -898,27 +903,23 @@ impl Discord {
         }
     }
 
-    async fn set_anchor(&self, name: String, value: String) -> Result<(), PostError> {
-        let store = self.desk.store().clone();
+    async fn set_anchor(&self, anchor: Anchor, value: String) -> Result<(), PostError> {
+        let anchors = Anchors::of(&self.desk);
         tokio::task::spawn_blocking(move || {
-            store
-                .transact(|tx| {
-                    tx.put_anchor(&name, &value)?;
-                    Ok::<_, crate::store::TxError>(())
-                })
+            anchors
+                .put(&anchor, &value)
                 .map_err(|e| PostError::Other(e.to_string()))
         })
         .await
         .map_err(|e| PostError::Other(e.to_string()))?
     }
 
-    fn anchor(&self, name: &str) -> Option<String> {
-        self.desk.store().anchor(name).ok().flatten()
+    fn anchor(&self, anchor: &Anchor) -> Option<String> {
+        Anchors::of(&self.desk).get(anchor).ok().flatten()
     }
 
     fn story(&self, story: StoryId) -> Result<crate::model::Story, PostError> {
         self.desk
-            .store()
             .story(story)
             .map_err(|e| PostError::Other(e.to_string()))?
             .ok_or_else(|| PostError::Other(format!("story {story} missing")))
@@ -930,8 +931,11 @@ impl Discord {
         let lock = self.story_lock(story);
         let _held = lock.lock().await;
         let s = self.story(story)?;
-        let text = crate::desk::render_board(&s, self.desk.config().review.quorum);
-        let key = format!("discord:board:{}", story.0);
+        let text = self.desk.board(&s);
+        let key = Anchor::Board {
+            channel: s.home.clone(),
+            story,
+        };
         if let Some((channel, message)) = self.anchor(&key).as_deref().and_then(parse_pair) {
             match self
                 .rest
@@ -968,7 +972,12 @@ impl Discord {
     /// The story's thread of this kind, created from a message in the story's channel the
     /// first time.
     async fn thread(&self, story: StoryId, kind: &ThreadKind) -> Result<ChannelId, PostError> {
-        let key = format!("discord:thread:{}:{}", story.0, kind.name());
+        let s = self.story(story)?;
+        let key = Anchor::Thread {
+            channel: s.home.clone(),
+            story,
+            thread: kind.clone(),
+        };
         if let Some(id) = self.anchor(&key).and_then(|v| v.parse::<u64>().ok()) {
             return Ok(ChannelId::new(id.max(1)));
         }
@@ -977,7 +986,6 @@ impl Discord {
         if let Some(id) = self.anchor(&key).and_then(|v| v.parse::<u64>().ok()) {
             return Ok(ChannelId::new(id.max(1)));
         }
-        let s = self.story(story)?;
         let channel = channel_id(&s.home.channel)?;
         let starter = self
             .rest
@@ -1001,7 +1009,10 @@ impl Discord {
             )
             .await?;
         self.set_anchor(
-            format!("discord:parent:{}", thread.id.get()),
+            Anchor::ThreadParent {
+                platform: Platform::Discord,
+                thread: thread.id.get().to_string(),
+            },
             channel.get().to_string(),
         )
         .await?;
@@ -1055,60 +1066,19 @@ impl Discord {
                         && matches!(e, PostError::Refused { .. }) =>
                 {
                     retried = true;
-                    let store = self.desk.store().clone();
-                    let key = format!("discord:thread:{}:{}", story.0, kind.name());
+                    let s = self.story(story)?;
+                    let key = Anchor::Thread {
+                        channel: s.home,
+                        story,
+                        thread: kind.clone(),
+                    };
+                    let anchors = Anchors::of(&self.desk);
                     // Forget the deleted thread so the next round creates a new one.
-                    let _ = tokio::task::spawn_blocking(move || {
-                        store.transact(|tx| {
-                            tx.put_anchor(&key, "")?;
-                            Ok::<_, crate::store::TxError>(())
-                        })
-                    })
-                    .await;
+                    let _ = tokio::task::spawn_blocking(move || anchors.forget(&key)).await;
                 }
                 other => return other,
             }
         }
-    }
-
-    /// Post an article in the publishing channel: every message in order; on failure the
-    /// messages already posted are removed and the sentence to show is returned.
-    async fn publish(
-        &self,
-        place: &Place,
-        channel: &str,
-        article: &crate::desk::Article,
-    ) -> Result<(ChannelId, usize), String> {
-        let target = self.publish_channel(place, channel).await?;
-        let texts = render::article_texts(article);
-        let mut posted: Vec<MessageId> = Vec::new();
-        for text in &texts {
-            match self
-                .rest
-                .send_message(target, vec![], &render::channel_message(text, vec![]))
-                .await
-            {
-                Ok(m) => posted.push(m.id),
-                Err(e) => {
-                    let e = PostError::from(e);
-                    tracing::warn!(error = %e, posted = posted.len(), "publishing failed");
-                    for id in posted.iter().rev() {
-                        let _ = self.rest.delete_message(target, *id, None).await;
-                    }
-                    return Err(if e.forbidden() {
-                        messages::cannot_post_in(target.get())
-                    } else {
-                        messages::publish_failed(target.get())
-                    });
-                }
-            }
-        }
-        tracing::info!(
-            channel = target.get(),
-            messages = posted.len(),
-            "article published"
-        );
-        Ok((target, posted.len()))
     }
 
     /// The publishing channel: an id, or the name of a text channel of the server.
@@ -1268,7 +1238,12 @@ impl Discord {
                 input: Input::Message {
                     text: message.content.clone(),
                 },
-                event: Some(format!("discord:message:{}", message.id.get())),
+                event: Some(EventKey::new(
+                    Platform::Discord,
+                    guild.get().to_string(),
+                    EventKind::Message,
+                    message.id.get().to_string(),
+                )),
                 story: Some(story),
             };
             if !message.content.trim().is_empty() {
@@ -1284,11 +1259,10 @@ impl Discord {
                                 options: vec![("label".into(), file.filename.clone())],
                                 body: Some(text),
                             },
-                            event: Some(format!(
-                                "discord:message:{}:{}",
-                                message.id.get(),
-                                file.id.get()
-                            )),
+                            event: base
+                                .event
+                                .as_ref()
+                                .map(|e| e.part("file", &file.id.get().to_string())),
                             ..base.clone()
                         };
                         let reply = self.run_desk(request).await;
@@ -1304,7 +1278,9 @@ impl Discord {
 
     /// Say once per thread that messages cannot be read without the Message Content intent.
     async fn intent_notice(&self, thread: ChannelId) {
-        let key = format!("discord:intent-notice:{}", thread.get());
+        let key = Anchor::IntentNotice {
+            thread: thread.get().to_string(),
+        };
         let _held = self.notices.lock().await;
         if self.anchor(&key).is_some() {
             return;
@@ -1355,13 +1331,68 @@ pub fn interaction_kind(interaction: &Interaction) -> &'static str {
     }
 }
 
-/// The editor who published a story, for the record of a failed publication.
-fn publisher(desk: &Desk, story: StoryId) -> Option<crate::model::Person> {
-    desk.store()
-        .story(story)
-        .ok()
-        .flatten()
-        .and_then(|s| s.published.map(|p| p.by))
+/// Discord as delivery posts an article through it: the REST client and the publishing
+/// channel, resolved.
+struct DiscordOutlet<'a> {
+    /// The REST client.
+    rest: &'a rest::Rest,
+    /// The publishing channel.
+    target: ChannelId,
+}
+
+impl Outlet for DiscordOutlet<'_> {
+    type Message = String;
+
+    fn post(
+        &self,
+        _channel: &str,
+        text: &String,
+        _tag: Option<&PartTag>,
+    ) -> impl Future<Output = Result<String, SendError>> + Send {
+        async move {
+            self.rest
+                .send_message(self.target, vec![], &render::channel_message(text, vec![]))
+                .await
+                .map(|m| m.id.get().to_string())
+                .map_err(|e| publish_error(PostError::from(e), self.target))
+        }
+    }
+
+    fn delete(
+        &self,
+        _channel: &str,
+        id: &str,
+    ) -> impl Future<Output = Result<(), SendError>> + Send {
+        let id = id.parse::<u64>().ok().filter(|n| *n > 0);
+        async move {
+            let Some(id) = id else {
+                return Err(SendError::refused(messages::publish_failed(
+                    self.target.get(),
+                )));
+            };
+            self.rest
+                .delete_message(self.target, MessageId::new(id), None)
+                .await
+                .map_err(|e| publish_error(PostError::from(e), self.target))
+        }
+    }
+}
+
+/// A failed call while publishing, as delivery sees it: Discord's 4xx answers (other than
+/// 429) surely did nothing; a 5xx, a 429 or no answer at all may be passing or may have
+/// posted.
+fn publish_error(e: PostError, target: ChannelId) -> SendError {
+    tracing::warn!(error = %e, "publishing: a call failed");
+    match e {
+        PostError::Refused { status, .. } if (400..500).contains(&status) && status != 429 => {
+            SendError::refused(if e.forbidden() {
+                messages::cannot_post_in(target.get())
+            } else {
+                messages::publish_failed(target.get())
+            })
+        }
+        _ => SendError::not_confirmed(messages::publish_not_confirmed(target.get())),
+    }
 }
 
 /// `channel:first:last` of an assisted draft's messages.

@@ -10,7 +10,7 @@ use serenity::all::{
     PartialChannel, RoleId, User,
 };
 
-use crate::desk::{Action, Desk, DraftRef, Input, Request};
+use crate::desk::{Action, Desk, DraftRef, EventKey, EventKind, Input, Request};
 use crate::model::{ChannelKey, Person, Place, Platform, StoryId, Timestamp};
 use crate::roles::Memberships;
 
@@ -192,8 +192,8 @@ pub struct Origin {
     pub memberships: Memberships,
     /// The channel (the parent, for a thread) and thread.
     pub place: Place,
-    /// The interaction id: the request's idempotency key.
-    pub event: String,
+    /// The interaction: the request's event, claimed once by the desk.
+    pub event: EventKey,
 }
 
 /// What to do with one interaction.
@@ -255,7 +255,12 @@ fn origin(
         actor: person(member.and_then(|m| m.nick.clone()), user),
         memberships: memberships(member.map(|m| m.roles.as_slice())),
         place,
-        event: format!("discord:interaction:{id}"),
+        event: EventKey::new(
+            Platform::Discord,
+            guild.get().to_string(),
+            EventKind::Interaction,
+            id.to_string(),
+        ),
     })
 }
 

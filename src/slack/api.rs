@@ -388,6 +388,21 @@ impl WebApi {
         thread_ts: Option<&str>,
         metadata: Option<&MessageMetadata>,
     ) -> Result<String, ApiError> {
+        self.post_message_in(channel, text, blocks, thread_ts, metadata)
+            .await
+            .map(|(_, ts)| ts)
+    }
+
+    /// [`WebApi::post_message_with`], answering also the id of the channel Slack posted in
+    /// (when it says), since a channel given by name must be named by id to delete from it.
+    pub async fn post_message_in(
+        &self,
+        channel: &str,
+        text: &str,
+        blocks: &[Value],
+        thread_ts: Option<&str>,
+        metadata: Option<&MessageMetadata>,
+    ) -> Result<(Option<String>, String), ApiError> {
         let mut body = message_body(channel, text, blocks);
         if let Some(ts) = thread_ts {
             body["thread_ts"] = json!(ts);
@@ -398,8 +413,13 @@ impl WebApi {
         let answer = self
             .call("chat.postMessage", Retry::OnlyIfNotSent, &body)
             .await?;
+        let posted_in = answer
+            .get("channel")
+            .and_then(Value::as_str)
+            .filter(|c| !c.is_empty())
+            .map(str::to_string);
         match answer.get("ts").and_then(Value::as_str) {
-            Some(ts) if !ts.is_empty() => Ok(ts.to_string()),
+            Some(ts) if !ts.is_empty() => Ok((posted_in, ts.to_string())),
             // Posted, but which message it is cannot be told.
             _ => Err(ApiError::Unconfirmed {
                 method: "chat.postMessage".into(),
@@ -481,6 +501,15 @@ impl WebApi {
         let mut body = message_body(channel, text, blocks);
         body["ts"] = json!(ts);
         self.call("chat.update", Retry::Safe, &body)
+            .await
+            .map(|_| ())
+    }
+
+    /// `chat.delete` of the message `ts`, one storydesk posted. Deleting is idempotent (a
+    /// second attempt finds nothing to delete), so it is [`Retry::Safe`].
+    pub async fn delete_message(&self, channel: &str, ts: &str) -> Result<(), ApiError> {
+        let body = json!({ "channel": channel, "ts": ts });
+        self.call("chat.delete", Retry::Safe, &body)
             .await
             .map(|_| ())
     }

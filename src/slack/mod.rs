@@ -56,8 +56,10 @@ use serde_json::{json, Value};
 use tracing::Instrument;
 
 use crate::assist::{Assistant, Failure};
+use crate::deliver::{Anchor, Anchors, Outlet, PartTag, Posted, SendError};
 use crate::desk::{
-    Action, Body, Desk, Destination, DraftJob, DraftRef, Input, Post, Reply, Request, ThreadKind,
+    Action, Body, Desk, Destination, DraftJob, DraftRef, EventKey, EventKind, Input, Post, Reply,
+    Request, ThreadKind,
 };
 use crate::inflight::InFlight;
 use crate::model::{ChannelKey, Person, Place, Platform, StoryId, Timestamp};
@@ -218,6 +220,11 @@ impl Slack {
         &self.inner.api
     }
 
+    /// Where storydesk's messages are: boards, thread parents, drafts.
+    fn anchors(&self) -> Anchors {
+        Anchors::of(self.desk())
+    }
+
     /// The signing secret, when HTTP is enabled.
     pub fn signing_secret(&self) -> Option<&SigningSecret> {
         self.inner.secret.as_ref()
@@ -298,8 +305,14 @@ impl Slack {
                 text: mrkdwn::command_text(&cmd.text),
                 body: None,
             },
-            event: (!cmd.trigger_id.is_empty())
-                .then(|| format!("slack:{}:command:{}", cmd.team_id, cmd.trigger_id)),
+            event: (!cmd.trigger_id.is_empty()).then(|| {
+                EventKey::new(
+                    Platform::Slack,
+                    &cmd.team_id,
+                    EventKind::Command,
+                    &cmd.trigger_id,
+                )
+            }),
             story: None,
         };
         let origin = Origin {
@@ -463,7 +476,7 @@ impl Slack {
         let Some(reply) = self.within_ack_budget(request, &origin).await else {
             return Ack::Empty;
         };
-        if reply.duplicate {
+        if reply.is_duplicate() {
             return Ack::Empty;
         }
         let mut reply = reply;
@@ -807,7 +820,7 @@ impl Slack {
             },
             at: Timestamp::now(),
             input,
-            event: Some(format!("slack:{team}:view:{key}")),
+            event: Some(EventKey::new(Platform::Slack, &team, EventKind::View, key)),
             story: Some(StoryId(meta.s)),
         };
         let origin = Origin {
@@ -819,12 +832,7 @@ impl Slack {
         let Some(reply) = self.within_ack_budget(request, &origin).await else {
             return Ack::Empty;
         };
-        let refused = !reply.posts.is_empty()
-            && reply
-                .posts
-                .iter()
-                .all(|p| p.to == Destination::Requester && matches!(p.body, Body::Problem(_)));
-        if refused {
+        if reply.is_refused() {
             let text = reply
                 .posts
                 .iter()
@@ -877,7 +885,7 @@ impl Slack {
             response_url: None,
         };
         let actor = Person { id: user, name };
-        let request = |input: Input, event: String, story: Option<StoryId>| Request {
+        let request = |input: Input, event: EventKey, story: Option<StoryId>| Request {
             actor: actor.clone(),
             memberships: Default::default(),
             place: Place {
@@ -889,7 +897,12 @@ impl Slack {
             event: Some(event),
             story,
         };
-        let base_key = format!("slack:{}:event:{}", env.team_id, env.event_id);
+        let base_key = EventKey::new(
+            Platform::Slack,
+            &env.team_id,
+            EventKind::Event,
+            &env.event_id,
+        );
         if !ev.files.is_empty() {
             let desk = self.desk().clone();
             let (c, t) = (channel.clone(), thread.clone());
@@ -901,7 +914,7 @@ impl Slack {
                 return;
             };
             for file in &ev.files {
-                let key = format!("{base_key}:file:{}", file.id);
+                let key = base_key.part("file", &file.id);
                 match self.fetch_text_file(&file.id).await {
                     Ok((name, text)) => {
                         let input = Input::Options {
@@ -974,7 +987,7 @@ impl Slack {
 
     /// Sends a reply's messages, in order.
     async fn deliver(&self, reply: Reply, origin: Origin) {
-        if reply.duplicate {
+        if reply.is_duplicate() {
             return;
         }
         self.send_posts(reply.posts, reply.story, &origin).await;
@@ -1015,27 +1028,43 @@ impl Slack {
                 let posted = self
                     .inner
                     .outbox
-                    .run(
-                        &target,
-                        async move { this.post_article(story, &t, &body).await },
-                    )
-                    .await
-                    .unwrap_or_else(|_| {
-                        Err(Stopped {
-                            error: ApiError::Transport {
+                    .run(&target, async move {
+                        let outlet = SlackOutlet::new(this.api());
+                        crate::deliver::post_article(
+                            this.desk(),
+                            &outlet,
+                            story,
+                            &t,
+                            &render(&body),
+                        )
+                        .await
+                    })
+                    .await;
+                let stopped = match posted {
+                    Ok(Posted::Complete { .. } | Posted::Nothing) => continue,
+                    Ok(Posted::Stopped(reply)) => reply,
+                    Err(_) => {
+                        // The send job was lost: what is up is unknown, so the publication
+                        // is kept for a later attempt, which looks first.
+                        let reason = messages::api_error(
+                            &ApiError::Transport {
                                 method: "send queue".into(),
                                 reason: "the send job failed".into(),
                             },
-                            partial: true,
+                            Some(&target),
+                        );
+                        let desk = self.desk().clone();
+                        tokio::task::spawn_blocking(move || {
+                            desk.publication_interrupted(story, Timestamp::now(), &reason)
                         })
-                    });
-                if let Err(stopped) = posted {
-                    tracing::warn!(error = %stopped.error, story = story.0, "the article is not all up");
-                    self.article_stopped(story, &target, stopped, origin).await;
-                    // The rest of the reply (the "published" note) does not hold yet.
-                    return;
-                }
-                continue;
+                        .await
+                        .unwrap_or_default()
+                    }
+                };
+                tracing::warn!(story = story.0, "the article is not all up");
+                Box::pin(self.send_posts(stopped.posts, None, origin)).await;
+                // The rest of the reply (the "published" note) does not hold yet.
+                return;
             }
             if let Err((error, channel)) = self.send_post(post.clone(), origin).await {
                 tracing::warn!(error = %error, "a message could not be delivered");
@@ -1052,114 +1081,6 @@ impl Slack {
                     }
                 }
             }
-        }
-    }
-
-    /// Posts the messages of a story's article that are not up yet, in order, on the
-    /// publish channel's queue (the caller runs it there). Each message carries metadata
-    /// naming the story, the publication and its part, and is recorded with the desk as soon
-    /// as Slack confirms it. When posting has started before (the editor publishes again, or
-    /// `serve` restarted), a part after the last confirmed one may be up without having been
-    /// confirmed: it is first looked for by its metadata, and posted only if it is not there.
-    async fn post_article(
-        &self,
-        story: StoryId,
-        channel: &str,
-        body: &Body,
-    ) -> Result<(), Stopped> {
-        let parts = render(body);
-        let desk = self.desk().clone();
-        let count = parts.len() as u32;
-        let started = tokio::task::spawn_blocking(move || desk.start_posting(story, count)).await;
-        let (publication, posting) = match started {
-            Ok(Ok(Some(under_way))) => under_way,
-            // Complete already, or undone: nothing to post.
-            Ok(Ok(None)) => return Ok(()),
-            _ => {
-                return Err(Stopped {
-                    error: store_failure(),
-                    partial: true,
-                })
-            }
-        };
-        let first = posting.posted.len();
-        let mut found = HashMap::new();
-        if posting.attempts > 1 && first < parts.len() {
-            let oldest = publication.0 / 1000 - LOOKUP_MARGIN_SECS;
-            let messages = self
-                .api()
-                .find_messages(channel, oldest, CHUNK_EVENT, LOOKUP_MAX_MESSAGES)
-                .await
-                .map_err(|error| Stopped {
-                    error,
-                    partial: true,
-                })?;
-            for (ts, payload) in messages {
-                if let Some(part) = chunk_of(&payload, story, publication) {
-                    found.entry(part).or_insert(ts);
-                }
-            }
-        }
-        for (i, m) in parts.iter().enumerate().skip(first) {
-            let ts = match found.remove(&i) {
-                Some(ts) => {
-                    tracing::info!(story = story.0, part = i, "a part was already up");
-                    ts
-                }
-                None => {
-                    let metadata = chunk_metadata(story, publication, i);
-                    self.api()
-                        .post_message_with(channel, &m.text, &m.blocks, None, Some(&metadata))
-                        .await
-                        .map_err(|error| Stopped {
-                            partial: i > 0 || matches!(error, ApiError::Unconfirmed { .. }),
-                            error,
-                        })?
-                }
-            };
-            let desk = self.desk().clone();
-            let recorded = tokio::task::spawn_blocking(move || {
-                desk.part_posted(story, publication, i as u32, &ts)
-            })
-            .await;
-            if !matches!(recorded, Ok(Ok(_))) {
-                tracing::error!(story = story.0, part = i, "could not record a posted part");
-                return Err(Stopped {
-                    error: store_failure(),
-                    partial: true,
-                });
-            }
-        }
-        Ok(())
-    }
-
-    /// Posting an article stopped. When nothing of it can be up (Slack refused the first
-    /// message), the desk undoes the publication, so it can be published again once the
-    /// cause is fixed; otherwise the publication stays as far as it got and the editor is
-    /// told which messages are up and that `/story publish` continues.
-    async fn article_stopped(
-        &self,
-        story: StoryId,
-        channel: &str,
-        stopped: Stopped,
-        origin: &Origin,
-    ) {
-        let reason = messages::api_error(&stopped.error, Some(channel));
-        let actor = Person {
-            id: origin.user.clone(),
-            name: self.learn_name(&origin.user, None),
-        };
-        let desk = self.desk().clone();
-        let told = tokio::task::spawn_blocking(move || {
-            if stopped.partial {
-                desk.publication_interrupted(story, &actor, Timestamp::now(), &reason)
-            } else {
-                desk.publication_failed(story, &actor, Timestamp::now(), &reason)
-            }
-        })
-        .await;
-        if let Ok(reply) = told {
-            Box::pin(self.send_posts(reply.posts, None, origin)).await;
         }
     }
 
@@ -1244,7 +1165,11 @@ impl Slack {
                 .map_err(|e| (e, Some(channel)))
             }
             Destination::Board { story } => {
-                let anchor = board_anchor(&origin.channel, story);
+                let anchor = Anchor::Board {
+                    channel: origin.channel.clone(),
+                    story,
+                }
+                .key();
                 let fresh = self
                     .inner
                     .boards_pending
@@ -1296,10 +1221,13 @@ impl Slack {
         draft: &DraftRef,
         body: &Body,
     ) -> Result<(), ApiError> {
-        let anchor = draft_anchor(channel, draft);
-        let desk = self.desk().clone();
+        let anchor = Anchor::Draft {
+            channel: channel.clone(),
+            draft: draft.clone(),
+        };
+        let anchors = self.anchors();
         let a = anchor.clone();
-        let first = tokio::task::spawn_blocking(move || desk.store().anchor(&a).ok().flatten())
+        let first = tokio::task::spawn_blocking(move || anchors.get(&a).ok().flatten())
             .await
             .map_err(|_| store_failure())?;
         let messages = render(body);
@@ -1332,15 +1260,8 @@ impl Slack {
             first_ts.get_or_insert(ts);
         }
         if let Some(ts) = first_ts {
-            let desk = self.desk().clone();
-            let stored = tokio::task::spawn_blocking(move || {
-                desk.store()
-                    .transact(|tx| -> Result<(), crate::store::StoreError> {
-                        Ok(tx.put_anchor(&anchor, &ts)?)
-                    })
-                    .map_err(crate::store::TransactError::flatten)
-            })
-            .await;
+            let anchors = self.anchors();
+            let stored = tokio::task::spawn_blocking(move || anchors.put(&anchor, &ts)).await;
             if !matches!(stored, Ok(Ok(()))) {
                 tracing::error!("could not record a draft's message");
             }
@@ -1391,20 +1312,28 @@ impl Slack {
     /// Posts the story's board, or edits it in place, from the story as it is now (so
     /// replies delivered out of order never leave an old board). Returns the board's `ts`.
     async fn sync_board(&self, channel: &ChannelKey, story: StoryId) -> Result<String, ApiError> {
-        let anchor = board_anchor(channel, story);
+        let anchor = Anchor::Board {
+            channel: channel.clone(),
+            story,
+        };
         let desk = self.desk().clone();
+        let anchors = self.anchors();
         let a = anchor.clone();
         let (current, ts) = tokio::task::spawn_blocking(move || {
-            let story = desk.store().story(story).ok().flatten();
-            let text = story.map(|s| crate::desk::render_board(&s, desk.config().review.quorum));
-            (text, desk.store().anchor(&a).ok().flatten())
+            let text = desk.board_text(story).ok().flatten();
+            (text, anchors.get(&a).ok().flatten())
         })
         .await
         .map_err(|_| store_failure())?;
         let text = current.ok_or_else(store_failure)?;
         if let Some(ts) = &ts {
-            let unchanged =
-                self.inner.boards.lock().expect("boards lock").get(&anchor) == Some(&text);
+            let unchanged = self
+                .inner
+                .boards
+                .lock()
+                .expect("boards lock")
+                .get(&anchor.key())
+                == Some(&text);
             if unchanged {
                 return Ok(ts.clone());
             }
@@ -1434,7 +1363,7 @@ impl Slack {
             .boards
             .lock()
             .expect("boards lock")
-            .insert(anchor, text);
+            .insert(anchor.key(), text);
         Ok(ts)
     }
 
@@ -1443,7 +1372,7 @@ impl Slack {
     async fn post_anchored(
         &self,
         channel: &ChannelKey,
-        anchor: &str,
+        anchor: &Anchor,
         message: &SlackMessage,
         story: StoryId,
         kind: ThreadKind,
@@ -1453,13 +1382,10 @@ impl Slack {
             .post_message(&channel.channel, &message.text, &message.blocks, None)
             .await?;
         let desk = self.desk().clone();
-        let (c, a, t) = (channel.clone(), anchor.to_string(), ts.clone());
+        let anchors = self.anchors();
+        let (c, a, t) = (channel.clone(), anchor.clone(), ts.clone());
         let stored = tokio::task::spawn_blocking(move || {
-            desk.store()
-                .transact(|tx| -> Result<(), crate::store::StoreError> {
-                    Ok(tx.put_anchor(&a, &t)?)
-                })
-                .map_err(crate::store::TransactError::flatten)?;
+            anchors.put(&a, &t)?;
             desk.bind_thread(&c, &t, story, &kind)
         })
         .await;
@@ -1481,13 +1407,18 @@ impl Slack {
             ThreadKind::Sources => return self.sync_board(channel, story).await,
             ThreadKind::Section(s) => s.clone(),
         };
-        let anchor = thread_anchor(channel, story, &section);
+        let anchor = Anchor::Thread {
+            channel: channel.clone(),
+            story,
+            thread: kind.clone(),
+        };
         let desk = self.desk().clone();
+        let anchors = self.anchors();
         let a = anchor.clone();
         let (ts, loaded) = tokio::task::spawn_blocking(move || {
             (
-                desk.store().anchor(&a).ok().flatten(),
-                desk.store().story(story).ok().flatten(),
+                anchors.get(&a).ok().flatten(),
+                desk.story(story).ok().flatten(),
             )
         })
         .await
@@ -1539,14 +1470,15 @@ fn click_key(
     channel: &str,
     message_ts: &str,
     user: &str,
-) -> String {
+) -> EventKey {
+    let key = |id: String| EventKey::new(Platform::Slack, team, EventKind::Click, id);
     if !trigger_id.is_empty() {
-        return format!("slack:{team}:click:{trigger_id}");
+        return key(trigger_id.to_string());
     }
     let action = &clicked.action_id;
     match clicked.action_ts.as_deref().filter(|t| !t.is_empty()) {
-        Some(at) => format!("slack:{team}:click:{channel}:{message_ts}:{action}:{user}:{at}"),
-        None => format!("slack:{team}:click:{channel}:{message_ts}:{action}:{user}"),
+        Some(at) => key(format!("{channel}:{message_ts}:{action}:{user}:{at}")),
+        None => key(format!("{channel}:{message_ts}:{action}:{user}")),
     }
 }
 
@@ -1573,34 +1505,108 @@ fn channel_key(team: &str, channel: &str) -> ChannelKey {
     }
 }
 
-fn board_anchor(channel: &ChannelKey, story: StoryId) -> String {
-    format!(
-        "slack/board/{}/{}/{}",
-        channel.team, channel.channel, story.0
-    )
+/// Slack as delivery posts an article through it: the Web API client, and the id of the
+/// channel Slack answered with (the publish channel may be given by name; deleting a
+/// message needs its id).
+struct SlackOutlet<'a> {
+    /// The Web API client.
+    api: &'a WebApi,
+    /// The publish channel's id, once Slack has named it.
+    channel_id: Mutex<Option<String>>,
 }
 
-fn thread_anchor(channel: &ChannelKey, story: StoryId, section: &str) -> String {
-    format!(
-        "slack/thread/{}/{}/{}/{section}",
-        channel.team, channel.channel, story.0
-    )
+impl<'a> SlackOutlet<'a> {
+    fn new(api: &'a WebApi) -> Self {
+        SlackOutlet {
+            api,
+            channel_id: Mutex::new(None),
+        }
+    }
 }
 
-fn draft_anchor(channel: &ChannelKey, draft: &DraftRef) -> String {
-    format!(
-        "slack/draft/{}/{}/{}/{}/{}",
-        channel.team, channel.channel, draft.story.0, draft.number, draft.section
-    )
+impl Outlet for SlackOutlet<'_> {
+    type Message = SlackMessage;
+
+    fn post(
+        &self,
+        channel: &str,
+        message: &SlackMessage,
+        tag: Option<&PartTag>,
+    ) -> impl std::future::Future<Output = Result<String, SendError>> + Send {
+        let metadata = tag.map(|t| chunk_metadata(t.story, t.publication, t.index));
+        async move {
+            let (id, ts) = self
+                .api
+                .post_message_in(
+                    channel,
+                    &message.text,
+                    &message.blocks,
+                    None,
+                    metadata.as_ref(),
+                )
+                .await
+                .map_err(|e| send_error(&e, channel))?;
+            if let Some(id) = id {
+                *self.channel_id.lock().unwrap_or_else(|e| e.into_inner()) = Some(id);
+            }
+            Ok(ts)
+        }
+    }
+
+    fn delete(
+        &self,
+        channel: &str,
+        id: &str,
+    ) -> impl std::future::Future<Output = Result<(), SendError>> + Send {
+        let known = self
+            .channel_id
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        async move {
+            let target = known.as_deref().unwrap_or(channel);
+            self.api
+                .delete_message(target, id)
+                .await
+                .map_err(|e| send_error(&e, channel))
+        }
+    }
+
+    fn find_parts(
+        &self,
+        channel: &str,
+        story: StoryId,
+        publication: Timestamp,
+    ) -> impl std::future::Future<Output = Result<HashMap<usize, String>, SendError>> + Send {
+        async move {
+            let oldest = publication.0 / 1000 - LOOKUP_MARGIN_SECS;
+            let messages = self
+                .api
+                .find_messages(channel, oldest, CHUNK_EVENT, LOOKUP_MAX_MESSAGES)
+                .await
+                .map_err(|e| send_error(&e, channel))?;
+            let mut found = HashMap::new();
+            for (ts, payload) in messages {
+                if let Some(part) = chunk_of(&payload, story, publication) {
+                    found.entry(part).or_insert(ts);
+                }
+            }
+            Ok(found)
+        }
+    }
 }
 
-/// Why posting an article stopped.
-struct Stopped {
-    /// What went wrong.
-    error: ApiError,
-    /// Whether some of the article may be up: a message confirmed, or one Slack did not
-    /// confirm either way.
-    partial: bool,
+/// A Web API failure as delivery sees it: Slack's refusals (an error code, a file too
+/// large, no token) surely did nothing; anything else (no answer, a 5xx, a 429 waited out
+/// too long, a message Slack did not confirm) may be passing or may have acted.
+fn send_error(error: &ApiError, channel: &str) -> SendError {
+    let reason = messages::api_error(error, Some(channel));
+    match error {
+        ApiError::Slack { .. } | ApiError::TooLarge { .. } | ApiError::MissingToken(_) => {
+            SendError::refused(reason)
+        }
+        _ => SendError::not_confirmed(reason),
+    }
 }
 
 /// The metadata event type of an article's messages.
@@ -1723,7 +1729,7 @@ mod tests {
         assert_ne!(key("", Some("17.5")), key("", Some("17.6")));
         // A delivery repeated by Slack carries the same trigger: one key.
         assert_eq!(key("1.2.a", Some("17.5")), key("1.2.a", Some("17.5")));
-        assert_eq!(key("1.2.a", None), "slack:T1:click:1.2.a");
+        assert_eq!(key("1.2.a", None).claim(), "slack:T1:click:1.2.a");
     }
 
     #[test]

@@ -5,7 +5,9 @@ pub mod fake_model;
 
 use storydesk::assist::Assistant;
 use storydesk::config::{Config, Template};
-use storydesk::desk::{messages, Action, Body, Desk, Destination, DraftJob, Input, Reply, Request};
+use storydesk::desk::{
+    messages, Action, Body, Desk, Destination, DraftJob, EventKey, EventKind, Input, Reply, Request,
+};
 use storydesk::model::{ChannelKey, Person, Place, Platform, StoryId, Timestamp};
 use storydesk::store::{Store, StoreOptions};
 
@@ -104,7 +106,7 @@ impl Newsroom {
             place: self.place(),
             at: Timestamp(START_MS + self.minute * 60_000),
             input,
-            event: event.map(str::to_string),
+            event: event.map(event_key),
             story,
         };
         let reply = self.desk.handle(req);
@@ -264,10 +266,15 @@ pub fn render(reply: &Reply, who: &str) -> String {
         }
         out.push(text);
     }
-    if reply.duplicate {
+    if reply.is_duplicate() {
         out.push("(duplicate: nothing done)".into());
     }
     out.join("\n")
+}
+
+/// The key of a console event with this id, as the newsroom's requests carry it.
+pub fn event_key(id: &str) -> EventKey {
+    EventKey::new(Platform::Console, "local", EventKind::Command, id)
 }
 
 /// An introduction long enough for the template.

@@ -578,6 +578,10 @@ async fn api(
             json!({ "ok": true, "channel": channel, "ts": args["ts"] }),
             None,
         ),
+        "chat.delete" => (
+            json!({ "ok": true, "channel": channel, "ts": args["ts"] }),
+            None,
+        ),
         "chat.postEphemeral" => (
             json!({ "ok": true, "message_ts": "1700000000.000001" }),
             None,

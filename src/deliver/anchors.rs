@@ -1,0 +1,264 @@
+//! Where storydesk's own messages are: the platform ids of a story's board, its threads,
+//! its assisted drafts' messages, kept in the store so a restart loses none of them.
+//!
+//! An [`Anchor`] names one such message or thread by what it is for; [`Anchor::key`] is the
+//! one place that turns it into the store key. The bytes are those the adapters wrote
+//! before anchors were typed, so a store written then reads the same.
+
+use crate::desk::{Desk, DraftRef, ThreadKind};
+use crate::model::{ChannelKey, Platform, StoryId};
+use crate::store::{Store, StoreError, TransactError, TxError};
+
+/// One message or thread storydesk keeps track of.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Anchor {
+    /// A story's board message (Slack: its `ts`, which the source thread hangs from;
+    /// Discord: `channel:message`).
+    Board {
+        /// The story's channel.
+        channel: ChannelKey,
+        /// The story.
+        story: StoryId,
+    },
+    /// A story's thread (Slack: the `ts` of the message a section's thread hangs from; the
+    /// source thread is the board's; Discord: the thread's id).
+    Thread {
+        /// The story's channel.
+        channel: ChannelKey,
+        /// The story.
+        story: StoryId,
+        /// Which thread.
+        thread: ThreadKind,
+    },
+    /// An assisted draft's message, edited in place (Slack: the first message's `ts`;
+    /// Discord: `channel:first:last`).
+    Draft {
+        /// The story's channel.
+        channel: ChannelKey,
+        /// The draft.
+        draft: DraftRef,
+    },
+    /// The channel a thread storydesk created belongs to (Discord, whose interactions from
+    /// a thread may not say).
+    ThreadParent {
+        /// The platform.
+        platform: Platform,
+        /// The thread's id.
+        thread: String,
+    },
+    /// The notice that messages cannot be read without the Message Content intent was
+    /// posted in this thread (Discord).
+    IntentNotice {
+        /// The thread's id.
+        thread: String,
+    },
+}
+
+impl Anchor {
+    /// The store key of this anchor.
+    pub fn key(&self) -> String {
+        match self {
+            Anchor::Board { channel, story } => match channel.platform {
+                Platform::Discord => format!("discord:board:{}", story.0),
+                p => format!(
+                    "{}/board/{}/{}/{}",
+                    p.as_str(),
+                    channel.team,
+                    channel.channel,
+                    story.0
+                ),
+            },
+            Anchor::Thread {
+                channel,
+                story,
+                thread,
+            } => match (channel.platform, thread) {
+                (Platform::Discord, kind) => {
+                    format!("discord:thread:{}:{}", story.0, kind.name())
+                }
+                // On Slack the source thread hangs from the board.
+                (p, ThreadKind::Sources) if p != Platform::Discord => Anchor::Board {
+                    channel: channel.clone(),
+                    story: *story,
+                }
+                .key(),
+                (p, kind) => format!(
+                    "{}/thread/{}/{}/{}/{}",
+                    p.as_str(),
+                    channel.team,
+                    channel.channel,
+                    story.0,
+                    kind.name()
+                ),
+            },
+            Anchor::Draft { channel, draft } => match channel.platform {
+                Platform::Discord => format!(
+                    "discord:draft:{}:{}:{}",
+                    draft.story.0, draft.number, draft.section
+                ),
+                p => format!(
+                    "{}/draft/{}/{}/{}/{}/{}",
+                    p.as_str(),
+                    channel.team,
+                    channel.channel,
+                    draft.story.0,
+                    draft.number,
+                    draft.section
+                ),
+            },
+            Anchor::ThreadParent { platform, thread } => {
+                format!("{}:parent:{thread}", platform.as_str())
+            }
+            Anchor::IntentNotice { thread } => format!("discord:intent-notice:{thread}"),
+        }
+    }
+}
+
+/// The anchors of one store. Cheap to clone; every method reads or writes the store at
+/// once, so async callers run them on a blocking thread.
+#[derive(Clone)]
+pub struct Anchors {
+    /// The store the anchors are kept in, with the stories.
+    store: Store,
+}
+
+impl Anchors {
+    /// The anchors kept in the desk's store.
+    pub fn of(desk: &Desk) -> Self {
+        Anchors {
+            store: desk.store().clone(),
+        }
+    }
+
+    /// What `anchor` holds, if it was recorded (an empty value is a forgotten anchor).
+    pub fn get(&self, anchor: &Anchor) -> Result<Option<String>, StoreError> {
+        Ok(self.store.anchor(&anchor.key())?.filter(|v| !v.is_empty()))
+    }
+
+    /// Record `value` for `anchor`, durably.
+    pub fn put(&self, anchor: &Anchor, value: &str) -> Result<(), StoreError> {
+        let key = anchor.key();
+        self.store
+            .transact(|tx| {
+                tx.put_anchor(&key, value)?;
+                Ok::<_, TxError>(())
+            })
+            .map_err(flatten)
+    }
+
+    /// Forget `anchor` (its message or thread is gone), so the next use makes a new one.
+    pub fn forget(&self, anchor: &Anchor) -> Result<(), StoreError> {
+        self.put(anchor, "")
+    }
+}
+
+fn flatten(e: TransactError<TxError>) -> StoreError {
+    match e {
+        TransactError::Aborted(e) => StoreError::from(e),
+        TransactError::Store(e) => e,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn channel(platform: Platform) -> ChannelKey {
+        ChannelKey {
+            platform,
+            team: "T1".into(),
+            channel: "C1".into(),
+        }
+    }
+
+    #[test]
+    fn anchor_keys_are_the_bytes_stores_already_hold() {
+        let slack = channel(Platform::Slack);
+        let discord = channel(Platform::Discord);
+        let story = StoryId(7);
+        let draft = DraftRef {
+            story,
+            section: "body".into(),
+            number: 3,
+        };
+        let body = ThreadKind::Section("body".into());
+        let cases = [
+            (
+                Anchor::Board {
+                    channel: slack.clone(),
+                    story,
+                },
+                "slack/board/T1/C1/7",
+            ),
+            (
+                Anchor::Thread {
+                    channel: slack.clone(),
+                    story,
+                    thread: body.clone(),
+                },
+                "slack/thread/T1/C1/7/body",
+            ),
+            (
+                Anchor::Thread {
+                    channel: slack.clone(),
+                    story,
+                    thread: ThreadKind::Sources,
+                },
+                "slack/board/T1/C1/7",
+            ),
+            (
+                Anchor::Draft {
+                    channel: slack,
+                    draft: draft.clone(),
+                },
+                "slack/draft/T1/C1/7/3/body",
+            ),
+            (
+                Anchor::Board {
+                    channel: discord.clone(),
+                    story,
+                },
+                "discord:board:7",
+            ),
+            (
+                Anchor::Thread {
+                    channel: discord.clone(),
+                    story,
+                    thread: ThreadKind::Sources,
+                },
+                "discord:thread:7:sources",
+            ),
+            (
+                Anchor::Thread {
+                    channel: discord.clone(),
+                    story,
+                    thread: body,
+                },
+                "discord:thread:7:body",
+            ),
+            (
+                Anchor::Draft {
+                    channel: discord,
+                    draft,
+                },
+                "discord:draft:7:3:body",
+            ),
+            (
+                Anchor::ThreadParent {
+                    platform: Platform::Discord,
+                    thread: "99".into(),
+                },
+                "discord:parent:99",
+            ),
+            (
+                Anchor::IntentNotice {
+                    thread: "99".into(),
+                },
+                "discord:intent-notice:99",
+            ),
+        ];
+        for (anchor, key) in cases {
+            assert_eq!(anchor.key(), key, "{anchor:?}");
+        }
+    }
+}

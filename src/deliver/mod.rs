@@ -1,0 +1,114 @@
+//! Delivery: what happens to a desk [`Reply`](crate::desk::Reply) on its way to a platform,
+//! decided once for every platform.
+//!
+//! The desk says what to post and where ([`Destination`](crate::desk::Destination)); the
+//! adapters say how a message looks on their platform. Between the two, this module owns:
+//!
+//! - [`anchors`]: where storydesk's own messages are (a story's board, its threads, its
+//!   drafts' messages), as typed [`Anchor`]s with one key builder;
+//! - [`publish`]: posting an article part by part, in order, each part recorded with the
+//!   desk as the platform confirms it, and the one policy for a publication that fails
+//!   partway (see [`publish::post_article`]);
+//! - [`Outlet`]: the few calls a platform must offer for that (post, delete, and look up
+//!   the parts of an article posted before), which Slack, Discord and the console
+//!   implement.
+//!
+//! Architecture invariant: the adapters (`slack`, `discord`, `console`) never reach the
+//! store; what they keep (anchors) goes through [`Anchors`], what they read and change
+//! goes through the desk.
+
+pub mod anchors;
+pub mod publish;
+
+use std::collections::HashMap;
+use std::future::Future;
+
+use crate::model::{StoryId, Timestamp};
+
+pub use anchors::{Anchor, Anchors};
+pub use publish::{post_article, Posted};
+
+/// How a platform call failed, as far as delivery must know to decide what to do next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    /// The platform answered no (no permission, no such channel, a message it will not
+    /// take): nothing was done, and trying again will not help until a person acts.
+    Refused,
+    /// The call may or may not have been carried out (a timeout, a 5xx answer, a
+    /// connection lost), or the platform could not be reached: what is up is unknown or
+    /// the cause is passing.
+    NotConfirmed,
+}
+
+/// A failed platform call: its kind, and the adapter's sentence for the person (what went
+/// wrong and what to do), never quoting a token or a URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendError {
+    /// Whether the call surely did nothing.
+    pub failure: Failure,
+    /// The sentence to show.
+    pub reason: String,
+}
+
+impl SendError {
+    /// A refusal, with the sentence to show.
+    pub fn refused(reason: impl Into<String>) -> Self {
+        SendError {
+            failure: Failure::Refused,
+            reason: reason.into(),
+        }
+    }
+
+    /// A call whose outcome is unknown, with the sentence to show.
+    pub fn not_confirmed(reason: impl Into<String>) -> Self {
+        SendError {
+            failure: Failure::NotConfirmed,
+            reason: reason.into(),
+        }
+    }
+}
+
+/// What a message that is part of an article says about itself, so a later attempt can
+/// recognise it on a platform that can look messages up (Slack's message metadata).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PartTag {
+    /// The story.
+    pub story: StoryId,
+    /// The publication: when it began.
+    pub publication: Timestamp,
+    /// The part's index, from 0.
+    pub index: usize,
+}
+
+/// The calls delivery makes on a platform. Each adapter implements it over its own client;
+/// tests implement it with a recording fake.
+pub trait Outlet: Sync {
+    /// One message as the platform sends it (Slack text and blocks, Discord content).
+    type Message: Sync;
+
+    /// Post `message` in `channel` (a platform channel id), tagged as a part of an
+    /// article when `tag` is given. Returns the platform's id of the message.
+    fn post(
+        &self,
+        channel: &str,
+        message: &Self::Message,
+        tag: Option<&PartTag>,
+    ) -> impl Future<Output = Result<String, SendError>> + Send;
+
+    /// Delete message `id` from `channel`.
+    fn delete(&self, channel: &str, id: &str)
+        -> impl Future<Output = Result<(), SendError>> + Send;
+
+    /// The parts of `story`'s article of `publication` already in `channel`, by index,
+    /// found by their tags: only a platform that can look messages up finds any. Asked
+    /// only when an earlier attempt may have left a part up unconfirmed.
+    fn find_parts(
+        &self,
+        channel: &str,
+        story: StoryId,
+        publication: Timestamp,
+    ) -> impl Future<Output = Result<HashMap<usize, String>, SendError>> + Send {
+        let _ = (channel, story, publication);
+        async { Ok(HashMap::new()) }
+    }
+}
