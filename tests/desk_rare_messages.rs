@@ -1,8 +1,9 @@
 //! Sentences for situations a scenario cannot bring about on demand: a failure inside
 //! storydesk (its reference is random), a story changed in the instant between the checks
 //! and the publication, a section saved by others at the same moment sixteen times over, an
-//! HTTP client that cannot be built, a store that fails while an article is being posted. Their wording is pinned here; the code paths that use
-//! them are tested where they can be (`tests/crash.rs`, `tests/properties.rs`).
+//! HTTP client that cannot be built, a store that fails while an article is being posted.
+//! Their wording is pinned here; the code paths that use them are tested where they can be
+//! (`tests/crash.rs`, `tests/properties.rs`).
 
 use insta::assert_snapshot;
 use storydesk::assist::Failure;
