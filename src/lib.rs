@@ -64,6 +64,7 @@ pub mod server;
 pub mod slack;
 pub mod store;
 pub mod suggest;
+pub mod supervise;
 pub mod telemetry;
 pub mod text;
 

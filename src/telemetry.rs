@@ -37,6 +37,8 @@ pub const PLATFORM_RATE_LIMITED: &str = "storydesk_platform_rate_limited_total";
 /// Reconnections of a platform connection after it was up, by `connection`
 /// (`discord_gateway`, `slack_socket_mode`).
 pub const RECONNECTS: &str = "storydesk_reconnects_total";
+/// Panics in work storydesk runs for a request, by `work` (`desk`, `deliver`, …).
+pub const PANICS: &str = "storydesk_panics_total";
 /// 1 when a part of storydesk is ready, 0 when not, by `component` (as `/readyz` shows).
 pub const COMPONENT_READY: &str = "storydesk_component_ready";
 
@@ -321,6 +323,10 @@ pub fn describe() {
         "Desk commands handled, by subcommand and outcome."
     );
     describe_counter!(
+        PANICS,
+        "Panics in work run for a request (logged and survived), by work."
+    );
+    describe_counter!(
         ARTICLES_PUBLISHED,
         "Articles published by the desk, by platform."
     );
@@ -443,6 +449,11 @@ pub fn rate_limited(platform: &'static str, method: &str) {
 /// A connection that was up is being made again.
 pub fn reconnect(connection: &'static str) {
     metrics::counter!(RECONNECTS, "connection" => connection).increment(1);
+}
+
+/// Work run for a request panicked.
+pub fn panicked(work: &'static str) {
+    metrics::counter!(PANICS, "work" => work).increment(1);
 }
 
 /// A component's readiness changed.

@@ -782,6 +782,8 @@ pub struct Desk {
     checker: Arc<Checker>,
     /// Event ids of requests that only answered, remembered in memory, not in the store.
     recent: Arc<recent::RecentEvents>,
+    /// Panics in work run for this desk (see [`crate::supervise`]).
+    panics: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Desk {
@@ -810,7 +812,23 @@ impl Desk {
             catalogue: catalogue(),
             checker: Arc::new(checker),
             recent: Arc::default(),
+            panics: Arc::default(),
         })
+    }
+
+    /// Work run for this desk panicked: logged (the work, never the panic's message),
+    /// counted in the metrics and on the desk.
+    pub fn panicked(&self, work: &'static str) {
+        tracing::error!(work, "panicked; see the panic message on stderr");
+        crate::telemetry::panicked(work);
+        self.panics
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// How many times work run for this desk panicked. Test harnesses fail a scenario
+    /// when it is not 0.
+    pub fn panics(&self) -> u64 {
+        self.panics.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The check rules in force.

@@ -1,0 +1,94 @@
+//! Work an adapter runs away from the task that received the request: the desk on a
+//! blocking thread (sled and the checks block), a reply delivered after the platform was
+//! answered. A panic there must not pass unnoticed: it is logged with the work that was
+//! running (never the panic's message, which may quote data; the process's panic hook has
+//! already printed it to stderr), counted in `storydesk_panics_total{work}`, and counted on
+//! the desk, where a test harness reads it ([`Desk::panics`]) and fails the scenario.
+
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+
+use futures_util::FutureExt;
+
+use crate::desk::Desk;
+
+/// Runs `job` on tokio's blocking pool; `None` when it panicked (reported).
+pub async fn blocking<T, F>(desk: &Desk, work: &'static str, job: F) -> Option<T>
+where
+    T: Send + 'static,
+    F: FnOnce() -> T + Send + 'static,
+{
+    match tokio::task::spawn_blocking(job).await {
+        Ok(value) => Some(value),
+        Err(e) => {
+            if e.is_panic() {
+                desk.panicked(work);
+            }
+            None
+        }
+    }
+}
+
+/// Runs `work` as a task of its own; a panic in it is reported instead of lost with the
+/// task's handle.
+pub fn spawn(
+    desk: &Desk,
+    work: &'static str,
+    future: impl Future<Output = ()> + Send + 'static,
+) -> tokio::task::JoinHandle<()> {
+    let desk = desk.clone();
+    tokio::spawn(async move {
+        if AssertUnwindSafe(future).catch_unwind().await.is_err() {
+            desk.panicked(work);
+        }
+    })
+}
+
+/// Awaits a task's handle; `None` when the task panicked (reported) or was cancelled.
+pub async fn joined<T>(
+    desk: &Desk,
+    work: &'static str,
+    handle: tokio::task::JoinHandle<T>,
+) -> Option<T> {
+    match handle.await {
+        Ok(value) => Some(value),
+        Err(e) => {
+            if e.is_panic() {
+                desk.panicked(work);
+            }
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{Config, Template};
+    use crate::store::{Store, StoreOptions};
+
+    fn desk(dir: &std::path::Path) -> Desk {
+        let store = Store::open(dir, StoreOptions::default()).unwrap();
+        Desk::new(store, Config::defaults(), Template::load("news").unwrap())
+    }
+
+    #[tokio::test]
+    async fn panics_in_blocking_jobs_and_spawned_tasks_are_counted_on_the_desk() {
+        let dir = tempfile::tempdir().unwrap();
+        let desk = desk(dir.path());
+        assert_eq!(blocking(&desk, "test", || 7).await, Some(7));
+        assert_eq!(desk.panics(), 0);
+        let failed: Option<()> = blocking(&desk, "test", || panic!("on purpose")).await;
+        assert_eq!(failed, None);
+        assert_eq!(desk.panics(), 1);
+        spawn(&desk, "test", async { panic!("on purpose") })
+            .await
+            .unwrap();
+        assert_eq!(desk.panics(), 2);
+        let handle = tokio::spawn(async { panic!("on purpose") });
+        assert_eq!(joined::<()>(&desk, "test", handle).await, None);
+        assert_eq!(desk.panics(), 3);
+        // A clone is the same desk.
+        assert_eq!(desk.clone().panics(), 3);
+    }
+}
