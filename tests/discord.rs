@@ -468,6 +468,35 @@ async fn ready_to_publish(n: &Newsroom, body: &str) {
     }
 }
 
+/// The publisher's answer says where the article is and in how many messages (it is not
+/// replaced by a bare "Done."), and the channel is told who published the story.
+async fn publisher_told(n: &Newsroom, publisher: &str, parts: usize) {
+    let said = format!("The article is in <#{PUBLISHED}> ({parts} messages).");
+    n.fake
+        .wait_for(&said, |calls| {
+            calls.iter().any(|c| {
+                c.path.starts_with("/webhooks/") && c.body["content"].as_str() == Some(&said)
+            })
+        })
+        .await;
+    let answers = n.fake.calls_to("PATCH", |p| {
+        p.starts_with("/webhooks/") && p.ends_with("/@original")
+    });
+    assert_eq!(
+        answers.last().and_then(|c| c.body["content"].as_str()),
+        Some(said.as_str()),
+        "the last word to the publisher"
+    );
+    let announced = format!("{publisher} published story #1 “{TITLE}” to #published.");
+    assert!(
+        n.fake
+            .calls_to("POST", |p| p.starts_with("/webhooks/"))
+            .iter()
+            .any(|c| c.body["content"].as_str() == Some(&announced)),
+        "{announced}"
+    );
+}
+
 fn publish(n: &Newsroom) -> Value {
     command(n.id(), ERIN, Where::Newsroom, "publish", &[], None)
 }
@@ -707,6 +736,7 @@ async fn a_429_during_publishing_is_waited_out_by_serenitys_ratelimiter() {
     );
     let answer = n.send(publish(&n)).await;
     assert_eq!(answer["type"], 5);
+    publisher_told(&n, "erin", 7).await;
     let tries = n.fake.calls_to("POST", |p| p == path);
     assert!(
         tries.iter().any(|c| c.status == 429),
@@ -918,6 +948,7 @@ async fn missing_permission_in_the_publishing_channel_is_explained_and_undone() 
     // Once the permission is given, publishing works.
     n.fake.allow(PUBLISHED);
     n.send(publish(&n)).await;
+    publisher_told(&n, "erin", 2).await;
     assert!(!n.fake.posted_in(PUBLISHED).is_empty());
     let story = n.discord.desk().store().story(StoryId(1)).unwrap().unwrap();
     assert!(story.published.is_some());
@@ -1551,6 +1582,7 @@ async fn editors_by_id_and_role(gateway: bool) {
     };
     let answer = n.send(holder("publish")).await;
     assert_eq!(answer["type"], 5, "{answer}");
+    publisher_told(&n, "bob", 2).await;
     assert!(!n.fake.posted_in(PUBLISHED).is_empty());
     let published = state(&n);
     let answer = n.send(nick(&[], "purge-sources")).await;

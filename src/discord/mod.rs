@@ -183,6 +183,16 @@ enum Reach {
     Thread(ChannelId),
 }
 
+impl Reach {
+    /// The person has been answered: a deferral, if any, was filled, so what follows
+    /// comes as followups instead of replacing that answer.
+    fn answered(&mut self) {
+        if let Reach::Interaction { deferred, .. } = self {
+            *deferred = false;
+        }
+    }
+}
+
 /// A failure to post, classified for the sentence to show.
 #[derive(Debug)]
 pub(crate) enum PostError {
@@ -605,9 +615,7 @@ impl Discord {
                             _ => Vec::new(),
                         };
                         self.private_with(&reach, &text, buttons).await;
-                        if let Reach::Interaction { deferred, .. } = &mut reach {
-                            *deferred = false;
-                        }
+                        reach.answered();
                     }
                 }
                 Destination::Channel => {
@@ -626,6 +634,7 @@ impl Discord {
                                 ),
                             )
                             .await;
+                            reach.answered();
                         }
                     }
                 }
@@ -646,6 +655,7 @@ impl Discord {
                             )
                         };
                         self.private(&reach, &text).await;
+                        reach.answered();
                     }
                 }
                 Destination::Publish { channel } => {
@@ -682,6 +692,7 @@ impl Discord {
                             tracing::info!(channel = target.get(), parts, "article published");
                             self.private(&reach, &messages::published_here(target.get(), parts))
                                 .await;
+                            reach.answered();
                         }
                         Posted::Nothing => {}
                         // What is up and what to do, instead of the announcement.
@@ -703,9 +714,7 @@ impl Discord {
                     vec![],
                 )
                 .await;
-            if let Reach::Interaction { deferred, .. } = &mut reach {
-                *deferred = false;
-            }
+            reach.answered();
         }
         for job in drafts {
             self.write_draft(&reach, place, job).await;

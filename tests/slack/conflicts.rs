@@ -70,14 +70,28 @@ fn current(w: &World) -> String {
         .text
 }
 
+/// The note that a body was saved shorter than the template's 500 characters, posted
+/// after `mark`.
+async fn short_body_noted(w: &World, mark: usize) {
+    w.fake
+        .wait_call_after(
+            mark,
+            "chat.postEphemeral",
+            "the template asks for at least 500",
+        )
+        .await;
+}
+
 /// A story whose body bob wrote (revision 1), and the write forms bob and alice then opened.
 async fn both_forms_open(w: &World) -> (Call, Call) {
     w.command(ALICE, "new Harbour budget vote delayed").await;
     w.board().await;
+    let mark = w.fake.mark();
     assert_eq!(
         w.write(BOB, "body", &body(LEAD, COST, COMMENT)).await,
         Value::Null
     );
+    short_body_noted(w, mark).await;
     w.review_post("body", 1).await;
     let bobs = open_write_form(w, BOB).await;
     let alices = open_write_form(w, ALICE).await;
@@ -100,8 +114,10 @@ async fn forms_on_one_revision_in_different_paragraphs_merge() {
     let w = World::start(Via::Http).await;
     let (bobs, alices) = both_forms_open(&w).await;
     let bob_lead = "The city council has postponed its vote on the harbour budget to March 12.";
+    let mark = w.fake.mark();
     submit_text(&w, BOB, &bobs, &body(bob_lead, COST, COMMENT)).await;
     w.review_post("body", 2).await;
+    short_body_noted(&w, mark).await;
 
     // alice's form still shows revision 1: her change of the last paragraph merges.
     let alice_comment = "The mayor's office declined to comment.";
@@ -137,14 +153,7 @@ async fn forms_on_one_revision_changing_the_same_words_conflict_and_resolve_open
     // alice alone is told, with both versions, and gets a Resolve button.
     let told = w
         .fake
-        .wait("alice told of the conflict", |calls| {
-            calls[mark..]
-                .iter()
-                .find(|c| {
-                    c.method == "chat.postEphemeral" && c.text().contains("Not saved: your text")
-                })
-                .cloned()
-        })
+        .wait_call_after(mark, "chat.postEphemeral", "Not saved: your text")
         .await;
     assert_eq!(told.body["user"], ALICE.id);
     let text = told.text();

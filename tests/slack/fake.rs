@@ -104,6 +104,8 @@ struct FakeFile {
 #[derive(Default)]
 struct State0 {
     calls: Vec<Call>,
+    /// Whether the test has looked at each call (through an accessor), by index.
+    read: Vec<bool>,
     next_ts: u64,
     files: HashMap<String, FakeFile>,
     users: HashMap<String, String>,
@@ -247,7 +249,10 @@ impl FakeSlack {
 
     /// Calls of `method` that reached the fake, whatever it answered.
     pub fn attempts_of(&self, method: &str) -> usize {
-        self.calls().iter().filter(|c| c.method == method).count()
+        self.snapshot()
+            .iter()
+            .filter(|c| c.method == method)
+            .count()
     }
 
     /// Never answers calls of `method` (they are recorded, then left hanging).
@@ -292,24 +297,63 @@ impl FakeSlack {
         );
     }
 
-    /// Every call so far.
+    /// Every call so far (all of them count as read).
     pub fn calls(&self) -> Vec<Call> {
+        self.calls_where(|_| true)
+    }
+
+    /// Every call so far, without counting them as read (for waiting).
+    fn snapshot(&self) -> Vec<Call> {
         self.state.lock().unwrap().calls.clone()
+    }
+
+    /// The calls `pred` picks, which count as read from now on.
+    fn calls_where(&self, pred: impl Fn(&Call) -> bool) -> Vec<Call> {
+        let mut s = self.state.lock().unwrap();
+        let s = &mut *s;
+        let mut out = Vec::new();
+        for (call, read) in s.calls.iter().zip(s.read.iter_mut()) {
+            if pred(call) {
+                *read = true;
+                out.push(call.clone());
+            }
+        }
+        out
     }
 
     /// Successful calls of one method.
     pub fn calls_of(&self, method: &str) -> Vec<Call> {
-        self.calls()
-            .into_iter()
-            .filter(|c| c.method == method && !c.rate_limited)
-            .collect()
+        self.calls_where(|c| c.method == method && !c.rate_limited)
     }
 
     /// Messages posted (successfully) to `channel`, in order.
     pub fn posts_in(&self, channel: &str) -> Vec<Call> {
-        self.calls_of("chat.postMessage")
-            .into_iter()
-            .filter(|c| c.channel() == channel)
+        self.calls_where(|c| {
+            c.method == "chat.postMessage" && !c.rate_limited && c.channel() == channel
+        })
+    }
+
+    /// Answers the bot gave the person who asked (ephemeral messages, `response_url`
+    /// posts) that the test never looked at: one nobody read may be a refusal nobody
+    /// noticed.
+    pub fn unread(&self) -> Vec<String> {
+        let s = self.state.lock().unwrap();
+        s.calls
+            .iter()
+            .zip(&s.read)
+            .filter(|(c, read)| {
+                !**read
+                    && !c.rate_limited
+                    && (c.method == "chat.postEphemeral" || c.method == "response_url")
+                    && !c.text().trim().is_empty()
+            })
+            .map(|(c, _)| {
+                format!(
+                    "{}: {}",
+                    c.method,
+                    c.text().chars().take(120).collect::<String>()
+                )
+            })
             .collect()
     }
 
@@ -319,12 +363,12 @@ impl FakeSlack {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
         loop {
             let notified = self.changed.notified();
-            if let Some(found) = check(&self.calls()) {
+            if let Some(found) = check(&self.snapshot()) {
                 return found;
             }
             if tokio::time::timeout_at(deadline, notified).await.is_err() {
                 let calls: Vec<String> = self
-                    .calls()
+                    .snapshot()
                     .iter()
                     .map(|c| {
                         format!(
@@ -340,36 +384,46 @@ impl FakeSlack {
         }
     }
 
+    /// Waits for the call `find` picks (by its index), which counts as read.
+    async fn wait_found(&self, what: &str, find: impl Fn(&[Call]) -> Option<usize>) -> Call {
+        let index = self.wait(what, |calls| find(calls)).await;
+        let mut s = self.state.lock().unwrap();
+        s.read[index] = true;
+        s.calls[index].clone()
+    }
+
     /// Waits for a posted message in `channel` (and `thread`) whose text contains `needle`.
     pub async fn wait_post(&self, channel: &str, thread: Option<&str>, needle: &str) -> Call {
-        self.wait(
+        self.wait_found(
             &format!("a post in {channel} {thread:?} with {needle:?}"),
             |calls| {
-                calls
-                    .iter()
-                    .find(|c| {
-                        c.method == "chat.postMessage"
-                            && !c.rate_limited
-                            && c.channel() == channel
-                            && (thread.is_none() || c.thread() == thread)
-                            && c.text().contains(needle)
-                    })
-                    .cloned()
+                calls.iter().position(|c| {
+                    c.method == "chat.postMessage"
+                        && !c.rate_limited
+                        && c.channel() == channel
+                        && (thread.is_none() || c.thread() == thread)
+                        && c.text().contains(needle)
+                })
             },
         )
         .await
     }
 
-    /// Waits for a call of `method` whose body contains `needle` anywhere.
+    /// Waits for a call of `method` whose body contains `needle` anywhere (the latest).
     pub async fn wait_call(&self, method: &str, needle: &str) -> Call {
-        self.wait(&format!("{method} with {needle:?}"), |calls| {
+        self.wait_call_after(0, method, needle).await
+    }
+
+    /// [`FakeSlack::wait_call`] among the calls after `mark`.
+    pub async fn wait_call_after(&self, mark: usize, method: &str, needle: &str) -> Call {
+        self.wait_found(&format!("{method} with {needle:?}"), |calls| {
             calls
                 .iter()
-                .rev()
-                .find(|c| {
+                .skip(mark)
+                .rposition(|c| {
                     c.method == method && !c.rate_limited && c.body.to_string().contains(needle)
                 })
-                .cloned()
+                .map(|i| mark + i)
         })
         .await
     }
@@ -379,14 +433,23 @@ impl FakeSlack {
         self.state.lock().unwrap().calls.len()
     }
 
-    /// Calls after `mark`.
+    /// Calls after `mark` (which count as read).
     pub fn since(&self, mark: usize) -> Vec<Call> {
-        self.calls().split_off(mark)
+        let mut s = self.state.lock().unwrap();
+        let s = &mut *s;
+        for read in s.read.iter_mut().skip(mark) {
+            *read = true;
+        }
+        s.calls.iter().skip(mark).cloned().collect()
     }
 }
 
 fn record(shared: &Shared, call: Call) {
-    shared.0.lock().unwrap().calls.push(call);
+    {
+        let mut s = shared.0.lock().unwrap();
+        s.calls.push(call);
+        s.read.push(false);
+    }
     shared.1.notify_waiters();
 }
 

@@ -45,7 +45,21 @@ async fn ready_to_publish(w: &World, body: &str) {
     );
     w.board().await;
     assert_eq!(w.write(ALICE, "intro", INTRO).await, Value::Null);
+    let mark = w.fake.mark();
     assert_eq!(w.write(ALICE, "body", body).await, Value::Null);
+    let chars = body.chars().count();
+    if chars < 500 {
+        // Saved, with the template's lower bound pointed out to alice alone.
+        w.fake
+            .wait_call_after(
+                mark,
+                "chat.postEphemeral",
+                &format!(
+                    "Saved. Note: body is {chars} characters; the template asks for at least 500."
+                ),
+            )
+            .await;
+    }
     assert_eq!(w.write(ALICE, "conclusion", CONCLUSION).await, Value::Null);
     w.command(ALICE, REFERENCE).await;
     for section in ["title", "introduction", "body", "conclusion", "references"] {
@@ -238,12 +252,15 @@ async fn whole_workflow(via: Via) {
     w.approve(BOB, "introduction", 2).await;
     w.approve(BOB, "title", 1).await;
     w.approve(BOB, "conclusion", 1).await;
-    // A double click approves once.
+    // A double click approves once, and the second click is told so.
     let body_post = w.review_post("body", 1).await;
     w.click(BOB, &body_post, APPROVE_ACTION).await;
     w.click(BOB, &body_post, APPROVE_ACTION).await;
     w.fake
         .wait_post(NEWS, body_post.thread(), "bob approved body revision 1")
+        .await;
+    w.fake
+        .wait_call("response_url", "You have already approved body revision 1.")
         .await;
 
     // References come from the command; the link Slack wrapped is read back as a URL.
@@ -885,17 +902,7 @@ async fn another_workspace_or_channel_can_neither_read_nor_change_a_story() {
             Value::Null
         );
         w.fake
-            .wait("the refusal of the click", |calls| {
-                calls[mark..]
-                    .iter()
-                    .find(|c| {
-                        c.method == "response_url"
-                            && c.body
-                                .to_string()
-                                .contains("not one of this channel's stories")
-                    })
-                    .cloned()
-            })
+            .wait_call_after(mark, "response_url", "not one of this channel's stories")
             .await;
         // A reply in a thread with the board's ts, posted in that other place.
         let event = w.message_event_in(

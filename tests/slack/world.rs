@@ -562,11 +562,29 @@ impl World {
     }
 }
 
+/// A scenario ends well only if nothing storydesk ran panicked and every answer the bot
+/// gave a person was looked at by the test (one nobody read may be a refusal nobody
+/// noticed).
 impl Drop for World {
     fn drop(&mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
+        if std::thread::panicking() {
+            return;
+        }
+        assert_eq!(
+            self.slack.desk().panics(),
+            0,
+            "work run for this scenario panicked (see the log above)"
+        );
+        let unread = self.fake.unread();
+        assert!(
+            unread.is_empty(),
+            "the bot gave {} answer(s) this test never looked at:\n{}",
+            unread.len(),
+            unread.join("\n")
+        );
     }
 }
 

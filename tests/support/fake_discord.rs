@@ -58,6 +58,8 @@ struct Scripted {
 #[derive(Default)]
 struct State_ {
     calls: Vec<Call>,
+    /// Whether the test has looked at each call (through any accessor), by index.
+    read: Vec<bool>,
     next_id: u64,
     scripted: VecDeque<Scripted>,
     forbidden_channels: Vec<u64>,
@@ -153,32 +155,61 @@ impl FakeDiscord {
         format!("http://{}", self.rest)
     }
 
-    /// Every call so far.
+    /// Every call so far (all of them count as read).
     pub fn calls(&self) -> Vec<Call> {
-        self.state.lock().unwrap().calls.clone()
+        self.calls_where(|_| true)
+    }
+
+    /// The calls `pred` picks, which count as read from now on.
+    fn calls_where(&self, pred: impl Fn(&Call) -> bool) -> Vec<Call> {
+        let mut s = self.state.lock().unwrap();
+        let s = &mut *s;
+        let mut out = Vec::new();
+        for (call, read) in s.calls.iter().zip(s.read.iter_mut()) {
+            if pred(call) {
+                *read = true;
+                out.push(call.clone());
+            }
+        }
+        out
     }
 
     /// Calls with this method whose path matches `pred`.
     pub fn calls_to(&self, method: &str, pred: impl Fn(&str) -> bool) -> Vec<Call> {
-        self.calls()
-            .into_iter()
-            .filter(|c| c.method == method && pred(&c.path))
-            .collect()
+        self.calls_where(|c| c.method == method && pred(&c.path))
     }
 
     /// Messages posted (and accepted) in a channel, in order.
     pub fn posted_in(&self, channel: u64) -> Vec<Call> {
         let path = format!("/channels/{channel}/messages");
-        self.calls_to("POST", |p| p == path)
-            .into_iter()
-            .filter(|c| c.status == 200)
+        self.calls_where(|c| c.method == "POST" && c.path == path && c.status == 200)
+    }
+
+    /// Answers the bot gave that the test never looked at: followups and edited first
+    /// answers (with text) that no accessor returned.
+    pub fn unread(&self) -> Vec<String> {
+        let s = self.state.lock().unwrap();
+        s.calls
+            .iter()
+            .zip(&s.read)
+            .filter(|(c, read)| !**read && says_something(c))
+            .map(|(c, _)| {
+                let text = c.body["content"].as_str().unwrap_or_default();
+                format!(
+                    "{} {}: {}",
+                    c.method,
+                    c.path,
+                    text.chars().take(120).collect::<String>()
+                )
+            })
             .collect()
     }
 
-    /// Wait (up to 20 s, a guard against hanging) until `pred` holds for the calls.
+    /// Wait (up to 20 s, a guard against hanging) until `pred` holds for the calls. Waiting
+    /// reads nothing: look at what matters with the other accessors.
     pub async fn wait_for(&self, what: &str, pred: impl Fn(&[Call]) -> bool) -> Vec<Call> {
         for _ in 0..400 {
-            let calls = self.calls();
+            let calls = self.state.lock().unwrap().calls.clone();
             if pred(&calls) {
                 return calls;
             }
@@ -186,7 +217,11 @@ impl FakeDiscord {
         }
         panic!(
             "the fake Discord never saw {what}; calls:\n{}",
-            self.calls()
+            self.state
+                .lock()
+                .unwrap()
+                .calls
+                .clone()
                 .iter()
                 .map(|c| format!("{} {} {} {}", c.status, c.method, c.path, c.body))
                 .collect::<Vec<_>>()
@@ -381,13 +416,26 @@ async fn rest(
     } else {
         (error(401, 0, "401: Unauthorized"), 401)
     };
-    fake.state.lock().unwrap().calls.push(Call {
+    let mut s = fake.state.lock().unwrap();
+    s.calls.push(Call {
         method: method.to_string(),
         path,
         body: json,
         status,
     });
+    s.read.push(false);
     response
+}
+
+/// A call by which the bot answers the person who asked (a followup or the edited first
+/// answer of an interaction) with text. Boards and thread posts are effects a scenario
+/// may leave aside; an answer may be a refusal, and one nobody read hides it.
+fn says_something(c: &Call) -> bool {
+    let answer = c.path.starts_with("/webhooks/");
+    let text = c.body["content"]
+        .as_str()
+        .is_some_and(|t| !t.trim().is_empty());
+    (200..300).contains(&c.status) && (c.method == "POST" || c.method == "PATCH") && answer && text
 }
 
 fn answer(fake: &FakeDiscord, method: &str, path: &str, body: &Value) -> (Response, u16) {

@@ -233,6 +233,28 @@ pub fn config() -> Config {
     .unwrap()
 }
 
+/// A scenario ends well only if nothing storydesk ran panicked and every message the bot
+/// posted was looked at by the test (a reply nobody read may be an error nobody noticed).
+impl Drop for Newsroom {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            return;
+        }
+        assert_eq!(
+            self.discord.desk().panics(),
+            0,
+            "work run for this scenario panicked (see the log above)"
+        );
+        let unread = self.fake.unread();
+        assert!(
+            unread.is_empty(),
+            "the bot said {} thing(s) this test never looked at:\n{}",
+            unread.len(),
+            unread.join("\n")
+        );
+    }
+}
+
 impl Newsroom {
     /// A newsroom whose REST goes to `fake` through the proxy setting, or through `http`.
     pub async fn with_http(
