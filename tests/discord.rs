@@ -497,6 +497,20 @@ async fn publisher_told(n: &Newsroom, publisher: &str, parts: usize) {
     );
 }
 
+/// Waits until the adapter has handled `count` gateway messages (a 20 s bound against
+/// hanging, not a speed assertion).
+async fn handled(n: &Newsroom, count: u64) {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+    while n.discord.messages_handled() < count {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "only {} of {count} gateway messages were handled",
+            n.discord.messages_handled()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+}
+
 fn publish(n: &Newsroom) -> Value {
     command(n.id(), ERIN, Where::Newsroom, "publish", &[], None)
 }
@@ -896,12 +910,12 @@ async fn without_message_content_the_source_thread_says_so_once() {
             })
         })
         .await;
-    // Let the second message be handled too, then count.
+    // Once all three messages are handled, count.
     n.fake.dispatch(
         "MESSAGE_CREATE",
         message_create(650_000_000_000_000_012, BOB, sources, ""),
     );
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    handled(&n, 3).await;
     n.discord.idle().await;
     let notices = n
         .fake

@@ -44,7 +44,7 @@ pub mod verify;
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -273,6 +273,8 @@ pub struct Discord {
     notices: tokio::sync::Mutex<()>,
     /// The drafter `[assist]` asks for, or why it may not be used.
     assistant: Result<Assistant, Failure>,
+    /// Gateway messages handled to the end (whatever came of them).
+    messages_handled: AtomicU64,
 }
 
 impl Discord {
@@ -290,6 +292,7 @@ impl Discord {
     ) -> Arc<Self> {
         Arc::new(Discord {
             assistant,
+            messages_handled: AtomicU64::new(0),
             desk,
             rest: rest::Rest::new(http),
             downloads: reqwest::Client::builder()
@@ -1190,10 +1193,24 @@ impl Discord {
         }
     }
 
+    /// How many gateway messages were handled to the end, ignored ones included: what a
+    /// test waits for before it counts what they did.
+    pub fn messages_handled(&self) -> u64 {
+        self.messages_handled.load(Ordering::Relaxed)
+    }
+
     /// A message posted in a channel (gateway only): in a story's source thread it becomes a
     /// source, with each text file attached to it.
     pub async fn message(self: &Arc<Self>, message: Message) {
         let _guard = self.in_flight.guard();
+        /// Counts the message as handled however the handling ends.
+        struct Handled<'a>(&'a AtomicU64);
+        impl Drop for Handled<'_> {
+            fn drop(&mut self) {
+                self.0.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        let _handled = Handled(&self.messages_handled);
         if message.author.bot {
             return;
         }

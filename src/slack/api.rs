@@ -318,6 +318,7 @@ impl WebApi {
                     // A connection never made carried nothing; a timeout may have.
                     let again = e.is_connect() || (safe && e.is_timeout());
                     if attempt < self.attempts && again {
+                        tracing::debug!(method, attempt, "no answer from Slack; trying again");
                         tokio::time::sleep(backoff(attempt)).await;
                         continue;
                     }

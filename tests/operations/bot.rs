@@ -52,6 +52,8 @@ pub struct Bot {
     child: Child,
     /// Every line it wrote to stderr so far.
     lines: Arc<Mutex<Vec<String>>>,
+    /// The thread reading stderr, which ends when the process closes it.
+    reader: Option<std::thread::JoinHandle<()>>,
     /// Where it listens.
     pub addr: SocketAddr,
 }
@@ -73,7 +75,7 @@ impl Bot {
         let lines = Arc::new(Mutex::new(Vec::new()));
         let stderr = child.stderr.take().unwrap();
         let sink = lines.clone();
-        std::thread::spawn(move || {
+        let reader = std::thread::spawn(move || {
             for line in std::io::BufReader::new(stderr).lines() {
                 let Ok(line) = line else { break };
                 sink.lock().unwrap().push(line);
@@ -90,7 +92,12 @@ impl Bot {
                 addr.parse::<SocketAddr>().ok()
             });
             if let Some(addr) = found {
-                return Bot { child, lines, addr };
+                return Bot {
+                    child,
+                    lines,
+                    reader: Some(reader),
+                    addr,
+                };
             }
             if let Ok(Some(status)) = child.try_wait() {
                 panic!(
@@ -135,8 +142,13 @@ impl Bot {
         let deadline = tokio::time::Instant::now() + PATIENCE;
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
-                // Let the reader thread take the last lines.
-                tokio::time::sleep(Duration::from_millis(50)).await;
+                // Its stderr is closed: the reader takes the last lines and ends.
+                if let Some(reader) = self.reader.take() {
+                    tokio::task::spawn_blocking(move || reader.join())
+                        .await
+                        .unwrap()
+                        .unwrap();
+                }
                 return status;
             }
             assert!(

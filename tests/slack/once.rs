@@ -1,6 +1,7 @@
 //! Exactly once: which Web API calls are retried, an article that Slack fails to confirm
 //! partway, and clicks and submissions that Slack delivers more than once.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::Value;
@@ -79,8 +80,38 @@ async fn a_post_that_surely_did_not_arrive_is_sent_again() {
         .unwrap();
     assert_eq!(fake.attempts_of("chat.postMessage"), 2);
     assert_eq!(fake.posts_in(PUBLISH).len(), 1);
+}
 
-    // A connection refused: nothing was sent. Slack comes up while the client waits.
+/// Wakes the test when the Web API client says it got no answer and will try again.
+struct RetryWatch(Arc<tokio::sync::Notify>);
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for RetryWatch {
+    fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+        struct Said(bool);
+        impl tracing::field::Visit for Said {
+            fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+                if field.name() == "message" && format!("{value:?}").contains("trying again") {
+                    self.0 = true;
+                }
+            }
+        }
+        let mut said = Said(false);
+        event.record(&mut said);
+        if said.0 {
+            self.0.notify_one();
+        }
+    }
+}
+
+// One thread: the client's events reach this test's own subscriber.
+#[tokio::test]
+async fn a_post_whose_connection_was_refused_goes_out_once_slack_comes_up() {
+    use tracing_subscriber::layer::SubscriberExt;
+    let retrying = Arc::new(tokio::sync::Notify::new());
+    let _watch = tracing::subscriber::set_default(
+        tracing_subscriber::registry().with(RetryWatch(retrying.clone())),
+    );
+    // Nothing listens there yet: the connection is refused, so nothing was sent.
     let addr = {
         let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         probe.local_addr().unwrap()
@@ -90,10 +121,13 @@ async fn a_post_that_surely_did_not_arrive_is_sent_again() {
         Some(Token::new(BOT_TOKEN)),
         None,
     );
-    let posting = tokio::spawn(async move { api.post_message(PUBLISH, "Part 1", &[], None).await });
-    tokio::time::sleep(Duration::from_millis(100)).await;
-    let late = FakeSlack::start_at(addr).await;
-    posting.await.unwrap().unwrap();
+    // Slack comes up once the client has been refused and waits to try again.
+    let late = async {
+        retrying.notified().await;
+        FakeSlack::start_at(addr).await
+    };
+    let (posted, late) = tokio::join!(api.post_message(PUBLISH, "Part 1", &[], None), late);
+    posted.unwrap();
     assert_eq!(late.posts_in(PUBLISH).len(), 1);
 }
 
