@@ -43,6 +43,7 @@ pub mod admin;
 pub mod assist;
 pub mod catalogue;
 pub mod checks;
+pub mod cli;
 pub mod command;
 pub mod config;
 pub mod console;
@@ -50,6 +51,7 @@ pub mod desk;
 pub mod discord;
 pub mod doctor;
 pub mod drafting;
+pub mod env;
 pub mod export;
 pub mod health;
 pub mod inflight;
@@ -57,21 +59,34 @@ pub mod model;
 pub mod notices;
 pub mod redact;
 pub mod roles;
+pub mod serve;
 pub mod server;
 pub mod slack;
 pub mod store;
 pub mod suggest;
 pub mod telemetry;
+pub mod template;
 pub mod text;
 
-/// Open the store and build the desk from a configuration and a data directory.
+/// Open the store and build the desk from a configuration and a data directory, with
+/// source texts in clear.
 pub fn open_desk(config: config::Config, data_dir: &std::path::Path) -> anyhow::Result<desk::Desk> {
+    open_desk_with_key(config, data_dir, None)
+}
+
+/// Open the store and build the desk, with source texts sealed under `source_key` when
+/// there is one (`STORYDESK_SOURCE_KEY`, read by [`env::Env`]).
+pub fn open_desk_with_key(
+    config: config::Config,
+    data_dir: &std::path::Path,
+    source_key: Option<store::SourceKey>,
+) -> anyhow::Result<desk::Desk> {
     use anyhow::Context;
-    let template = config::Template::load(&config.story.template)?;
+    let template = template::Template::load(&config.story.template)?;
     let store = store::Store::open(
         data_dir,
         store::StoreOptions {
-            source_key: config.source_key,
+            source_key,
             cache_capacity_bytes: config.store.cache_mb * 1024 * 1024,
             fsync: config.store.fsync,
         },

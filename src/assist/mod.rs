@@ -27,6 +27,7 @@
 //! HTTP, no clock, no store); only `chat` and [`Assistant`] do input and output.
 
 pub mod chat;
+mod config;
 pub mod extractive;
 pub mod policy;
 pub mod prompt;
@@ -39,7 +40,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::config::AssistConfig;
+pub use config::AssistConfig;
 
 /// A boxed future, so drafters can be used as trait objects.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
