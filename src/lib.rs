@@ -7,7 +7,8 @@
 //! - [`model`]: the newsroom's nouns (story, section, revision, review, source, reference).
 //! - [`catalogue`]: the one catalogue of `/story` commands and options, from `commands/`.
 //! - [`command`]: the pure parser from command text to an invocation.
-//! - [`config`]: `config/default.toml` overlaid with the operator's file; templates.
+//! - [`config`]: `config/default.toml` overlaid with the operator's file.
+//! - [`template`]: story templates: the sections, their aliases, limits and guidance.
 //! - [`desk`]: the workflow. Takes a platform-neutral request, returns a platform-neutral
 //!   reply. Every rule lives here.
 //! - [`export`]: one story as Markdown, safe HTML or JSON.
@@ -27,6 +28,11 @@
 //! - [`telemetry`]: every metric's name and how it is recorded.
 //! - [`inflight`]: work still running after an answer, which a shutdown waits for.
 //! - [`doctor`]: `storydesk doctor`, the operator's check of config, data and tokens.
+//! - [`env`]: the environment `serve` and `doctor` read (tokens, secrets, the source key).
+//! - [`serve`]: `storydesk serve` as a function: the bot on a bound listener until a
+//!   shutdown future completes.
+//! - [`cli`]: the commands behind the argument parsing of `src/main.rs`, with the
+//!   `check` report and `storydesk draft`.
 //! - [`slack`]: the Slack adapter: HTTP endpoints, Socket Mode, the Web API client, Block Kit.
 //! - [`suggest`]: "did you mean".
 //! - [`notices`]: every sentence the command line, `serve` and `doctor` show the operator.
@@ -37,6 +43,13 @@
 //! Architecture invariant: `desk`, `text`, `checks`, `command`, `model` and the pure parts of
 //! `assist` (extractive, policy, prompt, tidy, sse) import no serenity, Slack, axum, reqwest
 //! or sled types (`tests/architecture.rs` checks it).
+//!
+//! Architecture invariant: the modules form layers, each using only its own and the ones
+//! after it: the adapters and the command line (`slack`, `discord`, `console`, `server`,
+//! `serve`, `cli`, `env`, `admin`, `doctor`), then `drafting` and `export`, then `desk`,
+//! then `config`, `catalogue`, `command` and `roles`, then `checks` and `assist`, then
+//! `text`, `store`, `model`, `template` and the small shared modules. No two files use each
+//! other, directly or round a cycle (`tests/architecture.rs`).
 
 #[cfg(unix)]
 pub mod admin;

@@ -10,7 +10,8 @@
 //! - [`chat::ChatDrafter`]: any model server that speaks the OpenAI Chat Completions API
 //!   (OpenAI, Ollama, llama.cpp's server, vLLM, LM Studio), over HTTP, streamed.
 //!
-//! [`Assistant`] picks one from `[assist]` in the configuration ([`policy::choose`] refuses a
+//! [`Assistant`] picks one from `[assist]` in the configuration ([`AssistConfig`], defined
+//! here with the module it configures; [`policy::choose`] refuses a
 //! model that is not on this machine unless `allow_remote` is set), runs it, passes the text
 //! written so far to the caller at most about once a second, and strips a model's preamble
 //! and closing offers from the answer ([`tidy`]).

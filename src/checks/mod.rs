@@ -3,6 +3,7 @@
 //!
 //! # Layout
 //!
+//! - `config`: the `[checks]` table of the configuration ([`ChecksConfig`]).
 //! - [`rules`]: the rule files (`config/checks/*.toml`, embedded; plus the newsroom's own
 //!   directories), their format, loading, overriding and validation.
 //! - `engine`: [`Checker`], which runs every rule over a [`Document`].

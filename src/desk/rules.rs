@@ -16,6 +16,7 @@ use crate::text::normalise::normalise;
 /// The section whose text is the story's headline.
 pub(crate) const TITLE: &str = "title";
 
+/// A published story takes no edits: the refusal that says so.
 pub(crate) fn refuse_if_published(story: &Story) -> Result<(), DeskError> {
     match &story.published {
         Some(p) => user(messages::already_published_no_edits(story, p)),
