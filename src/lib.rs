@@ -28,7 +28,8 @@
 //! - [`telemetry`]: every metric's name and how it is recorded.
 //! - [`inflight`]: work still running after an answer, which a shutdown waits for.
 //! - [`doctor`]: `storydesk doctor`, the operator's check of config, data and tokens.
-//! - [`env`]: the environment `serve` and `doctor` read (tokens, secrets, the source key).
+//! - [`env`](mod@env): the environment `serve` and `doctor` read (tokens, secrets, the
+//!   source key).
 //! - [`serve`]: `storydesk serve` as a function: the bot on a bound listener until a
 //!   shutdown future completes.
 //! - [`cli`]: the commands behind the argument parsing of `src/main.rs`, with the
