@@ -876,3 +876,29 @@ fn the_scans_recognise_what_they_look_for() {
     graph[2].insert(1, ());
     assert_eq!(find_cycle(&graph), Some(vec![1, 2, 1]));
 }
+
+#[test]
+fn main_only_parses_arguments() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(root.join("src/main.rs")).unwrap();
+    let lines = text.lines().count();
+    assert!(
+        lines < 250,
+        "src/main.rs has {lines} lines: a command's work belongs in the library (src/cli/)"
+    );
+    let runtime: Vec<String> = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| {
+            ["tokio", "axum", "serenity", "reqwest"]
+                .iter()
+                .any(|k| names_crate(l, k))
+        })
+        .map(|(n, l)| format!("src/main.rs:{}: {}", n + 1, l.trim()))
+        .collect();
+    assert!(
+        runtime.is_empty(),
+        "src/main.rs runs things itself instead of calling the library:\n{}",
+        runtime.join("\n")
+    );
+}
