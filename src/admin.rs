@@ -15,6 +15,8 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use crate::desk::Desk;
 use crate::export::Format;
@@ -25,15 +27,38 @@ pub fn socket_path(data_dir: &Path) -> PathBuf {
     data_dir.join("admin.sock")
 }
 
-/// The listening socket; removed when dropped.
+/// The listening socket; removed when dropped, and its thread told to stop.
 pub struct AdminSocket {
     /// Where it is.
     path: PathBuf,
+    /// Set when the socket closes: the thread stops at the next connection it accepts
+    /// (closing makes one), and lets go of the desk.
+    closing: Arc<AtomicBool>,
+    /// The thread answering on it, which holds the desk (and so the store) while it runs.
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl AdminSocket {
+    /// Stop answering and wait for the thread to end (after the request it may be
+    /// answering), so that the desk it holds is let go of when this returns.
+    pub fn close(mut self) {
+        self.stop();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+
+    fn stop(&mut self) {
+        self.closing.store(true, Ordering::SeqCst);
+        // Wakes the thread from `accept`; it sees `closing` and ends.
+        let _ = UnixStream::connect(&self.path);
+        let _ = std::fs::remove_file(&self.path);
+    }
 }
 
 impl Drop for AdminSocket {
     fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.path);
+        self.stop();
     }
 }
 
@@ -46,10 +71,15 @@ pub fn listen(desk: Desk) -> std::io::Result<AdminSocket> {
     let _ = std::fs::remove_file(&path);
     let listener = UnixListener::bind(&path)?;
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
-    std::thread::Builder::new()
+    let closing = Arc::new(AtomicBool::new(false));
+    let closed = closing.clone();
+    let thread = std::thread::Builder::new()
         .name("admin-socket".into())
         .spawn(move || {
             for stream in listener.incoming() {
+                if closed.load(Ordering::SeqCst) {
+                    return;
+                }
                 match stream {
                     Ok(stream) => {
                         if let Err(e) = answer(&desk, stream) {
@@ -63,7 +93,11 @@ pub fn listen(desk: Desk) -> std::io::Result<AdminSocket> {
                 }
             }
         })?;
-    Ok(AdminSocket { path })
+    Ok(AdminSocket {
+        path,
+        closing,
+        thread: Some(thread),
+    })
 }
 
 /// The first line of an export's answer when it follows.

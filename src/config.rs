@@ -1,5 +1,6 @@
-//! Configuration: `config/default.toml` (embedded) overlaid with the operator's file, and the
-//! story templates in `config/templates/`.
+//! Configuration: `config/default.toml` (embedded) overlaid with the operator's file. The
+//! tables of the checks (`[checks]`) and of drafting help (`[assist]`) are defined by those
+//! modules; the story templates are [`crate::template`]'s (re-exported here).
 //!
 //! The operator's file is merged key by key over the defaults, then the whole is checked
 //! against these structs, which refuse unknown keys: a typo such as `quorm` is an error that
@@ -9,16 +10,15 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::checks::Level;
+use crate::assist::AssistConfig;
+use crate::checks::ChecksConfig;
 use crate::model::CitationStyle;
 use crate::roles::{Identity, RoleList};
 
 /// The defaults, with a comment on every key.
 pub const DEFAULT_TOML: &str = include_str!("../config/default.toml");
 
-/// Templates that ship with storydesk, by name.
-pub const BUILTIN_TEMPLATES: &[(&str, &str)] =
-    &[("news", include_str!("../config/templates/news.toml"))];
+pub use crate::template::{Generated, SectionSpec, Template, TemplateError, BUILTIN_TEMPLATES};
 
 /// Why a configuration could not be used. The message names the file and key.
 #[derive(Debug, thiserror::Error)]
@@ -37,14 +37,6 @@ pub enum ConfigError {
         /// The file (or "built-in defaults").
         origin: String,
         /// What is wrong, with the key.
-        reason: String,
-    },
-    /// A template could not be found or is malformed.
-    #[error("template {name}: {reason}")]
-    Template {
-        /// The template's name or path.
-        name: String,
-        /// What is wrong.
         reason: String,
     },
 }
@@ -75,10 +67,6 @@ pub struct Config {
     pub assist: AssistConfig,
     /// The pre-publish checks: extra rule files, rules switched off, levels changed.
     pub checks: ChecksConfig,
-    /// The key source texts are sealed with. Never read from a file: it comes from the
-    /// environment (`STORYDESK_SOURCE_KEY`), see [`Config::with_source_key_from_env`].
-    #[serde(skip)]
-    pub source_key: Option<crate::store::SourceKey>,
 }
 
 /// `[store]`
@@ -174,87 +162,6 @@ impl EventsConfig {
     }
 }
 
-/// `[assist]`
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AssistConfig {
-    /// The model server's URL up to `/v1`; empty for the built-in extractive drafter.
-    pub base_url: String,
-    /// The model's name on that server.
-    pub model: String,
-    /// The name of the environment variable holding the API key, so the key itself never sits
-    /// in a config file; empty when the server needs no key.
-    pub api_key_env: String,
-    /// How long to wait for the first byte of an answer and between two streamed pieces.
-    pub timeout_secs: u64,
-    /// The answer's length limit, in tokens, passed to the model.
-    pub max_tokens: u32,
-    /// Whether sources may be sent to a model that is not on this machine.
-    pub allow_remote: bool,
-    /// Most source text in one prompt, in bytes, so a small context window is not overrun.
-    pub prompt_source_bytes: u64,
-    /// Most source text the extractive drafter reads, in bytes, so a draft stays quick.
-    pub extractive_source_bytes: u64,
-}
-
-impl AssistConfig {
-    /// True when a model is configured (otherwise the extractive drafter is used).
-    pub fn uses_model(&self) -> bool {
-        !self.base_url.trim().is_empty()
-    }
-
-    fn validate(&self) -> Result<(), String> {
-        if self.uses_model() {
-            let url = url::Url::parse(self.base_url.trim()).map_err(|e| {
-                format!("[assist] base_url is not a URL ({e}); for Ollama it is \"http://127.0.0.1:11434/v1\"")
-            })?;
-            if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-                return Err(
-                    "[assist] base_url must be an http:// or https:// URL with a host".into(),
-                );
-            }
-            if self.model.trim().is_empty() {
-                return Err("[assist] model must name the model when base_url is set".into());
-            }
-        }
-        let name = self.api_key_env.trim();
-        if !name.is_empty()
-            && !name
-                .chars()
-                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
-        {
-            // Never quote the value: it may be a key pasted by mistake.
-            return Err("[assist] api_key_env must be the NAME of an environment variable (capital letters, digits and _), such as OPENAI_API_KEY; put the key itself in that variable, never in the config".into());
-        }
-        if self.timeout_secs == 0 || self.max_tokens == 0 {
-            return Err("[assist] timeout_secs and max_tokens must be greater than 0".into());
-        }
-        if self.prompt_source_bytes == 0 || self.extractive_source_bytes == 0 {
-            return Err("[assist] source byte limits must be greater than 0".into());
-        }
-        Ok(())
-    }
-}
-
-/// `[checks]`
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ChecksConfig {
-    /// Directories of the newsroom's own rule files (`*.toml`), read after the built-in
-    /// rules: a rule with a built-in rule's id replaces it, a new id adds a rule. Relative
-    /// paths are taken from the directory of the config file that names them.
-    pub dirs: Vec<PathBuf>,
-    /// Rule ids switched off.
-    pub disable: Vec<String>,
-    /// Levels changed by rule id (`{ unsourced = "error" }`), applied last.
-    pub levels: std::collections::BTreeMap<String, Level>,
-    /// Shortest run of words shared verbatim with a source that the source-protection
-    /// check reports.
-    pub verbatim_words: u32,
-    /// The level of the source-protection check's findings.
-    pub verbatim_level: Level,
-}
-
 impl Config {
     /// The built-in defaults alone.
     pub fn defaults() -> Self {
@@ -330,17 +237,6 @@ impl Config {
             return Err("[checks] verbatim_words must be at least 2".into());
         }
         Ok(())
-    }
-
-    /// Take the source key from `STORYDESK_SOURCE_KEY` when it is set.
-    pub fn with_source_key_from_env(mut self) -> Result<Self, crate::store::BadKey> {
-        if let Some(text) = std::env::var("STORYDESK_SOURCE_KEY")
-            .ok()
-            .filter(|t| !t.trim().is_empty())
-        {
-            self.source_key = Some(crate::store::SourceKey::parse(&text)?);
-        }
-        Ok(self)
     }
 
     /// True when `who` is one of `[roles] editors`: by platform id, Discord role or Slack
@@ -429,129 +325,6 @@ fn merge(base: &mut toml::Table, over: toml::Table, path: &str) -> Result<(), St
     Ok(())
 }
 
-/// The sections of a story, from a template file.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Template {
-    /// The template's name.
-    pub name: String,
-    /// One line on what it is for.
-    pub description: String,
-    /// Sections in publishing order.
-    #[serde(rename = "section")]
-    pub sections: Vec<SectionSpec>,
-}
-
-/// One section of a template.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SectionSpec {
-    /// Canonical name.
-    pub name: String,
-    /// Other names people may type.
-    #[serde(default)]
-    pub aliases: Vec<String>,
-    /// Publishing needs it approved.
-    pub required: bool,
-    /// Shortest acceptable text in characters.
-    #[serde(default)]
-    pub min_chars: u32,
-    /// Longest acceptable text in characters.
-    pub max_chars: u32,
-    /// What the section should do.
-    #[serde(default)]
-    pub guidance: String,
-    /// How the text is produced when people do not write it.
-    #[serde(default)]
-    pub generated: Option<Generated>,
-}
-
-/// Sections whose text storydesk renders itself.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Generated {
-    /// Rendered from the story's structured references.
-    References,
-}
-
-impl Template {
-    /// A built-in template by name, or a template file by path.
-    pub fn load(name_or_path: &str) -> Result<Self, ConfigError> {
-        let err = |reason: String| ConfigError::Template {
-            name: name_or_path.to_string(),
-            reason,
-        };
-        let text = match BUILTIN_TEMPLATES.iter().find(|(n, _)| *n == name_or_path) {
-            Some((_, text)) => text.to_string(),
-            None => std::fs::read_to_string(name_or_path).map_err(|e| {
-                let builtin: Vec<&str> = BUILTIN_TEMPLATES.iter().map(|(n, _)| *n).collect();
-                err(format!(
-                    "not a built-in template ({}) and not a readable file: {e}",
-                    builtin.join(", ")
-                ))
-            })?,
-        };
-        let template: Template = toml::from_str(&text).map_err(|e| err(e.to_string()))?;
-        template.validate().map_err(err)?;
-        Ok(template)
-    }
-
-    fn validate(&self) -> Result<(), String> {
-        if self.sections.is_empty() {
-            return Err("a template needs at least one section".into());
-        }
-        let mut seen = std::collections::HashSet::new();
-        for s in &self.sections {
-            for n in std::iter::once(&s.name).chain(&s.aliases) {
-                if !seen.insert(n.to_ascii_lowercase()) {
-                    return Err(format!("the name `{n}` is used twice"));
-                }
-                if n.is_empty() || n.contains(char::is_whitespace) {
-                    return Err(format!("section name `{n}` must be one word"));
-                }
-            }
-            if s.min_chars > s.max_chars {
-                return Err(format!("section {}: min_chars > max_chars", s.name));
-            }
-        }
-        if !self.sections.iter().any(|s| s.name == "title") {
-            return Err("a template needs a `title` section (the headline)".into());
-        }
-        Ok(())
-    }
-
-    /// The section a typed name means: its canonical name or an alias, any case.
-    pub fn resolve(&self, typed: &str) -> Option<&SectionSpec> {
-        let typed = typed.trim().trim_start_matches('#');
-        self.sections.iter().find(|s| {
-            s.name.eq_ignore_ascii_case(typed)
-                || s.aliases.iter().any(|a| a.eq_ignore_ascii_case(typed))
-        })
-    }
-
-    /// The section spec by canonical name.
-    pub fn section(&self, name: &str) -> Option<&SectionSpec> {
-        self.sections.iter().find(|s| s.name == name)
-    }
-
-    /// The canonical name closest to a mistyped one, for "did you mean".
-    pub fn suggest(&self, typed: &str) -> Option<String> {
-        let names = self.sections.iter().flat_map(|s| {
-            std::iter::once(&s.name)
-                .chain(&s.aliases)
-                .map(move |n| (n, &s.name))
-        });
-        let mut best: Option<(usize, &String)> = None;
-        for (n, canonical) in names {
-            let d = strsim::damerau_levenshtein(&n.to_lowercase(), &typed.to_lowercase());
-            if d <= 2.max(typed.len() / 3) && best.is_none_or(|(bd, _)| d < bd) {
-                best = Some((d, canonical));
-            }
-        }
-        best.map(|(_, c)| c.clone())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -624,18 +397,6 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("harvard"), "{err}");
-    }
-
-    #[test]
-    fn news_template_resolves_aliases() {
-        let t = Template::load("news").unwrap();
-        assert_eq!(t.resolve("intro").unwrap().name, "introduction");
-        assert_eq!(t.resolve("LEDE").unwrap().name, "introduction");
-        assert_eq!(t.resolve("body").unwrap().name, "body");
-        assert!(t.resolve("bdy").is_none());
-        assert_eq!(t.suggest("bdy").as_deref(), Some("body"));
-        assert_eq!(t.suggest("conclusoin").as_deref(), Some("conclusion"));
-        assert_eq!(t.suggest("xylophone"), None);
     }
 
     #[test]

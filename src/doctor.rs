@@ -11,79 +11,15 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::config::{Config, Template};
+use crate::config::Config;
+use crate::env::Env;
 use crate::model::Platform;
 use crate::notices;
 use crate::store::{IntegrityCheck, OpenFailure, SourceKey, Store, StoreError, StoreOptions};
+use crate::template::Template;
 
 /// How long each platform may take to answer.
 pub const CHECK_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// The environment `serve` would read, as the doctor sees it.
-#[derive(Default, Clone)]
-pub struct Env {
-    /// `SLACK_SIGNING_SECRET`.
-    pub slack_signing_secret: Option<String>,
-    /// `SLACK_BOT_TOKEN`.
-    pub slack_bot_token: Option<String>,
-    /// `SLACK_APP_TOKEN`.
-    pub slack_app_token: Option<String>,
-    /// `STORYDESK_SLACK_API_URL`, else Slack's own.
-    pub slack_api_url: String,
-    /// `DISCORD_TOKEN`.
-    pub discord_token: Option<String>,
-    /// `DISCORD_PUBLIC_KEY`.
-    pub discord_public_key: Option<String>,
-    /// `DISCORD_APPLICATION_ID`, as written.
-    pub discord_application_id: Option<String>,
-    /// `STORYDESK_DISCORD_API_URL`.
-    pub discord_api_url: Option<String>,
-    /// `STORYDESK_SOURCE_KEY`.
-    pub source_key: Option<String>,
-}
-
-impl Env {
-    /// The chat platforms this environment configures in any way (a token, a signing
-    /// secret or a public key), for which `[roles]` entries must be ids.
-    pub fn chat_platforms(&self) -> Vec<Platform> {
-        let mut platforms = Vec::new();
-        if self.slack_bot_token.is_some()
-            || self.slack_signing_secret.is_some()
-            || self.slack_app_token.is_some()
-        {
-            platforms.push(Platform::Slack);
-        }
-        if self.discord_token.is_some() || self.discord_public_key.is_some() {
-            platforms.push(Platform::Discord);
-        }
-        platforms
-    }
-}
-
-impl std::fmt::Debug for Env {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Env(…)")
-    }
-}
-
-impl Env {
-    /// Read from this process's environment (empty values count as unset).
-    pub fn from_process() -> Self {
-        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-        Env {
-            slack_signing_secret: var("SLACK_SIGNING_SECRET"),
-            slack_bot_token: var("SLACK_BOT_TOKEN"),
-            slack_app_token: var("SLACK_APP_TOKEN"),
-            slack_api_url: var("STORYDESK_SLACK_API_URL")
-                .unwrap_or_else(|| crate::slack::DEFAULT_API_URL.to_string()),
-            discord_token: var("DISCORD_TOKEN"),
-            discord_public_key: var("DISCORD_PUBLIC_KEY"),
-            discord_application_id: var("DISCORD_APPLICATION_ID"),
-            discord_api_url: var("STORYDESK_DISCORD_API_URL"),
-            source_key: var("STORYDESK_SOURCE_KEY"),
-        }
-    }
-}
 
 /// How a finding counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -16,6 +16,7 @@
 use std::future::Future;
 
 use tokio::sync::watch;
+use tracing::Instrument;
 
 use crate::assist::Assistant;
 use crate::desk::{Desk, DraftJob, Post};
@@ -37,30 +38,31 @@ where
         section = %job.draft.section,
         number = job.draft.number,
     );
-    let _guard = span.enter();
-    let (sender, mut receiver) = watch::channel(None::<String>);
-    let brief = job.brief.clone();
-    let drafting = async move {
-        let mut progress = |text: &str| {
-            sender.send_replace(Some(text.to_string()));
+    async move {
+        let (sender, mut receiver) = watch::channel(None::<String>);
+        let brief = job.brief.clone();
+        let drafting = async move {
+            let mut progress = |text: &str| {
+                sender.send_replace(Some(text.to_string()));
+            };
+            assistant.draft(brief, &mut progress).await
+            // `sender` is dropped here, which ends the progress loop below.
         };
-        assistant.draft(brief, &mut progress).await
-        // `sender` is dropped here, which ends the progress loop below.
-    };
-    let showing = async {
-        while receiver.changed().await.is_ok() {
-            let latest = receiver.borrow_and_update().clone();
-            if let Some(text) = latest {
-                deliver(desk.draft_progress(&job, &text)).await;
+        let showing = async {
+            while receiver.changed().await.is_ok() {
+                let latest = receiver.borrow_and_update().clone();
+                if let Some(text) = latest {
+                    deliver(desk.draft_progress(&job, &text)).await;
+                }
             }
-        }
-    };
-    let (outcome, ()) = tokio::join!(drafting, showing);
-    let finishing = desk.clone();
-    let finished_job = job.clone();
-    let reply =
-        match tokio::task::spawn_blocking(move || finishing.finish_draft(&finished_job, outcome))
-            .await
+        };
+        let (outcome, ()) = tokio::join!(drafting, showing);
+        let finishing = desk.clone();
+        let finished_job = job.clone();
+        let reply = match tokio::task::spawn_blocking(move || {
+            finishing.finish_draft(&finished_job, outcome)
+        })
+        .await
         {
             Ok(reply) => reply,
             Err(e) => {
@@ -68,7 +70,10 @@ where
                 desk.finish_draft(&job, Err(crate::assist::Failure::Crashed))
             }
         };
-    for post in reply.posts {
-        deliver(post).await;
+        for post in reply.posts {
+            deliver(post).await;
+        }
     }
+    .instrument(span)
+    .await
 }

@@ -398,6 +398,14 @@ pub struct Publication {
 }
 
 impl Publication {
+    /// How many parts of the article are up, and how many it takes (once known).
+    pub fn progress(&self) -> (usize, Option<u32>) {
+        match &self.posting {
+            Some(posting) => (posting.posted.len(), posting.parts),
+            None => (0, None),
+        }
+    }
+
     /// Whether every message of the article is confirmed up.
     pub fn is_complete(&self) -> bool {
         self.posting.is_none()
@@ -689,5 +697,48 @@ pub struct KeptConflict {
     /// The section's latest revision at the time, which the submission overlapped.
     pub latest: u32,
     /// The text as submitted (normalised).
+    pub text: String,
+}
+
+/// An assembled article.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Article {
+    /// The story.
+    pub story: StoryId,
+    /// The headline: the title section's text, or the working title while it has none.
+    pub headline: String,
+    /// The body sections in order, without the title and references.
+    pub parts: Vec<ArticlePart>,
+    /// "References", "Works Cited" or "Bibliography".
+    pub references_heading: String,
+    /// Formatted reference entries, sorted as the style wants.
+    pub references: Vec<String>,
+}
+
+impl Article {
+    /// The whole article as Markdown.
+    pub fn markdown(&self) -> String {
+        let mut out = format!("# {}\n", self.headline);
+        for part in &self.parts {
+            out.push('\n');
+            out.push_str(&part.text);
+            out.push('\n');
+        }
+        if !self.references.is_empty() {
+            out.push_str(&format!("\n## {}\n\n", self.references_heading));
+            for r in &self.references {
+                out.push_str(&format!("- {r}\n"));
+            }
+        }
+        out
+    }
+}
+
+/// One section of the article body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ArticlePart {
+    /// The section's name (`introduction`).
+    pub section: String,
+    /// Its latest text.
     pub text: String,
 }

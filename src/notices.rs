@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use crate::desk::messages::plural;
+use crate::text::counts::plural;
 
 // ---------------------------------------------------------------------------------------
 // The command line

@@ -10,7 +10,8 @@
 //! - [`chat::ChatDrafter`]: any model server that speaks the OpenAI Chat Completions API
 //!   (OpenAI, Ollama, llama.cpp's server, vLLM, LM Studio), over HTTP, streamed.
 //!
-//! [`Assistant`] picks one from `[assist]` in the configuration ([`policy::choose`] refuses a
+//! [`Assistant`] picks one from `[assist]` in the configuration ([`AssistConfig`], defined
+//! here with the module it configures; [`policy::choose`] refuses a
 //! model that is not on this machine unless `allow_remote` is set), runs it, passes the text
 //! written so far to the caller at most about once a second, and strips a model's preamble
 //! and closing offers from the answer ([`tidy`]).
@@ -27,6 +28,7 @@
 //! HTTP, no clock, no store); only `chat` and [`Assistant`] do input and output.
 
 pub mod chat;
+mod config;
 pub mod extractive;
 pub mod policy;
 pub mod prompt;
@@ -39,7 +41,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::config::AssistConfig;
+pub use config::AssistConfig;
 
 /// A boxed future, so drafters can be used as trait objects.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;

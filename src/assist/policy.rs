@@ -11,8 +11,8 @@ use std::net::IpAddr;
 
 use url::{Host, Url};
 
+use super::AssistConfig;
 use super::{Failure, Origin};
-use crate::config::AssistConfig;
 
 /// A model server to send requests to.
 #[derive(Debug, Clone, PartialEq, Eq)]

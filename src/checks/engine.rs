@@ -4,78 +4,18 @@ use std::cell::OnceCell;
 use std::collections::HashMap;
 
 use super::rules::{self, Bound, Check, Matcher, Rule, RuleError, Unit};
+use super::sources::Sources;
 use super::text::{excerpt, overlaps, quoted_spans, LineIndex};
-use super::trace::{self, SourceFacts};
-use super::verbatim::{words, SourceIndex, Word};
+use super::trace;
+use super::ChecksConfig;
 use super::{CheckedSection, Document, FileLine, Finding, SourcePlace};
-use crate::config::{ChecksConfig, Template};
+use crate::template::Template;
 use crate::text::cite;
 
 /// The rules in force, ready to run. Built once at start-up; cheap to share.
 #[derive(Debug, Clone)]
 pub struct Checker {
     rules: Vec<Rule>,
-}
-
-/// The sources of one run, cut into words and read for facts only when a rule needs it.
-pub(crate) struct Sources<'a> {
-    /// The texts.
-    texts: Vec<&'a str>,
-    /// Their words, once a rule asked.
-    words: OnceCell<Vec<Vec<Word>>>,
-    /// Their figures and dates, once a rule asked.
-    facts: OnceCell<SourceFacts>,
-    /// Each source's line starts, once a finding points into it.
-    lines: Vec<OnceCell<LineIndex>>,
-    /// Verbatim indexes by passage length.
-    indexes: std::cell::RefCell<HashMap<usize, std::rc::Rc<SourceIndex>>>,
-}
-
-impl<'a> Sources<'a> {
-    /// The sources of a run, nothing computed yet.
-    pub fn new(texts: Vec<&'a str>) -> Self {
-        let lines = texts.iter().map(|_| OnceCell::new()).collect();
-        Sources {
-            texts,
-            words: OnceCell::new(),
-            facts: OnceCell::new(),
-            lines,
-            indexes: Default::default(),
-        }
-    }
-
-    /// True when there is no source text to compare with.
-    pub fn is_empty(&self) -> bool {
-        self.texts.iter().all(|t| t.trim().is_empty())
-    }
-
-    /// Each source's words (cut once, shared by the rules that need them).
-    pub fn words(&self) -> &[Vec<Word>] {
-        self.words
-            .get_or_init(|| self.texts.iter().map(|t| words(t)).collect())
-    }
-
-    /// The figures and dates of all sources (read once).
-    pub fn facts(&self) -> &SourceFacts {
-        self.facts.get_or_init(|| SourceFacts::read(&self.texts))
-    }
-
-    /// The verbatim index for passages of `n` words (built once per `n`).
-    fn index(&self, n: usize) -> std::rc::Rc<SourceIndex> {
-        self.indexes
-            .borrow_mut()
-            .entry(n)
-            .or_insert_with(|| std::rc::Rc::new(SourceIndex::from_source_words(self.words(), n)))
-            .clone()
-    }
-
-    /// Line and column of a byte offset in a source.
-    fn locate(&self, source: usize, at: usize) -> (usize, usize) {
-        let text = self.texts[source];
-        self.lines[source]
-            .get_or_init(|| LineIndex::new(text))
-            .locate(text, at)
-    }
 }
 
 /// One section's text with what the rules compute from it, once.

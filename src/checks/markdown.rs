@@ -38,7 +38,7 @@
 //!
 //! Every line keeps its line number in the file, so findings point into the file.
 
-use crate::config::{Generated, Template};
+use crate::template::{Generated, Template};
 
 use super::{CheckedSection, Document, FileLine, Heading, ReferenceEntry, SourceText};
 

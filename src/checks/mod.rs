@@ -3,11 +3,13 @@
 //!
 //! # Layout
 //!
+//! - `config`: the `[checks]` table of the configuration ([`ChecksConfig`]).
 //! - [`rules`]: the rule files (`config/checks/*.toml`, embedded; plus the newsroom's own
 //!   directories), their format, loading, overriding and validation.
 //! - `engine`: [`Checker`], which runs every rule over a [`Document`].
 //! - [`verbatim`]: source protection, the runs of words an article shares with a source,
 //!   found in linear time with a rolling hash.
+//! - `sources`: the sources of one run, with what the rules compute from them, once.
 //! - `trace`: traceability, the figures, dates and quotations that no source contains.
 //! - [`markdown`]: an article file cut into the template's sections, for `storydesk check`.
 //! - `references`: reference entries, from structured references or formatted lines.
@@ -19,16 +21,19 @@
 //! Architecture invariant: this module reads no store and knows no chat platform. The desk
 //! and the command line gather the texts (sections, references, sources) and pass them in.
 
+mod config;
 mod engine;
 pub mod markdown;
 mod references;
 pub mod rules;
+mod sources;
 mod text;
 mod trace;
 pub mod verbatim;
 
 use serde::{Deserialize, Serialize};
 
+pub use config::ChecksConfig;
 pub use engine::Checker;
 pub use references::ReferenceEntry;
 pub use rules::RuleError;

@@ -45,8 +45,9 @@ use std::path::{Path, PathBuf};
 use regex::Regex;
 use serde::Deserialize;
 
+use super::ChecksConfig;
 use super::Level;
-use crate::config::{ChecksConfig, Template};
+use crate::template::Template;
 
 /// The built-in rule files, embedded at build time: (file name, text).
 pub const BUILTIN_FILES: &[(&str, &str)] = &[

@@ -16,7 +16,6 @@
 use std::collections::{HashMap, HashSet};
 use std::hash::BuildHasherDefault;
 
-use super::engine::Sources;
 use super::rules::Facts;
 use super::text::{overlaps, quoted_spans, url_spans};
 use super::verbatim::{words, IntHasher, Word};
@@ -961,12 +960,21 @@ impl WordMatcher {
     }
 }
 
+/// What the sources hold, as [`unsourced`] asks for it: each part is computed only when
+/// it is first asked for.
+pub(crate) trait SourceView {
+    /// The figures and dates of all sources.
+    fn facts(&self) -> &SourceFacts;
+    /// Each source's words.
+    fn words(&self) -> &[Vec<Word>];
+}
+
 /// One section's facts that no source holds.
 pub(crate) fn unsourced(
     text: &str,
     facts: &Facts,
     quote_min_words: usize,
-    sources: &Sources<'_>,
+    sources: &impl SourceView,
 ) -> Vec<Fact> {
     let quotes = if facts.quotes {
         quote_facts(text, quote_min_words)
@@ -1023,6 +1031,7 @@ pub(crate) fn unsourced(
 
 #[cfg(test)]
 mod tests {
+    use super::super::sources::Sources;
     use super::*;
 
     const ALL: Facts = Facts {

@@ -1,56 +1,11 @@
 //! The article as it would be published: the headline, the sections' latest text in
 //! template order, and the references in the chosen style.
 
-use serde::Serialize;
-
-use crate::config::Generated;
-use crate::model::{CitationStyle, Story, StoryId};
+use crate::model::{Article, ArticlePart, CitationStyle, Story};
+use crate::template::Generated;
 use crate::text::cite;
 
 use super::{Desk, DeskError};
-
-/// One section of the article body.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ArticlePart {
-    /// The section's name (`introduction`).
-    pub section: String,
-    /// Its latest text.
-    pub text: String,
-}
-
-/// An assembled article.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Article {
-    /// The story.
-    pub story: StoryId,
-    /// The headline: the title section's text, or the working title while it has none.
-    pub headline: String,
-    /// The body sections in order, without the title and references.
-    pub parts: Vec<ArticlePart>,
-    /// "References", "Works Cited" or "Bibliography".
-    pub references_heading: String,
-    /// Formatted reference entries, sorted as the style wants.
-    pub references: Vec<String>,
-}
-
-impl Article {
-    /// The whole article as Markdown.
-    pub fn markdown(&self) -> String {
-        let mut out = format!("# {}\n", self.headline);
-        for part in &self.parts {
-            out.push('\n');
-            out.push_str(&part.text);
-            out.push('\n');
-        }
-        if !self.references.is_empty() {
-            out.push_str(&format!("\n## {}\n\n", self.references_heading));
-            for r in &self.references {
-                out.push_str(&format!("- {r}\n"));
-            }
-        }
-        out
-    }
-}
 
 /// Assemble `story` with references in `style`. With `with_empty`, sections without text
 /// appear as a placeholder line (for previews); without, they are left out.

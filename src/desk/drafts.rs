@@ -18,16 +18,15 @@ use super::tx_story;
 use std::sync::Arc;
 
 use super::{
-    messages, user, Action, Body, Ctx, Desk, DeskError, Destination, DraftRef, Post, Reply,
+    messages, rules, user, Action, Body, Ctx, Desk, DeskError, Destination, DraftRef, Post, Reply,
     ThreadKind,
 };
 use crate::assist::{
     self, Brief, Draft, Failure, Origin, SectionOutline, SourceBudget, SourceText,
 };
 use crate::checks::{self, CheckedSection, Checker, Document, Finding};
-use crate::config::{Generated, Template};
 use crate::model::{AuditEvent, Person, Place, Story, StoryId, Suggestion, SuggestionState};
-use crate::store::Tx;
+use crate::template::{Generated, Template};
 use crate::text::normalise::{normalise, strip_controls};
 
 /// A draft to write: what the adapter runs after sending the reply's posts.
@@ -97,7 +96,7 @@ pub fn draft(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
         .filter(|g| !g.is_empty());
     let id = ctx.story_id()?;
     let story = ctx.load(id)?;
-    super::sections::refuse_if_published(&story)?;
+    rules::refuse_if_published(&story)?;
     if story.sources.is_empty() {
         return user(messages::no_sources_to_draft());
     }
@@ -106,7 +105,7 @@ pub fn draft(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
 
     let (story, numbered) = ctx.transact(|tx| {
         let mut story = tx_story(tx, id)?;
-        super::sections::refuse_if_published(&story)?;
+        rules::refuse_if_published(&story)?;
         let mut numbered = Vec::new();
         for section in &sections {
             let previous = tx.suggestion(id, section)?;
@@ -252,41 +251,6 @@ fn load_sources(
     Ok(budget.finish())
 }
 
-/// The section's draft if it can be acted on (with that number, when one is given); the
-/// reason it cannot otherwise.
-pub(crate) fn pending(
-    suggestion: Option<Suggestion>,
-    section: &str,
-    number: Option<u32>,
-) -> Result<Suggestion, DeskError> {
-    let Some(s) = suggestion else {
-        return user(messages::no_draft(section, None));
-    };
-    if let Some(n) = number {
-        // Drafts of a section are numbered 1, 2, …: a number past the latest never existed.
-        if n > s.number {
-            return user(messages::unknown_draft(section, n, s.number));
-        }
-        if n != s.number {
-            return user(messages::stale_draft(section, n, s.number));
-        }
-    }
-    if !s.state.is_pending() {
-        return user(messages::no_draft(section, Some(&s)));
-    }
-    Ok(s)
-}
-
-/// Inside a transaction: the pending draft `number` of a section, or why it is not.
-pub(crate) fn take_pending(
-    tx: &mut Tx<'_>,
-    story: StoryId,
-    section: &str,
-    number: u32,
-) -> Result<Suggestion, DeskError> {
-    pending(tx.suggestion(story, section)?, section, Some(number))
-}
-
 /// `/story draft accept section:NAME|all [draft:N]`: the draft becomes a revision by the
 /// person accepting it.
 pub fn accept(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
@@ -305,20 +269,19 @@ pub fn accept(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
         }
         // A claimed section is written by whoever holds it, from a draft too; the draft
         // stays pending for them.
-        if let Some(holder) = super::sections::held_by_other(&story, section, &ctx.req.actor)? {
+        if let Some(holder) = rules::held_by_other(&story, section, &ctx.req.actor)? {
             return user(messages::section_held(section, &holder));
         }
-        let draft = pending(found, section, number)?;
-        let text =
-            super::sections::prepare_text(ctx, section, &draft.text).map_err(|e| match e {
-                DeskError::User(_) => DeskError::User(messages::draft_does_not_fit(
-                    &draft,
-                    ctx.load(id)
-                        .and_then(|story| ctx.spec(&story, section))
-                        .map_or(0, |s| s.max_chars),
-                )),
-                other => other,
-            })?;
+        let draft = rules::pending(found, section, number)?;
+        let text = rules::prepare_text(ctx, section, &draft.text).map_err(|e| match e {
+            DeskError::User(_) => DeskError::User(messages::draft_does_not_fit(
+                &draft,
+                ctx.load(id)
+                    .and_then(|story| ctx.spec(&story, section))
+                    .map_or(0, |s| s.max_chars),
+            )),
+            other => other,
+        })?;
         items.push(super::conflicts::Submission {
             section: section.clone(),
             text,
@@ -329,7 +292,7 @@ pub fn accept(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
     if items.is_empty() {
         return user(messages::no_draft_anywhere());
     }
-    super::sections::save_revisions(ctx, id, items)
+    rules::save_revisions(ctx, id, items)
 }
 
 /// `/story draft discard section:NAME|all [draft:N]`: throw a draft away.
@@ -349,7 +312,7 @@ pub fn discard(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
             if all && !found.as_ref().is_some_and(|s| s.state.is_pending()) {
                 continue;
             }
-            let mut draft = pending(found, section, number)?;
+            let mut draft = rules::pending(found, section, number)?;
             draft.state = SuggestionState::Discarded { by: me.clone() };
             tx.put_suggestion(&draft)?;
             ctx.log(
@@ -375,24 +338,10 @@ pub fn discard(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
                 story: id,
                 thread: ThreadKind::Section(draft.section.clone()),
             },
-            closed_post(draft),
+            rules::closed_post(draft),
         );
     }
     Ok(reply)
-}
-
-/// The message of a draft that was accepted or discarded: its buttons go.
-pub(crate) fn closed_post(draft: &Suggestion) -> Body {
-    Body::Suggestion {
-        draft: DraftRef {
-            story: draft.story,
-            section: draft.section.clone(),
-            number: draft.number,
-        },
-        text: messages::draft_closed(draft),
-        actions: Vec::new(),
-        writing: false,
-    }
 }
 
 /// The buttons of a pending draft.

@@ -11,15 +11,17 @@ use crate::assist::{Brief, Draft, Failure, Origin};
 use crate::catalogue::Catalogue;
 use crate::checks::{Finding, Level};
 use crate::command::parse::ParseError;
-use crate::config::Template;
 use crate::model::{
     AuditEntry, AuditEvent, KeptConflict, Person, Publication, Revision, Section, SectionState,
     Source, SourceSummary, Story, StoryId, Suggestion, SuggestionState,
 };
+use crate::template::Template;
 use crate::text::diff::WordDiff;
 use crate::text::merge::{has_conflict_markers, Passage};
 
 use super::Article;
+
+pub use crate::text::counts::{number, plural};
 
 // ---------------------------------------------------------------------------------------
 // Sizes and small helpers
@@ -34,29 +36,6 @@ pub fn size(bytes: u64) -> String {
         format!("{:.0} KiB", b / KIB)
     } else {
         plural(bytes as usize, "byte", "bytes")
-    }
-}
-
-/// A count as people read it: digits grouped in thousands (146,160).
-pub fn number(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-/// `n` and the noun that agrees with it: "1 error", "2 errors", "146,160 words".
-pub fn plural(n: usize, one: &str, many: &str) -> String {
-    let shown = number(n as u64);
-    if n == 1 {
-        format!("{shown} {one}")
-    } else {
-        format!("{shown} {many}")
     }
 }
 
@@ -1176,7 +1155,7 @@ fn parts_up(up: usize, parts: Option<u32>) -> String {
 
 /// Posting the article stopped partway; `/story publish` continues it.
 pub fn publication_incomplete(story: &Story, p: &Publication, reason: &str) -> String {
-    let (up, parts) = super::publish::progress(p);
+    let (up, parts) = p.progress();
     format!(
         "Story {} is only partly published in #{}: {} up. {reason} Run `/story publish` to continue: nothing already up is posted again.",
         story_name(story),
@@ -1193,7 +1172,7 @@ pub fn posting_not_recorded() -> String {
 
 /// `/story publish` on a story whose article is not all up: it continues.
 pub fn publish_resumed(story: &Story, p: &Publication) -> String {
-    let (up, parts) = super::publish::progress(p);
+    let (up, parts) = p.progress();
     format!(
         "Continuing to publish story {} to #{}: {} up. The rest follows.",
         story_name(story),

@@ -24,6 +24,7 @@ mod publish;
 pub mod recent;
 mod references;
 mod review;
+mod rules;
 mod sections;
 mod sources;
 mod story;
@@ -33,19 +34,21 @@ use std::sync::Arc;
 use crate::catalogue::{catalogue, Catalogue};
 use crate::checks::{Checker, RuleError};
 use crate::command::parse::{self, Invocation, ParseError};
-use crate::config::{Config, Generated, SectionSpec, Template};
+use crate::config::Config;
 use crate::model::{
     AuditEntry, AuditEvent, ChannelKey, Person, Place, Section, Story, StoryId, Timestamp,
 };
 use crate::roles::{Identity, Memberships};
 use crate::store::{Store, StoreError, Tx};
+use crate::template::{Generated, SectionSpec, Template};
 use crate::text::normalise::strip_controls;
 
+pub use crate::model::{Article, ArticlePart};
 /// How the desk ended a request: done, refused (with a sentence the person can act on),
 /// failed on our side, or a redelivery that did nothing. Travels in the [`Reply`], so no
 /// adapter reads it from the reply's words.
 pub use crate::telemetry::Outcome;
-pub use article::{assemble, Article, ArticlePart};
+pub use article::assemble;
 pub use board::render_board;
 pub use drafts::{outline, proposal_findings, DraftJob};
 pub use event::{EventKey, EventKind};

@@ -16,11 +16,11 @@
 use super::{append_audit, save, tx_story};
 use super::{board, messages, user, Body, Ctx, Desk, DeskError, Destination, Reply};
 use crate::checks::{CheckedSection, Document, Finding, Level, ReferenceEntry, SourceText};
-use crate::config::Generated;
 use crate::model::{
     AuditEvent, ChannelKey, CitationStyle, Person, Platform, Posting, Publication, Story, StoryId,
     Timestamp,
 };
+use crate::template::Generated;
 
 /// Run the checks on a story as it stands: its sections' latest revisions, its references
 /// and its sources (read here, outside any transaction).
@@ -409,7 +409,7 @@ impl Desk {
                 let Some(p) = s.published.clone().filter(|p| !p.is_complete()) else {
                     return Ok(None);
                 };
-                let (up, parts) = progress(&p);
+                let (up, parts) = p.progress();
                 append_audit(
                     tx,
                     &mut s,
@@ -434,14 +434,6 @@ impl Desk {
             Ok(None) => Reply::default(),
             Err(e) => self.internal("publish", e.to_string()),
         }
-    }
-}
-
-/// How many parts of a publication's article are up, and how many it takes (once known).
-pub(crate) fn progress(p: &Publication) -> (usize, Option<u32>) {
-    match &p.posting {
-        Some(posting) => (posting.posted.len(), posting.parts),
-        None => (0, None),
     }
 }
 

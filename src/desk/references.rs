@@ -1,10 +1,10 @@
 //! References: structured, rendered in the story's citation style. Adding or removing one
 //! is a new revision of the references section, reviewed like any other.
 
-use super::{messages, review, user, Body, Ctx, DeskError, Destination, Reply, ThreadKind};
+use super::{messages, rules, user, Body, Ctx, DeskError, Destination, Reply, ThreadKind};
 use super::{save, tx_story};
-use crate::config::Generated;
 use crate::model::{AuditEvent, CitationStyle, Reference, ReferenceKind};
+use crate::template::Generated;
 use crate::text::cite;
 use crate::text::normalise::normalise;
 
@@ -235,7 +235,7 @@ fn change_references(
     let quorum = ctx.desk.config.review.quorum;
     let (story, revision, parent, dismissed) = ctx.transact(|tx| {
         let mut story = tx_story(tx, id)?;
-        super::sections::refuse_if_published(&story)?;
+        super::rules::refuse_if_published(&story)?;
         let action = change(&mut story.references)?;
         ctx.log(tx, &mut story, action)?;
         let text = render_section(&story.references, story.style);
@@ -283,7 +283,7 @@ fn change_references(
             story: id,
             thread: ThreadKind::Section(section.clone()),
         },
-        review::revision_post(&story, &revision, parent.as_ref(), dismissed, quorum),
+        rules::revision_post(&story, &revision, parent.as_ref(), dismissed, quorum),
     );
     if let Some(post) = findings {
         reply.push(

@@ -6,49 +6,10 @@
 //! (written to the audit log); a section is approved with the quorum of approvals of its
 //! latest revision and no open change request.
 
-use super::{messages, user, Action, Body, Ctx, DeskError, Destination, Reply, ThreadKind};
+use super::{messages, user, Body, Ctx, DeskError, Destination, Reply, ThreadKind};
 use super::{save, section_of, section_of_mut, tx_story};
-use crate::model::{Approval, AuditEvent, ChangeRequest, Revision, Story};
-use crate::text::diff::word_diff;
+use crate::model::{Approval, AuditEvent, ChangeRequest};
 use crate::text::normalise::normalise;
-
-/// Words of unchanged context kept around each change in a review post.
-const DIFF_CONTEXT_WORDS: usize = 8;
-
-/// The post announcing a new revision in its section's thread: who, size, the diff against
-/// the parent (or the whole text for a first revision), and the review buttons.
-pub(crate) fn revision_post(
-    story: &Story,
-    revision: &Revision,
-    parent: Option<&Revision>,
-    dismissed: usize,
-    quorum: u32,
-) -> Body {
-    let diff = parent.map(|p| word_diff(&p.text, &revision.text));
-    let text = messages::revision_posted(
-        story,
-        revision,
-        diff.as_ref(),
-        DIFF_CONTEXT_WORDS,
-        dismissed,
-        quorum,
-    );
-    Body::Review {
-        text,
-        actions: vec![
-            Action::Approve {
-                story: story.id,
-                section: revision.section.clone(),
-                revision: revision.number,
-            },
-            Action::RequestChanges {
-                story: story.id,
-                section: revision.section.clone(),
-                revision: revision.number,
-            },
-        ],
-    }
-}
 
 /// The revision a review names (a button carries it) must still be the latest.
 fn check_revision(ctx: &Ctx<'_>, section: &str, latest: u32) -> Result<(), DeskError> {
@@ -68,7 +29,7 @@ pub fn approve(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
     let quorum = ctx.desk.config.review.quorum;
     let (story, revision, withdrawn) = ctx.transact(|tx| {
         let mut story = tx_story(tx, id)?;
-        super::sections::refuse_if_published(&story)?;
+        super::rules::refuse_if_published(&story)?;
         let s = section_of(&story, &section)?;
         let latest = s.revisions;
         if latest == 0 {
@@ -155,7 +116,7 @@ pub fn changes(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
     let quorum = ctx.desk.config.review.quorum;
     let (story, revision) = ctx.transact(|tx| {
         let mut story = tx_story(tx, id)?;
-        super::sections::refuse_if_published(&story)?;
+        super::rules::refuse_if_published(&story)?;
         let s = section_of_mut(&mut story, &section)?;
         let latest = s.revisions;
         if latest == 0 {

@@ -1,17 +1,12 @@
 //! Sections: claim and assign them, write revisions, read them back, compare them.
 
-use super::conflicts::{self, Outcome, Submission};
-use super::{messages, review, user, Action, Body, Ctx, DeskError, Destination, Reply, ThreadKind};
+use super::conflicts::{self, Submission};
+use super::rules::{self, held_by_other, prepare_text, refuse_if_published, save_revisions};
+use super::{messages, user, Body, Ctx, DeskError, Destination, Reply, ThreadKind};
 use super::{save, section_of, section_of_mut, tx_story};
-use crate::config::Generated;
-use crate::model::{
-    AuditEvent, KeptConflict, Person, Revision, Story, StoryId, Suggestion, SuggestionState,
-};
+use crate::model::{AuditEvent, KeptConflict, Person, Revision, StoryId};
+use crate::template::Generated;
 use crate::text::diff::word_diff;
-use crate::text::normalise::normalise;
-
-/// The section whose text is the story's headline.
-pub(crate) const TITLE: &str = "title";
 
 /// `/story claim section:… [take:true]`: take a section on; with `take:true`, over from
 /// whoever holds it, who is told in the section's thread.
@@ -124,13 +119,6 @@ fn set_owner(ctx: &Ctx<'_>, section: &str, owner: Person, mode: Mode) -> Result<
     Ok(reply)
 }
 
-pub(crate) fn refuse_if_published(story: &Story) -> Result<(), DeskError> {
-    match &story.published {
-        Some(p) => user(messages::already_published_no_edits(story, p)),
-        None => Ok(()),
-    }
-}
-
 /// `/story write section:…` with the text: a new revision, posted for review in the
 /// section's thread with its diff; earlier approvals no longer count. With `draft:N` (the
 /// Edit button of an assisted draft fills it in), the revision records that it comes from
@@ -174,7 +162,7 @@ pub fn write(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
     // refused, and its text, perhaps edited from the draft, kept.
     if let Some(n) = from_draft {
         let found = ctx.desk.store.suggestion(id, &section)?;
-        if let Err(DeskError::User(refusal)) = super::drafts::pending(found, &section, Some(n)) {
+        if let Err(DeskError::User(refusal)) = rules::pending(found, &section, Some(n)) {
             let audit = AuditEvent::WriteRefusedDraft {
                 section: section.clone(),
                 draft: n,
@@ -229,17 +217,6 @@ fn keep_refused(
     })
 }
 
-/// Whoever holds a claim on `section` (claimed, or was assigned it) when that is someone
-/// other than `me`.
-pub(crate) fn held_by_other(
-    story: &Story,
-    section: &str,
-    me: &Person,
-) -> Result<Option<Person>, DeskError> {
-    let s = section_of(story, section)?;
-    Ok(s.owner.clone().filter(|o| s.claimed && o.id != me.id))
-}
-
 /// `/story write section:… resume:true` without text: the person's kept conflicting text of
 /// the section, merged with the latest revision, to resolve and paste back.
 fn resume_kept(ctx: &Ctx<'_>, id: StoryId, section: &str) -> Result<Reply, DeskError> {
@@ -258,181 +235,6 @@ fn resume_kept(ctx: &Ctx<'_>, id: StoryId, section: &str) -> Result<Reply, DeskE
         Body::Text(messages::resume_text(section, base, &text)),
     );
     reply.story = Some(id);
-    Ok(reply)
-}
-
-/// Normalises a section's text and checks it against the size limits: the text to save, or
-/// the reason it cannot be saved.
-pub(crate) fn prepare_text(ctx: &Ctx<'_>, section: &str, raw: &str) -> Result<String, DeskError> {
-    let spec = ctx.spec(&ctx.load(ctx.story_id()?)?, section)?;
-    let limit = ctx.desk.config.limits.section_bytes;
-    if raw.len() as u64 > limit.saturating_mul(2) {
-        return user(messages::section_too_large(
-            section,
-            raw.len() as u64,
-            limit,
-        ));
-    }
-    let text = normalise(raw).trim().to_string();
-    if text.is_empty() {
-        return user(messages::section_text_missing(section));
-    }
-    if text.len() as u64 > limit {
-        return user(messages::section_too_large(
-            section,
-            text.len() as u64,
-            limit,
-        ));
-    }
-    let chars = text.chars().count();
-    if chars > spec.max_chars as usize {
-        return user(messages::section_too_long(section, chars, spec.max_chars));
-    }
-    // A title is one line: the form's input has one, and the headline shows one.
-    if section == TITLE && text.contains('\n') {
-        let lines = text.lines().filter(|l| !l.trim().is_empty()).count();
-        let joined = text.split_whitespace().collect::<Vec<_>>().join(" ");
-        return user(messages::title_one_line(lines, &joined));
-    }
-    Ok(text)
-}
-
-/// Saves new revisions of one or more sections in one transaction, and replies with each
-/// revision's review post, the closed drafts they came from, notes on short sections and
-/// the board. A submission written over an older revision is merged with the revisions
-/// saved since; one that overlaps them is kept for its writer instead ([`conflicts`]).
-pub(crate) fn save_revisions(
-    ctx: &Ctx<'_>,
-    id: StoryId,
-    items: Vec<Submission>,
-) -> Result<Reply, DeskError> {
-    // Planned against the latest revisions; the transaction refuses to apply a plan whose
-    // section moved on meanwhile, and planning starts again.
-    let mut attempts = 0;
-    let (story, plans, saved) = loop {
-        let plans = conflicts::plan(ctx, id, &items)?;
-        let stale = std::cell::Cell::new(false);
-        let result = ctx.transact(|tx| {
-            stale.set(false);
-            let mut story = tx_story(tx, id)?;
-            refuse_if_published(&story)?;
-            let mut saved = Vec::new();
-            for (item, plan) in items.iter().zip(&plans) {
-                let section = &item.section;
-                // Claimed by someone else since `write` or `draft accept` looked.
-                if let Some(holder) = held_by_other(&story, section, &ctx.req.actor)? {
-                    return user(messages::section_held(section, &holder));
-                }
-                let now = story.section(section).map_or(0, |s| s.revisions);
-                if now != plan.latest_number() {
-                    stale.set(true);
-                    return Err(DeskError::Internal(format!("{section} moved on")));
-                }
-                match &plan.outcome {
-                    Outcome::Save { text, .. } => {
-                        let draft = match item.draft {
-                            Some(n) => Some(super::drafts::take_pending(tx, id, section, n)?),
-                            None => None,
-                        };
-                        let (revision, dismissed, closed) =
-                            add_revision(ctx, tx, &mut story, section, text, draft)?;
-                        conflicts::saved(ctx, tx, &mut story, section, revision.number)?;
-                        saved.push(Some((revision, dismissed, closed)));
-                    }
-                    Outcome::Keep { kept, .. } => {
-                        conflicts::keep(ctx, tx, &mut story, kept)?;
-                        saved.push(None);
-                    }
-                }
-            }
-            save(tx, &mut story)?;
-            Ok((story, saved))
-        });
-        match result {
-            Ok((story, saved)) => break (story, plans, saved),
-            Err(_) if stale.get() && attempts < 16 => attempts += 1,
-            Err(_) if stale.get() => return user(messages::saved_meanwhile()),
-            Err(e) => return Err(e),
-        }
-    };
-    let quorum = ctx.desk.config.review.quorum;
-    let mut reply = Reply::about(id);
-    for ((item, plan), saved) in items.iter().zip(plans).zip(saved) {
-        let section = item.section.clone();
-        let thread = Destination::Thread {
-            story: id,
-            thread: ThreadKind::Section(section.clone()),
-        };
-        let Some((revision, dismissed, closed)) = saved else {
-            if let Outcome::Keep {
-                passages,
-                markers,
-                over_limit,
-                ..
-            } = &plan.outcome
-            {
-                let text = match (over_limit, &plan.latest, markers) {
-                    (Some(why), _, _) => why.clone(),
-                    (None, Some(latest), false) => {
-                        messages::conflict_kept(&section, latest, passages)
-                    }
-                    _ => messages::conflict_markers_refused(&section),
-                };
-                reply.push(
-                    Destination::Requester,
-                    Body::Review {
-                        text,
-                        actions: vec![Action::ResolveConflict {
-                            story: id,
-                            section: section.clone(),
-                        }],
-                    },
-                );
-            }
-            continue;
-        };
-        if let Some(draft) = &closed {
-            reply.push(thread.clone(), super::drafts::closed_post(draft));
-        }
-        if let Outcome::Save {
-            merged: Some(merged),
-            ..
-        } = &plan.outcome
-        {
-            reply.push(
-                thread.clone(),
-                Body::Text(messages::merged_note(
-                    &section,
-                    &revision.author,
-                    merged.base,
-                    &merged.revisions,
-                )),
-            );
-        }
-        // The transaction checked that the latest revision is still the one planned against,
-        // so it is this revision's parent.
-        reply.push(
-            thread.clone(),
-            review::revision_post(&story, &revision, plan.latest.as_ref(), dismissed, quorum),
-        );
-        if let Some(post) =
-            super::publish::section_findings_post(ctx.desk, &story, &section, revision.number)
-        {
-            reply.push(thread, post);
-        }
-        let spec = ctx.spec(&story, &section)?;
-        let chars = revision.text.chars().count();
-        if chars < spec.min_chars as usize {
-            reply.push(
-                Destination::Requester,
-                Body::Text(messages::section_short(&section, chars, spec.min_chars)),
-            );
-        }
-    }
-    reply.push(
-        Destination::Board { story: id },
-        Body::Board(super::render_board(&story, quorum)),
-    );
     Ok(reply)
 }
 
@@ -468,72 +270,6 @@ pub(crate) fn current_text(ctx: &Ctx<'_>) -> Result<super::SectionText, DeskErro
         revision,
         text,
     })
-}
-
-/// Adds the next revision of `section` to `story` inside a transaction, with its audit
-/// entry; `draft` is the pending assisted draft it comes from, closed here as accepted by
-/// the person saving. Returns the revision, how many approvals of the previous revision
-/// stopped counting, and the closed draft. The caller saves the story.
-pub(crate) fn add_revision(
-    ctx: &Ctx<'_>,
-    tx: &mut crate::store::Tx<'_>,
-    story: &mut Story,
-    section: &str,
-    text: &str,
-    draft: Option<Suggestion>,
-) -> Result<(Revision, usize, Option<Suggestion>), DeskError> {
-    let id = story.id;
-    let s = section_of_mut(story, section)?;
-    let dismissed = s.current_approvals().count();
-    let number = s.revisions + 1;
-    let revision = Revision {
-        story: id,
-        section: section.to_string(),
-        number,
-        parent: (number > 1).then_some(number - 1),
-        author: ctx.req.actor.clone(),
-        at: ctx.req.at,
-        text: text.to_string(),
-        assisted: draft.is_some(),
-    };
-    s.revisions = number;
-    if s.owner.is_none() {
-        s.owner = Some(ctx.req.actor.clone());
-    }
-    tx.put_revision(&revision)?;
-    if section == TITLE {
-        // One title: the story's headline follows its title section.
-        story.title = text.to_string();
-    }
-    let (action, closed) = match draft {
-        None => (
-            AuditEvent::Wrote {
-                section: section.to_string(),
-                revision: number,
-            },
-            None,
-        ),
-        Some(mut draft) => {
-            let edited = draft.text != text;
-            draft.state = SuggestionState::Accepted {
-                by: ctx.req.actor.clone(),
-                revision: number,
-                edited,
-            };
-            tx.put_suggestion(&draft)?;
-            (
-                AuditEvent::DraftAccepted {
-                    section: section.to_string(),
-                    draft: draft.number,
-                    revision: number,
-                    edited,
-                },
-                Some(draft),
-            )
-        }
-    };
-    ctx.log(tx, story, action)?;
-    Ok((revision, dismissed, closed))
 }
 
 /// `/story show [section:…]`: a section's current text (or, without a section, the whole

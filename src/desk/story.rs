@@ -1,6 +1,6 @@
 //! Stories in a channel: start one, list them, pick the active one, see its board, get help.
 
-use super::{messages, review, user, Body, Ctx, DeskError, Destination, Reply, ThreadKind};
+use super::{messages, rules, user, Body, Ctx, DeskError, Destination, Reply, ThreadKind};
 use crate::model::{AuditEvent, Revision, Section, Story, StoryId};
 use crate::text::normalise::normalise;
 
@@ -94,7 +94,7 @@ pub fn new(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
             story: story.id,
             thread: ThreadKind::Section("title".into()),
         },
-        review::revision_post(&story, &first, None, 0, quorum),
+        rules::revision_post(&story, &first, None, 0, quorum),
     );
     Ok(reply)
 }

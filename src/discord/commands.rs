@@ -12,7 +12,7 @@
 use serde_json::{json, Value};
 
 use crate::catalogue::{Catalogue, OptionKind, OptionSpec, Subcommand};
-use crate::config::Template;
+use crate::template::Template;
 
 /// The Discord name of a one-word catalogue entry that also starts two-word entries
 /// (`draft` beside `draft accept`): Discord cannot have a subcommand and a group of the same

@@ -5,10 +5,12 @@
 //! - [`diff`]: word-level differences between two revisions of a section, as Markdown.
 //! - [`merge`]: three-way merge of a section edited on two sides (paragraphs, sentences, words).
 //! - [`cite`]: references formatted in APA 7, MLA 9 and Chicago, and partial dates.
+//! - [`counts`]: counts as people read them (146,160; "1 error", "2 errors").
 //! - [`chunk`]: long Markdown cut into pieces that fit a platform's message limit.
 
 pub mod chunk;
 pub mod cite;
+pub mod counts;
 pub mod diff;
 pub mod merge;
 pub mod normalise;

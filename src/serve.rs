@@ -1,0 +1,309 @@
+//! `storydesk serve`: the bot. The HTTP endpoints (Slack's, Discord's interactions endpoint
+//! and the operator's), plus the Discord gateway and Slack Socket Mode when their tokens are
+//! set, all on one desk.
+//!
+//! [`run`] takes an already-bound listener and a shutdown future, so the command line binds
+//! `STORYDESK_BIND` and stops on SIGTERM or Ctrl-C ([`shutdown_signal`]), and tests bind
+//! port 0 and stop it with a future of their own.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+
+use crate::desk::Desk;
+use crate::env::Env;
+use crate::notices;
+
+/// The log target of `serve`'s own notices (listening, shutting down), shown by default.
+pub const LOG_TARGET: &str = "storydesk::serve";
+
+/// The Slack settings from the environment. Secrets are read here and never printed.
+fn slack_config(env: &Env) -> crate::slack::SlackConfig {
+    use crate::slack::{api::Token, verify::SigningSecret, SlackConfig};
+    SlackConfig {
+        signing_secret: env.slack_signing_secret.clone().map(SigningSecret::new),
+        bot_token: env.slack_bot_token.clone().map(Token::new),
+        app_token: env.slack_app_token.clone().map(Token::new),
+        api_url: env.slack_api_url.clone(),
+    }
+}
+
+/// The Discord side of `serve`: the adapter, with the interactions endpoint added to `app`
+/// when `DISCORD_PUBLIC_KEY` is set and the gateway started when `DISCORD_TOKEN` is.
+async fn discord(
+    desk: &Desk,
+    env: &Env,
+    app: axum::Router,
+    stop: &tokio::sync::watch::Receiver<bool>,
+    readiness: &crate::health::Readiness,
+) -> anyhow::Result<DiscordSide> {
+    if env.discord_token.is_none() && env.discord_public_key.is_none() {
+        return Ok(DiscordSide {
+            app,
+            adapter: None,
+            gateway: None,
+            endpoint: false,
+        });
+    }
+    let token = env.discord_token.clone().unwrap_or_default();
+    let api_url = env.discord_api_url.as_deref();
+    let mut application_id = env.discord_application_id();
+    if application_id.is_none() && !token.is_empty() {
+        let http = crate::discord::build_http(&token, None, api_url, None);
+        let info = http.get_current_application_info().await.map_err(|e| {
+            anyhow::anyhow!(
+                "reading the Discord application with DISCORD_TOKEN failed ({}); check the token",
+                crate::discord::error_text(&e)
+            )
+        })?;
+        application_id = Some(info.id.get());
+    }
+    let application_id = application_id.context(
+        "DISCORD_APPLICATION_ID is not set (Developer Portal → General Information → Application ID)",
+    )?;
+    if token.is_empty() {
+        tracing::warn!(target: LOG_TARGET, "{}", notices::discord_without_token());
+    }
+    let http = Arc::new(crate::discord::build_http(
+        &token,
+        Some(application_id),
+        api_url,
+        None,
+    ));
+    let adapter = crate::discord::Discord::new(desk.clone(), http);
+    let mut app = app;
+    if let Some(key) = &env.discord_public_key {
+        let check = crate::discord::verify::SignatureCheck::from_hex(key)?;
+        app = app.merge(crate::discord::http::routes(adapter.clone(), check));
+        tracing::info!(target: LOG_TARGET, "{}", notices::discord_endpoint_on());
+    }
+    let mut gateway = None;
+    if !token.is_empty() {
+        let gateway_http = crate::discord::build_http(&token, Some(application_id), api_url, None);
+        let mut stop = stop.clone();
+        let adapter = adapter.clone();
+        let ready = readiness.register("discord_gateway");
+        gateway = Some(tokio::spawn(async move {
+            let shutdown = async move {
+                let _ = stop.wait_for(|s| *s).await;
+            };
+            if let Err(e) =
+                crate::discord::gateway::run(adapter, gateway_http, ready, shutdown).await
+            {
+                tracing::error!(target: LOG_TARGET, error = %format!("{e:#}"), "Discord gateway stopped");
+            }
+        }));
+        tracing::info!(target: LOG_TARGET, "{}", notices::discord_gateway_connecting());
+    }
+    Ok(DiscordSide {
+        app,
+        adapter: Some(adapter),
+        endpoint: env.discord_public_key.is_some(),
+        gateway,
+    })
+}
+
+/// What `serve` gets from setting up Discord.
+struct DiscordSide {
+    /// The router, with `POST /discord/interactions` when it is configured.
+    app: axum::Router,
+    /// The adapter, when Discord is configured.
+    adapter: Option<Arc<crate::discord::Discord>>,
+    /// The gateway's task, when it runs.
+    gateway: Option<tokio::task::JoinHandle<()>>,
+    /// True when `POST /discord/interactions` is served.
+    endpoint: bool,
+}
+
+/// The bot, on `listener`, with the platforms `env` configures. Runs until `shutdown`
+/// completes, then stops within `[server] shutdown_secs`: no new request is taken, the
+/// requests and posts under way finish, the gateway and Socket Mode connections are closed,
+/// and the store is flushed. Work still running when that bound is up, or when `cut_short`
+/// completes meanwhile (a second signal), is abandoned.
+pub async fn run(
+    desk: Desk,
+    env: &Env,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()>,
+    cut_short: impl Future<Output = ()>,
+) -> anyhow::Result<()> {
+    let bound = Duration::from_secs(desk.config().server.shutdown_secs);
+    if !desk.store().seals_sources() {
+        tracing::warn!(target: LOG_TARGET, "{}", notices::source_key_unset());
+    }
+    let metrics = crate::telemetry::install()?;
+    let readiness = crate::health::Readiness::new();
+    let (stop_tx, stop) = tokio::sync::watch::channel(false);
+    let DiscordSide {
+        app,
+        adapter: discord,
+        gateway,
+        endpoint: discord_endpoint,
+    } = discord(&desk, env, axum::Router::new(), &stop, &readiness).await?;
+    let mut app = app;
+    let slack_config = slack_config(env);
+    slack_config.check().map_err(anyhow::Error::msg)?;
+    let mut socket_task = None;
+    let mut slack = None;
+    if slack_config.enabled() {
+        let adapter = crate::slack::Slack::new(desk.clone(), &slack_config);
+        if slack_config.signing_secret.is_some() {
+            app = app.merge(crate::slack::http::routes(adapter.clone()));
+            tracing::info!(target: LOG_TARGET, "{}", notices::slack_http_on());
+        }
+        if slack_config.app_token.is_some() {
+            let mut stopped = stop.clone();
+            socket_task = Some(tokio::spawn(crate::slack::socket::run(
+                adapter.clone(),
+                readiness.register("slack_socket_mode"),
+                async move {
+                    let _ = stopped.wait_for(|s| *s).await;
+                },
+            )));
+            tracing::info!(target: LOG_TARGET, "{}", notices::slack_socket_mode_on());
+        }
+        // Articles a stop interrupted while they were being posted go on where they were.
+        adapter.resume_publications().await;
+        slack = Some(adapter);
+    }
+    // A `[roles]` entry that cannot be an id where the bot serves (a name, say) matches
+    // nobody: said once here, and by `storydesk doctor`.
+    let mut platforms = Vec::new();
+    if slack.is_some() {
+        platforms.push(crate::model::Platform::Slack);
+    }
+    if discord.is_some() {
+        platforms.push(crate::model::Platform::Discord);
+    }
+    for sentence in crate::doctor::role_entries_matching_nobody(desk.config(), &platforms) {
+        tracing::warn!(target: LOG_TARGET, "{sentence}");
+    }
+    // Every series a dashboard plots starts at zero, before the first request.
+    let subcommands: Vec<&str> = crate::catalogue::catalogue()
+        .subcommands
+        .iter()
+        .map(|s| s.name.as_str())
+        .collect();
+    crate::telemetry::declare(
+        crate::telemetry::WaysIn {
+            slack_http: slack.is_some() && slack_config.signing_secret.is_some(),
+            slack_socket_mode: slack.is_some() && slack_config.app_token.is_some(),
+            discord_http: discord_endpoint,
+            discord_gateway: gateway.is_some(),
+        },
+        &subcommands,
+    );
+    let app = app.merge(crate::server::operator_routes(crate::server::Operator {
+        store: desk.store().clone(),
+        readiness,
+        metrics: Some(metrics),
+    }));
+    let bound_to = listener
+        .local_addr()
+        .context("reading the listening address")?;
+    let admin = crate::admin::listen(desk.clone())
+        .context("cannot open the admin socket in the data directory")?;
+    let purge = tokio::spawn(purge_expired_events(desk.clone()));
+    tracing::info!(target: LOG_TARGET, "{}", notices::serving_on(bound_to));
+    let mut stopping = stop.clone();
+    let mut server = tokio::spawn(crate::server::run(listener, app, async move {
+        let _ = stopping.wait_for(|s| *s).await;
+    }));
+
+    tokio::select! {
+        _ = shutdown => {},
+        served = &mut server => {
+            // The server stopped by itself: report why, after stopping the rest.
+            let _ = stop_tx.send(true);
+            purge.abort();
+            desk.store().flush()?;
+            return match served {
+                Ok(Ok(())) => Ok(()),
+                Ok(Err(e)) => Err(anyhow::Error::new(e).context("the HTTP server failed")),
+                Err(e) => Err(anyhow::anyhow!("the HTTP server task failed: {e}")),
+            };
+        }
+    }
+    let deadline = tokio::time::Instant::now() + bound;
+    tracing::info!(target: LOG_TARGET, "{}", notices::shutting_down(bound.as_secs()));
+    let _ = stop_tx.send(true);
+    purge.abort();
+    let _ = purge.await;
+    let drained = async {
+        // No new request: the listener is closed; requests under way finish.
+        let _ = (&mut server).await;
+        // No new envelope or event: the sockets close once what they received is answered.
+        if let Some(task) = socket_task {
+            let _ = task.await;
+        }
+        if let Some(task) = gateway {
+            let _ = task.await;
+        }
+        // Posts, edits and followups started by answered requests.
+        if let Some(slack) = &slack {
+            slack.idle().await;
+        }
+        if let Some(discord) = &discord {
+            discord.idle().await;
+        }
+    };
+    tokio::select! {
+        _ = drained => tracing::info!(target: LOG_TARGET, "{}", notices::shutdown_drained()),
+        _ = tokio::time::sleep_until(deadline) => {
+            tracing::warn!(target: LOG_TARGET, "{}", notices::shutdown_bound_reached(bound.as_secs()))
+        }
+        _ = cut_short => tracing::warn!(target: LOG_TARGET, "{}", notices::shutdown_cut_short()),
+    }
+    let store = desk.store().clone();
+    tokio::task::spawn_blocking(move || store.flush())
+        .await
+        .context("flushing the store")??;
+    // The admin socket's thread holds the desk: it ends before `run` returns (after a backup
+    // it is writing, within the bound), so the store is let go of with the last `Desk`.
+    let _ =
+        tokio::time::timeout_at(deadline, tokio::task::spawn_blocking(move || admin.close())).await;
+    tracing::info!(target: LOG_TARGET, "{}", notices::stopped());
+    Ok(())
+}
+
+/// Forget processed event ids whose retry window has passed (every quarter of the window, at
+/// most every ten minutes).
+async fn purge_expired_events(desk: Desk) {
+    let mut every = tokio::time::interval(desk.config().events.purge_every());
+    loop {
+        every.tick().await;
+        let store = desk.store().clone();
+        let now = crate::model::Timestamp::now();
+        match tokio::task::spawn_blocking(move || store.purge_expired_events(now)).await {
+            Ok(Ok(n)) if n > 0 => tracing::debug!(purged = n, "expired event ids removed"),
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => tracing::warn!(error = %e, "could not purge expired event ids"),
+            Err(e) => tracing::warn!(error = %e, "event purge task failed"),
+        }
+    }
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}
