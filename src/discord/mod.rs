@@ -1343,19 +1343,17 @@ struct DiscordOutlet<'a> {
 impl Outlet for DiscordOutlet<'_> {
     type Message = String;
 
-    fn post(
+    async fn post(
         &self,
         _channel: &str,
         text: &String,
         _tag: Option<&PartTag>,
-    ) -> impl Future<Output = Result<String, SendError>> + Send {
-        async move {
-            self.rest
-                .send_message(self.target, vec![], &render::channel_message(text, vec![]))
-                .await
-                .map(|m| m.id.get().to_string())
-                .map_err(|e| publish_error(PostError::from(e), self.target))
-        }
+    ) -> Result<String, SendError> {
+        self.rest
+            .send_message(self.target, vec![], &render::channel_message(text, vec![]))
+            .await
+            .map(|m| m.id.get().to_string())
+            .map_err(|e| publish_error(PostError::from(e), self.target))
     }
 
     fn delete(

@@ -1572,27 +1572,25 @@ impl Outlet for SlackOutlet<'_> {
         }
     }
 
-    fn find_parts(
+    async fn find_parts(
         &self,
         channel: &str,
         story: StoryId,
         publication: Timestamp,
-    ) -> impl std::future::Future<Output = Result<HashMap<usize, String>, SendError>> + Send {
-        async move {
-            let oldest = publication.0 / 1000 - LOOKUP_MARGIN_SECS;
-            let messages = self
-                .api
-                .find_messages(channel, oldest, CHUNK_EVENT, LOOKUP_MAX_MESSAGES)
-                .await
-                .map_err(|e| send_error(&e, channel))?;
-            let mut found = HashMap::new();
-            for (ts, payload) in messages {
-                if let Some(part) = chunk_of(&payload, story, publication) {
-                    found.entry(part).or_insert(ts);
-                }
+    ) -> Result<HashMap<usize, String>, SendError> {
+        let oldest = publication.0 / 1000 - LOOKUP_MARGIN_SECS;
+        let messages = self
+            .api
+            .find_messages(channel, oldest, CHUNK_EVENT, LOOKUP_MAX_MESSAGES)
+            .await
+            .map_err(|e| send_error(&e, channel))?;
+        let mut found = HashMap::new();
+        for (ts, payload) in messages {
+            if let Some(part) = chunk_of(&payload, story, publication) {
+                found.entry(part).or_insert(ts);
             }
-            Ok(found)
         }
+        Ok(found)
     }
 }
 
