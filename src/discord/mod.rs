@@ -14,7 +14,9 @@
 //! messages (every one with empty `allowed_mentions`), [`commands`] the registration JSON,
 //! [`messages`] holds the adapter's own sentences.
 //!
-//! What the adapter keeps in the store, as anchors: `discord:board:{story}` (the board's
+//! What the adapter keeps, as anchors through [`crate::deliver::Anchors`] (it never reaches
+//! the store itself; the keys are built by [`crate::deliver::Anchor::key`]):
+//! `discord:board:{story}` (the board's
 //! `channel:message`), `discord:draft:{story}:{number}:{section}` (an assisted draft's
 //! `channel:first:last` messages, edited in place), `discord:thread:{story}:{thread}` (the
 //! thread's id),

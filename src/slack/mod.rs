@@ -11,14 +11,17 @@
 //!
 //! The adapter holds no workflow rule: the desk decides, the adapter translates. Its own
 //! bookkeeping is the `ts` of each story's board, of each section's thread parent and of
-//! each assisted draft's message, kept as store anchors, and threads bound with
-//! [`Desk::bind_thread`] so a reply in a thread knows its story.
+//! each assisted draft's message, kept as anchors through [`crate::deliver::Anchors`], and
+//! threads bound with [`Desk::bind_thread`] so a reply in a thread knows its story. It never
+//! reaches the store itself.
 //!
-//! Publishing: an article's messages go out in order on the publish channel's queue, each
-//! with `storydesk_chunk` metadata and recorded with the desk as Slack confirms it; a later
-//! attempt continues after the last confirmed one and first looks up (by that metadata) a
-//! message that may have arrived unconfirmed, so no message is posted twice
-//! ([`Slack::resume_publications`] does the same when `serve` starts).
+//! Publishing: [`crate::deliver::post_article`] posts an article's messages in order on the
+//! publish channel's queue, through `SlackOutlet`: each with `storydesk_chunk` metadata and
+//! recorded with the desk as Slack confirms it; a later attempt continues after the last
+//! confirmed one and first looks up (by that metadata) a message that may have arrived
+//! unconfirmed, so no message is posted twice ([`Slack::resume_publications`] does the same
+//! when `serve` starts). A message Slack refuses takes the article down (`chat.delete`) and
+//! undoes the publication, as on every platform.
 //!
 //! Drafting help: after a reply that asks for drafts is sent, each draft is written
 //! ([`crate::drafting::run_job`]) and its message in the section's thread is updated in place
