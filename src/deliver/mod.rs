@@ -9,6 +9,8 @@
 //! - [`publish`]: posting an article part by part, in order, each part recorded with the
 //!   desk as the platform confirms it, and the one policy for a publication that fails
 //!   partway (see [`publish::post_article`]);
+//! - [`queue`]: one ordered send queue per channel, on which an article is posted
+//!   ([`post_article_in_turn`]) so nothing else in its channel comes between its parts;
 //! - [`Outlet`]: the few calls a platform must offer for that (post, delete, and look up
 //!   the parts of an article posted before), which Slack, Discord and the console
 //!   implement.
@@ -19,6 +21,7 @@
 
 pub mod anchors;
 pub mod publish;
+pub mod queue;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -26,7 +29,8 @@ use std::future::Future;
 use crate::model::{StoryId, Timestamp};
 
 pub use anchors::{Anchor, Anchors};
-pub use publish::{post_article, Posted};
+pub use publish::{post_article, post_article_in_turn, Posted};
+pub use queue::Outbox;
 
 /// How a platform call failed, as far as delivery must know to decide what to do next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

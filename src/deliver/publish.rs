@@ -21,7 +21,7 @@
 
 use std::collections::HashMap;
 
-use super::{Failure, Outlet, PartTag, SendError};
+use super::{Failure, Outbox, Outlet, PartTag, SendError};
 use crate::desk::{messages, Desk, Reply};
 use crate::model::{StoryId, Timestamp};
 
@@ -145,6 +145,43 @@ async fn stop<O: Outlet>(
     .await
     .unwrap_or_default();
     Posted::Stopped(reply)
+}
+
+/// [`post_article`] on `channel`'s send queue in `queues`, after everything queued there
+/// before it, so nothing else in the channel comes between the article's parts. A job
+/// lost on the queue (it panicked) leaves what is up unknown: the publication is kept, as
+/// for a part not confirmed, and the editor is told `lost`.
+pub async fn post_article_in_turn<O>(
+    queues: &Outbox,
+    desk: &Desk,
+    outlet: O,
+    story: StoryId,
+    channel: String,
+    parts: Vec<O::Message>,
+    lost: String,
+) -> Posted
+where
+    O: Outlet + Send + 'static,
+    O::Message: Send + 'static,
+{
+    let job = {
+        let (desk, channel) = (desk.clone(), channel.clone());
+        queues.run(&channel.clone(), async move {
+            post_article(&desk, &outlet, story, &channel, &parts).await
+        })
+    };
+    match job.await {
+        Ok(posted) => posted,
+        Err(_) => {
+            tracing::error!(story = story.0, "the job posting an article was lost");
+            let reply = blocking(desk, move |d| {
+                d.publication_interrupted(story, Timestamp::now(), &lost)
+            })
+            .await
+            .unwrap_or_default();
+            Posted::Stopped(reply)
+        }
+    }
 }
 
 /// Nothing of `story`'s article could be posted (the publishing channel does not exist,

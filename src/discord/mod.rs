@@ -254,6 +254,8 @@ pub struct Discord {
     rest: rest::Rest,
     /// The client that downloads attachments from Discord's CDN.
     downloads: reqwest::Client,
+    /// One send queue per channel, on which articles are posted in order.
+    queues: crate::deliver::Outbox,
     /// One lock per story, so its board and threads are created once and edited in order.
     story_locks: std::sync::Mutex<HashMap<StoryId, Arc<tokio::sync::Mutex<()>>>>,
     /// Whether the gateway receives message content (the privileged intent is granted).
@@ -288,6 +290,7 @@ impl Discord {
                 .timeout(DOWNLOAD_TIMEOUT)
                 .build()
                 .unwrap_or_default(),
+            queues: crate::deliver::Outbox::new(),
             story_locks: std::sync::Mutex::new(HashMap::new()),
             message_content: AtomicBool::new(false),
             in_flight: InFlight::new(),
@@ -667,16 +670,17 @@ impl Discord {
                         }
                     };
                     let outlet = DiscordOutlet {
-                        rest: &self.rest,
+                        rest: self.rest.clone(),
                         target,
                     };
-                    let texts = render::article_texts(article);
-                    let posted = crate::deliver::post_article(
+                    let posted = crate::deliver::post_article_in_turn(
+                        &self.queues,
                         &self.desk,
-                        &outlet,
+                        outlet,
                         story,
-                        &target.get().to_string(),
-                        &texts,
+                        target.get().to_string(),
+                        render::article_texts(article),
+                        messages::publish_not_confirmed(target.get()),
                     )
                     .await;
                     match posted {
@@ -1335,14 +1339,14 @@ pub fn interaction_kind(interaction: &Interaction) -> &'static str {
 
 /// Discord as delivery posts an article through it: the REST client and the publishing
 /// channel, resolved.
-struct DiscordOutlet<'a> {
+struct DiscordOutlet {
     /// The REST client.
-    rest: &'a rest::Rest,
+    rest: rest::Rest,
     /// The publishing channel.
     target: ChannelId,
 }
 
-impl Outlet for DiscordOutlet<'_> {
+impl Outlet for DiscordOutlet {
     type Message = String;
 
     async fn post(

@@ -7,7 +7,8 @@
 //! [`Request`] (with the payload's idempotency key as `Request.event`), runs the desk on a
 //! blocking thread, and returns the [`Ack`] Slack must get within 3 seconds. Whatever takes
 //! longer (posting the board, review posts, an article of many messages, downloading a file)
-//! happens after the ack, through the per-channel send queues of [`outbox`].
+//! happens after the ack, through the per-channel send queues of
+//! [`crate::deliver::queue`].
 //!
 //! The adapter holds no workflow rule: the desk decides, the adapter translates. Its own
 //! bookkeeping is the `ts` of each story's board, of each section's thread parent and of
@@ -32,7 +33,6 @@
 //! - [`verify`]: request signatures.
 //! - [`inbound`]: the payloads Slack sends.
 //! - [`api`]: the Web API client (429 and `Retry-After`, Slack's error codes).
-//! - [`outbox`]: one ordered send queue per channel.
 //! - [`blocks`]: Block Kit rendering within Slack's limits; modals.
 //! - [`mrkdwn`]: Markdown to mrkdwn, escaping; reading Slack's escapes.
 //! - [`messages`]: the sentences only Slack needs.
@@ -47,7 +47,6 @@ pub mod inbound;
 pub mod manifest;
 pub mod messages;
 pub mod mrkdwn;
-pub mod outbox;
 pub mod socket;
 pub mod verify;
 
@@ -59,7 +58,7 @@ use serde_json::{json, Value};
 use tracing::Instrument;
 
 use crate::assist::{Assistant, Failure};
-use crate::deliver::{Anchor, Anchors, Outlet, PartTag, Posted, SendError};
+use crate::deliver::{Anchor, Anchors, Outbox, Outlet, PartTag, Posted, SendError};
 use crate::desk::{
     Action, Body, Desk, Destination, DraftJob, DraftRef, EventKey, EventKind, Input, Post, Reply,
     Request, ThreadKind,
@@ -69,7 +68,6 @@ use crate::model::{ChannelKey, Person, Place, Platform, StoryId, Timestamp};
 use api::{ApiError, Token, WebApi};
 use blocks::SlackMessage;
 use inbound::{EventEnvelope, FormKind, FormMeta, Interaction, SlashCommand};
-use outbox::Outbox;
 use verify::SigningSecret;
 
 /// The Web API's address when `STORYDESK_SLACK_API_URL` is not set.
@@ -1026,43 +1024,27 @@ impl Slack {
         for post in posts {
             if let (Destination::Publish { channel }, Some(story)) = (&post.to, story) {
                 let target = publish_channel(channel);
-                let this = self.clone();
-                let (t, body) = (target.clone(), post.body.clone());
-                let posted = self
-                    .inner
-                    .outbox
-                    .run(&target, async move {
-                        let outlet = SlackOutlet::new(this.api());
-                        crate::deliver::post_article(
-                            this.desk(),
-                            &outlet,
-                            story,
-                            &t,
-                            &render(&body),
-                        )
-                        .await
-                    })
-                    .await;
-                let stopped = match posted {
-                    Ok(Posted::Complete { .. } | Posted::Nothing) => continue,
-                    Ok(Posted::Stopped(reply)) => reply,
-                    Err(_) => {
-                        // The send job was lost: what is up is unknown, so the publication
-                        // is kept for a later attempt, which looks first.
-                        let reason = messages::api_error(
-                            &ApiError::Transport {
-                                method: "send queue".into(),
-                                reason: "the send job failed".into(),
-                            },
-                            Some(&target),
-                        );
-                        let desk = self.desk().clone();
-                        tokio::task::spawn_blocking(move || {
-                            desk.publication_interrupted(story, Timestamp::now(), &reason)
-                        })
-                        .await
-                        .unwrap_or_default()
-                    }
+                // Should the send job be lost, what is up is unknown: the publication is
+                // kept for a later attempt, which looks first.
+                let lost = messages::api_error(
+                    &ApiError::Transport {
+                        method: "send queue".into(),
+                        reason: "the send job failed".into(),
+                    },
+                    Some(&target),
+                );
+                let posted = crate::deliver::post_article_in_turn(
+                    &self.inner.outbox,
+                    self.desk(),
+                    SlackOutlet::new(self.api().clone()),
+                    story,
+                    target,
+                    render(&post.body),
+                    lost,
+                )
+                .await;
+                let Posted::Stopped(stopped) = posted else {
+                    continue;
                 };
                 tracing::warn!(story = story.0, "the article is not all up");
                 Box::pin(self.send_posts(stopped.posts, None, origin)).await;
@@ -1511,15 +1493,15 @@ fn channel_key(team: &str, channel: &str) -> ChannelKey {
 /// Slack as delivery posts an article through it: the Web API client, and the id of the
 /// channel Slack answered with (the publish channel may be given by name; deleting a
 /// message needs its id).
-struct SlackOutlet<'a> {
+struct SlackOutlet {
     /// The Web API client.
-    api: &'a WebApi,
+    api: WebApi,
     /// The publish channel's id, once Slack has named it.
     channel_id: Mutex<Option<String>>,
 }
 
-impl<'a> SlackOutlet<'a> {
-    fn new(api: &'a WebApi) -> Self {
+impl SlackOutlet {
+    fn new(api: WebApi) -> Self {
         SlackOutlet {
             api,
             channel_id: Mutex::new(None),
@@ -1527,7 +1509,7 @@ impl<'a> SlackOutlet<'a> {
     }
 }
 
-impl Outlet for SlackOutlet<'_> {
+impl Outlet for SlackOutlet {
     type Message = SlackMessage;
 
     fn post(
