@@ -69,7 +69,7 @@ pub async fn post_article<O: Outlet>(
             Ok(parts) => found = parts,
             Err(e) => {
                 // What is up cannot be told: keep everything and let a later attempt look.
-                let e = SendError::not_confirmed(e.reason);
+                let e = SendError::not_confirmed(O::reason(&e, channel));
                 return stop(desk, outlet, story, channel, &up, e).await;
             }
         }
@@ -88,7 +88,10 @@ pub async fn post_article<O: Outlet>(
                 };
                 match outlet.post(channel, message, Some(&tag)).await {
                     Ok(id) => id,
-                    Err(e) => return stop(desk, outlet, story, channel, &up, e).await,
+                    Err(e) => {
+                        let e = SendError::of::<O>(&e, channel);
+                        return stop(desk, outlet, story, channel, &up, e).await;
+                    }
                 }
             }
         };
@@ -120,16 +123,19 @@ async fn stop<O: Outlet>(
     up: &[String],
     error: SendError,
 ) -> Posted {
-    let undo = error.failure == Failure::Refused;
+    // A refusal, or a channel gone: nothing more can go up until a person acts.
+    let undo = error.failure != Failure::NotConfirmed;
     tracing::warn!(
         story = story.0,
         up = up.len(),
         undo,
+        reason = %error.reason,
         "posting the article stopped"
     );
     if undo {
         for id in up.iter().rev() {
             if let Err(e) = outlet.delete(channel, id).await {
+                let e = SendError::of::<O>(&e, channel);
                 tracing::warn!(story = story.0, reason = %e.reason, "a posted part could not be deleted");
             }
         }

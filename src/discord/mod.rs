@@ -58,7 +58,7 @@ use serenity::http::{Http, HttpBuilder};
 use tracing::Instrument;
 
 use crate::assist::{Assistant, Failure};
-use crate::deliver::{Anchor, Anchors, Outlet, PartTag, Posted, SendError};
+use crate::deliver::{Anchor, Anchors, Failure as Delivery, Outlet, PartTag, Posted, ShowError};
 use crate::desk::{
     Body, Desk, Destination, DraftJob, EventKey, EventKind, Input, Post, Reply, Request, ThreadKind,
 };
@@ -937,42 +937,29 @@ impl Discord {
         let lock = self.story_lock(story);
         let _held = lock.lock().await;
         let s = self.story(story)?;
-        let text = self.desk.board(&s);
-        let key = Anchor::Board {
+        let text = messages::fit(&self.desk.board(&s), render::MAX_MESSAGE_CHARS);
+        let channel = channel_id(&s.home.channel)?;
+        let anchor = Anchor::Board {
             channel: s.home.clone(),
             story,
         };
-        if let Some((channel, message)) = self.anchor(&key).as_deref().and_then(parse_pair) {
-            match self
-                .rest
-                .edit_message(
-                    channel,
-                    MessageId::new(message),
-                    &render::edit_message(&text),
-                    vec![],
-                )
-                .await
-            {
-                Ok(_) => return Ok(()),
-                Err(e) => {
-                    let e = PostError::from(e);
-                    if e.code() != Some(code::UNKNOWN_MESSAGE) {
-                        return Err(e);
-                    }
-                }
-            }
+        let outlet = DiscordOutlet {
+            rest: self.rest.clone(),
+            target: channel,
+        };
+        let shown = crate::deliver::show_anchored(
+            &Anchors::of(&self.desk),
+            &outlet,
+            &anchor,
+            &channel.get().to_string(),
+            &text,
+        )
+        .await;
+        match shown {
+            Ok(_) => Ok(()),
+            Err(ShowError::Platform(e)) => Err(e),
+            Err(ShowError::Store(why)) => Err(PostError::Other(why)),
         }
-        let channel = channel_id(&s.home.channel)?;
-        let posted = self
-            .rest
-            .send_message(
-                channel,
-                vec![],
-                &render::channel_message(&messages::fit(&text, render::MAX_MESSAGE_CHARS), vec![]),
-            )
-            .await?;
-        self.set_anchor(key, format!("{}:{}", channel.get(), posted.id.get()))
-            .await
     }
 
     /// The story's thread of this kind, created from a message in the story's channel the
@@ -1348,54 +1335,74 @@ struct DiscordOutlet {
 
 impl Outlet for DiscordOutlet {
     type Message = String;
+    type Error = PostError;
 
+    /// Discord's 4xx answers (other than 429) surely did nothing, and Unknown Message says
+    /// the message is gone; a 5xx, a 429 or no answer at all may be passing or may have
+    /// posted.
+    fn failure(e: &PostError) -> Delivery {
+        match e {
+            PostError::Refused { code, .. } if *code == code::UNKNOWN_MESSAGE => Delivery::Gone,
+            PostError::Refused { status, .. } if (400..500).contains(status) && *status != 429 => {
+                Delivery::Refused
+            }
+            _ => Delivery::NotConfirmed,
+        }
+    }
+
+    /// The sentences of a publication that failed (the only calls whose failure delivery
+    /// words itself; a board the adapter cannot edit is explained by the adapter).
+    fn reason(e: &PostError, channel: &str) -> String {
+        let channel = channel.parse::<u64>().unwrap_or(0);
+        match Self::failure(e) {
+            Delivery::NotConfirmed => messages::publish_not_confirmed(channel),
+            _ if e.forbidden() => messages::cannot_post_in(channel),
+            _ => messages::publish_failed(channel),
+        }
+    }
+
+    /// The message's `channel:message`, as anchors record it.
     async fn post(
         &self,
         _channel: &str,
         text: &String,
         _tag: Option<&PartTag>,
-    ) -> Result<String, SendError> {
-        self.rest
+    ) -> Result<String, PostError> {
+        let posted = self
+            .rest
             .send_message(self.target, vec![], &render::channel_message(text, vec![]))
-            .await
-            .map(|m| m.id.get().to_string())
-            .map_err(|e| publish_error(PostError::from(e), self.target))
+            .await?;
+        Ok(format!("{}:{}", self.target.get(), posted.id.get()))
     }
 
-    fn delete(
-        &self,
-        _channel: &str,
-        id: &str,
-    ) -> impl Future<Output = Result<(), SendError>> + Send {
-        let id = id.parse::<u64>().ok().filter(|n| *n > 0);
-        async move {
-            let Some(id) = id else {
-                return Err(SendError::refused(messages::publish_failed(
-                    self.target.get(),
-                )));
-            };
-            self.rest
-                .delete_message(self.target, MessageId::new(id), None)
-                .await
-                .map_err(|e| publish_error(PostError::from(e), self.target))
-        }
+    async fn edit(&self, _channel: &str, id: &str, text: &String) -> Result<(), PostError> {
+        let (channel, message) = self.message(id)?;
+        self.rest
+            .edit_message(channel, message, &render::edit_message(text), vec![])
+            .await?;
+        Ok(())
+    }
+
+    async fn delete(&self, _channel: &str, id: &str) -> Result<(), PostError> {
+        let (channel, message) = self.message(id)?;
+        self.rest.delete_message(channel, message, None).await?;
+        Ok(())
     }
 }
 
-/// A failed call while publishing, as delivery sees it: Discord's 4xx answers (other than
-/// 429) surely did nothing; a 5xx, a 429 or no answer at all may be passing or may have
-/// posted.
-fn publish_error(e: PostError, target: ChannelId) -> SendError {
-    tracing::warn!(error = %e, "publishing: a call failed");
-    match e {
-        PostError::Refused { status, .. } if (400..500).contains(&status) && status != 429 => {
-            SendError::refused(if e.forbidden() {
-                messages::cannot_post_in(target.get())
-            } else {
-                messages::publish_failed(target.get())
-            })
+impl DiscordOutlet {
+    /// The channel and message an id of [`Outlet::post`] names (a bare message id is in
+    /// the outlet's channel). An id that names nothing is a message that is not there.
+    fn message(&self, id: &str) -> Result<(ChannelId, MessageId), PostError> {
+        let gone = || PostError::Refused {
+            status: 404,
+            code: code::UNKNOWN_MESSAGE,
+        };
+        if let Some((channel, message)) = parse_pair(id) {
+            return Ok((channel, MessageId::new(message)));
         }
-        _ => SendError::not_confirmed(messages::publish_not_confirmed(target.get())),
+        let message = id.parse::<u64>().ok().filter(|n| *n > 0).ok_or_else(gone)?;
+        Ok((self.target, MessageId::new(message)))
     }
 }
 

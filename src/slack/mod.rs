@@ -58,7 +58,9 @@ use serde_json::{json, Value};
 use tracing::Instrument;
 
 use crate::assist::{Assistant, Failure};
-use crate::deliver::{Anchor, Anchors, Outbox, Outlet, PartTag, Posted, SendError};
+use crate::deliver::{
+    Anchor, Anchors, Failure as Delivery, Outbox, Outlet, PartTag, Posted, ShowError, Shown,
+};
 use crate::desk::{
     Action, Body, Desk, Destination, DraftJob, DraftRef, EventKey, EventKind, Input, Post, Reply,
     Request, ThreadKind,
@@ -1324,24 +1326,34 @@ impl Slack {
             }
         }
         let message = blocks::board_message(&text);
-        let ts = match ts {
-            Some(ts) => {
-                match self
-                    .api()
-                    .update_message(&channel.channel, &ts, &message.text, &message.blocks)
-                    .await
-                {
-                    Ok(()) => ts,
-                    Err(e) if e.code() == Some("message_not_found") => {
-                        self.post_anchored(channel, &anchor, &message, story, ThreadKind::Sources)
-                            .await?
-                    }
-                    Err(e) => return Err(e),
+        let outlet = SlackOutlet::new(self.api().clone());
+        let shown = crate::deliver::show_anchored(
+            &self.anchors(),
+            &outlet,
+            &anchor,
+            &channel.channel,
+            &message,
+        )
+        .await;
+        let ts = match shown {
+            Ok(Shown::Edited(ts)) => ts,
+            Ok(Shown::Posted(ts)) => {
+                // A new board: its thread is the story's source thread.
+                let desk = self.desk().clone();
+                let (c, t) = (channel.clone(), ts.clone());
+                let bound = tokio::task::spawn_blocking(move || {
+                    desk.bind_thread(&c, &t, story, &ThreadKind::Sources)
+                })
+                .await;
+                if !matches!(bound, Ok(Ok(()))) {
+                    tracing::error!("could not bind a board's thread");
                 }
+                ts
             }
-            None => {
-                self.post_anchored(channel, &anchor, &message, story, ThreadKind::Sources)
-                    .await?
+            Err(ShowError::Platform(e)) => return Err(e),
+            Err(ShowError::Store(why)) => {
+                tracing::error!(error = %why, "could not read a board's anchor");
+                return Err(store_failure());
             }
         };
         self.inner
@@ -1511,13 +1523,32 @@ impl SlackOutlet {
 
 impl Outlet for SlackOutlet {
     type Message = SlackMessage;
+    type Error = ApiError;
+
+    /// Slack's refusals (an error code, a file too large, no token) surely did nothing, and
+    /// `message_not_found` says the message is gone; anything else (no answer, a 5xx, a 429
+    /// waited out too long, a message Slack did not confirm) may be passing or may have
+    /// acted.
+    fn failure(error: &ApiError) -> Delivery {
+        match error {
+            ApiError::Slack { .. } if error.code() == Some("message_not_found") => Delivery::Gone,
+            ApiError::Slack { .. } | ApiError::TooLarge { .. } | ApiError::MissingToken(_) => {
+                Delivery::Refused
+            }
+            _ => Delivery::NotConfirmed,
+        }
+    }
+
+    fn reason(error: &ApiError, channel: &str) -> String {
+        messages::api_error(error, Some(channel))
+    }
 
     fn post(
         &self,
         channel: &str,
         message: &SlackMessage,
         tag: Option<&PartTag>,
-    ) -> impl std::future::Future<Output = Result<String, SendError>> + Send {
+    ) -> impl std::future::Future<Output = Result<String, ApiError>> + Send {
         let metadata = tag.map(|t| chunk_metadata(t.story, t.publication, t.index));
         async move {
             let (id, ts) = self
@@ -1529,8 +1560,7 @@ impl Outlet for SlackOutlet {
                     None,
                     metadata.as_ref(),
                 )
-                .await
-                .map_err(|e| send_error(&e, channel))?;
+                .await?;
             if let Some(id) = id {
                 *self.channel_id.lock().unwrap_or_else(|e| e.into_inner()) = Some(id);
             }
@@ -1538,11 +1568,17 @@ impl Outlet for SlackOutlet {
         }
     }
 
+    async fn edit(&self, channel: &str, ts: &str, message: &SlackMessage) -> Result<(), ApiError> {
+        self.api
+            .update_message(channel, ts, &message.text, &message.blocks)
+            .await
+    }
+
     fn delete(
         &self,
         channel: &str,
         id: &str,
-    ) -> impl std::future::Future<Output = Result<(), SendError>> + Send {
+    ) -> impl std::future::Future<Output = Result<(), ApiError>> + Send {
         let known = self
             .channel_id
             .lock()
@@ -1550,10 +1586,7 @@ impl Outlet for SlackOutlet {
             .clone();
         async move {
             let target = known.as_deref().unwrap_or(channel);
-            self.api
-                .delete_message(target, id)
-                .await
-                .map_err(|e| send_error(&e, channel))
+            self.api.delete_message(target, id).await
         }
     }
 
@@ -1562,13 +1595,12 @@ impl Outlet for SlackOutlet {
         channel: &str,
         story: StoryId,
         publication: Timestamp,
-    ) -> Result<HashMap<usize, String>, SendError> {
+    ) -> Result<HashMap<usize, String>, ApiError> {
         let oldest = publication.0 / 1000 - LOOKUP_MARGIN_SECS;
         let messages = self
             .api
             .find_messages(channel, oldest, CHUNK_EVENT, LOOKUP_MAX_MESSAGES)
-            .await
-            .map_err(|e| send_error(&e, channel))?;
+            .await?;
         let mut found = HashMap::new();
         for (ts, payload) in messages {
             if let Some(part) = chunk_of(&payload, story, publication) {
@@ -1576,19 +1608,6 @@ impl Outlet for SlackOutlet {
             }
         }
         Ok(found)
-    }
-}
-
-/// A Web API failure as delivery sees it: Slack's refusals (an error code, a file too
-/// large, no token) surely did nothing; anything else (no answer, a 5xx, a 429 waited out
-/// too long, a message Slack did not confirm) may be passing or may have acted.
-fn send_error(error: &ApiError, channel: &str) -> SendError {
-    let reason = messages::api_error(error, Some(channel));
-    match error {
-        ApiError::Slack { .. } | ApiError::TooLarge { .. } | ApiError::MissingToken(_) => {
-            SendError::refused(reason)
-        }
-        _ => SendError::not_confirmed(reason),
     }
 }
 
