@@ -10,7 +10,8 @@ use std::sync::Mutex;
 
 use common::{Newsroom, BODY, CONCLUSION, INTRO};
 use storydesk::deliver::{
-    post_article, Anchor, Anchors, Failure, Outlet, PartTag, Posted, SendError,
+    post_article, show_anchored, Anchor, Anchors, Failure, Outlet, PartTag, Posted, SendError,
+    Shown,
 };
 use storydesk::desk::{Destination, Input, Outcome, Reply, Request, ThreadKind};
 use storydesk::model::{ChannelKey, Platform, StoryId, Timestamp};
@@ -54,6 +55,15 @@ impl FakePlatform {
 
 impl Outlet for FakePlatform {
     type Message = String;
+    type Error = SendError;
+
+    fn failure(error: &SendError) -> Failure {
+        error.failure
+    }
+
+    fn reason(error: &SendError, _channel: &str) -> String {
+        error.reason.clone()
+    }
 
     async fn post(
         &self,
@@ -67,6 +77,8 @@ impl Outlet for FakePlatform {
             *posts - 1
         };
         let index = tag.map(|t| t.index).unwrap_or(usize::MAX);
+        // An untagged message (a board) shows as `-`.
+        let shown = tag.map_or("-".to_string(), |t| t.index.to_string());
         let id = format!("m{n}");
         let fail = *self.fail.lock().unwrap();
         match fail {
@@ -74,7 +86,7 @@ impl Outlet for FakePlatform {
                 self.calls
                     .lock()
                     .unwrap()
-                    .push(format!("post {channel} {index} refused"));
+                    .push(format!("post {channel} {shown} refused"));
                 Err(SendError::refused("You may not post there."))
             }
             Some((at, Failure::NotConfirmed)) if at == n => {
@@ -82,7 +94,7 @@ impl Outlet for FakePlatform {
                 self.calls
                     .lock()
                     .unwrap()
-                    .push(format!("post {channel} {index} not confirmed"));
+                    .push(format!("post {channel} {shown} not confirmed"));
                 Err(SendError::not_confirmed("No answer came."))
             }
             _ => {
@@ -90,9 +102,25 @@ impl Outlet for FakePlatform {
                 self.calls
                     .lock()
                     .unwrap()
-                    .push(format!("post {channel} {index} → {id}"));
+                    .push(format!("post {channel} {shown} → {id}"));
                 Ok(id)
             }
+        }
+    }
+
+    async fn edit(&self, channel: &str, id: &str, _text: &String) -> Result<(), SendError> {
+        let there = self.up.lock().unwrap().contains_key(id);
+        self.calls
+            .lock()
+            .unwrap()
+            .push(format!("edit {channel} {id}"));
+        if there {
+            Ok(())
+        } else {
+            Err(SendError {
+                failure: Failure::Gone,
+                reason: "Unknown message.".into(),
+            })
         }
     }
 
@@ -363,4 +391,37 @@ fn typed_anchors_read_and_write_the_keys_older_stores_hold() {
     );
     anchors.forget(&thread).unwrap();
     assert_eq!(anchors.get(&thread).unwrap(), None);
+}
+
+#[tokio::test]
+async fn an_anchored_message_is_edited_in_place_and_posted_again_once_gone() {
+    let n = Newsroom::new();
+    let anchors = Anchors::of(&n.desk);
+    let board = Anchor::Board {
+        channel: ChannelKey {
+            platform: Platform::Slack,
+            team: "T1".into(),
+            channel: "C1".into(),
+        },
+        story: StoryId(1),
+    };
+    let fake = FakePlatform::default();
+    let text = "the board".to_string();
+    let show = || show_anchored(&anchors, &fake, &board, "C1", &text);
+    assert_eq!(show().await.unwrap(), Shown::Posted("m0".into()));
+    assert_eq!(anchors.get(&board).unwrap().as_deref(), Some("m0"));
+    assert_eq!(show().await.unwrap(), Shown::Edited("m0".into()));
+    // Someone deletes the board: the next change posts it again, and records where.
+    fake.up.lock().unwrap().clear();
+    assert_eq!(show().await.unwrap(), Shown::Posted("m1".into()));
+    assert_eq!(anchors.get(&board).unwrap().as_deref(), Some("m1"));
+    assert_eq!(
+        fake.calls(),
+        [
+            "post C1 - → m0",
+            "edit C1 m0",
+            "edit C1 m0",
+            "post C1 - → m1",
+        ]
+    );
 }

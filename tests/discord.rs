@@ -968,6 +968,69 @@ async fn missing_permission_in_the_publishing_channel_is_explained_and_undone() 
     assert!(story.published.is_some());
 }
 
+/// One policy for a publication that fails partway (ARCHITECTURE.md, Delivery): a message
+/// Discord refuses takes the ones already up down and undoes the publication; one it does not
+/// confirm keeps them, each recorded, and publishing again continues after the last one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_publication_failing_partway_is_taken_down_if_refused_and_continued_if_unconfirmed() {
+    let n = Newsroom::start(false).await;
+    let body = long_body(5_000);
+    ready_to_publish(&n, &body).await;
+    let path = format!("/channels/{PUBLISHED}/messages");
+    // The second message is refused.
+    n.fake.script("POST", &path, 1, 403, 50013, &[]);
+    n.send(publish(&n)).await;
+    assert_eq!(n.fake.posted_in(PUBLISHED).len(), 1);
+    let deleted = n
+        .fake
+        .calls_to("DELETE", |p| p.starts_with(&format!("{path}/")));
+    assert_eq!(deleted.len(), 1, "the message up is taken down");
+    let story = n.discord.desk().store().story(StoryId(1)).unwrap().unwrap();
+    assert!(story.published.is_none());
+
+    // The second message is not confirmed (a 500): the first stays up and is recorded.
+    n.fake.script("POST", &path, 1, 500, 0, &[]);
+    n.send(publish(&n)).await;
+    let story = n.discord.desk().store().story(StoryId(1)).unwrap().unwrap();
+    let posting = story
+        .published
+        .unwrap()
+        .posting
+        .expect("still being posted");
+    assert_eq!(posting.posted.len(), 1);
+    let said = n
+        .fake
+        .calls_to("PATCH", |p| p.ends_with("/messages/@original"))
+        .last()
+        .unwrap()
+        .body["content"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(said.contains("only partly published"), "{said}");
+    assert_eq!(
+        n.fake
+            .calls_to("DELETE", |p| p.starts_with(&format!("{path}/")))
+            .len(),
+        1,
+        "nothing more is deleted"
+    );
+
+    // Publishing again continues after it: every sentence once, in order.
+    n.send(publish(&n)).await;
+    let messages: Vec<String> = n.fake.posted_in(PUBLISHED)[1..]
+        .iter()
+        .map(|c| c.body["content"].as_str().unwrap().to_string())
+        .collect();
+    assert!(messages.len() >= 3, "{}", messages.len());
+    assert_eq!(
+        sentence_numbers(&messages.concat()),
+        sentence_numbers(&body)
+    );
+    let story = n.discord.desk().store().story(StoryId(1)).unwrap().unwrap();
+    assert!(story.published.unwrap().is_complete());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_archived_thread_and_an_unknown_section_are_explained() {
     let n = Newsroom::start(false).await;

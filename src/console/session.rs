@@ -11,7 +11,7 @@ use std::collections::{HashMap, HashSet};
 use std::io::{self, Write};
 
 use crate::assist::Assistant;
-use crate::deliver::{Outlet, PartTag, Posted, SendError};
+use crate::deliver::{Failure, Outlet, PartTag, Posted, SendError};
 use crate::desk::{
     messages, Body, Desk, Destination, DraftJob, DraftRef, Input, Post, Reply, Request, ThreadKind,
 };
@@ -400,6 +400,15 @@ impl Printed {
 
 impl Outlet for Printed {
     type Message = String;
+    type Error = SendError;
+
+    fn failure(error: &SendError) -> Failure {
+        error.failure
+    }
+
+    fn reason(error: &SendError, _channel: &str) -> String {
+        error.reason.clone()
+    }
 
     fn post(
         &self,
@@ -410,6 +419,30 @@ impl Outlet for Printed {
         let mut posted = self.posted.lock().unwrap_or_else(|e| e.into_inner());
         posted.push(Some((channel.to_string(), text.clone())));
         std::future::ready(Ok(posted.len().to_string()))
+    }
+
+    fn edit(
+        &self,
+        _channel: &str,
+        id: &str,
+        text: &String,
+    ) -> impl std::future::Future<Output = Result<(), SendError>> + Send {
+        let mut posted = self.posted.lock().unwrap_or_else(|e| e.into_inner());
+        let slot = id
+            .parse::<usize>()
+            .ok()
+            .and_then(|n| posted.get_mut(n.wrapping_sub(1)))
+            .and_then(Option::as_mut);
+        std::future::ready(match slot {
+            Some((_, old)) => {
+                *old = text.clone();
+                Ok(())
+            }
+            None => Err(SendError {
+                failure: Failure::Gone,
+                reason: String::new(),
+            }),
+        })
     }
 
     fn delete(

@@ -159,6 +159,67 @@ fn flatten(e: TransactError<TxError>) -> StoreError {
     }
 }
 
+/// How [`show_anchored`] showed a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Shown {
+    /// Edited in place: it is still where it was, with this id.
+    Edited(String),
+    /// Posted, the first time or because the old one was gone, and recorded: its id.
+    Posted(String),
+}
+
+/// Why [`show_anchored`] could not show a message.
+#[derive(Debug)]
+pub enum ShowError<E> {
+    /// The platform failed the call.
+    Platform(E),
+    /// The store could not say where the message is (the reason, for the log); nothing was
+    /// posted, so a second one does not appear beside it.
+    Store(String),
+}
+
+/// Show `message` as the one message `anchor` names in `channel` (a story's board): edited
+/// in place while it is there; posted and recorded the first time, or again when someone
+/// deleted it. The caller keeps two calls for one anchor apart (the channel's send queue,
+/// a lock per story), and renders `message` from the state as it is when it runs, so
+/// messages delivered out of order never leave an old one showing.
+pub async fn show_anchored<O: super::Outlet>(
+    anchors: &Anchors,
+    outlet: &O,
+    anchor: &Anchor,
+    channel: &str,
+    message: &O::Message,
+) -> Result<Shown, ShowError<O::Error>> {
+    let known = {
+        let (anchors, anchor) = (anchors.clone(), anchor.clone());
+        match tokio::task::spawn_blocking(move || anchors.get(&anchor)).await {
+            Ok(Ok(known)) => known,
+            Ok(Err(e)) => return Err(ShowError::Store(e.to_string())),
+            Err(e) => return Err(ShowError::Store(e.to_string())),
+        }
+    };
+    if let Some(id) = known {
+        match outlet.edit(channel, &id, message).await {
+            Ok(()) => return Ok(Shown::Edited(id)),
+            Err(e) if O::failure(&e) == super::Failure::Gone => {}
+            Err(e) => return Err(ShowError::Platform(e)),
+        }
+    }
+    let id = outlet
+        .post(channel, message, None)
+        .await
+        .map_err(ShowError::Platform)?;
+    let recorded = {
+        let (anchors, anchor, id) = (anchors.clone(), anchor.clone(), id.clone());
+        tokio::task::spawn_blocking(move || anchors.put(&anchor, &id)).await
+    };
+    if !matches!(recorded, Ok(Ok(()))) {
+        // The message is up; the next change posts another, which is recorded then.
+        tracing::error!(anchor = %anchor.key(), "could not record where a message is");
+    }
+    Ok(Shown::Posted(id))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,12 +5,16 @@
 //! adapters say how a message looks on their platform. Between the two, this module owns:
 //!
 //! - [`anchors`]: where storydesk's own messages are (a story's board, its threads, its
-//!   drafts' messages), as typed [`Anchor`]s with one key builder;
+//!   drafts' messages), as typed [`Anchor`]s with one key builder, and the one rule for a
+//!   message kept in place such as a board ([`show_anchored`]: edited while it is there,
+//!   posted again and recorded once it is gone);
 //! - [`publish`]: posting an article part by part, in order, each part recorded with the
 //!   desk as the platform confirms it, and the one policy for a publication that fails
 //!   partway (see [`publish::post_article`]);
-//! - [`Outlet`]: the few calls a platform must offer for that (post, delete, and look up
-//!   the parts of an article posted before), which Slack, Discord and the console
+//! - [`queue`]: one ordered send queue per channel, on which an article is posted
+//!   ([`post_article_in_turn`]) so nothing else in its channel comes between its parts;
+//! - [`Outlet`]: the few calls a platform must offer for that (post, edit, delete, and
+//!   look up the parts of an article posted before), which Slack, Discord and the console
 //!   implement.
 //!
 //! Architecture invariant: the adapters (`slack`, `discord`, `console`) never reach the
@@ -19,14 +23,16 @@
 
 pub mod anchors;
 pub mod publish;
+pub mod queue;
 
 use std::collections::HashMap;
 use std::future::Future;
 
 use crate::model::{StoryId, Timestamp};
 
-pub use anchors::{Anchor, Anchors};
-pub use publish::{post_article, Posted};
+pub use anchors::{show_anchored, Anchor, Anchors, ShowError, Shown};
+pub use publish::{post_article, post_article_in_turn, Posted};
+pub use queue::Outbox;
 
 /// How a platform call failed, as far as delivery must know to decide what to do next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,6 +44,8 @@ pub enum Failure {
     /// connection lost), or the platform could not be reached: what is up is unknown or
     /// the cause is passing.
     NotConfirmed,
+    /// The message the call was about is not there any more (someone deleted it).
+    Gone,
 }
 
 /// A failed platform call: its kind, and the adapter's sentence for the person (what went
@@ -66,6 +74,14 @@ impl SendError {
             reason: reason.into(),
         }
     }
+
+    /// A platform's error as delivery sees it, for a call about `channel`.
+    pub fn of<O: Outlet + ?Sized>(error: &O::Error, channel: &str) -> Self {
+        SendError {
+            failure: O::failure(error),
+            reason: O::reason(error, channel),
+        }
+    }
 }
 
 /// What a message that is part of an article says about itself, so a later attempt can
@@ -81,23 +97,47 @@ pub struct PartTag {
 }
 
 /// The calls delivery makes on a platform. Each adapter implements it over its own client;
-/// tests implement it with a recording fake.
+/// tests implement it with a recording fake. Errors stay the platform's own (the adapter
+/// still needs them whole: which permission, which code); delivery asks only their kind and
+/// the sentence to show.
 pub trait Outlet: Sync {
     /// One message as the platform sends it (Slack text and blocks, Discord content).
     type Message: Sync;
+    /// The platform client's error.
+    type Error: Send;
+
+    /// What kind of failure `error` is.
+    fn failure(error: &Self::Error) -> Failure;
+
+    /// The sentence for the person about `error` in `channel`: what went wrong and what to
+    /// do.
+    fn reason(error: &Self::Error, channel: &str) -> String;
 
     /// Post `message` in `channel` (a platform channel id), tagged as a part of an
-    /// article when `tag` is given. Returns the platform's id of the message.
+    /// article when `tag` is given. Returns the platform's id of the message, as an anchor
+    /// records it.
     fn post(
         &self,
         channel: &str,
         message: &Self::Message,
         tag: Option<&PartTag>,
-    ) -> impl Future<Output = Result<String, SendError>> + Send;
+    ) -> impl Future<Output = Result<String, Self::Error>> + Send;
 
-    /// Delete message `id` from `channel`.
-    fn delete(&self, channel: &str, id: &str)
-        -> impl Future<Output = Result<(), SendError>> + Send;
+    /// Replace message `id` (as [`Outlet::post`] returned it) in `channel` with `message`.
+    /// A message that is not there any more fails with [`Failure::Gone`].
+    fn edit(
+        &self,
+        channel: &str,
+        id: &str,
+        message: &Self::Message,
+    ) -> impl Future<Output = Result<(), Self::Error>> + Send;
+
+    /// Delete message `id` (as [`Outlet::post`] returned it) from `channel`.
+    fn delete(
+        &self,
+        channel: &str,
+        id: &str,
+    ) -> impl Future<Output = Result<(), Self::Error>> + Send;
 
     /// The parts of `story`'s article of `publication` already in `channel`, by index,
     /// found by their tags: only a platform that can look messages up finds any. Asked
@@ -107,7 +147,7 @@ pub trait Outlet: Sync {
         channel: &str,
         story: StoryId,
         publication: Timestamp,
-    ) -> impl Future<Output = Result<HashMap<usize, String>, SendError>> + Send {
+    ) -> impl Future<Output = Result<HashMap<usize, String>, Self::Error>> + Send {
         let _ = (channel, story, publication);
         async { Ok(HashMap::new()) }
     }

@@ -21,7 +21,7 @@
 
 use std::collections::HashMap;
 
-use super::{Failure, Outlet, PartTag, SendError};
+use super::{Failure, Outbox, Outlet, PartTag, SendError};
 use crate::desk::{messages, Desk, Reply};
 use crate::model::{StoryId, Timestamp};
 
@@ -69,7 +69,7 @@ pub async fn post_article<O: Outlet>(
             Ok(parts) => found = parts,
             Err(e) => {
                 // What is up cannot be told: keep everything and let a later attempt look.
-                let e = SendError::not_confirmed(e.reason);
+                let e = SendError::not_confirmed(O::reason(&e, channel));
                 return stop(desk, outlet, story, channel, &up, e).await;
             }
         }
@@ -88,7 +88,10 @@ pub async fn post_article<O: Outlet>(
                 };
                 match outlet.post(channel, message, Some(&tag)).await {
                     Ok(id) => id,
-                    Err(e) => return stop(desk, outlet, story, channel, &up, e).await,
+                    Err(e) => {
+                        let e = SendError::of::<O>(&e, channel);
+                        return stop(desk, outlet, story, channel, &up, e).await;
+                    }
                 }
             }
         };
@@ -120,16 +123,19 @@ async fn stop<O: Outlet>(
     up: &[String],
     error: SendError,
 ) -> Posted {
-    let undo = error.failure == Failure::Refused;
+    // A refusal, or a channel gone: nothing more can go up until a person acts.
+    let undo = error.failure != Failure::NotConfirmed;
     tracing::warn!(
         story = story.0,
         up = up.len(),
         undo,
+        reason = %error.reason,
         "posting the article stopped"
     );
     if undo {
         for id in up.iter().rev() {
             if let Err(e) = outlet.delete(channel, id).await {
+                let e = SendError::of::<O>(&e, channel);
                 tracing::warn!(story = story.0, reason = %e.reason, "a posted part could not be deleted");
             }
         }
@@ -145,6 +151,43 @@ async fn stop<O: Outlet>(
     .await
     .unwrap_or_default();
     Posted::Stopped(reply)
+}
+
+/// [`post_article`] on `channel`'s send queue in `queues`, after everything queued there
+/// before it, so nothing else in the channel comes between the article's parts. A job
+/// lost on the queue (it panicked) leaves what is up unknown: the publication is kept, as
+/// for a part not confirmed, and the editor is told `lost`.
+pub async fn post_article_in_turn<O>(
+    queues: &Outbox,
+    desk: &Desk,
+    outlet: O,
+    story: StoryId,
+    channel: String,
+    parts: Vec<O::Message>,
+    lost: String,
+) -> Posted
+where
+    O: Outlet + Send + 'static,
+    O::Message: Send + 'static,
+{
+    let job = {
+        let (desk, channel) = (desk.clone(), channel.clone());
+        queues.run(&channel.clone(), async move {
+            post_article(&desk, &outlet, story, &channel, &parts).await
+        })
+    };
+    match job.await {
+        Ok(posted) => posted,
+        Err(_) => {
+            tracing::error!(story = story.0, "the job posting an article was lost");
+            let reply = blocking(desk, move |d| {
+                d.publication_interrupted(story, Timestamp::now(), &lost)
+            })
+            .await
+            .unwrap_or_default();
+            Posted::Stopped(reply)
+        }
+    }
 }
 
 /// Nothing of `story`'s article could be posted (the publishing channel does not exist,

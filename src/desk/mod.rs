@@ -840,8 +840,8 @@ impl Desk {
     }
 
     /// The store, for delivery's bookkeeping (anchors), exports and operations. Adapters
-    /// never use it: what they read goes through the desk, what they keep through
-    /// [`crate::deliver::Anchors`].
+    /// never use it: what they read goes through the desk, what they keep through the
+    /// delivery layer's anchors.
     pub fn store(&self) -> &Store {
         &self.store
     }

@@ -14,7 +14,9 @@
 //! messages (every one with empty `allowed_mentions`), [`commands`] the registration JSON,
 //! [`messages`] holds the adapter's own sentences.
 //!
-//! What the adapter keeps in the store, as anchors: `discord:board:{story}` (the board's
+//! What the adapter keeps, as anchors through [`crate::deliver::Anchors`] (it never reaches
+//! the store itself; the keys are built by [`crate::deliver::Anchor::key`]):
+//! `discord:board:{story}` (the board's
 //! `channel:message`), `discord:draft:{story}:{number}:{section}` (an assisted draft's
 //! `channel:first:last` messages, edited in place), `discord:thread:{story}:{thread}` (the
 //! thread's id),
@@ -56,7 +58,7 @@ use serenity::http::{Http, HttpBuilder};
 use tracing::Instrument;
 
 use crate::assist::{Assistant, Failure};
-use crate::deliver::{Anchor, Anchors, Outlet, PartTag, Posted, SendError};
+use crate::deliver::{Anchor, Anchors, Failure as Delivery, Outlet, PartTag, Posted, ShowError};
 use crate::desk::{
     Body, Desk, Destination, DraftJob, EventKey, EventKind, Input, Post, Reply, Request, ThreadKind,
 };
@@ -262,6 +264,8 @@ pub struct Discord {
     rest: rest::Rest,
     /// The client that downloads attachments from Discord's CDN.
     downloads: reqwest::Client,
+    /// One send queue per channel, on which articles are posted in order.
+    queues: crate::deliver::Outbox,
     /// One lock per story, so its board and threads are created once and edited in order.
     story_locks: std::sync::Mutex<HashMap<StoryId, Arc<tokio::sync::Mutex<()>>>>,
     /// Whether the gateway receives message content (the privileged intent is granted).
@@ -299,6 +303,7 @@ impl Discord {
                 .timeout(DOWNLOAD_TIMEOUT)
                 .build()
                 .unwrap_or_default(),
+            queues: crate::deliver::Outbox::new(),
             story_locks: std::sync::Mutex::new(HashMap::new()),
             message_content: AtomicBool::new(false),
             in_flight: InFlight::new(),
@@ -678,16 +683,17 @@ impl Discord {
                         }
                     };
                     let outlet = DiscordOutlet {
-                        rest: &self.rest,
+                        rest: self.rest.clone(),
                         target,
                     };
-                    let texts = render::article_texts(article);
-                    let posted = crate::deliver::post_article(
+                    let posted = crate::deliver::post_article_in_turn(
+                        &self.queues,
                         &self.desk,
-                        &outlet,
+                        outlet,
                         story,
-                        &target.get().to_string(),
-                        &texts,
+                        target.get().to_string(),
+                        render::article_texts(article),
+                        messages::publish_not_confirmed(target.get()),
                     )
                     .await;
                     match posted {
@@ -943,42 +949,29 @@ impl Discord {
         let lock = self.story_lock(story);
         let _held = lock.lock().await;
         let s = self.story(story)?;
-        let text = self.desk.board(&s);
-        let key = Anchor::Board {
+        let text = messages::fit(&self.desk.board(&s), render::MAX_MESSAGE_CHARS);
+        let channel = channel_id(&s.home.channel)?;
+        let anchor = Anchor::Board {
             channel: s.home.clone(),
             story,
         };
-        if let Some((channel, message)) = self.anchor(&key).as_deref().and_then(parse_pair) {
-            match self
-                .rest
-                .edit_message(
-                    channel,
-                    MessageId::new(message),
-                    &render::edit_message(&text),
-                    vec![],
-                )
-                .await
-            {
-                Ok(_) => return Ok(()),
-                Err(e) => {
-                    let e = PostError::from(e);
-                    if e.code() != Some(code::UNKNOWN_MESSAGE) {
-                        return Err(e);
-                    }
-                }
-            }
+        let outlet = DiscordOutlet {
+            rest: self.rest.clone(),
+            target: channel,
+        };
+        let shown = crate::deliver::show_anchored(
+            &Anchors::of(&self.desk),
+            &outlet,
+            &anchor,
+            &channel.get().to_string(),
+            &text,
+        )
+        .await;
+        match shown {
+            Ok(_) => Ok(()),
+            Err(ShowError::Platform(e)) => Err(e),
+            Err(ShowError::Store(why)) => Err(PostError::Other(why)),
         }
-        let channel = channel_id(&s.home.channel)?;
-        let posted = self
-            .rest
-            .send_message(
-                channel,
-                vec![],
-                &render::channel_message(&messages::fit(&text, render::MAX_MESSAGE_CHARS), vec![]),
-            )
-            .await?;
-        self.set_anchor(key, format!("{}:{}", channel.get(), posted.id.get()))
-            .await
     }
 
     /// The story's thread of this kind, created from a message in the story's channel the
@@ -1359,65 +1352,83 @@ pub fn interaction_kind(interaction: &Interaction) -> &'static str {
 
 /// Discord as delivery posts an article through it: the REST client and the publishing
 /// channel, resolved.
-struct DiscordOutlet<'a> {
+struct DiscordOutlet {
     /// The REST client.
-    rest: &'a rest::Rest,
+    rest: rest::Rest,
     /// The publishing channel.
     target: ChannelId,
 }
 
-impl Outlet for DiscordOutlet<'_> {
+impl Outlet for DiscordOutlet {
     type Message = String;
+    type Error = PostError;
 
-    fn post(
+    /// Discord's 4xx answers (other than 429) surely did nothing, and Unknown Message says
+    /// the message is gone; a 5xx, a 429 or no answer at all may be passing or may have
+    /// posted.
+    fn failure(e: &PostError) -> Delivery {
+        match e {
+            PostError::Refused { code, .. } if *code == code::UNKNOWN_MESSAGE => Delivery::Gone,
+            PostError::Refused { status, .. } if (400..500).contains(status) && *status != 429 => {
+                Delivery::Refused
+            }
+            _ => Delivery::NotConfirmed,
+        }
+    }
+
+    /// The sentences of a publication that failed (the only calls whose failure delivery
+    /// words itself; a board the adapter cannot edit is explained by the adapter).
+    fn reason(e: &PostError, channel: &str) -> String {
+        let channel = channel.parse::<u64>().unwrap_or(0);
+        match Self::failure(e) {
+            Delivery::NotConfirmed => messages::publish_not_confirmed(channel),
+            _ if e.forbidden() => messages::cannot_post_in(channel),
+            _ => messages::publish_failed(channel),
+        }
+    }
+
+    /// The message's `channel:message`, as anchors record it.
+    async fn post(
         &self,
         _channel: &str,
         text: &String,
         _tag: Option<&PartTag>,
-    ) -> impl Future<Output = Result<String, SendError>> + Send {
-        async move {
-            self.rest
-                .send_message(self.target, vec![], &render::channel_message(text, vec![]))
-                .await
-                .map(|m| m.id.get().to_string())
-                .map_err(|e| publish_error(PostError::from(e), self.target))
-        }
+    ) -> Result<String, PostError> {
+        let posted = self
+            .rest
+            .send_message(self.target, vec![], &render::channel_message(text, vec![]))
+            .await?;
+        Ok(format!("{}:{}", self.target.get(), posted.id.get()))
     }
 
-    fn delete(
-        &self,
-        _channel: &str,
-        id: &str,
-    ) -> impl Future<Output = Result<(), SendError>> + Send {
-        let id = id.parse::<u64>().ok().filter(|n| *n > 0);
-        async move {
-            let Some(id) = id else {
-                return Err(SendError::refused(messages::publish_failed(
-                    self.target.get(),
-                )));
-            };
-            self.rest
-                .delete_message(self.target, MessageId::new(id), None)
-                .await
-                .map_err(|e| publish_error(PostError::from(e), self.target))
-        }
+    async fn edit(&self, _channel: &str, id: &str, text: &String) -> Result<(), PostError> {
+        let (channel, message) = self.message(id)?;
+        self.rest
+            .edit_message(channel, message, &render::edit_message(text), vec![])
+            .await?;
+        Ok(())
+    }
+
+    async fn delete(&self, _channel: &str, id: &str) -> Result<(), PostError> {
+        let (channel, message) = self.message(id)?;
+        self.rest.delete_message(channel, message, None).await?;
+        Ok(())
     }
 }
 
-/// A failed call while publishing, as delivery sees it: Discord's 4xx answers (other than
-/// 429) surely did nothing; a 5xx, a 429 or no answer at all may be passing or may have
-/// posted.
-fn publish_error(e: PostError, target: ChannelId) -> SendError {
-    tracing::warn!(error = %e, "publishing: a call failed");
-    match e {
-        PostError::Refused { status, .. } if (400..500).contains(&status) && status != 429 => {
-            SendError::refused(if e.forbidden() {
-                messages::cannot_post_in(target.get())
-            } else {
-                messages::publish_failed(target.get())
-            })
+impl DiscordOutlet {
+    /// The channel and message an id of [`Outlet::post`] names (a bare message id is in
+    /// the outlet's channel). An id that names nothing is a message that is not there.
+    fn message(&self, id: &str) -> Result<(ChannelId, MessageId), PostError> {
+        let gone = || PostError::Refused {
+            status: 404,
+            code: code::UNKNOWN_MESSAGE,
+        };
+        if let Some((channel, message)) = parse_pair(id) {
+            return Ok((channel, MessageId::new(message)));
         }
-        _ => SendError::not_confirmed(messages::publish_not_confirmed(target.get())),
+        let message = id.parse::<u64>().ok().filter(|n| *n > 0).ok_or_else(gone)?;
+        Ok((self.target, MessageId::new(message)))
     }
 }
 

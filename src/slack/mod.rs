@@ -7,18 +7,22 @@
 //! [`Request`] (with the payload's idempotency key as `Request.event`), runs the desk on a
 //! blocking thread, and returns the [`Ack`] Slack must get within 3 seconds. Whatever takes
 //! longer (posting the board, review posts, an article of many messages, downloading a file)
-//! happens after the ack, through the per-channel send queues of [`outbox`].
+//! happens after the ack, through the per-channel send queues of
+//! [`crate::deliver::queue`].
 //!
 //! The adapter holds no workflow rule: the desk decides, the adapter translates. Its own
 //! bookkeeping is the `ts` of each story's board, of each section's thread parent and of
-//! each assisted draft's message, kept as store anchors, and threads bound with
-//! [`Desk::bind_thread`] so a reply in a thread knows its story.
+//! each assisted draft's message, kept as anchors through [`crate::deliver::Anchors`], and
+//! threads bound with [`Desk::bind_thread`] so a reply in a thread knows its story. It never
+//! reaches the store itself.
 //!
-//! Publishing: an article's messages go out in order on the publish channel's queue, each
-//! with `storydesk_chunk` metadata and recorded with the desk as Slack confirms it; a later
-//! attempt continues after the last confirmed one and first looks up (by that metadata) a
-//! message that may have arrived unconfirmed, so no message is posted twice
-//! ([`Slack::resume_publications`] does the same when `serve` starts).
+//! Publishing: [`crate::deliver::post_article`] posts an article's messages in order on the
+//! publish channel's queue, through `SlackOutlet`: each with `storydesk_chunk` metadata and
+//! recorded with the desk as Slack confirms it; a later attempt continues after the last
+//! confirmed one and first looks up (by that metadata) a message that may have arrived
+//! unconfirmed, so no message is posted twice ([`Slack::resume_publications`] does the same
+//! when `serve` starts). A message Slack refuses takes the article down (`chat.delete`) and
+//! undoes the publication, as on every platform.
 //!
 //! Drafting help: after a reply that asks for drafts is sent, each draft is written
 //! ([`crate::drafting::run_job`]) and its message in the section's thread is updated in place
@@ -29,7 +33,6 @@
 //! - [`verify`]: request signatures.
 //! - [`inbound`]: the payloads Slack sends.
 //! - [`api`]: the Web API client (429 and `Retry-After`, Slack's error codes).
-//! - [`outbox`]: one ordered send queue per channel.
 //! - [`blocks`]: Block Kit rendering within Slack's limits; modals.
 //! - [`mrkdwn`]: Markdown to mrkdwn, escaping; reading Slack's escapes.
 //! - [`messages`]: the sentences only Slack needs.
@@ -44,7 +47,6 @@ pub mod inbound;
 pub mod manifest;
 pub mod messages;
 pub mod mrkdwn;
-pub mod outbox;
 pub mod socket;
 pub mod verify;
 
@@ -56,7 +58,9 @@ use serde_json::{json, Value};
 use tracing::Instrument;
 
 use crate::assist::{Assistant, Failure};
-use crate::deliver::{Anchor, Anchors, Outlet, PartTag, Posted, SendError};
+use crate::deliver::{
+    Anchor, Anchors, Failure as Delivery, Outbox, Outlet, PartTag, Posted, ShowError, Shown,
+};
 use crate::desk::{
     Action, Body, Desk, Destination, DraftJob, DraftRef, EventKey, EventKind, Input, Post, Reply,
     Request, ThreadKind,
@@ -66,7 +70,6 @@ use crate::model::{ChannelKey, Person, Place, Platform, StoryId, Timestamp};
 use api::{ApiError, Token, WebApi};
 use blocks::SlackMessage;
 use inbound::{EventEnvelope, FormKind, FormMeta, Interaction, SlashCommand};
-use outbox::Outbox;
 use verify::SigningSecret;
 
 /// The Web API's address when `STORYDESK_SLACK_API_URL` is not set.
@@ -1023,43 +1026,27 @@ impl Slack {
         for post in posts {
             if let (Destination::Publish { channel }, Some(story)) = (&post.to, story) {
                 let target = publish_channel(channel);
-                let this = self.clone();
-                let (t, body) = (target.clone(), post.body.clone());
-                let posted = self
-                    .inner
-                    .outbox
-                    .run(&target, async move {
-                        let outlet = SlackOutlet::new(this.api());
-                        crate::deliver::post_article(
-                            this.desk(),
-                            &outlet,
-                            story,
-                            &t,
-                            &render(&body),
-                        )
-                        .await
-                    })
-                    .await;
-                let stopped = match posted {
-                    Ok(Posted::Complete { .. } | Posted::Nothing) => continue,
-                    Ok(Posted::Stopped(reply)) => reply,
-                    Err(_) => {
-                        // The send job was lost: what is up is unknown, so the publication
-                        // is kept for a later attempt, which looks first.
-                        let reason = messages::api_error(
-                            &ApiError::Transport {
-                                method: "send queue".into(),
-                                reason: "the send job failed".into(),
-                            },
-                            Some(&target),
-                        );
-                        let desk = self.desk().clone();
-                        tokio::task::spawn_blocking(move || {
-                            desk.publication_interrupted(story, Timestamp::now(), &reason)
-                        })
-                        .await
-                        .unwrap_or_default()
-                    }
+                // Should the send job be lost, what is up is unknown: the publication is
+                // kept for a later attempt, which looks first.
+                let lost = messages::api_error(
+                    &ApiError::Transport {
+                        method: "send queue".into(),
+                        reason: "the send job failed".into(),
+                    },
+                    Some(&target),
+                );
+                let posted = crate::deliver::post_article_in_turn(
+                    &self.inner.outbox,
+                    self.desk(),
+                    SlackOutlet::new(self.api().clone()),
+                    story,
+                    target,
+                    render(&post.body),
+                    lost,
+                )
+                .await;
+                let Posted::Stopped(stopped) = posted else {
+                    continue;
                 };
                 tracing::warn!(story = story.0, "the article is not all up");
                 Box::pin(self.send_posts(stopped.posts, None, origin)).await;
@@ -1339,24 +1326,34 @@ impl Slack {
             }
         }
         let message = blocks::board_message(&text);
-        let ts = match ts {
-            Some(ts) => {
-                match self
-                    .api()
-                    .update_message(&channel.channel, &ts, &message.text, &message.blocks)
-                    .await
-                {
-                    Ok(()) => ts,
-                    Err(e) if e.code() == Some("message_not_found") => {
-                        self.post_anchored(channel, &anchor, &message, story, ThreadKind::Sources)
-                            .await?
-                    }
-                    Err(e) => return Err(e),
+        let outlet = SlackOutlet::new(self.api().clone());
+        let shown = crate::deliver::show_anchored(
+            &self.anchors(),
+            &outlet,
+            &anchor,
+            &channel.channel,
+            &message,
+        )
+        .await;
+        let ts = match shown {
+            Ok(Shown::Edited(ts)) => ts,
+            Ok(Shown::Posted(ts)) => {
+                // A new board: its thread is the story's source thread.
+                let desk = self.desk().clone();
+                let (c, t) = (channel.clone(), ts.clone());
+                let bound = tokio::task::spawn_blocking(move || {
+                    desk.bind_thread(&c, &t, story, &ThreadKind::Sources)
+                })
+                .await;
+                if !matches!(bound, Ok(Ok(()))) {
+                    tracing::error!("could not bind a board's thread");
                 }
+                ts
             }
-            None => {
-                self.post_anchored(channel, &anchor, &message, story, ThreadKind::Sources)
-                    .await?
+            Err(ShowError::Platform(e)) => return Err(e),
+            Err(ShowError::Store(why)) => {
+                tracing::error!(error = %why, "could not read a board's anchor");
+                return Err(store_failure());
             }
         };
         self.inner
@@ -1508,15 +1505,15 @@ fn channel_key(team: &str, channel: &str) -> ChannelKey {
 /// Slack as delivery posts an article through it: the Web API client, and the id of the
 /// channel Slack answered with (the publish channel may be given by name; deleting a
 /// message needs its id).
-struct SlackOutlet<'a> {
+struct SlackOutlet {
     /// The Web API client.
-    api: &'a WebApi,
+    api: WebApi,
     /// The publish channel's id, once Slack has named it.
     channel_id: Mutex<Option<String>>,
 }
 
-impl<'a> SlackOutlet<'a> {
-    fn new(api: &'a WebApi) -> Self {
+impl SlackOutlet {
+    fn new(api: WebApi) -> Self {
         SlackOutlet {
             api,
             channel_id: Mutex::new(None),
@@ -1524,15 +1521,34 @@ impl<'a> SlackOutlet<'a> {
     }
 }
 
-impl Outlet for SlackOutlet<'_> {
+impl Outlet for SlackOutlet {
     type Message = SlackMessage;
+    type Error = ApiError;
+
+    /// Slack's refusals (an error code, a file too large, no token) surely did nothing, and
+    /// `message_not_found` says the message is gone; anything else (no answer, a 5xx, a 429
+    /// waited out too long, a message Slack did not confirm) may be passing or may have
+    /// acted.
+    fn failure(error: &ApiError) -> Delivery {
+        match error {
+            ApiError::Slack { .. } if error.code() == Some("message_not_found") => Delivery::Gone,
+            ApiError::Slack { .. } | ApiError::TooLarge { .. } | ApiError::MissingToken(_) => {
+                Delivery::Refused
+            }
+            _ => Delivery::NotConfirmed,
+        }
+    }
+
+    fn reason(error: &ApiError, channel: &str) -> String {
+        messages::api_error(error, Some(channel))
+    }
 
     fn post(
         &self,
         channel: &str,
         message: &SlackMessage,
         tag: Option<&PartTag>,
-    ) -> impl std::future::Future<Output = Result<String, SendError>> + Send {
+    ) -> impl std::future::Future<Output = Result<String, ApiError>> + Send {
         let metadata = tag.map(|t| chunk_metadata(t.story, t.publication, t.index));
         async move {
             let (id, ts) = self
@@ -1544,8 +1560,7 @@ impl Outlet for SlackOutlet<'_> {
                     None,
                     metadata.as_ref(),
                 )
-                .await
-                .map_err(|e| send_error(&e, channel))?;
+                .await?;
             if let Some(id) = id {
                 *self.channel_id.lock().unwrap_or_else(|e| e.into_inner()) = Some(id);
             }
@@ -1553,11 +1568,17 @@ impl Outlet for SlackOutlet<'_> {
         }
     }
 
+    async fn edit(&self, channel: &str, ts: &str, message: &SlackMessage) -> Result<(), ApiError> {
+        self.api
+            .update_message(channel, ts, &message.text, &message.blocks)
+            .await
+    }
+
     fn delete(
         &self,
         channel: &str,
         id: &str,
-    ) -> impl std::future::Future<Output = Result<(), SendError>> + Send {
+    ) -> impl std::future::Future<Output = Result<(), ApiError>> + Send {
         let known = self
             .channel_id
             .lock()
@@ -1565,47 +1586,28 @@ impl Outlet for SlackOutlet<'_> {
             .clone();
         async move {
             let target = known.as_deref().unwrap_or(channel);
-            self.api
-                .delete_message(target, id)
-                .await
-                .map_err(|e| send_error(&e, channel))
+            self.api.delete_message(target, id).await
         }
     }
 
-    fn find_parts(
+    async fn find_parts(
         &self,
         channel: &str,
         story: StoryId,
         publication: Timestamp,
-    ) -> impl std::future::Future<Output = Result<HashMap<usize, String>, SendError>> + Send {
-        async move {
-            let oldest = publication.0 / 1000 - LOOKUP_MARGIN_SECS;
-            let messages = self
-                .api
-                .find_messages(channel, oldest, CHUNK_EVENT, LOOKUP_MAX_MESSAGES)
-                .await
-                .map_err(|e| send_error(&e, channel))?;
-            let mut found = HashMap::new();
-            for (ts, payload) in messages {
-                if let Some(part) = chunk_of(&payload, story, publication) {
-                    found.entry(part).or_insert(ts);
-                }
+    ) -> Result<HashMap<usize, String>, ApiError> {
+        let oldest = publication.0 / 1000 - LOOKUP_MARGIN_SECS;
+        let messages = self
+            .api
+            .find_messages(channel, oldest, CHUNK_EVENT, LOOKUP_MAX_MESSAGES)
+            .await?;
+        let mut found = HashMap::new();
+        for (ts, payload) in messages {
+            if let Some(part) = chunk_of(&payload, story, publication) {
+                found.entry(part).or_insert(ts);
             }
-            Ok(found)
         }
-    }
-}
-
-/// A Web API failure as delivery sees it: Slack's refusals (an error code, a file too
-/// large, no token) surely did nothing; anything else (no answer, a 5xx, a 429 waited out
-/// too long, a message Slack did not confirm) may be passing or may have acted.
-fn send_error(error: &ApiError, channel: &str) -> SendError {
-    let reason = messages::api_error(error, Some(channel));
-    match error {
-        ApiError::Slack { .. } | ApiError::TooLarge { .. } | ApiError::MissingToken(_) => {
-            SendError::refused(reason)
-        }
-        _ => SendError::not_confirmed(reason),
+        Ok(found)
     }
 }
 

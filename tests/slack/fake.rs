@@ -132,6 +132,8 @@ pub enum Fault {
     FailBefore(u16),
     /// Acts on the call, then answers only after this long.
     Slow(Duration),
+    /// Refuses the call with Slack's error code, without acting on it.
+    Refuse(&'static str),
 }
 
 /// The fake Web API.
@@ -622,6 +624,19 @@ async fn api(
             "upstream connect error",
         )
             .into_response();
+    }
+    if let Some(Fault::Refuse(error)) = fault {
+        record(
+            &shared,
+            Call {
+                method,
+                body: args,
+                ts: None,
+                rate_limited: true,
+                status: 200,
+            },
+        );
+        return axum::Json(json!({ "ok": false, "error": error })).into_response();
     }
     let (answer, ts) = match method.as_str() {
         "conversations.history" => (history(&shared, &args), None),

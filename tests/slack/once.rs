@@ -386,3 +386,40 @@ async fn a_source_form_delivered_twice_adds_one_source() {
         assert_eq!(story.sources.len(), 2, "{via:?}");
     }
 }
+
+/// One policy for a publication that fails partway (ARCHITECTURE.md, Delivery): a message
+/// Slack refuses after others are up takes them down and undoes the publication, so
+/// readers never find half an article standing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refusal_after_parts_are_up_takes_them_down_and_unpublishes() {
+    let w = World::start(Via::Http).await;
+    ready_to_publish(&w, &numbered_body(120)).await;
+    w.fake.fault(
+        "chat.postMessage",
+        Some(PUBLISH),
+        1,
+        1,
+        Fault::Refuse("msg_too_long"),
+    );
+    assert_eq!(w.command(ERIN, "publish").await, Value::Null);
+    let told = w.fake.wait_call("response_url", "was not published").await;
+    insta::assert_snapshot!(plain(&told.text()), @"Story #1 “Harbour budget vote delayed after leak” was not published: Slack refused the message as too long or malformed. Please tell the operator. Then publish again; the story is unpublished until then.");
+    let up: Vec<Call> = w
+        .fake
+        .calls_of("chat.postMessage")
+        .into_iter()
+        .filter(|c| c.channel() == PUBLISH && c.ts.is_some())
+        .collect();
+    assert_eq!(up.len(), 1);
+    let deleted = w.fake.calls_of("chat.delete");
+    assert_eq!(deleted.len(), 1);
+    assert_eq!(deleted[0].body["ts"].as_str(), up[0].ts.as_deref());
+    assert_eq!(deleted[0].body["channel"], PUBLISH);
+    let story = w.slack.desk().store().story(StoryId(1)).unwrap().unwrap();
+    assert!(story.published.is_none(), "the publication was undone");
+    assert!(!w
+        .fake
+        .posts_in(NEWS)
+        .iter()
+        .any(|c| c.text().contains("erin published story #1")));
+}

@@ -1,10 +1,11 @@
-//! One send queue per Slack channel.
+//! One send queue per channel.
 //!
-//! Slack allows about one message per second per channel and answers 429 beyond; messages to
-//! one channel must also arrive in order (an article's parts, a revision before its
-//! approval). So every job that posts to a channel runs on that channel's queue, one after
-//! the other: while a job waits out a `Retry-After`, the jobs behind it wait too. Channels do
-//! not hold each other up. A queue's worker ends after a while without work.
+//! Platforms limit how fast a bot may post in one channel (Slack about one message a second,
+//! answering 429 beyond), and messages to one channel must arrive in order (an article's
+//! parts, a revision before its approval). So every job that posts to a channel runs on
+//! that channel's queue, one after the other: while a job waits out a `Retry-After`, the
+//! jobs behind it wait too. Channels do not hold each other up. A queue's worker ends after
+//! a while without work.
 
 use std::collections::HashMap;
 use std::future::Future;
