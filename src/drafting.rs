@@ -66,7 +66,7 @@ where
         {
             Ok(reply) => reply,
             Err(e) => {
-                tracing::error!(error = %e, "storing a draft panicked");
+                crate::supervise::report(desk, "drafting", &e);
                 desk.finish_draft(&job, Err(crate::assist::Failure::Crashed))
             }
         };

@@ -36,12 +36,28 @@ pub fn spawn(
     work: &'static str,
     future: impl Future<Output = ()> + Send + 'static,
 ) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(caught(desk, work, future))
+}
+
+/// `future`, with a panic in it reported instead of unwinding into whoever runs it.
+pub fn caught(
+    desk: &Desk,
+    work: &'static str,
+    future: impl Future<Output = ()> + Send + 'static,
+) -> impl Future<Output = ()> + Send + 'static {
     let desk = desk.clone();
-    tokio::spawn(async move {
+    async move {
         if AssertUnwindSafe(future).catch_unwind().await.is_err() {
             desk.panicked(work);
         }
-    })
+    }
+}
+
+/// Reports a task that ended in `error`, when it panicked (a cancelled task did not).
+pub fn report(desk: &Desk, work: &'static str, error: &tokio::task::JoinError) {
+    if error.is_panic() {
+        desk.panicked(work);
+    }
 }
 
 /// Awaits a task's handle; `None` when the task panicked (reported) or was cancelled.

@@ -213,11 +213,12 @@ async fn blocking<T: Send + 'static>(
     desk: &Desk,
     f: impl FnOnce(&Desk) -> T + Send + 'static,
 ) -> Option<T> {
+    let desk_for_report = desk.clone();
     let desk = desk.clone();
     match tokio::task::spawn_blocking(move || f(&desk)).await {
         Ok(out) => Some(out),
         Err(e) => {
-            tracing::error!(error = %e, "the desk panicked");
+            crate::supervise::report(&desk_for_report, "desk", &e);
             None
         }
     }

@@ -171,7 +171,7 @@ async fn interaction(
     let kind = super::interaction_kind(&interaction);
     let handled = endpoint.discord.interaction(interaction).await;
     if let Some(then) = handled.then {
-        tokio::spawn(then);
+        crate::supervise::spawn(endpoint.discord.desk(), "discord", then);
     }
     (kind, Json(handled.response).into_response())
 }

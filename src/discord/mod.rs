@@ -417,7 +417,7 @@ impl Discord {
                         ))
                     }
                     Err(e) => {
-                        tracing::error!(error = %e, "reading a draft panicked");
+                        crate::supervise::report(&self.desk, "desk", &e);
                         now(render::respond(
                             &crate::desk::messages::internal_error("draft"),
                             true,
@@ -447,7 +447,7 @@ impl Discord {
                     }
                     Ok(Err(problem)) => now(render::respond(&problem, true)),
                     Err(e) => {
-                        tracing::error!(error = %e, "reading a section panicked");
+                        crate::supervise::report(&self.desk, "desk", &e);
                         now(render::respond(
                             &crate::desk::messages::internal_error("section"),
                             true,
@@ -493,7 +493,7 @@ impl Discord {
                 match tokio::time::timeout(ANSWER_WITHIN, &mut job).await {
                     Ok(Ok(reply)) => self.answer(token, place, reply, is_component),
                     Ok(Err(e)) => {
-                        tracing::error!(error = %e, "the desk panicked");
+                        crate::supervise::report(&self.desk, "desk", &e);
                         now(render::respond(
                             &crate::desk::messages::internal_error("desk"),
                             true,
@@ -509,7 +509,7 @@ impl Discord {
                                 };
                                 match job.await {
                                     Ok(reply) => self.deliver(reach, &place, reply).await,
-                                    Err(e) => tracing::error!(error = %e, "the desk panicked"),
+                                    Err(e) => crate::supervise::report(&self.desk, "desk", &e),
                                 }
                             }
                             .in_current_span(),
@@ -597,7 +597,7 @@ impl Discord {
         match tokio::task::spawn_blocking(move || desk.handle(request)).await {
             Ok(reply) => reply,
             Err(e) => {
-                tracing::error!(error = %e, "the desk panicked");
+                crate::supervise::report(&self.desk, "desk", &e);
                 Reply::default()
             }
         }

@@ -241,7 +241,9 @@ impl Slack {
 
     /// Run work after an ack, counted so [`Slack::idle`] waits for it.
     fn spawn(&self, work: impl std::future::Future<Output = ()> + Send + 'static) {
-        self.inner.in_flight.spawn(work);
+        self.inner
+            .in_flight
+            .spawn(crate::supervise::caught(self.desk(), "slack", work));
     }
 
     /// Handles one payload and returns what Slack gets at once. Slow work goes on after.
@@ -340,7 +342,7 @@ impl Slack {
             Ok(Ok(None)) => self.answer(request, origin).await,
             Ok(Err(message)) => ephemeral_ack(&message),
             Err(e) => {
-                tracing::error!(error = %e, "the desk panicked");
+                crate::supervise::report(self.desk(), "desk", &e);
                 Ack::Empty
             }
         }
@@ -421,7 +423,7 @@ impl Slack {
             Ok(Ok(Some(reply))) => Some(reply),
             Ok(Ok(None)) => None,
             Ok(Err(e)) => {
-                tracing::error!(error = %e, "the desk panicked");
+                crate::supervise::report(self.desk(), "desk", &e);
                 None
             }
             Err(_) => {
@@ -445,7 +447,7 @@ impl Slack {
         match tokio::task::spawn_blocking(move || desk.handle(request)).await {
             Ok(reply) => Some(reply),
             Err(e) => {
-                tracing::error!(error = %e, "the desk panicked");
+                crate::supervise::report(self.desk(), "desk", &e);
                 None
             }
         }
@@ -650,7 +652,7 @@ impl Slack {
                     }
                     Ok(Ok(None)) => {}
                     Ok(Err(message)) => self.tell_later(origin, message),
-                    Err(e) => tracing::error!(error = %e, "the desk panicked"),
+                    Err(e) => crate::supervise::report(self.desk(), "desk", &e),
                 }
                 Ack::Empty
             }
