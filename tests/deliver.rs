@@ -10,8 +10,8 @@ use std::sync::Mutex;
 
 use common::{Newsroom, BODY, CONCLUSION, INTRO};
 use storydesk::deliver::{
-    post_article, show_anchored, Anchor, Anchors, Failure, Outlet, PartTag, Posted, SendError,
-    Shown,
+    open_thread, post_article, show_anchored, Anchor, Anchors, Failure, Outlet, PartTag, Posted,
+    SendError, Shown,
 };
 use storydesk::desk::{Destination, Input, Outcome, Reply, Request, ThreadKind};
 use storydesk::model::{ChannelKey, Platform, StoryId, Timestamp};
@@ -122,6 +122,20 @@ impl Outlet for FakePlatform {
                 reason: "Unknown message.".into(),
             })
         }
+    }
+
+    async fn start_thread(
+        &self,
+        channel: &str,
+        _starter: &String,
+        name: &str,
+    ) -> Result<String, SendError> {
+        let id = format!("t{}", self.calls.lock().unwrap().len());
+        self.calls
+            .lock()
+            .unwrap()
+            .push(format!("start thread {channel} {name} → {id}"));
+        Ok(id)
     }
 
     async fn delete(&self, channel: &str, id: &str) -> Result<(), SendError> {
@@ -424,4 +438,33 @@ async fn an_anchored_message_is_edited_in_place_and_posted_again_once_gone() {
             "post C1 - → m1",
         ]
     );
+}
+
+#[tokio::test]
+async fn a_storys_thread_is_started_once_bound_to_it_and_recorded() {
+    let n = ready();
+    let home = n.place().channel;
+    let body = ThreadKind::Section("body".into());
+    let fake = FakePlatform::default();
+    let starter = "Review of body".to_string();
+    let open = || open_thread(&n.desk, &fake, &home, StoryId(1), &body, &starter, "body");
+    let id = open().await.unwrap();
+    assert_eq!(
+        fake.calls(),
+        [format!("start thread {} body → t0", home.channel)]
+    );
+    // A request from inside the thread knows its story and section.
+    assert_eq!(
+        n.desk.thread_target(&home, &id),
+        Some((StoryId(1), body.clone()))
+    );
+    // Again: the recorded thread, and no call.
+    assert_eq!(open().await.unwrap(), id);
+    assert_eq!(fake.calls().len(), 1);
+    let anchor = Anchor::Thread {
+        channel: home.clone(),
+        story: StoryId(1),
+        thread: body,
+    };
+    assert_eq!(Anchors::of(&n.desk).get(&anchor).unwrap(), Some(id));
 }

@@ -445,6 +445,15 @@ impl Outlet for Printed {
         })
     }
 
+    fn start_thread(
+        &self,
+        channel: &str,
+        starter: &String,
+        _name: &str,
+    ) -> impl std::future::Future<Output = Result<String, SendError>> + Send {
+        self.post(channel, starter, None)
+    }
+
     fn delete(
         &self,
         _channel: &str,

@@ -220,6 +220,57 @@ pub async fn show_anchored<O: super::Outlet>(
     Ok(Shown::Posted(id))
 }
 
+/// The thread of `story` of this kind in its channel `home`: the one recorded, or else a
+/// new one started from `starter` (named `name` where threads have names), bound to the
+/// story in the desk (so a request from inside it knows what it is about) and then
+/// recorded. Returns the thread's id. The caller keeps two calls for one story apart (a
+/// lock per story, the channel's send queue), so a story never gets two such threads.
+#[allow(clippy::too_many_arguments)]
+pub async fn open_thread<O: super::Outlet>(
+    desk: &Desk,
+    outlet: &O,
+    home: &ChannelKey,
+    story: StoryId,
+    thread: &ThreadKind,
+    starter: &O::Message,
+    name: &str,
+) -> Result<String, ShowError<O::Error>> {
+    let anchor = Anchor::Thread {
+        channel: home.clone(),
+        story,
+        thread: thread.clone(),
+    };
+    let anchors = Anchors::of(desk);
+    let known = {
+        let (anchors, anchor) = (anchors.clone(), anchor.clone());
+        match tokio::task::spawn_blocking(move || anchors.get(&anchor)).await {
+            Ok(Ok(known)) => known,
+            Ok(Err(e)) => return Err(ShowError::Store(e.to_string())),
+            Err(e) => return Err(ShowError::Store(e.to_string())),
+        }
+    };
+    if let Some(id) = known {
+        return Ok(id);
+    }
+    let id = outlet
+        .start_thread(&home.channel, starter, name)
+        .await
+        .map_err(ShowError::Platform)?;
+    let recorded = {
+        let (desk, home, kind, id) = (desk.clone(), home.clone(), thread.clone(), id.clone());
+        tokio::task::spawn_blocking(move || {
+            desk.bind_thread(&home, &id, story, &kind)?;
+            anchors.put(&anchor, &id)
+        })
+        .await
+    };
+    if !matches!(recorded, Ok(Ok(()))) {
+        // The thread is there; the next post starts another, which is recorded then.
+        tracing::error!(story = story.0, "could not record a story's thread");
+    }
+    Ok(id)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

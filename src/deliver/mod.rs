@@ -7,14 +7,15 @@
 //! - [`anchors`]: where storydesk's own messages are (a story's board, its threads, its
 //!   drafts' messages), as typed [`Anchor`]s with one key builder, and the one rule for a
 //!   message kept in place such as a board ([`show_anchored`]: edited while it is there,
-//!   posted again and recorded once it is gone);
+//!   posted again and recorded once it is gone) and for a story's thread
+//!   ([`open_thread`]: started once, bound to the story, recorded);
 //! - [`publish`]: posting an article part by part, in order, each part recorded with the
 //!   desk as the platform confirms it, and the one policy for a publication that fails
 //!   partway (see [`publish::post_article`]);
 //! - [`queue`]: one ordered send queue per channel, on which an article is posted
 //!   ([`post_article_in_turn`]) so nothing else in its channel comes between its parts;
-//! - [`Outlet`]: the few calls a platform must offer for that (post, edit, delete, and
-//!   look up the parts of an article posted before), which Slack, Discord and the console
+//! - [`Outlet`]: the few calls a platform must offer for that (post, edit, delete, start a
+//!   thread, and look up the parts of an article posted before), which Slack, Discord and the console
 //!   implement.
 //!
 //! Architecture invariant: the adapters (`slack`, `discord`, `console`) never reach the
@@ -30,7 +31,7 @@ use std::future::Future;
 
 use crate::model::{StoryId, Timestamp};
 
-pub use anchors::{show_anchored, Anchor, Anchors, ShowError, Shown};
+pub use anchors::{open_thread, show_anchored, Anchor, Anchors, ShowError, Shown};
 pub use publish::{post_article, post_article_in_turn, Posted};
 pub use queue::Outbox;
 
@@ -131,6 +132,16 @@ pub trait Outlet: Sync {
         id: &str,
         message: &Self::Message,
     ) -> impl Future<Output = Result<(), Self::Error>> + Send;
+
+    /// Start a thread in `channel` from a new message `starter` (named `name` where
+    /// threads have names). Returns the thread's id (Slack: the starter's `ts`; Discord:
+    /// the thread channel's id).
+    fn start_thread(
+        &self,
+        channel: &str,
+        starter: &Self::Message,
+        name: &str,
+    ) -> impl Future<Output = Result<String, Self::Error>> + Send;
 
     /// Delete message `id` (as [`Outlet::post`] returned it) from `channel`.
     fn delete(

@@ -682,10 +682,7 @@ impl Discord {
                             continue;
                         }
                     };
-                    let outlet = DiscordOutlet {
-                        rest: self.rest.clone(),
-                        target,
-                    };
+                    let outlet = self.outlet(target);
                     let posted = crate::deliver::post_article_in_turn(
                         &self.queues,
                         &self.desk,
@@ -932,6 +929,15 @@ impl Discord {
         .map_err(|e| PostError::Other(e.to_string()))?
     }
 
+    /// Delivery's way to post in `channel`.
+    fn outlet(&self, channel: ChannelId) -> DiscordOutlet {
+        DiscordOutlet {
+            rest: self.rest.clone(),
+            target: channel,
+            anchors: Anchors::of(&self.desk),
+        }
+    }
+
     fn anchor(&self, anchor: &Anchor) -> Option<String> {
         Anchors::of(&self.desk).get(anchor).ok().flatten()
     }
@@ -955,10 +961,7 @@ impl Discord {
             channel: s.home.clone(),
             story,
         };
-        let outlet = DiscordOutlet {
-            rest: self.rest.clone(),
-            target: channel,
-        };
+        let outlet = self.outlet(channel);
         let shown = crate::deliver::show_anchored(
             &Anchors::of(&self.desk),
             &outlet,
@@ -988,48 +991,27 @@ impl Discord {
         }
         let lock = self.story_lock(story);
         let _held = lock.lock().await;
-        if let Some(id) = self.anchor(&key).and_then(|v| v.parse::<u64>().ok()) {
-            return Ok(ChannelId::new(id.max(1)));
-        }
         let channel = channel_id(&s.home.channel)?;
-        let starter = self
-            .rest
-            .send_message(
-                channel,
-                vec![],
-                &render::channel_message(
-                    &messages::thread_starter(story, s.headline(), kind),
-                    vec![],
-                ),
-            )
-            .await?;
-        let thread = self
-            .rest
-            .create_thread_from_message(
-                channel,
-                starter.id,
-                &CreateThread::new(messages::thread_name(story, s.headline(), kind))
-                    .auto_archive_duration(serenity::all::AutoArchiveDuration::OneWeek),
-                None,
-            )
-            .await?;
-        self.set_anchor(
-            Anchor::ThreadParent {
-                platform: Platform::Discord,
-                thread: thread.id.get().to_string(),
-            },
-            channel.get().to_string(),
+        let opened = crate::deliver::open_thread(
+            &self.desk,
+            &self.outlet(channel),
+            &s.home,
+            story,
+            kind,
+            &messages::thread_starter(story, s.headline(), kind),
+            &messages::thread_name(story, s.headline(), kind),
         )
-        .await?;
-        let desk = self.desk.clone();
-        let home = s.home.clone();
-        let (thread_id, kind2) = (thread.id.get().to_string(), kind.clone());
-        tokio::task::spawn_blocking(move || desk.bind_thread(&home, &thread_id, story, &kind2))
-            .await
-            .map_err(|e| PostError::Other(e.to_string()))?
-            .map_err(|e| PostError::Other(e.to_string()))?;
-        self.set_anchor(key, thread.id.get().to_string()).await?;
-        Ok(thread.id)
+        .await;
+        match opened {
+            Ok(id) => id
+                .parse::<u64>()
+                .ok()
+                .filter(|n| *n > 0)
+                .map(ChannelId::new)
+                .ok_or_else(|| PostError::Other(format!("not a Discord thread id: {id}"))),
+            Err(ShowError::Platform(e)) => Err(e),
+            Err(ShowError::Store(why)) => Err(PostError::Other(why)),
+        }
     }
 
     /// Post a message (a revision with its buttons, a review, a source added) in a story's
@@ -1355,8 +1337,10 @@ pub fn interaction_kind(interaction: &Interaction) -> &'static str {
 struct DiscordOutlet {
     /// The REST client.
     rest: rest::Rest,
-    /// The publishing channel.
+    /// The channel posted in: the story's, or the publishing channel.
     target: ChannelId,
+    /// Where a thread's parent channel is recorded.
+    anchors: Anchors,
 }
 
 impl Outlet for DiscordOutlet {
@@ -1399,6 +1383,44 @@ impl Outlet for DiscordOutlet {
             .send_message(self.target, vec![], &render::channel_message(text, vec![]))
             .await?;
         Ok(format!("{}:{}", self.target.get(), posted.id.get()))
+    }
+
+    /// A thread from a starter message; the channel it belongs to is recorded first, so
+    /// a message in it is placed in its channel even before the thread is bound.
+    async fn start_thread(
+        &self,
+        _channel: &str,
+        starter: &String,
+        name: &str,
+    ) -> Result<String, PostError> {
+        let starter = self
+            .rest
+            .send_message(
+                self.target,
+                vec![],
+                &render::channel_message(starter, vec![]),
+            )
+            .await?;
+        let thread = self
+            .rest
+            .create_thread_from_message(
+                self.target,
+                starter.id,
+                &CreateThread::new(name)
+                    .auto_archive_duration(serenity::all::AutoArchiveDuration::OneWeek),
+                None,
+            )
+            .await?;
+        let parent = Anchor::ThreadParent {
+            platform: Platform::Discord,
+            thread: thread.id.get().to_string(),
+        };
+        let (anchors, channel) = (self.anchors.clone(), self.target.get().to_string());
+        tokio::task::spawn_blocking(move || anchors.put(&parent, &channel))
+            .await
+            .map_err(|e| PostError::Other(e.to_string()))?
+            .map_err(|e| PostError::Other(e.to_string()))?;
+        Ok(thread.id.get().to_string())
     }
 
     async fn edit(&self, _channel: &str, id: &str, text: &String) -> Result<(), PostError> {

@@ -1366,34 +1366,6 @@ impl Slack {
         Ok(ts)
     }
 
-    /// Posts a message that a thread hangs from, keeps its `ts` as an anchor and binds the
-    /// thread to the story.
-    async fn post_anchored(
-        &self,
-        channel: &ChannelKey,
-        anchor: &Anchor,
-        message: &SlackMessage,
-        story: StoryId,
-        kind: ThreadKind,
-    ) -> Result<String, ApiError> {
-        let ts = self
-            .api()
-            .post_message(&channel.channel, &message.text, &message.blocks, None)
-            .await?;
-        let desk = self.desk().clone();
-        let anchors = self.anchors();
-        let (c, a, t) = (channel.clone(), anchor.clone(), ts.clone());
-        let stored = tokio::task::spawn_blocking(move || {
-            anchors.put(&a, &t)?;
-            desk.bind_thread(&c, &t, story, &kind)
-        })
-        .await;
-        if !matches!(stored, Ok(Ok(()))) {
-            tracing::error!("could not record a thread's anchor");
-        }
-        Ok(ts)
-    }
-
     /// The `ts` of a story's thread, posting its parent first if needed: the board for
     /// sources, a parent message for a section's review.
     async fn thread_ts(
@@ -1406,30 +1378,33 @@ impl Slack {
             ThreadKind::Sources => return self.sync_board(channel, story).await,
             ThreadKind::Section(s) => s.clone(),
         };
-        let anchor = Anchor::Thread {
-            channel: channel.clone(),
-            story,
-            thread: kind.clone(),
-        };
         let desk = self.desk().clone();
-        let anchors = self.anchors();
-        let a = anchor.clone();
-        let (ts, loaded) = tokio::task::spawn_blocking(move || {
-            (
-                anchors.get(&a).ok().flatten(),
-                desk.story(story).ok().flatten(),
-            )
-        })
-        .await
-        .map_err(|_| store_failure())?;
-        if let Some(ts) = ts {
-            return Ok(ts);
-        }
-        let loaded = loaded.ok_or_else(store_failure)?;
+        let loaded = tokio::task::spawn_blocking(move || desk.story(story))
+            .await
+            .map_err(|_| store_failure())?
+            .map_err(|_| store_failure())?
+            .ok_or_else(store_failure)?;
         let parent = blocks::text_messages(&messages::section_thread_parent(&loaded, &section))
             .swap_remove(0);
-        self.post_anchored(channel, &anchor, &parent, story, kind.clone())
-            .await
+        let outlet = SlackOutlet::new(self.api().clone());
+        let opened = crate::deliver::open_thread(
+            self.desk(),
+            &outlet,
+            channel,
+            story,
+            kind,
+            &parent,
+            &section,
+        )
+        .await;
+        match opened {
+            Ok(ts) => Ok(ts),
+            Err(ShowError::Platform(e)) => Err(e),
+            Err(ShowError::Store(why)) => {
+                tracing::error!(error = %why, "could not read a thread's anchor");
+                Err(store_failure())
+            }
+        }
     }
 
     /// The name of a user seen only by id (in an event): learnt earlier, or asked of Slack
@@ -1568,6 +1543,18 @@ impl Outlet for SlackOutlet {
             }
             Ok(ts)
         }
+    }
+
+    /// A thread on Slack hangs from a message: the starter's `ts` is the thread's.
+    async fn start_thread(
+        &self,
+        channel: &str,
+        starter: &SlackMessage,
+        _name: &str,
+    ) -> Result<String, ApiError> {
+        self.api
+            .post_message(channel, &starter.text, &starter.blocks, None)
+            .await
     }
 
     async fn edit(&self, channel: &str, ts: &str, message: &SlackMessage) -> Result<(), ApiError> {
