@@ -468,9 +468,10 @@ async fn ready_to_publish(n: &Newsroom, body: &str) {
     }
 }
 
-/// The publisher's answer says where the article is and in how many messages (it is not
-/// replaced by a bare "Done."), and the channel is told who published the story.
-async fn publisher_told(n: &Newsroom, publisher: &str, parts: usize) {
+/// The publisher's answers, in order: they say where the article is and in how many
+/// messages (not replaced afterwards by a bare "Done."), and the channel is told who
+/// published the story.
+async fn publisher_told(n: &Newsroom, publisher: &str, parts: usize) -> Vec<String> {
     let said = format!("The article is in <#{PUBLISHED}> ({parts} messages).");
     n.fake
         .wait_for(&said, |calls| {
@@ -479,22 +480,29 @@ async fn publisher_told(n: &Newsroom, publisher: &str, parts: usize) {
             })
         })
         .await;
-    let answers = n.fake.calls_to("PATCH", |p| {
-        p.starts_with("/webhooks/") && p.ends_with("/@original")
-    });
-    assert_eq!(
-        answers.last().and_then(|c| c.body["content"].as_str()),
-        Some(said.as_str()),
-        "the last word to the publisher"
-    );
+    let answers: Vec<fake_discord::Call> = n
+        .fake
+        .calls_to("POST", |p| p.starts_with("/webhooks/"))
+        .into_iter()
+        .chain(n.fake.calls_to("PATCH", |p| p.starts_with("/webhooks/")))
+        .filter(|c| c.body["content"].is_string())
+        .collect();
+    let texts: Vec<String> = answers
+        .iter()
+        .map(|c| c.body["content"].as_str().unwrap_or_default().to_string())
+        .collect();
+    // The filled first answer is the last edit of it: it must not be a bare "Done." over
+    // what was said.
+    let last_edit = answers
+        .iter()
+        .rev()
+        .find(|c| c.method == "PATCH" && c.path.ends_with("/@original"))
+        .and_then(|c| c.body["content"].as_str());
+    assert_ne!(last_edit, Some("Done."), "{texts:?}");
     let announced = format!("{publisher} published story #1 “{TITLE}” to #published.");
-    assert!(
-        n.fake
-            .calls_to("POST", |p| p.starts_with("/webhooks/"))
-            .iter()
-            .any(|c| c.body["content"].as_str() == Some(&announced)),
-        "{announced}"
-    );
+    assert!(texts.contains(&announced), "{announced}: {texts:?}");
+    assert!(texts.contains(&said), "{said}: {texts:?}");
+    texts
 }
 
 /// Waits until the adapter has handled `count` gateway messages (a 20 s bound against
@@ -1018,6 +1026,13 @@ async fn a_publication_failing_partway_is_taken_down_if_refused_and_continued_if
 
     // Publishing again continues after it: every sentence once, in order.
     n.send(publish(&n)).await;
+    let told = publisher_told(&n, "erin", 4).await;
+    assert!(
+        told.iter()
+            .any(|t| t.starts_with("Continuing to publish story #1")
+                && t.ends_with("message 1 of 4 is up. The rest follows.")),
+        "{told:?}"
+    );
     let messages: Vec<String> = n.fake.posted_in(PUBLISHED)[1..]
         .iter()
         .map(|c| c.body["content"].as_str().unwrap().to_string())

@@ -121,8 +121,10 @@ async fn forms_on_one_revision_in_different_paragraphs_merge() {
 
     // alice's form still shows revision 1: her change of the last paragraph merges.
     let alice_comment = "The mayor's office declined to comment.";
+    let mark = w.fake.mark();
     submit_text(&w, ALICE, &alices, &body(LEAD, COST, alice_comment)).await;
     let review = w.review_post("body", 3).await;
+    short_body_noted(&w, mark).await;
     let note = w
         .fake
         .wait_post(NEWS, review.thread(), "merged with bob's revision 2")
@@ -206,7 +208,9 @@ async fn forms_on_one_revision_changing_the_same_words_conflict_and_resolve_open
         .unwrap()
         .iter()
         .any(|o| o == &serde_json::json!(["base", "2"])));
+    let mark = w.fake.mark();
     submit_text(&w, ALICE, &form, &body(LEAD, alice_cost, COMMENT)).await;
     w.review_post("body", 3).await;
+    short_body_noted(&w, mark).await;
     assert_eq!(current(&w), alices_text);
 }

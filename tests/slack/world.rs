@@ -573,6 +573,9 @@ impl Drop for World {
         if std::thread::panicking() {
             return;
         }
+        // Work still under way (an answer on its way) finishes first, so what is checked
+        // does not depend on timing.
+        settle(self.slack.idle());
         assert_eq!(
             self.slack.desk().panics(),
             0,
@@ -594,4 +597,20 @@ fn parse_ack(text: &str) -> Value {
     } else {
         serde_json::from_str(text).unwrap()
     }
+}
+
+/// Waits (at most 20 s) for `idle` from a `Drop`, on a multi-threaded test runtime; on
+/// another one it cannot block, and returns at once.
+pub fn settle(idle: impl std::future::Future<Output = ()>) {
+    let Ok(handle) = tokio::runtime::Handle::try_current() else {
+        return;
+    };
+    if handle.runtime_flavor() != tokio::runtime::RuntimeFlavor::MultiThread {
+        return;
+    }
+    tokio::task::block_in_place(|| {
+        handle.block_on(async {
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(20), idle).await;
+        })
+    });
 }

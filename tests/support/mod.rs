@@ -240,6 +240,9 @@ impl Drop for Newsroom {
         if std::thread::panicking() {
             return;
         }
+        // Work still under way (an answer on its way) finishes first, so what is checked
+        // does not depend on timing.
+        settle(self.discord.idle());
         assert_eq!(
             self.discord.desk().panics(),
             0,
@@ -436,4 +439,20 @@ impl Newsroom {
             }
         }
     }
+}
+
+/// Waits (at most 20 s) for `idle` from a `Drop`, on a multi-threaded test runtime; on
+/// another one it cannot block, and returns at once.
+pub fn settle(idle: impl std::future::Future<Output = ()>) {
+    let Ok(handle) = tokio::runtime::Handle::try_current() else {
+        return;
+    };
+    if handle.runtime_flavor() != tokio::runtime::RuntimeFlavor::MultiThread {
+        return;
+    }
+    tokio::task::block_in_place(|| {
+        handle.block_on(async {
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(20), idle).await;
+        })
+    });
 }
