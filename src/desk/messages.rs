@@ -57,19 +57,6 @@ fn quoted(value: &str) -> String {
     }
 }
 
-/// `4,999`, `5,000`, `12`: a count as people read it.
-fn count(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, d) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(d);
-    }
-    out
-}
-
 fn story_name(story: &Story) -> String {
     format!("{} “{}”", story.id, story.headline())
 }
@@ -133,7 +120,7 @@ pub fn parse_error(e: &ParseError, catalogue: &Catalogue) -> String {
                 format!(
                     "`{option}:{}` ({} characters) is not valid: `{option}` must be {expected}.",
                     quoted(value),
-                    count(chars)
+                    number(chars as u64)
                 )
             } else {
                 format!("`{option}:{value}` is not valid: `{option}` must be {expected}.")

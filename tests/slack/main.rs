@@ -3,6 +3,8 @@
 
 mod conflicts;
 mod fake;
+#[path = "../support/finish.rs"]
+mod finish;
 mod once;
 mod world;
 

@@ -563,30 +563,16 @@ impl World {
 }
 
 /// A scenario ends well only if nothing storydesk ran panicked and every answer the bot
-/// gave a person was looked at by the test (one nobody read may be a refusal nobody
-/// noticed).
+/// gave a person was looked at by the test (`finish`).
 impl Drop for World {
     fn drop(&mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
-        if std::thread::panicking() {
-            return;
-        }
-        // Work still under way (an answer on its way) finishes first, so what is checked
-        // does not depend on timing.
-        settle(self.slack.idle());
-        assert_eq!(
-            self.slack.desk().panics(),
-            0,
-            "work run for this scenario panicked (see the log above)"
-        );
-        let unread = self.fake.unread();
-        assert!(
-            unread.is_empty(),
-            "the bot gave {} answer(s) this test never looked at:\n{}",
-            unread.len(),
-            unread.join("\n")
+        super::finish::finish(
+            self.slack.idle(),
+            || self.slack.desk().panics(),
+            || self.fake.unread(),
         );
     }
 }
@@ -597,20 +583,4 @@ fn parse_ack(text: &str) -> Value {
     } else {
         serde_json::from_str(text).unwrap()
     }
-}
-
-/// Waits (at most 20 s) for `idle` from a `Drop`, on a multi-threaded test runtime; on
-/// another one it cannot block, and returns at once.
-pub fn settle(idle: impl std::future::Future<Output = ()>) {
-    let Ok(handle) = tokio::runtime::Handle::try_current() else {
-        return;
-    };
-    if handle.runtime_flavor() != tokio::runtime::RuntimeFlavor::MultiThread {
-        return;
-    }
-    tokio::task::block_in_place(|| {
-        handle.block_on(async {
-            let _ = tokio::time::timeout(std::time::Duration::from_secs(20), idle).await;
-        })
-    });
 }

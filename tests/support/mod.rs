@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod fake_discord;
+pub mod finish;
 pub mod rng;
 
 use std::sync::Arc;
@@ -233,27 +234,14 @@ pub fn config() -> Config {
     .unwrap()
 }
 
-/// A scenario ends well only if nothing storydesk ran panicked and every message the bot
-/// posted was looked at by the test (a reply nobody read may be an error nobody noticed).
+/// A scenario ends well only if nothing storydesk ran panicked and every answer the bot
+/// gave a person was looked at by the test (`finish`).
 impl Drop for Newsroom {
     fn drop(&mut self) {
-        if std::thread::panicking() {
-            return;
-        }
-        // Work still under way (an answer on its way) finishes first, so what is checked
-        // does not depend on timing.
-        settle(self.discord.idle());
-        assert_eq!(
-            self.discord.desk().panics(),
-            0,
-            "work run for this scenario panicked (see the log above)"
-        );
-        let unread = self.fake.unread();
-        assert!(
-            unread.is_empty(),
-            "the bot said {} thing(s) this test never looked at:\n{}",
-            unread.len(),
-            unread.join("\n")
+        finish::finish(
+            self.discord.idle(),
+            || self.discord.desk().panics(),
+            || self.fake.unread(),
         );
     }
 }
@@ -439,20 +427,4 @@ impl Newsroom {
             }
         }
     }
-}
-
-/// Waits (at most 20 s) for `idle` from a `Drop`, on a multi-threaded test runtime; on
-/// another one it cannot block, and returns at once.
-pub fn settle(idle: impl std::future::Future<Output = ()>) {
-    let Ok(handle) = tokio::runtime::Handle::try_current() else {
-        return;
-    };
-    if handle.runtime_flavor() != tokio::runtime::RuntimeFlavor::MultiThread {
-        return;
-    }
-    tokio::task::block_in_place(|| {
-        handle.block_on(async {
-            let _ = tokio::time::timeout(std::time::Duration::from_secs(20), idle).await;
-        })
-    });
 }
