@@ -15,8 +15,8 @@
 //! Every request is signed on its own (Slack's HMAC, Discord's Ed25519) and carries its
 //! own `trigger_id` or interaction id, so none is a redelivery. The load runs on one thread
 //! of this process (like `wrk -t1`); the servers share the machine's cores with it. After
-//! each row, storydesk is given the time to finish what the row left behind (its posts to
-//! the fake Slack go out after each answer), so every row starts on a quiet server.
+//! each row, a server is given the time to finish what the row left behind (storydesk's
+//! posts to the fake Slack go out after each answer), so every row starts on a quiet server.
 //!
 //! It prints, per row, each server's requests/s, p50 and p99, and each storydesk's ratio to
 //! the floor; then each server's peak resident memory (`VmHWM`), its resident memory at the
@@ -383,28 +383,52 @@ fn free_port() -> u16 {
         .unwrap_or(0)
 }
 
-/// Waits until storydesk has finished the work a row left behind (the posts and their
-/// records that go out after each answer): until its count of transactions stays the same
-/// for half a second, at most two minutes. Each row then starts on a quiet server.
-async fn drain(addr: &str, label: &str) {
+/// The processor time a process has used so far, in clock ticks (`/proc/PID/stat`).
+fn cpu_ticks(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The fields after the command name, which is in parentheses and may hold spaces.
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let user: u64 = fields.get(11)?.parse().ok()?;
+    let system: u64 = fields.get(12)?.parse().ok()?;
+    Some(user + system)
+}
+
+/// Waits until a server has finished the work a row left behind (storydesk's posts to the
+/// fake Slack and their records go out after each answer): until it uses less than a
+/// twentieth of a core over half a second, at most two minutes. Each row then starts on
+/// a quiet server.
+async fn drain(pid: u32, label: &str) {
     let started = Instant::now();
-    let mut last = None;
+    let mut last = cpu_ticks(pid);
     while started.elapsed() < Duration::from_secs(120) {
-        let now = commit_figures(addr).await.and_then(|text| {
-            text.lines()
-                .find(|l| l.starts_with("storydesk_store_transactions_total"))
-                .and_then(|l| l.split_whitespace().last()?.parse::<f64>().ok())
-        });
-        if now.is_some() && now == last {
-            break;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let now = cpu_ticks(pid);
+        match (last, now) {
+            (Some(a), Some(b)) if b.saturating_sub(a) <= 2 => break,
+            (_, None) => break,
+            _ => {}
         }
         last = now;
-        tokio::time::sleep(Duration::from_millis(500)).await;
     }
     let waited = started.elapsed().as_secs_f64();
     if waited > 1.5 {
         eprintln!("{label}: {waited:.1} s for the work left behind by the row");
     }
+}
+
+/// storydesk's durable writes and flushes so far, from `GET /metrics`.
+async fn counters(addr: &str) -> Option<(f64, f64)> {
+    let text = commit_figures(addr).await?;
+    let value = |name: &str| {
+        text.lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().last()?.parse::<f64>().ok())
+    };
+    Some((
+        value("storydesk_store_durable_writes_total")?,
+        value("storydesk_store_flushes_total")?,
+    ))
 }
 
 /// storydesk's own commit figures, from `GET /metrics`.
@@ -512,6 +536,7 @@ async fn run_server(
     let mut outcomes = Vec::new();
     for row in selected_rows() {
         for connections in selected_connections() {
+            let before = counters(&addr).await;
             let o = phase(
                 &addr,
                 signer.clone(),
@@ -521,6 +546,16 @@ async fn run_server(
                 counter.clone(),
             )
             .await;
+            if let (Some(a), Some(b)) = (before, counters(&addr).await) {
+                let (writes, flushes) = (b.0 - a.0, b.1 - a.1);
+                if flushes > 0.0 {
+                    eprintln!(
+                        "{label}: {writes:.0} durable writes, {flushes:.0} flushes: \
+                         {:.1} writes per flush",
+                        writes / flushes
+                    );
+                }
+            }
             eprintln!(
                 "{label}: {} at {connections}: {:.0}/s, p99 {:.2} ms, {} errors",
                 row.label(),
@@ -529,9 +564,7 @@ async fn run_server(
                 o.errors
             );
             outcomes.push((row, connections, o));
-            if !floor {
-                drain(&addr, label).await;
-            }
+            drain(pid, label).await;
         }
     }
     let peak_kib = proc_kib(pid, "VmHWM:");
