@@ -257,6 +257,7 @@ fn concurrent_writers_to_one_story_lose_no_revision() {
     let transactions = after.transactions - before.transactions;
     let flushes = after.flushes - before.flushes;
     assert_eq!(transactions, u64::from(total));
+    assert_eq!(after.durable_writes - before.durable_writes, transactions);
     assert!(
         flushes <= transactions,
         "{flushes} flushes for {transactions} transactions"
@@ -1080,11 +1081,14 @@ fn an_event_remembered_without_waiting_is_claimed_once() {
         .remember_event("discord:1", Timestamp(20), 1_000)
         .unwrap());
     assert!(store.event_seen("discord:1", Timestamp(30)).unwrap());
-    let flushes = store.stats().flushes;
+    let before = store.stats();
     store
         .remember_event("discord:2", Timestamp(10), 1_000)
         .unwrap();
-    assert_eq!(store.stats().flushes, flushes, "no flush is waited for");
+    let after = store.stats();
+    assert_eq!(after.flushes, before.flushes, "no flush is waited for");
+    assert_eq!(after.durable_writes, before.durable_writes);
+    assert_eq!(after.transactions, before.transactions + 1);
 }
 
 /// The reason a store was refused at open, or a panic when it opened.
