@@ -551,6 +551,44 @@ fn expired_event_claims_are_purged() {
     assert_eq!(expiry_entries(&store), vec![(10_000, b"c".to_vec())]);
 }
 
+#[test]
+fn a_purge_reads_the_expiry_index_not_the_claims() {
+    let (_dir, store) = fresh();
+    store
+        .transact(|tx| -> Result<(), TxError> {
+            tx.claim_event("indexed", Timestamp(0), 100)?;
+            Ok(())
+        })
+        .unwrap();
+    // An expired claim with no index entry: a purge that read every claim would remove it.
+    let record = records::EventRecordV1 {
+        v: records::EVENT_VERSION,
+        claimed_at: 0,
+        expires_at: 100,
+    };
+    store
+        .inner
+        .events
+        .insert(
+            keys::event("unindexed"),
+            records::encode("event", &record).unwrap(),
+        )
+        .unwrap();
+    assert_eq!(store.purge_expired_events(Timestamp(1_000)).unwrap(), 1);
+    assert!(store
+        .inner
+        .events
+        .get(keys::event("indexed"))
+        .unwrap()
+        .is_none());
+    assert!(store
+        .inner
+        .events
+        .get(keys::event("unindexed"))
+        .unwrap()
+        .is_some());
+}
+
 /// The expiry index of the `events` tree, as (expires_at, event key).
 fn expiry_entries(store: &Store) -> Vec<(u64, Vec<u8>)> {
     store
