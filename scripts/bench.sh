@@ -5,6 +5,22 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# `scripts/bench.sh endpoints [SECONDS] [LABEL=BINARY ...]`: only the endpoint benchmark,
+# `storydesk serve` side by side with its floors (examples/floor.rs) in one run; every row
+# with its ratio to its floor, and peak and final resident memory. Give several binaries
+# (e.g. `before=/tmp/storydesk-before after=target/release/storydesk`) to compare builds in
+# one sitting; `SETTLE_SECS=60` also samples memory a minute after the load.
+if [ "${1:-}" = "endpoints" ]; then
+  shift
+  seconds="${1:-10}"
+  [ $# -gt 0 ] && shift
+  cargo build --release --bin storydesk --example floor --example endpoints
+  echo "== endpoints: floors and storydesk, ${seconds} s per row"
+  nproc
+  grep -m1 "model name" /proc/cpuinfo || true
+  exec ./target/release/examples/endpoints "$seconds" "$@"
+fi
+
 echo "== machine"
 nproc
 grep -m1 "model name" /proc/cpuinfo || true
@@ -14,9 +30,6 @@ cargo bench --bench desk
 
 echo "== metrics: recording and rendering (criterion)"
 cargo bench --bench telemetry
-echo "== drafting help: the extractive drafter on a 1 MiB source (criterion)"
-cargo bench --bench assist
-
 echo "== drafting help (criterion)"
 cargo bench --bench assist
 
@@ -35,6 +48,9 @@ printf '/story list\n/story status\n' > target/bench-data/list.story
 /usr/bin/time -v ./target/release/storydesk --data target/bench-data/desk-10k \
   local --as erin --script target/bench-data/list.story 2>&1 >/dev/null \
   | grep -E "Maximum resident|Elapsed"
+
+echo "== endpoints against their floors (Slack and Discord, reads and durable writes)"
+scripts/bench.sh endpoints 10
 
 echo "== Slack endpoints under load (signed slash commands and modal submissions)"
 cargo build --release --bin storydesk --example slack_load

@@ -41,6 +41,13 @@ pub const RECONNECTS: &str = "storydesk_reconnects_total";
 pub const PANICS: &str = "storydesk_panics_total";
 /// 1 when a part of storydesk is ready, 0 when not, by `component` (as `/readyz` shows).
 pub const COMPONENT_READY: &str = "storydesk_component_ready";
+/// Counter: transactions the store committed.
+pub const STORE_TRANSACTIONS: &str = "storydesk_store_transactions_total";
+/// Counter: flushes the store ran (one per group-commit round).
+pub const STORE_FLUSHES: &str = "storydesk_store_flushes_total";
+/// Counter: durable writes answered once on disk; divided by the flushes, how many writes
+/// one flush carries.
+pub const STORE_DURABLE_WRITES: &str = "storydesk_store_durable_writes_total";
 
 /// Histogram bounds for desk commands, in seconds: from a read served from the cache to a
 /// write waiting for a busy disk.
@@ -345,6 +352,15 @@ pub fn describe() {
     describe_counter!(
         RECONNECTS,
         "Reconnections of the Discord gateway and Slack Socket Mode after they were up."
+    );
+    describe_counter!(STORE_TRANSACTIONS, "Transactions the store committed.");
+    describe_counter!(
+        STORE_FLUSHES,
+        "Flushes the store ran: one per group-commit round, shared by the writes waiting."
+    );
+    describe_counter!(
+        STORE_DURABLE_WRITES,
+        "Writes answered once on disk; divided by the flushes, how many writes one flush carries."
     );
     describe_gauge!(
         COMPONENT_READY,

@@ -216,6 +216,7 @@ impl Store {
         debug_assert_eq!(checked, written);
         self.recount_integrity()?;
         self.inner
+            .durability
             .flush_durably()
             .map_err(|reason| StoreError::Flush { reason })?;
         Ok(written)

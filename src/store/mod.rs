@@ -104,7 +104,7 @@
 //!
 //! [`Store::transact`] returns only after the committed change is flushed to disk, so a reply
 //! sent after it never announces a change a crash could lose. Concurrent writers share
-//! flushes (group commit, `commit.rs`). `Db::flush` uses `sync_file_range`, which survives a
+//! flushes, which one thread of the store runs (group commit, `commit.rs`). `Db::flush` uses `sync_file_range`, which survives a
 //! process crash but not necessarily a power cut; [`StoreOptions::fsync`] adds an `fsync` of
 //! sled's files after each flush. `flush_async` is never used: in sled 0.34.7 concurrent calls
 //! deadlock. Reads outside transactions see committed changes, including ones whose flush is
@@ -197,6 +197,9 @@ pub struct StoreStats {
     /// Flushes run since the store was opened. With concurrent writers, fewer than
     /// `transactions`: that is group commit at work.
     pub flushes: u64,
+    /// Durable writes answered (transactions and flushes waited for until on disk):
+    /// divided by `flushes`, how many writes one flush carries.
+    pub durable_writes: u64,
     /// Writers waiting right now for a running flush to finish.
     pub waiting_for_flush: u64,
 }
@@ -457,16 +460,14 @@ pub struct Store {
 
 /// The state behind a [`Store`].
 struct Inner {
-    /// The sled database; needed to flush.
-    db: sled::Db,
     /// Stories and everything under them.
     stories: sled::Tree,
     /// Processed event ids.
     events: sled::Tree,
-    /// Shares flushes between concurrent writers.
+    /// Shares flushes between concurrent writers; its thread runs `durability`'s flushes.
     commit: GroupCommit,
-    /// With `fsync`: syncs sled's files after each flush.
-    syncer: Option<Syncer>,
+    /// What one flush does (shared with the flusher thread).
+    durability: Arc<Durability>,
     /// Where the data lives, for messages.
     dir: PathBuf,
     /// The key source texts are sealed with, if the operator set one.
@@ -476,11 +477,21 @@ struct Inner {
     gate: std::sync::RwLock<()>,
     /// The salt of the integrity record's hashes (see `integrity.rs`).
     salt: integrity::Salt,
+    /// What opening found about the store's integrity.
+    integrity: IntegrityCheck,
+}
+
+/// What a flush needs: the database, the `fsync`s and the integrity mark.
+struct Durability {
+    /// The sled database, to flush.
+    db: sled::Db,
+    /// Stories, where the integrity record is.
+    stories: sled::Tree,
+    /// With `fsync`: syncs sled's files after each flush.
+    syncer: Option<Syncer>,
     /// The integrity mark, advanced after each flush (none while an older store without an
     /// integrity record is only inspected).
     mark: Option<std::sync::Mutex<MarkFile>>,
-    /// What opening found about the store's integrity.
-    integrity: IntegrityCheck,
 }
 
 /// What opening the store found about its integrity record.
@@ -518,12 +529,12 @@ impl fmt::Debug for Store {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Store")
             .field("dir", &self.inner.dir)
-            .field("fsync", &self.inner.syncer.is_some())
+            .field("fsync", &self.inner.durability.syncer.is_some())
             .finish_non_exhaustive()
     }
 }
 
-impl Inner {
+impl Durability {
     /// One flush of everything committed so far, plus the `fsync`s when configured.
     fn flush_durably(&self) -> Result<(), String> {
         // Read before the flush, so the flush covers every change the record counts.
@@ -556,11 +567,13 @@ impl Inner {
         }
         Ok(())
     }
+}
 
-    /// Waits until every write up to `ticket` is durable, flushing if needed.
+impl Inner {
+    /// Waits until every write up to `ticket` is durable (the flusher flushes).
     fn wait_durable(&self, ticket: u64) -> Result<(), StoreError> {
         self.commit
-            .wait_durable(ticket, &|| self.flush_durably())
+            .wait_durable(ticket)
             .map_err(|reason| StoreError::Flush { reason })
     }
 }
@@ -570,7 +583,7 @@ impl Drop for Inner {
         // Best effort: every acknowledged change was flushed already; this catches writes
         // made outside transactions (event purges).
         if !in_transaction() {
-            let _ = self.flush_durably();
+            let _ = self.durability.flush_durably();
         }
     }
 }
@@ -845,18 +858,25 @@ impl Store {
         } else {
             None
         };
+        let durability = Arc::new(Durability {
+            db,
+            stories: stories.clone(),
+            syncer,
+            mark: mark_file.map(std::sync::Mutex::new),
+        });
+        let flusher = durability.clone();
+        let commit = GroupCommit::start(Box::new(move || flusher.flush_durably()))
+            .map_err(|e| fail(OpenFailure::Io(format!("cannot start the flusher: {e}"))))?;
         let store = Store {
             inner: Arc::new(Inner {
-                db,
                 stories,
                 events,
-                commit: GroupCommit::default(),
-                syncer,
+                commit,
+                durability,
                 dir: dir.to_path_buf(),
                 source_key: options.source_key,
                 gate: std::sync::RwLock::new(()),
                 salt,
-                mark: mark_file.map(std::sync::Mutex::new),
                 integrity: check,
             }),
         };
@@ -1077,10 +1097,11 @@ impl Store {
 
     /// Counters since the store was opened.
     pub fn stats(&self) -> StoreStats {
-        let (transactions, flushes) = self.inner.commit.counts();
+        let counts = self.inner.commit.counts();
         StoreStats {
-            transactions,
-            flushes,
+            transactions: counts.transactions,
+            flushes: counts.flushes,
+            durable_writes: counts.durable_writes,
             waiting_for_flush: self.inner.commit.waiting(),
         }
     }

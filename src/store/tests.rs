@@ -264,6 +264,7 @@ fn concurrent_writers_to_one_story_lose_no_revision() {
     let transactions = after.transactions - before.transactions;
     let flushes = after.flushes - before.flushes;
     assert_eq!(transactions, u64::from(total));
+    assert_eq!(after.durable_writes - before.durable_writes, transactions);
     assert!(
         flushes <= transactions,
         "{flushes} flushes for {transactions} transactions"
@@ -618,6 +619,44 @@ fn expired_event_claims_are_purged() {
     assert!(store.inner.events.get("a").unwrap().is_none());
     // Only the live claim's index entry is left.
     assert_eq!(expiry_entries(&store), vec![(10_000, b"c".to_vec())]);
+}
+
+#[test]
+fn a_purge_reads_the_expiry_index_not_the_claims() {
+    let (_dir, store) = fresh();
+    store
+        .transact(|tx| -> Result<(), TxError> {
+            tx.claim_event("indexed", Timestamp(0), 100)?;
+            Ok(())
+        })
+        .unwrap();
+    // An expired claim with no index entry: a purge that read every claim would remove it.
+    let record = records::EventRecordV1 {
+        v: records::EVENT_VERSION,
+        claimed_at: 0,
+        expires_at: 100,
+    };
+    store
+        .inner
+        .events
+        .insert(
+            keys::event("unindexed"),
+            records::encode("event", &record).unwrap(),
+        )
+        .unwrap();
+    assert_eq!(store.purge_expired_events(Timestamp(1_000)).unwrap(), 1);
+    assert!(store
+        .inner
+        .events
+        .get(keys::event("indexed"))
+        .unwrap()
+        .is_none());
+    assert!(store
+        .inner
+        .events
+        .get(keys::event("unindexed"))
+        .unwrap()
+        .is_some());
 }
 
 /// The expiry index of the `events` tree, as (expires_at, event key).
@@ -1150,11 +1189,14 @@ fn an_event_remembered_without_waiting_is_claimed_once() {
         .remember_event("discord:1", Timestamp(20), 1_000)
         .unwrap());
     assert!(store.event_seen("discord:1", Timestamp(30)).unwrap());
-    let flushes = store.stats().flushes;
+    let before = store.stats();
     store
         .remember_event("discord:2", Timestamp(10), 1_000)
         .unwrap();
-    assert_eq!(store.stats().flushes, flushes, "no flush is waited for");
+    let after = store.stats();
+    assert_eq!(after.flushes, before.flushes, "no flush is waited for");
+    assert_eq!(after.durable_writes, before.durable_writes);
+    assert_eq!(after.transactions, before.transactions + 1);
 }
 
 /// The reason a store was refused at open, or a panic when it opened.
