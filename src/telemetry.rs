@@ -37,7 +37,8 @@ pub const PLATFORM_RATE_LIMITED: &str = "storydesk_platform_rate_limited_total";
 /// Reconnections of a platform connection after it was up, by `connection`
 /// (`discord_gateway`, `slack_socket_mode`).
 pub const RECONNECTS: &str = "storydesk_reconnects_total";
-/// Panics in work storydesk runs for a request, by `work` (`desk`, `deliver`, …).
+/// Panics in work storydesk runs for a request, by `work` (`desk`, `slack`, `discord`,
+/// `drafting`).
 pub const PANICS: &str = "storydesk_panics_total";
 /// 1 when a part of storydesk is ready, 0 when not, by `component` (as `/readyz` shows).
 pub const COMPONENT_READY: &str = "storydesk_component_ready";
