@@ -30,6 +30,8 @@ struct Inner {
     /// the map only while holding it and finding its queue empty, so no job is ever left in
     /// a queue without a worker.
     queues: Mutex<HashMap<String, mpsc::UnboundedSender<Job>>>,
+    /// The desk a panicking job is reported to ([`crate::supervise`]).
+    desk: Option<crate::desk::Desk>,
 }
 
 /// How long a channel's worker waits for more work before it ends.
@@ -41,6 +43,17 @@ impl Outbox {
         Self::default()
     }
 
+    /// An outbox whose jobs, when one panics, are reported on `desk` (logged, counted in
+    /// `storydesk_panics_total{work="deliver"}` and by [`crate::desk::Desk::panics`]).
+    pub fn reporting_to(desk: &crate::desk::Desk) -> Self {
+        Outbox {
+            inner: Arc::new(Inner {
+                desk: Some(desk.clone()),
+                ..Inner::default()
+            }),
+        }
+    }
+
     /// Runs `job` on `channel`'s queue after every job queued there before it; the receiver
     /// gets its result (or is dropped if the job panicked).
     pub fn run<T, F>(&self, channel: &str, job: F) -> oneshot::Receiver<T>
@@ -49,10 +62,18 @@ impl Outbox {
         F: Future<Output = T> + Send + 'static,
     {
         let (tx, rx) = oneshot::channel();
+        let desk = self.inner.desk.clone();
         let job: Job = Box::pin(async move {
-            // A panicking job fails alone; the queue goes on.
-            if let Ok(value) = tokio::spawn(job).await {
-                let _ = tx.send(value);
+            // A panicking job fails alone (reported); the queue goes on.
+            match tokio::spawn(job).await {
+                Ok(value) => {
+                    let _ = tx.send(value);
+                }
+                Err(e) => {
+                    if let Some(desk) = &desk {
+                        crate::supervise::report(desk, "deliver", &e);
+                    }
+                }
             }
         });
         let mut queues = self.inner.queues.lock().expect("outbox lock");
@@ -131,10 +152,20 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_panicking_job_does_not_stop_the_queue() {
-        let outbox = Outbox::new();
+    async fn a_panicking_job_does_not_stop_the_queue_and_is_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let store =
+            crate::store::Store::open(dir.path(), crate::store::StoreOptions::default()).unwrap();
+        let desk = crate::desk::Desk::new(
+            store,
+            crate::config::Config::defaults(),
+            crate::template::Template::load("news").unwrap(),
+        );
+        let outbox = Outbox::reporting_to(&desk);
         let failed = outbox.run("C1", async { panic!("boom") });
         assert!(failed.await.is_err());
+        assert_eq!(desk.panics(), 1);
         assert_eq!(outbox.run("C1", async { 1 }).await.unwrap(), 1);
+        assert_eq!(desk.panics(), 1);
     }
 }

@@ -294,6 +294,7 @@ impl Discord {
         http: Arc<Http>,
         assistant: Result<Assistant, Failure>,
     ) -> Arc<Self> {
+        let queues = crate::deliver::Outbox::reporting_to(&desk);
         Arc::new(Discord {
             assistant,
             messages_handled: AtomicU64::new(0),
@@ -303,7 +304,7 @@ impl Discord {
                 .timeout(DOWNLOAD_TIMEOUT)
                 .build()
                 .unwrap_or_default(),
-            queues: crate::deliver::Outbox::new(),
+            queues,
             story_locks: std::sync::Mutex::new(HashMap::new()),
             message_content: AtomicBool::new(false),
             in_flight: InFlight::new(),

@@ -196,6 +196,7 @@ impl Slack {
             config.bot_token.clone(),
             config.app_token.clone(),
         );
+        let outbox = Outbox::reporting_to(&desk);
         Slack {
             inner: Arc::new(Inner {
                 assistant,
@@ -203,7 +204,7 @@ impl Slack {
                 groups: groups::GroupCache::default(),
                 groups_api: api.clone().single_attempt(),
                 api,
-                outbox: Outbox::new(),
+                outbox,
                 secret: config.signing_secret.clone(),
                 names: Mutex::new(HashMap::new()),
                 boards: Mutex::new(HashMap::new()),
