@@ -190,14 +190,7 @@ pub async fn show_anchored<O: super::Outlet>(
     channel: &str,
     message: &O::Message,
 ) -> Result<Shown, ShowError<O::Error>> {
-    let known = {
-        let (anchors, anchor) = (anchors.clone(), anchor.clone());
-        match tokio::task::spawn_blocking(move || anchors.get(&anchor)).await {
-            Ok(Ok(known)) => known,
-            Ok(Err(e)) => return Err(ShowError::Store(e.to_string())),
-            Err(e) => return Err(ShowError::Store(e.to_string())),
-        }
-    };
+    let known = recorded_at(anchors, anchor).await?;
     if let Some(id) = known {
         match outlet.edit(channel, &id, message).await {
             Ok(()) => return Ok(Shown::Edited(id)),
@@ -218,6 +211,19 @@ pub async fn show_anchored<O: super::Outlet>(
         tracing::error!(anchor = %anchor.key(), "could not record where a message is");
     }
     Ok(Shown::Posted(id))
+}
+
+/// Where `anchor`'s message or thread is, as recorded (read on a blocking thread).
+async fn recorded_at<E>(
+    anchors: &Anchors,
+    anchor: &Anchor,
+) -> Result<Option<String>, ShowError<E>> {
+    let (anchors, anchor) = (anchors.clone(), anchor.clone());
+    match tokio::task::spawn_blocking(move || anchors.get(&anchor)).await {
+        Ok(Ok(known)) => Ok(known),
+        Ok(Err(e)) => Err(ShowError::Store(e.to_string())),
+        Err(e) => Err(ShowError::Store(e.to_string())),
+    }
 }
 
 /// The thread of `story` of this kind in its channel `home`: the one recorded, or else a
@@ -241,14 +247,7 @@ pub async fn open_thread<O: super::Outlet>(
         thread: thread.clone(),
     };
     let anchors = Anchors::of(desk);
-    let known = {
-        let (anchors, anchor) = (anchors.clone(), anchor.clone());
-        match tokio::task::spawn_blocking(move || anchors.get(&anchor)).await {
-            Ok(Ok(known)) => known,
-            Ok(Err(e)) => return Err(ShowError::Store(e.to_string())),
-            Err(e) => return Err(ShowError::Store(e.to_string())),
-        }
-    };
+    let known = recorded_at(&anchors, &anchor).await?;
     if let Some(id) = known {
         return Ok(id);
     }
