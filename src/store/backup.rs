@@ -121,7 +121,7 @@ impl Store {
     /// Write a consistent snapshot of the whole store to `out`.
     pub fn backup(&self, out: &mut dyn Write) -> Result<BackupSummary, BackupError> {
         super::outside_transaction("backup")?;
-        let _exclusive = self.inner.gate.write().unwrap_or_else(|e| e.into_inner());
+        let _exclusive = self.inner.durability.gate.write().unwrap_or_else(|e| e.into_inner());
         out.write_all(&json_line(&Header {
             storydesk_backup: FORMAT,
             schema: SCHEMA_VERSION,
@@ -194,7 +194,18 @@ impl Store {
                     .into(),
             ));
         }
-        let _exclusive = self.inner.gate.write().unwrap_or_else(|e| e.into_inner());
+        // No transaction stages anything while the records go in (the writer lock), and no
+        // backup reads half of them (the gate).
+        let writer = self.inner.durability.lock_staged();
+        if !writer.is_idle() {
+            return Err(RestoreError::NotEmpty);
+        }
+        let exclusive = self
+            .inner
+            .durability
+            .gate
+            .write()
+            .unwrap_or_else(|e| e.into_inner());
         // Whether every claim has its expiry index entry is the backup's to say: one written
         // before the index existed holds claims without entries (the next purge indexes them).
         self.inner
@@ -215,6 +226,8 @@ impl Store {
         })?;
         debug_assert_eq!(checked, written);
         self.recount_integrity()?;
+        drop(exclusive);
+        drop(writer);
         self.inner
             .durability
             .flush_durably()

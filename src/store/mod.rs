@@ -43,13 +43,16 @@
 //!
 //! # Transactions
 //!
-//! [`Store::transact`] runs a closure against a [`Tx`] over both trees, atomically. sled's
-//! transactions may run the closure more than once, so **the closure must be pure**: no
-//! messages sent, no files written, no counters bumped outside the [`Tx`]. sled 0.34 also
-//! runs every transaction under one process-wide lock, so the closure must be short (no
-//! network, no waiting on anything). Calling a [`Store`] method from inside the closure
-//! would deadlock on that lock; the store detects it and returns
-//! [`StoreError::Reentrant`] instead.
+//! [`Store::transact`] runs a closure against a [`Tx`] over both trees, atomically. The
+//! closure runs once, on the store's writer lock, against sled as seen through the changes
+//! that earlier transactions committed and the flusher has not applied yet (`staged.rs`).
+//! Its writes are staged when it returns `Ok`; the flusher applies everything staged since
+//! its last round as one sled transaction, flushes, and then every writer of the round is
+//! answered. Transactions run one at a time (sled 0.34 runs its own under one process-wide
+//! lock anyway), so the closure must be short (no network, no waiting on anything) and
+//! **pure**: no messages sent, no files written, no counters bumped outside the [`Tx`].
+//! Calling a [`Store`] method from inside the closure would deadlock on the writer lock;
+//! the store detects it and returns [`StoreError::Reentrant`] instead.
 //!
 //! ## Errors inside a transaction
 //!
@@ -107,8 +110,10 @@
 //! flushes, which one thread of the store runs (group commit, `commit.rs`). `Db::flush` uses `sync_file_range`, which survives a
 //! process crash but not necessarily a power cut; [`StoreOptions::fsync`] adds an `fsync` of
 //! sled's files after each flush. `flush_async` is never used: in sled 0.34.7 concurrent calls
-//! deadlock. Reads outside transactions see committed changes, including ones whose flush is
-//! still running.
+//! deadlock. Reads outside transactions see what sled has: every answered change, and
+//! changes of a round being flushed; never a change still staged (not yet answered). A
+//! round that sled refuses to apply fails every writer it carried, and the store then takes
+//! no more changes until it is reopened (later transactions may have read the lost ones).
 //!
 //! # Processed events
 //!
@@ -127,6 +132,7 @@ mod integrity;
 mod keys;
 mod records;
 mod seal;
+mod staged;
 
 pub use backup::{verify_backup, BackupError, BackupSummary, RestoreError};
 pub use seal::{BadKey, SourceKey};
@@ -136,10 +142,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use sled::transaction::{
-    ConflictableTransactionError, TransactionError, Transactional, TransactionalTree,
-    UnabortableTransactionError,
-};
+use sled::transaction::{ConflictableTransactionError, TransactionError, Transactional};
 use sled::IVec;
 
 use crate::model::{
@@ -148,6 +151,7 @@ use crate::model::{
 };
 use commit::{GroupCommit, Syncer};
 use integrity::{Delta, MarkFile, Tally, Tree};
+use staged::{Changes, Staged};
 use records::{
     AnchorRecordV1, AuditRecordV2, ChannelRecordV1, EventRecordV1, RevisionRecordV1,
     SourceBodyRecord, SourceRecordV2, StoryRecord, StoryRecordV3, SuggestionBodyRecord,
@@ -414,9 +418,9 @@ impl<E> TransactError<E> {
 }
 
 thread_local! {
-    /// True while this thread runs a transaction closure. sled holds a process-wide lock
-    /// then, which every non-transactional sled call also takes: such a call would hang the
-    /// thread for good, so the store refuses it instead.
+    /// True while this thread runs a transaction closure. It holds the store's writer lock
+    /// then: a `Store` call that writes would hang the thread for good, so the store
+    /// refuses every `Store` call instead.
     static IN_TRANSACTION: Cell<bool> = const { Cell::new(false) };
 }
 
@@ -472,21 +476,27 @@ struct Inner {
     dir: PathBuf,
     /// The key source texts are sealed with, if the operator set one.
     source_key: Option<SourceKey>,
-    /// Held shared by every committing transaction and exclusively by a backup, so a
-    /// backup sees each transaction whole or not at all.
-    gate: std::sync::RwLock<()>,
     /// The salt of the integrity record's hashes (see `integrity.rs`).
     salt: integrity::Salt,
     /// What opening found about the store's integrity.
     integrity: IntegrityCheck,
 }
 
-/// What a flush needs: the database, the `fsync`s and the integrity mark.
+/// What the writers and the flusher share: the database, what is staged for it, the
+/// `fsync`s and the integrity mark.
 struct Durability {
     /// The sled database, to flush.
     db: sled::Db,
     /// Stories, where the integrity record is.
     stories: sled::Tree,
+    /// Processed events.
+    events: sled::Tree,
+    /// The writer lock: held by a transaction while its closure runs and its writes are
+    /// staged, and by the flusher while it takes a round.
+    staged: std::sync::Mutex<Staged>,
+    /// Held shared while a round is applied to sled and exclusively by a backup or a
+    /// restore, so a backup sees each round (and so each transaction) whole or not at all.
+    gate: std::sync::RwLock<()>,
     /// With `fsync`: syncs sled's files after each flush.
     syncer: Option<Syncer>,
     /// The integrity mark, advanced after each flush (none while an older store without an
@@ -535,8 +545,56 @@ impl fmt::Debug for Store {
 }
 
 impl Durability {
+    /// The writer lock (the staged changes), even after a panic while it was held: a
+    /// transaction stages its writes in one call that cannot panic half-way.
+    fn lock_staged(&self) -> std::sync::MutexGuard<'_, Staged> {
+        self.staged.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Applies everything staged so far to sled, as one sled transaction.
+    fn apply_staged(&self) -> Result<(), String> {
+        let round = {
+            let mut staged = self.lock_staged();
+            if let Some(why) = staged.failure() {
+                return Err(why.to_string());
+            }
+            staged.start_round()
+        };
+        let Some(round) = round else { return Ok(()) };
+        let applied = {
+            let _gate = self.gate.read().unwrap_or_else(|e| e.into_inner());
+            (&self.stories, &self.events).transaction(|(stories, events)| {
+                for (tree, changes) in [(stories, &round.stories), (events, &round.events)] {
+                    for (key, value) in changes {
+                        match value {
+                            Some(value) => tree.insert(key.as_slice(), value.clone())?,
+                            None => tree.remove(key.as_slice())?,
+                        };
+                    }
+                }
+                Ok::<(), ConflictableTransactionError<()>>(())
+            })
+        };
+        let mut staged = self.lock_staged();
+        match applied {
+            Ok(()) => {
+                staged.round_applied();
+                Ok(())
+            }
+            Err(e) => {
+                let why = match e {
+                    TransactionError::Storage(e) => format!("applying committed changes: {e}"),
+                    TransactionError::Abort(()) => "applying committed changes".to_string(),
+                };
+                staged.round_failed(why.clone());
+                Err(why)
+            }
+        }
+    }
+
     /// One flush of everything committed so far, plus the `fsync`s when configured.
     fn flush_durably(&self) -> Result<(), String> {
+        self.apply_staged()?;
         // Read before the flush, so the flush covers every change the record counts.
         let reached = match &self.mark {
             Some(_) => self
@@ -861,6 +919,9 @@ impl Store {
         let durability = Arc::new(Durability {
             db,
             stories: stories.clone(),
+            events: events.clone(),
+            staged: std::sync::Mutex::new(Staged::default()),
+            gate: std::sync::RwLock::new(()),
             syncer,
             mark: mark_file.map(std::sync::Mutex::new),
         });
@@ -875,7 +936,6 @@ impl Store {
                 durability,
                 dir: dir.to_path_buf(),
                 source_key: options.source_key,
-                gate: std::sync::RwLock::new(()),
                 salt,
                 integrity: check,
             }),
@@ -890,7 +950,6 @@ impl Store {
                         tx.put_setting(keys::EVENTS_INDEXED, Vec::new())?;
                         Ok(())
                     },
-                    true,
                     true,
                 )
                 .map_err(TransactError::flatten)?;
@@ -941,7 +1000,6 @@ impl Store {
                     |tx| -> Result<(), StoreError> {
                         Ok(tx.put_setting(SOURCE_KEY_CHECK, bytes.clone())?)
                     },
-                    true,
                     false,
                 )
                 .map_err(|e| KeyCheck::Store(e.flatten()))
@@ -994,7 +1052,7 @@ impl Store {
 
     /// Runs `f` as one atomic transaction and returns once its changes are durable.
     ///
-    /// `f` may run more than once and must be pure (see the module documentation); it must
+    /// `f` runs once, on the writer lock, and must be short and pure (see the module documentation); it must
     /// not call `Store` methods. It returns `Err(e)` to abort: nothing is written and the
     /// result is [`TransactError::Aborted`]`(e)`. If a [`Tx`] call failed, nothing is written
     /// and the result is [`TransactError::Store`], whatever `f` returned.
@@ -1002,13 +1060,11 @@ impl Store {
         &self,
         f: impl Fn(&mut Tx<'_>) -> Result<T, E>,
     ) -> Result<T, TransactError<E>> {
-        self.run(f, true, false)
+        self.run(f, false)
     }
 
-    /// Record a processed event id without waiting for the disk: for requests whose only
-    /// effect is an answer (a status, a preview), where losing the record in a crash at
-    /// worst answers a redelivery again. sled's background flush writes it within half a
-    /// second. True when the key was new (or its claim had expired).
+    /// Record a processed event id in a transaction of its own (durable, like every
+    /// transaction). True when the key was new (or its claim had expired).
     pub fn remember_event(
         &self,
         key: &str,
@@ -1018,26 +1074,36 @@ impl Store {
         self.run(
             |tx| -> Result<bool, StoreError> { Ok(tx.claim_event(key, now, ttl_ms)?) },
             false,
-            false,
         )
         .map_err(TransactError::flatten)
     }
 
-    /// One transaction; with `durable`, returns only once it is flushed. `fresh`: the
-    /// store is being created, and the transaction writes its first integrity record.
+    /// One transaction, returned once its changes are durable. `fresh`: the store is being
+    /// created, and the transaction writes its first integrity record.
+    ///
+    /// The closure runs once, on the writer lock, against sled as seen through the changes
+    /// staged and not yet applied (`staged.rs`); its writes are staged with a ticket, and
+    /// the flusher applies them with everything else staged in one sled transaction.
     fn run<T, E>(
         &self,
         f: impl Fn(&mut Tx<'_>) -> Result<T, E>,
-        durable: bool,
         fresh: bool,
     ) -> Result<T, TransactError<E>> {
         outside_transaction("transact").map_err(TransactError::Store)?;
         let inner = &*self.inner;
-        let gate = inner.gate.read().unwrap_or_else(|e| e.into_inner());
-        let outcome = (&inner.stories, &inner.events).transaction(|(stories, events)| {
+        let durability = &*inner.durability;
+        let (value, ticket) = {
+            let mut staged = durability.lock_staged();
+            if let Some(reason) = staged.failure() {
+                return Err(TransactError::Store(StoreError::Flush {
+                    reason: format!("{reason}; the store takes no more changes until restarted"),
+                }));
+            }
             let mut tx = Tx {
-                stories,
-                events,
+                staged: &staged,
+                stories: &inner.stories,
+                events: &inner.events,
+                writes: RefCell::new(Changes::default()),
                 failure: None,
                 source_key: inner.source_key,
                 salt: inner.salt,
@@ -1053,31 +1119,27 @@ impl Store {
                     tx.failure = Some(failure);
                 }
             }
-            match (tx.failure, result) {
-                (Some(TxFailure::Conflict), _) => Err(ConflictableTransactionError::Conflict),
-                (Some(TxFailure::Store(e)), _) => {
-                    Err(ConflictableTransactionError::Abort(Failed::Store(e)))
+            let value = match (tx.failure, result) {
+                (Some(TxFailure::Store(e)), _) => return Err(TransactError::Store(e)),
+                (None, Err(e)) => return Err(TransactError::Aborted(e)),
+                (None, Ok(value)) => value,
+            };
+            let writes = tx.writes.into_inner();
+            if writes.is_empty() {
+                // Wrote nothing, but may have read staged changes: answer once they are
+                // durable too.
+                if staged.is_idle() {
+                    return Ok(value);
                 }
-                (None, Ok(value)) => Ok(value),
-                (None, Err(e)) => Err(ConflictableTransactionError::Abort(Failed::Closure(e))),
+                (value, inner.commit.barrier())
+            } else {
+                staged.stage(writes);
+                // Taken after staging: every ticket up to the one a round reads is staged.
+                (value, inner.commit.committed())
             }
-        });
-        drop(gate);
-        match outcome {
-            Ok(value) => {
-                let ticket = inner.commit.committed();
-                if durable {
-                    inner.wait_durable(ticket).map_err(TransactError::Store)?;
-                }
-                Ok(value)
-            }
-            Err(TransactionError::Abort(Failed::Closure(e))) => Err(TransactError::Aborted(e)),
-            Err(TransactionError::Abort(Failed::Store(e))) => Err(TransactError::Store(e)),
-            Err(TransactionError::Storage(e)) => Err(TransactError::Store(sled_error(
-                "committing a transaction",
-                e,
-            ))),
-        }
+        };
+        inner.wait_durable(ticket).map_err(TransactError::Store)?;
+        Ok(value)
     }
 
     /// Flushes everything committed so far (with `fsync` when configured). Transactions
@@ -1092,6 +1154,11 @@ impl Store {
     /// `GET /readyz`). Fails when sled cannot read, or the record is damaged.
     pub fn ping(&self) -> Result<(), StoreError> {
         outside_transaction("ping")?;
+        if let Some(reason) = self.inner.durability.lock_staged().failure() {
+            return Err(StoreError::Flush {
+                reason: reason.to_string(),
+            });
+        }
         check_schema(&self.inner.stories)
     }
 
@@ -1282,7 +1349,6 @@ impl Store {
                 .run(
                     |tx| -> Result<usize, StoreError> { Ok(tx.expire_claims(&batch, now)?) },
                     false,
-                    false,
                 )
                 .map_err(TransactError::flatten)?;
         }
@@ -1304,7 +1370,6 @@ impl Store {
                 .run(
                     |tx| -> Result<usize, StoreError> { Ok(tx.index_claims(batch, now)?) },
                     false,
-                    false,
                 )
                 .map_err(TransactError::flatten)?;
         }
@@ -1312,7 +1377,6 @@ impl Store {
             |tx| -> Result<(), StoreError> {
                 Ok(tx.put_setting(keys::EVENTS_INDEXED, Vec::new())?)
             },
-            false,
             false,
         )
         .map_err(TransactError::flatten)?;
@@ -1335,10 +1399,8 @@ impl Store {
     }
 }
 
-/// How a transaction attempt failed, kept inside the [`Tx`].
+/// How a transaction failed, kept inside the [`Tx`].
 enum TxFailure {
-    /// sled asks for the closure to run again.
-    Conflict,
     /// The transaction cannot go on.
     Store(StoreError),
 }
@@ -1355,23 +1417,6 @@ impl From<keys::NulInName> for TxFailure {
     }
 }
 
-/// Maps sled's in-transaction errors, with what the store was doing.
-fn tx_failure(
-    context: impl FnOnce() -> String,
-) -> impl FnOnce(UnabortableTransactionError) -> TxFailure {
-    move |e| match e {
-        UnabortableTransactionError::Conflict => TxFailure::Conflict,
-        UnabortableTransactionError::Storage(e) => TxFailure::Store(sled_error(context(), e)),
-    }
-}
-
-/// What the sled closure aborts with: the user's error or the store's.
-enum Failed<E> {
-    /// The closure's own error.
-    Closure(E),
-    /// A failed [`Tx`] call.
-    Store(StoreError),
-}
 
 /// Reads by key, inside or outside a transaction, so decoding is written once.
 trait Reader {
@@ -1389,11 +1434,18 @@ impl Reader for sled::Tree {
     }
 }
 
-impl Reader for TransactionalTree {
+/// One tree as a transaction sees it: its own writes, then the staged changes, then sled.
+struct TxTree<'t, 'a> {
+    /// The transaction.
+    tx: &'t Tx<'a>,
+    /// Which tree.
+    tree: Tree,
+}
+
+impl Reader for TxTree<'_, '_> {
     type Fail = TxFailure;
     fn read(&self, key: &[u8]) -> Result<Option<IVec>, TxFailure> {
-        self.get(key)
-            .map_err(tx_failure(|| format!("reading {}", keys::describe(key))))
+        self.tx.get(self.tree, key)
     }
 }
 
@@ -1599,10 +1651,14 @@ fn read_anchor<R: Reader>(r: &R, name: &str) -> Result<Option<String>, R::Fail> 
 /// Every method returns [`TxError`] on failure; after the first failure the others fail
 /// too, and [`Store::transact`] reports the cause.
 pub struct Tx<'a> {
-    /// The `stories` tree, in the transaction.
-    stories: &'a TransactionalTree,
-    /// The `events` tree, in the transaction.
-    events: &'a TransactionalTree,
+    /// What earlier transactions committed and sled does not have yet (the writer lock).
+    staged: &'a Staged,
+    /// The `stories` tree, as applied.
+    stories: &'a sled::Tree,
+    /// The `events` tree, as applied.
+    events: &'a sled::Tree,
+    /// This transaction's writes, staged when it commits.
+    writes: RefCell<Changes>,
     /// The first failure, which decides the transaction's outcome.
     failure: Option<TxFailure>,
     /// The key new source texts are sealed with.
@@ -1613,13 +1669,26 @@ pub struct Tx<'a> {
     delta: RefCell<Delta>,
 }
 
-impl Tx<'_> {
-    /// A tree of the transaction.
-    fn tree(&self, tree: Tree) -> &TransactionalTree {
-        match tree {
+impl<'a> Tx<'a> {
+    /// One tree, for the `read_*` functions.
+    fn on(&self, tree: Tree) -> TxTree<'_, 'a> {
+        TxTree { tx: self, tree }
+    }
+
+    /// The value under `key` as this transaction sees it.
+    fn get(&self, tree: Tree, key: &[u8]) -> Result<Option<IVec>, TxFailure> {
+        if let Some(value) = self.writes.borrow().tree(tree).get(key) {
+            return Ok(value.clone());
+        }
+        if let Some(value) = self.staged.get(tree, key) {
+            return Ok(value.clone());
+        }
+        let sled = match tree {
             Tree::Stories => self.stories,
             Tree::Events => self.events,
-        }
+        };
+        sled.get(key)
+            .map_err(|e| TxFailure::Store(sled_error(format!("reading {}", keys::describe(key)), e)))
     }
 
     /// Writes `value` under `key`, keeping the integrity delta.
@@ -1628,15 +1697,16 @@ impl Tx<'_> {
         tree: Tree,
         key: &[u8],
         value: IVec,
-        what: impl FnOnce() -> String,
+        _what: impl FnOnce() -> String,
     ) -> Result<(), TxFailure> {
-        let old = self
-            .tree(tree)
-            .insert(key, value.clone())
-            .map_err(tx_failure(what))?;
+        let old = self.get(tree, key)?;
         self.delta
             .borrow_mut()
             .change(&self.salt, tree, key, old.as_deref(), Some(&value));
+        self.writes
+            .borrow_mut()
+            .tree_mut(tree)
+            .insert(key.to_vec(), Some(value));
         Ok(())
     }
 
@@ -1645,12 +1715,15 @@ impl Tx<'_> {
         &self,
         tree: Tree,
         key: &[u8],
-        what: impl FnOnce() -> String,
+        _what: impl FnOnce() -> String,
     ) -> Result<Option<IVec>, TxFailure> {
-        let old = self.tree(tree).remove(key).map_err(tx_failure(what))?;
-        self.delta
-            .borrow_mut()
-            .change(&self.salt, tree, key, old.as_deref(), None);
+        let old = self.get(tree, key)?;
+        if old.is_some() {
+            self.delta
+                .borrow_mut()
+                .change(&self.salt, tree, key, old.as_deref(), None);
+            self.writes.borrow_mut().tree_mut(tree).insert(key.to_vec(), None);
+        }
         Ok(old)
     }
 
@@ -1661,10 +1734,7 @@ impl Tx<'_> {
         if delta.is_empty() {
             return Ok(());
         }
-        let found = self
-            .stories
-            .get(integrity::RECORD)
-            .map_err(tx_failure(|| "reading the integrity record".to_string()))?;
+        let found = self.get(Tree::Stories, integrity::RECORD)?;
         let mut tally = match found {
             Some(bytes) => Tally::decode(&bytes)?,
             None if fresh => Tally {
@@ -1682,9 +1752,11 @@ impl Tx<'_> {
             }
         };
         tally.apply(&delta)?;
-        self.stories
-            .insert(integrity::RECORD, tally.encode()?)
-            .map_err(tx_failure(|| "writing the integrity record".to_string()))?;
+        // Not a counted record: written without moving the delta.
+        self.writes
+            .borrow_mut()
+            .stories
+            .insert(integrity::RECORD.to_vec(), Some(tally.encode()?.into()));
         Ok(())
     }
 
@@ -1705,10 +1777,7 @@ impl Tx<'_> {
             for entry in entries {
                 if let Some(key) = keys::event_of_expiry(entry) {
                     let describe = || keys::describe_event(key);
-                    let found = tx
-                        .events
-                        .get(key)
-                        .map_err(tx_failure(|| format!("reading {}", describe())))?;
+                    let found = tx.get(Tree::Events, key)?;
                     if let Some(value) = found {
                         if records::decode_event(&describe, &value)?.expires_at <= now.0 {
                             tx.take(Tree::Events, key, || format!("removing {}", describe()))?;
@@ -1731,10 +1800,7 @@ impl Tx<'_> {
             let mut purged = 0;
             for key in claims {
                 let describe = || keys::describe_event(key);
-                let found = tx
-                    .events
-                    .get(key)
-                    .map_err(tx_failure(|| format!("reading {}", describe())))?;
+                let found = tx.get(Tree::Events, key)?;
                 let Some(value) = found else { continue };
                 let expires_at = records::decode_event(&describe, &value)?.expires_at;
                 if expires_at > now.0 {
@@ -1776,7 +1842,7 @@ impl Tx<'_> {
 
     /// Fails when `key` already holds a value.
     fn refuse_overwrite(&self, key: &[u8]) -> Result<(), TxFailure> {
-        if self.stories.read(key)?.is_some() {
+        if self.get(Tree::Stories, key)?.is_some() {
             return Err(StoreError::AlreadyExists {
                 key: keys::describe(key),
             }
@@ -1787,7 +1853,7 @@ impl Tx<'_> {
 
     /// A story, as this transaction sees it.
     pub fn story(&mut self, id: StoryId) -> Result<Option<Story>, TxError> {
-        self.step(|tx| read_story(tx.stories, id))
+        self.step(|tx| read_story(&tx.on(Tree::Stories), id))
     }
 
     /// Stores a story as given (including `audit_len` and `version`, which the caller keeps).
@@ -1803,7 +1869,7 @@ impl Tx<'_> {
     pub fn next_story_id(&mut self) -> Result<StoryId, TxError> {
         self.step(|tx| {
             let key = keys::NEXT_STORY;
-            let next = match tx.stories.read(key)? {
+            let next = match tx.get(Tree::Stories, key)? {
                 None => 1,
                 Some(bytes) => <[u8; 8]>::try_from(bytes.as_ref())
                     .map(u64::from_be_bytes)
@@ -1828,7 +1894,7 @@ impl Tx<'_> {
         section: &str,
         number: u32,
     ) -> Result<Option<Revision>, TxError> {
-        self.step(|tx| read_revision(tx.stories, story, section, number))
+        self.step(|tx| read_revision(&tx.on(Tree::Stories), story, section, number))
     }
 
     /// Stores a new revision. Revisions are history: one that exists is never overwritten
@@ -1844,7 +1910,7 @@ impl Tx<'_> {
 
     /// Source `number` of a story, with its text.
     pub fn source(&mut self, story: StoryId, number: u32) -> Result<Option<Source>, TxError> {
-        self.step(|tx| read_source(tx.stories, story, number, tx.source_key.as_ref()))
+        self.step(|tx| read_source(&tx.on(Tree::Stories), story, number, tx.source_key.as_ref()))
     }
 
     /// Stores a source with its text (replacing one with the same number).
@@ -1888,7 +1954,7 @@ impl Tx<'_> {
 
     /// A channel's stories (empty when it has none).
     pub fn channel(&mut self, channel: &ChannelKey) -> Result<ChannelStories, TxError> {
-        self.step(|tx| read_channel(tx.stories, channel))
+        self.step(|tx| read_channel(&tx.on(Tree::Stories), channel))
     }
 
     /// Stores a channel's stories.
@@ -1910,7 +1976,7 @@ impl Tx<'_> {
         story: StoryId,
         section: &str,
     ) -> Result<Option<Suggestion>, TxError> {
-        self.step(|tx| read_suggestion(tx.stories, story, section, tx.source_key.as_ref()))
+        self.step(|tx| read_suggestion(&tx.on(Tree::Stories), story, section, tx.source_key.as_ref()))
     }
 
     /// Stores a section's assisted draft, replacing the previous one of that section. Its
@@ -1950,7 +2016,7 @@ impl Tx<'_> {
         section: &str,
         person: &str,
     ) -> Result<Option<KeptConflict>, TxError> {
-        self.step(|tx| read_conflict(tx.stories, story, section, person))
+        self.step(|tx| read_conflict(&tx.on(Tree::Stories), story, section, person))
     }
 
     /// Keeps a conflicting submission, replacing the same person's earlier one of the section.
@@ -1971,10 +2037,9 @@ impl Tx<'_> {
     ) -> Result<bool, TxError> {
         self.step(|tx| {
             let key = keys::conflict(story, section, person)?;
-            tx.stories
-                .remove(key.as_slice())
-                .map(|old| old.is_some())
-                .map_err(tx_failure(|| format!("deleting {}", keys::describe(&key))))
+            Ok(tx
+                .take(Tree::Stories, &key, || format!("deleting {}", keys::describe(&key)))?
+                .is_some())
         })
     }
 
@@ -1985,7 +2050,7 @@ impl Tx<'_> {
         section: &str,
         person: &str,
     ) -> Result<Option<u32>, TxError> {
-        self.step(|tx| read_seen(tx.stories, story, section, person))
+        self.step(|tx| read_seen(&tx.on(Tree::Stories), story, section, person))
     }
 
     /// Records the revision of a section a person was shown (or wrote).
@@ -2008,7 +2073,7 @@ impl Tx<'_> {
 
     /// An anchor.
     pub fn anchor(&mut self, name: &str) -> Result<Option<String>, TxError> {
-        self.step(|tx| read_anchor(tx.stories, name))
+        self.step(|tx| read_anchor(&tx.on(Tree::Stories), name))
     }
 
     /// Stores an anchor: an opaque string an adapter keeps under a name of its choosing
@@ -2031,10 +2096,7 @@ impl Tx<'_> {
         self.step(|tx| {
             let k = keys::event(key);
             let describe = || keys::describe_event(&k);
-            let seen = tx
-                .events
-                .get(k.as_slice())
-                .map_err(tx_failure(|| format!("reading {}", describe())))?;
+            let seen = tx.get(Tree::Events, &k)?;
             if let Some(bytes) = seen {
                 let old = records::decode_event(&describe, &bytes)?;
                 if old.expires_at > now.0 {

@@ -1180,7 +1180,7 @@ fn a_drafts_text_is_sealed_like_the_sources_it_comes_from() {
 }
 
 #[test]
-fn an_event_remembered_without_waiting_is_claimed_once() {
+fn an_event_remembered_is_claimed_once() {
     let (_dir, store) = fresh();
     assert!(store
         .remember_event("discord:1", Timestamp(10), 1_000)
@@ -1189,14 +1189,107 @@ fn an_event_remembered_without_waiting_is_claimed_once() {
         .remember_event("discord:1", Timestamp(20), 1_000)
         .unwrap());
     assert!(store.event_seen("discord:1", Timestamp(30)).unwrap());
-    let before = store.stats();
+}
+
+/// Transactions run on the writer lock against what earlier ones staged: concurrent
+/// read-modify-writes of one record lose no update, and rounds carry many of them.
+#[test]
+fn concurrent_transactions_see_staged_changes_and_share_rounds() {
+    let dir = tempfile::tempdir().unwrap();
+    const THREADS: usize = 16;
+    const EACH: usize = 40;
+    {
+        let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
+        let before = store.stats();
+        std::thread::scope(|scope| {
+            for t in 0..THREADS {
+                let store = store.clone();
+                scope.spawn(move || {
+                    for n in 0..EACH {
+                        store
+                            .transact(|tx| -> Result<(), TxError> {
+                                let count = tx
+                                    .anchor("counter")?
+                                    .and_then(|v| v.parse::<usize>().ok())
+                                    .unwrap_or(0);
+                                tx.put_anchor("counter", &(count + 1).to_string())?;
+                                tx.put_anchor(&format!("t{t}/n{n}"), "x")?;
+                                Ok(())
+                            })
+                            .unwrap();
+                        // Answered means applied: a read outside the transaction sees it.
+                        assert_eq!(store.anchor(&format!("t{t}/n{n}")).unwrap().as_deref(), Some("x"));
+                    }
+                });
+            }
+        });
+        assert_eq!(
+            store.anchor("counter").unwrap(),
+            Some((THREADS * EACH).to_string())
+        );
+        let after = store.stats();
+        assert_eq!(
+            after.transactions - before.transactions,
+            (THREADS * EACH) as u64
+        );
+        assert!(after.flushes > before.flushes);
+    }
+    let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
+    assert!(matches!(store.integrity(), IntegrityCheck::Matched { .. }));
+    assert_eq!(
+        store.anchor("counter").unwrap(),
+        Some((THREADS * EACH).to_string())
+    );
+}
+
+/// A transaction's reads see its own writes, then staged ones; an aborted transaction
+/// stages nothing.
+#[test]
+fn an_aborted_transaction_stages_nothing() {
+    let (_dir, store) = fresh();
+    let aborted = store.transact(|tx| -> Result<(), StoreError> {
+        tx.put_anchor("a", "1")?;
+        assert_eq!(tx.anchor("a")?.as_deref(), Some("1"));
+        Err(StoreError::InTransaction)
+    });
+    assert!(matches!(aborted, Err(TransactError::Aborted(_))));
+    assert_eq!(store.anchor("a").unwrap(), None);
     store
-        .remember_event("discord:2", Timestamp(10), 1_000)
+        .transact(|tx| -> Result<(), TxError> { tx.put_anchor("a", "2") })
         .unwrap();
-    let after = store.stats();
-    assert_eq!(after.flushes, before.flushes, "no flush is waited for");
-    assert_eq!(after.durable_writes, before.durable_writes);
-    assert_eq!(after.transactions, before.transactions + 1);
+    assert_eq!(store.anchor("a").unwrap().as_deref(), Some("2"));
+}
+
+/// Deleting a kept conflict moves the integrity record like any other removal.
+#[test]
+fn a_deleted_conflict_keeps_the_integrity_record_true() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
+        let id = create_story(&store);
+        let conflict = KeptConflict {
+            story: id,
+            section: "body".into(),
+            author: alice(),
+            at: Timestamp(1),
+            base: 1,
+            latest: 2,
+            text: "mine".into(),
+        };
+        store
+            .transact(|tx| -> Result<(), TxError> { tx.put_conflict(&conflict) })
+            .unwrap();
+        let deleted = store
+            .transact(|tx| -> Result<bool, TxError> { tx.delete_conflict(id, "body", &alice().id) })
+            .unwrap();
+        assert!(deleted);
+    }
+    let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
+    assert!(
+        matches!(store.integrity(), IntegrityCheck::Matched { .. }),
+        "{:?}",
+        store.integrity()
+    );
 }
 
 /// The reason a store was refused at open, or a panic when it opened.
