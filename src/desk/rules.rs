@@ -159,7 +159,12 @@ pub(crate) fn save_revisions(
         });
         match result {
             Ok((story, saved)) => break (story, plans, saved),
-            Err(_) if stale.get() && attempts < 16 => attempts += 1,
+            Err(_) if stale.get() && attempts < 16 => {
+                attempts += 1;
+                // Plans read what the store has applied; the revision that moved the
+                // section may still be on its way there. Wait for it, then plan again.
+                ctx.desk.store().flush()?;
+            }
             Err(_) if stale.get() => return user(messages::saved_meanwhile()),
             Err(e) => return Err(e),
         }
