@@ -79,6 +79,11 @@ pub struct StoreConfig {
     pub cache_mb: u64,
     /// fsync after each flush, to survive power loss and not only a crash.
     pub fsync: bool,
+    /// A PostgreSQL database instead of the embedded store (`STORYDESK_DATABASE_URL` wins).
+    #[serde(default)]
+    pub url: Option<String>,
+    /// At most this many connections to PostgreSQL per process.
+    pub pool_size: u32,
 }
 
 /// `[server]`

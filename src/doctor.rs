@@ -246,6 +246,8 @@ async fn check_data(report: &mut Report, config: &Config, dir: &Path, key: Optio
     }
     report.ok(notices::data_dir_writable(dir));
     let options = StoreOptions {
+        database_url: config.store.url.clone(),
+        pool_size: 2,
         source_key: None,
         cache_capacity_bytes: config.store.cache_mb * 1024 * 1024,
         fsync: false,
@@ -307,6 +309,7 @@ async fn check_data(report: &mut Report, config: &Config, dir: &Path, key: Optio
         }
         IntegrityCheck::New => report.ok(notices::integrity_new()),
         IntegrityCheck::NotRecorded => report.note(notices::integrity_not_recorded(), None),
+        IntegrityCheck::Engine => report.ok(notices::integrity_engine()),
     }
     match (key.is_some(), matches.flatten(), sealed) {
         (true, Some(true), _) => report.ok(notices::source_key_matches()),

@@ -104,11 +104,16 @@ pub fn open_desk_with_key(
     let store = store::Store::open(
         data_dir,
         store::StoreOptions {
+            database_url: config.store.url.clone(),
+            pool_size: config.store.pool_size,
             source_key,
             cache_capacity_bytes: config.store.cache_mb * 1024 * 1024,
             fsync: config.store.fsync,
         },
     )
-    .with_context(|| format!("opening the data directory {}", data_dir.display()))?;
+    .with_context(|| match &config.store.url {
+        Some(url) => format!("opening the database {}", store::describe_database(url)),
+        None => format!("opening the data directory {}", data_dir.display()),
+    })?;
     Ok(desk::Desk::try_new(store, config, template)?)
 }

@@ -399,6 +399,11 @@ pub fn integrity_not_recorded() -> String {
     "integrity: no integrity record yet (written by an older storydesk); storydesk computes one when it next starts".into()
 }
 
+/// The records are in PostgreSQL, which keeps its own checksums and log.
+pub fn integrity_engine() -> String {
+    "integrity: kept by PostgreSQL (its write-ahead log and checksums); no record of storydesk's".into()
+}
+
 /// The store is held by a running storydesk that answers.
 pub fn store_in_use() -> String {
     "store: in use by a running storydesk (its admin socket answers)".into()

@@ -25,7 +25,10 @@ use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 
-use super::{integrity, sled_error, Store, StoreError, SCHEMA_VERSION};
+use super::integrity::Tree;
+use super::staged::Changes;
+use super::{integrity, sled_error, Engine, Store, StoreError, SCHEMA_VERSION};
+use sled::IVec;
 use crate::model::Timestamp;
 
 /// The backup format's version.
@@ -121,7 +124,15 @@ impl Store {
     /// Write a consistent snapshot of the whole store to `out`.
     pub fn backup(&self, out: &mut dyn Write) -> Result<BackupSummary, BackupError> {
         super::outside_transaction("backup")?;
-        let _exclusive = self.inner.durability.gate.write().unwrap_or_else(|e| e.into_inner());
+        // sled: hold the gate, so no round of changes is applied while the trees are read.
+        // PostgreSQL: one statement reads every record, from one snapshot.
+        let (_exclusive, records) = match &self.inner.engine {
+            Engine::Sled(sled) => (
+                Some(sled.durability.gate.write().unwrap_or_else(|e| e.into_inner())),
+                None,
+            ),
+            Engine::Postgres(pg) => (None, Some(pg.all_records()?)),
+        };
         out.write_all(&json_line(&Header {
             storydesk_backup: FORMAT,
             schema: SCHEMA_VERSION,
@@ -132,9 +143,28 @@ impl Store {
             records: 0,
             bytes: 0,
         };
-        for (tree, name) in [(&self.inner.stories, "s"), (&self.inner.events, "e")] {
-            for item in tree.iter() {
-                let (k, v) = item.map_err(|e| sled_error("reading for a backup", e))?;
+        let all: Box<dyn Iterator<Item = Result<(Tree, IVec, IVec), StoreError>>> =
+            match (&self.inner.engine, records) {
+                (_, Some(records)) => Box::new(records.into_iter().map(Ok)),
+                (Engine::Sled(sled), None) => Box::new(
+                    [Tree::Stories, Tree::Events]
+                        .into_iter()
+                        .flat_map(move |tree| {
+                            sled.tree(tree).iter().map(move |item| {
+                                item.map(|(k, v)| (tree, k, v))
+                                    .map_err(|e| sled_error("reading for a backup", e))
+                            })
+                        }),
+                ),
+                (Engine::Postgres(_), None) => Box::new(std::iter::empty()),
+            };
+        {
+            for item in all {
+                let (tree, k, v) = item?;
+                let name = match tree {
+                    Tree::Stories => "s",
+                    Tree::Events => "e",
+                };
                 let line = json_line(&Line {
                     t: name.into(),
                     k: B64.encode(&k),
@@ -165,12 +195,10 @@ impl Store {
         // The store's own bookkeeping (`m/…`: layout version, source key check) may be there;
         // anything else means the directory is in use.
         let holds_data = self
-            .inner
-            .stories
+            .raw_scan(Tree::Stories, &[], None, None, "records")?
             .iter()
-            .keys()
-            .any(|k| k.map(|k| !k.starts_with(b"m/")).unwrap_or(true));
-        if holds_data || !self.inner.events.is_empty() {
+            .any(|(k, _)| !k.starts_with(b"m/"));
+        if holds_data || !self.raw_is_empty(Tree::Events)? {
             return Err(RestoreError::NotEmpty);
         }
         let key = self.inner.source_key;
@@ -194,22 +222,41 @@ impl Store {
                     .into(),
             ));
         }
+        let sled = match &self.inner.engine {
+            Engine::Sled(sled) => sled,
+            Engine::Postgres(pg) => {
+                // One transaction: all the records or none. PostgreSQL keeps no integrity
+                // record of ours.
+                let mut changes = Changes::default();
+                let written = read_backup(open_input()?, |tree, k, v| {
+                    let tree = match tree {
+                        "s" if k == integrity::RECORD => return Ok(()),
+                        "s" => Tree::Stories,
+                        _ => Tree::Events,
+                    };
+                    changes.tree_mut(tree).insert(k.to_vec(), Some(IVec::from(v)));
+                    Ok(())
+                })?;
+                changes.stories.remove(super::keys::EVENTS_INDEXED);
+                pg.write_all(changes)?;
+                debug_assert_eq!(checked, written);
+                return Ok(written);
+            }
+        };
         // No transaction stages anything while the records go in (the writer lock), and no
         // backup reads half of them (the gate).
-        let writer = self.inner.durability.lock_staged();
+        let writer = sled.durability.lock_staged();
         if !writer.is_idle() {
             return Err(RestoreError::NotEmpty);
         }
-        let exclusive = self
-            .inner
+        let exclusive = sled
             .durability
             .gate
             .write()
             .unwrap_or_else(|e| e.into_inner());
         // Whether every claim has its expiry index entry is the backup's to say: one written
         // before the index existed holds claims without entries (the next purge indexes them).
-        self.inner
-            .stories
+        sled.stories
             .remove(super::keys::EVENTS_INDEXED)
             .map_err(|e| sled_error("clearing the events index mark", e))?;
         let written = read_backup(open_input()?, |tree, k, v| {
@@ -217,8 +264,8 @@ impl Store {
                 // The backup's integrity record describes the store it came from (its
                 // salt, its changes); this store's is recomputed below.
                 "s" if k == integrity::RECORD => return Ok(()),
-                "s" => &self.inner.stories,
-                _ => &self.inner.events,
+                "s" => &sled.stories,
+                _ => &sled.events,
             };
             tree.insert(k, v)
                 .map_err(|e| sled_error("writing a restored record", e))?;
@@ -228,8 +275,7 @@ impl Store {
         self.recount_integrity()?;
         drop(exclusive);
         drop(writer);
-        self.inner
-            .durability
+        sled.durability
             .flush_durably()
             .map_err(|reason| StoreError::Flush { reason })?;
         Ok(written)
@@ -241,7 +287,9 @@ impl Store {
     /// further than the last: for records written all at once outside transactions (a
     /// restore). Only while nothing else writes.
     pub(super) fn recount_integrity(&self) -> Result<(), StoreError> {
-        let inner = &*self.inner;
+        let Engine::Sled(inner) = &self.inner.engine else {
+            return Ok(());
+        };
         let previous = inner
             .stories
             .get(integrity::RECORD)
@@ -424,7 +472,7 @@ mod tests {
 
     fn all_records(store: &Store) -> Vec<(Vec<u8>, Vec<u8>)> {
         let mut out = Vec::new();
-        for tree in [&store.inner.stories, &store.inner.events] {
+        for tree in [&store.sled().stories, &store.sled().events] {
             for item in tree.iter() {
                 let (k, v) = item.unwrap();
                 // Each store has its own integrity record (salt, number of changes).
@@ -449,10 +497,10 @@ mod tests {
             source_key: Some(key),
             ..StoreOptions::default()
         };
-        let (_a, original) = filled(options);
+        let (_a, original) = filled(options.clone());
         let bytes = backup_bytes(&original);
         let b = tempfile::tempdir().unwrap();
-        let restored = Store::open(b.path(), options).unwrap();
+        let restored = Store::open(b.path(), options.clone()).unwrap();
         let summary = restored.restore(|| Ok(Cursor::new(bytes.clone()))).unwrap();
         assert_eq!(all_records(&original), all_records(&restored));
         assert_eq!(summary.records as usize, all_records(&original).len() + 1);
@@ -512,21 +560,21 @@ mod tests {
             .remember_event("slack:e1", crate::model::Timestamp(0), 100)
             .unwrap();
         // As a store written before the expiry index: no mark, no entries.
-        original.inner.stories.remove(keys::EVENTS_INDEXED).unwrap();
+        original.sled().stories.remove(keys::EVENTS_INDEXED).unwrap();
         let entries: Vec<_> = original
-            .inner
+            .sled()
             .events
             .scan_prefix(keys::EVENT_EXPIRY_PREFIX)
             .keys()
             .map(Result::unwrap)
             .collect();
         for k in entries {
-            original.inner.events.remove(k).unwrap();
+            original.sled().events.remove(k).unwrap();
         }
         let bytes = backup_bytes(&original);
         let marked = |store: &Store| {
             store
-                .inner
+                .sled()
                 .stories
                 .contains_key(keys::EVENTS_INDEXED)
                 .unwrap()

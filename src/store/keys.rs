@@ -58,6 +58,19 @@ pub(crate) fn story(id: StoryId) -> Vec<u8> {
     key
 }
 
+/// The first key after every key that starts with `prefix`, for a range scan; `None` when
+/// no key is after them all (the prefix is empty or all `0xff`).
+pub(crate) fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
+    let mut end = prefix.to_vec();
+    while let Some(last) = end.pop() {
+        if last < u8::MAX {
+            end.push(last + 1);
+            return Some(end);
+        }
+    }
+    None
+}
+
 /// The prefix every story key starts with, for listing stories.
 pub(crate) fn story_prefix() -> &'static [u8] {
     STORY
@@ -293,6 +306,14 @@ pub(crate) fn describe_event(key: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_prefix_ends_before_the_next_prefix() {
+        assert_eq!(prefix_end(b"s/ab"), Some(b"s/ac".to_vec()));
+        assert_eq!(prefix_end(&[1, 0xff]), Some(vec![2]));
+        assert_eq!(prefix_end(&[0xff, 0xff]), None);
+        assert_eq!(prefix_end(&[]), None);
+    }
     use crate::model::Platform;
 
     #[test]

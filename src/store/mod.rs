@@ -132,10 +132,16 @@ mod integrity;
 mod keys;
 mod records;
 mod seal;
+mod postgres;
 mod staged;
 
 pub use backup::{verify_backup, BackupError, BackupSummary, RestoreError};
 pub use seal::{BadKey, SourceKey};
+
+/// A PostgreSQL URL as it may be shown: host, port and database, without user or password.
+pub fn describe_database(url: &str) -> String {
+    postgres::describe_url(url)
+}
 
 use std::cell::{Cell, RefCell};
 use std::fmt;
@@ -167,8 +173,13 @@ const STORIES_TREE: &str = "stories";
 const EVENTS_TREE: &str = "events";
 
 /// How to open the store. Comes from the operator's configuration.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct StoreOptions {
+    /// A PostgreSQL database (`postgres://…`, from `STORYDESK_DATABASE_URL` or `[store]
+    /// url`) instead of the embedded store in the data directory. Default: none.
+    pub database_url: Option<String>,
+    /// At most this many connections to PostgreSQL (`[store] pool_size`). Default 16.
+    pub pool_size: u32,
     /// Seal source texts at rest with this key (XChaCha20-Poly1305). Sources written
     /// without a key stay readable; sealed ones need the key they were sealed with, and a
     /// wrong key is refused when the store opens. Default: none.
@@ -186,10 +197,28 @@ pub struct StoreOptions {
 impl Default for StoreOptions {
     fn default() -> Self {
         StoreOptions {
+            database_url: None,
+            pool_size: 16,
             source_key: None,
             cache_capacity_bytes: 4 * 1024 * 1024,
             fsync: false,
         }
+    }
+}
+
+impl fmt::Debug for StoreOptions {
+    /// Shows the database without its credentials, and never the source key.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StoreOptions")
+            .field(
+                "database",
+                &self.database_url.as_deref().map(postgres::describe_url),
+            )
+            .field("pool_size", &self.pool_size)
+            .field("sealed", &self.source_key.is_some())
+            .field("cache_capacity_bytes", &self.cache_capacity_bytes)
+            .field("fsync", &self.fsync)
+            .finish()
     }
 }
 
@@ -348,6 +377,14 @@ pub enum StoreError {
         /// The source, described by its key.
         key: String,
     },
+    /// PostgreSQL refused or failed a statement.
+    #[error("PostgreSQL failed {context}: {reason}")]
+    Postgres {
+        /// What the store was doing.
+        context: String,
+        /// PostgreSQL's (or the driver's) reason, without the statement's parameters.
+        reason: String,
+    },
     /// A record could not be encoded (a bug: records hold only encodable data).
     #[error("could not encode a {kind} record: {reason}")]
     Encode {
@@ -464,6 +501,26 @@ pub struct Store {
 
 /// The state behind a [`Store`].
 struct Inner {
+    /// Where the records are.
+    engine: Engine,
+    /// Where the data lives, for messages (and the console's history, the admin socket).
+    dir: PathBuf,
+    /// The key source texts are sealed with, if the operator set one.
+    source_key: Option<SourceKey>,
+    /// What opening found about the store's integrity.
+    integrity: IntegrityCheck,
+}
+
+/// The database engine behind a store.
+enum Engine {
+    /// The embedded sled database in the data directory (the default).
+    Sled(Sled),
+    /// A PostgreSQL database, which several processes may share.
+    Postgres(postgres::Pg),
+}
+
+/// The embedded engine.
+struct Sled {
     /// Stories and everything under them.
     stories: sled::Tree,
     /// Processed event ids.
@@ -472,14 +529,8 @@ struct Inner {
     commit: GroupCommit,
     /// What one flush does (shared with the flusher thread).
     durability: Arc<Durability>,
-    /// Where the data lives, for messages.
-    dir: PathBuf,
-    /// The key source texts are sealed with, if the operator set one.
-    source_key: Option<SourceKey>,
     /// The salt of the integrity record's hashes (see `integrity.rs`).
     salt: integrity::Salt,
-    /// What opening found about the store's integrity.
-    integrity: IntegrityCheck,
 }
 
 /// What the writers and the flusher share: the database, what is staged for it, the
@@ -522,6 +573,8 @@ pub enum IntegrityCheck {
     /// Written by an older storydesk without a record, and only inspected: storydesk
     /// computes one when it next opens the store to use it.
     NotRecorded,
+    /// The engine keeps its own checksums and log (PostgreSQL): no record of ours.
+    Engine,
 }
 
 /// Why a store is opened.
@@ -537,10 +590,17 @@ enum Purpose {
 
 impl fmt::Debug for Store {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Store")
-            .field("dir", &self.inner.dir)
-            .field("fsync", &self.inner.durability.syncer.is_some())
-            .finish_non_exhaustive()
+        match &self.inner.engine {
+            Engine::Sled(sled) => f
+                .debug_struct("Store")
+                .field("dir", &self.inner.dir)
+                .field("fsync", &sled.durability.syncer.is_some())
+                .finish_non_exhaustive(),
+            Engine::Postgres(pg) => f
+                .debug_struct("Store")
+                .field("database", &pg.name())
+                .finish_non_exhaustive(),
+        }
     }
 }
 
@@ -627,7 +687,15 @@ impl Durability {
     }
 }
 
-impl Inner {
+impl Sled {
+    /// One of the trees.
+    fn tree(&self, tree: Tree) -> &sled::Tree {
+        match tree {
+            Tree::Stories => &self.stories,
+            Tree::Events => &self.events,
+        }
+    }
+
     /// Waits until every write up to `ticket` is durable (the flusher flushes).
     fn wait_durable(&self, ticket: u64) -> Result<(), StoreError> {
         self.commit
@@ -636,7 +704,7 @@ impl Inner {
     }
 }
 
-impl Drop for Inner {
+impl Drop for Sled {
     fn drop(&mut self) {
         // Best effort: every acknowledged change was flushed already; this catches writes
         // made outside transactions (event purges).
@@ -666,12 +734,10 @@ fn open_failure(e: sled::Error) -> OpenFailure {
 }
 
 /// Checks the layout version of a store that holds records.
-fn check_schema(stories: &sled::Tree) -> Result<(), StoreError> {
+fn check_schema<R: Reader<Fail = StoreError>>(stories: &R) -> Result<(), StoreError> {
     let key = keys::SCHEMA;
     let describe = || keys::describe(key);
-    match stories
-        .get(key)
-        .map_err(|e| sled_error("reading the layout version", e))?
+    match stories.read(key)?
     {
         Some(bytes) => {
             let version = <[u8; 4]>::try_from(bytes.as_ref())
@@ -806,6 +872,9 @@ impl Store {
     }
 
     fn open_for(dir: &Path, options: StoreOptions, purpose: Purpose) -> Result<Store, StoreError> {
+        if let Some(url) = &options.database_url {
+            return Store::connect(dir, url, &options, purpose, true);
+        }
         let fail = |reason| StoreError::Open {
             dir: dir.to_path_buf(),
             reason,
@@ -930,13 +999,15 @@ impl Store {
             .map_err(|e| fail(OpenFailure::Io(format!("cannot start the flusher: {e}"))))?;
         let store = Store {
             inner: Arc::new(Inner {
-                stories,
-                events,
-                commit,
-                durability,
+                engine: Engine::Sled(Sled {
+                    stories,
+                    events,
+                    commit,
+                    durability,
+                    salt,
+                }),
                 dir: dir.to_path_buf(),
                 source_key: options.source_key,
-                salt,
                 integrity: check,
             }),
         };
@@ -956,12 +1027,8 @@ impl Store {
         }
         // No claims yet, so all of them are indexed (see `purge_expired_events`).
         if !fresh && purpose == Purpose::Use {
-            let inner = &store.inner;
-            if inner.events.is_empty()
-                && !inner
-                    .stories
-                    .contains_key(keys::EVENTS_INDEXED)
-                    .unwrap_or(true)
+            if store.raw_is_empty(Tree::Events)?
+                && store.raw_get(Tree::Stories, keys::EVENTS_INDEXED)?.is_none()
             {
                 store
                     .transact(|tx| -> Result<(), StoreError> {
@@ -977,6 +1044,65 @@ impl Store {
             })?;
         }
         Ok(store)
+    }
+
+    /// Opens the store on the PostgreSQL database at `url`, running the migrations it lacks
+    /// first when `migrate` (and the purpose is to use it). `dir` keeps what is not
+    /// records (the console's history, the admin socket).
+    fn connect(
+        dir: &Path,
+        url: &str,
+        options: &StoreOptions,
+        purpose: Purpose,
+        migrate: bool,
+    ) -> Result<Store, StoreError> {
+        let pg = postgres::Pg::connect(url, options.pool_size)?;
+        if migrate && purpose == Purpose::Use {
+            pg.migrate()?;
+        }
+        let store = Store {
+            inner: Arc::new(Inner {
+                engine: Engine::Postgres(pg),
+                dir: dir.to_path_buf(),
+                source_key: options.source_key,
+                integrity: IntegrityCheck::Engine,
+            }),
+        };
+        if purpose == Purpose::Use {
+            match store.raw_get(Tree::Stories, keys::SCHEMA)? {
+                Some(_) => check_schema(&store.base())?,
+                None => store
+                    .transact(|tx| -> Result<(), StoreError> {
+                        tx.put_setting(keys::SCHEMA, SCHEMA_VERSION.to_be_bytes().to_vec())?;
+                        tx.put_setting(keys::EVENTS_INDEXED, Vec::new())?;
+                        Ok(())
+                    })
+                    .map_err(TransactError::flatten)?,
+            }
+            let sealed = store.raw_get(Tree::Stories, SOURCE_KEY_CHECK)?.is_some();
+            if sealed && options.source_key.is_none() {
+                return Err(StoreError::Open {
+                    dir: PathBuf::from(postgres::describe_url(url)),
+                    reason: OpenFailure::SourceKeyMissing,
+                });
+            }
+            if let Some(key) = &options.source_key {
+                store.check_source_key(key).map_err(|e| match e {
+                    KeyCheck::Wrong => StoreError::Open {
+                        dir: PathBuf::from(postgres::describe_url(url)),
+                        reason: OpenFailure::WrongSourceKey,
+                    },
+                    KeyCheck::Store(e) => e,
+                })?;
+            }
+        }
+        Ok(store)
+    }
+
+    /// Runs the PostgreSQL migrations this binary carries that the database at `url`
+    /// lacks (`storydesk migrate`); how many ran.
+    pub fn migrate(url: &str) -> Result<usize, StoreError> {
+        postgres::Pg::connect(url, 1)?.migrate()
     }
 
     /// What opening found about the store's integrity record.
@@ -1012,11 +1138,7 @@ impl Store {
     /// no source was ever sealed here (any key would be taken and recorded).
     pub fn source_key_matches(&self, key: &SourceKey) -> Result<Option<bool>, StoreError> {
         outside_transaction("source_key_matches")?;
-        let found = self
-            .inner
-            .stories
-            .get(SOURCE_KEY_CHECK)
-            .map_err(|e| sled_error("reading the source key check", e))?;
+        let found = self.raw_get(Tree::Stories, SOURCE_KEY_CHECK)?;
         let Some(bytes) = found else {
             return Ok(None);
         };
@@ -1034,10 +1156,7 @@ impl Store {
     /// True when a source was ever sealed here (the key check is written with the first).
     pub fn has_sealed_sources(&self) -> Result<bool, StoreError> {
         outside_transaction("has_sealed_sources")?;
-        self.inner
-            .stories
-            .contains_key(SOURCE_KEY_CHECK)
-            .map_err(|e| sled_error("reading the source key check", e))
+        Ok(self.raw_get(Tree::Stories, SOURCE_KEY_CHECK)?.is_some())
     }
 
     /// True when new source texts are sealed with a source key.
@@ -1091,24 +1210,26 @@ impl Store {
     ) -> Result<T, TransactError<E>> {
         outside_transaction("transact").map_err(TransactError::Store)?;
         let inner = &*self.inner;
-        let durability = &*inner.durability;
+        let sled = match &inner.engine {
+            Engine::Sled(sled) => sled,
+            Engine::Postgres(pg) => return self.run_postgres(pg, f),
+        };
         let (value, ticket) = {
-            let mut staged = durability.lock_staged();
+            let mut staged = sled.durability.lock_staged();
             if let Some(reason) = staged.failure() {
                 return Err(TransactError::Store(StoreError::Flush {
                     reason: format!("{reason}; the store takes no more changes until restarted"),
                 }));
             }
-            let mut tx = Tx {
-                staged: &staged,
-                stories: &inner.stories,
-                events: &inner.events,
-                writes: RefCell::new(Changes::default()),
-                failure: None,
-                source_key: inner.source_key,
-                salt: inner.salt,
-                delta: RefCell::new(Delta::default()),
-            };
+            let mut tx = Tx::new(
+                Base::Sled {
+                    staged: &staged,
+                    stories: &sled.stories,
+                    events: &sled.events,
+                },
+                inner.source_key,
+                Some(sled.salt),
+            );
             let result = {
                 let _scope = TransactionScope::enter();
                 f(&mut tx)
@@ -1131,60 +1252,210 @@ impl Store {
                 if staged.is_idle() {
                     return Ok(value);
                 }
-                (value, inner.commit.barrier())
+                (value, sled.commit.barrier())
             } else {
                 staged.stage(writes);
                 // Taken after staging: every ticket up to the one a round reads is staged.
-                (value, inner.commit.committed())
+                (value, sled.commit.committed())
             }
         };
-        inner.wait_durable(ticket).map_err(TransactError::Store)?;
+        sled.wait_durable(ticket).map_err(TransactError::Store)?;
         Ok(value)
     }
 
+    /// One transaction on PostgreSQL: the closure runs on a serializable transaction and
+    /// runs again when PostgreSQL reports that another writer got in its way
+    /// (`postgres.rs`). Returns once the commit is durable.
+    fn run_postgres<T, E>(
+        &self,
+        pg: &postgres::Pg,
+        f: impl Fn(&mut Tx<'_>) -> Result<T, E>,
+    ) -> Result<T, TransactError<E>> {
+        let aborted = RefCell::new(None);
+        let outcome = pg.retrying(|ptx| {
+            let mut tx = Tx::new(Base::Postgres(&ptx), self.inner.source_key, None);
+            let result = {
+                let _scope = TransactionScope::enter();
+                f(&mut tx)
+            };
+            let value = match (tx.failure, result) {
+                (Some(_), _) if ptx.must_retry() => return Err(postgres::Attempt::Retry),
+                (Some(TxFailure::Store(e)), _) => return Err(postgres::Attempt::Store(e)),
+                (None, Err(e)) => {
+                    *aborted.borrow_mut() = Some(e);
+                    return Err(postgres::Attempt::Aborted);
+                }
+                (None, Ok(value)) => value,
+            };
+            let writes = tx.writes.into_inner();
+            match ptx.commit(writes) {
+                Ok(()) => {
+                    pg.committed();
+                    Ok(value)
+                }
+                Err(postgres::Commit::Retry) => Err(postgres::Attempt::Retry),
+                Err(postgres::Commit::Failed(e)) => Err(postgres::Attempt::Store(e)),
+            }
+        });
+        match outcome {
+            Ok(value) => Ok(value),
+            Err(postgres::Attempt::Aborted) => match aborted.into_inner() {
+                Some(e) => Err(TransactError::Aborted(e)),
+                None => Err(TransactError::Store(StoreError::InTransaction)),
+            },
+            Err(postgres::Attempt::Store(e)) => Err(TransactError::Store(e)),
+            Err(postgres::Attempt::Retry) => Err(TransactError::Store(StoreError::Postgres {
+                context: "committing a transaction".into(),
+                reason: "it collided with other writers too often".into(),
+            })),
+        }
+    }
+
     /// Flushes everything committed so far (with `fsync` when configured). Transactions
-    /// flush on their own; this is for shutdown and for writes made outside them.
+    /// flush on their own; this is for shutdown and for writes made outside them. On
+    /// PostgreSQL every commit is durable already.
     pub fn flush(&self) -> Result<(), StoreError> {
         outside_transaction("flush")?;
-        let ticket = self.inner.commit.barrier();
-        self.inner.wait_durable(ticket)
+        match &self.inner.engine {
+            Engine::Sled(sled) => {
+                let ticket = sled.commit.barrier();
+                sled.wait_durable(ticket)
+            }
+            Engine::Postgres(_) => Ok(()),
+        }
     }
 
     /// Read the layout version back from the store: proves it is open and answering (for
-    /// `GET /readyz`). Fails when sled cannot read, or the record is damaged.
+    /// `GET /readyz`). Fails when the database cannot be read, the record is damaged, or
+    /// (sled) a round of changes could not be applied.
     pub fn ping(&self) -> Result<(), StoreError> {
         outside_transaction("ping")?;
-        if let Some(reason) = self.inner.durability.lock_staged().failure() {
-            return Err(StoreError::Flush {
-                reason: reason.to_string(),
-            });
+        if let Engine::Sled(sled) = &self.inner.engine {
+            if let Some(reason) = sled.durability.lock_staged().failure() {
+                return Err(StoreError::Flush {
+                    reason: reason.to_string(),
+                });
+            }
         }
-        check_schema(&self.inner.stories)
+        if let Engine::Postgres(pg) = &self.inner.engine {
+            pg.ping()?;
+        }
+        check_schema(&self.base())
     }
 
     /// Counters since the store was opened.
     pub fn stats(&self) -> StoreStats {
-        let counts = self.inner.commit.counts();
-        StoreStats {
-            transactions: counts.transactions,
-            flushes: counts.flushes,
-            durable_writes: counts.durable_writes,
-            waiting_for_flush: self.inner.commit.waiting(),
+        match &self.inner.engine {
+            Engine::Sled(sled) => {
+                let counts = sled.commit.counts();
+                StoreStats {
+                    transactions: counts.transactions,
+                    flushes: counts.flushes,
+                    durable_writes: counts.durable_writes,
+                    waiting_for_flush: sled.commit.waiting(),
+                }
+            }
+            Engine::Postgres(pg) => {
+                let commits = pg.commits();
+                StoreStats {
+                    transactions: commits,
+                    flushes: commits,
+                    durable_writes: commits,
+                    waiting_for_flush: 0,
+                }
+            }
+        }
+    }
+
+    /// Which engine holds the records: `"sled"` or `"postgres"`.
+    pub fn engine(&self) -> &'static str {
+        match &self.inner.engine {
+            Engine::Sled(_) => "sled",
+            Engine::Postgres(_) => "postgres",
+        }
+    }
+
+    /// True when reads are answered from this process's memory or disk without a network
+    /// round trip (the embedded engine), so they may run on an async thread.
+    pub fn reads_are_local(&self) -> bool {
+        matches!(self.inner.engine, Engine::Sled(_))
+    }
+
+    /// The stories tree, for the `read_*` functions.
+    fn base(&self) -> StoreTree<'_> {
+        StoreTree {
+            store: self,
+            tree: Tree::Stories,
+        }
+    }
+
+    /// The value under `key`, as committed.
+    fn raw_get(&self, tree: Tree, key: &[u8]) -> Result<Option<IVec>, StoreError> {
+        match &self.inner.engine {
+            Engine::Sled(sled) => sled
+                .tree(tree)
+                .get(key)
+                .map_err(|e| sled_error(format!("reading {}", keys::describe(key)), e)),
+            Engine::Postgres(pg) => pg.get(tree, key),
+        }
+    }
+
+    /// The records of `tree` with keys in `from..to` (no end when `to` is none), in key
+    /// order, at most `limit`.
+    fn raw_scan(
+        &self,
+        tree: Tree,
+        from: &[u8],
+        to: Option<&[u8]>,
+        limit: Option<usize>,
+        what: &str,
+    ) -> Result<Vec<(IVec, IVec)>, StoreError> {
+        match &self.inner.engine {
+            Engine::Sled(sled) => {
+                let t = sled.tree(tree);
+                let range: Box<dyn Iterator<Item = sled::Result<(IVec, IVec)>>> = match to {
+                    Some(to) => Box::new(t.range(from.to_vec()..to.to_vec())),
+                    None => Box::new(t.range(from.to_vec()..)),
+                };
+                range
+                    .take(limit.unwrap_or(usize::MAX))
+                    .map(|item| item.map_err(|e| sled_error(format!("listing {what}"), e)))
+                    .collect()
+            }
+            Engine::Postgres(pg) => pg.scan(tree, from, to, limit),
+        }
+    }
+
+    /// The records of `tree` whose keys start with `prefix`, in key order.
+    fn raw_scan_prefix(
+        &self,
+        tree: Tree,
+        prefix: &[u8],
+        what: &str,
+    ) -> Result<Vec<(IVec, IVec)>, StoreError> {
+        let end = keys::prefix_end(prefix);
+        self.raw_scan(tree, prefix, end.as_deref(), None, what)
+    }
+
+    /// True when `tree` holds no record.
+    fn raw_is_empty(&self, tree: Tree) -> Result<bool, StoreError> {
+        match &self.inner.engine {
+            Engine::Sled(sled) => Ok(sled.tree(tree).is_empty()),
+            Engine::Postgres(pg) => pg.is_empty(tree),
         }
     }
 
     /// A story.
     pub fn story(&self, id: StoryId) -> Result<Option<Story>, StoreError> {
         outside_transaction("story")?;
-        read_story(&self.inner.stories, id)
+        read_story(&self.base(), id)
     }
 
     /// Every stored story's number, ascending.
     pub fn story_ids(&self) -> Result<Vec<StoryId>, StoreError> {
         outside_transaction("story_ids")?;
         let mut ids = Vec::new();
-        for item in self.inner.stories.scan_prefix(keys::story_prefix()) {
-            let (key, _) = item.map_err(|e| sled_error("listing stories", e))?;
+        for (key, _) in self.raw_scan_prefix(Tree::Stories, keys::story_prefix(), "stories")? {
             let id = keys::story_id_of(&key).ok_or_else(|| StoreError::Corrupt {
                 key: keys::describe(&key),
                 reason: "malformed story key".into(),
@@ -1202,7 +1473,7 @@ impl Store {
         number: u32,
     ) -> Result<Option<Revision>, StoreError> {
         outside_transaction("revision")?;
-        read_revision(&self.inner.stories, story, section, number)
+        read_revision(&self.base(), story, section, number)
     }
 
     /// Every revision of a section, oldest first.
@@ -1218,7 +1489,7 @@ impl Store {
     pub fn source(&self, story: StoryId, number: u32) -> Result<Option<Source>, StoreError> {
         outside_transaction("source")?;
         read_source(
-            &self.inner.stories,
+            &self.base(),
             story,
             number,
             self.inner.source_key.as_ref(),
@@ -1237,7 +1508,7 @@ impl Store {
     /// A channel's stories (empty when the channel has none).
     pub fn channel(&self, channel: &ChannelKey) -> Result<ChannelStories, StoreError> {
         outside_transaction("channel")?;
-        read_channel(&self.inner.stories, channel)
+        read_channel(&self.base(), channel)
     }
 
     /// The latest assisted draft of a section, if one was ever asked for.
@@ -1248,7 +1519,7 @@ impl Store {
     ) -> Result<Option<Suggestion>, StoreError> {
         outside_transaction("suggestion")?;
         read_suggestion(
-            &self.inner.stories,
+            &self.base(),
             story,
             section,
             self.inner.source_key.as_ref(),
@@ -1276,7 +1547,7 @@ impl Store {
         person: &str,
     ) -> Result<Option<KeptConflict>, StoreError> {
         outside_transaction("conflict")?;
-        read_conflict(&self.inner.stories, story, section, person)
+        read_conflict(&self.base(), story, section, person)
     }
 
     /// The revision of a section a person last saw, if the desk ever showed it to them.
@@ -1287,13 +1558,13 @@ impl Store {
         person: &str,
     ) -> Result<Option<u32>, StoreError> {
         outside_transaction("seen")?;
-        read_seen(&self.inner.stories, story, section, person)
+        read_seen(&self.base(), story, section, person)
     }
 
     /// An anchor an adapter stored with [`Tx::put_anchor`].
     pub fn anchor(&self, name: &str) -> Result<Option<String>, StoreError> {
         outside_transaction("anchor")?;
-        read_anchor(&self.inner.stories, name)
+        read_anchor(&self.base(), name)
     }
 
     /// True when the event was claimed and its claim has not expired at `now` (the same
@@ -1303,12 +1574,7 @@ impl Store {
         outside_transaction("event_seen")?;
         let k = keys::event(key);
         let describe = || keys::describe_event(&k);
-        match self
-            .inner
-            .events
-            .get(&k)
-            .map_err(|e| sled_error(format!("reading {}", describe()), e))?
-        {
+        match self.raw_get(Tree::Events, &k)? {
             Some(bytes) => Ok(records::decode_event(&describe, &bytes)?.expires_at > now.0),
             None => Ok(false),
         }
@@ -1322,11 +1588,7 @@ impl Store {
     /// written before the index existed is indexed by its first purge (one full pass).
     pub fn purge_expired_events(&self, now: Timestamp) -> Result<usize, StoreError> {
         outside_transaction("purge_expired_events")?;
-        let inner = &*self.inner;
-        let indexed = inner
-            .stories
-            .contains_key(keys::EVENTS_INDEXED)
-            .map_err(|e| sled_error("reading whether processed events are indexed", e))?;
+        let indexed = self.raw_get(Tree::Stories, keys::EVENTS_INDEXED)?.is_some();
         if !indexed {
             return self.purge_and_index_events(now);
         }
@@ -1335,13 +1597,17 @@ impl Store {
         loop {
             // A batch of due index entries at a time, each batch one transaction (so the
             // integrity record moves with it), never holding sled's lock for long.
-            let batch = inner
-                .events
-                .range(keys::EVENT_EXPIRY_PREFIX.to_vec()..end.clone())
-                .keys()
-                .take(PURGE_BATCH)
-                .collect::<Result<Vec<IVec>, _>>()
-                .map_err(|e| sled_error("listing expired events", e))?;
+            let batch = self
+                .raw_scan(
+                    Tree::Events,
+                    keys::EVENT_EXPIRY_PREFIX,
+                    Some(&end),
+                    Some(PURGE_BATCH),
+                    "expired events",
+                )?
+                .into_iter()
+                .map(|(key, _)| key)
+                .collect::<Vec<IVec>>();
             if batch.is_empty() {
                 return Ok(purged);
             }
@@ -1358,8 +1624,7 @@ impl Store {
     /// removing the expired ones and indexing the rest, then the mark that all are indexed.
     fn purge_and_index_events(&self, now: Timestamp) -> Result<usize, StoreError> {
         let mut claims = Vec::new();
-        for key in self.inner.events.iter().keys() {
-            let key = key.map_err(|e| sled_error("listing processed events", e))?;
+        for (key, _) in self.raw_scan(Tree::Events, &[], None, None, "processed events")? {
             if !key.starts_with(keys::EVENT_EXPIRY_PREFIX) {
                 claims.push(key);
             }
@@ -1391,8 +1656,7 @@ impl Store {
         decode: impl Fn(&[u8], &[u8]) -> Result<T, StoreError>,
     ) -> Result<Vec<T>, StoreError> {
         let mut out = Vec::new();
-        for item in self.inner.stories.scan_prefix(prefix) {
-            let (key, value) = item.map_err(|e| sled_error(format!("listing {what}"), e))?;
+        for (key, value) in self.raw_scan_prefix(Tree::Stories, prefix, what)? {
             out.push(decode(&key, &value)?);
         }
         Ok(out)
@@ -1424,6 +1688,21 @@ trait Reader {
     type Fail: From<StoreError>;
     /// The value under `key`.
     fn read(&self, key: &[u8]) -> Result<Option<IVec>, Self::Fail>;
+}
+
+/// A tree of the store as committed, outside any transaction.
+struct StoreTree<'s> {
+    /// The store.
+    store: &'s Store,
+    /// Which tree.
+    tree: Tree,
+}
+
+impl Reader for StoreTree<'_> {
+    type Fail = StoreError;
+    fn read(&self, key: &[u8]) -> Result<Option<IVec>, StoreError> {
+        self.store.raw_get(self.tree, key)
+    }
 }
 
 impl Reader for sled::Tree {
@@ -1651,25 +1930,49 @@ fn read_anchor<R: Reader>(r: &R, name: &str) -> Result<Option<String>, R::Fail> 
 /// Every method returns [`TxError`] on failure; after the first failure the others fail
 /// too, and [`Store::transact`] reports the cause.
 pub struct Tx<'a> {
-    /// What earlier transactions committed and sled does not have yet (the writer lock).
-    staged: &'a Staged,
-    /// The `stories` tree, as applied.
-    stories: &'a sled::Tree,
-    /// The `events` tree, as applied.
-    events: &'a sled::Tree,
-    /// This transaction's writes, staged when it commits.
+    /// What the transaction reads below its own writes.
+    base: Base<'a>,
+    /// This transaction's writes, staged (sled) or written (PostgreSQL) when it commits.
     writes: RefCell<Changes>,
     /// The first failure, which decides the transaction's outcome.
     failure: Option<TxFailure>,
     /// The key new source texts are sealed with.
     source_key: Option<SourceKey>,
-    /// The salt of the integrity record's hashes.
-    salt: integrity::Salt,
+    /// The salt of the integrity record's hashes; none where there is no integrity record
+    /// (PostgreSQL keeps its own checksums and log).
+    salt: Option<integrity::Salt>,
     /// What this run of the closure changed, applied to the integrity record at its end.
     delta: RefCell<Delta>,
 }
 
+/// What a transaction reads below its own writes.
+enum Base<'a> {
+    /// sled: the changes staged and not yet applied (the writer lock), then the trees.
+    Sled {
+        /// Committed, not yet in sled.
+        staged: &'a Staged,
+        /// The `stories` tree, as applied.
+        stories: &'a sled::Tree,
+        /// The `events` tree, as applied.
+        events: &'a sled::Tree,
+    },
+    /// PostgreSQL: the open serializable transaction.
+    Postgres(&'a postgres::PgTx<'a>),
+}
+
 impl<'a> Tx<'a> {
+    /// A transaction over `base`, with nothing written yet.
+    fn new(base: Base<'a>, source_key: Option<SourceKey>, salt: Option<integrity::Salt>) -> Self {
+        Tx {
+            base,
+            writes: RefCell::new(Changes::default()),
+            failure: None,
+            source_key,
+            salt,
+            delta: RefCell::new(Delta::default()),
+        }
+    }
+
     /// One tree, for the `read_*` functions.
     fn on(&self, tree: Tree) -> TxTree<'_, 'a> {
         TxTree { tx: self, tree }
@@ -1680,15 +1983,25 @@ impl<'a> Tx<'a> {
         if let Some(value) = self.writes.borrow().tree(tree).get(key) {
             return Ok(value.clone());
         }
-        if let Some(value) = self.staged.get(tree, key) {
-            return Ok(value.clone());
+        match &self.base {
+            Base::Sled {
+                staged,
+                stories,
+                events,
+            } => {
+                if let Some(value) = staged.get(tree, key) {
+                    return Ok(value.clone());
+                }
+                let sled = match tree {
+                    Tree::Stories => stories,
+                    Tree::Events => events,
+                };
+                sled.get(key).map_err(|e| {
+                    TxFailure::Store(sled_error(format!("reading {}", keys::describe(key)), e))
+                })
+            }
+            Base::Postgres(ptx) => Ok(ptx.get(tree, key)?),
         }
-        let sled = match tree {
-            Tree::Stories => self.stories,
-            Tree::Events => self.events,
-        };
-        sled.get(key)
-            .map_err(|e| TxFailure::Store(sled_error(format!("reading {}", keys::describe(key)), e)))
     }
 
     /// Writes `value` under `key`, keeping the integrity delta.
@@ -1699,10 +2012,12 @@ impl<'a> Tx<'a> {
         value: IVec,
         _what: impl FnOnce() -> String,
     ) -> Result<(), TxFailure> {
-        let old = self.get(tree, key)?;
-        self.delta
-            .borrow_mut()
-            .change(&self.salt, tree, key, old.as_deref(), Some(&value));
+        if let Some(salt) = &self.salt {
+            let old = self.get(tree, key)?;
+            self.delta
+                .borrow_mut()
+                .change(salt, tree, key, old.as_deref(), Some(&value));
+        }
         self.writes
             .borrow_mut()
             .tree_mut(tree)
@@ -1719,9 +2034,11 @@ impl<'a> Tx<'a> {
     ) -> Result<Option<IVec>, TxFailure> {
         let old = self.get(tree, key)?;
         if old.is_some() {
-            self.delta
-                .borrow_mut()
-                .change(&self.salt, tree, key, old.as_deref(), None);
+            if let Some(salt) = &self.salt {
+                self.delta
+                    .borrow_mut()
+                    .change(salt, tree, key, old.as_deref(), None);
+            }
             self.writes.borrow_mut().tree_mut(tree).insert(key.to_vec(), None);
         }
         Ok(old)
@@ -1731,6 +2048,7 @@ impl<'a> Tx<'a> {
     /// nothing). `fresh`: the store is being created and has no record yet.
     fn commit_integrity(&self, fresh: bool) -> Result<(), TxFailure> {
         let delta = self.delta.borrow();
+        let Some(salt) = self.salt else { return Ok(()) };
         if delta.is_empty() {
             return Ok(());
         }
@@ -1739,7 +2057,7 @@ impl<'a> Tx<'a> {
             Some(bytes) => Tally::decode(&bytes)?,
             None if fresh => Tally {
                 generation: 0,
-                salt: self.salt,
+                salt,
                 digest: [0; 32],
                 counts: Default::default(),
             },
@@ -2128,6 +2446,17 @@ impl<'a> Tx<'a> {
             )?;
             Ok(true)
         })
+    }
+}
+
+#[cfg(test)]
+impl Store {
+    /// The embedded engine, for tests that look at sled itself.
+    fn sled(&self) -> &Sled {
+        match &self.inner.engine {
+            Engine::Sled(sled) => sled,
+            Engine::Postgres(_) => panic!("a sled test opened a PostgreSQL store"),
+        }
     }
 }
 

@@ -114,13 +114,13 @@ fn create_story(store: &Store) -> StoryId {
 
 /// Writes raw bytes as an older or newer build would have, bypassing the records module.
 fn write_raw(store: &Store, key: &[u8], value: &[u8]) {
-    store.inner.stories.insert(key, value).unwrap();
+    store.sled().stories.insert(key, value).unwrap();
     store.flush().unwrap();
 }
 
 /// The raw bytes stored under `key`.
 fn store_raw(store: &Store, key: &[u8]) -> Vec<u8> {
-    store.inner.stories.get(key).unwrap().unwrap().to_vec()
+    store.sled().stories.get(key).unwrap().unwrap().to_vec()
 }
 
 #[test]
@@ -378,7 +378,7 @@ fn a_story_in_the_first_format_reads_as_a_current_story() {
         })
         .unwrap();
     assert_eq!(seq, 3);
-    let raw = store.inner.stories.get(keys::story(id)).unwrap().unwrap();
+    let raw = store.sled().stories.get(keys::story(id)).unwrap().unwrap();
     assert!(raw.starts_with(br#"{"v":3,"#));
     let story = store.story(id).unwrap().unwrap();
     assert_eq!(story.audit_len, 4);
@@ -410,7 +410,7 @@ fn a_version_two_publication_reads_as_complete_and_posting_state_round_trips() {
     store
         .transact(|tx| -> Result<(), TestError> { Ok(tx.put_story(&story)?) })
         .unwrap();
-    let raw = store.inner.stories.get(keys::story(id)).unwrap().unwrap();
+    let raw = store.sled().stories.get(keys::story(id)).unwrap().unwrap();
     assert!(raw.starts_with(br#"{"v":3,"#));
     let read = store.story(id).unwrap().unwrap();
     assert_eq!(read.published.unwrap().posting, Some(posting));
@@ -420,7 +420,7 @@ fn a_version_two_publication_reads_as_complete_and_posting_state_round_trips() {
     store
         .transact(|tx| -> Result<(), TestError> { Ok(tx.put_story(&story)?) })
         .unwrap();
-    let raw = store.inner.stories.get(keys::story(id)).unwrap().unwrap();
+    let raw = store.sled().stories.get(keys::story(id)).unwrap().unwrap();
     assert!(!String::from_utf8_lossy(&raw).contains("posting"));
 }
 
@@ -438,12 +438,12 @@ fn audit_counting_finds_the_length_of_logs_of_any_size() {
         let id = StoryId(1000 + len);
         for seq in 0..len {
             store
-                .inner
+                .sled()
                 .stories
                 .insert(keys::audit(id, seq), audit_v1(seq).as_bytes())
                 .unwrap();
         }
-        assert_eq!(count_audit(&store.inner.stories, id).unwrap(), len);
+        assert_eq!(count_audit(&store.sled().stories, id).unwrap(), len);
     }
 }
 
@@ -594,7 +594,7 @@ fn a_claim_in_an_aborted_transaction_leaves_nothing() {
         Err(TransactError::Aborted(TestError::Refused))
     ));
     assert!(!store.event_seen("discord:123", Timestamp::now()).unwrap());
-    assert!(store.inner.events.is_empty());
+    assert!(store.sled().events.is_empty());
     assert_eq!(store.anchor("board").unwrap(), None);
     assert_eq!(store.stats().transactions, committed);
     assert!(store
@@ -615,8 +615,8 @@ fn expired_event_claims_are_purged() {
         .unwrap();
     assert_eq!(store.purge_expired_events(Timestamp(200)).unwrap(), 2);
     assert_eq!(store.purge_expired_events(Timestamp(200)).unwrap(), 0);
-    assert!(store.inner.events.get("c").unwrap().is_some());
-    assert!(store.inner.events.get("a").unwrap().is_none());
+    assert!(store.sled().events.get("c").unwrap().is_some());
+    assert!(store.sled().events.get("a").unwrap().is_none());
     // Only the live claim's index entry is left.
     assert_eq!(expiry_entries(&store), vec![(10_000, b"c".to_vec())]);
 }
@@ -637,7 +637,7 @@ fn a_purge_reads_the_expiry_index_not_the_claims() {
         expires_at: 100,
     };
     store
-        .inner
+        .sled()
         .events
         .insert(
             keys::event("unindexed"),
@@ -646,13 +646,13 @@ fn a_purge_reads_the_expiry_index_not_the_claims() {
         .unwrap();
     assert_eq!(store.purge_expired_events(Timestamp(1_000)).unwrap(), 1);
     assert!(store
-        .inner
+        .sled()
         .events
         .get(keys::event("indexed"))
         .unwrap()
         .is_none());
     assert!(store
-        .inner
+        .sled()
         .events
         .get(keys::event("unindexed"))
         .unwrap()
@@ -662,7 +662,7 @@ fn a_purge_reads_the_expiry_index_not_the_claims() {
 /// The expiry index of the `events` tree, as (expires_at, event key).
 fn expiry_entries(store: &Store) -> Vec<(u64, Vec<u8>)> {
     store
-        .inner
+        .sled()
         .events
         .scan_prefix(keys::EVENT_EXPIRY_PREFIX)
         .map(|item| {
@@ -685,7 +685,7 @@ fn a_renewed_claim_keeps_one_index_entry_and_outlives_a_purge() {
     assert!(store.event_seen("slack:e1", Timestamp(1_000)).unwrap());
     assert_eq!(store.purge_expired_events(Timestamp(1_150)).unwrap(), 1);
     assert!(
-        store.inner.events.is_empty(),
+        store.sled().events.is_empty(),
         "claim and index entry both gone"
     );
 }
@@ -694,7 +694,7 @@ fn a_renewed_claim_keeps_one_index_entry_and_outlives_a_purge() {
 fn claims_written_before_the_index_are_indexed_by_the_first_purge() {
     let (_dir, store) = fresh();
     assert!(store
-        .inner
+        .sled()
         .stories
         .contains_key(keys::EVENTS_INDEXED)
         .unwrap());
@@ -706,14 +706,14 @@ fn claims_written_before_the_index_are_indexed_by_the_first_purge() {
             expires_at,
         };
         let value = records::encode("event", &record).unwrap();
-        store.inner.events.insert(key, value).unwrap();
+        store.sled().events.insert(key, value).unwrap();
     }
-    store.inner.stories.remove(keys::EVENTS_INDEXED).unwrap();
+    store.sled().stories.remove(keys::EVENTS_INDEXED).unwrap();
     // As such a store would be once it has its integrity record.
     store.recount_integrity().unwrap();
     assert_eq!(store.purge_expired_events(Timestamp(200)).unwrap(), 1);
     assert!(store
-        .inner
+        .sled()
         .stories
         .contains_key(keys::EVENTS_INDEXED)
         .unwrap());
@@ -723,7 +723,7 @@ fn claims_written_before_the_index_are_indexed_by_the_first_purge() {
     );
     // From now on the index finds it.
     assert_eq!(store.purge_expired_events(Timestamp(5_000)).unwrap(), 1);
-    assert!(store.inner.events.is_empty());
+    assert!(store.sled().events.is_empty());
 }
 
 #[test]
@@ -881,7 +881,7 @@ fn with_fsync_large_sources_survive_reopen() {
     // blob file, which the fsync path must sync as well.
     let big = "word ".repeat(60_000);
     let id = {
-        let store = Store::open(dir.path(), options).unwrap();
+        let store = Store::open(dir.path(), options.clone()).unwrap();
         let id = create_story(&store);
         store
             .transact(|tx| tx.put_source(&source(id, 1, &big)))
@@ -1116,7 +1116,7 @@ fn a_version_one_source_record_reads_as_current() {
     let (_dir, store) = fresh();
     let key = keys::source(StoryId(3), 1);
     let v1 = br#"{"v":1,"story":3,"number":1,"label":"memo","added_by":{"id":"U1","name":"alice"},"at":5,"text":"old text"}"#;
-    store.inner.stories.insert(&key, v1.as_slice()).unwrap();
+    store.sled().stories.insert(&key, v1.as_slice()).unwrap();
     let s = store.source(StoryId(3), 1).unwrap().unwrap();
     assert_eq!((s.label.as_str(), s.text.as_str()), ("memo", "old text"));
 }
@@ -1471,7 +1471,7 @@ fn purges_and_claims_keep_the_record_true() {
             })
             .unwrap();
         assert_eq!(store.purge_expired_events(Timestamp(2_000)).unwrap(), 300);
-        assert!(store.inner.events.is_empty());
+        assert!(store.sled().events.is_empty());
     }
     let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
     assert!(matches!(store.integrity(), IntegrityCheck::Matched { .. }));
