@@ -27,6 +27,9 @@ pub struct Env {
     pub discord_api_url: Option<String>,
     /// `STORYDESK_SOURCE_KEY`.
     pub source_key: Option<String>,
+    /// `STORYDESK_DATABASE_URL`: PostgreSQL instead of the embedded store (may carry a
+    /// password).
+    pub database_url: Option<String>,
 }
 
 impl Env {
@@ -68,6 +71,7 @@ impl Env {
             discord_application_id: var("DISCORD_APPLICATION_ID"),
             discord_api_url: var("STORYDESK_DISCORD_API_URL"),
             source_key: var("STORYDESK_SOURCE_KEY"),
+            database_url: var("STORYDESK_DATABASE_URL"),
         }
     }
 }

@@ -101,6 +101,14 @@ enum Command {
         /// The backup file.
         file: PathBuf,
     },
+    /// Run the PostgreSQL schema migrations (STORYDESK_DATABASE_URL or [store] url) and
+    /// exit. `serve` runs them too when it starts.
+    Migrate,
+    /// Move the records between the embedded store and PostgreSQL.
+    Store {
+        #[command(subcommand)]
+        what: StoreCommand,
+    },
     /// Check the config, the data directory, the platforms' settings and whether they
     /// accept their tokens, and say what to fix. Exit 0 when all is well, 1 otherwise.
     Doctor,
@@ -114,6 +122,20 @@ enum Command {
         /// Citation style of the references (default: the config's `[citations] style`).
         #[arg(long, value_enum)]
         style: Option<ExportStyle>,
+    },
+}
+
+#[derive(Subcommand)]
+enum StoreCommand {
+    /// Copy every record into an empty store of the other engine, checked by count and
+    /// digest: `--to URL` from the data directory to PostgreSQL, `--from URL` back.
+    Copy {
+        /// The PostgreSQL database to copy the data directory's records into.
+        #[arg(long, value_name = "URL", conflicts_with = "from", required_unless_present = "from")]
+        to: Option<String>,
+        /// The PostgreSQL database to copy into the (empty) data directory.
+        #[arg(long, value_name = "URL")]
+        from: Option<String>,
     },
 }
 
@@ -166,7 +188,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         // Before loading the config: a config that does not load is one of its findings.
         return cli::doctor(cli.config.as_deref(), cli.data.as_deref(), &env);
     }
-    let config = Config::load(cli.config.as_deref())?;
+    let mut config = Config::load(cli.config.as_deref())?;
+    if let Some(url) = &env.database_url {
+        config.store.url = Some(url.clone());
+    }
     let key = env.source_key()?;
     let data_dir = cli.data.unwrap_or_else(|| config.store.data_dir.clone());
     let data = data_dir.as_path();
@@ -187,6 +212,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             CommandsCommand::Register { guild } => cli::register(&config, &env, guild),
         },
         Command::Backup { file } => cli::backup(config, data, key, &file),
+        Command::Migrate => cli::migrate(&config),
+        Command::Store {
+            what: StoreCommand::Copy { to, from },
+        } => {
+            let direction = match (to, from) {
+                (Some(url), _) => cli::CopyDirection::To(url),
+                (None, Some(url)) => cli::CopyDirection::From(url),
+                (None, None) => anyhow::bail!("say --to URL or --from URL"),
+            };
+            cli::copy(config, data, key, direction)
+        }
         Command::Restore { file } => cli::restore(config, data, key, &file),
         Command::Export {
             story,

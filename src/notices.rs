@@ -399,6 +399,20 @@ pub fn integrity_not_recorded() -> String {
     "integrity: no integrity record yet (written by an older storydesk); storydesk computes one when it next starts".into()
 }
 
+/// `storydesk migrate` ran.
+pub fn migrated(ran: usize, database: &str) -> String {
+    match ran {
+        0 => format!("{database}: already up to date"),
+        1 => format!("{database}: 1 migration run"),
+        n => format!("{database}: {n} migrations run"),
+    }
+}
+
+/// `storydesk store copy` finished.
+pub fn copied(records: u64, bytes: u64) -> String {
+    format!("copied {records} records ({bytes} bytes), checked by count and digest")
+}
+
 /// The records are in PostgreSQL, which keeps its own checksums and log.
 pub fn integrity_engine() -> String {
     "integrity: kept by PostgreSQL (its write-ahead log and checksums); no record of storydesk's".into()

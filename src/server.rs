@@ -81,10 +81,11 @@ async fn readyz(State(operator): State<Operator>) -> Response {
 
 /// Whether the store answers a read in time.
 async fn store_state(store: &Store) -> PartState {
+    let store_name = (store.engine(), store.database());
     let store = store.clone();
     let check = tokio::task::spawn_blocking(move || store.ping());
     let (ready, detail) = match tokio::time::timeout(STORE_CHECK_WITHIN, check).await {
-        Ok(Ok(Ok(()))) => (true, "open".to_string()),
+        Ok(Ok(Ok(()))) => (true, store_detail(&store_name)),
         Ok(Ok(Err(e))) => (false, e.to_string()),
         Ok(Err(_)) => (false, "the check failed".to_string()),
         Err(_) => (
@@ -95,7 +96,19 @@ async fn store_state(store: &Store) -> PartState {
     PartState { ready, detail }
 }
 
+/// What `/readyz` says of a store that answers: its engine.
+fn store_detail((engine, database): &(&str, Option<String>)) -> String {
+    match database {
+        Some(db) => format!("open ({engine}: {db})"),
+        None => "open".to_string(),
+    }
+}
+
 async fn metrics(State(operator): State<Operator>) -> Response {
+    if let Some((open, idle)) = operator.store.pool_state() {
+        metrics::gauge!(crate::telemetry::STORE_POOL_CONNECTIONS).set(f64::from(open));
+        metrics::gauge!(crate::telemetry::STORE_POOL_IDLE).set(idle as f64);
+    }
     match &operator.metrics {
         Some(handle) => (
             [(

@@ -50,6 +50,11 @@ pub const STORE_FLUSHES: &str = "storydesk_store_flushes_total";
 /// one flush carries.
 pub const STORE_DURABLE_WRITES: &str = "storydesk_store_durable_writes_total";
 
+/// Gauge: connections the PostgreSQL pool holds open (PostgreSQL engine only).
+pub const STORE_POOL_CONNECTIONS: &str = "storydesk_store_pool_connections";
+/// Gauge: of those, connections idle in the pool.
+pub const STORE_POOL_IDLE: &str = "storydesk_store_pool_idle";
+
 /// Histogram bounds for desk commands, in seconds: from a read served from the cache to a
 /// write waiting for a busy disk.
 const DESK_BUCKETS: &[f64] = &[
@@ -329,6 +334,14 @@ pub fn describe() {
     describe_counter!(
         DESK_COMMANDS,
         "Desk commands handled, by subcommand and outcome."
+    );
+    describe_gauge!(
+        STORE_POOL_CONNECTIONS,
+        "Connections the PostgreSQL pool holds open (PostgreSQL engine only)."
+    );
+    describe_gauge!(
+        STORE_POOL_IDLE,
+        "Connections idle in the PostgreSQL pool (PostgreSQL engine only)."
     );
     describe_counter!(
         PANICS,

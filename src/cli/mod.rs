@@ -358,6 +358,82 @@ pub fn restore(
     Ok(ExitCode::SUCCESS)
 }
 
+/// `storydesk migrate`: runs the PostgreSQL migrations alone.
+pub fn migrate(config: &Config) -> anyhow::Result<ExitCode> {
+    let url = config.store.url.as_deref().context(
+        "no PostgreSQL database is configured: set STORYDESK_DATABASE_URL or [store] url",
+    )?;
+    let ran = crate::store::Store::migrate(url)
+        .with_context(|| format!("migrating {}", crate::store::describe_database(url)))?;
+    eprintln!(
+        "{}",
+        notices::migrated(ran, &crate::store::describe_database(url))
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Which way `storydesk store copy` copies.
+#[derive(Debug, Clone)]
+pub enum CopyDirection {
+    /// From the embedded store in the data directory to this PostgreSQL database.
+    To(String),
+    /// From this PostgreSQL database to the embedded store in the data directory.
+    From(String),
+}
+
+/// `storydesk store copy`: every record from one engine into an empty store of the other,
+/// through a backup file beside the data (so the copy is checked by its count and digest
+/// like a restore, and a failed copy writes nothing).
+pub fn copy(
+    config: Config,
+    data_dir: &Path,
+    source_key: Option<SourceKey>,
+    direction: CopyDirection,
+) -> anyhow::Result<ExitCode> {
+    let mut embedded = config.clone();
+    embedded.store.url = None;
+    let mut remote = config;
+    let (from, to, url) = match direction {
+        CopyDirection::To(url) => {
+            remote.store.url = Some(url.clone());
+            (embedded, remote, url)
+        }
+        CopyDirection::From(url) => {
+            remote.store.url = Some(url.clone());
+            (remote, embedded, url)
+        }
+    };
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("cannot use the data directory {}", data_dir.display()))?;
+    let file = data_dir.join(".copy.partial");
+    let copied = (|| -> anyhow::Result<crate::store::BackupSummary> {
+        {
+            let source = crate::open_desk_with_key(from, data_dir, source_key)?;
+            let mut out = std::io::BufWriter::new(std::fs::File::create(&file)?);
+            source.store().backup(&mut out)?;
+            use std::io::Write;
+            out.flush()?;
+        }
+        let target = crate::open_desk_with_key(to, data_dir, source_key)?;
+        Ok(target
+            .store()
+            .restore(|| std::fs::File::open(&file).map(std::io::BufReader::new))?)
+    })();
+    let _ = std::fs::remove_file(&file);
+    let summary = copied.with_context(|| {
+        format!(
+            "copying between {} and {}",
+            data_dir.display(),
+            crate::store::describe_database(&url)
+        )
+    })?;
+    eprintln!(
+        "{}",
+        notices::copied(summary.records, summary.bytes)
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
 /// `storydesk export`: one story, from the store or through the storydesk (`serve` or
 /// `local`) that holds it.
 pub fn export(

@@ -1375,6 +1375,22 @@ impl Store {
         }
     }
 
+    /// The PostgreSQL database, without credentials (none for the embedded store).
+    pub fn database(&self) -> Option<String> {
+        match &self.inner.engine {
+            Engine::Sled(_) => None,
+            Engine::Postgres(pg) => Some(pg.name().to_string()),
+        }
+    }
+
+    /// The PostgreSQL pool: connections open and idle (none for the embedded store).
+    pub fn pool_state(&self) -> Option<(u32, usize)> {
+        match &self.inner.engine {
+            Engine::Sled(_) => None,
+            Engine::Postgres(pg) => Some(pg.pool_state()),
+        }
+    }
+
     /// True when reads are answered from this process's memory or disk without a network
     /// round trip (the embedded engine), so they may run on an async thread.
     pub fn reads_are_local(&self) -> bool {
