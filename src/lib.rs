@@ -85,6 +85,8 @@ pub mod supervise;
 pub mod telemetry;
 pub mod template;
 pub mod text;
+#[doc(hidden)]
+pub mod testing;
 
 /// Open the store and build the desk from a configuration and a data directory, with
 /// source texts in clear.

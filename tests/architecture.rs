@@ -116,7 +116,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         "adapters",
         &[
             "", "main", "cli", "serve", "server", "env", "admin", "doctor", "slack", "discord",
-            "console",
+            "console", "testing",
         ],
     ),
     ("deliver", &["deliver", "drafting", "export", "supervise"]),

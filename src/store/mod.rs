@@ -2477,4 +2477,6 @@ impl Store {
 }
 
 #[cfg(test)]
+mod suite;
+#[cfg(test)]
 mod tests;
