@@ -84,9 +84,9 @@ pub mod suggest;
 pub mod supervise;
 pub mod telemetry;
 pub mod template;
-pub mod text;
 #[doc(hidden)]
 pub mod testing;
+pub mod text;
 
 /// Open the store and build the desk from a configuration and a data directory, with
 /// source texts in clear.

@@ -131,7 +131,12 @@ enum StoreCommand {
     /// digest: `--to URL` from the data directory to PostgreSQL, `--from URL` back.
     Copy {
         /// The PostgreSQL database to copy the data directory's records into.
-        #[arg(long, value_name = "URL", conflicts_with = "from", required_unless_present = "from")]
+        #[arg(
+            long,
+            value_name = "URL",
+            conflicts_with = "from",
+            required_unless_present = "from"
+        )]
         to: Option<String>,
         /// The PostgreSQL database to copy into the (empty) data directory.
         #[arg(long, value_name = "URL")]

@@ -415,7 +415,8 @@ pub fn copied(records: u64, bytes: u64) -> String {
 
 /// The records are in PostgreSQL, which keeps its own checksums and log.
 pub fn integrity_engine() -> String {
-    "integrity: kept by PostgreSQL (its write-ahead log and checksums); no record of storydesk's".into()
+    "integrity: kept by PostgreSQL (its write-ahead log and checksums); no record of storydesk's"
+        .into()
 }
 
 /// The store is held by a running storydesk that answers.

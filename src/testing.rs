@@ -186,7 +186,14 @@ impl TestPostgres {
         let name = format!("t{}", self.databases.fetch_add(1, Ordering::Relaxed));
         self.check(
             self.command("createdb")
-                .args(["-h", "127.0.0.1", "-p", &self.port.to_string(), "-U", "storydesk"])
+                .args([
+                    "-h",
+                    "127.0.0.1",
+                    "-p",
+                    &self.port.to_string(),
+                    "-U",
+                    "storydesk",
+                ])
                 .arg(&name)
                 .output(),
             "createdb",

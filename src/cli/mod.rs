@@ -427,10 +427,7 @@ pub fn copy(
             crate::store::describe_database(&url)
         )
     })?;
-    eprintln!(
-        "{}",
-        notices::copied(summary.records, summary.bytes)
-    );
+    eprintln!("{}", notices::copied(summary.records, summary.bytes));
     Ok(ExitCode::SUCCESS)
 }
 

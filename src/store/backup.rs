@@ -28,8 +28,8 @@ use serde::{Deserialize, Serialize};
 use super::integrity::Tree;
 use super::staged::Changes;
 use super::{integrity, sled_error, Engine, Store, StoreError, SCHEMA_VERSION};
-use sled::IVec;
 use crate::model::Timestamp;
+use sled::IVec;
 
 /// The backup format's version.
 const FORMAT: u32 = 1;
@@ -128,7 +128,12 @@ impl Store {
         // PostgreSQL: one statement reads every record, from one snapshot.
         let (_exclusive, records) = match &self.inner.engine {
             Engine::Sled(sled) => (
-                Some(sled.durability.gate.write().unwrap_or_else(|e| e.into_inner())),
+                Some(
+                    sled.durability
+                        .gate
+                        .write()
+                        .unwrap_or_else(|e| e.into_inner()),
+                ),
                 None,
             ),
             Engine::Postgres(pg) => (None, Some(pg.all_records()?)),
@@ -234,7 +239,9 @@ impl Store {
                         "s" => Tree::Stories,
                         _ => Tree::Events,
                     };
-                    changes.tree_mut(tree).insert(k.to_vec(), Some(IVec::from(v)));
+                    changes
+                        .tree_mut(tree)
+                        .insert(k.to_vec(), Some(IVec::from(v)));
                     Ok(())
                 })?;
                 changes.stories.remove(super::keys::EVENTS_INDEXED);
@@ -560,7 +567,11 @@ mod tests {
             .remember_event("slack:e1", crate::model::Timestamp(0), 100)
             .unwrap();
         // As a store written before the expiry index: no mark, no entries.
-        original.sled().stories.remove(keys::EVENTS_INDEXED).unwrap();
+        original
+            .sled()
+            .stories
+            .remove(keys::EVENTS_INDEXED)
+            .unwrap();
         let entries: Vec<_> = original
             .sled()
             .events

@@ -130,9 +130,9 @@ mod backup;
 mod commit;
 mod integrity;
 mod keys;
+mod postgres;
 mod records;
 mod seal;
-mod postgres;
 mod staged;
 
 pub use backup::{verify_backup, BackupError, BackupSummary, RestoreError};
@@ -157,12 +157,12 @@ use crate::model::{
 };
 use commit::{GroupCommit, Syncer};
 use integrity::{Delta, MarkFile, Tally, Tree};
-use staged::{Changes, Staged};
 use records::{
     AnchorRecordV1, AuditRecordV2, ChannelRecordV1, EventRecordV1, RevisionRecordV1,
     SourceBodyRecord, SourceRecordV2, StoryRecord, StoryRecordV3, SuggestionBodyRecord,
     SuggestionContentRecord, SuggestionRecordV1,
 };
+use staged::{Changes, Staged};
 
 /// The layout version written to `m/schema`. Raise it when keys change meaning; records
 /// carry their own versions and do not need it.
@@ -737,8 +737,7 @@ fn open_failure(e: sled::Error) -> OpenFailure {
 fn check_schema<R: Reader<Fail = StoreError>>(stories: &R) -> Result<(), StoreError> {
     let key = keys::SCHEMA;
     let describe = || keys::describe(key);
-    match stories.read(key)?
-    {
+    match stories.read(key)? {
         Some(bytes) => {
             let version = <[u8; 4]>::try_from(bytes.as_ref())
                 .map(u32::from_be_bytes)
@@ -1026,16 +1025,18 @@ impl Store {
                 .map_err(TransactError::flatten)?;
         }
         // No claims yet, so all of them are indexed (see `purge_expired_events`).
-        if !fresh && purpose == Purpose::Use {
-            if store.raw_is_empty(Tree::Events)?
-                && store.raw_get(Tree::Stories, keys::EVENTS_INDEXED)?.is_none()
-            {
-                store
-                    .transact(|tx| -> Result<(), StoreError> {
-                        Ok(tx.put_setting(keys::EVENTS_INDEXED, Vec::new())?)
-                    })
-                    .map_err(TransactError::flatten)?;
-            }
+        if !fresh
+            && purpose == Purpose::Use
+            && store.raw_is_empty(Tree::Events)?
+            && store
+                .raw_get(Tree::Stories, keys::EVENTS_INDEXED)?
+                .is_none()
+        {
+            store
+                .transact(|tx| -> Result<(), StoreError> {
+                    Ok(tx.put_setting(keys::EVENTS_INDEXED, Vec::new())?)
+                })
+                .map_err(TransactError::flatten)?;
         }
         if let Some(key) = &options.source_key {
             store.check_source_key(key).map_err(|e| match e {
@@ -1504,12 +1505,7 @@ impl Store {
     /// Source `number` of a story, with its text.
     pub fn source(&self, story: StoryId, number: u32) -> Result<Option<Source>, StoreError> {
         outside_transaction("source")?;
-        read_source(
-            &self.base(),
-            story,
-            number,
-            self.inner.source_key.as_ref(),
-        )
+        read_source(&self.base(), story, number, self.inner.source_key.as_ref())
     }
 
     /// A story's audit log, oldest first.
@@ -1534,12 +1530,7 @@ impl Store {
         section: &str,
     ) -> Result<Option<Suggestion>, StoreError> {
         outside_transaction("suggestion")?;
-        read_suggestion(
-            &self.base(),
-            story,
-            section,
-            self.inner.source_key.as_ref(),
-        )
+        read_suggestion(&self.base(), story, section, self.inner.source_key.as_ref())
     }
 
     /// The kept conflicting submissions of a section, by person id.
@@ -1696,7 +1687,6 @@ impl From<keys::NulInName> for TxFailure {
         TxFailure::Store(e.into())
     }
 }
-
 
 /// Reads by key, inside or outside a transaction, so decoding is written once.
 trait Reader {
@@ -2055,7 +2045,10 @@ impl<'a> Tx<'a> {
                     .borrow_mut()
                     .change(salt, tree, key, old.as_deref(), None);
             }
-            self.writes.borrow_mut().tree_mut(tree).insert(key.to_vec(), None);
+            self.writes
+                .borrow_mut()
+                .tree_mut(tree)
+                .insert(key.to_vec(), None);
         }
         Ok(old)
     }
@@ -2310,7 +2303,14 @@ impl<'a> Tx<'a> {
         story: StoryId,
         section: &str,
     ) -> Result<Option<Suggestion>, TxError> {
-        self.step(|tx| read_suggestion(&tx.on(Tree::Stories), story, section, tx.source_key.as_ref()))
+        self.step(|tx| {
+            read_suggestion(
+                &tx.on(Tree::Stories),
+                story,
+                section,
+                tx.source_key.as_ref(),
+            )
+        })
     }
 
     /// Stores a section's assisted draft, replacing the previous one of that section. Its
@@ -2372,7 +2372,9 @@ impl<'a> Tx<'a> {
         self.step(|tx| {
             let key = keys::conflict(story, section, person)?;
             Ok(tx
-                .take(Tree::Stories, &key, || format!("deleting {}", keys::describe(&key)))?
+                .take(Tree::Stories, &key, || {
+                    format!("deleting {}", keys::describe(&key))
+                })?
                 .is_some())
         })
     }

@@ -124,12 +124,11 @@ impl Pg {
     /// Connects to `url` with at most `connections` connections, without migrating.
     pub(super) fn connect(url: &str, connections: u32) -> Result<Pg, StoreError> {
         let name = describe_url(url);
-        let options: PgConnectOptions = url.parse().map_err(|e: sqlx::Error| {
-            StoreError::Postgres {
+        let options: PgConnectOptions =
+            url.parse().map_err(|e: sqlx::Error| StoreError::Postgres {
                 context: format!("reading the database URL for {name}"),
                 reason: e.to_string(),
-            }
-        })?;
+            })?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .thread_name("storydesk-pg")
@@ -403,10 +402,14 @@ impl PgTx<'_> {
             + Send
             + 'static,
     ) -> Result<T, StoreError> {
-        let mut tx = self.tx.borrow_mut().take().ok_or_else(|| StoreError::Postgres {
-            context: context.into(),
-            reason: "the transaction was already closed".into(),
-        })?;
+        let mut tx = self
+            .tx
+            .borrow_mut()
+            .take()
+            .ok_or_else(|| StoreError::Postgres {
+                context: context.into(),
+                reason: "the transaction was already closed".into(),
+            })?;
         let (tx, result) = self.pg.run(async move {
             let result = statement(&mut tx).await;
             (tx, result)
@@ -449,7 +452,10 @@ impl PgTx<'_> {
                 Commit::Failed(e)
             }
         };
-        for (tree, writes) in [(Tree::Stories, changes.stories), (Tree::Events, changes.events)] {
+        for (tree, writes) in [
+            (Tree::Stories, changes.stories),
+            (Tree::Events, changes.events),
+        ] {
             if writes.is_empty() {
                 continue;
             }

@@ -140,8 +140,10 @@ mod tests {
 
     fn write(tree: Tree, key: &str, value: Option<&str>) -> Changes {
         let mut c = Changes::default();
-        c.tree_mut(tree)
-            .insert(key.as_bytes().to_vec(), value.map(|v| IVec::from(v.as_bytes())));
+        c.tree_mut(tree).insert(
+            key.as_bytes().to_vec(),
+            value.map(|v| IVec::from(v.as_bytes())),
+        );
         c
     }
 

@@ -18,14 +18,38 @@ type Case = fn(&mut Opener<'_>);
 /// Every case, by name.
 const CASES: &[(&str, Case)] = &[
     ("records_round_trip", records_round_trip),
-    ("scans_are_ordered_and_bounded", scans_are_ordered_and_bounded),
-    ("an_aborted_transaction_writes_nothing", an_aborted_transaction_writes_nothing),
-    ("events_are_claimed_once_and_expire", events_are_claimed_once_and_expire),
-    ("concurrent_updates_lose_nothing", concurrent_updates_lose_nothing),
-    ("sealed_sources_need_their_key", sealed_sources_need_their_key),
-    ("a_backup_restores_into_either_engine", a_backup_restores_into_either_engine),
-    ("store_calls_inside_a_transaction_are_refused", store_calls_inside_a_transaction_are_refused),
-    ("deleting_missing_records_is_no_change", deleting_missing_records_is_no_change),
+    (
+        "scans_are_ordered_and_bounded",
+        scans_are_ordered_and_bounded,
+    ),
+    (
+        "an_aborted_transaction_writes_nothing",
+        an_aborted_transaction_writes_nothing,
+    ),
+    (
+        "events_are_claimed_once_and_expire",
+        events_are_claimed_once_and_expire,
+    ),
+    (
+        "concurrent_updates_lose_nothing",
+        concurrent_updates_lose_nothing,
+    ),
+    (
+        "sealed_sources_need_their_key",
+        sealed_sources_need_their_key,
+    ),
+    (
+        "a_backup_restores_into_either_engine",
+        a_backup_restores_into_either_engine,
+    ),
+    (
+        "store_calls_inside_a_transaction_are_refused",
+        store_calls_inside_a_transaction_are_refused,
+    ),
+    (
+        "deleting_missing_records_is_no_change",
+        deleting_missing_records_is_no_change,
+    ),
 ];
 
 fn alice() -> Person {
@@ -114,7 +138,10 @@ fn records_round_trip(open: &mut Opener<'_>) {
     let story = store.story(id).unwrap().expect("stored");
     assert_eq!(story.title, "Meta scrambles");
     assert_eq!(store.story_ids().unwrap(), vec![StoryId(1), StoryId(2)]);
-    assert_eq!(store.channel(&home).unwrap().stories, vec![StoryId(1), StoryId(2)]);
+    assert_eq!(
+        store.channel(&home).unwrap().stories,
+        vec![StoryId(1), StoryId(2)]
+    );
     assert_eq!(store.channel(&home).unwrap().active, Some(StoryId(2)));
     assert_eq!(store.audit(id).unwrap().len(), 1);
     store
@@ -134,9 +161,18 @@ fn records_round_trip(open: &mut Opener<'_>) {
         .map(|r| r.text)
         .collect();
     assert_eq!(texts, ["first", "second"]);
-    assert_eq!(store.revision(id, "body", 2).unwrap().unwrap().text, "second");
-    assert_eq!(store.source(id, 1).unwrap().unwrap().text, "the leaked memo");
-    assert_eq!(store.anchor("slack/board/x").unwrap().as_deref(), Some("1700.1"));
+    assert_eq!(
+        store.revision(id, "body", 2).unwrap().unwrap().text,
+        "second"
+    );
+    assert_eq!(
+        store.source(id, 1).unwrap().unwrap().text,
+        "the leaked memo"
+    );
+    assert_eq!(
+        store.anchor("slack/board/x").unwrap().as_deref(),
+        Some("1700.1")
+    );
     assert_eq!(store.seen(id, "body", "U1").unwrap(), Some(2));
     assert_eq!(store.seen(id, "body", "U2").unwrap(), None);
     assert!(store.story(StoryId(9)).unwrap().is_none());
@@ -172,7 +208,11 @@ fn an_aborted_transaction_writes_nothing(open: &mut Opener<'_>) {
     let store = open(StoreOptions::default());
     let result = store.transact(|tx| -> Result<(), StoreError> {
         tx.put_anchor("a", "1")?;
-        assert_eq!(tx.anchor("a")?.as_deref(), Some("1"), "reads see own writes");
+        assert_eq!(
+            tx.anchor("a")?.as_deref(),
+            Some("1"),
+            "reads see own writes"
+        );
         Err(StoreError::InTransaction)
     });
     assert!(matches!(result, Err(TransactError::Aborted(_))));
@@ -187,13 +227,23 @@ fn events_are_claimed_once_and_expire(open: &mut Opener<'_>) {
             .unwrap()
     };
     assert!(claim("slack:T1:command:1", 0));
-    assert!(!claim("slack:T1:command:1", 500), "a redelivery is a duplicate");
-    assert!(store.event_seen("slack:T1:command:1", Timestamp(500)).unwrap());
+    assert!(
+        !claim("slack:T1:command:1", 500),
+        "a redelivery is a duplicate"
+    );
+    assert!(store
+        .event_seen("slack:T1:command:1", Timestamp(500))
+        .unwrap());
     assert!(claim("slack:T1:command:2", 0));
     assert_eq!(store.purge_expired_events(Timestamp(999)).unwrap(), 0);
     assert_eq!(store.purge_expired_events(Timestamp(1_000)).unwrap(), 2);
-    assert!(!store.event_seen("slack:T1:command:1", Timestamp(1_000)).unwrap());
-    assert!(claim("slack:T1:command:1", 2_000), "an expired claim is taken again");
+    assert!(!store
+        .event_seen("slack:T1:command:1", Timestamp(1_000))
+        .unwrap());
+    assert!(
+        claim("slack:T1:command:1", 2_000),
+        "an expired claim is taken again"
+    );
 }
 
 fn concurrent_updates_lose_nothing(open: &mut Opener<'_>) {
@@ -270,9 +320,13 @@ fn a_backup_restores_into_either_engine(open: &mut Opener<'_>) {
     assert_eq!(restored.records, written.records);
     assert_eq!(to.story(id).unwrap().unwrap().title, "to copy");
     assert_eq!(to.revisions(id, "body").unwrap().len(), 1);
-    assert!(to.event_seen("discord:G:interaction:1", Timestamp(5)).unwrap());
+    assert!(to
+        .event_seen("discord:G:interaction:1", Timestamp(5))
+        .unwrap());
     // Restoring again is refused: the store is not empty.
-    assert!(to.restore(|| Ok(std::io::Cursor::new(bytes.clone()))).is_err());
+    assert!(to
+        .restore(|| Ok(std::io::Cursor::new(bytes.clone())))
+        .is_err());
 }
 
 fn store_calls_inside_a_transaction_are_refused(open: &mut Opener<'_>) {
@@ -293,7 +347,10 @@ fn deleting_missing_records_is_no_change(open: &mut Opener<'_>) {
     let id = create(&store, &channel(1), "x");
     let deleted = store
         .transact(|tx| -> Result<(bool, bool), TxError> {
-            Ok((tx.delete_source(id, 4)?, tx.delete_conflict(id, "body", "U1")?))
+            Ok((
+                tx.delete_source(id, 4)?,
+                tx.delete_conflict(id, "body", "U1")?,
+            ))
         })
         .unwrap();
     assert_eq!(deleted, (false, false));
@@ -336,6 +393,10 @@ fn every_case_on_postgres() {
             .unwrap()
         };
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| case(&mut open)));
-        assert!(outcome.is_ok(), "case {name} failed on PostgreSQL\n{}", server.log());
+        assert!(
+            outcome.is_ok(),
+            "case {name} failed on PostgreSQL\n{}",
+            server.log()
+        );
     }
 }

@@ -1218,7 +1218,10 @@ fn concurrent_transactions_see_staged_changes_and_share_rounds() {
                             })
                             .unwrap();
                         // Answered means applied: a read outside the transaction sees it.
-                        assert_eq!(store.anchor(&format!("t{t}/n{n}")).unwrap().as_deref(), Some("x"));
+                        assert_eq!(
+                            store.anchor(&format!("t{t}/n{n}")).unwrap().as_deref(),
+                            Some("x")
+                        );
                     }
                 });
             }
