@@ -10,7 +10,51 @@ use std::panic::AssertUnwindSafe;
 
 use futures_util::FutureExt;
 
-use crate::desk::Desk;
+use crate::desk::{Desk, Prepared, Reply};
+
+/// Where the desk's work on a request runs ([`start`]).
+pub enum Started {
+    /// Answered on the calling task (`None`: it panicked, reported).
+    Answered(Option<Reply>),
+    /// Running on the blocking pool: await the handle (and report a panic with [`report`]),
+    /// or leave it running past a deadline.
+    Running(tokio::task::JoinHandle<Reply>),
+}
+
+/// Starts the desk on `prepared`: a request the desk answers in place
+/// ([`Prepared::answers_in_place`]: a read of records in memory) is answered here and now,
+/// without a handoff to another thread and back; any other may wait for the disk and goes to
+/// tokio's blocking pool. This is the one place adapters learn where the desk runs; a panic
+/// either way is reported as work `desk`.
+pub fn start(desk: &Desk, prepared: Prepared) -> Started {
+    if prepared.answers_in_place() {
+        return Started::Answered(in_place(desk, "desk", || desk.answer(prepared)));
+    }
+    let d = desk.clone();
+    Started::Running(tokio::task::spawn_blocking(move || d.answer(prepared)))
+}
+
+/// The desk's reply to `prepared`, run where [`start`] says; `None` when it panicked
+/// (reported).
+pub async fn desk(desk: &Desk, prepared: Prepared) -> Option<Reply> {
+    match start(desk, prepared) {
+        Started::Answered(reply) => reply,
+        Started::Running(handle) => joined(desk, "desk", handle).await,
+    }
+}
+
+/// Runs `job` here, on the calling thread; `None` when it panicked (reported). For
+/// synchronous work that never waits: the panic unwinds no further than this call, so the
+/// worker thread and its other tasks go on.
+pub fn in_place<T>(desk: &Desk, work: &'static str, job: impl FnOnce() -> T) -> Option<T> {
+    match std::panic::catch_unwind(AssertUnwindSafe(job)) {
+        Ok(value) => Some(value),
+        Err(_) => {
+            desk.panicked(work);
+            None
+        }
+    }
+}
 
 /// Runs `job` on tokio's blocking pool; `None` when it panicked (reported).
 pub async fn blocking<T, F>(desk: &Desk, work: &'static str, job: F) -> Option<T>

@@ -64,6 +64,7 @@ use crate::desk::{
 };
 use crate::inflight::InFlight;
 use crate::model::{ChannelKey, Place, Platform, StoryId, Timestamp};
+use crate::supervise::Started;
 
 use routing::Route;
 
@@ -489,8 +490,19 @@ impl Discord {
                 file: None,
             } => {
                 let place = request.place.clone();
-                let desk = self.desk.clone();
-                let mut job = tokio::task::spawn_blocking(move || desk.handle(request));
+                let prepared = self.desk.prepare(request);
+                let mut job = match crate::supervise::start(&self.desk, prepared) {
+                    Started::Answered(Some(reply)) => {
+                        return self.answer(token, place, reply, is_component)
+                    }
+                    Started::Answered(None) => {
+                        return now(render::respond(
+                            &crate::desk::messages::internal_error("desk"),
+                            true,
+                        ))
+                    }
+                    Started::Running(job) => job,
+                };
                 match tokio::time::timeout(ANSWER_WITHIN, &mut job).await {
                     Ok(Ok(reply)) => self.answer(token, place, reply, is_component),
                     Ok(Err(e)) => {
@@ -580,6 +592,13 @@ impl Discord {
             None if is_component => (CreateInteractionResponse::Acknowledge, false),
             None => (render::respond(&messages::done(), true), false),
         };
+        if !deferred && reply.posts.is_empty() && reply.drafts.is_empty() {
+            // The answer was all of it (a read): no work after it, no task to start.
+            return Handled {
+                response,
+                then: None,
+            };
+        }
         let then: Pending = Box::pin(
             async move {
                 self.deliver(Reach::Interaction { token, deferred }, &place, reply)
@@ -594,14 +613,10 @@ impl Discord {
     }
 
     async fn run_desk(&self, request: Request) -> Reply {
-        let desk = self.desk.clone();
-        match tokio::task::spawn_blocking(move || desk.handle(request)).await {
-            Ok(reply) => reply,
-            Err(e) => {
-                crate::supervise::report(&self.desk, "desk", &e);
-                Reply::default()
-            }
-        }
+        let prepared = self.desk.prepare(request);
+        crate::supervise::desk(&self.desk, prepared)
+            .await
+            .unwrap_or_default()
     }
 
     /// Carry out a reply's posts in order.

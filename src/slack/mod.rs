@@ -62,8 +62,8 @@ use crate::deliver::{
     Anchor, Anchors, Failure as Delivery, Outbox, Outlet, PartTag, Posted, ShowError, Shown,
 };
 use crate::desk::{
-    Action, Body, Desk, Destination, DraftJob, DraftRef, EventKey, EventKind, Input, Post, Reply,
-    Request, ThreadKind,
+    Action, Body, Desk, Destination, DraftJob, DraftRef, EventKey, EventKind, Input, Post,
+    Prepared, Reply, Request, ThreadKind,
 };
 use crate::inflight::InFlight;
 use crate::model::{ChannelKey, Person, Place, Platform, StoryId, Timestamp};
@@ -418,8 +418,14 @@ impl Slack {
     /// [`ACK_BUDGET`]. A slower desk (a busy disk) gets `None`: the ack goes out now and the
     /// reply is delivered when it is done. A desk that panicked also gets `None`.
     async fn within_ack_budget(&self, request: Request, origin: &Origin) -> Option<Reply> {
+        let prepared = self.desk().prepare(request);
+        // A read the desk answers in place, with no user group to look up first, is done
+        // in microseconds: no budget to keep, no task to start.
+        if prepared.answers_in_place() && !self.names_groups() {
+            return crate::supervise::desk(self.desk(), prepared).await;
+        }
         let this = self.clone();
-        let mut job = tokio::spawn(async move { this.desk_reply(request).await });
+        let mut job = tokio::spawn(async move { this.desk_reply(prepared).await });
         match tokio::time::timeout(ACK_BUDGET, &mut job).await {
             Ok(Ok(Some(reply))) => Some(reply),
             Ok(Ok(None)) => None,
@@ -442,16 +448,24 @@ impl Slack {
 
     /// The desk's reply to `request`, once the person's memberships of the user groups the
     /// config names are known. `None` when the desk panicked (logged).
-    async fn desk_reply(&self, mut request: Request) -> Option<Reply> {
-        request.memberships.slack_groups = self.groups_of(&request.actor.id).await;
-        let desk = self.desk().clone();
-        match tokio::task::spawn_blocking(move || desk.handle(request)).await {
-            Ok(reply) => Some(reply),
-            Err(e) => {
-                crate::supervise::report(self.desk(), "desk", &e);
-                None
-            }
+    async fn desk_reply(&self, mut prepared: Prepared) -> Option<Reply> {
+        if self.names_groups() {
+            let groups = self.groups_of(&prepared.request().actor.id).await;
+            prepared.memberships_mut().slack_groups = groups;
         }
+        crate::supervise::desk(self.desk(), prepared).await
+    }
+
+    /// Whether the config's role lists name any Slack user group (`group:S…`), so a
+    /// request's memberships must be looked up before the desk sees it.
+    fn names_groups(&self) -> bool {
+        self.desk()
+            .config()
+            .roles
+            .editors
+            .slack_groups()
+            .next()
+            .is_some()
     }
 
     /// The user groups among those the config's role lists name (`group:S…`) that `user` is
@@ -660,11 +674,7 @@ impl Slack {
             Action::Approve { .. } | Action::AcceptDraft { .. } | Action::DiscardDraft { .. } => {
                 let request = click_request(name);
                 let this = self.clone();
-                self.spawn(async move {
-                    if let Some(reply) = this.desk_reply(request).await {
-                        this.deliver(reply, origin).await;
-                    }
-                });
+                self.spawn(async move { this.run(request, origin).await });
                 Ack::Empty
             }
         }
@@ -983,7 +993,8 @@ impl Slack {
 
     /// Runs a request through the desk and delivers its reply.
     async fn run(&self, request: Request, origin: Origin) {
-        if let Some(reply) = self.desk_reply(request).await {
+        let prepared = self.desk().prepare(request);
+        if let Some(reply) = self.desk_reply(prepared).await {
             self.deliver(reply, origin).await;
         }
     }
