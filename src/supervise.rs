@@ -132,6 +132,112 @@ mod tests {
         Desk::new(store, Config::defaults(), Template::load("news").unwrap())
     }
 
+    use crate::desk::{EventKey, EventKind, Input, Outcome, Request};
+    use crate::model::{ChannelKey, Person, Place, Platform, Timestamp};
+
+    fn request(text: &str, trigger: &str) -> Request {
+        Request {
+            actor: Person {
+                id: "U1".into(),
+                name: "alice".into(),
+            },
+            memberships: Default::default(),
+            place: Place {
+                channel: ChannelKey {
+                    platform: Platform::Slack,
+                    team: "T1".into(),
+                    channel: "C1".into(),
+                },
+                thread: None,
+            },
+            at: Timestamp::now(),
+            input: Input::Text {
+                text: text.into(),
+                body: None,
+            },
+            event: Some(EventKey::new(
+                Platform::Slack,
+                "T1",
+                EventKind::Command,
+                trigger,
+            )),
+            story: None,
+        }
+    }
+
+    /// A subscriber that panics when the desk opens its span: a panic inside the desk's
+    /// work, on whichever thread runs it while this is that thread's default.
+    struct PanicsInTheDesk;
+
+    impl tracing::Subscriber for PanicsInTheDesk {
+        fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+            true
+        }
+        fn new_span(&self, span: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+            if span.metadata().name() == "desk" {
+                panic!("a panic inside the desk's work, on purpose");
+            }
+            tracing::span::Id::from_u64(1)
+        }
+        fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+        fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+        fn event(&self, _: &tracing::Event<'_>) {}
+        fn enter(&self, _: &tracing::span::Id) {}
+        fn exit(&self, _: &tracing::span::Id) {}
+    }
+
+    #[tokio::test]
+    async fn a_read_is_answered_in_place_once_and_a_write_goes_to_the_blocking_pool() {
+        let dir = tempfile::tempdir().unwrap();
+        let desk = desk(dir.path());
+        let new = desk.prepare(request("/story new A story", "w1"));
+        assert!(!new.answers_in_place());
+        let Started::Running(job) = start(&desk, new) else {
+            panic!("a write was answered in place");
+        };
+        assert_eq!(job.await.unwrap().outcome, Outcome::Done);
+
+        let before = desk.store().stats().transactions;
+        let status = desk.prepare(request("/story status", "r1"));
+        assert!(status.answers_in_place());
+        let Started::Answered(Some(reply)) = start(&desk, status) else {
+            panic!("a read went to another thread");
+        };
+        assert_eq!(reply.outcome, Outcome::Done);
+        assert!(!reply.posts.is_empty());
+        // The same event again: deduplicated in place, as on the blocking pool.
+        let again = desk.prepare(request("/story status", "r1"));
+        let Started::Answered(Some(reply)) = start(&desk, again) else {
+            panic!("a redelivered read went to another thread");
+        };
+        assert_eq!(reply.outcome, Outcome::Duplicate);
+        assert!(reply.posts.is_empty());
+        // Answering in place never wrote to the store.
+        assert_eq!(desk.store().stats().transactions, before);
+        assert_eq!(desk.panics(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_panic_in_a_read_answered_in_place_is_reported_and_the_thread_goes_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let desk = desk(dir.path());
+        desk.handle(request("/story new A story", "w1"));
+        let prepared = desk.prepare(request("/story status", "r1"));
+        let started = tracing::subscriber::with_default(PanicsInTheDesk, || start(&desk, prepared));
+        assert!(matches!(started, Started::Answered(None)));
+        assert_eq!(desk.panics(), 1);
+        // The same thread answers the next read.
+        let reply = super::desk(&desk, desk.prepare(request("/story status", "r2"))).await;
+        assert_eq!(reply.map(|r| r.outcome), Some(Outcome::Done));
+        assert_eq!(desk.panics(), 1);
+        // And `in_place` alone: the panic is caught and counted.
+        assert_eq!(
+            in_place(&desk, "test", || -> u8 { panic!("on purpose") }),
+            None
+        );
+        assert_eq!(desk.panics(), 2);
+    }
+
     #[tokio::test]
     async fn panics_in_blocking_jobs_and_spawned_tasks_are_counted_on_the_desk() {
         let dir = tempfile::tempdir().unwrap();

@@ -1314,6 +1314,75 @@ fn rand_reference() -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Platform;
+    use crate::store::StoreOptions;
+
+    fn read(desk: &Desk, text: &str, trigger: &str) -> Prepared {
+        desk.prepare(Request {
+            actor: Person {
+                id: "U1".into(),
+                name: "alice".into(),
+            },
+            memberships: Default::default(),
+            place: Place {
+                channel: ChannelKey {
+                    platform: Platform::Slack,
+                    team: "T1".into(),
+                    channel: "C1".into(),
+                },
+                thread: None,
+            },
+            at: Timestamp::now(),
+            input: Input::Text {
+                text: text.into(),
+                body: None,
+            },
+            event: Some(EventKey::new(
+                Platform::Slack,
+                "T1",
+                EventKind::Command,
+                trigger,
+            )),
+            story: None,
+        })
+    }
+
+    #[test]
+    fn what_is_answered_in_place_changes_nothing_in_the_store() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
+        let desk = Desk::new(store, Config::defaults(), Template::load("news").unwrap());
+        let started = desk.answer(read(&desk, "/story new A story", "w0"));
+        assert_eq!(started.outcome, Outcome::Done);
+        for (n, subcommand) in IN_PLACE.iter().enumerate() {
+            assert!(
+                HANDLERS.iter().any(|(name, _)| name == subcommand),
+                "{subcommand} has no handler"
+            );
+            let prepared = read(&desk, &format!("/story {subcommand}"), &format!("r{n}"));
+            assert!(prepared.answers_in_place(), "{subcommand}");
+            let before = desk.store().stats().transactions;
+            let reply = desk.answer(prepared);
+            assert_eq!(reply.outcome, Outcome::Done, "{subcommand}: {reply:?}");
+            assert_eq!(
+                desk.store().stats().transactions,
+                before,
+                "{subcommand} wrote to the store"
+            );
+        }
+        // A line that does not parse is answered from the catalogue, in place too.
+        assert!(read(&desk, "/story sttus", "p").answers_in_place());
+        // Writes, and reads that record something or scan, are not.
+        for text in [
+            "/story new Another",
+            "/story show title",
+            "/story source show 1",
+            "/story check",
+            "/story list",
+        ] {
+            assert!(!read(&desk, text, "w").answers_in_place(), "{text}");
+        }
+    }
 
     #[test]
     fn every_catalogue_entry_has_a_handler_and_every_handler_an_entry() {
