@@ -59,7 +59,8 @@ use tracing::Instrument;
 
 use crate::assist::{Assistant, Failure};
 use crate::deliver::{
-    Anchor, Anchors, Failure as Delivery, Outbox, Outlet, PartTag, Posted, ShowError, Shown,
+    Anchor, Anchors, Busy, Failure as Delivery, Outbox, Outlet, PartTag, Posted, ShowError, Shown,
+    Ticket,
 };
 use crate::desk::{
     Action, Body, Desk, Destination, DraftJob, DraftRef, EventKey, EventKind, Input, Post,
@@ -80,6 +81,11 @@ pub const DEFAULT_API_URL: &str = "https://slack.com/api";
 /// that comes sooner than this means the desk has finished the request (and, for a
 /// change, made it durable) before answering; one that comes at the budget may not have.
 pub const ACK_BUDGET: Duration = Duration::from_millis(2500);
+
+/// How long a request whose reply will be delivered waits for room in a full delivery
+/// backlog (`deliver::queue`) before it is refused with a sentence: part of
+/// [`ACK_BUDGET`], leaving the desk the rest.
+pub const ADMIT_PATIENCE: Duration = Duration::from_millis(1000);
 
 /// How Slack is set up, from the environment.
 #[derive(Debug, Clone)]
@@ -176,6 +182,9 @@ struct Origin {
     thread: Option<String>,
     /// Where to answer the requester, when Slack gave one.
     response_url: Option<String>,
+    /// The request's admission to the delivery backlog ([`Outbox::admit`]), shared by every
+    /// piece of work that delivers its reply: given back when the last of them is done.
+    admitted: Option<Arc<Ticket>>,
 }
 
 impl Slack {
@@ -196,7 +205,7 @@ impl Slack {
             config.bot_token.clone(),
             config.app_token.clone(),
         );
-        let outbox = Outbox::reporting_to(&desk);
+        let outbox = Outbox::reporting_to(&desk, "slack");
         Slack {
             inner: Arc::new(Inner {
                 assistant,
@@ -326,6 +335,7 @@ impl Slack {
             user: cmd.user_id.clone(),
             thread: None,
             response_url: Some(cmd.response_url.clone()).filter(|u| !u.is_empty()),
+            admitted: None,
         };
         // Only a command that takes long text may need a form; the parser (pure, quick)
         // tells, so other commands go straight to the desk.
@@ -417,16 +427,33 @@ impl Slack {
     /// Runs a request through the desk and gives its reply if it comes within
     /// [`ACK_BUDGET`]. A slower desk (a busy disk) gets `None`: the ack goes out now and the
     /// reply is delivered when it is done. A desk that panicked also gets `None`.
-    async fn within_ack_budget(&self, request: Request, origin: &Origin) -> Option<Reply> {
+    ///
+    /// A request whose reply will be delivered is first admitted to the delivery backlog
+    /// (`origin` then carries its ticket to the delivery); [`Busy`] when the backlog stayed
+    /// full for [`ADMIT_PATIENCE`], and the desk was not asked.
+    async fn within_ack_budget(
+        &self,
+        request: Request,
+        origin: &mut Origin,
+    ) -> Result<Option<Reply>, Busy> {
         let prepared = self.desk().prepare(request);
-        // A read the desk answers in place, with no user group to look up first, is done
-        // in microseconds: no budget to keep, no task to start.
-        if prepared.answers_in_place() && !self.names_groups() {
-            return crate::supervise::desk(self.desk(), prepared).await;
+        if prepared.answers_in_place() {
+            // A read the desk answers in place, with no user group to look up first, is
+            // done in microseconds: no budget to keep, no task to start, nothing to deliver.
+            if !self.names_groups() {
+                return Ok(crate::supervise::desk(self.desk(), prepared).await);
+            }
+        } else {
+            let ticket = self
+                .inner
+                .outbox
+                .admit(&origin.channel.channel, ADMIT_PATIENCE)
+                .await?;
+            origin.admitted = Some(Arc::new(ticket));
         }
         let this = self.clone();
         let mut job = tokio::spawn(async move { this.desk_reply(prepared).await });
-        match tokio::time::timeout(ACK_BUDGET, &mut job).await {
+        let reply = match tokio::time::timeout(ACK_BUDGET, &mut job).await {
             Ok(Ok(Some(reply))) => Some(reply),
             Ok(Ok(None)) => None,
             Ok(Err(e)) => {
@@ -443,7 +470,8 @@ impl Slack {
                 });
                 None
             }
-        }
+        };
+        Ok(reply)
     }
 
     /// The desk's reply to `request`, once the person's memberships of the user groups the
@@ -492,9 +520,11 @@ impl Slack {
 
     /// Runs a command through the desk; the first message for the requester goes in the
     /// ack, everything else after it.
-    async fn answer(&self, request: Request, origin: Origin) -> Ack {
-        let Some(reply) = self.within_ack_budget(request, &origin).await else {
-            return Ack::Empty;
+    async fn answer(&self, request: Request, mut origin: Origin) -> Ack {
+        let reply = match self.within_ack_budget(request, &mut origin).await {
+            Ok(Some(reply)) => reply,
+            Ok(None) => return Ack::Empty,
+            Err(Busy) => return ephemeral_ack(&crate::desk::messages::busy_delivering()),
         };
         if reply.is_duplicate() {
             return Ack::Empty;
@@ -585,6 +615,7 @@ impl Slack {
             user: p.user.id.clone(),
             thread: thread.clone(),
             response_url: p.response_url.clone(),
+            admitted: None,
         };
         // The request a click on a button stands for, keyed by Slack's own id of the click.
         let click_request = |name: String| {
@@ -844,9 +875,19 @@ impl Slack {
             user: p.user.id.clone(),
             thread: meta.t.clone(),
             response_url: None,
+            admitted: None,
         };
-        let Some(reply) = self.within_ack_budget(request, &origin).await else {
-            return Ack::Empty;
+        let mut origin = origin;
+        let reply = match self.within_ack_budget(request, &mut origin).await {
+            Ok(Some(reply)) => reply,
+            Ok(None) => return Ack::Empty,
+            Err(Busy) => {
+                // The form stays open with its text, and says why.
+                return Ack::Json(json!({
+                    "response_action": "errors",
+                    "errors": { error_block: crate::desk::messages::busy_delivering() },
+                }));
+            }
         };
         if reply.is_refused() {
             let text = reply
@@ -899,6 +940,7 @@ impl Slack {
             user: user.clone(),
             thread: Some(thread.clone()),
             response_url: None,
+            admitted: None,
         };
         let actor = Person { id: user, name };
         let request = |input: Input, event: EventKey, story: Option<StoryId>| Request {
@@ -992,8 +1034,24 @@ impl Slack {
     }
 
     /// Runs a request through the desk and delivers its reply.
-    async fn run(&self, request: Request, origin: Origin) {
+    async fn run(&self, request: Request, mut origin: Origin) {
         let prepared = self.desk().prepare(request);
+        if !prepared.answers_in_place() {
+            match self
+                .inner
+                .outbox
+                .admit(&origin.channel.channel, ADMIT_PATIENCE)
+                .await
+            {
+                Ok(ticket) => origin.admitted = Some(Arc::new(ticket)),
+                Err(Busy) => {
+                    for m in blocks::text_messages(&crate::desk::messages::busy_delivering()) {
+                        self.tell(&origin, m).await;
+                    }
+                    return;
+                }
+            }
+        }
         if let Some(reply) = self.desk_reply(prepared).await {
             self.deliver(reply, origin).await;
         }
@@ -1105,6 +1163,7 @@ impl Slack {
                 user: publisher.id.clone(),
                 thread: None,
                 response_url: None,
+                admitted: None,
             };
             self.learn_name(&publisher.id, Some(&publisher.name));
             let this = self.clone();
