@@ -1429,11 +1429,12 @@ impl Slack {
                 return Err(store_failure());
             }
         };
-        self.inner
-            .boards
-            .lock()
-            .expect("boards lock")
-            .insert(anchor.key(), text);
+        remember(
+            &mut self.inner.boards.lock().expect("boards lock"),
+            &anchor.key(),
+            text,
+            BOARDS_KEPT,
+        );
         Ok(ts)
     }
 
@@ -1496,11 +1497,32 @@ impl Slack {
     fn learn_name(&self, id: &str, name: Option<&str>) -> String {
         let mut names = self.inner.names.lock().expect("names lock");
         if let Some(name) = name.filter(|n| !n.is_empty()) {
-            names.insert(id.to_string(), name.to_string());
+            if names.get(id).map(String::as_str) != Some(name) {
+                remember(&mut names, id, name.to_string(), NAMES_KEPT);
+            }
             return name.to_string();
         }
         names.get(id).cloned().unwrap_or_else(|| id.to_string())
     }
+}
+
+/// How many boards' last shown text the adapter keeps (to skip an edit that changes
+/// nothing); a board not among them is edited once more, which is harmless.
+const BOARDS_KEPT: usize = 1024;
+
+/// How many people's display names the adapter keeps; one not among them is shown by id
+/// until their next command or click says their name again.
+const NAMES_KEPT: usize = 10_000;
+
+/// Keeps `value` under `key` in a cache of at most `kept` entries: when full, another entry
+/// (whichever the map yields first) makes room, so a long run's caches stay bounded.
+fn remember(map: &mut HashMap<String, String>, key: &str, value: String, kept: usize) {
+    if !map.contains_key(key) && map.len() >= kept {
+        if let Some(other) = map.keys().next().cloned() {
+            map.remove(&other);
+        }
+    }
+    map.insert(key.to_string(), value);
 }
 
 /// The idempotency key of a click: Slack's own identity of that one click (its
