@@ -20,6 +20,25 @@ use storydesk::env::Env;
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
+/// jemalloc's options, read by jemalloc at start (its `malloc_conf` symbol, `_rjem_`-prefixed
+/// by tikv-jemalloc-sys): a background thread purges freed pages within a second instead of
+/// leaving them to the next allocation of the same arena, so memory freed after a burst
+/// goes back to the system (BENCHMARKS.md, "Reads without the handoff, bounded queues").
+/// `_RJEM_MALLOC_CONF` in the environment still overrides it.
+#[cfg(all(feature = "jemalloc", not(target_env = "msvc")))]
+#[export_name = "_rjem_malloc_conf"]
+static MALLOC_CONF: JemallocConf =
+    JemallocConf(b"background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0\0".as_ptr());
+
+/// A C string pointer jemalloc reads once (a `const char *`).
+#[cfg(all(feature = "jemalloc", not(target_env = "msvc")))]
+#[repr(transparent)]
+struct JemallocConf(*const u8);
+
+// SAFETY: it points at a static, NUL-terminated byte string that nothing writes.
+#[cfg(all(feature = "jemalloc", not(target_env = "msvc")))]
+unsafe impl Sync for JemallocConf {}
+
 /// A newsroom desk in team chat: from pasted source material to a reviewed, referenced,
 /// published article.
 #[derive(Parser)]

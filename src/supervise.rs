@@ -10,7 +10,51 @@ use std::panic::AssertUnwindSafe;
 
 use futures_util::FutureExt;
 
-use crate::desk::Desk;
+use crate::desk::{Desk, Prepared, Reply};
+
+/// Where the desk's work on a request runs ([`start`]).
+pub enum Started {
+    /// Answered on the calling task (`None`: it panicked, reported).
+    Answered(Option<Reply>),
+    /// Running on the blocking pool: await the handle (and report a panic with [`report`]),
+    /// or leave it running past a deadline.
+    Running(tokio::task::JoinHandle<Reply>),
+}
+
+/// Starts the desk on `prepared`: a request the desk answers in place
+/// ([`Prepared::answers_in_place`]: a read of records in memory) is answered here and now,
+/// without a handoff to another thread and back; any other may wait for the disk and goes to
+/// tokio's blocking pool. This is the one place adapters learn where the desk runs; a panic
+/// either way is reported as work `desk`.
+pub fn start(desk: &Desk, prepared: Prepared) -> Started {
+    if prepared.answers_in_place() {
+        return Started::Answered(in_place(desk, "desk", || desk.answer(prepared)));
+    }
+    let d = desk.clone();
+    Started::Running(tokio::task::spawn_blocking(move || d.answer(prepared)))
+}
+
+/// The desk's reply to `prepared`, run where [`start`] says; `None` when it panicked
+/// (reported).
+pub async fn desk(desk: &Desk, prepared: Prepared) -> Option<Reply> {
+    match start(desk, prepared) {
+        Started::Answered(reply) => reply,
+        Started::Running(handle) => joined(desk, "desk", handle).await,
+    }
+}
+
+/// Runs `job` here, on the calling thread; `None` when it panicked (reported). For
+/// synchronous work that never waits: the panic unwinds no further than this call, so the
+/// worker thread and its other tasks go on.
+pub fn in_place<T>(desk: &Desk, work: &'static str, job: impl FnOnce() -> T) -> Option<T> {
+    match std::panic::catch_unwind(AssertUnwindSafe(job)) {
+        Ok(value) => Some(value),
+        Err(_) => {
+            desk.panicked(work);
+            None
+        }
+    }
+}
 
 /// Runs `job` on tokio's blocking pool; `None` when it panicked (reported).
 pub async fn blocking<T, F>(desk: &Desk, work: &'static str, job: F) -> Option<T>
@@ -86,6 +130,112 @@ mod tests {
     fn desk(dir: &std::path::Path) -> Desk {
         let store = Store::open(dir, StoreOptions::default()).unwrap();
         Desk::new(store, Config::defaults(), Template::load("news").unwrap())
+    }
+
+    use crate::desk::{EventKey, EventKind, Input, Outcome, Request};
+    use crate::model::{ChannelKey, Person, Place, Platform, Timestamp};
+
+    fn request(text: &str, trigger: &str) -> Request {
+        Request {
+            actor: Person {
+                id: "U1".into(),
+                name: "alice".into(),
+            },
+            memberships: Default::default(),
+            place: Place {
+                channel: ChannelKey {
+                    platform: Platform::Slack,
+                    team: "T1".into(),
+                    channel: "C1".into(),
+                },
+                thread: None,
+            },
+            at: Timestamp::now(),
+            input: Input::Text {
+                text: text.into(),
+                body: None,
+            },
+            event: Some(EventKey::new(
+                Platform::Slack,
+                "T1",
+                EventKind::Command,
+                trigger,
+            )),
+            story: None,
+        }
+    }
+
+    /// A subscriber that panics when the desk opens its span: a panic inside the desk's
+    /// work, on whichever thread runs it while this is that thread's default.
+    struct PanicsInTheDesk;
+
+    impl tracing::Subscriber for PanicsInTheDesk {
+        fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+            true
+        }
+        fn new_span(&self, span: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+            if span.metadata().name() == "desk" {
+                panic!("a panic inside the desk's work, on purpose");
+            }
+            tracing::span::Id::from_u64(1)
+        }
+        fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+        fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+        fn event(&self, _: &tracing::Event<'_>) {}
+        fn enter(&self, _: &tracing::span::Id) {}
+        fn exit(&self, _: &tracing::span::Id) {}
+    }
+
+    #[tokio::test]
+    async fn a_read_is_answered_in_place_once_and_a_write_goes_to_the_blocking_pool() {
+        let dir = tempfile::tempdir().unwrap();
+        let desk = desk(dir.path());
+        let new = desk.prepare(request("/story new A story", "w1"));
+        assert!(!new.answers_in_place());
+        let Started::Running(job) = start(&desk, new) else {
+            panic!("a write was answered in place");
+        };
+        assert_eq!(job.await.unwrap().outcome, Outcome::Done);
+
+        let before = desk.store().stats().transactions;
+        let status = desk.prepare(request("/story status", "r1"));
+        assert!(status.answers_in_place());
+        let Started::Answered(Some(reply)) = start(&desk, status) else {
+            panic!("a read went to another thread");
+        };
+        assert_eq!(reply.outcome, Outcome::Done);
+        assert!(!reply.posts.is_empty());
+        // The same event again: deduplicated in place, as on the blocking pool.
+        let again = desk.prepare(request("/story status", "r1"));
+        let Started::Answered(Some(reply)) = start(&desk, again) else {
+            panic!("a redelivered read went to another thread");
+        };
+        assert_eq!(reply.outcome, Outcome::Duplicate);
+        assert!(reply.posts.is_empty());
+        // Answering in place never wrote to the store.
+        assert_eq!(desk.store().stats().transactions, before);
+        assert_eq!(desk.panics(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_panic_in_a_read_answered_in_place_is_reported_and_the_thread_goes_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let desk = desk(dir.path());
+        desk.handle(request("/story new A story", "w1"));
+        let prepared = desk.prepare(request("/story status", "r1"));
+        let started = tracing::subscriber::with_default(PanicsInTheDesk, || start(&desk, prepared));
+        assert!(matches!(started, Started::Answered(None)));
+        assert_eq!(desk.panics(), 1);
+        // The same thread answers the next read.
+        let reply = super::desk(&desk, desk.prepare(request("/story status", "r2"))).await;
+        assert_eq!(reply.map(|r| r.outcome), Some(Outcome::Done));
+        assert_eq!(desk.panics(), 1);
+        // And `in_place` alone: the panic is caught and counted.
+        assert_eq!(
+            in_place(&desk, "test", || -> u8 { panic!("on purpose") }),
+            None
+        );
+        assert_eq!(desk.panics(), 2);
     }
 
     #[tokio::test]

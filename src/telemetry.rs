@@ -54,6 +54,13 @@ pub const STORE_DURABLE_WRITES: &str = "storydesk_store_durable_writes_total";
 pub const STORE_POOL_CONNECTIONS: &str = "storydesk_store_pool_connections";
 /// Gauge: of those, connections idle in the pool.
 pub const STORE_POOL_IDLE: &str = "storydesk_store_pool_idle";
+/// Gauge: deliveries admitted and not finished (a reply's posts, board and thread updates,
+/// waiting in or running on the per-channel send queues), by `platform`. Bounded by
+/// `deliver::Bounds`; a request that finds it full waits, and is refused with a sentence
+/// when it stays full past its patience.
+pub const DELIVERY_BACKLOG: &str = "storydesk_delivery_backlog";
+/// Counter: requests refused because the delivery backlog stayed full, by `platform`.
+pub const DELIVERY_REFUSED: &str = "storydesk_delivery_refused_total";
 
 /// Histogram bounds for desk commands, in seconds: from a read served from the cache to a
 /// write waiting for a busy disk.
@@ -198,6 +205,8 @@ pub fn declare(ways: WaysIn, subcommands: &[&str]) {
     ] {
         if served {
             metrics::counter!(ARTICLES_PUBLISHED, "platform" => platform).absolute(0);
+            metrics::gauge!(DELIVERY_BACKLOG, "platform" => platform).set(0.0);
+            metrics::counter!(DELIVERY_REFUSED, "platform" => platform).absolute(0);
             metrics::counter!(PUBLICATIONS_UNDONE, "platform" => platform).absolute(0);
         }
     }
@@ -367,6 +376,14 @@ pub fn describe() {
         RECONNECTS,
         "Reconnections of the Discord gateway and Slack Socket Mode after they were up."
     );
+    describe_gauge!(
+        DELIVERY_BACKLOG,
+        "Deliveries admitted and not finished (posts waiting in or running on the send queues), by platform."
+    );
+    describe_counter!(
+        DELIVERY_REFUSED,
+        "Requests refused because the delivery backlog stayed full, by platform."
+    );
     describe_counter!(STORE_TRANSACTIONS, "Transactions the store committed.");
     describe_counter!(
         STORE_FLUSHES,
@@ -484,6 +501,16 @@ pub fn reconnect(connection: &'static str) {
 /// Work run for a request panicked.
 pub fn panicked(work: &'static str) {
     metrics::counter!(PANICS, "work" => work).increment(1);
+}
+
+/// The delivery backlog of `platform` is now `deliveries`.
+pub fn delivery_backlog(platform: &'static str, deliveries: usize) {
+    metrics::gauge!(DELIVERY_BACKLOG, "platform" => platform).set(deliveries as f64);
+}
+
+/// A request of `platform` was refused because the delivery backlog stayed full.
+pub fn delivery_refused(platform: &'static str) {
+    metrics::counter!(DELIVERY_REFUSED, "platform" => platform).increment(1);
 }
 
 /// A component's readiness changed.

@@ -27,4 +27,7 @@ fn failures_that_are_ours_say_so_and_that_nothing_changed() {
 fn races_lost_say_nothing_was_done_and_what_to_do() {
     assert_snapshot!(messages::changed_while_publishing(), @"The story changed while it was being published; nothing was posted. Check it and publish again.");
     assert_snapshot!(messages::saved_meanwhile(), @"Others saved this section at the same moment several times; nothing was saved. Send it again.");
+    // The delivery backlog stayed full (a platform slow or limiting us for long):
+    // `deliver::queue` refuses before the desk changes anything.
+    assert_snapshot!(messages::busy_delivering(), @"storydesk is still posting earlier changes and cannot take this one yet; nothing was changed. Try again in a minute.");
 }

@@ -33,7 +33,7 @@ use crate::model::{StoryId, Timestamp};
 
 pub use anchors::{open_thread, show_anchored, Anchor, Anchors, ShowError, Shown};
 pub use publish::{post_article, post_article_in_turn, Posted};
-pub use queue::Outbox;
+pub use queue::{Bounds, Busy, Outbox, Ticket};
 
 /// How a platform call failed, as far as delivery must know to decide what to do next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

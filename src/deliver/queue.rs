@@ -1,4 +1,4 @@
-//! One send queue per channel.
+//! One send queue per channel, and the bound on what waits for them.
 //!
 //! Platforms limit how fast a bot may post in one channel (Slack about one message a second,
 //! answering 429 beyond), and messages to one channel must arrive in order (an article's
@@ -6,25 +6,69 @@
 //! that channel's queue, one after the other: while a job waits out a `Retry-After`, the
 //! jobs behind it wait too. Channels do not hold each other up. A queue's worker ends after
 //! a while without work.
+//!
+//! What waits is bounded. Before the desk runs a request whose reply will be delivered
+//! (a write: its posts, the board, the review thread), the adapter asks for a [`Ticket`]
+//! ([`Outbox::admit`]); the ticket travels with the delivery and is given back when the
+//! last of it is done. At most [`Bounds::per_channel`] deliveries are under way in one
+//! channel and [`Bounds::total`] in all, so a slow or rate-limiting platform holds a bounded
+//! backlog in memory instead of an ever longer one. A request that finds the backlog full
+//! waits for room; one that still finds none after its patience is refused before the desk
+//! changes anything, with a sentence saying so: nothing it was told is done is lost, and
+//! nothing is dropped from a queue. Jobs themselves are never refused: [`Outbox::run`]
+//! queues whatever an admitted delivery (or a publication resumed at start) sends.
 
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, Notify};
 
 type Job = Pin<Box<dyn Future<Output = ()> + Send>>;
 
+/// How many deliveries may be under way at once (admitted by [`Outbox::admit`], not yet
+/// finished).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bounds {
+    /// In one channel. A channel's queue runs one job at a time, so this is how far behind
+    /// the platform one channel may fall.
+    pub per_channel: usize,
+    /// In all channels together: what bounds the memory the backlog holds.
+    pub total: usize,
+}
+
+impl Default for Bounds {
+    /// 256 deliveries in one channel, 1,024 in all: a few MiB of replies waiting (a
+    /// delivery holds its reply's posts, a few KiB), and at Slack's pace of about one
+    /// message a second per channel more than enough for any newsroom's bursts.
+    fn default() -> Self {
+        Bounds {
+            per_channel: 256,
+            total: 1024,
+        }
+    }
+}
+
+/// The backlog stayed full for longer than the request's patience.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the delivery backlog is full")]
+pub struct Busy;
+
 /// The per-channel queues. Cheap to clone.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct Outbox {
     /// Shared by every clone.
     inner: Arc<Inner>,
 }
 
-#[derive(Default)]
+impl Default for Outbox {
+    fn default() -> Self {
+        Outbox::with_bounds(None, "", Bounds::default())
+    }
+}
+
 struct Inner {
     /// Each channel's queue. Jobs are sent only while holding this lock, and a worker leaves
     /// the map only while holding it and finding its queue empty, so no job is ever left in
@@ -32,30 +76,159 @@ struct Inner {
     queues: Mutex<HashMap<String, mpsc::UnboundedSender<Job>>>,
     /// The desk a panicking job is reported to ([`crate::supervise`]).
     desk: Option<crate::desk::Desk>,
+    /// The platform the backlog gauge is labelled with (empty: not recorded).
+    platform: &'static str,
+    /// The bounds [`Outbox::admit`] keeps.
+    bounds: Bounds,
+    /// Deliveries under way, in all and per channel.
+    backlog: Mutex<Backlog>,
+    /// Woken when a ticket is given back, for the requests waiting for room.
+    freed: Notify,
+}
+
+#[derive(Default)]
+struct Backlog {
+    /// Tickets out, in all channels.
+    total: usize,
+    /// Tickets out per channel; a channel with none is not listed.
+    channels: HashMap<String, usize>,
+}
+
+/// One admitted delivery: held by the work that delivers a reply, given back when dropped.
+#[must_use = "the delivery is admitted only while its ticket is held"]
+pub struct Ticket {
+    /// The outbox that gave it.
+    inner: Arc<Inner>,
+    /// The channel it counts against.
+    channel: String,
+}
+
+impl std::fmt::Debug for Ticket {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ticket")
+            .field("channel", &self.channel)
+            .finish()
+    }
+}
+
+impl Drop for Ticket {
+    fn drop(&mut self) {
+        {
+            let mut backlog = self.inner.backlog();
+            backlog.total = backlog.total.saturating_sub(1);
+            if let Some(n) = backlog.channels.get_mut(&self.channel) {
+                *n = n.saturating_sub(1);
+                if *n == 0 {
+                    backlog.channels.remove(&self.channel);
+                }
+            }
+            self.inner.record(backlog.total);
+        }
+        self.inner.freed.notify_waiters();
+    }
+}
+
+impl Inner {
+    fn backlog(&self) -> MutexGuard<'_, Backlog> {
+        self.backlog.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn queues(&self) -> MutexGuard<'_, HashMap<String, mpsc::UnboundedSender<Job>>> {
+        self.queues.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn record(&self, total: usize) {
+        if !self.platform.is_empty() {
+            crate::telemetry::delivery_backlog(self.platform, total);
+        }
+    }
 }
 
 /// How long a channel's worker waits for more work before it ends.
 const IDLE: Duration = Duration::from_secs(60);
 
 impl Outbox {
-    /// An outbox with no queues yet.
+    /// An outbox with no queues yet and the default [`Bounds`].
     pub fn new() -> Self {
         Self::default()
     }
 
     /// An outbox whose jobs, when one panics, are reported on `desk` (logged, counted in
-    /// `storydesk_panics_total{work="deliver"}` and by [`crate::desk::Desk::panics`]).
-    pub fn reporting_to(desk: &crate::desk::Desk) -> Self {
+    /// `storydesk_panics_total{work="deliver"}` and by [`crate::desk::Desk::panics`]), and
+    /// whose backlog is recorded as `platform`'s (`storydesk_delivery_backlog`).
+    pub fn reporting_to(desk: &crate::desk::Desk, platform: &'static str) -> Self {
+        Self::with_bounds(Some(desk), platform, Bounds::default())
+    }
+
+    /// An outbox keeping `bounds`.
+    pub fn with_bounds(
+        desk: Option<&crate::desk::Desk>,
+        platform: &'static str,
+        bounds: Bounds,
+    ) -> Self {
         Outbox {
             inner: Arc::new(Inner {
-                desk: Some(desk.clone()),
-                ..Inner::default()
+                queues: Mutex::default(),
+                desk: desk.cloned(),
+                platform,
+                bounds,
+                backlog: Mutex::default(),
+                freed: Notify::new(),
             }),
         }
     }
 
+    /// Admits one delivery to `channel`: a ticket at once when the backlog has room, else
+    /// when a delivery finishes and makes room, or [`Busy`] when none did within
+    /// `patience` (counted in `storydesk_delivery_refused_total`).
+    pub async fn admit(&self, channel: &str, patience: Duration) -> Result<Ticket, Busy> {
+        let deadline = tokio::time::Instant::now() + patience;
+        loop {
+            // Listen before looking, so a ticket given back in between is not missed.
+            let freed = self.inner.freed.notified();
+            tokio::pin!(freed);
+            freed.as_mut().enable();
+            if let Some(ticket) = self.try_admit(channel) {
+                return Ok(ticket);
+            }
+            if tokio::time::timeout_at(deadline, freed).await.is_err() {
+                if !self.inner.platform.is_empty() {
+                    crate::telemetry::delivery_refused(self.inner.platform);
+                }
+                return Err(Busy);
+            }
+        }
+    }
+
+    /// A ticket for `channel` if the backlog has room now.
+    pub fn try_admit(&self, channel: &str) -> Option<Ticket> {
+        let bounds = self.inner.bounds;
+        let mut backlog = self.inner.backlog();
+        let here = backlog.channels.get(channel).copied().unwrap_or(0);
+        if backlog.total >= bounds.total || here >= bounds.per_channel {
+            return None;
+        }
+        backlog.total += 1;
+        *backlog.channels.entry(channel.to_string()).or_default() += 1;
+        self.inner.record(backlog.total);
+        Some(Ticket {
+            inner: self.inner.clone(),
+            channel: channel.to_string(),
+        })
+    }
+
+    /// Deliveries under way: in all channels, and in `channel`.
+    pub fn backlog(&self, channel: &str) -> (usize, usize) {
+        let backlog = self.inner.backlog();
+        (
+            backlog.total,
+            backlog.channels.get(channel).copied().unwrap_or(0),
+        )
+    }
+
     /// Runs `job` on `channel`'s queue after every job queued there before it; the receiver
-    /// gets its result (or is dropped if the job panicked).
+    /// gets its result (or is dropped if the job panicked). Never refused: what bounds the
+    /// queues is the admission of deliveries ([`Outbox::admit`]).
     pub fn run<T, F>(&self, channel: &str, job: F) -> oneshot::Receiver<T>
     where
         T: Send + 'static,
@@ -76,7 +249,7 @@ impl Outbox {
                 }
             }
         });
-        let mut queues = self.inner.queues.lock().expect("outbox lock");
+        let mut queues = self.inner.queues();
         let sender = queues.entry(channel.to_string()).or_insert_with(|| {
             let (sender, receiver) = mpsc::unbounded_channel();
             tokio::spawn(worker(self.inner.clone(), channel.to_string(), receiver));
@@ -90,7 +263,7 @@ impl Outbox {
 
     /// How many channels have a live queue (for metrics and tests).
     pub fn queues(&self) -> usize {
-        self.inner.queues.lock().expect("outbox lock").len()
+        self.inner.queues().len()
     }
 }
 
@@ -100,7 +273,7 @@ async fn worker(inner: Arc<Inner>, channel: String, mut jobs: mpsc::UnboundedRec
             Ok(Some(job)) => job.await,
             Ok(None) => return,
             Err(_) => {
-                let mut queues = inner.queues.lock().expect("outbox lock");
+                let mut queues = inner.queues();
                 if jobs.is_empty() {
                     queues.remove(&channel);
                     return;
@@ -141,6 +314,75 @@ mod tests {
         assert_eq!(outbox.queues(), 2);
     }
 
+    const SMALL: Bounds = Bounds {
+        per_channel: 2,
+        total: 3,
+    };
+
+    #[tokio::test(start_paused = true)]
+    async fn a_full_backlog_makes_requests_wait_then_refuses_them_and_loses_nothing() {
+        let outbox = Outbox::with_bounds(None, "", SMALL);
+        let patience = Duration::from_secs(1);
+        let a1 = outbox.admit("A", patience).await.unwrap();
+        let a2 = outbox.admit("A", patience).await.unwrap();
+        // One channel is full at its bound; another channel still gets room.
+        assert_eq!(outbox.admit("A", patience).await.unwrap_err(), Busy);
+        let b1 = outbox.admit("B", patience).await.unwrap();
+        assert_eq!(outbox.backlog("A"), (3, 2));
+        // All channels together are full at the total.
+        assert_eq!(outbox.admit("C", patience).await.unwrap_err(), Busy);
+        assert!(outbox.try_admit("C").is_none());
+
+        // Every admitted delivery's jobs are queued and run, in order, however full the
+        // backlog: nothing is refused or dropped once admitted.
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let mut done = Vec::new();
+        for (ticket, channel, n) in [(a1, "A", 1), (a2, "A", 2), (b1, "B", 3)] {
+            let l = log.clone();
+            done.push(outbox.run(channel, async move {
+                l.lock().unwrap().push(n);
+                drop(ticket);
+            }));
+        }
+        // A request waiting for room gets it as soon as a delivery finishes.
+        let waiting = tokio::spawn({
+            let outbox = outbox.clone();
+            async move { outbox.admit("A", Duration::from_secs(3600)).await }
+        });
+        for rx in done {
+            rx.await.unwrap();
+        }
+        let ticket = waiting.await.unwrap().unwrap();
+        let mut ran = log.lock().unwrap().clone();
+        ran.sort();
+        assert_eq!(ran, vec![1, 2, 3]);
+        assert_eq!(outbox.backlog("A"), (1, 1));
+        drop(ticket);
+        assert_eq!(outbox.backlog("A"), (0, 0));
+    }
+
+    #[tokio::test]
+    async fn a_waiting_request_is_admitted_when_a_ticket_comes_back() {
+        let outbox = Outbox::with_bounds(None, "", SMALL);
+        let held: Vec<Ticket> = ["A", "A", "B"]
+            .iter()
+            .map(|c| outbox.try_admit(c).unwrap())
+            .collect();
+        let (started, waiting_started) = oneshot::channel();
+        let waiter = tokio::spawn({
+            let outbox = outbox.clone();
+            async move {
+                let _ = started.send(());
+                outbox.admit("C", Duration::from_secs(3600)).await
+            }
+        });
+        waiting_started.await.unwrap();
+        tokio::task::yield_now().await;
+        assert!(!waiter.is_finished());
+        drop(held);
+        assert!(waiter.await.unwrap().is_ok());
+    }
+
     #[tokio::test(start_paused = true)]
     async fn idle_queues_end_and_come_back() {
         let outbox = Outbox::new();
@@ -161,7 +403,7 @@ mod tests {
             crate::config::Config::defaults(),
             crate::template::Template::load("news").unwrap(),
         );
-        let outbox = Outbox::reporting_to(&desk);
+        let outbox = Outbox::reporting_to(&desk, "test");
         let failed = outbox.run("C1", async { panic!("boom") });
         assert!(failed.await.is_err());
         assert_eq!(desk.panics(), 1);

@@ -189,6 +189,12 @@ pub fn internal_error(reference: &str) -> String {
     )
 }
 
+/// The messages storydesk still has to post are too many for now (the platform is slow or
+/// limiting us): the request was not carried out, so nothing is lost by trying again.
+pub fn busy_delivering() -> String {
+    "storydesk is still posting earlier changes and cannot take this one yet; nothing was changed. Try again in a minute.".to_string()
+}
+
 // ---------------------------------------------------------------------------------------
 // Stories
 

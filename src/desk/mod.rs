@@ -774,6 +774,57 @@ pub(crate) const HANDLERS: &[(&str, Handler)] = &[
     ("purge-sources", sources::purge),
 ];
 
+/// The subcommands whose whole work is a few reads of records sled holds in memory and the
+/// rendering of a short answer: no transaction, no flush, no scan that grows with the store,
+/// no pre-publish check. Nothing in them waits for the disk, so they are answered where the
+/// request arrives ([`Prepared::answers_in_place`]), without a handoff to a thread that may
+/// block; everything else runs where waiting is allowed. A test runs each against a store
+/// and finds the store unchanged; `show` and `source show` are not here because they record
+/// something (the revision shown, the viewing of a source).
+pub(crate) const IN_PLACE: &[&str] = &["status", "help", "source list", "ref list"];
+
+/// What the desk makes of a request's input: an invocation and its long text, `None` for
+/// chatter that means nothing to the desk, or the parse error to answer with.
+type Interpreted = Result<Option<(Invocation, Option<String>)>, ParseError>;
+
+/// A request taken in and parsed ([`Desk::prepare`]), ready for [`Desk::answer`].
+#[derive(Debug)]
+pub struct Prepared {
+    /// The request, as the desk takes it in.
+    req: Request,
+    /// Its parse; `None` for a plain message, interpreted when it runs.
+    parsed: Option<Interpreted>,
+    /// The store answers reads without a network round trip (the embedded engine).
+    local: bool,
+}
+
+impl Prepared {
+    /// The request.
+    pub fn request(&self) -> &Request {
+        &self.req
+    }
+
+    /// What the platform says the person belongs to, which an adapter may learn after the
+    /// request was parsed (Slack's user groups); parsing does not depend on it.
+    pub fn memberships_mut(&mut self) -> &mut Memberships {
+        &mut self.req.memberships
+    }
+
+    /// True when the request's work waits for nothing: a read of [`IN_PLACE`], or a line
+    /// that does not parse (answered from the catalogue). Such a request is answered on the
+    /// task that received it; the others may wait for the disk (a transaction and its
+    /// flush, a store scan, the checks) and go to a thread where blocking is allowed.
+    pub fn answers_in_place(&self) -> bool {
+        match &self.parsed {
+            Some(Ok(Some((inv, _)))) => {
+                self.local && IN_PLACE.contains(&inv.subcommand.as_str())
+            }
+            Some(Err(_)) => true,
+            Some(Ok(None)) | None => false,
+        }
+    }
+}
+
 /// The desk: the workflow over one store, one configuration and one template.
 #[derive(Clone)]
 pub struct Desk {
@@ -936,7 +987,29 @@ impl Desk {
 
     /// Handle one request. Never panics on bad input; every problem becomes a message.
     pub fn handle(&self, req: Request) -> Reply {
+        self.answer(self.prepare(req))
+    }
+
+    /// Takes a request in and parses it, without touching the store, so the caller learns
+    /// where its work may run ([`Prepared::answers_in_place`]) before it runs. Pure and
+    /// quick: the parser works on the catalogue alone. A plain message is interpreted when
+    /// it runs (whether it means anything depends on the thread it is in).
+    pub fn prepare(&self, req: Request) -> Prepared {
         let req = req.taken_in();
+        let parsed = match &req.input {
+            Input::Message { .. } => None,
+            _ => Some(self.interpret(&req)),
+        };
+        Prepared {
+            req,
+            parsed,
+            local: self.store.reads_are_local(),
+        }
+    }
+
+    /// Handles a prepared request (see [`Desk::handle`]).
+    pub fn answer(&self, prepared: Prepared) -> Reply {
+        let Prepared { req, parsed, .. } = prepared;
         let span = tracing::info_span!(
             "desk",
             platform = req.place.channel.platform.as_str(),
@@ -947,7 +1020,11 @@ impl Desk {
         );
         let _enter = span.enter();
         let started = std::time::Instant::now();
-        let (subcommand, outcome, mut reply) = self.run(&req);
+        let parsed = match parsed {
+            Some(parsed) => parsed,
+            None => self.interpret(&req),
+        };
+        let (subcommand, outcome, mut reply) = self.run(&req, parsed);
         reply.outcome = outcome;
         if let Some(story) = reply.story {
             span.record("story", story.0);
@@ -960,8 +1037,8 @@ impl Desk {
 
     /// [`Desk::handle`]'s work: the reply, with the subcommand it ran (`None` for chatter
     /// that means nothing to the desk) and how it ended, for the metrics.
-    fn run(&self, req: &Request) -> (Option<String>, Outcome, Reply) {
-        let (inv, body) = match self.interpret(req) {
+    fn run(&self, req: &Request, parsed: Interpreted) -> (Option<String>, Outcome, Reply) {
+        let (inv, body) = match parsed {
             Ok(Some(x)) => x,
             Ok(None) => return (None, Outcome::Done, Reply::default()),
             Err(e) => {
@@ -1072,7 +1149,7 @@ impl Desk {
 
     /// Turn the input into an invocation, or `None` for a plain message that means nothing
     /// to the desk (chatter in the channel).
-    fn interpret(&self, req: &Request) -> Result<Option<(Invocation, Option<String>)>, ParseError> {
+    fn interpret(&self, req: &Request) -> Interpreted {
         match &req.input {
             Input::Text { text, body } => {
                 Ok(Some((parse::parse(self.catalogue, text)?, body.clone())))
@@ -1245,6 +1322,75 @@ fn rand_reference() -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Platform;
+    use crate::store::StoreOptions;
+
+    fn read(desk: &Desk, text: &str, trigger: &str) -> Prepared {
+        desk.prepare(Request {
+            actor: Person {
+                id: "U1".into(),
+                name: "alice".into(),
+            },
+            memberships: Default::default(),
+            place: Place {
+                channel: ChannelKey {
+                    platform: Platform::Slack,
+                    team: "T1".into(),
+                    channel: "C1".into(),
+                },
+                thread: None,
+            },
+            at: Timestamp::now(),
+            input: Input::Text {
+                text: text.into(),
+                body: None,
+            },
+            event: Some(EventKey::new(
+                Platform::Slack,
+                "T1",
+                EventKind::Command,
+                trigger,
+            )),
+            story: None,
+        })
+    }
+
+    #[test]
+    fn what_is_answered_in_place_changes_nothing_in_the_store() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
+        let desk = Desk::new(store, Config::defaults(), Template::load("news").unwrap());
+        let started = desk.answer(read(&desk, "/story new A story", "w0"));
+        assert_eq!(started.outcome, Outcome::Done);
+        for (n, subcommand) in IN_PLACE.iter().enumerate() {
+            assert!(
+                HANDLERS.iter().any(|(name, _)| name == subcommand),
+                "{subcommand} has no handler"
+            );
+            let prepared = read(&desk, &format!("/story {subcommand}"), &format!("r{n}"));
+            assert!(prepared.answers_in_place(), "{subcommand}");
+            let before = desk.store().stats().transactions;
+            let reply = desk.answer(prepared);
+            assert_eq!(reply.outcome, Outcome::Done, "{subcommand}: {reply:?}");
+            assert_eq!(
+                desk.store().stats().transactions,
+                before,
+                "{subcommand} wrote to the store"
+            );
+        }
+        // A line that does not parse is answered from the catalogue, in place too.
+        assert!(read(&desk, "/story sttus", "p").answers_in_place());
+        // Writes, and reads that record something or scan, are not.
+        for text in [
+            "/story new Another",
+            "/story show title",
+            "/story source show 1",
+            "/story check",
+            "/story list",
+        ] {
+            assert!(!read(&desk, text, "w").answers_in_place(), "{text}");
+        }
+    }
 
     #[test]
     fn every_catalogue_entry_has_a_handler_and_every_handler_an_entry() {

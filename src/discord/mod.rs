@@ -58,18 +58,26 @@ use serenity::http::{Http, HttpBuilder};
 use tracing::Instrument;
 
 use crate::assist::{Assistant, Failure};
-use crate::deliver::{Anchor, Anchors, Failure as Delivery, Outlet, PartTag, Posted, ShowError};
+use crate::deliver::{
+    Anchor, Anchors, Busy, Failure as Delivery, Outlet, PartTag, Posted, ShowError, Ticket,
+};
+use crate::desk::messages::busy_delivering;
 use crate::desk::{
     Body, Desk, Destination, DraftJob, EventKey, EventKind, Input, Post, Reply, Request, ThreadKind,
 };
 use crate::inflight::InFlight;
 use crate::model::{ChannelKey, Place, Platform, StoryId, Timestamp};
+use crate::supervise::Started;
 
 use routing::Route;
 
 /// How long an interaction waits for the desk before it is deferred. Discord allows 3 s
 /// for the first answer; the rest is margin for the network.
 pub const ANSWER_WITHIN: Duration = Duration::from_millis(2000);
+
+/// How long an interaction whose reply will be delivered waits for room in a full delivery
+/// backlog (`deliver::queue`) before it is answered with a sentence and not carried out.
+pub const ADMIT_PATIENCE: Duration = Duration::from_millis(1000);
 
 /// How long a file download may take.
 const DOWNLOAD_TIMEOUT: Duration = Duration::from_secs(60);
@@ -90,6 +98,21 @@ mod code {
 
 /// Work that finishes an interaction after its first answer: followups, posts, edits.
 pub type Pending = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
+
+/// `handled`, with the delivery's admission to the backlog held until what follows the
+/// answer is done (given back at once when nothing follows).
+fn admitted(ticket: Option<Ticket>, mut handled: Handled) -> Handled {
+    let Some(ticket) = ticket else {
+        return handled;
+    };
+    if let Some(then) = handled.then.take() {
+        handled.then = Some(Box::pin(async move {
+            then.await;
+            drop(ticket);
+        }));
+    }
+    handled
+}
 
 /// What to do with an interaction: the first answer, and what follows it.
 pub struct Handled {
@@ -294,7 +317,7 @@ impl Discord {
         http: Arc<Http>,
         assistant: Result<Assistant, Failure>,
     ) -> Arc<Self> {
-        let queues = crate::deliver::Outbox::reporting_to(&desk);
+        let queues = crate::deliver::Outbox::reporting_to(&desk, "discord");
         Arc::new(Discord {
             assistant,
             messages_handled: AtomicU64::new(0),
@@ -459,39 +482,72 @@ impl Discord {
             Route::Desk {
                 mut request,
                 file: Some(file),
-            } => Handled {
-                response: render::defer(true),
-                then: Some(Box::pin(
-                    async move {
-                        let reach = Reach::Interaction {
-                            token,
-                            deferred: true,
-                        };
-                        match self.download(&file).await {
-                            Ok(text) => {
-                                if let Input::Options { body, .. } = &mut request.input {
-                                    *body = Some(text);
+            } => {
+                let admission = self
+                    .queues
+                    .admit(&request.place.channel.channel, ADMIT_PATIENCE)
+                    .await;
+                let Ok(ticket) = admission else {
+                    return now(render::respond(&busy_delivering(), true));
+                };
+                let handled = Handled {
+                    response: render::defer(true),
+                    then: Some(Box::pin(
+                        async move {
+                            let reach = Reach::Interaction {
+                                token,
+                                deferred: true,
+                            };
+                            match self.download(&file).await {
+                                Ok(text) => {
+                                    if let Input::Options { body, .. } = &mut request.input {
+                                        *body = Some(text);
+                                    }
+                                    let place = request.place.clone();
+                                    let reply = self.run_desk(request).await;
+                                    self.deliver(reach, &place, reply).await;
                                 }
-                                let place = request.place.clone();
-                                let reply = self.run_desk(request).await;
-                                self.deliver(reach, &place, reply).await;
-                            }
-                            Err(problem) => {
-                                self.private(&reach, &problem).await;
+                                Err(problem) => {
+                                    self.private(&reach, &problem).await;
+                                }
                             }
                         }
-                    }
-                    .in_current_span(),
-                )),
-            },
+                        .in_current_span(),
+                    )),
+                };
+                admitted(Some(ticket), handled)
+            }
             Route::Desk {
                 request,
                 file: None,
             } => {
                 let place = request.place.clone();
-                let desk = self.desk.clone();
-                let mut job = tokio::task::spawn_blocking(move || desk.handle(request));
-                match tokio::time::timeout(ANSWER_WITHIN, &mut job).await {
+                let prepared = self.desk.prepare(request);
+                let ticket = if prepared.answers_in_place() {
+                    None
+                } else {
+                    match self
+                        .queues
+                        .admit(&place.channel.channel, ADMIT_PATIENCE)
+                        .await
+                    {
+                        Ok(ticket) => Some(ticket),
+                        Err(Busy) => return now(render::respond(&busy_delivering(), true)),
+                    }
+                };
+                let mut job = match crate::supervise::start(&self.desk, prepared) {
+                    Started::Answered(Some(reply)) => {
+                        return self.answer(token, place, reply, is_component)
+                    }
+                    Started::Answered(None) => {
+                        return now(render::respond(
+                            &crate::desk::messages::internal_error("desk"),
+                            true,
+                        ))
+                    }
+                    Started::Running(job) => job,
+                };
+                let handled = match tokio::time::timeout(ANSWER_WITHIN, &mut job).await {
                     Ok(Ok(reply)) => self.answer(token, place, reply, is_component),
                     Ok(Err(e)) => {
                         crate::supervise::report(&self.desk, "desk", &e);
@@ -516,7 +572,8 @@ impl Discord {
                             .in_current_span(),
                         )),
                     },
-                }
+                };
+                admitted(ticket, handled)
             }
         }
     }
@@ -580,6 +637,13 @@ impl Discord {
             None if is_component => (CreateInteractionResponse::Acknowledge, false),
             None => (render::respond(&messages::done(), true), false),
         };
+        if !deferred && reply.posts.is_empty() && reply.drafts.is_empty() {
+            // The answer was all of it (a read): no work after it, no task to start.
+            return Handled {
+                response,
+                then: None,
+            };
+        }
         let then: Pending = Box::pin(
             async move {
                 self.deliver(Reach::Interaction { token, deferred }, &place, reply)
@@ -594,14 +658,10 @@ impl Discord {
     }
 
     async fn run_desk(&self, request: Request) -> Reply {
-        let desk = self.desk.clone();
-        match tokio::task::spawn_blocking(move || desk.handle(request)).await {
-            Ok(reply) => reply,
-            Err(e) => {
-                crate::supervise::report(&self.desk, "desk", &e);
-                Reply::default()
-            }
-        }
+        let prepared = self.desk.prepare(request);
+        crate::supervise::desk(&self.desk, prepared)
+            .await
+            .unwrap_or_default()
     }
 
     /// Carry out a reply's posts in order.

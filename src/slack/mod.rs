@@ -59,11 +59,12 @@ use tracing::Instrument;
 
 use crate::assist::{Assistant, Failure};
 use crate::deliver::{
-    Anchor, Anchors, Failure as Delivery, Outbox, Outlet, PartTag, Posted, ShowError, Shown,
+    Anchor, Anchors, Busy, Failure as Delivery, Outbox, Outlet, PartTag, Posted, ShowError, Shown,
+    Ticket,
 };
 use crate::desk::{
-    Action, Body, Desk, Destination, DraftJob, DraftRef, EventKey, EventKind, Input, Post, Reply,
-    Request, ThreadKind,
+    Action, Body, Desk, Destination, DraftJob, DraftRef, EventKey, EventKind, Input, Post,
+    Prepared, Reply, Request, ThreadKind,
 };
 use crate::inflight::InFlight;
 use crate::model::{ChannelKey, Person, Place, Platform, StoryId, Timestamp};
@@ -80,6 +81,11 @@ pub const DEFAULT_API_URL: &str = "https://slack.com/api";
 /// that comes sooner than this means the desk has finished the request (and, for a
 /// change, made it durable) before answering; one that comes at the budget may not have.
 pub const ACK_BUDGET: Duration = Duration::from_millis(2500);
+
+/// How long a request whose reply will be delivered waits for room in a full delivery
+/// backlog (`deliver::queue`) before it is refused with a sentence: part of
+/// [`ACK_BUDGET`], leaving the desk the rest.
+pub const ADMIT_PATIENCE: Duration = Duration::from_millis(1000);
 
 /// How Slack is set up, from the environment.
 #[derive(Debug, Clone)]
@@ -176,6 +182,9 @@ struct Origin {
     thread: Option<String>,
     /// Where to answer the requester, when Slack gave one.
     response_url: Option<String>,
+    /// The request's admission to the delivery backlog ([`Outbox::admit`]), shared by every
+    /// piece of work that delivers its reply: given back when the last of them is done.
+    admitted: Option<Arc<Ticket>>,
 }
 
 impl Slack {
@@ -196,7 +205,7 @@ impl Slack {
             config.bot_token.clone(),
             config.app_token.clone(),
         );
-        let outbox = Outbox::reporting_to(&desk);
+        let outbox = Outbox::reporting_to(&desk, "slack");
         Slack {
             inner: Arc::new(Inner {
                 assistant,
@@ -326,6 +335,7 @@ impl Slack {
             user: cmd.user_id.clone(),
             thread: None,
             response_url: Some(cmd.response_url.clone()).filter(|u| !u.is_empty()),
+            admitted: None,
         };
         // Only a command that takes long text may need a form; the parser (pure, quick)
         // tells, so other commands go straight to the desk.
@@ -417,10 +427,33 @@ impl Slack {
     /// Runs a request through the desk and gives its reply if it comes within
     /// [`ACK_BUDGET`]. A slower desk (a busy disk) gets `None`: the ack goes out now and the
     /// reply is delivered when it is done. A desk that panicked also gets `None`.
-    async fn within_ack_budget(&self, request: Request, origin: &Origin) -> Option<Reply> {
+    ///
+    /// A request whose reply will be delivered is first admitted to the delivery backlog
+    /// (`origin` then carries its ticket to the delivery); [`Busy`] when the backlog stayed
+    /// full for [`ADMIT_PATIENCE`], and the desk was not asked.
+    async fn within_ack_budget(
+        &self,
+        request: Request,
+        origin: &mut Origin,
+    ) -> Result<Option<Reply>, Busy> {
+        let prepared = self.desk().prepare(request);
+        if prepared.answers_in_place() {
+            // A read the desk answers in place, with no user group to look up first, is
+            // done in microseconds: no budget to keep, no task to start, nothing to deliver.
+            if !self.names_groups() {
+                return Ok(crate::supervise::desk(self.desk(), prepared).await);
+            }
+        } else {
+            let ticket = self
+                .inner
+                .outbox
+                .admit(&origin.channel.channel, ADMIT_PATIENCE)
+                .await?;
+            origin.admitted = Some(Arc::new(ticket));
+        }
         let this = self.clone();
-        let mut job = tokio::spawn(async move { this.desk_reply(request).await });
-        match tokio::time::timeout(ACK_BUDGET, &mut job).await {
+        let mut job = tokio::spawn(async move { this.desk_reply(prepared).await });
+        let reply = match tokio::time::timeout(ACK_BUDGET, &mut job).await {
             Ok(Ok(Some(reply))) => Some(reply),
             Ok(Ok(None)) => None,
             Ok(Err(e)) => {
@@ -437,21 +470,30 @@ impl Slack {
                 });
                 None
             }
-        }
+        };
+        Ok(reply)
     }
 
     /// The desk's reply to `request`, once the person's memberships of the user groups the
     /// config names are known. `None` when the desk panicked (logged).
-    async fn desk_reply(&self, mut request: Request) -> Option<Reply> {
-        request.memberships.slack_groups = self.groups_of(&request.actor.id).await;
-        let desk = self.desk().clone();
-        match tokio::task::spawn_blocking(move || desk.handle(request)).await {
-            Ok(reply) => Some(reply),
-            Err(e) => {
-                crate::supervise::report(self.desk(), "desk", &e);
-                None
-            }
+    async fn desk_reply(&self, mut prepared: Prepared) -> Option<Reply> {
+        if self.names_groups() {
+            let groups = self.groups_of(&prepared.request().actor.id).await;
+            prepared.memberships_mut().slack_groups = groups;
         }
+        crate::supervise::desk(self.desk(), prepared).await
+    }
+
+    /// Whether the config's role lists name any Slack user group (`group:S…`), so a
+    /// request's memberships must be looked up before the desk sees it.
+    fn names_groups(&self) -> bool {
+        self.desk()
+            .config()
+            .roles
+            .editors
+            .slack_groups()
+            .next()
+            .is_some()
     }
 
     /// The user groups among those the config's role lists name (`group:S…`) that `user` is
@@ -478,9 +520,11 @@ impl Slack {
 
     /// Runs a command through the desk; the first message for the requester goes in the
     /// ack, everything else after it.
-    async fn answer(&self, request: Request, origin: Origin) -> Ack {
-        let Some(reply) = self.within_ack_budget(request, &origin).await else {
-            return Ack::Empty;
+    async fn answer(&self, request: Request, mut origin: Origin) -> Ack {
+        let reply = match self.within_ack_budget(request, &mut origin).await {
+            Ok(Some(reply)) => reply,
+            Ok(None) => return Ack::Empty,
+            Err(Busy) => return ephemeral_ack(&crate::desk::messages::busy_delivering()),
         };
         if reply.is_duplicate() {
             return Ack::Empty;
@@ -571,6 +615,7 @@ impl Slack {
             user: p.user.id.clone(),
             thread: thread.clone(),
             response_url: p.response_url.clone(),
+            admitted: None,
         };
         // The request a click on a button stands for, keyed by Slack's own id of the click.
         let click_request = |name: String| {
@@ -660,11 +705,7 @@ impl Slack {
             Action::Approve { .. } | Action::AcceptDraft { .. } | Action::DiscardDraft { .. } => {
                 let request = click_request(name);
                 let this = self.clone();
-                self.spawn(async move {
-                    if let Some(reply) = this.desk_reply(request).await {
-                        this.deliver(reply, origin).await;
-                    }
-                });
+                self.spawn(async move { this.run(request, origin).await });
                 Ack::Empty
             }
         }
@@ -834,9 +875,19 @@ impl Slack {
             user: p.user.id.clone(),
             thread: meta.t.clone(),
             response_url: None,
+            admitted: None,
         };
-        let Some(reply) = self.within_ack_budget(request, &origin).await else {
-            return Ack::Empty;
+        let mut origin = origin;
+        let reply = match self.within_ack_budget(request, &mut origin).await {
+            Ok(Some(reply)) => reply,
+            Ok(None) => return Ack::Empty,
+            Err(Busy) => {
+                // The form stays open with its text, and says why.
+                return Ack::Json(json!({
+                    "response_action": "errors",
+                    "errors": { error_block: crate::desk::messages::busy_delivering() },
+                }));
+            }
         };
         if reply.is_refused() {
             let text = reply
@@ -889,6 +940,7 @@ impl Slack {
             user: user.clone(),
             thread: Some(thread.clone()),
             response_url: None,
+            admitted: None,
         };
         let actor = Person { id: user, name };
         let request = |input: Input, event: EventKey, story: Option<StoryId>| Request {
@@ -982,8 +1034,25 @@ impl Slack {
     }
 
     /// Runs a request through the desk and delivers its reply.
-    async fn run(&self, request: Request, origin: Origin) {
-        if let Some(reply) = self.desk_reply(request).await {
+    async fn run(&self, request: Request, mut origin: Origin) {
+        let prepared = self.desk().prepare(request);
+        if !prepared.answers_in_place() {
+            match self
+                .inner
+                .outbox
+                .admit(&origin.channel.channel, ADMIT_PATIENCE)
+                .await
+            {
+                Ok(ticket) => origin.admitted = Some(Arc::new(ticket)),
+                Err(Busy) => {
+                    for m in blocks::text_messages(&crate::desk::messages::busy_delivering()) {
+                        self.tell(&origin, m).await;
+                    }
+                    return;
+                }
+            }
+        }
+        if let Some(reply) = self.desk_reply(prepared).await {
             self.deliver(reply, origin).await;
         }
     }
@@ -1094,6 +1163,7 @@ impl Slack {
                 user: publisher.id.clone(),
                 thread: None,
                 response_url: None,
+                admitted: None,
             };
             self.learn_name(&publisher.id, Some(&publisher.name));
             let this = self.clone();
@@ -1359,11 +1429,12 @@ impl Slack {
                 return Err(store_failure());
             }
         };
-        self.inner
-            .boards
-            .lock()
-            .expect("boards lock")
-            .insert(anchor.key(), text);
+        remember(
+            &mut self.inner.boards.lock().expect("boards lock"),
+            &anchor.key(),
+            text,
+            BOARDS_KEPT,
+        );
         Ok(ts)
     }
 
@@ -1426,11 +1497,32 @@ impl Slack {
     fn learn_name(&self, id: &str, name: Option<&str>) -> String {
         let mut names = self.inner.names.lock().expect("names lock");
         if let Some(name) = name.filter(|n| !n.is_empty()) {
-            names.insert(id.to_string(), name.to_string());
+            if names.get(id).map(String::as_str) != Some(name) {
+                remember(&mut names, id, name.to_string(), NAMES_KEPT);
+            }
             return name.to_string();
         }
         names.get(id).cloned().unwrap_or_else(|| id.to_string())
     }
+}
+
+/// How many boards' last shown text the adapter keeps (to skip an edit that changes
+/// nothing); a board not among them is edited once more, which is harmless.
+const BOARDS_KEPT: usize = 1024;
+
+/// How many people's display names the adapter keeps; one not among them is shown by id
+/// until their next command or click says their name again.
+const NAMES_KEPT: usize = 10_000;
+
+/// Keeps `value` under `key` in a cache of at most `kept` entries: when full, another entry
+/// (whichever the map yields first) makes room, so a long run's caches stay bounded.
+fn remember(map: &mut HashMap<String, String>, key: &str, value: String, kept: usize) {
+    if !map.contains_key(key) && map.len() >= kept {
+        if let Some(other) = map.keys().next().cloned() {
+            map.remove(&other);
+        }
+    }
+    map.insert(key.to_string(), value);
 }
 
 /// The idempotency key of a click: Slack's own identity of that one click (its
