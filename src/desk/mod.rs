@@ -816,9 +816,7 @@ impl Prepared {
     /// flush, a store scan, the checks) and go to a thread where blocking is allowed.
     pub fn answers_in_place(&self) -> bool {
         match &self.parsed {
-            Some(Ok(Some((inv, _)))) => {
-                self.local && IN_PLACE.contains(&inv.subcommand.as_str())
-            }
+            Some(Ok(Some((inv, _)))) => self.local && IN_PLACE.contains(&inv.subcommand.as_str()),
             Some(Err(_)) => true,
             Some(Ok(None)) | None => false,
         }

@@ -499,6 +499,37 @@ pub struct Store {
     inner: Arc<Inner>,
 }
 
+/// The right to run one piece of work that must run in one process only (see
+/// [`Store::singleton`]). Dropping it lets another process take it.
+pub struct Singleton {
+    /// The work's name.
+    name: String,
+    /// PostgreSQL's advisory lock; none on the embedded store.
+    hold: Option<postgres::PgHold>,
+}
+
+impl fmt::Debug for Singleton {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Singleton")
+            .field("name", &self.name)
+            .finish()
+    }
+}
+
+impl Singleton {
+    /// The work's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// True while this process still holds the work: on PostgreSQL, while the lock's
+    /// connection answers (blocks up to 3 s; call it from a blocking thread). Once false, stop
+    /// the work and drop the hold; another process may have taken it.
+    pub fn still_held(&self) -> bool {
+        self.hold.as_ref().is_none_or(|hold| hold.still_held())
+    }
+}
+
 /// The state behind a [`Store`].
 struct Inner {
     /// Where the records are.
@@ -1381,6 +1412,26 @@ impl Store {
         match &self.inner.engine {
             Engine::Sled(_) => None,
             Engine::Postgres(pg) => Some(pg.name().to_string()),
+        }
+    }
+
+    /// Tries to become the one process that runs the work called `name` (the Slack Socket
+    /// Mode connection, the Discord gateway, the purges): `None` when another process holds
+    /// it. On PostgreSQL the hold is an advisory lock on a connection of its own, released
+    /// when the hold is dropped or this process dies; check [`Singleton::still_held`] before
+    /// each round of the work. On the embedded store the data directory's lock already
+    /// makes this process the only one, so the hold is always granted.
+    pub fn singleton(&self, name: &str) -> Result<Option<Singleton>, StoreError> {
+        outside_transaction("singleton")?;
+        match &self.inner.engine {
+            Engine::Sled(_) => Ok(Some(Singleton {
+                name: name.to_string(),
+                hold: None,
+            })),
+            Engine::Postgres(pg) => Ok(pg.try_hold(name)?.map(|hold| Singleton {
+                name: name.to_string(),
+                hold: Some(hold),
+            })),
         }
     }
 

@@ -142,7 +142,7 @@ impl Pg {
             .max_connections(connections.max(1))
             .acquire_timeout(Duration::from_secs(5))
             .connect_with(options);
-        let pool = run_on(&runtime, connect)
+        let pool = run_on(runtime.handle(), connect)
             .and_then(|r| r.map_err(|e| pg_error(&format!("connecting to {name}"), e)))?;
         Ok(Pg {
             runtime: Some(runtime),
@@ -179,7 +179,7 @@ impl Pg {
         future: impl Future<Output = T> + Send + 'static,
     ) -> Result<T, StoreError> {
         match &self.runtime {
-            Some(runtime) => run_on(runtime, future),
+            Some(runtime) => run_on(runtime.handle(), future),
             None => Err(closed()),
         }
     }
@@ -359,6 +359,107 @@ impl Pg {
                 }
                 other => return other,
             }
+        }
+    }
+}
+
+impl Pg {
+    /// Tries to take the advisory lock of `name` on a connection of its own, held until the
+    /// returned hold is dropped or its connection dies; `None` when another process holds it.
+    pub(super) fn try_hold(&self, name: &str) -> Result<Option<PgHold>, StoreError> {
+        let pool = self.pool.clone();
+        let key = format!("storydesk:{name}");
+        let taken = self.run(async move {
+            // Detached: the lock lives with this connection, which must never go back to
+            // the pool (another user of it would hold the lock without knowing).
+            let mut conn = pool.acquire().await?.detach();
+            let row = sqlx::query("SELECT pg_try_advisory_lock(hashtextextended($1, 0))")
+                .bind(key)
+                .fetch_one(&mut conn)
+                .await?;
+            Ok::<_, sqlx::Error>((row.get::<bool, _>(0), conn))
+        })?;
+        match taken {
+            Ok((true, conn)) => match &self.runtime {
+                Some(runtime) => Ok(Some(PgHold {
+                    runtime: runtime.handle().clone(),
+                    conn: std::sync::Mutex::new(Some(conn)),
+                })),
+                None => Err(closed()),
+            },
+            Ok((false, conn)) => {
+                self.close_detached(conn);
+                Ok(None)
+            }
+            Err(e) => Err(pg_error("taking a lock", e)),
+        }
+    }
+
+    /// Closes a detached connection on the engine's runtime.
+    fn close_detached(&self, conn: sqlx::PgConnection) {
+        if let Some(runtime) = &self.runtime {
+            close_on(runtime.handle(), conn);
+        }
+    }
+}
+
+/// Closes a detached connection on `runtime`.
+fn close_on(runtime: &tokio::runtime::Handle, conn: sqlx::PgConnection) {
+    runtime.spawn(async move {
+        use sqlx::Connection;
+        let _ = conn.close().await;
+    });
+}
+
+/// An advisory lock held on a connection of its own.
+pub(crate) struct PgHold {
+    /// The engine's runtime.
+    runtime: tokio::runtime::Handle,
+    /// The connection holding the lock; none once it was found dead.
+    conn: std::sync::Mutex<Option<sqlx::PgConnection>>,
+}
+
+impl PgHold {
+    /// True while the lock's connection answers (the lock is held as long as it lives).
+    pub(super) fn still_held(&self) -> bool {
+        let mut guard = self.conn.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(mut conn) = guard.take() else {
+            return false;
+        };
+        let answered = run_on(&self.runtime, async move {
+            let ok = tokio::time::timeout(
+                Duration::from_secs(3),
+                sqlx::query("SELECT 1").execute(&mut conn),
+            )
+            .await
+            .map(|r| r.is_ok())
+            .unwrap_or(false);
+            (ok, conn)
+        });
+        match answered {
+            Ok((true, conn)) => {
+                *guard = Some(conn);
+                true
+            }
+            Ok((false, conn)) => {
+                close_on(&self.runtime, conn);
+                false
+            }
+            Err(_) => false,
+        }
+    }
+}
+
+impl Drop for PgHold {
+    fn drop(&mut self) {
+        // Closing the connection releases the lock.
+        let conn = self
+            .conn
+            .get_mut()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        if let Some(conn) = conn {
+            close_on(&self.runtime, conn);
         }
     }
 }
@@ -555,7 +656,7 @@ async fn applied(pool: &PgPool) -> usize {
 /// Runs `future` on `runtime`, waiting on this thread (any thread: inside another runtime
 /// or not).
 fn run_on<T: Send + 'static>(
-    runtime: &tokio::runtime::Runtime,
+    runtime: &tokio::runtime::Handle,
     future: impl Future<Output = T> + Send + 'static,
 ) -> Result<T, StoreError> {
     let (send, receive) = std::sync::mpsc::sync_channel(1);

@@ -400,3 +400,56 @@ fn every_case_on_postgres() {
         );
     }
 }
+
+/// Work that must run once is held by one process at a time, and moves when its holder
+/// lets go (or dies: the lock goes with its connection).
+#[test]
+fn one_replica_holds_a_singleton_at_a_time() {
+    let server = match TestPostgres::start() {
+        Ok(Some(server)) => server,
+        Ok(None) => return,
+        Err(why) => panic!("{why}"),
+    };
+    let url = server.database().unwrap();
+    let (a_dir, b_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let open = |dir: &std::path::Path| {
+        Store::open(
+            dir,
+            StoreOptions {
+                database_url: Some(url.clone()),
+                pool_size: 2,
+                ..StoreOptions::default()
+            },
+        )
+        .unwrap()
+    };
+    let (a, b) = (open(a_dir.path()), open(b_dir.path()));
+    let held = a
+        .singleton("purge")
+        .unwrap()
+        .expect("the first replica takes it");
+    assert!(held.still_held());
+    assert!(b.singleton("purge").unwrap().is_none(), "held by the other");
+    assert!(
+        b.singleton("gateway").unwrap().is_some(),
+        "another job is free"
+    );
+    drop(held);
+    // Released when the lock's connection closes, a moment later.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let taken = loop {
+        if let Some(hold) = b.singleton("purge").unwrap() {
+            break hold;
+        }
+        assert!(std::time::Instant::now() < deadline, "never released");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    assert!(taken.still_held());
+    // The embedded store grants it at once: its data directory is one process's.
+    let (_dir, sled) = {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
+        (dir, store)
+    };
+    assert!(sled.singleton("purge").unwrap().is_some());
+}
