@@ -134,7 +134,7 @@ fn free_port() -> u16 {
 
 /// Starts `storydesk serve` on `data` and waits until it answers `/healthz`. Fails the test
 /// when the process exits first (the store would not open, say), with its log.
-async fn start_server(data: &Path, api_url: &str, log: &Path) -> Server {
+async fn start_server(data: &Path, api_url: &str, log: &Path, database: Option<&str>) -> Server {
     let mut last_exit = String::new();
     // A port picked free may be taken by the time the server binds it: try a few.
     for _ in 0..5 {
@@ -144,7 +144,12 @@ async fn start_server(data: &Path, api_url: &str, log: &Path) -> Server {
             .append(true)
             .open(log)
             .unwrap();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_storydesk"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_storydesk"));
+        match database {
+            Some(url) => command.env("STORYDESK_DATABASE_URL", url),
+            None => command.env_remove("STORYDESK_DATABASE_URL"),
+        };
+        let mut child = command
             .arg("serve")
             .env("STORYDESK_BIND", format!("127.0.0.1:{port}"))
             .env("STORYDESK_DATA_DIR", data)
@@ -509,6 +514,59 @@ impl Lane {
     }
 }
 
+impl Lane {
+    /// Sends requests until `stop`, spreading them over the replicas that are up (the
+    /// `k`-th request to replica `k mod n`), the way a round-robin load balancer would.
+    /// Every `/story new` goes to two replicas at the same moment (the same request, signed
+    /// anew), as a retry that raced its original: it must take effect once.
+    async fn run_replicas(
+        self,
+        seed: u64,
+        replicas: watch::Receiver<Vec<String>>,
+        stop: Arc<AtomicBool>,
+        retries: Arc<AtomicUsize>,
+    ) {
+        let mut rng = Rng::new(seed ^ (self.n as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        let mut has_story = false;
+        let mut k: u64 = 0;
+        while !stop.load(Ordering::SeqCst) {
+            let up = replicas.borrow().clone();
+            if up.is_empty() {
+                return;
+            }
+            k += 1;
+            let base = &up[(k as usize + self.n) % up.len()];
+            let trigger = format!("r{}.{k}.{seed}", self.n);
+            let roll = rng.range(0, 100);
+            if !has_story || roll < 20 {
+                // The same `/story new` reaches two replicas at once, as a retry that
+                // raced the original: one story, never two.
+                let other = &up[(k as usize + self.n + 1) % up.len()];
+                let title = format!("Lane {} story {k}", self.n);
+                let text = format!("new title:\"{title}\"");
+                let (first, second) = tokio::join!(
+                    self.command(base, &self.writer, &trigger, &text),
+                    self.command(other, &self.writer, &trigger, &text),
+                );
+                retries.fetch_add(1, Ordering::Relaxed);
+                if matches!(first, Answer::Done) || matches!(second, Answer::Done) {
+                    has_story = true;
+                    self.record(Acked::Story {
+                        channel: self.channel.clone(),
+                        title,
+                    });
+                }
+            } else if roll < 55 {
+                self.write(base, &trigger, k).await;
+            } else if roll < 80 {
+                self.approve(base, &trigger).await;
+            } else {
+                self.reference(base, &trigger, k).await;
+            }
+        }
+    }
+}
+
 /// Every `text` string in a Block Kit value.
 fn all_text(v: &Value, out: &mut Vec<String>) {
     match v {
@@ -671,10 +729,51 @@ fn no_acknowledged_write_is_lost_when_the_server_is_killed() {
         .enable_all()
         .build()
         .unwrap();
-    runtime.block_on(crash_run(seed, kills));
+    runtime.block_on(crash_run(seed, kills, None));
 }
 
-async fn crash_run(seed: u64, kills: usize) {
+/// The same on PostgreSQL: the replica is killed, the database is not; every write it
+/// acknowledged must be in the database.
+#[test]
+fn no_acknowledged_write_is_lost_on_postgres() {
+    let Some(server) = postgres() else { return };
+    let seed = seed_from_env();
+    let kills: usize = std::env::var("STORYDESK_CRASH_KILLS")
+        .ok()
+        .map(|s| s.trim().parse().expect("STORYDESK_CRASH_KILLS is a number"))
+        .unwrap_or(8);
+    println!("crash test on PostgreSQL: seed {seed}, {kills} kills (replay with STORYDESK_CRASH_SEED={seed})");
+    let url = server.database().unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(crash_run(seed, kills, Some(url)));
+}
+
+/// A throwaway PostgreSQL, or `None` (said loudly) when the machine has none and none is
+/// required.
+fn postgres() -> Option<storydesk::testing::TestPostgres> {
+    match storydesk::testing::TestPostgres::start() {
+        Ok(server) => server,
+        Err(why) => panic!("{why}"),
+    }
+}
+
+/// Opens the store a run wrote to: the data directory, or the database.
+fn open_store(data: &Path, database: Option<&str>) -> Store {
+    Store::open(
+        data,
+        StoreOptions {
+            database_url: database.map(str::to_string),
+            ..StoreOptions::default()
+        },
+    )
+    .unwrap_or_else(|e| panic!("the store does not open after the run: {e}"))
+}
+
+async fn crash_run(seed: u64, kills: usize, database: Option<String>) {
     let fake = FakeSlack::start().await;
     let data = tempfile::tempdir().unwrap();
     let logs = tempfile::tempdir().unwrap();
@@ -714,7 +813,8 @@ async fn crash_run(seed: u64, kills: usize) {
     let mut rng = Rng::new(seed);
     let started = Instant::now();
     for run in 0..kills as u64 {
-        let mut server = start_server(data.path(), &fake.api_url(), &log).await;
+        let mut server =
+            start_server(data.path(), &fake.api_url(), &log, database.as_deref()).await;
         servers.send_replace(Some((run, server.base.clone())));
         tokio::time::sleep(Duration::from_millis(rng.range(RUN_MS.0, RUN_MS.1))).await;
         // SIGKILL: no shutdown, no final flush.
@@ -758,9 +858,7 @@ async fn crash_run(seed: u64, kills: usize) {
     );
 
     // The store opens cleanly after the last kill and holds every acknowledged write.
-    let store = Store::open(data.path(), StoreOptions::default()).unwrap_or_else(|e| {
-        panic!("seed {seed}: the store does not open after the last kill: {e}")
-    });
+    let store = open_store(data.path(), database.as_deref());
     let problems = verify(&store, &acked);
     let ids = store.story_ids().unwrap();
     drop(store);
@@ -773,7 +871,12 @@ async fn crash_run(seed: u64, kills: usize) {
 
     // The command line reads the same store: the last story exports as JSON.
     let last = ids.last().expect("stories were created");
-    let export = Command::new(env!("CARGO_BIN_EXE_storydesk"))
+    let mut export = Command::new(env!("CARGO_BIN_EXE_storydesk"));
+    match &database {
+        Some(url) => export.env("STORYDESK_DATABASE_URL", url),
+        None => export.env_remove("STORYDESK_DATABASE_URL"),
+    };
+    let export = export
         .args(["export", &last.0.to_string(), "--format", "json"])
         .env("STORYDESK_DATA_DIR", data.path())
         .env_remove("STORYDESK_CONFIG")
@@ -787,4 +890,134 @@ async fn crash_run(seed: u64, kills: usize) {
     );
     let exported: Value = serde_json::from_slice(&export.stdout).expect("export is JSON");
     assert!(exported.is_object(), "{exported}");
+}
+
+/// Three `storydesk serve` replicas on one PostgreSQL database behind a round-robin client:
+/// requests alternate between them, each acknowledged `/story new` is retried on another
+/// replica (one story each, never two), and one replica is killed with SIGKILL while the
+/// lanes write. Every write any replica acknowledged is in the database, whole.
+#[test]
+fn replicas_on_one_database_take_each_write_once() {
+    let Some(server) = postgres() else { return };
+    let seed = seed_from_env();
+    println!("replica test: seed {seed} (replay with STORYDESK_CRASH_SEED={seed})");
+    let url = server.database().unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(replica_run(seed, url));
+}
+
+async fn replica_run(seed: u64, url: String) {
+    let fake = FakeSlack::start().await;
+    let logs = tempfile::tempdir().unwrap();
+    let log: PathBuf = logs.path().join("storydesk.log");
+    let dirs: Vec<tempfile::TempDir> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
+    let mut servers = Vec::new();
+    for dir in &dirs {
+        servers.push(start_server(dir.path(), &fake.api_url(), &log, Some(&url)).await);
+    }
+    let bases: Vec<String> = servers.iter().map(|s| s.base.clone()).collect();
+    let (replicas, watch_replicas) = watch::channel(bases.clone());
+    let tally = Arc::new(Tally::default());
+    let acked = Arc::new(Mutex::new(Vec::new()));
+    let stop = Arc::new(AtomicBool::new(false));
+    let retries = Arc::new(AtomicUsize::new(0));
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap();
+    let mut lanes = Vec::new();
+    for n in 0..LANES {
+        let writer = format!("U0WRITER{n}");
+        let reviewer = format!("U0REVIEWER{n}");
+        fake.add_user(&writer, &writer.to_lowercase());
+        fake.add_user(&reviewer, &reviewer.to_lowercase());
+        let lane = Lane {
+            n,
+            channel: format!("C0REPLICA{n}"),
+            writer,
+            reviewer,
+            http: http.clone(),
+            secret: SigningSecret::new(SECRET),
+            fake: fake.clone(),
+            tally: tally.clone(),
+            acked: acked.clone(),
+        };
+        lanes.push(tokio::spawn(lane.run_replicas(
+            seed,
+            watch_replicas.clone(),
+            stop.clone(),
+            retries.clone(),
+        )));
+    }
+    // The lanes write on all three for a while; then the first replica dies mid-write, the
+    // balancer stops sending to it, and the lanes go on with the other two.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let mut dead = servers.remove(0);
+    dead.child.kill().unwrap();
+    dead.child.wait().unwrap();
+    replicas.send_replace(bases[1..].to_vec());
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    stop.store(true, Ordering::SeqCst);
+    for lane in lanes {
+        lane.await.unwrap();
+    }
+    for mut s in servers {
+        let _ = s.child.kill();
+        let _ = s.child.wait();
+    }
+
+    let acked = acked.lock().unwrap().clone();
+    let stories = acked
+        .iter()
+        .filter(|a| matches!(a, Acked::Story { .. }))
+        .count();
+    let revisions = acked
+        .iter()
+        .filter(|a| matches!(a, Acked::Revision { .. }))
+        .count();
+    println!(
+        "{} requests sent, {} done, {} answered with a message, {} cut off; {} retries on another replica; acknowledged: {stories} stories, {revisions} revisions",
+        tally.sent.load(Ordering::Relaxed),
+        tally.done.load(Ordering::Relaxed),
+        tally.said.load(Ordering::Relaxed),
+        tally.lost.load(Ordering::Relaxed),
+        retries.load(Ordering::Relaxed),
+    );
+    let unexpected = tally.unexpected.lock().unwrap().clone();
+    assert!(
+        unexpected.is_empty(),
+        "seed {seed}: unexpected answers:\n{}\nlog:\n{}",
+        unexpected.join("\n"),
+        read_log(&log)
+    );
+    assert!(
+        stories > 0 && revisions > 0,
+        "seed {seed}: too little was acknowledged"
+    );
+    assert!(retries.load(Ordering::Relaxed) > 0);
+    let store = open_store(dirs[0].path(), Some(&url));
+    let mut problems = verify(&store, &acked);
+    // A retry on another replica made no second story: every title is there once.
+    let mut titles: BTreeMap<String, usize> = BTreeMap::new();
+    for id in store.story_ids().unwrap() {
+        let story = store.story(id).unwrap().unwrap();
+        *titles.entry(story.title).or_default() += 1;
+    }
+    for (title, n) in titles {
+        if n > 1 {
+            problems.push(format!(
+                "{n} stories titled {title:?}: a retry took effect twice"
+            ));
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "seed {seed}: {} problems:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
 }
