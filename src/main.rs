@@ -28,12 +28,12 @@ static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 #[cfg(all(feature = "jemalloc", not(target_env = "msvc")))]
 #[export_name = "_rjem_malloc_conf"]
 static MALLOC_CONF: JemallocConf =
-    JemallocConf(b"background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0\0".as_ptr());
+    JemallocConf(c"background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0".as_ptr());
 
 /// A C string pointer jemalloc reads once (a `const char *`).
 #[cfg(all(feature = "jemalloc", not(target_env = "msvc")))]
 #[repr(transparent)]
-struct JemallocConf(*const u8);
+struct JemallocConf(*const std::ffi::c_char);
 
 // SAFETY: it points at a static, NUL-terminated byte string that nothing writes.
 #[cfg(all(feature = "jemalloc", not(target_env = "msvc")))]
