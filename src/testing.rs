@@ -68,6 +68,16 @@ impl TestPostgres {
     /// Starts a server; `Ok(None)` when the system has no PostgreSQL binaries and they are
     /// not required.
     pub fn start() -> Result<Option<TestPostgres>, String> {
+        TestPostgres::start_with(false)
+    }
+
+    /// Starts a server that makes each commit durable before it answers (PostgreSQL's
+    /// defaults: `fsync`, `synchronous_commit`), for measuring; `start` turns both off.
+    pub fn start_durable() -> Result<Option<TestPostgres>, String> {
+        TestPostgres::start_with(true)
+    }
+
+    fn start_with(durable: bool) -> Result<Option<TestPostgres>, String> {
         let Some(bin) = find_bin() else {
             if std::env::var("STORYDESK_REQUIRE_POSTGRES").as_deref() == Ok("1") {
                 return Err(
@@ -122,9 +132,13 @@ impl TestPostgres {
         // A port found free may be taken before the server binds it: try a few.
         for _ in 0..5 {
             server.port = free_port().map_err(|e| format!("finding a free port: {e}"))?;
+            let speed = if durable {
+                ""
+            } else {
+                "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
+            };
             let options = format!(
-                "-c fsync=off -c synchronous_commit=off -c full_page_writes=off \
-                 -c listen_addresses=127.0.0.1 -p {} -k {} -c max_connections=200",
+                "{speed}-c listen_addresses=127.0.0.1 -p {} -k {} -c max_connections=200",
                 server.port,
                 server.root.display()
             );

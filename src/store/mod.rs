@@ -235,6 +235,8 @@ pub struct StoreStats {
     pub durable_writes: u64,
     /// Writers waiting right now for a running flush to finish.
     pub waiting_for_flush: u64,
+    /// Statements sent to PostgreSQL (each a round trip); 0 on the embedded store.
+    pub round_trips: u64,
 }
 
 /// Why the store could not be opened, phrased for the operator.
@@ -1295,8 +1297,8 @@ impl Store {
         Ok(value)
     }
 
-    /// One transaction on PostgreSQL: the closure runs on a serializable transaction and
-    /// runs again when PostgreSQL reports that another writer got in its way
+    /// One transaction on PostgreSQL: the closure runs on a transaction that locks what it
+    /// reads and writes, and runs again when PostgreSQL breaks a deadlock by failing it
     /// (`postgres.rs`). Returns once the commit is durable.
     fn run_postgres<T, E>(
         &self,
@@ -1385,6 +1387,7 @@ impl Store {
                     flushes: counts.flushes,
                     durable_writes: counts.durable_writes,
                     waiting_for_flush: sled.commit.waiting(),
+                    round_trips: 0,
                 }
             }
             Engine::Postgres(pg) => {
@@ -1394,6 +1397,7 @@ impl Store {
                     flushes: commits,
                     durable_writes: commits,
                     waiting_for_flush: 0,
+                    round_trips: pg.statements(),
                 }
             }
         }
