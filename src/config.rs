@@ -76,8 +76,8 @@ pub struct Config {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DiscordConfig {
-    /// The gateway shards this process runs (`STORYDESK_DISCORD_SHARDS` wins). Unset: every
-    /// shard Discord recommends, in this process, held by one replica at a time.
+    /// The gateway shards this process runs (`STORYDESK_DISCORD_SHARDS` wins). Unset: one
+    /// shard (0 of 1), held by one replica at a time.
     #[serde(default, deserialize_with = "shards_key")]
     pub shards: Option<ShardRange>,
 }
