@@ -5,6 +5,11 @@
 //! [`run`] takes an already-bound listener and a shutdown future, so the command line binds
 //! `STORYDESK_BIND` and stops on SIGTERM or Ctrl-C ([`shutdown_signal`]), and tests bind
 //! port 0 and stop it with a future of their own.
+//!
+//! Several `serve` processes (replicas) may share one PostgreSQL database. The HTTP
+//! endpoints answer in every replica; the work that must happen once (Socket Mode, the
+//! gateway unless `[discord] shards` splits it, the purge of expired event claims) runs in
+//! the replica that holds it ([`singleton`]), and moves to a survivor when that one dies.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -49,11 +54,8 @@ async fn discord(
     app: axum::Router,
     stop: &tokio::sync::watch::Receiver<bool>,
     readiness: &crate::health::Readiness,
+    shards: Option<ShardRange>,
 ) -> anyhow::Result<DiscordSide> {
-    // Checked before anything starts, even without a token: a wrong value is a mistake.
-    let shards = env
-        .discord_shards(desk.config().discord.shards)
-        .map_err(anyhow::Error::msg)?;
     if env.discord_token.is_none() && env.discord_public_key.is_none() {
         return Ok(DiscordSide {
             app,
@@ -197,6 +199,10 @@ pub async fn run(
     cut_short: impl Future<Output = ()>,
 ) -> anyhow::Result<()> {
     let bound = Duration::from_secs(desk.config().server.shutdown_secs);
+    // Checked before anything starts, even without a token: a wrong value is a mistake.
+    let shards = env
+        .discord_shards(desk.config().discord.shards)
+        .map_err(anyhow::Error::msg)?;
     if !desk.store().seals_sources() {
         tracing::warn!(target: LOG_TARGET, "{}", notices::source_key_unset());
     }
@@ -208,7 +214,7 @@ pub async fn run(
         adapter: discord,
         gateway,
         endpoint: discord_endpoint,
-    } = discord(&desk, env, axum::Router::new(), &stop, &readiness).await?;
+    } = discord(&desk, env, axum::Router::new(), &stop, &readiness, shards).await?;
     let mut app = app;
     let slack_config = slack_config(env);
     slack_config.check().map_err(anyhow::Error::msg)?;
