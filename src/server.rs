@@ -212,7 +212,10 @@ mod tests {
         let socket_mode = &report["parts"]["singleton:slack-socket-mode"];
         assert_eq!(socket_mode["detail"], "held by another replica", "{body}");
         assert_eq!(socket_mode["ready"], true, "{body}");
-        assert_eq!(report["parts"]["singleton:purge"]["detail"], "held", "{body}");
+        assert_eq!(
+            report["parts"]["singleton:purge"]["detail"], "held",
+            "{body}"
+        );
 
         let (status, body) = get(app, "/metrics").await;
         assert_eq!(status, 503, "{body}");

@@ -396,9 +396,8 @@ async fn a_shard_range_identifies_as_its_shard_of_the_total() {
     let fake = FakeDiscord::start().await;
     let dir = tempfile::tempdir().unwrap();
     let desk = storydesk::open_desk(support::config(), dir.path()).unwrap();
-    let http = |token: &str| {
-        storydesk::discord::build_http(token, Some(APP), Some(&fake.api_url()), None)
-    };
+    let http =
+        |token: &str| storydesk::discord::build_http(token, Some(APP), Some(&fake.api_url()), None);
     let discord = storydesk::discord::Discord::new(desk, std::sync::Arc::new(http("fake-token")));
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let gateway = tokio::spawn(storydesk::discord::gateway::run(

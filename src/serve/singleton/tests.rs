@@ -119,7 +119,11 @@ async fn on_the_embedded_store_the_work_runs_at_once_until_serve_stops() {
     let replica = Replica::start("only", &store, Duration::from_secs(3600), &send);
     assert_eq!(next(&mut events).await, Event::Started("only"));
     replica.wait_until_it_says("held").await;
-    assert_eq!(replica.says().1, "connecting", "the work now owns its connection");
+    assert_eq!(
+        replica.says().1,
+        "connecting",
+        "the work now owns its connection"
+    );
 
     replica.stop.send(true).unwrap();
     tokio::time::timeout(WITHIN, replica.runner)
@@ -127,7 +131,10 @@ async fn on_the_embedded_store_the_work_runs_at_once_until_serve_stops() {
         .expect("the runner ends once serve stops")
         .unwrap();
     assert_eq!(next(&mut events).await, Event::Stopped("only"));
-    assert_eq!(replica.readiness.parts()["singleton:work"].detail, "stopped");
+    assert_eq!(
+        replica.readiness.parts()["singleton:work"].detail,
+        "stopped"
+    );
     assert!(events.try_recv().is_err(), "started once");
 }
 
