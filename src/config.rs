@@ -67,6 +67,95 @@ pub struct Config {
     pub assist: AssistConfig,
     /// The pre-publish checks: extra rule files, rules switched off, levels changed.
     pub checks: ChecksConfig,
+    /// The Discord gateway.
+    #[serde(default)]
+    pub discord: DiscordConfig,
+}
+
+/// `[discord]`
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DiscordConfig {
+    /// The gateway shards this process runs (`STORYDESK_DISCORD_SHARDS` wins). Unset: one
+    /// shard (0 of 1), held by one replica at a time.
+    #[serde(default, deserialize_with = "shards_key")]
+    pub shards: Option<ShardRange>,
+}
+
+/// A range of Discord gateway shards, `FIRST-LAST/TOTAL`: shards FIRST to LAST (both
+/// included) of TOTAL. A guild's events go to shard `(guild_id >> 22) % TOTAL`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShardRange {
+    /// The first shard run here.
+    pub first: u32,
+    /// The last shard run here (included).
+    pub last: u32,
+    /// How many shards the bot has in all, over every process.
+    pub total: u32,
+}
+
+impl ShardRange {
+    /// Reads `FIRST-LAST/TOTAL` (`0-3/8`); a single shard may be written `N/TOTAL`. Needs
+    /// FIRST ≤ LAST < TOTAL. The error says what is wrong, without the key (the caller
+    /// names it).
+    pub fn parse(text: &str) -> Result<ShardRange, String> {
+        const FORM: &str = "expected FIRST-LAST/TOTAL, such as \"0-3/8\" (shards 0 to 3 of 8)";
+        let number = |part: &str, what: &str| -> Result<u32, String> {
+            let part = part.trim();
+            if part.is_empty() || !part.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(format!("{what} `{part}` is not a whole number; {FORM}"));
+            }
+            part.parse::<u32>()
+                .map_err(|_| format!("{what} `{part}` is too large; {FORM}"))
+        };
+        let text = text.trim();
+        let (range, total) = text
+            .split_once('/')
+            .ok_or_else(|| format!("`{text}` has no `/TOTAL`; {FORM}"))?;
+        let (first, last) = match range.split_once('-') {
+            Some((first, last)) => (number(first, "FIRST")?, number(last, "LAST")?),
+            None => {
+                let only = number(range, "FIRST")?;
+                (only, only)
+            }
+        };
+        let total = number(total, "TOTAL")?;
+        if total == 0 {
+            return Err(format!("TOTAL must be at least 1 in `{text}`"));
+        }
+        if first > last {
+            return Err(format!(
+                "FIRST ({first}) is after LAST ({last}) in `{text}`; {FORM}"
+            ));
+        }
+        if last >= total {
+            return Err(format!(
+                "LAST ({last}) must be below TOTAL ({total}) in `{text}`: shards are numbered from 0 to TOTAL - 1"
+            ));
+        }
+        Ok(ShardRange { first, last, total })
+    }
+
+    /// How many shards this process runs.
+    pub fn count(&self) -> u32 {
+        self.last - self.first + 1
+    }
+}
+
+impl std::fmt::Display for ShardRange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}-{}/{}", self.first, self.last, self.total)
+    }
+}
+
+/// `[discord] shards`: a [`ShardRange`], with the key named when it is not one.
+fn shards_key<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Option<ShardRange>, D::Error> {
+    let text = Option::<String>::deserialize(de)?;
+    text.map(|text| {
+        ShardRange::parse(&text)
+            .map_err(|why| serde::de::Error::custom(format!("[discord] shards: {why}")))
+    })
+    .transpose()
 }
 
 /// `[store]`
@@ -255,6 +344,10 @@ impl Config {
 /// instead of merged key by key.
 const FREE_TABLES: &[&str] = &["checks.levels"];
 
+/// Keys without a default: `config/default.toml` documents them in a comment, and an
+/// overlay may set them.
+const OPTIONAL_KEYS: &[&str] = &["store.url", "discord.shards"];
+
 /// Merge `over` into `base`: tables recursively, other values replaced. A key the defaults
 /// do not have is reported with its full path (`review.quorm`).
 /// A deserialiser's message in an operator's words: "expected u32" is "expected a whole
@@ -310,8 +403,16 @@ fn merge(base: &mut toml::Table, over: toml::Table, path: &str) -> Result<(), St
             }
             (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge(b, o, &full)?,
             (Some(slot), value) => *slot = value,
+            (None, value) if OPTIONAL_KEYS.contains(&full.as_str()) => {
+                base.insert(key, value);
+            }
             (None, _) => {
-                let known: Vec<&str> = base.keys().map(String::as_str).collect();
+                let optional = OPTIONAL_KEYS.iter().filter_map(|k| {
+                    let (table, name) = k.rsplit_once('.')?;
+                    (table == path && !base.contains_key(name)).then_some(name)
+                });
+                let mut known: Vec<&str> = base.keys().map(String::as_str).collect();
+                known.extend(optional);
                 let hint = crate::suggest::closest(&key, known.iter().copied())
                     .map(|s| format!(" (did you mean `{s}`?)"))
                     .unwrap_or_default();
@@ -358,6 +459,69 @@ mod tests {
         assert_eq!(every(120), 30);
         assert_eq!(every(20), 10);
         assert_eq!(every(0), 10);
+    }
+
+    #[test]
+    fn shard_ranges_are_read_and_checked() {
+        let range = |first, last, total| ShardRange { first, last, total };
+        assert_eq!(ShardRange::parse("0-3/8"), Ok(range(0, 3, 8)));
+        assert_eq!(ShardRange::parse(" 4 - 7 / 8 "), Ok(range(4, 7, 8)));
+        assert_eq!(ShardRange::parse("5/8"), Ok(range(5, 5, 8)));
+        assert_eq!(ShardRange::parse("0-0/1"), Ok(range(0, 0, 1)));
+        assert_eq!(range(4, 7, 8).count(), 4);
+        assert_eq!(range(4, 7, 8).to_string(), "4-7/8");
+        for (text, says) in [
+            ("0-3", "no `/TOTAL`"),
+            ("3-1/8", "FIRST (3) is after LAST (1)"),
+            ("0-8/8", "LAST (8) must be below TOTAL (8)"),
+            ("0-0/0", "TOTAL must be at least 1"),
+            ("a-1/2", "FIRST `a` is not a whole number"),
+            ("0-/2", "LAST `` is not a whole number"),
+            ("-1-2/4", "FIRST `` is not a whole number"),
+            ("0-1/99999999999", "TOTAL `99999999999` is too large"),
+            ("", "no `/TOTAL`"),
+        ] {
+            let err = ShardRange::parse(text).unwrap_err();
+            assert!(err.contains(says), "{text:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn discord_shards_come_from_the_config_and_a_bad_value_names_the_key() {
+        assert_eq!(Config::defaults().discord.shards, None);
+        let c = Config::from_overlay(Some("[discord]\nshards = \"2-3/4\"\n"), "x.toml").unwrap();
+        assert_eq!(
+            c.discord.shards,
+            Some(ShardRange {
+                first: 2,
+                last: 3,
+                total: 4
+            })
+        );
+        let err = Config::from_overlay(Some("[discord]\nshards = \"3-4/4\"\n"), "x.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("x.toml"), "{err}");
+        assert!(err.contains("[discord] shards"), "{err}");
+        assert!(err.contains("below TOTAL"), "{err}");
+        let err = Config::from_overlay(Some("[discord]\nshard = \"0-1/2\"\n"), "x.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("did you mean `shards`"), "{err}");
+    }
+
+    #[test]
+    fn keys_documented_without_a_default_may_be_set() {
+        let c = Config::from_overlay(
+            Some("[store]\nurl = \"postgres://db.internal/storydesk\"\n"),
+            "x.toml",
+        )
+        .unwrap();
+        assert_eq!(
+            c.store.url.as_deref(),
+            Some("postgres://db.internal/storydesk")
+        );
+        assert_eq!(Config::defaults().store.url, None);
     }
 
     #[test]

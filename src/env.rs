@@ -2,6 +2,7 @@
 //! source key. Read once (`Env::from_process`) and passed to `serve` and `doctor`, so both
 //! see the same settings and tests can give their own.
 
+use crate::config::ShardRange;
 use crate::model::Platform;
 use crate::store::{BadKey, SourceKey};
 
@@ -30,6 +31,9 @@ pub struct Env {
     /// `STORYDESK_DATABASE_URL`: PostgreSQL instead of the embedded store (may carry a
     /// password).
     pub database_url: Option<String>,
+    /// `STORYDESK_DISCORD_SHARDS`: the gateway shards this process runs, as written
+    /// (`FIRST-LAST/TOTAL`; wins over `[discord] shards`).
+    pub discord_shards: Option<String>,
 }
 
 impl Env {
@@ -72,6 +76,7 @@ impl Env {
             discord_api_url: var("STORYDESK_DISCORD_API_URL"),
             source_key: var("STORYDESK_SOURCE_KEY"),
             database_url: var("STORYDESK_DATABASE_URL"),
+            discord_shards: var("STORYDESK_DISCORD_SHARDS"),
         }
     }
 }
@@ -84,8 +89,53 @@ impl Env {
             .and_then(|id| id.trim().parse().ok())
     }
 
+    /// The gateway shards this process runs: `STORYDESK_DISCORD_SHARDS` when set, else
+    /// `[discord] shards` (`configured`); `None`: every shard, in one replica. An error,
+    /// naming the variable, when the variable is not a range.
+    pub fn discord_shards(
+        &self,
+        configured: Option<ShardRange>,
+    ) -> Result<Option<ShardRange>, String> {
+        match &self.discord_shards {
+            Some(text) => ShardRange::parse(text)
+                .map(Some)
+                .map_err(|why| format!("STORYDESK_DISCORD_SHARDS: {why}")),
+            None => Ok(configured),
+        }
+    }
+
     /// The source key, when `STORYDESK_SOURCE_KEY` is set; an error when it is not a key.
     pub fn source_key(&self) -> Result<Option<SourceKey>, BadKey> {
         self.source_key.as_deref().map(SourceKey::parse).transpose()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shards_variable_wins_over_the_config_and_is_checked() {
+        let configured = Some(ShardRange {
+            first: 0,
+            last: 1,
+            total: 4,
+        });
+        let mut env = Env::default();
+        assert_eq!(env.discord_shards(None), Ok(None));
+        assert_eq!(env.discord_shards(configured), Ok(configured));
+        env.discord_shards = Some("2-3/4".into());
+        assert_eq!(
+            env.discord_shards(configured),
+            Ok(Some(ShardRange {
+                first: 2,
+                last: 3,
+                total: 4
+            }))
+        );
+        env.discord_shards = Some("4/4".into());
+        let err = env.discord_shards(configured).unwrap_err();
+        assert!(err.starts_with("STORYDESK_DISCORD_SHARDS: "), "{err}");
+        assert!(err.contains("below TOTAL"), "{err}");
     }
 }

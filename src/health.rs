@@ -7,6 +7,11 @@
 //! The store is checked by `/readyz` itself each time (see [`crate::server`]). A signal made
 //! with [`Signal::detached`] belongs to no registry, for adapters run without `serve`
 //! (tests, tools).
+//!
+//! Work that one replica at a time runs (Socket Mode, the gateway, the purge: see
+//! `serve::singleton`) has a part of its own, `singleton:NAME`, through a [`Holding`]: it
+//! says whether this replica holds the work, and is always ready, since work another
+//! replica holds is not this one's to do.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -44,6 +49,16 @@ impl Readiness {
         };
         signal.not_ready("connecting");
         signal
+    }
+
+    /// Register the singleton work `job` (part `singleton:JOB`), not yet held.
+    pub fn register_singleton(&self, job: &str) -> Holding {
+        let holding = Holding {
+            job: job.to_string(),
+            parts: Some(self.parts.clone()),
+        };
+        holding.not_held("not held yet: taking it");
+        holding
     }
 
     /// Every registered part and its state, by name.
@@ -95,6 +110,54 @@ impl Signal {
     }
 }
 
+/// The part prefix of singleton work in `/readyz`.
+pub const SINGLETON_PART: &str = "singleton:";
+
+/// How singleton work tells the registry whether this replica holds it (and
+/// `storydesk_singleton_held` too). Its part is always ready.
+#[derive(Debug, Clone)]
+pub struct Holding {
+    /// The work's name (`purge`, `slack-socket-mode`, `discord-gateway`).
+    job: String,
+    /// The registry, or `None` when detached.
+    parts: Option<Arc<Mutex<BTreeMap<String, PartState>>>>,
+}
+
+impl Holding {
+    /// A holding no registry listens to.
+    pub fn detached(job: &str) -> Self {
+        Holding {
+            job: job.to_string(),
+            parts: None,
+        }
+    }
+
+    /// This replica holds the work and runs it.
+    pub fn held(&self) {
+        self.set(true, "held");
+    }
+
+    /// This replica does not run the work, for this reason ("held by another replica").
+    pub fn not_held(&self, why: &str) {
+        self.set(false, why);
+    }
+
+    fn set(&self, held: bool, detail: &str) {
+        crate::telemetry::singleton_held(&self.job, held);
+        let Some(parts) = &self.parts else { return };
+        let mut parts = parts.lock().unwrap_or_else(|e| e.into_inner());
+        let name = format!("{SINGLETON_PART}{}", self.job);
+        let state = PartState {
+            ready: true,
+            detail: detail.to_string(),
+        };
+        if parts.get(&name) != Some(&state) {
+            tracing::info!(job = %self.job, held, detail, "singleton work changed hands");
+            parts.insert(name, state);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -118,6 +181,32 @@ mod tests {
             "disconnected: reconnecting"
         );
         Signal::detached("elsewhere").ready("connected");
+        assert_eq!(readiness.parts().len(), 1);
+    }
+
+    #[test]
+    fn singleton_work_says_who_holds_it_and_never_makes_a_replica_unready() {
+        let readiness = Readiness::new();
+        let purge = readiness.register_singleton("purge");
+        let part = |r: &Readiness| r.parts()["singleton:purge"].clone();
+        assert_eq!(
+            part(&readiness),
+            PartState {
+                ready: true,
+                detail: "not held yet: taking it".into()
+            }
+        );
+        purge.held();
+        assert_eq!(part(&readiness).detail, "held");
+        purge.not_held("held by another replica");
+        assert_eq!(
+            part(&readiness),
+            PartState {
+                ready: true,
+                detail: "held by another replica".into()
+            }
+        );
+        Holding::detached("gateway").held();
         assert_eq!(readiness.parts().len(), 1);
     }
 }

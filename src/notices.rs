@@ -210,6 +210,11 @@ pub fn discord_gateway_connecting() -> String {
     "Discord gateway: connecting".into()
 }
 
+/// The gateway runs a range of shards in this process (`[discord] shards`).
+pub fn discord_shards(range: &str) -> String {
+    format!("Discord gateway: shards {range} in this process (not shared with other replicas)")
+}
+
 /// Slack's HTTP endpoints are on.
 pub fn slack_http_on() -> String {
     "Slack endpoints: POST /slack/commands, /slack/interactivity, /slack/events".into()

@@ -5,6 +5,11 @@
 //! [`run`] takes an already-bound listener and a shutdown future, so the command line binds
 //! `STORYDESK_BIND` and stops on SIGTERM or Ctrl-C ([`shutdown_signal`]), and tests bind
 //! port 0 and stop it with a future of their own.
+//!
+//! Several `serve` processes (replicas) may share one PostgreSQL database. The HTTP
+//! endpoints answer in every replica; the work that must happen once (Socket Mode, the
+//! gateway unless `[discord] shards` splits it, the purge of expired event claims) runs in
+//! the replica that holds it ([`singleton`]), and moves to a survivor when that one dies.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -13,9 +18,19 @@ use std::time::Duration;
 use anyhow::Context;
 use tokio::net::TcpListener;
 
+use crate::config::ShardRange;
 use crate::desk::Desk;
 use crate::env::Env;
 use crate::notices;
+
+pub mod singleton;
+
+/// The singleton work of `serve` (see [`singleton`]): Slack's Socket Mode connection.
+pub const SLACK_SOCKET_MODE_JOB: &str = "slack-socket-mode";
+/// The Discord gateway, when this process runs every shard.
+pub const DISCORD_GATEWAY_JOB: &str = "discord-gateway";
+/// The periodic purge of expired event claims.
+pub const PURGE_JOB: &str = "purge";
 
 /// The log target of `serve`'s own notices (listening, shutting down), shown by default.
 pub const LOG_TARGET: &str = "storydesk::serve";
@@ -39,6 +54,7 @@ async fn discord(
     app: axum::Router,
     stop: &tokio::sync::watch::Receiver<bool>,
     readiness: &crate::health::Readiness,
+    shards: Option<ShardRange>,
 ) -> anyhow::Result<DiscordSide> {
     if env.discord_token.is_none() && env.discord_public_key.is_none() {
         return Ok(DiscordSide {
@@ -82,20 +98,36 @@ async fn discord(
     }
     let mut gateway = None;
     if !token.is_empty() {
-        let gateway_http = crate::discord::build_http(&token, Some(application_id), api_url, None);
-        let mut stop = stop.clone();
-        let adapter = adapter.clone();
         let ready = readiness.register("discord_gateway");
-        gateway = Some(tokio::spawn(async move {
-            let shutdown = async move {
-                let _ = stop.wait_for(|s| *s).await;
-            };
-            if let Err(e) =
-                crate::discord::gateway::run(adapter, gateway_http, ready, shutdown).await
-            {
-                tracing::error!(target: LOG_TARGET, error = %format!("{e:#}"), "Discord gateway stopped");
+        let connect = Gateway {
+            adapter: adapter.clone(),
+            token: token.clone(),
+            application_id,
+            api_url: env.discord_api_url.clone(),
+            ready: ready.clone(),
+            shards,
+        };
+        gateway = Some(match shards {
+            // Each process runs its own range: not singleton work.
+            Some(range) => {
+                tracing::info!(target: LOG_TARGET, "{}", notices::discord_shards(&range.to_string()));
+                let mut stop = stop.clone();
+                tokio::spawn(connect.run(async move {
+                    let _ = stop.wait_for(|s| *s).await;
+                }))
             }
-        }));
+            None => tokio::spawn(singleton::run(
+                desk.store().clone(),
+                singleton::Job {
+                    name: DISCORD_GATEWAY_JOB,
+                    every: singleton::RETRY_EVERY,
+                    holding: readiness.register_singleton(DISCORD_GATEWAY_JOB),
+                    connection: Some(ready),
+                },
+                stop.clone(),
+                move |stop| connect.clone().run(stop.wait()),
+            )),
+        });
         tracing::info!(target: LOG_TARGET, "{}", notices::discord_gateway_connecting());
     }
     Ok(DiscordSide {
@@ -104,6 +136,42 @@ async fn discord(
         endpoint: env.discord_public_key.is_some(),
         gateway,
     })
+}
+
+/// How to connect the Discord gateway, once per run (a replica that loses the gateway and
+/// takes it again connects anew).
+#[derive(Clone)]
+struct Gateway {
+    /// The adapter events go to.
+    adapter: Arc<crate::discord::Discord>,
+    /// `DISCORD_TOKEN`.
+    token: String,
+    /// The application.
+    application_id: u64,
+    /// `STORYDESK_DISCORD_API_URL`.
+    api_url: Option<String>,
+    /// The connection's readiness.
+    ready: crate::health::Signal,
+    /// The shards this process runs; `None`: all of them.
+    shards: Option<ShardRange>,
+}
+
+impl Gateway {
+    /// Connects and runs until `shutdown` completes.
+    async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) {
+        let http = crate::discord::build_http(
+            &self.token,
+            Some(self.application_id),
+            self.api_url.as_deref(),
+            None,
+        );
+        if let Err(e) =
+            crate::discord::gateway::run(self.adapter, http, self.ready, self.shards, shutdown)
+                .await
+        {
+            tracing::error!(target: LOG_TARGET, error = %format!("{e:#}"), "Discord gateway stopped");
+        }
+    }
 }
 
 /// What `serve` gets from setting up Discord.
@@ -131,6 +199,10 @@ pub async fn run(
     cut_short: impl Future<Output = ()>,
 ) -> anyhow::Result<()> {
     let bound = Duration::from_secs(desk.config().server.shutdown_secs);
+    // Checked before anything starts, even without a token: a wrong value is a mistake.
+    let shards = env
+        .discord_shards(desk.config().discord.shards)
+        .map_err(anyhow::Error::msg)?;
     if !desk.store().seals_sources() {
         tracing::warn!(target: LOG_TARGET, "{}", notices::source_key_unset());
     }
@@ -142,7 +214,7 @@ pub async fn run(
         adapter: discord,
         gateway,
         endpoint: discord_endpoint,
-    } = discord(&desk, env, axum::Router::new(), &stop, &readiness).await?;
+    } = discord(&desk, env, axum::Router::new(), &stop, &readiness, shards).await?;
     let mut app = app;
     let slack_config = slack_config(env);
     slack_config.check().map_err(anyhow::Error::msg)?;
@@ -155,13 +227,18 @@ pub async fn run(
             tracing::info!(target: LOG_TARGET, "{}", notices::slack_http_on());
         }
         if slack_config.app_token.is_some() {
-            let mut stopped = stop.clone();
-            socket_task = Some(tokio::spawn(crate::slack::socket::run(
-                adapter.clone(),
-                readiness.register("slack_socket_mode"),
-                async move {
-                    let _ = stopped.wait_for(|s| *s).await;
+            let ready = readiness.register("slack_socket_mode");
+            let socket = adapter.clone();
+            socket_task = Some(tokio::spawn(singleton::run(
+                desk.store().clone(),
+                singleton::Job {
+                    name: SLACK_SOCKET_MODE_JOB,
+                    every: singleton::RETRY_EVERY,
+                    holding: readiness.register_singleton(SLACK_SOCKET_MODE_JOB),
+                    connection: Some(ready.clone()),
                 },
+                stop.clone(),
+                move |stop| crate::slack::socket::run(socket.clone(), ready.clone(), stop.wait()),
             )));
             tracing::info!(target: LOG_TARGET, "{}", notices::slack_socket_mode_on());
         }
@@ -198,7 +275,7 @@ pub async fn run(
     );
     let app = app.merge(crate::server::operator_routes(crate::server::Operator {
         store: desk.store().clone(),
-        readiness,
+        readiness: readiness.clone(),
         metrics: Some(metrics),
     }));
     let bound_to = listener
@@ -206,7 +283,28 @@ pub async fn run(
         .context("reading the listening address")?;
     let admin = crate::admin::listen(desk.clone())
         .context("cannot open the admin socket in the data directory")?;
-    let purge = tokio::spawn(purge_expired_events(desk.clone()));
+    let purge = {
+        let desk = desk.clone();
+        tokio::spawn(singleton::run(
+            desk.store().clone(),
+            singleton::Job {
+                name: PURGE_JOB,
+                every: singleton::RETRY_EVERY,
+                holding: readiness.register_singleton(PURGE_JOB),
+                connection: None,
+            },
+            stop.clone(),
+            move |stop| {
+                let desk = desk.clone();
+                async move {
+                    tokio::select! {
+                        _ = purge_expired_events(desk) => {},
+                        _ = stop.wait() => {},
+                    }
+                }
+            },
+        ))
+    };
     tracing::info!(target: LOG_TARGET, "{}", notices::serving_on(bound_to));
     let mut stopping = stop.clone();
     let mut server = tokio::spawn(crate::server::run(listener, app, async move {
@@ -230,9 +328,9 @@ pub async fn run(
     let deadline = tokio::time::Instant::now() + bound;
     tracing::info!(target: LOG_TARGET, "{}", notices::shutting_down(bound.as_secs()));
     let _ = stop_tx.send(true);
-    purge.abort();
-    let _ = purge.await;
     let drained = async {
+        // The purge stops at once (a round under way is left to finish on its own).
+        let _ = purge.await;
         // No new request: the listener is closed; requests under way finish.
         let _ = (&mut server).await;
         // No new envelope or event: the sockets close once what they received is answered.

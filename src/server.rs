@@ -4,7 +4,9 @@
 //! - `GET /healthz`: the process is alive (answers `ok` without looking at anything else).
 //! - `GET /readyz`: the store answers a read within [`STORE_CHECK_WITHIN`], and every
 //!   connection `serve` started (Discord gateway, Slack Socket Mode) is up; otherwise 503.
-//!   Both answers are a JSON object naming each part and its state.
+//!   Both answers are a JSON object naming each part and its state. Work that one replica
+//!   at a time runs has a part `singleton:JOB` saying `held` or `held by another replica`;
+//!   those parts are always ready, and so is a connection whose work another replica holds.
 //! - `GET /metrics`: every metric of [`crate::telemetry`], in Prometheus' text format.
 //!
 //! [`run`] takes an already-bound listener and a shutdown future, so tests bind port 0 and
@@ -184,6 +186,9 @@ mod tests {
         let store = Store::open(dir.path(), Default::default()).unwrap();
         let readiness = Readiness::new();
         let gateway = readiness.register("discord_gateway");
+        let socket_mode = readiness.register_singleton("slack-socket-mode");
+        socket_mode.not_held("held by another replica");
+        readiness.register_singleton("purge").held();
         let app = operator_routes(Operator {
             store,
             readiness,
@@ -203,6 +208,14 @@ mod tests {
         assert_eq!(status, 200, "{body}");
         let report: serde_json::Value = serde_json::from_str(&body).unwrap();
         assert_eq!(report["ready"], true);
+        // Singleton work says who holds it; held elsewhere is no reason to be unready.
+        let socket_mode = &report["parts"]["singleton:slack-socket-mode"];
+        assert_eq!(socket_mode["detail"], "held by another replica", "{body}");
+        assert_eq!(socket_mode["ready"], true, "{body}");
+        assert_eq!(
+            report["parts"]["singleton:purge"]["detail"], "held",
+            "{body}"
+        );
 
         let (status, body) = get(app, "/metrics").await;
         assert_eq!(status, 503, "{body}");

@@ -42,6 +42,9 @@ pub const RECONNECTS: &str = "storydesk_reconnects_total";
 pub const PANICS: &str = "storydesk_panics_total";
 /// 1 when a part of storydesk is ready, 0 when not, by `component` (as `/readyz` shows).
 pub const COMPONENT_READY: &str = "storydesk_component_ready";
+/// Gauge: 1 while this replica holds a piece of work that one replica at a time runs, 0
+/// while it does not, by `job` (`purge`, `slack-socket-mode`, `discord-gateway`).
+pub const SINGLETON_HELD: &str = "storydesk_singleton_held";
 /// Counter: transactions the store committed.
 pub const STORE_TRANSACTIONS: &str = "storydesk_store_transactions_total";
 /// Counter: flushes the store ran (one per group-commit round).
@@ -394,6 +397,10 @@ pub fn describe() {
         "Writes answered once on disk; divided by the flushes, how many writes one flush carries."
     );
     describe_gauge!(
+        SINGLETON_HELD,
+        "1 while this replica holds work that one replica at a time runs (Socket Mode, the gateway, the purge), else 0, by job."
+    );
+    describe_gauge!(
         COMPONENT_READY,
         "1 when a part of storydesk is ready (as /readyz reports it), else 0."
     );
@@ -522,6 +529,11 @@ pub fn component_ready(component: &str, ready: bool) {
     });
 }
 
+/// Whether this replica holds the singleton work `job`.
+pub fn singleton_held(job: &str, held: bool) {
+    metrics::gauge!(SINGLETON_HELD, "job" => job.to_string()).set(if held { 1.0 } else { 0.0 });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -591,6 +603,8 @@ mod tests {
             rate_limited("slack", "chat.postMessage");
             reconnect("slack_socket_mode");
             component_ready("discord_gateway", false);
+            singleton_held("purge", true);
+            singleton_held("discord-gateway", false);
         });
         let text = render(&handle);
         for line in [
@@ -607,6 +621,9 @@ mod tests {
             "storydesk_platform_rate_limited_total{platform=\"slack\",method=\"chat.postMessage\"} 1",
             "storydesk_reconnects_total{connection=\"slack_socket_mode\"} 1",
             "storydesk_component_ready{component=\"discord_gateway\"} 0",
+            "# TYPE storydesk_singleton_held gauge",
+            "storydesk_singleton_held{job=\"purge\"} 1",
+            "storydesk_singleton_held{job=\"discord-gateway\"} 0",
         ] {
             assert!(text.lines().any(|l| l == line), "missing {line:?} in:\n{text}");
         }

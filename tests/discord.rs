@@ -389,6 +389,38 @@ async fn the_whole_workflow_over_the_gateway() {
     whole_workflow(&n).await;
 }
 
+/// `[discord] shards = "1-1/3"`: the gateway identifies as shard 1 of 3 (serenity's range
+/// end is read as included, so exactly that one shard starts).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shard_range_identifies_as_its_shard_of_the_total() {
+    let fake = FakeDiscord::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let desk = storydesk::open_desk(support::config(), dir.path()).unwrap();
+    let http =
+        |token: &str| storydesk::discord::build_http(token, Some(APP), Some(&fake.api_url()), None);
+    let discord = storydesk::discord::Discord::new(desk, std::sync::Arc::new(http("fake-token")));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let gateway = tokio::spawn(storydesk::discord::gateway::run(
+        discord,
+        http("fake-token"),
+        storydesk::health::Signal::detached("discord_gateway"),
+        Some(storydesk::config::ShardRange {
+            first: 1,
+            last: 1,
+            total: 3,
+        }),
+        async {
+            let _ = stopped.await;
+        },
+    ));
+    fake.wait_for("the gateway's IDENTIFY", |_| fake.identify().is_some())
+        .await;
+    assert_eq!(fake.identify().unwrap()["shard"], json!([1, 3]));
+    assert_eq!(fake.gateway_counts().0, 1, "one shard, one connection");
+    stop.send(()).unwrap();
+    gateway.await.unwrap().unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_whole_workflow_over_the_interactions_endpoint() {
     let n = Newsroom::start(false).await;

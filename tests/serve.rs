@@ -54,3 +54,31 @@ async fn serve_answers_on_a_bound_listener_and_stops_when_told() {
     let reopened = storydesk::open_desk(Config::defaults(), dir.path());
     assert!(reopened.is_ok(), "{:?}", reopened.err());
 }
+
+/// A shard range that cannot be is refused at start-up, naming the variable (before the
+/// metrics recorder, of which a process has one, is installed).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_discord_shard_range_stops_serve_at_start_naming_the_variable() {
+    let dir = tempfile::tempdir().unwrap();
+    let desk = storydesk::open_desk(Config::defaults(), dir.path()).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let env = Env {
+        discord_shards: Some("2-4/4".into()),
+        ..Env::default()
+    };
+    let served = tokio::time::timeout(
+        WITHIN,
+        storydesk::serve::run(
+            desk,
+            &env,
+            listener,
+            std::future::pending(),
+            std::future::pending(),
+        ),
+    )
+    .await
+    .expect("serve refuses at once");
+    let err = format!("{:#}", served.unwrap_err());
+    assert!(err.contains("STORYDESK_DISCORD_SHARDS"), "{err}");
+    assert!(err.contains("LAST (4) must be below TOTAL (4)"), "{err}");
+}

@@ -17,6 +17,7 @@ use serenity::all::{
 use serenity::http::{Http, RatelimitInfo};
 
 use super::Discord;
+use crate::config::ShardRange;
 use crate::health::Signal;
 
 /// Forwards serenity's events to the adapter, and the connection's state to readiness and
@@ -112,13 +113,23 @@ pub fn intents(message_content: bool) -> GatewayIntents {
     intents
 }
 
+/// serenity's arguments for running `range`: `start_shard_range(first..last, total)`, whose
+/// range end serenity reads as included (its own example, `4..7` of 10, runs shards 4
+/// through 7).
+pub fn serenity_shard_range(range: ShardRange) -> (std::ops::Range<u32>, u32) {
+    (range.first..range.last, range.total)
+}
+
 /// Connect to the gateway with `http` (a REST client for the gateway's own use, built like
 /// the adapter's) and run until `shutdown` completes, reporting the connection's state to
-/// `ready`. On shutdown the shard's websocket is closed with a close frame.
+/// `ready`. `shards`: the range of shards this process runs; `None`: shard 0 of 1, as
+/// before shards could be set. On shutdown the shards' websockets are closed with a close
+/// frame.
 pub async fn run(
     discord: Arc<Discord>,
     http: Http,
     ready: Signal,
+    shards: Option<ShardRange>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let granted = match http.get_current_application_info().await {
@@ -137,15 +148,19 @@ pub async fn run(
         })
         .await
         .context("starting the Discord gateway client (is DISCORD_TOKEN right?)")?;
-    let shards = client.shard_manager.clone();
+    let manager = client.shard_manager.clone();
     tokio::spawn(async move {
         shutdown.await;
-        shards.shutdown_all().await;
+        manager.shutdown_all().await;
     });
-    let ended = client
-        .start()
-        .await
-        .context("the Discord gateway connection failed");
+    let ended = match shards {
+        Some(range) => {
+            let (range, total) = serenity_shard_range(range);
+            client.start_shard_range(range, total).await
+        }
+        None => client.start().await,
+    }
+    .context("the Discord gateway connection failed");
     ready.not_ready("stopped");
     ended
 }
@@ -167,5 +182,13 @@ mod tests {
         assert!(!message_content_granted(ApplicationFlags::empty()));
         assert!(intents(true).contains(GatewayIntents::MESSAGE_CONTENT));
         assert!(!intents(false).contains(GatewayIntents::MESSAGE_CONTENT));
+    }
+
+    #[test]
+    fn a_shard_range_is_given_to_serenity_with_its_last_shard_included() {
+        let range = |first, last, total| ShardRange { first, last, total };
+        // serenity starts `end - start + 1` shards from `start`.
+        assert_eq!(serenity_shard_range(range(4, 7, 10)), (4..7, 10));
+        assert_eq!(serenity_shard_range(range(1, 1, 3)), (1..1, 3));
     }
 }

@@ -81,6 +81,12 @@ async fn readiness_and_metrics_follow_the_connections_and_the_work() {
     for part in ["store", "slack_socket_mode", "discord_gateway"] {
         assert_eq!(report["parts"][part]["ready"], true, "{body}");
     }
+    // One process on the embedded store holds all of its singleton work.
+    for job in ["slack-socket-mode", "discord-gateway", "purge"] {
+        let part = &report["parts"][format!("singleton:{job}")];
+        assert_eq!(part["detail"], "held", "{body}");
+        assert_eq!(part["ready"], true, "{body}");
+    }
 
     // Work: two commands over HTTP, one refused for its signature, one over Socket Mode.
     let client = SlackClient {
@@ -141,6 +147,9 @@ async fn readiness_and_metrics_follow_the_connections_and_the_work() {
         ("storydesk_platform_rate_limited_total{platform=\"slack\",method=\"chat.postMessage\"}", 1.0),
         ("storydesk_component_ready{component=\"slack_socket_mode\"}", 1.0),
         ("storydesk_component_ready{component=\"discord_gateway\"}", 1.0),
+        ("storydesk_singleton_held{job=\"slack-socket-mode\"}", 1.0),
+        ("storydesk_singleton_held{job=\"discord-gateway\"}", 1.0),
+        ("storydesk_singleton_held{job=\"purge\"}", 1.0),
     ] {
         assert_eq!(sample(&text, series), Some(value), "{series}\n{text}");
     }

@@ -287,6 +287,7 @@ impl Newsroom {
                     d,
                     gateway_http,
                     storydesk::health::Signal::detached("discord_gateway"),
+                    None,
                     std::future::pending(),
                 )
                 .await
