@@ -120,8 +120,7 @@ enum Command {
         /// The backup file.
         file: PathBuf,
     },
-    /// Run the PostgreSQL schema migrations (STORYDESK_DATABASE_URL or [store] url) and
-    /// exit. `serve` runs them too when it starts.
+    /// Run the PostgreSQL migrations (STORYDESK_DATABASE_URL or [store] url); serve does too.
     Migrate,
     /// Move the records between the embedded store and PostgreSQL.
     Store {
@@ -150,12 +149,7 @@ enum StoreCommand {
     /// digest: `--to URL` from the data directory to PostgreSQL, `--from URL` back.
     Copy {
         /// The PostgreSQL database to copy the data directory's records into.
-        #[arg(
-            long,
-            value_name = "URL",
-            conflicts_with = "from",
-            required_unless_present = "from"
-        )]
+        #[arg(long, value_name = "URL", conflicts_with = "from")]
         to: Option<String>,
         /// The PostgreSQL database to copy into the (empty) data directory.
         #[arg(long, value_name = "URL")]
@@ -239,14 +233,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Migrate => cli::migrate(&config),
         Command::Store {
             what: StoreCommand::Copy { to, from },
-        } => {
-            let direction = match (to, from) {
-                (Some(url), _) => cli::CopyDirection::To(url),
-                (None, Some(url)) => cli::CopyDirection::From(url),
-                (None, None) => anyhow::bail!("say --to URL or --from URL"),
-            };
-            cli::copy(config, data, key, direction)
-        }
+        } => cli::copy(config, data, key, to, from),
         Command::Restore { file } => cli::restore(config, data, key, &file),
         Command::Export {
             story,

@@ -372,15 +372,6 @@ pub fn migrate(config: &Config) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Which way `storydesk store copy` copies.
-#[derive(Debug, Clone)]
-pub enum CopyDirection {
-    /// From the embedded store in the data directory to this PostgreSQL database.
-    To(String),
-    /// From this PostgreSQL database to the embedded store in the data directory.
-    From(String),
-}
-
 /// `storydesk store copy`: every record from one engine into an empty store of the other,
 /// through a backup file beside the data (so the copy is checked by its count and digest
 /// like a restore, and a failed copy writes nothing).
@@ -388,20 +379,22 @@ pub fn copy(
     config: Config,
     data_dir: &Path,
     source_key: Option<SourceKey>,
-    direction: CopyDirection,
+    to: Option<String>,
+    from: Option<String>,
 ) -> anyhow::Result<ExitCode> {
     let mut embedded = config.clone();
     embedded.store.url = None;
     let mut remote = config;
-    let (from, to, url) = match direction {
-        CopyDirection::To(url) => {
+    let (from, to, url) = match (to, from) {
+        (Some(url), _) => {
             remote.store.url = Some(url.clone());
             (embedded, remote, url)
         }
-        CopyDirection::From(url) => {
+        (None, Some(url)) => {
             remote.store.url = Some(url.clone());
             (remote, embedded, url)
         }
+        (None, None) => anyhow::bail!("say --to URL (into PostgreSQL) or --from URL (back)"),
     };
     std::fs::create_dir_all(data_dir)
         .with_context(|| format!("cannot use the data directory {}", data_dir.display()))?;
