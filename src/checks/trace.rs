@@ -75,7 +75,7 @@ impl Dec {
 
 /// A date as precise as the text gives it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct DateKey {
+pub(crate) struct DateKey {
     year: Option<i64>,
     month: u8,
     day: Option<u8>,
@@ -935,10 +935,20 @@ impl WordMatcher {
 
     /// Mark in `found` the patterns that occur in `seq`; stop early once all are found.
     fn scan(&self, seq: &[Word], found: &mut [bool], remaining: &mut usize) {
+        self.scan_hashes(seq.iter().map(|w| w.hash), found, remaining)
+    }
+
+    /// [`WordMatcher::scan`] over the words' hashes alone.
+    fn scan_hashes(
+        &self,
+        seq: impl IntoIterator<Item = u64>,
+        found: &mut [bool],
+        remaining: &mut usize,
+    ) {
         let mut node = 0u32;
-        for w in seq {
+        for hash in seq {
             loop {
-                if let Some(&next) = self.goto.get(&(node, w.hash)) {
+                if let Some(&next) = self.goto.get(&(node, hash)) {
                     node = next;
                     break;
                 }
@@ -969,54 +979,61 @@ pub(crate) trait SourceView {
     fn words(&self) -> &[Vec<Word>];
 }
 
-/// One section's facts that no source holds.
-pub(crate) fn unsourced(
-    text: &str,
-    facts: &Facts,
-    quote_min_words: usize,
-    sources: &impl SourceView,
-) -> Vec<Fact> {
-    let quotes = if facts.quotes {
-        quote_facts(text, quote_min_words)
-    } else {
-        Vec::new()
-    };
-    // Figures inside a traced quotation are traced with it.
-    let quoted: Vec<(usize, usize)> = quotes.iter().map(|q| (q.start, q.end)).collect();
-    let figures = article_facts(text, facts, &quoted);
-    let mut out = Vec::new();
-    if !figures.is_empty() {
-        let known = sources.facts();
-        for f in figures {
-            let found = match &f.key {
-                Key::Value(v) => known.has_value(v),
-                Key::Date(d) => known.has_date(d),
-                Key::Quote(_) => true,
-            };
-            if !found {
-                out.push(f);
-            }
-        }
-    }
-    if !quotes.is_empty() {
-        let patterns: Vec<&[u64]> = quotes
+/// What one section asks of the sources: its figures and dates, and its quotations with
+/// their parts as sequences of word hashes.
+pub(crate) struct Questions {
+    /// Figures, amounts, percentages and dates (outside the quotations).
+    figures: Vec<Fact>,
+    /// The quotations.
+    quotes: Vec<Fact>,
+    /// Every quotation's parts, one after another.
+    patterns: Vec<Vec<u64>>,
+}
+
+impl Questions {
+    /// The questions of a section's `text`.
+    pub fn of(text: &str, facts: &Facts, quote_min_words: usize) -> Self {
+        let quotes = if facts.quotes {
+            quote_facts(text, quote_min_words)
+        } else {
+            Vec::new()
+        };
+        // Figures inside a traced quotation are traced with it.
+        let quoted: Vec<(usize, usize)> = quotes.iter().map(|q| (q.start, q.end)).collect();
+        let figures = article_facts(text, facts, &quoted);
+        let patterns = quotes
             .iter()
             .flat_map(|q| match &q.key {
-                Key::Quote(parts) => parts.iter().map(Vec::as_slice).collect::<Vec<_>>(),
+                Key::Quote(parts) => parts.clone(),
                 _ => Vec::new(),
             })
             .collect();
-        let matcher = WordMatcher::new(&patterns);
-        let mut found = vec![false; patterns.len()];
-        let mut remaining = patterns.len();
-        for seq in sources.words() {
-            if remaining == 0 {
-                break;
+        Questions {
+            figures,
+            quotes,
+            patterns,
+        }
+    }
+
+    /// The facts no source holds, given which quotation parts were `found` in a source and
+    /// what the sources hold (asked only when there are figures).
+    fn answer<'k>(self, known: impl FnOnce() -> &'k dyn Known, found: &[bool]) -> Vec<Fact> {
+        let mut out = Vec::new();
+        if !self.figures.is_empty() {
+            let known = known();
+            for f in self.figures {
+                let found = match &f.key {
+                    Key::Value(v) => known.has_value(v),
+                    Key::Date(d) => known.has_date(d),
+                    Key::Quote(_) => true,
+                };
+                if !found {
+                    out.push(f);
+                }
             }
-            matcher.scan(seq, &mut found, &mut remaining);
         }
         let mut id = 0;
-        for q in quotes {
+        for q in self.quotes {
             let Key::Quote(parts) = &q.key else { continue };
             let all = found[id..id + parts.len()].iter().all(|f| *f);
             id += parts.len();
@@ -1024,9 +1041,199 @@ pub(crate) fn unsourced(
                 out.push(q);
             }
         }
+        out.sort_by_key(|f| f.start);
+        out
     }
-    out.sort_by_key(|f| f.start);
-    out
+}
+
+/// Whether the sources hold a value or a date.
+pub(crate) trait Known {
+    /// Some source has this value.
+    fn has_value(&self, v: &Dec) -> bool;
+    /// Some source has this date (see [`SourceFacts::has_date`]).
+    fn has_date(&self, d: &DateKey) -> bool;
+}
+
+impl Known for SourceFacts {
+    fn has_value(&self, v: &Dec) -> bool {
+        SourceFacts::has_value(self, v)
+    }
+    fn has_date(&self, d: &DateKey) -> bool {
+        SourceFacts::has_date(self, d)
+    }
+}
+
+/// One section's facts that no source holds.
+pub(crate) fn unsourced(
+    text: &str,
+    facts: &Facts,
+    quote_min_words: usize,
+    sources: &impl SourceView,
+) -> Vec<Fact> {
+    let questions = Questions::of(text, facts, quote_min_words);
+    let mut found = vec![false; questions.patterns.len()];
+    if !questions.patterns.is_empty() {
+        let patterns: Vec<&[u64]> = questions.patterns.iter().map(Vec::as_slice).collect();
+        let matcher = WordMatcher::new(&patterns);
+        let mut remaining = patterns.len();
+        for seq in sources.words() {
+            if remaining == 0 {
+                break;
+            }
+            matcher.scan(seq, &mut found, &mut remaining);
+        }
+    }
+    questions.answer(|| sources.facts() as &dyn Known, &found)
+}
+
+/// What one source holds for traceability, read once when it is added: its distinct values
+/// (sorted) and its distinct dates.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DigestFacts {
+    /// Each value as `(mantissa, exponent)` of `mantissa × 10^exponent`, sorted, distinct.
+    pub values: Vec<(u64, i32)>,
+    /// Each date: year (when given), month 1–12, day (when given); distinct.
+    pub dates: Vec<(Option<i64>, u8, Option<u8>)>,
+}
+
+impl DigestFacts {
+    /// The figures and dates of one source's text, read as [`SourceFacts::read`] reads them.
+    pub fn read(text: &str) -> Self {
+        let f = SourceFacts::read(&[text]);
+        let mut values: Vec<(u64, i32)> = f.values.iter().map(|d| (d.mantissa, d.exp)).collect();
+        values.sort_unstable();
+        let mut dates: Vec<(Option<i64>, u8, Option<u8>)> =
+            f.dates.iter().map(|d| (d.year, d.month, d.day)).collect();
+        dates.sort_unstable();
+        dates.dedup();
+        DigestFacts { values, dates }
+    }
+
+    /// Values put back in order and duplicates dropped (a record written by hand or damaged
+    /// may not be): lookups rely on it.
+    pub(crate) fn normalise(&mut self) {
+        for v in &mut self.values {
+            let d = Dec::new(v.0, v.1);
+            *v = (d.mantissa, d.exp);
+        }
+        self.values.sort_unstable();
+        self.values.dedup();
+    }
+
+    fn has_value(&self, v: &Dec) -> bool {
+        self.values.binary_search(&(v.mantissa, v.exp)).is_ok()
+    }
+}
+
+/// The answers to one section's [`Questions`], gathered from the sources' digests one
+/// source at a time, in the story's order: the same answers [`unsourced`] finds with every
+/// source's text at hand.
+pub(crate) struct TraceProbe {
+    questions: Questions,
+    matcher: Option<WordMatcher>,
+    found: Vec<bool>,
+    remaining: usize,
+    /// Each value asked, and whether a source has it.
+    values: Vec<(Dec, bool)>,
+    /// Each date asked; whether a source has it outright; whether a source has its month
+    /// and day without a year (then the year must be a value somewhere in the sources).
+    dates: Vec<(DateKey, bool, bool)>,
+    /// Each year asked, and whether a source has it as a value.
+    years: Vec<(Dec, bool)>,
+}
+
+impl TraceProbe {
+    /// Ready to gather the answers to `questions`.
+    pub fn new(questions: Questions) -> Self {
+        let matcher = (!questions.patterns.is_empty()).then(|| {
+            let patterns: Vec<&[u64]> = questions.patterns.iter().map(Vec::as_slice).collect();
+            WordMatcher::new(&patterns)
+        });
+        let mut values = Vec::new();
+        let mut dates = Vec::new();
+        let mut years = Vec::new();
+        for f in &questions.figures {
+            match &f.key {
+                Key::Value(v) => values.push((*v, false)),
+                Key::Date(d) => {
+                    dates.push((*d, false, false));
+                    if let Some(y) = d.year {
+                        years.push((Dec::new(u64::try_from(y).unwrap_or(0), 0), false));
+                    }
+                }
+                Key::Quote(_) => {}
+            }
+        }
+        TraceProbe {
+            found: vec![false; questions.patterns.len()],
+            remaining: questions.patterns.len(),
+            questions,
+            matcher,
+            values,
+            dates,
+            years,
+        }
+    }
+
+    /// Look in one more source: its words' hashes and its facts.
+    pub fn observe(&mut self, words: &[u64], facts: &DigestFacts) {
+        if let Some(m) = &self.matcher {
+            if self.remaining > 0 {
+                m.scan_hashes(words.iter().copied(), &mut self.found, &mut self.remaining);
+            }
+        }
+        for (v, found) in &mut self.values {
+            *found = *found || facts.has_value(v);
+        }
+        for (y, found) in &mut self.years {
+            *found = *found || facts.has_value(y);
+        }
+        for (a, outright, without_year) in &mut self.dates {
+            for &(year, month, day) in &facts.dates {
+                if month != a.month || (a.day.is_some() && day != a.day) {
+                    continue;
+                }
+                match (a.year, year) {
+                    (None, _) => *outright = true,
+                    (Some(ay), Some(dy)) => *outright = *outright || ay == dy,
+                    (Some(_), None) => *without_year = true,
+                }
+            }
+        }
+    }
+
+    /// The section's facts that no source holds.
+    pub fn finish(self) -> Vec<Fact> {
+        let known = ProbeKnown {
+            values: self.values,
+            dates: self.dates,
+            years: self.years,
+        };
+        self.questions
+            .answer(|| &known as &dyn Known, &self.found)
+    }
+}
+
+/// The answers a [`TraceProbe`] gathered, asked the way [`SourceFacts`] is.
+struct ProbeKnown {
+    values: Vec<(Dec, bool)>,
+    dates: Vec<(DateKey, bool, bool)>,
+    years: Vec<(Dec, bool)>,
+}
+
+impl Known for ProbeKnown {
+    fn has_value(&self, v: &Dec) -> bool {
+        self.values.iter().any(|(x, found)| x == v && *found)
+    }
+    fn has_date(&self, a: &DateKey) -> bool {
+        let year_anywhere = |y: i64| {
+            let y = Dec::new(u64::try_from(y).unwrap_or(0), 0);
+            self.years.iter().any(|(x, found)| *x == y && *found)
+        };
+        self.dates.iter().any(|(d, outright, without_year)| {
+            d == a && (*outright || (*without_year && a.year.is_some_and(year_anywhere)))
+        })
+    }
 }
 
 #[cfg(test)]
