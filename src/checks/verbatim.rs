@@ -777,4 +777,53 @@ mod tests {
             assert_eq!(spans[0].words, 12, "offset {offset}");
         }
     }
+
+    /// Texts of few distinct words, so that windows repeat far more than
+    /// [`MAX_CANDIDATES`] times and which places are tried decides what is found.
+    fn repetitive(seed: &mut u64, len: usize, vocabulary: usize) -> String {
+        (0..len)
+            .map(|_| {
+                *seed ^= *seed << 13;
+                *seed ^= *seed >> 7;
+                *seed ^= *seed << 17;
+                ["a", "b", "c", "d"][(*seed % vocabulary as u64) as usize]
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    #[test]
+    fn a_scan_one_source_at_a_time_finds_what_the_index_finds() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut found = 0;
+        for case in 0..400 {
+            let vocabulary = 2 + case % 3;
+            let n = 3 + case % 7;
+            let sources: Vec<String> = (0..1 + case % 4)
+                .map(|k| repetitive(&mut seed, 40 + (case * 37 + k * 101) % 600, vocabulary))
+                .collect();
+            let article = repetitive(&mut seed, 10 + (case * 13) % 150, vocabulary);
+            let texts: Vec<&str> = sources.iter().map(String::as_str).collect();
+            let direct = shared_spans(&article, &texts, n);
+            let mut scan = VerbatimScan::new(&article, n);
+            for (i, t) in texts.iter().enumerate() {
+                let hashes: Vec<u64> = words(t).iter().map(|w| w.hash).collect();
+                scan.observe(i, &hashes);
+            }
+            let streamed = scan.finish();
+            assert_eq!(direct.len(), streamed.len(), "case {case}");
+            for (d, s) in direct.iter().zip(&streamed) {
+                let cut = words(texts[s.source]);
+                let (s0, s1) = s.in_source_words;
+                assert_eq!(
+                    (d.words, d.article, d.source, d.in_source),
+                    (s.words, s.article, s.source, (cut[s0].start, cut[s1 - 1].end)),
+                    "case {case}"
+                );
+            }
+            found += direct.len();
+        }
+        assert!(found > 400, "the cases find passages: {found}");
+    }
+
 }
