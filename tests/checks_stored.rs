@@ -25,7 +25,7 @@ impl<'a> Shelf<'a> {
     fn new(texts: &[&'a str]) -> Self {
         Shelf {
             texts: texts.to_vec(),
-            digests: texts.iter().map(|t| Some(SourceDigest::of(t))).collect(),
+            digests: texts.iter().map(|t| Some(storydesk::checks::digest(t))).collect(),
             texts_read: Cell::new(0),
         }
     }

@@ -668,7 +668,7 @@ fn sources_are_deleted_for_good_after_publication() {
     for (number, text) in numbers.clone().zip(&texts) {
         assert_eq!(
             n.desk.store().source_digest(StoryId(1), number).unwrap(),
-            Some(storydesk::checks::SourceDigest::of(text))
+            Some(storydesk::checks::digest(text))
         );
     }
     assert_snapshot!(n.say("bob", "/story purge-sources"), @"[only bob] Only editors can purge sources. Ask an editor.");

@@ -4,41 +4,21 @@
 //! digests, one source at a time, instead of decrypting, normalising and reading every
 //! source's text again ([`super::Checker::run_stored`]).
 //!
-//! A digest holds no text, but the sequence of a text's word hashes can be matched against a
-//! dictionary: the store seals digests with the source key whenever it seals sources.
+//! The digest itself is a model type ([`crate::model::SourceDigest`]), so that the store,
+//! below the checks, can keep it.
 
-use super::trace::DigestFacts;
+use super::trace::digest_facts;
 use super::verbatim::words;
+use crate::model::SourceDigest;
 
-/// One source, analysed for the checks.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SourceDigest {
-    /// The text is empty or only blanks (such a source counts as no source at all).
-    pub blank: bool,
-    /// The hash of each word, in order (see [`super::verbatim`] for what a word is).
-    pub words: Vec<u64>,
-    /// Its figures and dates.
-    pub facts: DigestFacts,
-}
-
-impl SourceDigest {
-    /// The digest of a source's text.
-    pub fn of(text: &str) -> Self {
-        SourceDigest {
-            blank: text.trim().is_empty(),
-            words: words(text).into_iter().map(|w| w.hash).collect(),
-            facts: DigestFacts::read(text),
-        }
-    }
-
-    /// A digest from its stored parts (values put back in order if they are not).
-    pub fn from_parts(blank: bool, words: Vec<u64>, mut facts: DigestFacts) -> Self {
-        facts.normalise();
-        SourceDigest {
-            blank,
-            words,
-            facts,
-        }
+/// The digest of a source's text: what [`super::Checker::run_stored`] reads of it.
+pub fn digest(text: &str) -> SourceDigest {
+    let (values, dates) = digest_facts(text);
+    SourceDigest {
+        blank: text.trim().is_empty(),
+        words: words(text).into_iter().map(|w| w.hash).collect(),
+        values,
+        dates,
     }
 }
 

@@ -644,7 +644,7 @@ impl Stored {
                     scan.observe(index, &digest.words);
                 }
                 for (_, probe) in &mut probes {
-                    probe.observe(&digest.words, &digest.facts);
+                    probe.observe(digest);
                 }
             })?;
         }

@@ -37,11 +37,11 @@ pub mod verbatim;
 use serde::{Deserialize, Serialize};
 
 pub use config::ChecksConfig;
-pub use digest::{SourceDigest, StoredSources};
+pub use crate::model::SourceDigest;
+pub use digest::{digest, StoredSources};
 pub use engine::Checker;
 pub use references::ReferenceEntry;
 pub use rules::RuleError;
-pub use trace::DigestFacts;
 
 /// How serious a finding is. Only errors block publishing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

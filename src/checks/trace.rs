@@ -19,6 +19,7 @@ use std::hash::BuildHasherDefault;
 use super::rules::Facts;
 use super::text::{overlaps, quoted_spans, url_spans};
 use super::verbatim::{words, IntHasher, Word};
+use crate::model::SourceDigest;
 
 /// What kind of fact.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -1086,43 +1087,19 @@ pub(crate) fn unsourced(
     questions.answer(|| sources.facts() as &dyn Known, &found)
 }
 
-/// What one source holds for traceability, read once when it is added: its distinct values
-/// (sorted) and its distinct dates.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct DigestFacts {
-    /// Each value as `(mantissa, exponent)` of `mantissa × 10^exponent`, sorted, distinct.
-    pub values: Vec<(u64, i32)>,
-    /// Each date: year (when given), month 1–12, day (when given); distinct.
-    pub dates: Vec<(Option<i64>, u8, Option<u8>)>,
-}
-
-impl DigestFacts {
-    /// The figures and dates of one source's text, read as [`SourceFacts::read`] reads them.
-    pub fn read(text: &str) -> Self {
-        let f = SourceFacts::read(&[text]);
-        let mut values: Vec<(u64, i32)> = f.values.iter().map(|d| (d.mantissa, d.exp)).collect();
-        values.sort_unstable();
-        let mut dates: Vec<(Option<i64>, u8, Option<u8>)> =
-            f.dates.iter().map(|d| (d.year, d.month, d.day)).collect();
-        dates.sort_unstable();
-        dates.dedup();
-        DigestFacts { values, dates }
-    }
-
-    /// Values put back in order and duplicates dropped (a record written by hand or damaged
-    /// may not be): lookups rely on it.
-    pub(crate) fn normalise(&mut self) {
-        for v in &mut self.values {
-            let d = Dec::new(v.0, v.1);
-            *v = (d.mantissa, d.exp);
-        }
-        self.values.sort_unstable();
-        self.values.dedup();
-    }
-
-    fn has_value(&self, v: &Dec) -> bool {
-        self.values.binary_search(&(v.mantissa, v.exp)).is_ok()
-    }
+/// What one source holds for traceability, read as [`SourceFacts::read`] reads it: its
+/// distinct values, sorted, as `(mantissa, exponent)`, and its distinct dates as
+/// `(year, month, day)` (see [`crate::model::SourceDigest`]).
+#[allow(clippy::type_complexity)]
+pub(crate) fn digest_facts(text: &str) -> (Vec<(u64, i32)>, Vec<(Option<i64>, u8, Option<u8>)>) {
+    let f = SourceFacts::read(&[text]);
+    let mut values: Vec<(u64, i32)> = f.values.iter().map(|d| (d.mantissa, d.exp)).collect();
+    values.sort_unstable();
+    let mut dates: Vec<(Option<i64>, u8, Option<u8>)> =
+        f.dates.iter().map(|d| (d.year, d.month, d.day)).collect();
+    dates.sort_unstable();
+    dates.dedup();
+    (values, dates)
 }
 
 /// The answers to one section's [`Questions`], gathered from the sources' digests one
@@ -1175,21 +1152,24 @@ impl TraceProbe {
         }
     }
 
-    /// Look in one more source: its words' hashes and its facts.
-    pub fn observe(&mut self, words: &[u64], facts: &DigestFacts) {
+    /// Look in one more source.
+    pub fn observe(&mut self, source: &SourceDigest) {
+        let words = &source.words;
+        // Sorted and distinct: the store refuses a digest whose values are not.
+        let has_value = |v: &Dec| source.values.binary_search(&(v.mantissa, v.exp)).is_ok();
         if let Some(m) = &self.matcher {
             if self.remaining > 0 {
                 m.scan_hashes(words.iter().copied(), &mut self.found, &mut self.remaining);
             }
         }
         for (v, found) in &mut self.values {
-            *found = *found || facts.has_value(v);
+            *found = *found || has_value(v);
         }
         for (y, found) in &mut self.years {
-            *found = *found || facts.has_value(y);
+            *found = *found || has_value(y);
         }
         for (a, outright, without_year) in &mut self.dates {
-            for &(year, month, day) in &facts.dates {
+            for &(year, month, day) in &source.dates {
                 if month != a.month || (a.day.is_some() && day != a.day) {
                     continue;
                 }

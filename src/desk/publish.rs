@@ -15,7 +15,7 @@
 
 use super::{append_audit, save, tx_story};
 use super::{board, messages, user, Body, Ctx, Desk, DeskError, Destination, Reply};
-use crate::checks::{
+use crate::checks::{self,
     CheckedSection, Document, Finding, Level, ReferenceEntry, SourceDigest, SourceText,
     StoredSources,
 };
@@ -107,7 +107,7 @@ impl StoredSources for StoryShelf<'_> {
                 // checks always did.
                 None => {
                     if let Some(source) = self.store.source(self.story, number)? {
-                        visit(index, &SourceDigest::of(&source.text));
+                        visit(index, &checks::digest(&source.text));
                     }
                 }
             }

@@ -6,7 +6,7 @@
 
 use super::{messages, user, Body, Ctx, DeskError, Destination, Reply, ThreadKind};
 use super::{save, tx_story};
-use crate::checks::SourceDigest;
+use crate::checks;
 use crate::model::{AuditEvent, Source, SourceSummary};
 use crate::text::normalise::{normalise, normalise_and_count, word_count};
 
@@ -32,7 +32,7 @@ pub fn add(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
     }
     let words = word_count(&text) as u64;
     // What the checks need of the source, read once now rather than at every revision.
-    let digest = SourceDigest::of(&text);
+    let digest = checks::digest(&text);
     let bytes = text.len() as u64;
     let id = ctx.story_id()?;
     let label = ctx

@@ -1342,7 +1342,7 @@ impl Store {
         &self,
         story: StoryId,
         number: u32,
-    ) -> Result<Option<crate::checks::SourceDigest>, StoreError> {
+    ) -> Result<Option<crate::model::SourceDigest>, StoreError> {
         outside_transaction("source_digest")?;
         read_source_digest(
             &self.inner.stories,
@@ -1513,7 +1513,7 @@ fn read_source_digest<R: Reader>(
     story: StoryId,
     number: u32,
     source_key: Option<&SourceKey>,
-) -> Result<Option<crate::checks::SourceDigest>, R::Fail> {
+) -> Result<Option<crate::model::SourceDigest>, R::Fail> {
     let key = keys::source_digest(story, number);
     let Some(bytes) = r.read(&key)? else {
         return Ok(None);
@@ -2112,14 +2112,14 @@ impl Tx<'_> {
         })
     }
 
-    /// Stores the digest of source `number` (see [`crate::checks::SourceDigest`]), sealed
+    /// Stores the digest of source `number` (see [`crate::model::SourceDigest`]), sealed
     /// with the source key when sources are sealed. Written in the transaction that stores
     /// the source, so the two never disagree.
     pub fn put_source_digest(
         &mut self,
         story: StoryId,
         number: u32,
-        digest: &crate::checks::SourceDigest,
+        digest: &crate::model::SourceDigest,
     ) -> Result<(), TxError> {
         self.step(|tx| {
             let key = keys::source_digest(story, number);

@@ -1875,7 +1875,7 @@ const DIGEST_SEALED: u8 = 1;
 const NO_YEAR: i64 = i64::MIN;
 
 /// What the checks need of one source, as stored under `i/{story}/{number}` (see
-/// [`crate::checks::SourceDigest`]).
+/// [`crate::model::SourceDigest`]).
 ///
 /// The value: a zero byte, the version (u32 big-endian), then `0` and the body, or `1` and
 /// the body sealed with the source key bound to the record's key. The body, little-endian:
@@ -1894,27 +1894,25 @@ pub(crate) struct SourceDigestRecordV1 {
     pub(crate) dates: Vec<(Option<i64>, u8, Option<u8>)>,
 }
 
-impl From<&crate::checks::SourceDigest> for SourceDigestRecordV1 {
-    fn from(d: &crate::checks::SourceDigest) -> Self {
+impl From<&crate::model::SourceDigest> for SourceDigestRecordV1 {
+    fn from(d: &crate::model::SourceDigest) -> Self {
         SourceDigestRecordV1 {
             blank: d.blank,
             words: d.words.clone(),
-            values: d.facts.values.clone(),
-            dates: d.facts.dates.clone(),
+            values: d.values.clone(),
+            dates: d.dates.clone(),
         }
     }
 }
 
-impl From<SourceDigestRecordV1> for crate::checks::SourceDigest {
+impl From<SourceDigestRecordV1> for crate::model::SourceDigest {
     fn from(r: SourceDigestRecordV1) -> Self {
-        crate::checks::SourceDigest::from_parts(
-            r.blank,
-            r.words,
-            crate::checks::DigestFacts {
-                values: r.values,
-                dates: r.dates,
-            },
-        )
+        crate::model::SourceDigest {
+            blank: r.blank,
+            words: r.words,
+            values: r.values,
+            dates: r.dates,
+        }
     }
 }
 
@@ -1967,7 +1965,12 @@ impl SourceDigestRecordV1 {
             let (Some(m), Some(e)) = (r.take::<8>(), r.take::<4>()) else {
                 return Err(corrupt("cut short in the values"));
             };
-            values.push((u64::from_le_bytes(m), i32::from_le_bytes(e)));
+            let value = (u64::from_le_bytes(m), i32::from_le_bytes(e));
+            // Lookups search the values: they must be in order, once each.
+            if values.last().is_some_and(|last| *last >= value) {
+                return Err(corrupt("values out of order"));
+            }
+            values.push(value);
         }
         let count = r.len(10).ok_or_else(|| corrupt("cut short in the dates"))?;
         let mut dates = Vec::with_capacity(count);
