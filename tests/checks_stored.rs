@@ -25,7 +25,10 @@ impl<'a> Shelf<'a> {
     fn new(texts: &[&'a str]) -> Self {
         Shelf {
             texts: texts.to_vec(),
-            digests: texts.iter().map(|t| Some(storydesk::checks::digest(t))).collect(),
+            digests: texts
+                .iter()
+                .map(|t| Some(storydesk::checks::digest(t)))
+                .collect(),
             texts_read: Cell::new(0),
         }
     }
@@ -92,7 +95,11 @@ fn document<'a>(texts: &'a [String; 4], sources: &'a [SourceText<'a>]) -> Docume
 }
 
 /// Findings both ways: with the texts, and from digests (whose document has no texts).
-fn both(checker: &Checker, sections: &[String; 4], sources: &[String]) -> (Vec<Finding>, Vec<Finding>) {
+fn both(
+    checker: &Checker,
+    sections: &[String; 4],
+    sources: &[String],
+) -> (Vec<Finding>, Vec<Finding>) {
     let with_texts: Vec<SourceText> = sources
         .iter()
         .enumerate()
@@ -120,12 +127,62 @@ fn both(checker: &Checker, sections: &[String; 4], sources: &[String]) -> (Vec<F
 /// characters and compatibility forms, ideographs, figures, amounts, percentages and dates in
 /// several spellings, quotation marks, ellipses and brackets.
 const PIECES: &[&str] = &[
-    "the", "The", "THE", "board", "bo\u{200B}ard", "école", "ÉCOLE", "ecole", "cafe\u{301}",
-    "café", "\u{FB01}nance", "finance", "東", "京", "都", "said", "will", "take", "it", "apart",
-    "12", "40", "1,200", "1.200", "5.5", "5,5", "$5.5m", "€3 million", "5,500,000 dollars",
-    "12%", "12 per cent", "forty", "four", "January 27, 2025", "27 January 2025", "2025-01-27",
-    "27/01/2025", "March 3", "April 2025", "2025", "march", "“", "”", "\"", "…", "...", "[", "]",
-    ",", ".", "\n", "\n\n", "—", "V3", "COVID-19", "https://example.org/2024/55",
+    "the",
+    "The",
+    "THE",
+    "board",
+    "bo\u{200B}ard",
+    "école",
+    "ÉCOLE",
+    "ecole",
+    "cafe\u{301}",
+    "café",
+    "\u{FB01}nance",
+    "finance",
+    "東",
+    "京",
+    "都",
+    "said",
+    "will",
+    "take",
+    "it",
+    "apart",
+    "12",
+    "40",
+    "1,200",
+    "1.200",
+    "5.5",
+    "5,5",
+    "$5.5m",
+    "€3 million",
+    "5,500,000 dollars",
+    "12%",
+    "12 per cent",
+    "forty",
+    "four",
+    "January 27, 2025",
+    "27 January 2025",
+    "2025-01-27",
+    "27/01/2025",
+    "March 3",
+    "April 2025",
+    "2025",
+    "march",
+    "“",
+    "”",
+    "\"",
+    "…",
+    "...",
+    "[",
+    "]",
+    ",",
+    ".",
+    "\n",
+    "\n\n",
+    "—",
+    "V3",
+    "COVID-19",
+    "https://example.org/2024/55",
 ];
 
 fn piece() -> impl Strategy<Value = &'static str> {
@@ -225,7 +282,11 @@ fn a_planted_passage_is_found_and_only_its_source_is_read() {
     checker
         .run_stored(&document(&sections, &with_numbers), &shelf)
         .unwrap();
-    assert_eq!(shelf.texts_read.get(), 1, "only the source the passage is in");
+    assert_eq!(
+        shelf.texts_read.get(),
+        1,
+        "only the source the passage is in"
+    );
 }
 
 #[test]

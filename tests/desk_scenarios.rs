@@ -662,7 +662,14 @@ fn sources_are_deleted_for_good_after_publication() {
         .unwrap()
         .sources
         .iter()
-        .map(|s| n.desk.store().source(StoryId(1), s.number).unwrap().unwrap().text)
+        .map(|s| {
+            n.desk
+                .store()
+                .source(StoryId(1), s.number)
+                .unwrap()
+                .unwrap()
+                .text
+        })
         .collect();
     let numbers = 1..=texts.len() as u32;
     for (number, text) in numbers.clone().zip(&texts) {
@@ -676,7 +683,11 @@ fn sources_are_deleted_for_good_after_publication() {
     assert!(n.desk.store().source(StoryId(1), 1).unwrap().is_none());
     for number in numbers {
         assert!(
-            n.desk.store().source_digest(StoryId(1), number).unwrap().is_none(),
+            n.desk
+                .store()
+                .source_digest(StoryId(1), number)
+                .unwrap()
+                .is_none(),
             "the digest went with its source"
         );
     }

@@ -30,10 +30,7 @@ pub trait StoredSources {
 
     /// Show every source's digest to `visit`, in the order of [`super::Document::sources`]
     /// (the index into it, and the digest). A source that is not there is left out.
-    fn each_digest(
-        &self,
-        visit: &mut dyn FnMut(usize, &SourceDigest),
-    ) -> Result<(), Self::Error>;
+    fn each_digest(&self, visit: &mut dyn FnMut(usize, &SourceDigest)) -> Result<(), Self::Error>;
 
     /// The text of the source at `index` in [`super::Document::sources`].
     fn text(&self, index: usize) -> Result<String, Self::Error>;

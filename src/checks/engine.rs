@@ -591,12 +591,15 @@ impl SourceAnswers for Direct<'_, '_> {
     }
 }
 
+/// A shared passage, with the line and column in the source where it starts.
+type PlacedSpan = (SharedSpan, (usize, usize));
+
 /// The answers gathered beforehand from stored digests, in one pass over the sources.
 struct Stored {
     /// Every source shown was blank (or there was none).
     empty: bool,
     /// Verbatim passages by (rule, section).
-    verbatim: HashMap<(usize, usize), Vec<(SharedSpan, (usize, usize))>>,
+    verbatim: HashMap<(usize, usize), Vec<PlacedSpan>>,
     /// Untraced facts by (rule, section).
     unsourced: HashMap<(usize, usize), Vec<Fact>>,
 }
@@ -654,20 +657,19 @@ impl Stored {
         for (at, scan) in scans {
             let mut spans = Vec::new();
             for span in scan.finish() {
-                if !texts.contains_key(&span.source) {
-                    let text = store.text(span.source)?;
-                    let cut = words(&text);
-                    let lines = LineIndex::new(&text);
-                    texts.insert(span.source, (text, cut, lines));
-                }
-                let Some((text, cut, lines)) = texts.get(&span.source) else {
-                    continue;
+                let (text, cut, lines) = match texts.entry(span.source) {
+                    std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                    std::collections::hash_map::Entry::Vacant(e) => {
+                        let text = store.text(span.source)?;
+                        let cut = words(&text);
+                        let lines = LineIndex::new(&text);
+                        e.insert((text, cut, lines))
+                    }
                 };
                 let (s0, s1) = span.in_source_words;
                 // A text that no longer matches its digest (it cannot be, short of damage
                 // to the store) leaves the passage out rather than point anywhere.
-                let (Some(first), Some(last)) = (cut.get(s0), cut.get(s1.wrapping_sub(1)))
-                else {
+                let (Some(first), Some(last)) = (cut.get(s0), cut.get(s1.wrapping_sub(1))) else {
                     continue;
                 };
                 let place = lines.locate(text, first.start);

@@ -36,8 +36,8 @@ pub mod verbatim;
 
 use serde::{Deserialize, Serialize};
 
-pub use config::ChecksConfig;
 pub use crate::model::SourceDigest;
+pub use config::ChecksConfig;
 pub use digest::{digest, StoredSources};
 pub use engine::Checker;
 pub use references::ReferenceEntry;

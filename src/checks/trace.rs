@@ -1189,8 +1189,7 @@ impl TraceProbe {
             dates: self.dates,
             years: self.years,
         };
-        self.questions
-            .answer(|| &known as &dyn Known, &self.found)
+        self.questions.answer(|| &known as &dyn Known, &self.found)
     }
 }
 

@@ -594,12 +594,17 @@ impl VerbatimScan {
             return;
         }
         let mut right = w;
-        while i + right < words.len() && p + right < src.len() && words[i + right].hash == src[p + right]
+        while i + right < words.len()
+            && p + right < src.len()
+            && words[i + right].hash == src[p + right]
         {
             right += 1;
         }
         let mut left = 0;
-        while left + 1 < self.step && i > left && p > left && words[i - left - 1].hash == src[p - left - 1]
+        while left + 1 < self.step
+            && i > left
+            && p > left
+            && words[i - left - 1].hash == src[p - left - 1]
         {
             left += 1;
         }
@@ -817,7 +822,12 @@ mod tests {
                 let (s0, s1) = s.in_source_words;
                 assert_eq!(
                     (d.words, d.article, d.source, d.in_source),
-                    (s.words, s.article, s.source, (cut[s0].start, cut[s1 - 1].end)),
+                    (
+                        s.words,
+                        s.article,
+                        s.source,
+                        (cut[s0].start, cut[s1 - 1].end)
+                    ),
                     "case {case}"
                 );
             }
@@ -825,5 +835,4 @@ mod tests {
         }
         assert!(found > 400, "the cases find passages: {found}");
     }
-
 }

@@ -15,15 +15,15 @@
 
 use super::{append_audit, save, tx_story};
 use super::{board, messages, user, Body, Ctx, Desk, DeskError, Destination, Reply};
-use crate::checks::{self,
-    CheckedSection, Document, Finding, Level, ReferenceEntry, SourceDigest, SourceText,
+use crate::checks::{
+    self, CheckedSection, Document, Finding, Level, ReferenceEntry, SourceDigest, SourceText,
     StoredSources,
 };
-use crate::store::Store;
 use crate::model::{
     AuditEvent, ChannelKey, CitationStyle, Person, Platform, Posting, Publication, Story, StoryId,
     Timestamp,
 };
+use crate::store::Store;
 use crate::template::Generated;
 
 /// Run the checks on a story as it stands: its sections' latest revisions, its references

@@ -251,7 +251,11 @@ fn describe_known(key: &[u8]) -> Option<String> {
         SOURCE | SOURCE_DIGEST => {
             let story = u64::from_be_bytes(be::<8>(rest)?);
             let number = u32::from_be_bytes(rest.get(9..)?.try_into().ok()?);
-            let what = if prefix == SOURCE { "source" } else { "digest of source" };
+            let what = if prefix == SOURCE {
+                "source"
+            } else {
+                "digest of source"
+            };
             Some(format!("{what} {number} of story #{story}"))
         }
         AUDIT => {

@@ -1956,10 +1956,14 @@ impl SourceDigestRecordV1 {
         let count = r.len(8).ok_or_else(|| corrupt("cut short in the words"))?;
         let mut words = Vec::with_capacity(count);
         for _ in 0..count {
-            let w = r.take::<8>().ok_or_else(|| corrupt("cut short in the words"))?;
+            let w = r
+                .take::<8>()
+                .ok_or_else(|| corrupt("cut short in the words"))?;
             words.push(u64::from_le_bytes(w));
         }
-        let count = r.len(12).ok_or_else(|| corrupt("cut short in the values"))?;
+        let count = r
+            .len(12)
+            .ok_or_else(|| corrupt("cut short in the values"))?;
         let mut values = Vec::with_capacity(count);
         for _ in 0..count {
             let (Some(m), Some(e)) = (r.take::<8>(), r.take::<4>()) else {
@@ -1982,7 +1986,11 @@ impl SourceDigestRecordV1 {
                 return Err(corrupt("a date out of range"));
             }
             let year = i64::from_le_bytes(y);
-            dates.push(((year != NO_YEAR).then_some(year), month, (day > 0).then_some(day)));
+            dates.push((
+                (year != NO_YEAR).then_some(year),
+                month,
+                (day > 0).then_some(day),
+            ));
         }
         if !r.0.is_empty() {
             return Err(corrupt("bytes after the dates"));

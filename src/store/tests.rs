@@ -1487,7 +1487,10 @@ fn a_damaged_or_newer_source_digest_is_refused_without_quoting_it() {
     let key = keys::source_digest(id, 1);
     for (bytes, expect) in [
         (&b"{\"v\":1}"[..], "not a binary record"),
-        (&[0, 0, 0, 0, 1, 0, 1, 5, 0, 0, 0][..], "cut short in the words"),
+        (
+            &[0, 0, 0, 0, 1, 0, 1, 5, 0, 0, 0][..],
+            "cut short in the words",
+        ),
         (&[0, 0, 0, 0, 1, 7][..], "neither plain nor sealed"),
     ] {
         write_raw(&store, &key, bytes);
