@@ -23,7 +23,7 @@ use crate::model::{
     AuditEvent, ChannelKey, CitationStyle, Person, Platform, Posting, Publication, Story, StoryId,
     Timestamp,
 };
-use crate::store::Store;
+use crate::store::{Store, StoreError, TransactError};
 use crate::template::Generated;
 
 /// Run the checks on a story as it stands: its sections' latest revisions, its references
@@ -96,6 +96,26 @@ struct StoryShelf<'a> {
     numbers: Vec<u32>,
 }
 
+impl StoryShelf<'_> {
+    /// Store the digest of a source that has none, unless the source went meanwhile. A
+    /// failure is logged: the run has the digest in hand, and the next run tries again.
+    fn keep(&self, number: u32, digest: &checks::SourceDigest) {
+        let story = self.story;
+        let kept = self
+            .store
+            .transact(|tx| -> Result<(), StoreError> {
+                if tx.source(story, number)?.is_some() && !tx.has_source_digest(story, number)? {
+                    tx.put_source_digest(story, number, digest)?;
+                }
+                Ok(())
+            })
+            .map_err(TransactError::flatten);
+        if let Err(e) = kept {
+            tracing::warn!(error = %e, story = story.0, source = number, "could not keep a source's digest");
+        }
+    }
+}
+
 impl StoredSources for StoryShelf<'_> {
     type Error = DeskError;
 
@@ -104,10 +124,12 @@ impl StoredSources for StoryShelf<'_> {
             match self.store.source_digest(self.story, number)? {
                 Some(digest) => visit(index, &digest),
                 // A source stored before digests were kept: read from its text, as the
-                // checks always did.
+                // checks always did, and its digest kept for the next run.
                 None => {
                     if let Some(source) = self.store.source(self.story, number)? {
-                        visit(index, &checks::digest(&source.text));
+                        let digest = checks::digest(&source.text);
+                        self.keep(number, &digest);
+                        visit(index, &digest);
                     }
                 }
             }

@@ -2142,6 +2142,14 @@ impl Tx<'_> {
             .map(|old| old.is_some())
         })
     }
+
+    /// True when source `number` has a digest (without reading it).
+    pub fn has_source_digest(&mut self, story: StoryId, number: u32) -> Result<bool, TxError> {
+        self.step(|tx| {
+            let key = keys::source_digest(story, number);
+            Ok(tx.stories.read(&key)?.is_some())
+        })
+    }
 }
 
 #[cfg(test)]
