@@ -18,7 +18,7 @@ use std::hash::BuildHasherDefault;
 
 use super::rules::Facts;
 use super::text::{overlaps, quoted_spans, url_spans};
-use super::verbatim::{words, IntHasher, Word};
+use super::verbatim::{words, IntHasher, PassThrough, Word};
 use crate::model::SourceDigest;
 
 /// What kind of fact.
@@ -884,7 +884,25 @@ struct WordMatcher {
     fail: Vec<u32>,
     /// Patterns that end at each node (its own and those of its fail chain).
     ends: Vec<Vec<usize>>,
+    /// The same automaton as a table, when it is small enough: see [`Dense`].
+    dense: Option<Dense>,
 }
+
+/// The automaton with every transition worked out beforehand: the patterns' distinct words
+/// are numbered, and `next[node × words + word]` is the node after reading that word (the
+/// fail links already followed). A word in no pattern leads back to the root from any node.
+/// One lookup of the word's number and one table read per word of the sources, instead of a
+/// hash lookup per node of the fail chain.
+struct Dense {
+    /// A pattern word's hash → its number.
+    words: HashMap<u64, u32, BuildHasherDefault<PassThrough>>,
+    /// The transitions, `nodes × words.len()`.
+    next: Vec<u32>,
+}
+
+/// The largest transition table built, in entries (4 MiB): more patterns than that fill
+/// use the hash lookups.
+const DENSE_MAX: usize = 1 << 20;
 
 impl WordMatcher {
     fn new(patterns: &[&[u64]]) -> Self {
@@ -931,7 +949,13 @@ impl WordMatcher {
                 queue.push_back(child);
             }
         }
-        WordMatcher { goto, fail, ends }
+        let dense = Dense::new(patterns, &goto, &fail, &children);
+        WordMatcher {
+            goto,
+            fail,
+            ends,
+            dense,
+        }
     }
 
     /// Mark in `found` the patterns that occur in `seq`; stop early once all are found.
@@ -946,6 +970,26 @@ impl WordMatcher {
         found: &mut [bool],
         remaining: &mut usize,
     ) {
+        if let Some(dense) = &self.dense {
+            let width = dense.words.len();
+            let mut node = 0usize;
+            for hash in seq {
+                node = match dense.words.get(&hash) {
+                    Some(&w) => dense.next[node * width + w as usize] as usize,
+                    None => 0,
+                };
+                for &p in &self.ends[node] {
+                    if !found[p] {
+                        found[p] = true;
+                        *remaining -= 1;
+                    }
+                }
+                if *remaining == 0 {
+                    return;
+                }
+            }
+            return;
+        }
         let mut node = 0u32;
         for hash in seq {
             loop {
@@ -968,6 +1012,48 @@ impl WordMatcher {
                 return;
             }
         }
+    }
+}
+
+impl Dense {
+    /// The table of the automaton `goto`/`fail` over `patterns`, or `None` when it would be
+    /// larger than [`DENSE_MAX`].
+    fn new(
+        patterns: &[&[u64]],
+        goto: &Goto,
+        fail: &[u32],
+        children: &[Vec<(u64, u32)>],
+    ) -> Option<Self> {
+        let mut words: HashMap<u64, u32, BuildHasherDefault<PassThrough>> = HashMap::default();
+        for p in patterns {
+            for &w in *p {
+                let n = words.len() as u32;
+                words.entry(w).or_insert(n);
+            }
+        }
+        let width = words.len();
+        let nodes = fail.len();
+        if width == 0 || nodes.checked_mul(width)? > DENSE_MAX {
+            return None;
+        }
+        let mut next = vec![0u32; nodes * width];
+        // Breadth first, so a node's fail target (nearer the root) is done before it.
+        let mut queue = std::collections::VecDeque::from([0u32]);
+        while let Some(node) = queue.pop_front() {
+            let at = node as usize * width;
+            for (&w, &n) in &words {
+                let n = n as usize;
+                next[at + n] = match goto.get(&(node, w)) {
+                    Some(&child) => child,
+                    None if node == 0 => 0,
+                    None => next[fail[node as usize] as usize * width + n],
+                };
+            }
+            for &(_, child) in &children[node as usize] {
+                queue.push_back(child);
+            }
+        }
+        Some(Dense { words, next })
     }
 }
 
@@ -1306,5 +1392,42 @@ mod tests {
             missing("“We lost 40 engineers”", &sources),
             vec!["quotation: We lost 40 engineers"]
         );
+    }
+
+    #[test]
+    fn the_transition_table_finds_what_the_fail_links_and_a_plain_search_find() {
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        let mut some_found = 0;
+        for case in 0..300 {
+            let vocabulary = 2 + case % 5;
+            let patterns: Vec<Vec<u64>> = (0..1 + next(8))
+                .map(|_| (0..1 + next(5)).map(|_| 100 + next(vocabulary)).collect())
+                .collect();
+            let seq: Vec<u64> = (0..next(60)).map(|_| 100 + next(vocabulary + 1)).collect();
+            let refs: Vec<&[u64]> = patterns.iter().map(Vec::as_slice).collect();
+            let dense = WordMatcher::new(&refs);
+            assert!(dense.dense.is_some());
+            let mut links = WordMatcher::new(&refs);
+            links.dense = None;
+            let plain: Vec<bool> = patterns
+                .iter()
+                .map(|p| seq.windows(p.len()).any(|w| w == p.as_slice()))
+                .collect();
+            for m in [&dense, &links] {
+                let mut found = vec![false; patterns.len()];
+                let mut remaining = patterns.len();
+                m.scan_hashes(seq.iter().copied(), &mut found, &mut remaining);
+                assert_eq!(found, plain, "case {case}");
+                assert_eq!(remaining, plain.iter().filter(|f| !**f).count());
+            }
+            some_found += plain.iter().filter(|f| **f).count();
+        }
+        assert!(some_found > 300);
     }
 }
