@@ -27,7 +27,8 @@ use crate::store::{Store, StoreError, TransactError};
 use crate::template::Generated;
 
 /// Run the checks on a story as it stands: its sections' latest revisions, its references
-/// and its sources (read here, outside any transaction).
+/// and its sources' digests (read here, outside any transaction, one source at a time; a
+/// source's text only where a finding points into it).
 pub fn story_findings(desk: &Desk, story: &Story) -> Result<Vec<Finding>, DeskError> {
     let template = desk.story_template(story);
     let mut texts = Vec::new();
@@ -99,7 +100,7 @@ struct StoryShelf<'a> {
 impl StoryShelf<'_> {
     /// Store the digest of a source that has none, unless the source went meanwhile. A
     /// failure is logged: the run has the digest in hand, and the next run tries again.
-    fn keep(&self, number: u32, digest: &checks::SourceDigest) {
+    fn keep(&self, number: u32, digest: &SourceDigest) {
         let story = self.story;
         let kept = self
             .store
@@ -111,7 +112,12 @@ impl StoryShelf<'_> {
             })
             .map_err(TransactError::flatten);
         if let Err(e) = kept {
-            tracing::warn!(error = %e, story = story.0, source = number, "could not keep a source's digest");
+            tracing::warn!(
+                error = %e,
+                story = story.0,
+                source = number,
+                "could not keep a source's digest"
+            );
         }
     }
 }
