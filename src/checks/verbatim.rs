@@ -18,6 +18,9 @@
 //! that reaches past the reported passage. Of several places in the sources where a window
 //! occurs, at most [`MAX_CANDIDATES`] are tried, so highly repetitive sources cannot make it
 //! quadratic.
+//!
+//! [`VerbatimScan`] finds the same passages with the sources shown one at a time as their
+//! words' hashes (stored digests), indexing the article's windows instead of the sources'.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
