@@ -35,6 +35,7 @@ cargo bench --bench assist
 
 echo "== checks (criterion)"
 cargo bench --bench checks
+cargo bench --bench sources_200
 
 echo "== Discord: bare Ed25519 verification (criterion)"
 cargo bench --bench ed25519_verify

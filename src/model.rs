@@ -279,6 +279,24 @@ pub struct Source {
     pub text: String,
 }
 
+/// What the pre-publish checks need of a source, read once when it is added and kept beside
+/// it (`checks::digest` makes it; the store keeps it under the source's number). It holds no
+/// text, but the sequence of a text's word hashes can be matched against a dictionary, so it
+/// is sealed at rest whenever sources are.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SourceDigest {
+    /// The text is empty or only blanks (such a source counts as none).
+    pub blank: bool,
+    /// The hash of each word of the text, in order (`checks::verbatim` says what a word is).
+    pub words: Vec<u64>,
+    /// The figures the text holds, read leniently: each value `mantissa × 10^exponent` as
+    /// `(mantissa, exponent)`, normalised (no trailing zero in the mantissa), sorted,
+    /// distinct.
+    pub values: Vec<(u64, i32)>,
+    /// The dates the text holds: `(year, month 1–12, day)`, distinct.
+    pub dates: Vec<(Option<i64>, u8, Option<u8>)>,
+}
+
 /// What the story keeps about a source without its text, so listing sources never loads them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SourceSummary {

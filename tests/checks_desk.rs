@@ -156,6 +156,27 @@ fn story_check_lists_findings_by_section() {
 }
 
 #[test]
+fn a_source_kept_before_digests_is_checked_from_its_text_and_gets_its_digest() {
+    use storydesk::model::StoryId;
+    let n = Newsroom::new();
+    story_with_problems(&n);
+    let store = n.desk.store();
+    let report = to_requester(&n.say("carol", "/story check", None));
+    assert!(report.contains("word for word"), "{report}");
+    let kept = store.source_digest(StoryId(1), 1).unwrap();
+    assert!(kept.is_some(), "the digest was written with the source");
+    // As a source stored by an earlier storydesk: no digest.
+    store
+        .transact(|tx| -> Result<_, storydesk::store::StoreError> {
+            Ok(tx.delete_source_digest(StoryId(1), 1)?)
+        })
+        .unwrap();
+    assert_eq!(to_requester(&n.say("carol", "/story check", None)), report);
+    assert_eq!(store.source_digest(StoryId(1), 1).unwrap(), kept);
+    assert_eq!(to_requester(&n.say("carol", "/story check", None)), report);
+}
+
+#[test]
 fn publish_refuses_on_errors_until_an_editor_overrides_with_a_reason() {
     let n = Newsroom::new();
     story_with_problems(&n);

@@ -652,9 +652,45 @@ fn sources_are_deleted_for_good_after_publication() {
     );
     approve_all(&mut n, "carol");
     n.say("erin", "/story publish");
+    // What the checks need of each source was read once, when it was added, and kept
+    // beside it.
+    let texts: Vec<String> = n
+        .desk
+        .store()
+        .story(StoryId(1))
+        .unwrap()
+        .unwrap()
+        .sources
+        .iter()
+        .map(|s| {
+            n.desk
+                .store()
+                .source(StoryId(1), s.number)
+                .unwrap()
+                .unwrap()
+                .text
+        })
+        .collect();
+    let numbers = 1..=texts.len() as u32;
+    for (number, text) in numbers.clone().zip(&texts) {
+        assert_eq!(
+            n.desk.store().source_digest(StoryId(1), number).unwrap(),
+            Some(storydesk::checks::digest(text))
+        );
+    }
     assert_snapshot!(n.say("bob", "/story purge-sources"), @"[only bob] Only editors can purge sources. Ask an editor.");
     assert_snapshot!(n.say("erin", "/story purge-sources"), @"[#newsroom] erin deleted 1 source of story #1 “Meta scrambles over DeepSeek” for good (34 bytes): “internal memo”. The audit log records that they were deleted, not what they said.");
     assert!(n.desk.store().source(StoryId(1), 1).unwrap().is_none());
+    for number in numbers {
+        assert!(
+            n.desk
+                .store()
+                .source_digest(StoryId(1), number)
+                .unwrap()
+                .is_none(),
+            "the digest went with its source"
+        );
+    }
     assert!(
         n.desk
             .store()

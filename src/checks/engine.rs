@@ -3,10 +3,12 @@
 use std::cell::OnceCell;
 use std::collections::HashMap;
 
-use super::rules::{self, Bound, Check, Matcher, Rule, RuleError, Unit};
+use super::digest::StoredSources;
+use super::rules::{self, Bound, Check, Facts, Matcher, Rule, RuleError, Unit};
 use super::sources::Sources;
 use super::text::{excerpt, overlaps, quoted_spans, LineIndex};
-use super::trace;
+use super::trace::{self, Fact, TraceProbe};
+use super::verbatim::{words, SharedSpan, VerbatimScan, Word};
 use super::ChecksConfig;
 use super::{CheckedSection, Document, FileLine, Finding, SourcePlace};
 use crate::template::Template;
@@ -95,7 +97,29 @@ impl Checker {
     }
 
     /// Run every rule. Findings come sorted by section (template order), line and column.
+    ///
+    /// The sources' texts are in `doc.sources`; what the rules compute from them is computed
+    /// here (see [`Checker::run_stored`] for sources analysed beforehand).
     pub fn run(&self, doc: &Document<'_>) -> Vec<Finding> {
+        let sources = Sources::new(doc.sources.iter().map(|s| s.text).collect());
+        self.run_with(doc, &mut Direct(&sources))
+    }
+
+    /// [`Checker::run`] on sources kept by a store: each source's digest, computed when it
+    /// was added, is read once and in turn, and a source's text only for a passage a
+    /// finding points into; the texts in `doc.sources` are not read (they may be empty),
+    /// their numbers and labels are. The findings are the same as [`Checker::run`]'s with
+    /// the texts at hand.
+    pub fn run_stored<S: StoredSources>(
+        &self,
+        doc: &Document<'_>,
+        store: &S,
+    ) -> Result<Vec<Finding>, S::Error> {
+        let mut answers = Stored::gather(self, doc, store)?;
+        Ok(self.run_with(doc, &mut answers))
+    }
+
+    fn run_with(&self, doc: &Document<'_>, sources: &mut dyn SourceAnswers) -> Vec<Finding> {
         let sections: Vec<Section> = doc
             .sections
             .iter()
@@ -107,9 +131,8 @@ impl Checker {
                 quotes: OnceCell::new(),
             })
             .collect();
-        let sources = Sources::new(doc.sources.iter().map(|s| s.text).collect());
         let mut out: Vec<(usize, Finding)> = Vec::new();
-        for rule in &self.rules {
+        for (r, rule) in self.rules.iter().enumerate() {
             let covered = sections.iter().filter(|s| rule.scope.covers(s.spec.name));
             match &rule.check {
                 Check::Existence(m) => {
@@ -148,7 +171,9 @@ impl Checker {
                         continue;
                     }
                     for s in covered {
-                        verbatim(rule, *min_words, s, doc, &sources, &mut out);
+                        let Some(text) = s.text() else { continue };
+                        let spans = sources.verbatim(r, s.order, text, *min_words);
+                        verbatim(rule, s, text, doc, spans, &mut out);
                     }
                 }
                 Check::Unsourced {
@@ -160,7 +185,7 @@ impl Checker {
                     }
                     for s in covered {
                         let Some(text) = s.text() else { continue };
-                        for f in trace::unsourced(text, facts, *quote_min_words, &sources) {
+                        for f in sources.unsourced(r, s.order, text, facts, *quote_min_words) {
                             let shown = excerpt(&text[f.start..f.end]);
                             let vars = Vars::default()
                                 .with("section", s.spec.name)
@@ -478,17 +503,14 @@ fn references(rule: &Rule, doc: &Document<'_>, out: &mut Vec<(usize, Finding)>) 
 
 fn verbatim(
     rule: &Rule,
-    min_words: usize,
     s: &Section,
+    text: &str,
     doc: &Document<'_>,
-    sources: &Sources<'_>,
+    spans: Vec<(SharedSpan, (usize, usize))>,
     out: &mut Vec<(usize, Finding)>,
 ) {
-    let Some(text) = s.text() else { return };
-    let index = sources.index(min_words);
-    for span in index.shared_spans(text) {
+    for (span, (line, column)) in spans {
         let src = &doc.sources[span.source];
-        let (line, column) = sources.locate(span.source, span.in_source.0);
         let shown = excerpt(&text[span.article.0..span.article.1]);
         let vars = Vars::default()
             .with("section", s.spec.name)
@@ -504,5 +526,200 @@ fn verbatim(
             column,
         });
         out.push((s.order, f));
+    }
+}
+
+/// What the source-dependent rules need of the sources, for one rule on one section.
+trait SourceAnswers {
+    /// No source has any text.
+    fn is_empty(&self) -> bool;
+    /// The passages of `text` (section `section`) shared with a source, for rule `rule`,
+    /// each with the line and column in the source where it starts.
+    fn verbatim(
+        &mut self,
+        rule: usize,
+        section: usize,
+        text: &str,
+        min_words: usize,
+    ) -> Vec<(SharedSpan, (usize, usize))>;
+    /// The facts of `text` (section `section`) that no source holds, for rule `rule`.
+    fn unsourced(
+        &mut self,
+        rule: usize,
+        section: usize,
+        text: &str,
+        facts: &Facts,
+        quote_min_words: usize,
+    ) -> Vec<Fact>;
+}
+
+/// The answers computed from the texts, when a rule asks (the direct path).
+struct Direct<'s, 'a>(&'s Sources<'a>);
+
+impl SourceAnswers for Direct<'_, '_> {
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    fn verbatim(
+        &mut self,
+        _rule: usize,
+        _section: usize,
+        text: &str,
+        min_words: usize,
+    ) -> Vec<(SharedSpan, (usize, usize))> {
+        let index = self.0.index(min_words);
+        index
+            .shared_spans(text)
+            .into_iter()
+            .map(|span| {
+                let place = self.0.locate(span.source, span.in_source.0);
+                (span, place)
+            })
+            .collect()
+    }
+
+    fn unsourced(
+        &mut self,
+        _rule: usize,
+        _section: usize,
+        text: &str,
+        facts: &Facts,
+        quote_min_words: usize,
+    ) -> Vec<Fact> {
+        trace::unsourced(text, facts, quote_min_words, self.0)
+    }
+}
+
+/// A shared passage, with the line and column in the source where it starts.
+type PlacedSpan = (SharedSpan, (usize, usize));
+
+/// The answers gathered beforehand from stored digests, in one pass over the sources.
+struct Stored {
+    /// Every source shown was blank (or there was none).
+    empty: bool,
+    /// Verbatim passages by (rule, section).
+    verbatim: HashMap<(usize, usize), Vec<PlacedSpan>>,
+    /// Untraced facts by (rule, section).
+    unsourced: HashMap<(usize, usize), Vec<Fact>>,
+}
+
+impl Stored {
+    /// Ask every question the rules will ask of the sources, show each source's digest to
+    /// all of them at once, then read the texts of the sources that passages point into.
+    fn gather<S: StoredSources>(
+        checker: &Checker,
+        doc: &Document<'_>,
+        store: &S,
+    ) -> Result<Self, S::Error> {
+        let mut scans: Vec<((usize, usize), VerbatimScan)> = Vec::new();
+        let mut probes: Vec<((usize, usize), TraceProbe)> = Vec::new();
+        if !doc.sources.is_empty() {
+            for (r, rule) in checker.rules.iter().enumerate() {
+                for (order, spec) in doc.sections.iter().enumerate() {
+                    if !rule.scope.covers(spec.name) {
+                        continue;
+                    }
+                    let Some(text) = spec.text.filter(|t| !t.trim().is_empty()) else {
+                        continue;
+                    };
+                    match &rule.check {
+                        Check::Verbatim { min_words } => {
+                            scans.push(((r, order), VerbatimScan::new(text, *min_words)));
+                        }
+                        Check::Unsourced {
+                            facts,
+                            quote_min_words,
+                        } => {
+                            let questions = trace::Questions::of(text, facts, *quote_min_words);
+                            probes.push(((r, order), TraceProbe::new(questions)));
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+        let mut empty = true;
+        if !doc.sources.is_empty() {
+            store.each_digest(&mut |index, digest| {
+                empty &= digest.blank;
+                for (_, scan) in &mut scans {
+                    scan.observe(index, &digest.words);
+                }
+                for (_, probe) in &mut probes {
+                    probe.observe(digest);
+                }
+            })?;
+        }
+        let mut verbatim = HashMap::new();
+        // The texts of the sources passages point into, with their words and lines.
+        let mut texts: HashMap<usize, (String, Vec<Word>, LineIndex)> = HashMap::new();
+        for (at, scan) in scans {
+            let mut spans = Vec::new();
+            for span in scan.finish() {
+                let (text, cut, lines) = match texts.entry(span.source) {
+                    std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                    std::collections::hash_map::Entry::Vacant(e) => {
+                        let text = store.text(span.source)?;
+                        let cut = words(&text);
+                        let lines = LineIndex::new(&text);
+                        e.insert((text, cut, lines))
+                    }
+                };
+                let (s0, s1) = span.in_source_words;
+                // A text that no longer matches its digest (it cannot be, short of damage
+                // to the store) leaves the passage out rather than point anywhere.
+                let (Some(first), Some(last)) = (cut.get(s0), cut.get(s1.wrapping_sub(1))) else {
+                    continue;
+                };
+                let place = lines.locate(text, first.start);
+                spans.push((
+                    SharedSpan {
+                        words: span.words,
+                        article: span.article,
+                        source: span.source,
+                        in_source: (first.start, last.end),
+                    },
+                    place,
+                ));
+            }
+            verbatim.insert(at, spans);
+        }
+        let unsourced = probes
+            .into_iter()
+            .map(|(at, probe)| (at, probe.finish()))
+            .collect();
+        Ok(Stored {
+            empty,
+            verbatim,
+            unsourced,
+        })
+    }
+}
+
+impl SourceAnswers for Stored {
+    fn is_empty(&self) -> bool {
+        self.empty
+    }
+
+    fn verbatim(
+        &mut self,
+        rule: usize,
+        section: usize,
+        _text: &str,
+        _min_words: usize,
+    ) -> Vec<(SharedSpan, (usize, usize))> {
+        self.verbatim.remove(&(rule, section)).unwrap_or_default()
+    }
+
+    fn unsourced(
+        &mut self,
+        rule: usize,
+        section: usize,
+        _text: &str,
+        _facts: &Facts,
+        _quote_min_words: usize,
+    ) -> Vec<Fact> {
+        self.unsourced.remove(&(rule, section)).unwrap_or_default()
     }
 }

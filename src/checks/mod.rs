@@ -10,6 +10,8 @@
 //! - [`verbatim`]: source protection, the runs of words an article shares with a source,
 //!   found in linear time with a rolling hash.
 //! - `sources`: the sources of one run, with what the rules compute from them, once.
+//! - `digest`: a source read once, when it is added ([`SourceDigest`]), and the story's
+//!   sources as the store keeps them ([`StoredSources`]), for [`Checker::run_stored`].
 //! - `trace`: traceability, the figures, dates and quotations that no source contains.
 //! - [`markdown`]: an article file cut into the template's sections, for `storydesk check`.
 //! - `references`: reference entries, from structured references or formatted lines.
@@ -22,6 +24,7 @@
 //! and the command line gather the texts (sections, references, sources) and pass them in.
 
 mod config;
+mod digest;
 mod engine;
 pub mod markdown;
 mod references;
@@ -33,7 +36,9 @@ pub mod verbatim;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::model::SourceDigest;
 pub use config::ChecksConfig;
+pub use digest::{digest, StoredSources};
 pub use engine::Checker;
 pub use references::ReferenceEntry;
 pub use rules::RuleError;

@@ -18,7 +18,8 @@ use std::hash::BuildHasherDefault;
 
 use super::rules::Facts;
 use super::text::{overlaps, quoted_spans, url_spans};
-use super::verbatim::{words, IntHasher, Word};
+use super::verbatim::{words, IntHasher, PassThrough, Word};
+use crate::model::SourceDigest;
 
 /// What kind of fact.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,7 +76,7 @@ impl Dec {
 
 /// A date as precise as the text gives it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct DateKey {
+pub(crate) struct DateKey {
     year: Option<i64>,
     month: u8,
     day: Option<u8>,
@@ -883,7 +884,25 @@ struct WordMatcher {
     fail: Vec<u32>,
     /// Patterns that end at each node (its own and those of its fail chain).
     ends: Vec<Vec<usize>>,
+    /// The same automaton as a table, when it is small enough: see [`Dense`].
+    dense: Option<Dense>,
 }
+
+/// The automaton with every transition worked out beforehand: the patterns' distinct words
+/// are numbered, and `next[node × words + word]` is the node after reading that word (the
+/// fail links already followed). A word in no pattern leads back to the root from any node.
+/// One lookup of the word's number and one table read per word of the sources, instead of a
+/// hash lookup per node of the fail chain.
+struct Dense {
+    /// A pattern word's hash → its number.
+    words: HashMap<u64, u32, BuildHasherDefault<PassThrough>>,
+    /// The transitions, `nodes × words.len()`.
+    next: Vec<u32>,
+}
+
+/// The largest transition table built, in entries (4 MiB): more patterns than that fill
+/// use the hash lookups.
+const DENSE_MAX: usize = 1 << 20;
 
 impl WordMatcher {
     fn new(patterns: &[&[u64]]) -> Self {
@@ -930,15 +949,51 @@ impl WordMatcher {
                 queue.push_back(child);
             }
         }
-        WordMatcher { goto, fail, ends }
+        let dense = Dense::new(patterns, &goto, &fail, &children);
+        WordMatcher {
+            goto,
+            fail,
+            ends,
+            dense,
+        }
     }
 
     /// Mark in `found` the patterns that occur in `seq`; stop early once all are found.
     fn scan(&self, seq: &[Word], found: &mut [bool], remaining: &mut usize) {
+        self.scan_hashes(seq.iter().map(|w| w.hash), found, remaining)
+    }
+
+    /// [`WordMatcher::scan`] over the words' hashes alone.
+    fn scan_hashes(
+        &self,
+        seq: impl IntoIterator<Item = u64>,
+        found: &mut [bool],
+        remaining: &mut usize,
+    ) {
+        if let Some(dense) = &self.dense {
+            let width = dense.words.len();
+            let mut node = 0usize;
+            for hash in seq {
+                node = match dense.words.get(&hash) {
+                    Some(&w) => dense.next[node * width + w as usize] as usize,
+                    None => 0,
+                };
+                for &p in &self.ends[node] {
+                    if !found[p] {
+                        found[p] = true;
+                        *remaining -= 1;
+                    }
+                }
+                if *remaining == 0 {
+                    return;
+                }
+            }
+            return;
+        }
         let mut node = 0u32;
-        for w in seq {
+        for hash in seq {
             loop {
-                if let Some(&next) = self.goto.get(&(node, w.hash)) {
+                if let Some(&next) = self.goto.get(&(node, hash)) {
                     node = next;
                     break;
                 }
@@ -960,6 +1015,48 @@ impl WordMatcher {
     }
 }
 
+impl Dense {
+    /// The table of the automaton `goto`/`fail` over `patterns`, or `None` when it would be
+    /// larger than [`DENSE_MAX`].
+    fn new(
+        patterns: &[&[u64]],
+        goto: &Goto,
+        fail: &[u32],
+        children: &[Vec<(u64, u32)>],
+    ) -> Option<Self> {
+        let mut words: HashMap<u64, u32, BuildHasherDefault<PassThrough>> = HashMap::default();
+        for p in patterns {
+            for &w in *p {
+                let n = words.len() as u32;
+                words.entry(w).or_insert(n);
+            }
+        }
+        let width = words.len();
+        let nodes = fail.len();
+        if width == 0 || nodes.checked_mul(width)? > DENSE_MAX {
+            return None;
+        }
+        let mut next = vec![0u32; nodes * width];
+        // Breadth first, so a node's fail target (nearer the root) is done before it.
+        let mut queue = std::collections::VecDeque::from([0u32]);
+        while let Some(node) = queue.pop_front() {
+            let at = node as usize * width;
+            for (&w, &n) in &words {
+                let n = n as usize;
+                next[at + n] = match goto.get(&(node, w)) {
+                    Some(&child) => child,
+                    None if node == 0 => 0,
+                    None => next[fail[node as usize] as usize * width + n],
+                };
+            }
+            for &(_, child) in &children[node as usize] {
+                queue.push_back(child);
+            }
+        }
+        Some(Dense { words, next })
+    }
+}
+
 /// What the sources hold, as [`unsourced`] asks for it: each part is computed only when
 /// it is first asked for.
 pub(crate) trait SourceView {
@@ -969,54 +1066,61 @@ pub(crate) trait SourceView {
     fn words(&self) -> &[Vec<Word>];
 }
 
-/// One section's facts that no source holds.
-pub(crate) fn unsourced(
-    text: &str,
-    facts: &Facts,
-    quote_min_words: usize,
-    sources: &impl SourceView,
-) -> Vec<Fact> {
-    let quotes = if facts.quotes {
-        quote_facts(text, quote_min_words)
-    } else {
-        Vec::new()
-    };
-    // Figures inside a traced quotation are traced with it.
-    let quoted: Vec<(usize, usize)> = quotes.iter().map(|q| (q.start, q.end)).collect();
-    let figures = article_facts(text, facts, &quoted);
-    let mut out = Vec::new();
-    if !figures.is_empty() {
-        let known = sources.facts();
-        for f in figures {
-            let found = match &f.key {
-                Key::Value(v) => known.has_value(v),
-                Key::Date(d) => known.has_date(d),
-                Key::Quote(_) => true,
-            };
-            if !found {
-                out.push(f);
-            }
-        }
-    }
-    if !quotes.is_empty() {
-        let patterns: Vec<&[u64]> = quotes
+/// What one section asks of the sources: its figures and dates, and its quotations with
+/// their parts as sequences of word hashes.
+pub(crate) struct Questions {
+    /// Figures, amounts, percentages and dates (outside the quotations).
+    figures: Vec<Fact>,
+    /// The quotations.
+    quotes: Vec<Fact>,
+    /// Every quotation's parts, one after another.
+    patterns: Vec<Vec<u64>>,
+}
+
+impl Questions {
+    /// The questions of a section's `text`.
+    pub fn of(text: &str, facts: &Facts, quote_min_words: usize) -> Self {
+        let quotes = if facts.quotes {
+            quote_facts(text, quote_min_words)
+        } else {
+            Vec::new()
+        };
+        // Figures inside a traced quotation are traced with it.
+        let quoted: Vec<(usize, usize)> = quotes.iter().map(|q| (q.start, q.end)).collect();
+        let figures = article_facts(text, facts, &quoted);
+        let patterns = quotes
             .iter()
             .flat_map(|q| match &q.key {
-                Key::Quote(parts) => parts.iter().map(Vec::as_slice).collect::<Vec<_>>(),
+                Key::Quote(parts) => parts.clone(),
                 _ => Vec::new(),
             })
             .collect();
-        let matcher = WordMatcher::new(&patterns);
-        let mut found = vec![false; patterns.len()];
-        let mut remaining = patterns.len();
-        for seq in sources.words() {
-            if remaining == 0 {
-                break;
+        Questions {
+            figures,
+            quotes,
+            patterns,
+        }
+    }
+
+    /// The facts no source holds, given which quotation parts were `found` in a source and
+    /// what the sources hold (asked only when there are figures).
+    fn answer<'k>(self, known: impl FnOnce() -> &'k dyn Known, found: &[bool]) -> Vec<Fact> {
+        let mut out = Vec::new();
+        if !self.figures.is_empty() {
+            let known = known();
+            for f in self.figures {
+                let found = match &f.key {
+                    Key::Value(v) => known.has_value(v),
+                    Key::Date(d) => known.has_date(d),
+                    Key::Quote(_) => true,
+                };
+                if !found {
+                    out.push(f);
+                }
             }
-            matcher.scan(seq, &mut found, &mut remaining);
         }
         let mut id = 0;
-        for q in quotes {
+        for q in self.quotes {
             let Key::Quote(parts) = &q.key else { continue };
             let all = found[id..id + parts.len()].iter().all(|f| *f);
             id += parts.len();
@@ -1024,9 +1128,177 @@ pub(crate) fn unsourced(
                 out.push(q);
             }
         }
+        out.sort_by_key(|f| f.start);
+        out
     }
-    out.sort_by_key(|f| f.start);
-    out
+}
+
+/// Whether the sources hold a value or a date.
+pub(crate) trait Known {
+    /// Some source has this value.
+    fn has_value(&self, v: &Dec) -> bool;
+    /// Some source has this date (see [`SourceFacts::has_date`]).
+    fn has_date(&self, d: &DateKey) -> bool;
+}
+
+impl Known for SourceFacts {
+    fn has_value(&self, v: &Dec) -> bool {
+        SourceFacts::has_value(self, v)
+    }
+    fn has_date(&self, d: &DateKey) -> bool {
+        SourceFacts::has_date(self, d)
+    }
+}
+
+/// One section's facts that no source holds.
+pub(crate) fn unsourced(
+    text: &str,
+    facts: &Facts,
+    quote_min_words: usize,
+    sources: &impl SourceView,
+) -> Vec<Fact> {
+    let questions = Questions::of(text, facts, quote_min_words);
+    let mut found = vec![false; questions.patterns.len()];
+    if !questions.patterns.is_empty() {
+        let patterns: Vec<&[u64]> = questions.patterns.iter().map(Vec::as_slice).collect();
+        let matcher = WordMatcher::new(&patterns);
+        let mut remaining = patterns.len();
+        for seq in sources.words() {
+            if remaining == 0 {
+                break;
+            }
+            matcher.scan(seq, &mut found, &mut remaining);
+        }
+    }
+    questions.answer(|| sources.facts() as &dyn Known, &found)
+}
+
+/// What one source holds for traceability, read as [`SourceFacts::read`] reads it: its
+/// distinct values, sorted, as `(mantissa, exponent)`, and its distinct dates as
+/// `(year, month, day)` (see [`crate::model::SourceDigest`]).
+#[allow(clippy::type_complexity)]
+pub(crate) fn digest_facts(text: &str) -> (Vec<(u64, i32)>, Vec<(Option<i64>, u8, Option<u8>)>) {
+    let f = SourceFacts::read(&[text]);
+    let mut values: Vec<(u64, i32)> = f.values.iter().map(|d| (d.mantissa, d.exp)).collect();
+    values.sort_unstable();
+    let mut dates: Vec<(Option<i64>, u8, Option<u8>)> =
+        f.dates.iter().map(|d| (d.year, d.month, d.day)).collect();
+    dates.sort_unstable();
+    dates.dedup();
+    (values, dates)
+}
+
+/// The answers to one section's [`Questions`], gathered from the sources' digests one
+/// source at a time, in the story's order: the same answers [`unsourced`] finds with every
+/// source's text at hand.
+pub(crate) struct TraceProbe {
+    questions: Questions,
+    matcher: Option<WordMatcher>,
+    found: Vec<bool>,
+    remaining: usize,
+    /// Each value asked, and whether a source has it.
+    values: Vec<(Dec, bool)>,
+    /// Each date asked; whether a source has it outright; whether a source has its month
+    /// and day without a year (then the year must be a value somewhere in the sources).
+    dates: Vec<(DateKey, bool, bool)>,
+    /// Each year asked, and whether a source has it as a value.
+    years: Vec<(Dec, bool)>,
+}
+
+impl TraceProbe {
+    /// Ready to gather the answers to `questions`.
+    pub fn new(questions: Questions) -> Self {
+        let matcher = (!questions.patterns.is_empty()).then(|| {
+            let patterns: Vec<&[u64]> = questions.patterns.iter().map(Vec::as_slice).collect();
+            WordMatcher::new(&patterns)
+        });
+        let mut values = Vec::new();
+        let mut dates = Vec::new();
+        let mut years = Vec::new();
+        for f in &questions.figures {
+            match &f.key {
+                Key::Value(v) => values.push((*v, false)),
+                Key::Date(d) => {
+                    dates.push((*d, false, false));
+                    if let Some(y) = d.year {
+                        years.push((Dec::new(u64::try_from(y).unwrap_or(0), 0), false));
+                    }
+                }
+                Key::Quote(_) => {}
+            }
+        }
+        TraceProbe {
+            found: vec![false; questions.patterns.len()],
+            remaining: questions.patterns.len(),
+            questions,
+            matcher,
+            values,
+            dates,
+            years,
+        }
+    }
+
+    /// Look in one more source.
+    pub fn observe(&mut self, source: &SourceDigest) {
+        let words = &source.words;
+        // Sorted and distinct: the store refuses a digest whose values are not.
+        let has_value = |v: &Dec| source.values.binary_search(&(v.mantissa, v.exp)).is_ok();
+        if let Some(m) = &self.matcher {
+            if self.remaining > 0 {
+                m.scan_hashes(words.iter().copied(), &mut self.found, &mut self.remaining);
+            }
+        }
+        for (v, found) in &mut self.values {
+            *found = *found || has_value(v);
+        }
+        for (y, found) in &mut self.years {
+            *found = *found || has_value(y);
+        }
+        for (a, outright, without_year) in &mut self.dates {
+            for &(year, month, day) in &source.dates {
+                if month != a.month || (a.day.is_some() && day != a.day) {
+                    continue;
+                }
+                match (a.year, year) {
+                    (None, _) => *outright = true,
+                    (Some(ay), Some(dy)) => *outright = *outright || ay == dy,
+                    (Some(_), None) => *without_year = true,
+                }
+            }
+        }
+    }
+
+    /// The section's facts that no source holds.
+    pub fn finish(self) -> Vec<Fact> {
+        let known = ProbeKnown {
+            values: self.values,
+            dates: self.dates,
+            years: self.years,
+        };
+        self.questions.answer(|| &known as &dyn Known, &self.found)
+    }
+}
+
+/// The answers a [`TraceProbe`] gathered, asked the way [`SourceFacts`] is.
+struct ProbeKnown {
+    values: Vec<(Dec, bool)>,
+    dates: Vec<(DateKey, bool, bool)>,
+    years: Vec<(Dec, bool)>,
+}
+
+impl Known for ProbeKnown {
+    fn has_value(&self, v: &Dec) -> bool {
+        self.values.iter().any(|(x, found)| x == v && *found)
+    }
+    fn has_date(&self, a: &DateKey) -> bool {
+        let year_anywhere = |y: i64| {
+            let y = Dec::new(u64::try_from(y).unwrap_or(0), 0);
+            self.years.iter().any(|(x, found)| *x == y && *found)
+        };
+        self.dates.iter().any(|(d, outright, without_year)| {
+            d == a && (*outright || (*without_year && a.year.is_some_and(year_anywhere)))
+        })
+    }
 }
 
 #[cfg(test)]
@@ -1120,5 +1392,42 @@ mod tests {
             missing("“We lost 40 engineers”", &sources),
             vec!["quotation: We lost 40 engineers"]
         );
+    }
+
+    #[test]
+    fn the_transition_table_finds_what_the_fail_links_and_a_plain_search_find() {
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        let mut some_found = 0;
+        for case in 0..300 {
+            let vocabulary = 2 + case % 5;
+            let patterns: Vec<Vec<u64>> = (0..1 + next(8))
+                .map(|_| (0..1 + next(5)).map(|_| 100 + next(vocabulary)).collect())
+                .collect();
+            let seq: Vec<u64> = (0..next(60)).map(|_| 100 + next(vocabulary + 1)).collect();
+            let refs: Vec<&[u64]> = patterns.iter().map(Vec::as_slice).collect();
+            let dense = WordMatcher::new(&refs);
+            assert!(dense.dense.is_some());
+            let mut links = WordMatcher::new(&refs);
+            links.dense = None;
+            let plain: Vec<bool> = patterns
+                .iter()
+                .map(|p| seq.windows(p.len()).any(|w| w == p.as_slice()))
+                .collect();
+            for m in [&dense, &links] {
+                let mut found = vec![false; patterns.len()];
+                let mut remaining = patterns.len();
+                m.scan_hashes(seq.iter().copied(), &mut found, &mut remaining);
+                assert_eq!(found, plain, "case {case}");
+                assert_eq!(remaining, plain.iter().filter(|f| !**f).count());
+            }
+            some_found += plain.iter().filter(|f| **f).count();
+        }
+        assert!(some_found > 300);
     }
 }

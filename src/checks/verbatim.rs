@@ -18,6 +18,9 @@
 //! that reaches past the reported passage. Of several places in the sources where a window
 //! occurs, at most [`MAX_CANDIDATES`] are tried, so highly repetitive sources cannot make it
 //! quadratic.
+//!
+//! [`VerbatimScan`] finds the same passages with the sources shown one at a time as their
+//! words' hashes (stored digests), indexing the article's windows instead of the sources'.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -465,6 +468,185 @@ fn pow(mut base: u64, mut exp: usize) -> u64 {
     acc
 }
 
+/// A passage shared with a source, found by a [`VerbatimScan`]: where it is in the source
+/// is known by word, not yet by byte.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamedSpan {
+    /// How many words.
+    pub words: usize,
+    /// Byte range in the article text.
+    pub article: (usize, usize),
+    /// Which source (in the order the sources were shown).
+    pub source: usize,
+    /// The passage's first word and the word after its last, in that source's words.
+    pub in_source_words: (usize, usize),
+}
+
+/// The best run found so far around one article window (see [`SourceIndex::best_match`]).
+#[derive(Debug, Clone, Copy)]
+struct StreamedMatch {
+    source: usize,
+    pos: usize,
+    left: usize,
+    right: usize,
+}
+
+/// [`SourceIndex::shared_spans`] with the sources shown one at a time, as their words'
+/// hashes, so that no more than one source's words are ever held: the same passages, found
+/// by the same rules.
+///
+/// The index tries, for each article window, the indexed places with its hash in the order
+/// of the sources and of the places within them, at most [`MAX_CANDIDATES`] of them, and
+/// keeps the first longest run. The scan keeps, for every window, how many places it tried
+/// and the best run so far; sources must be shown in their order. [`VerbatimScan::finish`]
+/// then walks the article as [`SourceIndex::shared_spans`] does.
+pub struct VerbatimScan {
+    n: usize,
+    width: usize,
+    step: usize,
+    /// The article's words.
+    words: Vec<Word>,
+    /// The article's window hash → the first window with it.
+    heads: FastMap<u32>,
+    /// For each window, the next window with the same hash (`u32::MAX`: none).
+    chain: Vec<u32>,
+    /// Places tried per window.
+    tried: Vec<u8>,
+    /// The best run per window.
+    best: Vec<Option<StreamedMatch>>,
+}
+
+impl VerbatimScan {
+    /// Ready to look for passages of at least `n` words of `article`.
+    pub fn new(article: &str, n: usize) -> Self {
+        let n = n.max(1);
+        let step = (n / 3).max(1);
+        let width = n - step + 1;
+        let words = words(article);
+        let windows = (words.len() + 1).saturating_sub(width);
+        let mut heads: FastMap<u32> = FastMap::default();
+        let mut chain = vec![u32::MAX; windows];
+        if windows > 0 {
+            let top = pow(BASE, width - 1);
+            let mut h = words[..width]
+                .iter()
+                .fold(0u64, |h, x| h.wrapping_mul(BASE).wrapping_add(x.hash));
+            for i in 0..windows {
+                if i > 0 {
+                    h = h
+                        .wrapping_sub(words[i - 1].hash.wrapping_mul(top))
+                        .wrapping_mul(BASE)
+                        .wrapping_add(words[i - 1 + width].hash);
+                }
+                chain[i] = heads.insert(h, i as u32).unwrap_or(u32::MAX);
+            }
+        }
+        VerbatimScan {
+            n,
+            width,
+            step,
+            tried: vec![0; windows],
+            best: vec![None; windows],
+            words,
+            heads,
+            chain,
+        }
+    }
+
+    /// Look in the next source: its words' hashes, in order.
+    pub fn observe(&mut self, source: usize, src: &[u64]) {
+        let (n, w, step) = (self.n, self.width, self.step);
+        if src.len() < n || self.heads.is_empty() {
+            return;
+        }
+        let top = pow(BASE, w - 1);
+        let mut h = src[..w]
+            .iter()
+            .fold(0u64, |h, x| h.wrapping_mul(BASE).wrapping_add(*x));
+        let mut p = 0;
+        loop {
+            if p % step == 0 {
+                if let Some(&first) = self.heads.get(&h) {
+                    let mut i = first;
+                    while i != u32::MAX {
+                        self.try_place(source, src, i as usize, p);
+                        i = self.chain[i as usize];
+                    }
+                }
+            }
+            if p + w >= src.len() {
+                break;
+            }
+            h = h
+                .wrapping_sub(src[p].wrapping_mul(top))
+                .wrapping_mul(BASE)
+                .wrapping_add(src[p + w]);
+            p += 1;
+        }
+    }
+
+    /// Try place `p` of source `source` for the article window at `i`, as
+    /// [`SourceIndex::best_match`] does.
+    fn try_place(&mut self, source: usize, src: &[u64], i: usize, p: usize) {
+        if usize::from(self.tried[i]) >= MAX_CANDIDATES {
+            return;
+        }
+        self.tried[i] += 1;
+        let (w, words) = (self.width, &self.words);
+        if !(0..w).all(|k| words[i + k].hash == src[p + k]) {
+            return;
+        }
+        let mut right = w;
+        while i + right < words.len()
+            && p + right < src.len()
+            && words[i + right].hash == src[p + right]
+        {
+            right += 1;
+        }
+        let mut left = 0;
+        while left + 1 < self.step
+            && i > left
+            && p > left
+            && words[i - left - 1].hash == src[p - left - 1]
+        {
+            left += 1;
+        }
+        if self.best[i].is_none_or(|b| left + right > b.left + b.right) {
+            self.best[i] = Some(StreamedMatch {
+                source,
+                pos: p,
+                left,
+                right,
+            });
+        }
+    }
+
+    /// Every maximal passage of at least `n` words the article shares with a source shown.
+    pub fn finish(self) -> Vec<StreamedSpan> {
+        let (n, w) = (self.n, self.width);
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i + w <= self.words.len() {
+            if let Some(m) = self.best[i] {
+                if m.left + m.right >= n {
+                    let a0 = i - m.left;
+                    let a1 = i + m.right;
+                    out.push(StreamedSpan {
+                        words: a1 - a0,
+                        article: (self.words[a0].start, self.words[a1 - 1].end),
+                        source: m.source,
+                        in_source_words: (m.pos - m.left, m.pos + m.right),
+                    });
+                    i = a1 + 1 - w;
+                    continue;
+                }
+            }
+            i += 1;
+        }
+        out
+    }
+}
+
 /// Every maximal passage of at least `min_words` words that `article` shares word for word
 /// with one of `sources`.
 pub fn shared_spans(article: &str, sources: &[&str], min_words: usize) -> Vec<SharedSpan> {
@@ -602,5 +784,58 @@ mod tests {
             assert_eq!(spans.len(), 1, "offset {offset}");
             assert_eq!(spans[0].words, 12, "offset {offset}");
         }
+    }
+
+    /// Texts of few distinct words, so that windows repeat far more than
+    /// [`MAX_CANDIDATES`] times and which places are tried decides what is found.
+    fn repetitive(seed: &mut u64, len: usize, vocabulary: usize) -> String {
+        (0..len)
+            .map(|_| {
+                *seed ^= *seed << 13;
+                *seed ^= *seed >> 7;
+                *seed ^= *seed << 17;
+                ["a", "b", "c", "d"][(*seed % vocabulary as u64) as usize]
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    #[test]
+    fn a_scan_one_source_at_a_time_finds_what_the_index_finds() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut found = 0;
+        for case in 0..400 {
+            let vocabulary = 2 + case % 3;
+            let n = 3 + case % 7;
+            let sources: Vec<String> = (0..1 + case % 4)
+                .map(|k| repetitive(&mut seed, 40 + (case * 37 + k * 101) % 600, vocabulary))
+                .collect();
+            let article = repetitive(&mut seed, 10 + (case * 13) % 150, vocabulary);
+            let texts: Vec<&str> = sources.iter().map(String::as_str).collect();
+            let direct = shared_spans(&article, &texts, n);
+            let mut scan = VerbatimScan::new(&article, n);
+            for (i, t) in texts.iter().enumerate() {
+                let hashes: Vec<u64> = words(t).iter().map(|w| w.hash).collect();
+                scan.observe(i, &hashes);
+            }
+            let streamed = scan.finish();
+            assert_eq!(direct.len(), streamed.len(), "case {case}");
+            for (d, s) in direct.iter().zip(&streamed) {
+                let cut = words(texts[s.source]);
+                let (s0, s1) = s.in_source_words;
+                assert_eq!(
+                    (d.words, d.article, d.source, d.in_source),
+                    (
+                        s.words,
+                        s.article,
+                        s.source,
+                        (cut[s0].start, cut[s1 - 1].end)
+                    ),
+                    "case {case}"
+                );
+            }
+            found += direct.len();
+        }
+        assert!(found > 400, "the cases find passages: {found}");
     }
 }

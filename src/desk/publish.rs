@@ -15,15 +15,20 @@
 
 use super::{append_audit, save, tx_story};
 use super::{board, messages, user, Body, Ctx, Desk, DeskError, Destination, Reply};
-use crate::checks::{CheckedSection, Document, Finding, Level, ReferenceEntry, SourceText};
+use crate::checks::{
+    self, CheckedSection, Document, Finding, Level, ReferenceEntry, SourceDigest, SourceText,
+    StoredSources,
+};
 use crate::model::{
     AuditEvent, ChannelKey, CitationStyle, Person, Platform, Posting, Publication, Story, StoryId,
     Timestamp,
 };
+use crate::store::{Store, StoreError, TransactError};
 use crate::template::Generated;
 
 /// Run the checks on a story as it stands: its sections' latest revisions, its references
-/// and its sources (read here, outside any transaction).
+/// and its sources' digests (read here, outside any transaction, one source at a time; a
+/// source's text only where a finding points into it).
 pub fn story_findings(desk: &Desk, story: &Story) -> Result<Vec<Finding>, DeskError> {
     let template = desk.story_template(story);
     let mut texts = Vec::new();
@@ -38,18 +43,14 @@ pub fn story_findings(desk: &Desk, story: &Story) -> Result<Vec<Finding>, DeskEr
         };
         texts.push(text);
     }
-    let mut sources = Vec::with_capacity(story.sources.len());
-    for s in &story.sources {
-        if let Some(source) = desk.store().source(story.id, s.number)? {
-            sources.push(source);
-        }
-    }
-    let source_texts: Vec<SourceText> = sources
+    // The sources' numbers and labels; their texts stay in the store (see StoryShelf).
+    let source_texts: Vec<SourceText> = story
+        .sources
         .iter()
         .map(|s| SourceText {
             number: s.number,
             label: &s.label,
-            text: &s.text,
+            text: "",
         })
         .collect();
     let references_section = template
@@ -77,7 +78,81 @@ pub fn story_findings(desk: &Desk, story: &Story) -> Result<Vec<Finding>, DeskEr
         headings: Vec::new(),
         sources: &source_texts,
     };
-    Ok(desk.checker().run(&doc))
+    let shelf = StoryShelf {
+        store: desk.store(),
+        story: story.id,
+        numbers: story.sources.iter().map(|s| s.number).collect(),
+    };
+    desk.checker().run_stored(&doc, &shelf)
+}
+
+/// A story's sources as the checks read them from the store: each source's digest, and a
+/// source's text only when a finding points into it.
+struct StoryShelf<'a> {
+    /// The store.
+    store: &'a Store,
+    /// The story.
+    story: StoryId,
+    /// The sources' numbers, in the order of the document's sources.
+    numbers: Vec<u32>,
+}
+
+impl StoryShelf<'_> {
+    /// Store the digest of a source that has none, unless the source went meanwhile. A
+    /// failure is logged: the run has the digest in hand, and the next run tries again.
+    fn keep(&self, number: u32, digest: &SourceDigest) {
+        let story = self.story;
+        let kept = self
+            .store
+            .transact(|tx| -> Result<(), StoreError> {
+                if tx.source(story, number)?.is_some() && !tx.has_source_digest(story, number)? {
+                    tx.put_source_digest(story, number, digest)?;
+                }
+                Ok(())
+            })
+            .map_err(TransactError::flatten);
+        if let Err(e) = kept {
+            tracing::warn!(
+                error = %e,
+                story = story.0,
+                source = number,
+                "could not keep a source's digest"
+            );
+        }
+    }
+}
+
+impl StoredSources for StoryShelf<'_> {
+    type Error = DeskError;
+
+    fn each_digest(&self, visit: &mut dyn FnMut(usize, &SourceDigest)) -> Result<(), DeskError> {
+        for (index, &number) in self.numbers.iter().enumerate() {
+            match self.store.source_digest(self.story, number)? {
+                Some(digest) => visit(index, &digest),
+                // A source stored before digests were kept: read from its text, as the
+                // checks always did, and its digest kept for the next run.
+                None => {
+                    if let Some(source) = self.store.source(self.story, number)? {
+                        let digest = checks::digest(&source.text);
+                        self.keep(number, &digest);
+                        visit(index, &digest);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn text(&self, index: usize) -> Result<String, DeskError> {
+        let number = self.numbers.get(index).copied().unwrap_or(0);
+        match self.store.source(self.story, number)? {
+            Some(source) => Ok(source.text),
+            None => Err(DeskError::Internal(format!(
+                "source {number} of story #{} has a digest but no text",
+                self.story.0
+            ))),
+        }
+    }
 }
 
 /// The findings of one section, for its review thread after a new revision. A failure to

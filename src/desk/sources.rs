@@ -6,6 +6,7 @@
 
 use super::{messages, user, Body, Ctx, DeskError, Destination, Reply, ThreadKind};
 use super::{save, tx_story};
+use crate::checks;
 use crate::model::{AuditEvent, Source, SourceSummary};
 use crate::text::normalise::{normalise, normalise_and_count, word_count};
 
@@ -30,6 +31,8 @@ pub fn add(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
         return user(messages::source_text_missing());
     }
     let words = word_count(&text) as u64;
+    // What the checks need of the source, read once now rather than at every revision.
+    let digest = checks::digest(&text);
     let bytes = text.len() as u64;
     let id = ctx.story_id()?;
     let label = ctx
@@ -52,6 +55,7 @@ pub fn add(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
             at: ctx.req.at,
             text: text.clone(),
         })?;
+        tx.put_source_digest(id, number, &digest)?;
         story.sources.push(SourceSummary {
             number,
             label: label.clone(),
@@ -143,6 +147,7 @@ pub fn purge(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
         let purged = std::mem::take(&mut story.sources);
         for s in &purged {
             tx.delete_source(id, s.number)?;
+            tx.delete_source_digest(id, s.number)?;
         }
         // Drafts are made of the sources' sentences: they go with them.
         for section in &story.sections {

@@ -71,6 +71,7 @@ pub(crate) fn kind(tree: Tree, key: &[u8]) -> &'static str {
             Some(b"s/") => "stories",
             Some(b"r/") => "revisions",
             Some(b"o/") => "sources",
+            Some(b"i/") => "source digests",
             Some(b"a/") => "audit entries",
             Some(b"c/") => "channels",
             Some(b"d/") => "assisted drafts",

@@ -26,6 +26,8 @@ const ANCHOR: &[u8] = b"k/";
 const CONFLICT: &[u8] = b"x/";
 /// Prefix of the revision each person last saw: `w/{story u64}/{section}\0{person id}`.
 const SEEN: &[u8] = b"w/";
+/// Prefix of source digests: `i/{story u64}/{number u32}`.
+const SOURCE_DIGEST: &[u8] = b"i/";
 /// Prefix of the store's own bookkeeping.
 const META: &[u8] = b"m/";
 
@@ -101,6 +103,13 @@ pub(crate) fn source(story: StoryId, number: u32) -> Vec<u8> {
     key.extend_from_slice(&story.0.to_be_bytes());
     key.push(b'/');
     key.extend_from_slice(&number.to_be_bytes());
+    key
+}
+
+/// `i/{story}/{number}`: what the checks need of a source (its digest).
+pub(crate) fn source_digest(story: StoryId, number: u32) -> Vec<u8> {
+    let mut key = source(story, number);
+    key[..SOURCE_DIGEST.len()].copy_from_slice(SOURCE_DIGEST);
     key
 }
 
@@ -252,10 +261,15 @@ fn describe_known(key: &[u8]) -> Option<String> {
                 text(&rest[..nul])
             ))
         }
-        SOURCE => {
+        SOURCE | SOURCE_DIGEST => {
             let story = u64::from_be_bytes(be::<8>(rest)?);
             let number = u32::from_be_bytes(rest.get(9..)?.try_into().ok()?);
-            Some(format!("source {number} of story #{story}"))
+            let what = if prefix == SOURCE {
+                "source"
+            } else {
+                "digest of source"
+            };
+            Some(format!("{what} {number} of story #{story}"))
         }
         AUDIT => {
             let story = u64::from_be_bytes(be::<8>(rest)?);

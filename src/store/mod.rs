@@ -10,6 +10,7 @@
 //! | `stories` | `s/{story}` | the story (sections, source summaries, references, …) |
 //! | `stories` | `r/{story}/{section}\0{revision}` | one revision of a section, with its text |
 //! | `stories` | `o/{story}/{number}` | one source, with its full text |
+//! | `stories` | `i/{story}/{number}` | the source's digest for the checks (binary; sealed like the source) |
 //! | `stories` | `a/{story}/{seq}` | one audit entry |
 //! | `stories` | `c/{platform}\0{team}\0{channel}` | the channel's stories and its active story |
 //! | `stories` | `d/{story}/{section}` | the section's latest assisted draft (a proposal, not a revision) |
@@ -32,7 +33,8 @@
 //! order. Names end with a NUL byte, so a name containing NUL is refused
 //! ([`StoreError::InvalidName`]). Encoding lives in `keys.rs`.
 //!
-//! Every value except the two `m/` integers is a versioned JSON record (`{"v":3, …}`)
+//! Every value except the two `m/` integers and the source digests (binary, with their own
+//! version: `records.rs`) is a versioned JSON record (`{"v":3, …}`)
 //! defined in `records.rs`, apart from the domain types of [`crate::model`]. Old versions stay
 //! readable: a story written by the first format (no citation style, no audit count) reads as
 //! a current [`Story`] with style APA and the count taken from its audit log, and is written
@@ -1723,6 +1725,22 @@ impl Store {
         }
         Ok(out)
     }
+
+    /// The digest of source `number` of a story (what the checks need of it), or `None`
+    /// when there is none: no such source, or a source stored before digests were kept.
+    pub fn source_digest(
+        &self,
+        story: StoryId,
+        number: u32,
+    ) -> Result<Option<crate::model::SourceDigest>, StoreError> {
+        outside_transaction("source_digest")?;
+        read_source_digest(
+            &self.inner.stories,
+            story,
+            number,
+            self.inner.source_key.as_ref(),
+        )
+    }
 }
 
 /// How a transaction failed, kept inside the [`Tx`].
@@ -1879,6 +1897,32 @@ fn read_source<R: Reader>(
         }
     };
     Ok(Some(record.into_source(text)))
+}
+
+/// Reads one source's digest, opening it when it is sealed.
+fn read_source_digest<R: Reader>(
+    r: &R,
+    story: StoryId,
+    number: u32,
+    source_key: Option<&SourceKey>,
+) -> Result<Option<crate::model::SourceDigest>, R::Fail> {
+    let key = keys::source_digest(story, number);
+    let Some(bytes) = r.read(&key)? else {
+        return Ok(None);
+    };
+    let describe = || keys::describe(&key);
+    let (body, sealed) = records::decode_digest(&describe, &bytes)?;
+    let record = if sealed {
+        let Some(source_key) = source_key else {
+            return Err(StoreError::SourceSealed { key: describe() }.into());
+        };
+        let plain = seal::open_bytes(source_key, &key, body)
+            .map_err(|_| StoreError::SourceKeyMismatch { key: describe() })?;
+        records::SourceDigestRecordV1::from_body(&describe, &plain)?
+    } else {
+        records::SourceDigestRecordV1::from_body(&describe, body)?
+    };
+    Ok(Some(record.into()))
 }
 
 /// Where the key check lives: a constant sealed with the source key.
@@ -2518,6 +2562,45 @@ impl<'a> Tx<'a> {
                 || format!("indexing {}", describe()),
             )?;
             Ok(true)
+        })
+    }
+
+    /// Stores the digest of source `number` (see [`crate::model::SourceDigest`]), sealed
+    /// with the source key when sources are sealed. Written in the transaction that stores
+    /// the source, so the two never disagree.
+    pub fn put_source_digest(
+        &mut self,
+        story: StoryId,
+        number: u32,
+        digest: &crate::model::SourceDigest,
+    ) -> Result<(), TxError> {
+        self.step(|tx| {
+            let key = keys::source_digest(story, number);
+            let body = records::SourceDigestRecordV1::from(digest).body();
+            let value = match &tx.source_key {
+                Some(k) => records::encode_digest(seal::seal_bytes(k, &key, &body), true),
+                None => records::encode_digest(body, false),
+            };
+            tx.write(&key, value)
+        })
+    }
+
+    /// Deletes the digest of source `number`; true when it existed.
+    pub fn delete_source_digest(&mut self, story: StoryId, number: u32) -> Result<bool, TxError> {
+        self.step(|tx| {
+            let key = keys::source_digest(story, number);
+            tx.take(Tree::Stories, &key, || {
+                format!("deleting {}", keys::describe(&key))
+            })
+            .map(|old| old.is_some())
+        })
+    }
+
+    /// True when source `number` has a digest (without reading it).
+    pub fn has_source_digest(&mut self, story: StoryId, number: u32) -> Result<bool, TxError> {
+        self.step(|tx| {
+            let key = keys::source_digest(story, number);
+            Ok(tx.stories.read(&key)?.is_some())
         })
     }
 }

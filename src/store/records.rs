@@ -1,7 +1,9 @@
 //! The on-disk records: what the store writes, kept apart from the domain types in
 //! [`crate::model`] so that changing a domain type never silently changes the format.
 //!
-//! Every value is a JSON object with an envelope version, `{"v":2, …}`. A record kind's
+//! Every value is a JSON object with an envelope version, `{"v":2, …}`, except source
+//! digests ([`SourceDigestRecordV1`]), which are binary (a source's word hashes in JSON would
+//! be three times their size and slow to read back). A record kind's
 //! current version is the only one written; every version ever written stays readable and is
 //! converted at the edge (`From`/`upgrade`). A record with a version newer than this build
 //! knows is refused with [`StoreError::UnsupportedVersion`] rather than misread.
@@ -44,6 +46,8 @@ pub(crate) const CONFLICT_VERSION: u32 = 1;
 pub(crate) const SEEN_VERSION: u32 = 1;
 /// The version written for processed-event records.
 pub(crate) const EVENT_VERSION: u32 = 1;
+/// The version written for source digests.
+pub(crate) const SOURCE_DIGEST_VERSION: u32 = 1;
 
 /// Just the envelope: read first to pick the record shape.
 #[derive(Deserialize)]
@@ -1855,5 +1859,208 @@ mod tests {
             std::str::from_utf8(&bytes).unwrap(),
             r#"["discord","forum","chicago"]"#
         );
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Source digests: binary.
+
+/// The first byte of a binary record: never the `{` a JSON record starts with.
+const BINARY: u8 = 0;
+/// A digest's body as written.
+const DIGEST_PLAIN: u8 = 0;
+/// A digest's body sealed with the source key (24-byte nonce, then ciphertext and tag).
+const DIGEST_SEALED: u8 = 1;
+/// Stands for "no year" in a digest's date.
+const NO_YEAR: i64 = i64::MIN;
+
+/// What the checks need of one source, as stored under `i/{story}/{number}` (see
+/// [`crate::model::SourceDigest`]).
+///
+/// The value: a zero byte, the version (u32 big-endian), then `0` and the body, or `1` and
+/// the body sealed with the source key bound to the record's key. The body, little-endian:
+/// `blank` (u8), the word count (u32) and each word's hash (u64); the value count (u32) and
+/// each value's mantissa (u64) and exponent (i32); the date count (u32) and each date's year
+/// (i64, `i64::MIN` for none), month (u8) and day (u8, 0 for none).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SourceDigestRecordV1 {
+    /// The text is blank.
+    pub(crate) blank: bool,
+    /// The words' hashes.
+    pub(crate) words: Vec<u64>,
+    /// The values, `(mantissa, exponent)`.
+    pub(crate) values: Vec<(u64, i32)>,
+    /// The dates, `(year, month, day)`.
+    pub(crate) dates: Vec<(Option<i64>, u8, Option<u8>)>,
+}
+
+impl From<&crate::model::SourceDigest> for SourceDigestRecordV1 {
+    fn from(d: &crate::model::SourceDigest) -> Self {
+        SourceDigestRecordV1 {
+            blank: d.blank,
+            words: d.words.clone(),
+            values: d.values.clone(),
+            dates: d.dates.clone(),
+        }
+    }
+}
+
+impl From<SourceDigestRecordV1> for crate::model::SourceDigest {
+    fn from(r: SourceDigestRecordV1) -> Self {
+        crate::model::SourceDigest {
+            blank: r.blank,
+            words: r.words,
+            values: r.values,
+            dates: r.dates,
+        }
+    }
+}
+
+impl SourceDigestRecordV1 {
+    /// The body, before any sealing.
+    pub(crate) fn body(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(
+            1 + 12 + self.words.len() * 8 + self.values.len() * 12 + self.dates.len() * 10,
+        );
+        out.push(u8::from(self.blank));
+        push_len(&mut out, self.words.len());
+        for w in &self.words {
+            out.extend_from_slice(&w.to_le_bytes());
+        }
+        push_len(&mut out, self.values.len());
+        for (m, e) in &self.values {
+            out.extend_from_slice(&m.to_le_bytes());
+            out.extend_from_slice(&e.to_le_bytes());
+        }
+        push_len(&mut out, self.dates.len());
+        for (year, month, day) in &self.dates {
+            out.extend_from_slice(&year.unwrap_or(NO_YEAR).to_le_bytes());
+            out.push(*month);
+            out.push(day.unwrap_or(0));
+        }
+        out
+    }
+
+    /// Reads a body back.
+    pub(crate) fn from_body(key: &dyn Fn() -> String, body: &[u8]) -> Result<Self, StoreError> {
+        let corrupt = |what: &str| StoreError::Corrupt {
+            key: key(),
+            reason: format!("source digest: {what}"),
+        };
+        let mut r = Cursor(body);
+        let blank = match r.take::<1>() {
+            Some([0]) => false,
+            Some([1]) => true,
+            _ => return Err(corrupt("no blank flag")),
+        };
+        let count = r.len(8).ok_or_else(|| corrupt("cut short in the words"))?;
+        let mut words = Vec::with_capacity(count);
+        for _ in 0..count {
+            let w = r
+                .take::<8>()
+                .ok_or_else(|| corrupt("cut short in the words"))?;
+            words.push(u64::from_le_bytes(w));
+        }
+        let count = r
+            .len(12)
+            .ok_or_else(|| corrupt("cut short in the values"))?;
+        let mut values = Vec::with_capacity(count);
+        for _ in 0..count {
+            let (Some(m), Some(e)) = (r.take::<8>(), r.take::<4>()) else {
+                return Err(corrupt("cut short in the values"));
+            };
+            let value = (u64::from_le_bytes(m), i32::from_le_bytes(e));
+            // Lookups search the values: they must be in order, once each.
+            if values.last().is_some_and(|last| *last >= value) {
+                return Err(corrupt("values out of order"));
+            }
+            values.push(value);
+        }
+        let count = r.len(10).ok_or_else(|| corrupt("cut short in the dates"))?;
+        let mut dates = Vec::with_capacity(count);
+        for _ in 0..count {
+            let (Some(y), Some([month, day])) = (r.take::<8>(), r.take::<2>()) else {
+                return Err(corrupt("cut short in the dates"));
+            };
+            if !(1..=12).contains(&month) || day > 31 {
+                return Err(corrupt("a date out of range"));
+            }
+            let year = i64::from_le_bytes(y);
+            dates.push((
+                (year != NO_YEAR).then_some(year),
+                month,
+                (day > 0).then_some(day),
+            ));
+        }
+        if !r.0.is_empty() {
+            return Err(corrupt("bytes after the dates"));
+        }
+        Ok(SourceDigestRecordV1 {
+            blank,
+            words,
+            values,
+            dates,
+        })
+    }
+}
+
+/// Appends a count as u32 little-endian (a digest's counts are far below 2^32: a source is
+/// at most `[limits] source_bytes`).
+fn push_len(out: &mut Vec<u8>, n: usize) {
+    out.extend_from_slice(&u32::try_from(n).unwrap_or(u32::MAX).to_le_bytes());
+}
+
+/// Reads a binary body front to back.
+struct Cursor<'a>(&'a [u8]);
+
+impl Cursor<'_> {
+    fn take<const N: usize>(&mut self) -> Option<[u8; N]> {
+        let (head, rest) = self.0.split_at_checked(N)?;
+        self.0 = rest;
+        head.try_into().ok()
+    }
+
+    /// A count of items of `size` bytes each, refused when the rest is too short for it
+    /// (so a damaged count never asks for a huge allocation).
+    fn len(&mut self, size: usize) -> Option<usize> {
+        let n = u32::from_le_bytes(self.take::<4>()?) as usize;
+        (n.checked_mul(size)? <= self.0.len()).then_some(n)
+    }
+}
+
+/// A digest's stored value: the binary envelope around a body, sealed or not.
+pub(crate) fn encode_digest(body: Vec<u8>, sealed: bool) -> Vec<u8> {
+    let mut out = Vec::with_capacity(body.len() + 6);
+    out.push(BINARY);
+    out.extend_from_slice(&SOURCE_DIGEST_VERSION.to_be_bytes());
+    out.push(if sealed { DIGEST_SEALED } else { DIGEST_PLAIN });
+    out.extend_from_slice(&body);
+    out
+}
+
+/// A digest's body from its stored value, and whether it is sealed.
+pub(crate) fn decode_digest<'a>(
+    key: &dyn Fn() -> String,
+    bytes: &'a [u8],
+) -> Result<(&'a [u8], bool), StoreError> {
+    let corrupt = |what: &str| StoreError::Corrupt {
+        key: key(),
+        reason: format!("source digest: {what}"),
+    };
+    let [marker, v0, v1, v2, v3, kind] = bytes
+        .get(..6)
+        .and_then(|h| <[u8; 6]>::try_from(h).ok())
+        .ok_or_else(|| corrupt("shorter than its header"))?;
+    if marker != BINARY {
+        return Err(corrupt("not a binary record"));
+    }
+    let v = u32::from_be_bytes([v0, v1, v2, v3]);
+    if v != SOURCE_DIGEST_VERSION {
+        return Err(unreadable("source digest", key, v, SOURCE_DIGEST_VERSION));
+    }
+    match kind {
+        DIGEST_PLAIN => Ok((&bytes[6..], false)),
+        DIGEST_SEALED => Ok((&bytes[6..], true)),
+        _ => Err(corrupt("neither plain nor sealed")),
     }
 }

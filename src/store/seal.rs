@@ -100,6 +100,32 @@ pub(crate) fn open(key: &SourceKey, aad: &[u8], sealed: &Sealed) -> Result<Vec<u
         .map_err(|_| OpenFailed)
 }
 
+/// Seal `plain` under `key`, bound to `aad`, as bytes: the 24-byte nonce, then the
+/// ciphertext and its tag (for binary records, which need no base64).
+pub(crate) fn seal_bytes(key: &SourceKey, aad: &[u8], plain: &[u8]) -> Vec<u8> {
+    let nonce = XChaCha20Poly1305::generate_nonce(&mut OsRng);
+    let data = key
+        .cipher()
+        .encrypt(&nonce, Payload { msg: plain, aad })
+        .expect("XChaCha20-Poly1305 encryption cannot fail for in-memory input");
+    let mut out = Vec::with_capacity(nonce.len() + data.len());
+    out.extend_from_slice(&nonce);
+    out.extend_from_slice(&data);
+    out
+}
+
+/// Open bytes sealed by [`seal_bytes`]. Fails on a wrong key, another record or tampering.
+pub(crate) fn open_bytes(
+    key: &SourceKey,
+    aad: &[u8],
+    sealed: &[u8],
+) -> Result<Vec<u8>, OpenFailed> {
+    let (nonce, data) = sealed.split_at_checked(24).ok_or(OpenFailed)?;
+    key.cipher()
+        .decrypt(XNonce::from_slice(nonce), Payload { msg: data, aad })
+        .map_err(|_| OpenFailed)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

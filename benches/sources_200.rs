@@ -1,0 +1,445 @@
+//! A revision's checks against 200 sources of 1 MiB (the configured worst case), sealed at
+//! rest: the way the desk ran them before source digests (every source read from the store,
+//! opened, and analysed again by `Checker::run`) and the way it runs them now
+//! (`storydesk::desk::story_findings`: each source's digest read in turn), side by side;
+//! and what adding one 1 MiB source costs, with its digest.
+//!
+//! Run: `cargo bench --bench sources_200`. The texts are generated from a fixed seed (news
+//! prose of common words with figures, dates and quotations). Building the store takes a
+//! minute or two and needs about 1.5 GB of disk in the temporary directory.
+
+use std::hint::black_box;
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use storydesk::checks::{CheckedSection, Document, ReferenceEntry, SourceText};
+use storydesk::config::{Config, Template};
+use storydesk::desk::{story_findings, Desk, Input, Request};
+use storydesk::model::{ChannelKey, Person, Place, Platform, Story, StoryId, Timestamp};
+use storydesk::store::{SourceKey, Store, StoreOptions};
+
+const SOURCES: usize = 200;
+/// A little under `[limits] source_bytes` (1 MiB), so every source is accepted.
+const SOURCE_BYTES: usize = (1 << 20) - 4096;
+
+const WORDS: &[&str] = &[
+    "the",
+    "council",
+    "said",
+    "on",
+    "a",
+    "report",
+    "that",
+    "harbour",
+    "board",
+    "would",
+    "new",
+    "plan",
+    "money",
+    "from",
+    "fund",
+    "people",
+    "town",
+    "year",
+    "week",
+    "minister",
+    "court",
+    "police",
+    "school",
+    "hospital",
+    "water",
+    "road",
+    "rail",
+    "line",
+    "price",
+    "rate",
+    "bank",
+    "company",
+    "workers",
+    "union",
+    "strike",
+    "vote",
+    "election",
+    "party",
+    "leader",
+    "office",
+    "public",
+    "health",
+    "service",
+    "budget",
+    "cost",
+    "tax",
+    "energy",
+    "power",
+    "storm",
+    "flood",
+    "wall",
+    "sea",
+    "river",
+    "bridge",
+    "station",
+    "train",
+    "bus",
+    "city",
+    "village",
+    "farm",
+    "crop",
+    "field",
+    "trial",
+    "study",
+    "data",
+    "records",
+    "patients",
+    "doctors",
+    "letters",
+    "meeting",
+    "minutes",
+    "statement",
+    "director",
+    "engineers",
+    "residents",
+    "traders",
+    "market",
+    "street",
+    "homes",
+    "rent",
+    "housing",
+    "design",
+    "works",
+    "contract",
+    "supplier",
+    "account",
+    "system",
+    "access",
+    "breach",
+    "review",
+    "inquiry",
+    "evidence",
+    "witness",
+    "judge",
+    "ruling",
+    "appeal",
+    "and",
+    "but",
+    "or",
+    "because",
+    "after",
+    "before",
+    "while",
+    "when",
+    "where",
+    "which",
+    "who",
+    "has",
+    "had",
+    "was",
+    "were",
+    "is",
+    "are",
+    "will",
+    "could",
+    "should",
+    "must",
+    "may",
+    "been",
+    "not",
+    "only",
+    "also",
+    "more",
+    "less",
+    "most",
+    "many",
+    "few",
+    "several",
+    "some",
+    "every",
+    "in",
+    "at",
+    "by",
+    "for",
+    "with",
+    "over",
+    "under",
+    "between",
+    "about",
+    "against",
+    "into",
+    "asked",
+    "agreed",
+    "refused",
+    "warned",
+    "found",
+    "expects",
+    "planned",
+    "approved",
+    "rejected",
+    "closed",
+    "opened",
+    "raised",
+    "cut",
+    "paid",
+    "spent",
+    "lost",
+    "won",
+    "built",
+];
+
+const MONTHS: &[&str] = &[
+    "January",
+    "February",
+    "March",
+    "April",
+    "June",
+    "July",
+    "September",
+    "October",
+];
+
+/// A deterministic generator of news prose (xorshift).
+struct Gen(u64);
+
+impl Gen {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn pick<'a>(&mut self, from: &[&'a str]) -> &'a str {
+        from[(self.next() % from.len() as u64) as usize]
+    }
+
+    /// A sentence with, now and then, a figure, an amount, a percentage, a date or a short
+    /// quotation.
+    fn sentence(&mut self, out: &mut String) {
+        let n = 8 + self.next() % 14;
+        for i in 0..n {
+            let w = self.pick(WORDS);
+            if i == 0 {
+                out.push_str(&w[..1].to_ascii_uppercase());
+                out.push_str(&w[1..]);
+            } else {
+                out.push_str(w);
+            }
+            out.push(' ');
+            match self.next() % 40 {
+                0 => out.push_str(&format!("{} ", self.next() % 900 + 10)),
+                1 => out.push_str(&format!(
+                    "€{}.{} million ",
+                    self.next() % 90 + 1,
+                    self.next() % 10
+                )),
+                2 => out.push_str(&format!("{}% ", self.next() % 99 + 1)),
+                3 => {
+                    let month = self.pick(MONTHS);
+                    out.push_str(&format!("{month} {} ", self.next() % 28 + 1));
+                }
+                4 => {
+                    let (a, b, c) = (self.pick(WORDS), self.pick(WORDS), self.pick(WORDS));
+                    out.push_str(&format!("“{a} {b} {c}” "));
+                }
+                _ => {}
+            }
+        }
+        out.pop();
+        out.push_str(". ");
+    }
+
+    /// About `bytes` of paragraphs (never more).
+    fn prose(&mut self, bytes: usize) -> String {
+        let mut out = String::with_capacity(bytes + 512);
+        loop {
+            let mark = out.len();
+            for _ in 0..(3 + self.next() % 4) {
+                self.sentence(&mut out);
+            }
+            out.pop();
+            out.push_str("\n\n");
+            if out.len() > bytes {
+                out.truncate(mark);
+                return out;
+            }
+        }
+    }
+}
+
+/// Twenty words from the middle of `text`: a passage for the article to copy.
+fn passage(text: &str) -> String {
+    let mut start = text.len() / 2;
+    while !text.is_char_boundary(start) {
+        start -= 1;
+    }
+    let start = text[..start].rfind(' ').map_or(0, |p| p + 1);
+    text[start..]
+        .split_whitespace()
+        .take(20)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+struct Room {
+    desk: Desk,
+    clock: std::cell::Cell<i64>,
+    _dir: tempfile::TempDir,
+}
+
+impl Room {
+    fn say(&self, command: &str, body: Option<&str>) -> String {
+        self.clock.set(self.clock.get() + 1_000);
+        let reply = self.desk.handle(Request {
+            actor: Person::named("alice"),
+            memberships: Default::default(),
+            place: Place {
+                channel: ChannelKey {
+                    platform: Platform::Console,
+                    team: "local".into(),
+                    channel: "newsroom".into(),
+                },
+                thread: None,
+            },
+            at: Timestamp(self.clock.get()),
+            input: Input::Text {
+                text: command.into(),
+                body: body.map(str::to_string),
+            },
+            event: None,
+            story: None,
+        });
+        format!("{:?}", reply.posts.first().map(|p| &p.body))
+    }
+}
+
+/// The checks as the desk ran them before source digests: every source read from the store
+/// (and opened), then analysed with the sections by `Checker::run`.
+fn findings_before(desk: &Desk, story: &Story) -> usize {
+    let template = desk.story_template(story);
+    let mut texts = Vec::new();
+    for spec in &template.sections {
+        let n = story.section(&spec.name).map_or(0, |s| s.revisions);
+        let text = match n {
+            0 => None,
+            n => desk
+                .store()
+                .revision(story.id, &spec.name, n)
+                .unwrap()
+                .map(|r| r.text),
+        };
+        texts.push(text);
+    }
+    let sources: Vec<_> = story
+        .sources
+        .iter()
+        .filter_map(|s| desk.store().source(story.id, s.number).unwrap())
+        .collect();
+    let source_texts: Vec<SourceText> = sources
+        .iter()
+        .map(|s| SourceText {
+            number: s.number,
+            label: &s.label,
+            text: &s.text,
+        })
+        .collect();
+    let doc = Document {
+        sections: template
+            .sections
+            .iter()
+            .zip(&texts)
+            .map(|(spec, text)| CheckedSection {
+                name: &spec.name,
+                text: text.as_deref(),
+                required: spec.required,
+                min_chars: spec.min_chars,
+                max_chars: spec.max_chars,
+                file_lines: &[],
+            })
+            .collect(),
+        references: ReferenceEntry::from_references(&story.references, story.style),
+        references_section: "references",
+        headings: Vec::new(),
+        sources: &source_texts,
+    };
+    desk.checker().run(&doc).len()
+}
+
+fn bench_sources(c: &mut Criterion) {
+    let dir = tempfile::tempdir().unwrap();
+    let config = Config::from_overlay(
+        Some("[roles]\neditors = [\"alice\"]\n[limits]\nsources_per_story = 1000\n"),
+        "bench",
+    )
+    .unwrap();
+    let options = StoreOptions {
+        source_key: Some(SourceKey::from_bytes([7; 32])),
+        ..StoreOptions::default()
+    };
+    let store = Store::open(dir.path(), options).unwrap();
+    let room = Room {
+        desk: Desk::try_new(store, config, Template::load("news").unwrap()).unwrap(),
+        clock: std::cell::Cell::new(1_764_400_000_000),
+        _dir: dir,
+    };
+
+    room.say(
+        "/story new title:\"Harbour board approves the sea wall\"",
+        None,
+    );
+    let mut g = Gen(0x5005_ce00_0000_0200);
+    let mut shared = Vec::new();
+    for i in 0..SOURCES {
+        let text = g.prose(SOURCE_BYTES);
+        if i % 67 == 13 {
+            shared.push(passage(&text));
+        }
+        room.say(
+            &format!("/story source add label:\"leak {i}\""),
+            Some(&text),
+        );
+    }
+    // A story of about 12 KiB, two passages of which come from the sources.
+    let mut a = Gen(0x00a7_71c1_e5ee_d002);
+    let mut body = a.prose(10 * 1024);
+    for p in &shared[..2] {
+        let at = body[..body.len() / 2].rfind("\n\n").map_or(0, |i| i + 2);
+        body.insert_str(at, &format!("{p}\n\n"));
+    }
+    room.say(
+        "/story write title",
+        Some("Harbour board approves the sea wall plan"),
+    );
+    room.say("/story write introduction", Some(&a.prose(600)));
+    room.say("/story write body", Some(&body));
+    room.say("/story write conclusion", Some(&a.prose(400)));
+
+    let story = room.desk.store().story(StoryId(1)).unwrap().unwrap();
+    assert_eq!(story.sources.len(), SOURCES);
+    let after = story_findings(&room.desk, &story).unwrap();
+    // The work is real, and the same: the planted passages are found both ways.
+    assert!(after.iter().filter(|f| f.rule == "verbatim").count() >= 2);
+    assert_eq!(findings_before(&room.desk, &story), after.len());
+
+    let mut group = c.benchmark_group("sources_200x1MiB");
+    group.sample_size(10);
+    group.bench_function("revision_checks_before_texts", |b| {
+        b.iter(|| black_box(findings_before(&room.desk, &story)))
+    });
+    group.bench_function("revision_checks_after_digests", |b| {
+        b.iter(|| black_box(story_findings(&room.desk, &story).unwrap().len()))
+    });
+    group.finish();
+
+    // Adding one more 1 MiB source to a story that has 200: the digest alone, and the whole
+    // `/story source add` (normalising, sealing, writing source and digest, flushing).
+    let text = Gen(0x5005_ce00_0000_0fff).prose(SOURCE_BYTES);
+    let mut group = c.benchmark_group("source_add_1MiB");
+    group.sample_size(10);
+    group.bench_function("digest_only", |b| {
+        b.iter(|| black_box(storydesk::checks::digest(black_box(&text))))
+    });
+    group.bench_function("source_add_with_digest", |b| {
+        b.iter(|| black_box(room.say("/story source add label:more", Some(&text))))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench_sources);
+criterion_main!(benches);

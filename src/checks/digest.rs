@@ -1,0 +1,37 @@
+//! A source as the checks need it, read once when the source is added: the hashes of its
+//! words (the verbatim check and the quotations' tracing) and its figures and dates
+//! (traceability). The store keeps it beside the source, so a run of the checks reads
+//! digests, one source at a time, instead of decrypting, normalising and reading every
+//! source's text again ([`super::Checker::run_stored`]).
+//!
+//! The digest itself is a model type ([`crate::model::SourceDigest`]), so that the store,
+//! below the checks, can keep it.
+
+use super::trace::digest_facts;
+use super::verbatim::words;
+use crate::model::SourceDigest;
+
+/// The digest of a source's text: what [`super::Checker::run_stored`] reads of it.
+pub fn digest(text: &str) -> SourceDigest {
+    let (values, dates) = digest_facts(text);
+    SourceDigest {
+        blank: text.trim().is_empty(),
+        words: words(text).into_iter().map(|w| w.hash).collect(),
+        values,
+        dates,
+    }
+}
+
+/// The story's sources as a store keeps them: their digests, shown one at a time, and their
+/// texts, read only for the passages a finding points into.
+pub trait StoredSources {
+    /// Why a digest or a text could not be read.
+    type Error;
+
+    /// Show every source's digest to `visit`, in the order of [`super::Document::sources`]
+    /// (the index into it, and the digest). A source that is not there is left out.
+    fn each_digest(&self, visit: &mut dyn FnMut(usize, &SourceDigest)) -> Result<(), Self::Error>;
+
+    /// The text of the source at `index` in [`super::Document::sources`].
+    fn text(&self, index: usize) -> Result<String, Self::Error>;
+}
