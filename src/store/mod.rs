@@ -1734,12 +1734,7 @@ impl Store {
         number: u32,
     ) -> Result<Option<crate::model::SourceDigest>, StoreError> {
         outside_transaction("source_digest")?;
-        read_source_digest(
-            &self.inner.stories,
-            story,
-            number,
-            self.inner.source_key.as_ref(),
-        )
+        read_source_digest(&self.base(), story, number, self.inner.source_key.as_ref())
     }
 }
 
@@ -2600,7 +2595,7 @@ impl<'a> Tx<'a> {
     pub fn has_source_digest(&mut self, story: StoryId, number: u32) -> Result<bool, TxError> {
         self.step(|tx| {
             let key = keys::source_digest(story, number);
-            Ok(tx.stories.read(&key)?.is_some())
+            Ok(tx.get(Tree::Stories, &key)?.is_some())
         })
     }
 }
