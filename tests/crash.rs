@@ -953,14 +953,38 @@ async fn replica_run(seed: u64, url: String) {
             retries.clone(),
         )));
     }
-    // The lanes write on all three for a while; then the first replica dies mid-write, the
-    // balancer stops sending to it, and the lanes go on with the other two.
+    // The lanes write on all three for a while; then the replica that holds the purge dies
+    // mid-write, the balancer stops sending to it, and the lanes go on with the other two,
+    // one of which takes the purge over.
     tokio::time::sleep(Duration::from_secs(3)).await;
-    let mut dead = servers.remove(0);
+    let holders = holding(&http, &bases, "purge").await;
+    assert_eq!(holders.len(), 1, "one replica holds the purge: {holders:?}");
+    let mut dead = servers.remove(holders[0]);
+    let survivors: Vec<String> = bases
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != holders[0])
+        .map(|(_, b)| b.clone())
+        .collect();
     dead.child.kill().unwrap();
     dead.child.wait().unwrap();
-    replicas.send_replace(bases[1..].to_vec());
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    let killed = Instant::now();
+    replicas.send_replace(survivors.clone());
+    let taken_over = loop {
+        if holding(&http, &survivors, "purge").await.len() == 1 {
+            break killed.elapsed();
+        }
+        assert!(
+            killed.elapsed() < Duration::from_secs(10),
+            "seed {seed}: no survivor took the purge over within 10 s"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    println!(
+        "the purge moved to a survivor {:.1} s after the kill",
+        taken_over.as_secs_f64()
+    );
+    tokio::time::sleep(Duration::from_secs(2)).await;
     stop.store(true, Ordering::SeqCst);
     for lane in lanes {
         lane.await.unwrap();
@@ -1020,4 +1044,21 @@ async fn replica_run(seed: u64, url: String) {
         problems.len(),
         problems.join("\n")
     );
+}
+
+/// Which of `bases` say in `/readyz` that they hold the singleton work `job`.
+async fn holding(http: &reqwest::Client, bases: &[String], job: &str) -> Vec<usize> {
+    let mut held = Vec::new();
+    for (i, base) in bases.iter().enumerate() {
+        let Ok(r) = http.get(format!("{base}/readyz")).send().await else {
+            continue;
+        };
+        let Ok(body) = r.json::<Value>().await else {
+            continue;
+        };
+        if body["parts"][format!("singleton:{job}")]["detail"] == "held" {
+            held.push(i);
+        }
+    }
+    held
 }
