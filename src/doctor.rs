@@ -101,7 +101,10 @@ impl Report {
 /// Run every check.
 pub async fn examine(config_path: Option<&Path>, data_dir: Option<&Path>, env: &Env) -> Report {
     let mut report = Report::default();
-    let config = check_config(&mut report, config_path);
+    let mut config = check_config(&mut report, config_path);
+    if let (Some(config), Some(url)) = (config.as_mut(), &env.database_url) {
+        config.store.url = Some(url.clone());
+    }
     let key = check_key_format(&mut report, env);
     if let Some(config) = &config {
         let dir = data_dir

@@ -31,6 +31,13 @@ pub const SLACK_SOCKET_MODE_JOB: &str = "slack-socket-mode";
 pub const DISCORD_GATEWAY_JOB: &str = "discord-gateway";
 /// The periodic purge of expired event claims.
 pub const PURGE_JOB: &str = "purge";
+/// Beside other replicas: continuing articles whose posting stopped (its replica died).
+pub const RESUME_JOB: &str = "resume-publications";
+/// How often the holder of [`RESUME_JOB`] looks for stopped publications.
+const RESUME_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
+/// How long a publication must have made no progress before another replica continues it:
+/// far longer than a part takes to post, rate limits included.
+const RESUME_QUIET: std::time::Duration = std::time::Duration::from_secs(120);
 
 /// The log target of `serve`'s own notices (listening, shutting down), shown by default.
 pub const LOG_TARGET: &str = "storydesk::serve";
@@ -219,6 +226,7 @@ pub async fn run(
     let slack_config = slack_config(env);
     slack_config.check().map_err(anyhow::Error::msg)?;
     let mut socket_task = None;
+    let mut resume_task = None;
     let mut slack = None;
     if slack_config.enabled() {
         let adapter = crate::slack::Slack::new(desk.clone(), &slack_config);
@@ -243,7 +251,39 @@ pub async fn run(
             tracing::info!(target: LOG_TARGET, "{}", notices::slack_socket_mode_on());
         }
         // Articles a stop interrupted while they were being posted go on where they were.
-        adapter.resume_publications().await;
+        // Alone on the store, every one; beside other replicas, those nobody is posting
+        // (no progress for a while), here and then periodically by one replica.
+        if desk.store().reads_are_local() {
+            adapter.resume_publications(None).await;
+        } else {
+            let adapter = adapter.clone();
+            resume_task = Some(tokio::spawn(singleton::run(
+                desk.store().clone(),
+                singleton::Job {
+                    name: RESUME_JOB,
+                    every: singleton::RETRY_EVERY,
+                    holding: readiness.register_singleton(RESUME_JOB),
+                    connection: None,
+                },
+                stop.clone(),
+                move |stop| {
+                    let adapter = adapter.clone();
+                    async move {
+                        let rounds = async {
+                            let mut every = tokio::time::interval(RESUME_EVERY);
+                            loop {
+                                every.tick().await;
+                                adapter.resume_publications(Some(RESUME_QUIET)).await;
+                            }
+                        };
+                        tokio::select! {
+                            _ = rounds => {},
+                            _ = stop.wait() => {},
+                        }
+                    }
+                },
+            )));
+        }
         slack = Some(adapter);
     }
     // A `[roles]` entry that cannot be an id where the bot serves (a name, say) matches
@@ -335,6 +375,9 @@ pub async fn run(
         let _ = (&mut server).await;
         // No new envelope or event: the sockets close once what they received is answered.
         if let Some(task) = socket_task {
+            let _ = task.await;
+        }
+        if let Some(task) = resume_task {
             let _ = task.await;
         }
         if let Some(task) = gateway {

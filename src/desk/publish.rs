@@ -366,8 +366,10 @@ impl Desk {
     pub fn publications_under_way(
         &self,
         platform: Platform,
+        quiet_for: Option<std::time::Duration>,
     ) -> Result<Vec<(ChannelKey, Person, Reply)>, DeskError> {
         let mut out = Vec::new();
+        let now = Timestamp::now();
         for id in self.store.story_ids()? {
             let Some(story) = self.store.story(id)? else {
                 continue;
@@ -378,6 +380,18 @@ impl Desk {
             let Some(p) = story.published.clone().filter(|p| !p.is_complete()) else {
                 continue;
             };
+            if let Some(quiet) = quiet_for {
+                // Another process may be posting it right now: leave it alone until it has
+                // confirmed nothing for `quiet`.
+                let touched = self
+                    .store
+                    .anchor(&posting_lease(id))?
+                    .and_then(|v| v.parse::<i64>().ok());
+                let quiet_ms = i64::try_from(quiet.as_millis()).unwrap_or(i64::MAX);
+                if touched.is_some_and(|at| now.0.saturating_sub(at) < quiet_ms) {
+                    continue;
+                }
+            }
             out.push((
                 story.home.clone(),
                 p.by.clone(),
@@ -410,6 +424,7 @@ impl Desk {
             posting.parts = Some(parts);
             posting.attempts += 1;
             let now = posting.clone();
+            tx.put_anchor(&posting_lease(story), &Timestamp::now().0.to_string())?;
             save(tx, &mut s)?;
             Ok::<_, DeskError>(Some((at, now)))
         })?)
@@ -442,6 +457,7 @@ impl Desk {
                 )));
             }
             posting.posted.push(id.to_string());
+            tx.put_anchor(&posting_lease(story), &Timestamp::now().0.to_string())?;
             let complete = posting
                 .parts
                 .is_some_and(|n| posting.posted.len() >= n as usize);
@@ -531,4 +547,11 @@ fn published_event(
         errors: u32::try_from(errors.len()).unwrap_or(u32::MAX),
         reason: override_reason.map(str::to_string),
     }
+}
+
+/// The anchor holding when a story's article last made progress on its platform (posting
+/// started, or a part was confirmed), in milliseconds: a replica that finds a publication
+/// under way leaves it to the process posting it while this is recent.
+fn posting_lease(story: StoryId) -> String {
+    format!("posting/{}", story.0)
 }

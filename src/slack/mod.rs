@@ -1146,10 +1146,15 @@ impl Slack {
     /// Continues every Slack publication whose article is not all up (`serve` stopped
     /// while posting it): each goes on after its last confirmed message, and its editor is
     /// told, as when they run `/story publish` again.
-    pub async fn resume_publications(&self) {
+    ///
+    /// `quiet_for`: only those that made no progress for that long (another replica may be
+    /// posting the others); `None`: every one (no other process shares the store).
+    pub async fn resume_publications(&self, quiet_for: Option<std::time::Duration>) {
         let desk = self.desk().clone();
-        let under_way =
-            tokio::task::spawn_blocking(move || desk.publications_under_way(Platform::Slack)).await;
+        let under_way = tokio::task::spawn_blocking(move || {
+            desk.publications_under_way(Platform::Slack, quiet_for)
+        })
+        .await;
         let under_way = match under_way {
             Ok(Ok(list)) => list,
             _ => {

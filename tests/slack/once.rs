@@ -278,7 +278,7 @@ async fn a_restart_while_posting_continues_after_the_last_confirmed_part() {
     assert_eq!(w.fake.posts_in(PUBLISH).len(), 2);
 
     // `serve` starting again finds the publication under way and finishes it.
-    w.slack.resume_publications().await;
+    w.slack.resume_publications(None).await;
     let note = w
         .fake
         .wait_call("chat.postEphemeral", "Continuing to publish story #1")
@@ -293,6 +293,48 @@ async fn a_restart_while_posting_continues_after_the_last_confirmed_part() {
     assert!(published(&w).is_complete());
     // The third part may have been up: Slack was asked once, and it was not.
     assert_eq!(w.fake.calls_of("conversations.history").len(), 1);
+    assert_eq!(w.fake.posts_in(PUBLISH).len(), 3);
+}
+
+/// Beside other replicas, a publication that made progress recently is left to the
+/// replica posting it; one that stopped making progress is continued.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_publication_progressing_elsewhere_is_left_alone_until_it_stops() {
+    let w = World::start(Via::Http).await;
+    ready_to_publish(&w, &numbered_body(120)).await;
+    w.fake.fault(
+        "chat.postMessage",
+        Some(PUBLISH),
+        2,
+        1,
+        Fault::FailBefore(502),
+    );
+    assert_eq!(w.command(ERIN, "publish").await, Value::Null);
+    w.fake
+        .wait_call("response_url", "only partly published")
+        .await;
+    assert_eq!(w.fake.posts_in(PUBLISH).len(), 2);
+
+    // Its last part was confirmed a moment ago: another replica may be posting it.
+    w.slack
+        .resume_publications(Some(std::time::Duration::from_secs(120)))
+        .await;
+    w.slack.idle().await;
+    assert_eq!(w.fake.posts_in(PUBLISH).len(), 2);
+    assert!(!published(&w).is_complete());
+
+    // No progress for longer than that (here: any time at all): it is continued.
+    w.slack
+        .resume_publications(Some(std::time::Duration::ZERO))
+        .await;
+    w.fake
+        .wait_call("chat.postEphemeral", "Continuing to publish story #1")
+        .await;
+    w.fake
+        .wait_post(NEWS, None, "erin published story #1")
+        .await;
+    w.slack.idle().await;
+    assert!(published(&w).is_complete());
     assert_eq!(w.fake.posts_in(PUBLISH).len(), 3);
 }
 
