@@ -1732,3 +1732,44 @@ async fn editors_by_id_and_role_over_the_interactions_endpoint() {
 async fn editors_by_id_and_role_over_the_gateway() {
     editors_by_id_and_role(true).await;
 }
+
+/// Two replicas on one PostgreSQL database, each behind its own interactions endpoint: the
+/// same interaction delivered to both at once (a redelivery that reached another replica)
+/// takes effect once, whichever answers first.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replicas_on_one_database_take_a_redelivered_interaction_once() {
+    let server = match storydesk::testing::TestPostgres::start() {
+        Ok(Some(server)) => server,
+        Ok(None) => return,
+        Err(why) => panic!("{why}"),
+    };
+    let mut config = support::config();
+    config.store.url = Some(server.database().unwrap());
+    let a = Newsroom::start_with(config.clone(), false).await;
+    let b = Newsroom::start_with(config, false).await;
+    const STORIES: usize = 12;
+    for k in 0..STORIES {
+        let payload = command(
+            a.id(),
+            ALICE,
+            Where::Newsroom,
+            "new",
+            &[("title", json!(format!("Replica story {k}")))],
+            None,
+        );
+        let (first, second) = tokio::join!(a.send(payload.clone()), b.send(payload));
+        let started = [&first, &second]
+            .iter()
+            .filter(|answer| content(answer).contains("started story"))
+            .count();
+        assert_eq!(
+            started, 1,
+            "one effect, one announcement: {first} / {second}"
+        );
+    }
+    let store = a.discord.desk().store();
+    let ids = store.story_ids().unwrap();
+    assert_eq!(ids.len(), STORIES, "a redelivery made a second story");
+    // Both replicas read the same stories.
+    assert_eq!(b.discord.desk().store().story_ids().unwrap(), ids);
+}
