@@ -7,10 +7,29 @@ use std::thread;
 use super::*;
 use crate::model::{AuditEvent, CitationStyle, Person, Platform, Section};
 
-/// A store in a fresh temporary directory (kept alive by the returned guard).
+thread_local! {
+    /// The PostgreSQL server `fresh` opens stores on, while
+    /// `the_engine_independent_tests_pass_on_postgres` runs the tests on it; none: sled.
+    static POSTGRES: std::cell::RefCell<Option<Arc<crate::testing::TestPostgres>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// A store in a fresh temporary directory (kept alive by the returned guard), or on a
+/// fresh PostgreSQL database while the PostgreSQL run is on.
 fn fresh() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
+    let store = match POSTGRES.with(|pg| pg.borrow().clone()) {
+        None => Store::open(dir.path(), StoreOptions::default()).unwrap(),
+        Some(pg) => Store::open(
+            dir.path(),
+            StoreOptions {
+                database_url: Some(pg.database().unwrap()),
+                pool_size: 4,
+                ..StoreOptions::default()
+            },
+        )
+        .unwrap(),
+    };
     (dir, store)
 }
 
@@ -114,13 +133,28 @@ fn create_story(store: &Store) -> StoryId {
 
 /// Writes raw bytes as an older or newer build would have, bypassing the records module.
 fn write_raw(store: &Store, key: &[u8], value: &[u8]) {
-    store.sled().stories.insert(key, value).unwrap();
-    store.flush().unwrap();
+    match &store.inner.engine {
+        Engine::Sled(sled) => {
+            sled.stories.insert(key, value).unwrap();
+            store.flush().unwrap();
+        }
+        Engine::Postgres(pg) => {
+            let mut changes = Changes::default();
+            changes
+                .stories
+                .insert(key.to_vec(), Some(IVec::from(value)));
+            pg.write_all(changes).unwrap();
+        }
+    }
 }
 
 /// The raw bytes stored under `key`.
 fn store_raw(store: &Store, key: &[u8]) -> Vec<u8> {
-    store.sled().stories.get(key).unwrap().unwrap().to_vec()
+    store
+        .raw_get(Tree::Stories, key)
+        .unwrap()
+        .expect("a record is there")
+        .to_vec()
 }
 
 #[test]
@@ -1604,4 +1638,105 @@ fn a_damaged_or_newer_source_digest_is_refused_without_quoting_it() {
         store.source_digest(id, 1),
         Err(StoreError::SourceSealed { .. })
     ));
+}
+
+/// The tests above that do not look at sled itself, run again with every store they open
+/// on a fresh database of a throwaway PostgreSQL (`fresh`). The sled-only ones (the
+/// integrity record and its mark, group commit, the data directory's lock, sled's trees)
+/// are not here; `suite.rs` has more cases written for both engines.
+#[test]
+fn the_engine_independent_tests_pass_on_postgres() {
+    let server = match crate::testing::TestPostgres::start() {
+        Ok(Some(server)) => Arc::new(server),
+        Ok(None) => return,
+        Err(why) => panic!("{why}"),
+    };
+    let tests: &[(&str, fn())] = &[
+        (
+            "an_event_is_claimed_once_until_its_claim_expires",
+            an_event_is_claimed_once_until_its_claim_expires,
+        ),
+        (
+            "the_closures_own_error_passes_through_and_nothing_is_written",
+            the_closures_own_error_passes_through_and_nothing_is_written,
+        ),
+        (
+            "a_failed_tx_call_fails_the_transaction_even_if_the_closure_ignores_it",
+            a_failed_tx_call_fails_the_transaction_even_if_the_closure_ignores_it,
+        ),
+        (
+            "audit_entries_are_never_overwritten",
+            audit_entries_are_never_overwritten,
+        ),
+        (
+            "a_closure_may_use_store_error_as_its_error_type",
+            a_closure_may_use_store_error_as_its_error_type,
+        ),
+        (
+            "names_that_would_break_keys_are_refused",
+            names_that_would_break_keys_are_refused,
+        ),
+        (
+            "story_numbers_are_handed_out_in_order_and_listed",
+            story_numbers_are_handed_out_in_order_and_listed,
+        ),
+        (
+            "transact_example_from_the_module_doc",
+            transact_example_from_the_module_doc,
+        ),
+        (
+            "an_aborted_transaction_stages_nothing",
+            an_aborted_transaction_stages_nothing,
+        ),
+        (
+            "concurrent_writers_to_one_story_lose_no_revision",
+            concurrent_writers_to_one_story_lose_no_revision,
+        ),
+        (
+            "audit_entries_keep_their_data_and_first_format_sentences_still_read",
+            audit_entries_keep_their_data_and_first_format_sentences_still_read,
+        ),
+        (
+            "a_first_format_story_without_audit_entries_counts_zero",
+            a_first_format_story_without_audit_entries_counts_zero,
+        ),
+        (
+            "a_record_from_a_newer_storydesk_is_refused_with_advice",
+            a_record_from_a_newer_storydesk_is_refused_with_advice,
+        ),
+        (
+            "a_corrupt_record_is_reported_without_its_contents",
+            a_corrupt_record_is_reported_without_its_contents,
+        ),
+        (
+            "a_sections_assisted_draft_is_replaced_and_read_back",
+            a_sections_assisted_draft_is_replaced_and_read_back,
+        ),
+        (
+            "a_damaged_or_newer_source_digest_is_refused_without_quoting_it",
+            a_damaged_or_newer_source_digest_is_refused_without_quoting_it,
+        ),
+        (
+            "an_event_remembered_is_claimed_once",
+            an_event_remembered_is_claimed_once,
+        ),
+        (
+            "calling_the_store_inside_a_transaction_is_an_error_not_a_deadlock",
+            calling_the_store_inside_a_transaction_is_an_error_not_a_deadlock,
+        ),
+    ];
+    POSTGRES.with(|pg| *pg.borrow_mut() = Some(server.clone()));
+    assert_eq!(fresh().1.engine(), "postgres");
+    let mut failed = Vec::new();
+    for (name, test) in tests {
+        if std::panic::catch_unwind(test).is_err() {
+            failed.push(*name);
+        }
+    }
+    POSTGRES.with(|pg| *pg.borrow_mut() = None);
+    assert!(
+        failed.is_empty(),
+        "failed on PostgreSQL: {failed:?}\n{}",
+        server.log()
+    );
 }
