@@ -395,35 +395,27 @@ impl Pg {
         let pool = self.pool.clone();
         let key = format!("storydesk:{name}");
         let taken = self.run(async move {
-            // Detached: the lock lives with this connection, which must never go back to
-            // the pool (another user of it would hold the lock without knowing).
-            let mut conn = pool.acquire().await?.detach();
+            let mut conn = pool.acquire().await?;
             let row = sqlx::query("SELECT pg_try_advisory_lock(21316, hashtext($1))")
                 .bind(key)
-                .fetch_one(&mut conn)
+                .fetch_one(&mut *conn)
                 .await?;
-            Ok::<_, sqlx::Error>((row.get::<bool, _>(0), conn))
+            // Held: the lock lives with this connection, which must never go back to the
+            // pool (another user of it would hold the lock without knowing), so it is
+            // detached. Not held: the connection holds nothing and goes back to the pool,
+            // so a replica that keeps asking does not open a connection each time.
+            Ok::<_, sqlx::Error>(row.get::<bool, _>(0).then(|| conn.detach()))
         })?;
         match taken {
-            Ok((true, conn)) => match &self.runtime {
+            Ok(Some(conn)) => match &self.runtime {
                 Some(runtime) => Ok(Some(PgHold {
                     runtime: runtime.handle().clone(),
                     conn: std::sync::Mutex::new(Some(conn)),
                 })),
                 None => Err(closed()),
             },
-            Ok((false, conn)) => {
-                self.close_detached(conn);
-                Ok(None)
-            }
+            Ok(None) => Ok(None),
             Err(e) => Err(pg_error("taking a lock", e)),
-        }
-    }
-
-    /// Closes a detached connection on the engine's runtime.
-    fn close_detached(&self, conn: sqlx::PgConnection) {
-        if let Some(runtime) = &self.runtime {
-            close_on(runtime.handle(), conn);
         }
     }
 }
