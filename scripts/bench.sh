@@ -50,6 +50,15 @@ printf '/story list\n/story status\n' > target/bench-data/list.story
   local --as erin --script target/bench-data/list.story 2>&1 >/dev/null \
   | grep -E "Maximum resident|Elapsed"
 
+echo "== store: durable transactions, sled and PostgreSQL (1 and 3 replicas), new stories and revisions"
+cargo build --release --example store_writes
+./target/release/examples/store_writes 4 sled 1
+./target/release/examples/store_writes 4 sled 1 revise
+for replicas in 1 3; do
+  ./target/release/examples/store_writes 4 postgres "$replicas"
+  ./target/release/examples/store_writes 4 postgres "$replicas" revise
+done
+
 echo "== endpoints against their floors (Slack and Discord, reads and durable writes)"
 scripts/bench.sh endpoints 10
 
