@@ -147,10 +147,12 @@ impl Pg {
     /// Connects to `url` with at most `connections` connections, without migrating.
     pub(super) fn connect(url: &str, connections: u32) -> Result<Pg, StoreError> {
         let name = describe_url(url);
+        // The parser's message may quote the URL, password included: not repeated.
         let options: PgConnectOptions =
-            url.parse().map_err(|e: sqlx::Error| StoreError::Postgres {
+            url.parse().map_err(|_: sqlx::Error| StoreError::Postgres {
                 context: format!("reading the database URL for {name}"),
-                reason: e.to_string(),
+                reason: "it is not a URL of the form postgres://USER:PASSWORD@HOST:PORT/DATABASE"
+                    .into(),
             })?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)

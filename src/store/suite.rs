@@ -453,3 +453,24 @@ fn one_replica_holds_a_singleton_at_a_time() {
     };
     assert!(sled.singleton("purge").unwrap().is_some());
 }
+
+/// A database URL that does not parse is refused without repeating it (it may hold a
+/// password).
+#[test]
+fn a_bad_database_url_is_refused_without_quoting_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = Store::open(
+        dir.path(),
+        StoreOptions {
+            database_url: Some("postgres://u:s3cretpass@host:notaport/db".into()),
+            ..StoreOptions::default()
+        },
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(!err.contains("s3cretpass"), "{err}");
+    assert!(
+        err.contains("postgres://USER:PASSWORD@HOST:PORT/DATABASE"),
+        "{err}"
+    );
+}
