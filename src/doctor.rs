@@ -219,7 +219,8 @@ fn check_key_format(report: &mut Report, env: &Env) -> Option<Option<SourceKey>>
 }
 
 async fn check_data(report: &mut Report, config: &Config, dir: &Path, key: Option<SourceKey>) {
-    if !dir.exists() {
+    // On PostgreSQL the records are in the database, whatever the data directory holds.
+    if !dir.exists() && config.store.url.is_none() {
         let parent = dir
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
@@ -240,14 +241,18 @@ async fn check_data(report: &mut Report, config: &Config, dir: &Path, key: Optio
         }
         return;
     }
-    if let Err(why) = writable(dir) {
+    if !dir.exists() {
+        // PostgreSQL: the directory (the admin socket, the console's history) is created
+        // when needed.
+    } else if let Err(why) = writable(dir) {
         report.problem(
             notices::data_dir_unusable(dir, &why),
             notices::fix_data_dir(),
         );
         return;
+    } else {
+        report.ok(notices::data_dir_writable(dir));
     }
-    report.ok(notices::data_dir_writable(dir));
     let options = StoreOptions {
         database_url: config.store.url.clone(),
         pool_size: 2,

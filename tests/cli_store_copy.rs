@@ -92,6 +92,10 @@ fn a_store_goes_to_postgres_and_back_whole() {
     .unwrap();
     let (_, err, code) = storydesk(d, "other", Some(&url), &["local", "--script", "more.txt"]);
     assert_eq!(code, Some(0), "{err}");
+    // `doctor` looks at the database, whatever the data directory holds.
+    let (out, _, _) = storydesk(d, "nowhere", Some(&url), &["doctor"]);
+    assert!(out.contains("store: opens (2 stories)"), "{out}");
+    assert!(out.contains("kept by PostgreSQL"), "{out}");
     let (_, err, code) = storydesk(d, "back", None, &["store", "copy", "--from", &url]);
     assert_eq!(code, Some(0), "{err}");
     let (back, err, code) = storydesk(d, "back", None, &["export", "1", "--format", "json"]);

@@ -1093,6 +1093,14 @@ impl Store {
         migrate: bool,
     ) -> Result<Store, StoreError> {
         let pg = postgres::Pg::connect(url, options.pool_size)?;
+        if purpose == Purpose::Use {
+            // What is not records stays in the data directory (the admin socket, the
+            // console's history): it must exist, as it would for the embedded store.
+            std::fs::create_dir_all(dir).map_err(|e| StoreError::Open {
+                dir: dir.to_path_buf(),
+                reason: OpenFailure::Io(e.to_string()),
+            })?;
+        }
         if migrate && purpose == Purpose::Use {
             pg.migrate()?;
         }
