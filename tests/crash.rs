@@ -567,6 +567,39 @@ impl Lane {
     }
 }
 
+/// The lanes of a run, each with its channel (`PREFIX0`, `PREFIX1`, …), writer and
+/// reviewer, the reviewer and writer known to the fake.
+fn new_lanes(
+    fake: &FakeSlack,
+    prefix: &str,
+    tally: &Arc<Tally>,
+    acked: &Arc<Mutex<Vec<Acked>>>,
+) -> Vec<Lane> {
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap();
+    (0..LANES)
+        .map(|n| {
+            let writer = format!("U0WRITER{n}");
+            let reviewer = format!("U0REVIEWER{n}");
+            fake.add_user(&writer, &writer.to_lowercase());
+            fake.add_user(&reviewer, &reviewer.to_lowercase());
+            Lane {
+                n,
+                channel: format!("{prefix}{n}"),
+                writer,
+                reviewer,
+                http: http.clone(),
+                secret: SigningSecret::new(SECRET),
+                fake: fake.clone(),
+                tally: tally.clone(),
+                acked: acked.clone(),
+            }
+        })
+        .collect()
+}
+
 /// Every `text` string in a Block Kit value.
 fn all_text(v: &Value, out: &mut Vec<String>) {
     match v {
@@ -782,27 +815,8 @@ async fn crash_run(seed: u64, kills: usize, database: Option<String>) {
     let acked = Arc::new(Mutex::new(Vec::new()));
     let (servers, watch_servers) = watch::channel(None::<(u64, String)>);
     let stop = Arc::new(AtomicBool::new(false));
-    let http = reqwest::Client::builder()
-        .timeout(Duration::from_secs(30))
-        .build()
-        .unwrap();
     let mut lanes = Vec::new();
-    for n in 0..LANES {
-        let writer = format!("U0WRITER{n}");
-        let reviewer = format!("U0REVIEWER{n}");
-        fake.add_user(&writer, &writer.to_lowercase());
-        fake.add_user(&reviewer, &reviewer.to_lowercase());
-        let lane = Lane {
-            n,
-            channel: format!("C0LANE{n}"),
-            writer,
-            reviewer,
-            http: http.clone(),
-            secret: SigningSecret::new(SECRET),
-            fake: fake.clone(),
-            tally: tally.clone(),
-            acked: acked.clone(),
-        };
+    for lane in new_lanes(&fake, "C0LANE", &tally, &acked) {
         lanes.push(tokio::spawn(lane.run(
             seed,
             watch_servers.clone(),
@@ -925,27 +939,8 @@ async fn replica_run(seed: u64, url: String) {
     let acked = Arc::new(Mutex::new(Vec::new()));
     let stop = Arc::new(AtomicBool::new(false));
     let retries = Arc::new(AtomicUsize::new(0));
-    let http = reqwest::Client::builder()
-        .timeout(Duration::from_secs(30))
-        .build()
-        .unwrap();
     let mut lanes = Vec::new();
-    for n in 0..LANES {
-        let writer = format!("U0WRITER{n}");
-        let reviewer = format!("U0REVIEWER{n}");
-        fake.add_user(&writer, &writer.to_lowercase());
-        fake.add_user(&reviewer, &reviewer.to_lowercase());
-        let lane = Lane {
-            n,
-            channel: format!("C0REPLICA{n}"),
-            writer,
-            reviewer,
-            http: http.clone(),
-            secret: SigningSecret::new(SECRET),
-            fake: fake.clone(),
-            tally: tally.clone(),
-            acked: acked.clone(),
-        };
+    for lane in new_lanes(&fake, "C0REPLICA", &tally, &acked) {
         lanes.push(tokio::spawn(lane.run_replicas(
             seed,
             watch_replicas.clone(),
@@ -957,6 +952,7 @@ async fn replica_run(seed: u64, url: String) {
     // mid-write, the balancer stops sending to it, and the lanes go on with the other two,
     // one of which takes the purge over.
     tokio::time::sleep(Duration::from_secs(3)).await;
+    let http = reqwest::Client::new();
     let holders = holding(&http, &bases, "purge").await;
     assert_eq!(holders.len(), 1, "one replica holds the purge: {holders:?}");
     let mut dead = servers.remove(holders[0]);
