@@ -253,11 +253,10 @@ async fn a_part_slack_did_not_confirm_is_found_and_not_posted_again() {
     assert_eq!(w.fake.posts_in(PUBLISH).len(), 3);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_restart_while_posting_continues_after_the_last_confirmed_part() {
-    let w = World::start(Via::Http).await;
-    ready_to_publish(&w, &numbered_body(120)).await;
-    // Slack fails the third message before acting on it: two are up.
+/// A story published while Slack fails the third message of its article before acting on
+/// it: two are up, and the publisher was told so (the call that told them).
+async fn two_of_three_parts_up(w: &World) -> Call {
+    ready_to_publish(w, &numbered_body(120)).await;
     w.fake.fault(
         "chat.postMessage",
         Some(PUBLISH),
@@ -266,10 +265,15 @@ async fn a_restart_while_posting_continues_after_the_last_confirmed_part() {
         Fault::FailBefore(502),
     );
     assert_eq!(w.command(ERIN, "publish").await, Value::Null);
-    let told = w
-        .fake
+    w.fake
         .wait_call("response_url", "only partly published")
-        .await;
+        .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_while_posting_continues_after_the_last_confirmed_part() {
+    let w = World::start(Via::Http).await;
+    let told = two_of_three_parts_up(&w).await;
     assert!(
         plain(&told.text()).contains("messages 1–2 of 3 are up"),
         "{}",
@@ -301,18 +305,7 @@ async fn a_restart_while_posting_continues_after_the_last_confirmed_part() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_publication_progressing_elsewhere_is_left_alone_until_it_stops() {
     let w = World::start(Via::Http).await;
-    ready_to_publish(&w, &numbered_body(120)).await;
-    w.fake.fault(
-        "chat.postMessage",
-        Some(PUBLISH),
-        2,
-        1,
-        Fault::FailBefore(502),
-    );
-    assert_eq!(w.command(ERIN, "publish").await, Value::Null);
-    w.fake
-        .wait_call("response_url", "only partly published")
-        .await;
+    two_of_three_parts_up(&w).await;
     assert_eq!(w.fake.posts_in(PUBLISH).len(), 2);
 
     // Its last part was confirmed a moment ago: another replica may be posting it.
