@@ -6,9 +6,13 @@
 //! run measures the same work: sentences of common English words with figures, dates and
 //! quotations, a few passages the article shares with a source, and a references list.
 
+#[path = "support/prose.rs"]
+mod prose;
+
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use prose::Gen;
 use storydesk::checks::{markdown, Checker, SourceText};
 use storydesk::config::{Config, Template};
 
@@ -180,91 +184,11 @@ const WORDS: &[&str] = &[
     "built",
 ];
 
-const MONTHS: &[&str] = &[
-    "January",
-    "February",
-    "March",
-    "April",
-    "June",
-    "July",
-    "September",
-    "October",
-];
-
-/// A deterministic generator of words, figures and sentences.
-struct Gen(u64);
-
-impl Gen {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn pick<'a>(&mut self, from: &[&'a str]) -> &'a str {
-        from[(self.next() % from.len() as u64) as usize]
-    }
-
-    /// One sentence: words, and now and then a figure, an amount, a percentage, a date or
-    /// a short quotation.
-    fn sentence(&mut self, out: &mut String) {
-        let n = 8 + self.next() % 14;
-        for i in 0..n {
-            let w = self.pick(WORDS);
-            if i == 0 {
-                let mut c = w.chars();
-                let first = c.next().unwrap().to_ascii_uppercase();
-                out.push(first);
-                out.push_str(c.as_str());
-            } else {
-                out.push_str(w);
-            }
-            out.push(' ');
-            match self.next() % 40 {
-                0 => out.push_str(&format!("{} ", self.next() % 900 + 10)),
-                1 => out.push_str(&format!(
-                    "€{}.{} million ",
-                    self.next() % 90 + 1,
-                    self.next() % 10
-                )),
-                2 => out.push_str(&format!("{}% ", self.next() % 99 + 1)),
-                3 => {
-                    let month = self.pick(MONTHS);
-                    out.push_str(&format!("{month} {} ", self.next() % 28 + 1));
-                }
-                4 => {
-                    let a = self.pick(WORDS);
-                    let b = self.pick(WORDS);
-                    let c = self.pick(WORDS);
-                    out.push_str(&format!("“{a} {b} {c}” "));
-                }
-                _ => {}
-            }
-        }
-        out.pop();
-        out.push_str(". ");
-    }
-
-    /// About `bytes` of paragraphs.
-    fn prose(&mut self, bytes: usize) -> String {
-        let mut out = String::with_capacity(bytes + 256);
-        while out.len() < bytes {
-            for _ in 0..(3 + self.next() % 4) {
-                self.sentence(&mut out);
-            }
-            out.pop();
-            out.push_str("\n\n");
-        }
-        out
-    }
-}
-
 /// A 50 KiB article in Markdown, with a references list, that shares a few passages with
 /// the sources.
 fn article(shared: &[String]) -> String {
-    let mut g = Gen(0x00a7_71c1_e5ee_d001);
-    let mut body = g.prose(48 * 1024);
+    let mut g = Gen::new(0x00a7_71c1_e5ee_d001, WORDS);
+    let mut body = g.paragraphs_at_least(48 * 1024);
     for (i, passage) in shared.iter().enumerate() {
         let mut at = body.len() * (i + 1) / (shared.len() + 1);
         while !body.is_char_boundary(at) {
@@ -274,7 +198,7 @@ fn article(shared: &[String]) -> String {
         body.insert_str(at, &format!("{passage}\n\n"));
     }
     let mut out = String::from("# Harbour board approves the sea wall plan after a long night\n\n");
-    out.push_str(&g.prose(600));
+    out.push_str(&g.paragraphs_at_least(600));
     out.push_str(&body);
     out.push_str("## References\n\n");
     for i in 0..20 {
@@ -288,9 +212,11 @@ fn article(shared: &[String]) -> String {
 
 /// `bytes` of source text, and passages from it for the article to share.
 fn sources(bytes: usize) -> (Vec<String>, Vec<String>) {
-    let mut g = Gen(0x5005_ce00_0000_0001 ^ bytes as u64);
+    let mut g = Gen::new(0x5005_ce00_0000_0001 ^ bytes as u64, WORDS);
     let parts = 4;
-    let texts: Vec<String> = (0..parts).map(|_| g.prose(bytes / parts)).collect();
+    let texts: Vec<String> = (0..parts)
+        .map(|_| g.paragraphs_at_least(bytes / parts))
+        .collect();
     let shared = texts
         .iter()
         .map(|t| {

@@ -8,9 +8,13 @@
 //! prose of common words with figures, dates and quotations). Building the store takes a
 //! minute or two and needs about 1.5 GB of disk in the temporary directory.
 
+#[path = "support/prose.rs"]
+mod prose;
+
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion};
+use prose::Gen;
 use storydesk::checks::{CheckedSection, Document, ReferenceEntry, SourceText};
 use storydesk::config::{Config, Template};
 use storydesk::desk::{story_findings, Desk, Input, Request};
@@ -183,86 +187,6 @@ const WORDS: &[&str] = &[
     "built",
 ];
 
-const MONTHS: &[&str] = &[
-    "January",
-    "February",
-    "March",
-    "April",
-    "June",
-    "July",
-    "September",
-    "October",
-];
-
-/// A deterministic generator of news prose (xorshift).
-struct Gen(u64);
-
-impl Gen {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn pick<'a>(&mut self, from: &[&'a str]) -> &'a str {
-        from[(self.next() % from.len() as u64) as usize]
-    }
-
-    /// A sentence with, now and then, a figure, an amount, a percentage, a date or a short
-    /// quotation.
-    fn sentence(&mut self, out: &mut String) {
-        let n = 8 + self.next() % 14;
-        for i in 0..n {
-            let w = self.pick(WORDS);
-            if i == 0 {
-                out.push_str(&w[..1].to_ascii_uppercase());
-                out.push_str(&w[1..]);
-            } else {
-                out.push_str(w);
-            }
-            out.push(' ');
-            match self.next() % 40 {
-                0 => out.push_str(&format!("{} ", self.next() % 900 + 10)),
-                1 => out.push_str(&format!(
-                    "€{}.{} million ",
-                    self.next() % 90 + 1,
-                    self.next() % 10
-                )),
-                2 => out.push_str(&format!("{}% ", self.next() % 99 + 1)),
-                3 => {
-                    let month = self.pick(MONTHS);
-                    out.push_str(&format!("{month} {} ", self.next() % 28 + 1));
-                }
-                4 => {
-                    let (a, b, c) = (self.pick(WORDS), self.pick(WORDS), self.pick(WORDS));
-                    out.push_str(&format!("“{a} {b} {c}” "));
-                }
-                _ => {}
-            }
-        }
-        out.pop();
-        out.push_str(". ");
-    }
-
-    /// About `bytes` of paragraphs (never more).
-    fn prose(&mut self, bytes: usize) -> String {
-        let mut out = String::with_capacity(bytes + 512);
-        loop {
-            let mark = out.len();
-            for _ in 0..(3 + self.next() % 4) {
-                self.sentence(&mut out);
-            }
-            out.pop();
-            out.push_str("\n\n");
-            if out.len() > bytes {
-                out.truncate(mark);
-                return out;
-            }
-        }
-    }
-}
-
 /// Twenty words from the middle of `text`: a passage for the article to copy.
 fn passage(text: &str) -> String {
     let mut start = text.len() / 2;
@@ -383,10 +307,10 @@ fn bench_sources(c: &mut Criterion) {
         "/story new title:\"Harbour board approves the sea wall\"",
         None,
     );
-    let mut g = Gen(0x5005_ce00_0000_0200);
+    let mut g = Gen::new(0x5005_ce00_0000_0200, WORDS);
     let mut shared = Vec::new();
     for i in 0..SOURCES {
-        let text = g.prose(SOURCE_BYTES);
+        let text = g.paragraphs_within(SOURCE_BYTES);
         if i % 67 == 13 {
             shared.push(passage(&text));
         }
@@ -396,8 +320,8 @@ fn bench_sources(c: &mut Criterion) {
         );
     }
     // A story of about 12 KiB, two passages of which come from the sources.
-    let mut a = Gen(0x00a7_71c1_e5ee_d002);
-    let mut body = a.prose(10 * 1024);
+    let mut a = Gen::new(0x00a7_71c1_e5ee_d002, WORDS);
+    let mut body = a.paragraphs_within(10 * 1024);
     for p in &shared[..2] {
         let at = body[..body.len() / 2].rfind("\n\n").map_or(0, |i| i + 2);
         body.insert_str(at, &format!("{p}\n\n"));
@@ -406,9 +330,9 @@ fn bench_sources(c: &mut Criterion) {
         "/story write title",
         Some("Harbour board approves the sea wall plan"),
     );
-    room.say("/story write introduction", Some(&a.prose(600)));
+    room.say("/story write introduction", Some(&a.paragraphs_within(600)));
     room.say("/story write body", Some(&body));
-    room.say("/story write conclusion", Some(&a.prose(400)));
+    room.say("/story write conclusion", Some(&a.paragraphs_within(400)));
 
     let story = room.desk.store().story(StoryId(1)).unwrap().unwrap();
     assert_eq!(story.sources.len(), SOURCES);
@@ -429,7 +353,7 @@ fn bench_sources(c: &mut Criterion) {
 
     // Adding one more 1 MiB source to a story that has 200: the digest alone, and the whole
     // `/story source add` (normalising, sealing, writing source and digest, flushing).
-    let text = Gen(0x5005_ce00_0000_0fff).prose(SOURCE_BYTES);
+    let text = Gen::new(0x5005_ce00_0000_0fff, WORDS).paragraphs_within(SOURCE_BYTES);
     let mut group = c.benchmark_group("source_add_1MiB");
     group.sample_size(10);
     group.bench_function("digest_only", |b| {
