@@ -5,8 +5,9 @@
 
 use std::sync::Arc;
 
+use super::tests::{alice, revision, source};
 use super::*;
-use crate::model::{AuditEvent, CitationStyle, Person, Platform, Section};
+use crate::model::{AuditEvent, CitationStyle, Platform, Section};
 use crate::testing::TestPostgres;
 
 /// Opens a fresh, empty store with the given options (the engine is the opener's).
@@ -51,10 +52,6 @@ const CASES: &[(&str, Case)] = &[
         deleting_missing_records_is_no_change,
     ),
 ];
-
-fn alice() -> Person {
-    Person::named("alice")
-}
 
 fn channel(n: u32) -> ChannelKey {
     ChannelKey {
@@ -103,30 +100,6 @@ fn create(store: &Store, home: &ChannelKey, title: &str) -> StoryId {
             Ok(id)
         })
         .expect("the story is created")
-}
-
-fn revision(story: StoryId, section: &str, number: u32, text: &str) -> Revision {
-    Revision {
-        story,
-        section: section.into(),
-        number,
-        parent: number.checked_sub(1).filter(|&p| p > 0),
-        author: alice(),
-        at: Timestamp(1_700_000_000_000 + i64::from(number)),
-        text: text.into(),
-        assisted: false,
-    }
-}
-
-fn source(story: StoryId, number: u32, text: &str) -> Source {
-    Source {
-        story,
-        number,
-        label: format!("source {number}"),
-        added_by: alice(),
-        at: Timestamp(1_700_000_000_000),
-        text: text.into(),
-    }
 }
 
 fn records_round_trip(open: &mut Opener<'_>) {

@@ -33,7 +33,7 @@ fn fresh() -> (tempfile::TempDir, Store) {
     (dir, store)
 }
 
-fn alice() -> Person {
+pub(super) fn alice() -> Person {
     Person::named("alice")
 }
 
@@ -63,7 +63,7 @@ fn new_story(id: StoryId) -> Story {
     }
 }
 
-fn revision(story: StoryId, section: &str, number: u32, text: &str) -> Revision {
+pub(super) fn revision(story: StoryId, section: &str, number: u32, text: &str) -> Revision {
     Revision {
         story,
         section: section.into(),
@@ -76,7 +76,7 @@ fn revision(story: StoryId, section: &str, number: u32, text: &str) -> Revision 
     }
 }
 
-fn source(story: StoryId, number: u32, text: &str) -> Source {
+pub(super) fn source(story: StoryId, number: u32, text: &str) -> Source {
     Source {
         story,
         number,
