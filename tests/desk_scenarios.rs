@@ -577,10 +577,21 @@ fn help_comes_from_the_catalogue() {
 fn concurrent_writers_lose_no_revision() {
     let n = drafted();
     let desk = n.desk.clone();
+    // A second desk over the same store, as a second replica would be: writers of one
+    // desk queue, and the two desks' writers race, which the transaction's check settles.
+    let other = storydesk::desk::Desk::new(
+        desk.store().clone(),
+        desk.config().clone(),
+        desk.template().clone(),
+    );
     let place = n.place();
     let threads: Vec<_> = (0..8)
         .map(|t| {
-            let desk = desk.clone();
+            let desk = if t % 2 == 0 {
+                desk.clone()
+            } else {
+                other.clone()
+            };
             let place = place.clone();
             std::thread::spawn(move || {
                 for i in 0..10 {

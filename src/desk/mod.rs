@@ -836,6 +836,34 @@ pub struct Desk {
     recent: Arc<recent::RecentEvents>,
     /// Panics in work run for this desk (see [`crate::supervise`]).
     panics: Arc<std::sync::atomic::AtomicU64>,
+    /// Writers of one story's sections queue here, in this process, instead of racing.
+    writers: Arc<StoryWriters>,
+}
+
+/// Locks that queue the writers of one story's sections in this process.
+///
+/// A save plans against the latest revisions, outside the transaction (a merge can be
+/// long), and the transaction refuses a plan whose section moved on meanwhile. Without a
+/// queue, several people saving the same story at once race: each round one wins and the
+/// others plan again, and an unlucky writer can lose every round. Striped by story id: two
+/// stories rarely share a lock, and the set never grows. Replicas on one database still
+/// race each other, and the transaction's check and re-planning settle that.
+#[derive(Debug)]
+struct StoryWriters([std::sync::Mutex<()>; 64]);
+
+impl Default for StoryWriters {
+    fn default() -> Self {
+        StoryWriters(std::array::from_fn(|_| std::sync::Mutex::new(())))
+    }
+}
+
+impl StoryWriters {
+    /// Waits for the story's turn. A writer that panicked held nothing the lock guards.
+    fn queue(&self, id: StoryId) -> std::sync::MutexGuard<'_, ()> {
+        let lock = &self.0[(id.0 % self.0.len() as u64) as usize];
+        lock.lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
 }
 
 impl Desk {
@@ -865,6 +893,7 @@ impl Desk {
             checker: Arc::new(checker),
             recent: Arc::default(),
             panics: Arc::default(),
+            writers: Arc::default(),
         })
     }
 

@@ -116,7 +116,9 @@ pub(crate) fn save_revisions(
     items: Vec<Submission>,
 ) -> Result<Reply, DeskError> {
     // Planned against the latest revisions; the transaction refuses to apply a plan whose
-    // section moved on meanwhile, and planning starts again.
+    // section moved on meanwhile, and planning starts again. Writers of this story in this
+    // process wait their turn, so only another replica can move a section under a plan.
+    let _turn = ctx.desk.writers.queue(id);
     let mut attempts = 0;
     let (story, plans, saved) = loop {
         let plans = conflicts::plan(ctx, id, &items)?;
