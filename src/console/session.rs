@@ -308,6 +308,9 @@ impl<W: Write> Session<W> {
                 self.block(&prefix, &post.body.text())
             }
             Destination::Channel => self.block(&format!("[#{channel}]"), &post.body.text()),
+            Destination::Direct { person } => {
+                self.block(&format!("[dm {}]", person.name), &post.body.text())
+            }
             Destination::Publish { channel } => {
                 self.block(&format!("[#{channel}]"), &post.body.text())
             }

@@ -15,6 +15,7 @@
 
 mod article;
 mod board;
+pub mod clock;
 mod conflicts;
 mod drafts;
 pub mod event;
@@ -25,6 +26,7 @@ pub mod recent;
 mod references;
 mod review;
 mod rules;
+mod schedule;
 mod sections;
 mod sources;
 mod story;
@@ -54,6 +56,7 @@ pub use drafts::{outline, proposal_findings, DraftJob};
 pub use event::{EventKey, EventKind};
 pub use forms::LongTextForm;
 pub use publish::story_findings;
+pub use schedule::Due;
 
 /// What a person asked for.
 #[derive(Debug, Clone)]
@@ -174,6 +177,13 @@ pub enum Destination {
     Publish {
         /// The channel.
         channel: String,
+    },
+    /// A direct message to one person (a reminder, an assignment): Slack's app DM, a
+    /// Discord DM channel, `[dm NAME]` in the console. A person who cannot be reached so is
+    /// told in the story's channel the next time they act ([`Desk::undeliverable`]).
+    Direct {
+        /// Who: their platform id is what the message is sent to.
+        person: Person,
     },
 }
 
@@ -772,6 +782,11 @@ pub(crate) const HANDLERS: &[(&str, Handler)] = &[
     ("preview", publish::preview),
     ("publish", publish::publish),
     ("purge-sources", sources::purge),
+    ("due", schedule::due),
+    ("tz", schedule::tz),
+    ("mine", schedule::mine),
+    ("embargo", schedule::embargo),
+    ("correct", schedule::correct),
 ];
 
 /// The subcommands whose whole work is a few reads of records sled holds in memory and the

@@ -692,6 +692,9 @@ impl Discord {
                         self.public(&reach, place, &text).await;
                     }
                 }
+                Destination::Direct { person } => {
+                    tracing::warn!(user = %person.id, "direct messages are not sent on Discord yet");
+                }
                 Destination::Board { story } => {
                     if let Err(e) = self.update_board(story).await {
                         tracing::warn!(error = %e, story = story.0, "board not updated");

@@ -1257,6 +1257,21 @@ impl Slack {
                 .await
                 .map_err(|e| (e, Some(channel)))
             }
+            Destination::Direct { person } => {
+                // chat.postMessage to a user id posts in the app's direct messages with them.
+                let this = self.clone();
+                let user = person.id.clone();
+                self.queued(&person.id, async move {
+                    for m in render(&post.body) {
+                        this.api()
+                            .post_message(&user, &m.text, &m.blocks, None)
+                            .await?;
+                    }
+                    Ok(())
+                })
+                .await
+                .map_err(|e| (e, Some(person.id)))
+            }
             Destination::Publish { channel: target } => {
                 let target = publish_channel(&target);
                 let this = self.clone();

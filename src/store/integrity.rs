@@ -77,6 +77,9 @@ pub(crate) fn kind(tree: Tree, key: &[u8]) -> &'static str {
             Some(b"d/") => "assisted drafts",
             Some(b"k/") => "anchors",
             Some(b"m/") => "settings",
+            Some(b"j/") => "scheduled jobs",
+            Some(b"q/") => "job index entries",
+            Some(b"p/") => "people's settings",
             _ => "unknown records",
         },
     }

@@ -131,13 +131,17 @@
 mod backup;
 mod commit;
 mod integrity;
+mod jobs;
 mod keys;
+mod people;
 mod postgres;
 mod records;
 mod seal;
 mod staged;
 
 pub use backup::{verify_backup, BackupError, BackupSummary, RestoreError};
+pub use jobs::Job;
+pub use people::PersonSettings;
 pub use seal::{BadKey, SourceKey};
 
 /// A PostgreSQL URL as it may be shown: host, port and database, without user or password.
@@ -2109,6 +2113,19 @@ impl<'a> Tx<'a> {
                 })
             }
             Base::Postgres(ptx) => Ok(ptx.get(tree, key)?),
+        }
+    }
+
+    /// The value under `key`, unless another transaction holds it: on PostgreSQL the row
+    /// is read `FOR UPDATE SKIP LOCKED`, and `None` means absent or held elsewhere; on sled
+    /// transactions take turns, so this is [`Tx::get`].
+    fn get_unless_locked(&self, tree: Tree, key: &[u8]) -> Result<Option<IVec>, TxFailure> {
+        if let Some(value) = self.writes.borrow().tree(tree).get(key) {
+            return Ok(value.clone());
+        }
+        match &self.base {
+            Base::Postgres(ptx) => Ok(ptx.get_unless_locked(tree, key)?),
+            Base::Sled { .. } => self.get(tree, key),
         }
     }
 

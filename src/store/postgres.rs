@@ -567,6 +567,38 @@ impl PgTx<'_> {
         self.select(id, key, true)
     }
 
+    /// One record, locked, unless another transaction holds its row: `None` when it is
+    /// absent or held (`FOR UPDATE SKIP LOCKED`), so replicas taking due jobs pass over the
+    /// ones another is firing instead of queueing behind it.
+    pub(super) fn get_unless_locked(
+        &self,
+        tree: Tree,
+        key: &[u8],
+    ) -> Result<Option<IVec>, StoreError> {
+        let id = tree_id(tree);
+        if self.locked.borrow().contains(&(id, key.to_vec())) {
+            return self.select(id, key, false);
+        }
+        let owned = key.to_vec();
+        let row = self.with("reading a record", move |tx| {
+            Box::pin(async move {
+                sqlx::query(
+                    "SELECT value FROM storydesk_records WHERE tree = $1 AND key = $2 \
+                     FOR UPDATE SKIP LOCKED",
+                )
+                .bind(id)
+                .bind(owned)
+                .fetch_optional(&mut **tx)
+                .await
+            })
+        })?;
+        let found = row.map(|r| IVec::from(r.get::<Vec<u8>, _>(0)));
+        if found.is_some() {
+            self.locked.borrow_mut().insert((id, key.to_vec()));
+        }
+        Ok(found)
+    }
+
     /// One record, with its row locked when `lock`.
     fn select(&self, id: i16, key: &[u8], lock: bool) -> Result<Option<IVec>, StoreError> {
         let key = key.to_vec();

@@ -949,6 +949,24 @@ pub(crate) fn decode_anchor(
     decode_single("anchor", ANCHOR_VERSION, key, bytes)
 }
 
+/// Decodes a scheduled job's record.
+pub(crate) fn decode_job<T: DeserializeOwned>(
+    key: &dyn Fn() -> String,
+    current: u32,
+    bytes: &[u8],
+) -> Result<T, StoreError> {
+    decode_single("job", current, key, bytes)
+}
+
+/// Decodes a person's settings.
+pub(crate) fn decode_person<T: DeserializeOwned>(
+    key: &dyn Fn() -> String,
+    current: u32,
+    bytes: &[u8],
+) -> Result<T, StoreError> {
+    decode_single("person", current, key, bytes)
+}
+
 /// Decodes a processed-event record.
 pub(crate) fn decode_event(
     key: &dyn Fn() -> String,

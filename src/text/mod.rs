@@ -7,6 +7,8 @@
 //! - [`cite`]: references formatted in APA 7, MLA 9 and Chicago, and partial dates.
 //! - [`counts`]: counts as people read them (146,160; "1 error", "2 errors").
 //! - [`chunk`]: long Markdown cut into pieces that fit a platform's message limit.
+//! - [`when`]: times people type (`tomorrow 9:30`, `+2h`) in their zone, quiet hours, and
+//!   times in messages that each platform renders in its reader's zone.
 
 pub mod chunk;
 pub mod cite;
@@ -14,3 +16,4 @@ pub mod counts;
 pub mod diff;
 pub mod merge;
 pub mod normalise;
+pub mod when;
