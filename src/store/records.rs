@@ -23,7 +23,7 @@ use crate::model::{
     Approval, AuditEntry, AuditEvent, ChangeRequest, ChannelKey, ChannelStories, CitationStyle,
     KeptConflict, PartialDate, Person, Platform, Posting, Publication, Reference, ReferenceKind,
     Revision, Section, Source, SourceSummary, Story, StoryId, Suggestion, SuggestionState,
-    Timestamp,
+    Timestamp, Timing,
 };
 
 /// The version written for story records.
@@ -402,6 +402,9 @@ pub(crate) struct StoryRecordV3 {
     pub(crate) audit_len: u64,
     /// The change counter.
     pub(crate) version: u64,
+    /// Due times, a scheduled publication, an embargo; left out while there are none.
+    #[serde(default, skip_serializing_if = "Timing::is_empty")]
+    pub(crate) timing: Timing,
 }
 
 /// A story record of any version this build reads.
@@ -445,6 +448,7 @@ impl StoryRecordV1 {
             published: self.published,
             audit_len,
             version: self.version,
+            timing: Timing::default(),
         }
     }
 }
@@ -1285,6 +1289,7 @@ impl From<&Story> for StoryRecordV3 {
             published: s.published.as_ref().map(PublicationRecord::from),
             audit_len: s.audit_len,
             version: s.version,
+            timing: s.timing.clone(),
         }
     }
 }
@@ -1305,6 +1310,7 @@ impl From<StoryRecordV3> for Story {
             published: s.published.map(Publication::from),
             audit_len: s.audit_len,
             version: s.version,
+            timing: s.timing,
         }
     }
 }
