@@ -590,6 +590,15 @@ pub enum AuditEvent {
     Claimed { section: String },
     /// The actor assigned a section to someone.
     Assigned { section: String, to: Person },
+    /// A due time was set (`at`) or removed (`None`), for a section or the whole story.
+    DueSet {
+        section: Option<String>,
+        at: Option<Timestamp>,
+    },
+    /// A publication was scheduled (`at`) or the schedule cancelled (`None`).
+    PublishScheduled { at: Option<Timestamp> },
+    /// An embargo was set (`until`) or lifted (`None`).
+    Embargoed { until: Option<Timestamp> },
     /// The actor took a section over from its holder.
     TookOver { section: String, from: Person },
     /// A write was refused because someone else holds the section (the text is kept).

@@ -1166,6 +1166,17 @@ impl Desk {
         reply
             .posts
             .retain(|p| !matches!(&p.body, Body::Text(t) if t.is_empty()));
+        // What could not reach the person by direct message, shown to them now.
+        let held = self.take_held(req.place.channel.platform, &req.actor);
+        if !held.is_empty() {
+            reply.posts.insert(
+                0,
+                Post {
+                    to: Destination::Requester,
+                    body: Body::Text(messages::held_notices(&held)),
+                },
+            );
+        }
         (subcommand, outcome, reply)
     }
 

@@ -614,6 +614,16 @@ pub(crate) enum AuditEventRecord {
         section: String,
         to: PersonRecord,
     },
+    DueSet {
+        section: Option<String>,
+        at: Option<i64>,
+    },
+    PublishScheduled {
+        at: Option<i64>,
+    },
+    Embargoed {
+        until: Option<i64>,
+    },
     TookOver {
         section: String,
         from: PersonRecord,
@@ -1443,6 +1453,14 @@ impl From<&AuditEvent> for AuditEventRecord {
                 section,
                 to: (&to).into(),
             },
+            E::DueSet { section, at } => R::DueSet {
+                section,
+                at: at.map(|t| t.0),
+            },
+            E::PublishScheduled { at } => R::PublishScheduled { at: at.map(|t| t.0) },
+            E::Embargoed { until } => R::Embargoed {
+                until: until.map(|t| t.0),
+            },
             E::TookOver { section, from } => R::TookOver {
                 section,
                 from: (&from).into(),
@@ -1533,6 +1551,14 @@ impl From<AuditEventRecord> for AuditEvent {
             R::Assigned { section, to } => E::Assigned {
                 section,
                 to: to.into(),
+            },
+            R::DueSet { section, at } => E::DueSet {
+                section,
+                at: at.map(Timestamp),
+            },
+            R::PublishScheduled { at } => E::PublishScheduled { at: at.map(Timestamp) },
+            R::Embargoed { until } => E::Embargoed {
+                until: until.map(Timestamp),
             },
             R::TookOver { section, from } => E::TookOver {
                 section,
