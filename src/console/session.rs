@@ -158,7 +158,9 @@ impl<W: Write> Session<W> {
     pub fn run(&mut self, item: ScriptItem) -> io::Result<()> {
         if let ScriptItem::Clock { to, .. } = item {
             let target = match to {
-                super::script::ClockMove::By(ms) => Timestamp(self.clock.now().0.saturating_add(ms)),
+                super::script::ClockMove::By(ms) => {
+                    Timestamp(self.clock.now().0.saturating_add(ms))
+                }
                 super::script::ClockMove::To(t) => t,
             };
             writeln!(self.out, "[clock] {}", crate::text::when::utc(target))?;

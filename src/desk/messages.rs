@@ -1999,14 +1999,21 @@ pub fn due_times(story: &Story, section: Option<&str>) -> String {
     }
     let mut lines = Vec::new();
     match t.due {
-        Some(at) => lines.push(format!("Story {} is due {}.", story_name(story), marker(at))),
+        Some(at) => lines.push(format!(
+            "Story {} is due {}.",
+            story_name(story),
+            marker(at)
+        )),
         None => lines.push(format!("Story {} has no due time.", story_name(story))),
     }
     for (name, at) in &t.sections {
         lines.push(format!("• {name}: due {}", marker(*at)));
     }
     if t.due.is_none() && t.sections.is_empty() {
-        lines.push("Set one with `/story due at:\"fri 18:00\"` or `/story due section:body at:+2h`.".into());
+        lines.push(
+            "Set one with `/story due at:\"fri 18:00\"` or `/story due section:body at:+2h`."
+                .into(),
+        );
     }
     lines.join("\n")
 }
@@ -2035,7 +2042,12 @@ pub fn due_not_yours(section: Option<&str>) -> String {
 }
 
 /// A due time set, moved or removed.
-pub fn due_set(story: &Story, section: Option<&str>, at: Option<Timestamp>, actor: &Person) -> String {
+pub fn due_set(
+    story: &Story,
+    section: Option<&str>,
+    at: Option<Timestamp>,
+    actor: &Person,
+) -> String {
     let what = match section {
         Some(name) => format!("the {name} section of {}", story_name(story)),
         None => format!("story {}", story_name(story)),
@@ -2068,7 +2080,7 @@ pub fn reminder(story: &Story, section: &str, due: Timestamp) -> String {
 /// What a section's writer is told when it falls overdue.
 pub fn overdue_to_writer(story: &Story, section: &str, due: Timestamp) -> String {
     format!(
-        "⏰ The {section} section of {} was due {} and is not approved yet.",
+        "⏰ The {section} section of {} is overdue: it was due {} and is not approved yet.",
         story_name(story),
         marker(due)
     )
@@ -2178,7 +2190,10 @@ pub fn mine(writing: &[MineLine], reviewing: &[MineLine]) -> String {
     };
     let mut out = Vec::new();
     if writing.is_empty() {
-        out.push("You are not writing any section: claim one with `/story claim section:body`.".to_string());
+        out.push(
+            "You are not writing any section: claim one with `/story claim section:body`."
+                .to_string(),
+        );
     } else {
         out.push("**You are writing**".into());
         out.extend(writing.iter().map(line));
@@ -2217,7 +2232,11 @@ pub fn embargo_set(story: &Story, until: Option<Timestamp>, actor: &Person) -> S
             story_name(story),
             marker(at)
         ),
-        None => format!("{} lifted the embargo on story {}.", actor.name, story_name(story)),
+        None => format!(
+            "{} lifted the embargo on story {}.",
+            actor.name,
+            story_name(story)
+        ),
     }
 }
 
@@ -2255,7 +2274,8 @@ pub fn publication_scheduled(story: &Story, at: Option<Timestamp>, actor: &Perso
 
 /// Notices that could not be sent by direct message, shown the next time the person acts.
 pub fn held_notices(held: &[String]) -> String {
-    let mut out = String::from("While you were away (direct messages to you could not be delivered):");
+    let mut out =
+        String::from("While you were away (direct messages to you could not be delivered):");
     for h in held {
         out.push_str("\n\n");
         out.push_str(h);
@@ -2271,7 +2291,11 @@ pub fn board_timing(story: &Story) -> Option<String> {
         parts.push(format!("Due {}", marker(at)));
     }
     if let Some(s) = &t.scheduled {
-        parts.push(format!("Scheduled for publication {} by {}", marker(s.at), s.by.name));
+        parts.push(format!(
+            "Scheduled for publication {} by {}",
+            marker(s.at),
+            s.by.name
+        ));
     }
     if let Some(at) = t.embargo {
         parts.push(format!("Embargoed until {}", marker(at)));

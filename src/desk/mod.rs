@@ -786,7 +786,6 @@ pub(crate) const HANDLERS: &[(&str, Handler)] = &[
     ("tz", schedule::tz),
     ("mine", schedule::mine),
     ("embargo", schedule::embargo),
-    ("correct", schedule::correct),
 ];
 
 /// The subcommands whose whole work is a few reads of records sled holds in memory and the

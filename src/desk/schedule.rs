@@ -19,15 +19,12 @@
 //! twice.
 
 use crate::model::{
-    AuditEvent, ChannelKey, Person, Platform, Scheduled, SectionState, Story, StoryId,
-    Timestamp,
+    AuditEvent, ChannelKey, Person, Platform, Scheduled, SectionState, Story, StoryId, Timestamp,
 };
 use crate::store::{PersonSettings, Tx};
 use crate::text::when::{self, Quiet, Zone};
 
-use super::{
-    messages, save, tx_story, user, Body, Ctx, Desk, DeskError, Destination, Reply, ThreadKind,
-};
+use super::{messages, save, tx_story, user, Body, Ctx, Desk, DeskError, Destination, Reply};
 
 /// What a job that fell due sends: a reply about a story, to deliver in its channel.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -134,7 +131,10 @@ impl Desk {
         let mut seen = std::collections::HashSet::new();
         loop {
             let due = self.store.due_jobs(q, now, BATCH)?;
-            let fresh: Vec<_> = due.into_iter().filter(|(_, k)| seen.insert(k.clone())).collect();
+            let fresh: Vec<_> = due
+                .into_iter()
+                .filter(|(_, k)| seen.insert(k.clone()))
+                .collect();
             if fresh.is_empty() {
                 return Ok(out);
             }
@@ -159,7 +159,12 @@ impl Desk {
 
     /// Fires one job: `None` when it sends nothing (gone, taken by another replica, or
     /// about a section or story that no longer needs it).
-    fn fire(&self, platform: Platform, key: &str, now: Timestamp) -> Result<Option<Due>, DeskError> {
+    fn fire(
+        &self,
+        platform: Platform,
+        key: &str,
+        now: Timestamp,
+    ) -> Result<Option<Due>, DeskError> {
         let q = queue(platform);
         let Some(kind) = kind_of(key) else {
             // Not a key this build writes: removed so it does not stay due for ever.
@@ -555,7 +560,12 @@ pub(crate) fn due(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
     let mut reply = Reply::about(id);
     reply.push(
         Destination::Channel,
-        Body::Text(messages::due_set(&story, section.as_deref(), at, &ctx.req.actor)),
+        Body::Text(messages::due_set(
+            &story,
+            section.as_deref(),
+            at,
+            &ctx.req.actor,
+        )),
     );
     reply.push(
         Destination::Board { story: id },
@@ -577,9 +587,7 @@ pub(crate) fn tz(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
         None => None,
     };
     let quiet = match ctx.opt("quiet").map(str::trim) {
-        Some(q) if q.eq_ignore_ascii_case("off") || q.eq_ignore_ascii_case("none") => {
-            Some(None)
-        }
+        Some(q) if q.eq_ignore_ascii_case("off") || q.eq_ignore_ascii_case("none") => Some(None),
         Some(q) => match Quiet::parse(q) {
             Some(q) => Some(Some(q)),
             None => return user(messages::bad_quiet_hours(q)),
@@ -763,21 +771,6 @@ pub(crate) fn published(tx: &mut Tx<'_>, story: &mut Story) -> Result<(), DeskEr
         tx.unschedule(queue(story.home.platform), &publish_key(story.id))?;
     }
     Ok(())
-}
-
-/// `/story correct`.
-pub(crate) fn correct(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
-    let _ = ctx;
-    user("not yet".into())
-}
-
-/// The thread a section's reminders point to.
-#[allow(dead_code)]
-fn section_thread(story: StoryId, section: &str) -> Destination {
-    Destination::Thread {
-        story,
-        thread: ThreadKind::Section(section.to_string()),
-    }
 }
 
 #[cfg(test)]

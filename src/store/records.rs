@@ -1457,7 +1457,9 @@ impl From<&AuditEvent> for AuditEventRecord {
                 section,
                 at: at.map(|t| t.0),
             },
-            E::PublishScheduled { at } => R::PublishScheduled { at: at.map(|t| t.0) },
+            E::PublishScheduled { at } => R::PublishScheduled {
+                at: at.map(|t| t.0),
+            },
             E::Embargoed { until } => R::Embargoed {
                 until: until.map(|t| t.0),
             },
@@ -1556,7 +1558,9 @@ impl From<AuditEventRecord> for AuditEvent {
                 section,
                 at: at.map(Timestamp),
             },
-            R::PublishScheduled { at } => E::PublishScheduled { at: at.map(Timestamp) },
+            R::PublishScheduled { at } => E::PublishScheduled {
+                at: at.map(Timestamp),
+            },
             R::Embargoed { until } => E::Embargoed {
                 until: until.map(Timestamp),
             },
