@@ -487,26 +487,13 @@ impl Slack {
     /// Whether the config's role lists name any Slack user group (`group:S…`), so a
     /// request's memberships must be looked up before the desk sees it.
     fn names_groups(&self) -> bool {
-        self.desk()
-            .config()
-            .roles
-            .editors
-            .slack_groups()
-            .next()
-            .is_some()
+        !self.desk().config().slack_groups().is_empty()
     }
 
     /// The user groups among those the config's role lists name (`group:S…`) that `user` is
     /// in. Looked up only when the config names any.
     async fn groups_of(&self, user: &str) -> Vec<String> {
-        let named: Vec<String> = self
-            .desk()
-            .config()
-            .roles
-            .editors
-            .slack_groups()
-            .map(str::to_string)
-            .collect();
+        let named: Vec<String> = self.desk().config().slack_groups();
         let mut member_of = Vec::new();
         for group in named {
             let api = &self.inner.groups_api;
