@@ -14,8 +14,8 @@
 //! SIGKILL. On PostgreSQL the take reads the job `FOR UPDATE SKIP LOCKED`: a replica
 //! taking a job another is firing skips it instead of waiting for it.
 
-use sled::IVec;
 use serde::{Deserialize, Serialize};
+use sled::IVec;
 
 use super::integrity::Tree;
 use super::{records, StoreError, Tx, TxError, TxFailure};
@@ -119,9 +119,12 @@ impl Tx<'_> {
                 payload: payload.to_string(),
             };
             tx.write(&k, records::encode("job", &record)?)?;
-            tx.put(Tree::Stories, &index_key(queue, at, key), IVec::default(), || {
-                "indexing a job".into()
-            })
+            tx.put(
+                Tree::Stories,
+                &index_key(queue, at, key),
+                IVec::default(),
+                || "indexing a job".into(),
+            )
         })
     }
 
@@ -204,7 +207,13 @@ impl super::Store {
         let start = index_prefix(queue);
         let end = super::keys::prefix_end(&start);
         Ok(self
-            .raw_scan(Tree::Stories, &start, end.as_deref(), Some(1), "pending jobs")?
+            .raw_scan(
+                Tree::Stories,
+                &start,
+                end.as_deref(),
+                Some(1),
+                "pending jobs",
+            )?
             .first()
             .and_then(|(entry, _)| of_index(queue, entry))
             .map(|(at, _)| at))

@@ -487,7 +487,15 @@ mod tests {
             parse_when("2026-12-24 18:00", now, &z),
             Ok(at("2026-12-24T17:00:00Z"))
         );
-        for bad in ["", "soon", "today", "today 25:00", "fri", "tomorrow 9", "13pm"] {
+        for bad in [
+            "",
+            "soon",
+            "today",
+            "today 25:00",
+            "fri",
+            "tomorrow 9",
+            "13pm",
+        ] {
             let e = parse_when(bad, now, &z).unwrap_err();
             assert!(e.0.contains("could not read"), "{bad}: {e}");
         }
@@ -571,7 +579,10 @@ mod tests {
             console_date(t, now, &berlin()),
             "2026-12-06 17:00 UTC (2026-12-06 18:00 Europe/Berlin), in 3 h"
         );
-        assert_eq!(console_date(now, t, &Zone::utc()), "2026-12-06 14:00 UTC, 3 h ago");
+        assert_eq!(
+            console_date(now, t, &Zone::utc()),
+            "2026-12-06 14:00 UTC, 3 h ago"
+        );
     }
 
     #[test]

@@ -114,10 +114,10 @@ pub fn command(
         }}});
     }
     // The root command Discord registers it under (`/story-ref add`, `/story-time due`).
-    let (root, sub) = match storydesk::discord::commands::ROOTS.iter().find(|r| {
-        r.words
-            .contains(&sub.split(' ').next().unwrap_or(sub))
-    }) {
+    let (root, sub) = match storydesk::discord::commands::ROOTS
+        .iter()
+        .find(|r| r.words.contains(&sub.split(' ').next().unwrap_or(sub)))
+    {
         Some(r) => (r.name, sub.strip_prefix(r.prefix).unwrap()),
         None => ("story", sub),
     };
