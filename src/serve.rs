@@ -24,8 +24,8 @@ use tokio::net::TcpListener;
 use crate::config::ShardRange;
 use crate::desk::clock::{Clock, SystemClock};
 use crate::desk::Desk;
-use crate::model::Platform;
 use crate::env::Env;
+use crate::model::Platform;
 use crate::notices;
 
 pub mod scheduler;

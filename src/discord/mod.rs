@@ -808,25 +808,23 @@ impl Discord {
     /// (they take no direct messages: 50007), the desk keeps the text to show them in the
     /// channel next time.
     async fn direct(&self, person: &crate::model::Person, body: &Body) {
-        let sent = async {
-            let user = person
-                .id
-                .parse::<u64>()
-                .ok()
-                .filter(|id| *id > 0)
-                .ok_or(PostError::Refused {
-                    status: 400,
-                    code: code::UNKNOWN_USER,
-                })?;
-            let dm = self.rest.create_dm_channel(UserId::new(user)).await?;
-            for text in render::texts(body) {
-                self.rest
-                    .send_message(dm.id, vec![], &render::channel_message(&text, vec![]))
-                    .await?;
+        let sent =
+            async {
+                let user = person.id.parse::<u64>().ok().filter(|id| *id > 0).ok_or(
+                    PostError::Refused {
+                        status: 400,
+                        code: code::UNKNOWN_USER,
+                    },
+                )?;
+                let dm = self.rest.create_dm_channel(UserId::new(user)).await?;
+                for text in render::texts(body) {
+                    self.rest
+                        .send_message(dm.id, vec![], &render::channel_message(&text, vec![]))
+                        .await?;
+                }
+                Ok::<(), PostError>(())
             }
-            Ok::<(), PostError>(())
-        }
-        .await;
+            .await;
         match sent {
             Ok(()) => {}
             Err(e) if dm_refused(&e) => {

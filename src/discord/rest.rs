@@ -124,8 +124,9 @@ impl Rest {
     pub async fn create_dm_channel(&self, user: UserId) -> serenity::Result<PrivateChannel> {
         counted(
             route::CREATE_DM,
-            self.http
-                .create_private_channel(&serde_json::json!({ "recipient_id": user.get().to_string() })),
+            self.http.create_private_channel(
+                &serde_json::json!({ "recipient_id": user.get().to_string() }),
+            ),
         )
         .await
     }

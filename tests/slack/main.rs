@@ -6,6 +6,7 @@ mod fake;
 #[path = "../support/finish.rs"]
 mod finish;
 mod once;
+mod time;
 mod world;
 
 use serde_json::{json, Value};
