@@ -1401,8 +1401,28 @@ impl Slack {
     }
 
     /// Sends a message only the requester sees: through `response_url` when Slack gave
-    /// one, otherwise `chat.postEphemeral`.
+    /// one, otherwise `chat.postEphemeral`; with no requester (a scheduled job), in the
+    /// story's channel.
     async fn tell(&self, origin: &Origin, message: SlackMessage) {
+        if origin.user.is_empty() && origin.response_url.is_none() {
+            // Nobody asked (a scheduled job's delivery): the note goes to the story's
+            // channel, where its people see it.
+            let channel = origin.channel.channel.clone();
+            let this = self.clone();
+            let c = channel.clone();
+            let posted = self
+                .queued(&channel, async move {
+                    this.api()
+                        .post_message(&c, &message.text, &message.blocks, None)
+                        .await
+                        .map(drop)
+                })
+                .await;
+            if let Err(e) = posted {
+                tracing::warn!(error = %e, "could not post a scheduled job's note");
+            }
+            return;
+        }
         let result = match &origin.response_url {
             Some(url) => self.api().respond(url, &message.ephemeral_json()).await,
             None => {
