@@ -115,6 +115,7 @@ fn bench_store() -> PathBuf {
                     published: None,
                     audit_len: 0,
                     version: 1,
+                    timing: Default::default(),
                 };
                 for s in &mut story.sections {
                     s.revisions = REVISIONS;

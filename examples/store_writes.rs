@@ -60,6 +60,7 @@ fn create(store: &Store, thread: usize, n: u64) -> Result<StoryId, String> {
                 published: None,
                 audit_len: 0,
                 version: 1,
+                timing: Default::default(),
             };
             tx.append_audit(
                 id,

@@ -654,7 +654,8 @@ description = "The title."
             list.iter().map(|(n, r)| (n.to_string(), *r)).collect()
         };
         for sub in &catalogue.subcommands {
-            let acts_on_a_story = !["new", "list", "use", "help"].contains(&sub.name.as_str());
+            let acts_on_a_story =
+                !["new", "list", "use", "help", "tz", "mine"].contains(&sub.name.as_str());
             assert_eq!(
                 sub.options.iter().any(|o| o.name == "story" && !o.required),
                 acts_on_a_story,
@@ -667,6 +668,17 @@ description = "The title."
         assert_eq!(options("source show"), own(&[("number", true)]));
         assert_eq!(options("claim"), own(&[("section", true), ("take", false)]));
         assert_eq!(options("assign"), own(&[("section", true), ("user", true)]));
+        // Time and notifications (design.md).
+        assert_eq!(
+            options("due"),
+            own(&[("section", false), ("at", false), ("clear", false)])
+        );
+        assert_eq!(options("tz"), own(&[("zone", false), ("quiet", false)]));
+        assert_eq!(options("mine"), own(&[]));
+        assert_eq!(
+            options("embargo"),
+            own(&[("until", false), ("clear", false)])
+        );
         assert_eq!(
             options("write"),
             own(&[
@@ -728,7 +740,13 @@ description = "The title."
         assert_eq!(options("use"), own(&[("story", true)]));
         assert_eq!(
             options("publish"),
-            own(&[("channel", false), ("style", false), ("override", false)])
+            own(&[
+                ("channel", false),
+                ("style", false),
+                ("override", false),
+                ("at", false),
+                ("cancel", false)
+            ])
         );
         assert_eq!(options("help"), own(&[("command", false)]));
         for none in [
@@ -765,7 +783,7 @@ description = "The title."
             .subcommands
             .iter()
             .filter(|sub| sub.editors_only)
-            .all(|sub| sub.name == "publish" || sub.name == "purge-sources"));
+            .all(|sub| ["publish", "purge-sources", "embargo"].contains(&sub.name.as_str())));
         assert_eq!(
             catalogue.subcommand("write").unwrap().long_text,
             Some(LongText {
@@ -1180,12 +1198,14 @@ description = "Again."
         assert_eq!(
             catalogue().subcommand_help("publish").unwrap(),
             "/story publish: Publish the story once every section is approved and the checks pass.\n\
-             Usage: /story publish [channel:…] [style:…] [override:…] [story:…]\n\
+             Usage: /story publish [channel:…] [style:…] [override:…] [at:…] [cancel:…] [story:…]\n\
              Example: /story publish channel:#published style:apa\n\
              Options:\n\
              \x20 channel (optional, a channel): Where to publish (default: the configured publishing channel).\n\
              \x20 style (optional, one of apa, mla, chicago): How references are cited (default: the configured style, APA 7).\n\
              \x20 override (optional, text): Publish despite failing checks; give the reason, which is recorded. Editors only.\n\
+             \x20 at (optional, text): Publish later: tomorrow 9:30, fri 18:00, +2h or an RFC 3339 time, in your zone.\n\
+             \x20 cancel (optional, true or false): Cancel the scheduled publication.\n\
              \x20 story (optional, a story number like 3 or #3, or a story title): Another story than your active one: its number (3 or #3) or title.\n\
              Text without an option name is taken as channel.\n\
              Only editors can use it."

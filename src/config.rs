@@ -70,6 +70,32 @@ pub struct Config {
     /// The Discord gateway.
     #[serde(default)]
     pub discord: DiscordConfig,
+    /// Deadlines and reminders.
+    pub time: TimeConfig,
+}
+
+/// `[time]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimeConfig {
+    /// The zone times are read in for someone who has not chosen one (`/story tz`) and
+    /// whose platform reports none: an IANA name.
+    pub zone: String,
+    /// How long before a due time the person writing the section is reminded (`2h`,
+    /// `30m`, `1d`).
+    pub remind_before: String,
+}
+
+impl TimeConfig {
+    /// The default zone.
+    pub fn zone(&self) -> crate::text::when::Zone {
+        crate::text::when::Zone::named(&self.zone).unwrap_or_else(crate::text::when::Zone::utc)
+    }
+
+    /// How long before a due time reminders go, in milliseconds.
+    pub fn remind_before_ms(&self) -> i64 {
+        crate::text::when::parse_span(&self.remind_before).unwrap_or(2 * 3_600_000)
+    }
 }
 
 /// `[discord]`
@@ -329,6 +355,18 @@ impl Config {
         self.assist.validate()?;
         if self.checks.verbatim_words < 2 {
             return Err("[checks] verbatim_words must be at least 2".into());
+        }
+        if crate::text::when::Zone::named(&self.time.zone).is_none() {
+            return Err(format!(
+                "[time] zone {:?} is not a time zone name such as \"Europe/Berlin\" or \"UTC\"",
+                self.time.zone
+            ));
+        }
+        if crate::text::when::parse_span(&self.time.remind_before).is_none() {
+            return Err(format!(
+                "[time] remind_before {:?} is not a span such as \"2h\", \"30m\" or \"1d\"",
+                self.time.remind_before
+            ));
         }
         Ok(())
     }

@@ -64,6 +64,9 @@ enum Command {
         /// Who you are at the start (`:as NAME` switches).
         #[arg(long = "as", value_name = "USER")]
         as_user: Option<String>,
+        /// Start the console's clock here (`2026-12-06T09:00Z`); it moves only by `:clock`.
+        #[arg(long, value_name = "RFC3339")]
+        clock: Option<String>,
     },
     /// The bot: HTTP endpoints, plus the Discord gateway and/or Slack Socket Mode when their
     /// tokens are set.
@@ -214,7 +217,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let data_dir = cli.data.unwrap_or_else(|| config.store.data_dir.clone());
     let data = data_dir.as_path();
     match cli.command {
-        Command::Local { script, as_user } => cli::local(config, data, key, script, as_user),
+        Command::Local {
+            script,
+            as_user,
+            clock,
+        } => cli::local(config, data, key, script, as_user, clock),
         Command::Serve { bind } => cli::serve(config, data, key, &env, bind),
         Command::Draft {
             sources,

@@ -476,6 +476,56 @@ pub struct Story {
     pub audit_len: u64,
     /// Incremented on every change; lets callers detect that they hold a stale copy.
     pub version: u64,
+    /// Due times, a scheduled publication and an embargo.
+    pub timing: Timing,
+}
+
+/// A story's clock: when it and its sections are due, when it is to be published, and
+/// until when it may not be.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Timing {
+    /// When the whole story is due; a section without its own due time is due then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due: Option<Timestamp>,
+    /// Sections' own due times.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub sections: std::collections::BTreeMap<String, Timestamp>,
+    /// A publication scheduled with `/story publish at:`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheduled: Option<Scheduled>,
+    /// Nobody may publish before this time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub embargo: Option<Timestamp>,
+    /// Sections whose editors were told they are overdue, so they are told once.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeSet::is_empty")]
+    pub overdue_told: std::collections::BTreeSet<String>,
+}
+
+impl Timing {
+    /// True when nothing is set.
+    pub fn is_empty(&self) -> bool {
+        *self == Timing::default()
+    }
+
+    /// When `section` is due: its own time, else the story's.
+    pub fn section_due(&self, section: &str) -> Option<Timestamp> {
+        self.sections.get(section).copied().or(self.due)
+    }
+}
+
+/// A publication waiting for its time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Scheduled {
+    /// When.
+    pub at: Timestamp,
+    /// The editor who scheduled it: it publishes as them, and they hear if it cannot.
+    pub by: Person,
+    /// The publishing channel they named, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<String>,
+    /// The citation style they chose, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub style: Option<String>,
 }
 
 impl Story {
@@ -540,6 +590,15 @@ pub enum AuditEvent {
     Claimed { section: String },
     /// The actor assigned a section to someone.
     Assigned { section: String, to: Person },
+    /// A due time was set (`at`) or removed (`None`), for a section or the whole story.
+    DueSet {
+        section: Option<String>,
+        at: Option<Timestamp>,
+    },
+    /// A publication was scheduled (`at`) or the schedule cancelled (`None`).
+    PublishScheduled { at: Option<Timestamp> },
+    /// An embargo was set (`until`) or lifted (`None`).
+    Embargoed { until: Option<Timestamp> },
     /// The actor took a section over from its holder.
     TookOver { section: String, from: Person },
     /// A write was refused because someone else holds the section (the text is kept).

@@ -167,7 +167,12 @@ pub fn local(
     source_key: Option<SourceKey>,
     script: Option<PathBuf>,
     as_user: Option<String>,
+    clock: Option<String>,
 ) -> anyhow::Result<ExitCode> {
+    let clock = match clock.as_deref() {
+        Some(text) => Some(crate::console::session::ConsoleClock::parse_start(text)?),
+        None => None,
+    };
     let user = as_user
         .or_else(|| {
             std::env::var("USER")
@@ -190,11 +195,11 @@ pub fn local(
     match script {
         Some(path) => {
             let stdout = std::io::stdout();
-            let _ = crate::console::run::run_script(desk, &path, &user, stdout.lock())?;
+            let _ = crate::console::run::run_script_at(desk, &path, &user, clock, stdout.lock())?;
         }
         None => {
             let history = data_dir.join("console-history.txt");
-            crate::console::run::run_interactive(desk, &user, &history)?;
+            crate::console::run::run_interactive(desk, &user, &history, clock)?;
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -12,11 +12,23 @@ use super::session::Session;
 
 /// Run a script file; every item's replies go to `out`. A script error stops at its line.
 pub fn run_script<W: Write>(desk: Desk, path: &Path, user: &str, out: W) -> anyhow::Result<W> {
+    run_script_at(desk, path, user, None, out)
+}
+
+/// [`run_script`] with the console's clock starting at `clock` (`--clock`), standing still
+/// but for `:clock`; the real time when `None`.
+pub fn run_script_at<W: Write>(
+    desk: Desk,
+    path: &Path,
+    user: &str,
+    clock: Option<crate::model::Timestamp>,
+    out: W,
+) -> anyhow::Result<W> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read script {}", path.display()))?;
     let items = super::script::parse_script(&text)
         .map_err(|e| anyhow::anyhow!("{}:{}: {}", path.display(), e.line, e.message))?;
-    let mut session = Session::new(desk, user, true, out);
+    let mut session = Session::new(desk, user, true, out).with_clock(clock);
     for item in items {
         session.run(item)?;
     }
@@ -63,14 +75,19 @@ impl LineSource for Editor {
 
 /// Run interactively with line editing. Command lines (not the text of heredocs, which may
 /// be source material) are kept in `history` between sessions.
-pub fn run_interactive(desk: Desk, user: &str, history: &Path) -> anyhow::Result<()> {
+pub fn run_interactive(
+    desk: Desk,
+    user: &str,
+    history: &Path,
+    clock: Option<crate::model::Timestamp>,
+) -> anyhow::Result<()> {
     // `--as` is typed too: no control character from it reaches the prompt.
     let user = crate::text::normalise::strip_controls(user);
     let mut editor = rustyline::DefaultEditor::new()?;
     let _ = editor.load_history(history);
     let mut editor = Editor(editor);
     let stdout = std::io::stdout();
-    let mut session = Session::new(desk, &user, false, stdout.lock());
+    let mut session = Session::new(desk, &user, false, stdout.lock()).with_clock(clock);
     session.note(&crate::notices::console_welcome(
         &user,
         super::session::DEFAULT_CHANNEL,

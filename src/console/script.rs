@@ -20,6 +20,15 @@ use std::fmt;
 
 use crate::text::normalise::strip_controls;
 
+/// Where `:clock` moves the console's clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClockMove {
+    /// Forward by this many milliseconds (`+2h`).
+    By(i64),
+    /// To this time (an RFC 3339 time).
+    To(crate::model::Timestamp),
+}
+
 /// One thing a script does.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ScriptItem {
@@ -49,6 +58,14 @@ pub enum ScriptItem {
         /// The thread in that channel: a section's name (its review thread) or `sources`
         /// (the source thread). `None` for the channel itself.
         thread: Option<String>,
+    },
+    /// `:clock +2h`, `:clock +1d`, `:clock 2026-12-06T17:00Z`: moves the console's clock;
+    /// the jobs that fall due on the way run, in order, before the next line.
+    Clock {
+        /// The line it is on.
+        line: usize,
+        /// Where the clock goes.
+        to: ClockMove,
     },
     /// Any other line: a chat message from the current user where they stand. A message
     /// ending in `<<WORD` continues with the heredoc's lines, so a long paste can be posted.
@@ -260,8 +277,23 @@ impl ScriptParser {
                     thread: thread.map(str::to_string),
                 }))
             }
+            "clock" => {
+                let to = match rest.strip_prefix('+') {
+                    Some(span) => crate::text::when::parse_span(span).map(ClockMove::By),
+                    None => rest
+                        .parse::<jiff::Timestamp>()
+                        .ok()
+                        .map(|t| ClockMove::To(crate::model::Timestamp(t.as_millisecond()))),
+                };
+                match to {
+                    Some(to) => Ok(Some(ScriptItem::Clock { line, to })),
+                    None => Err(self.error(format!(
+                        ":clock needs +SPAN or a time: :clock +2h, :clock +1d, :clock +30m or :clock 2026-12-06T17:00Z (got {rest:?})"
+                    ))),
+                }
+            }
             _ => Err(self.error(format!(
-                "unknown directive :{name}; the directives are :as NAME (act as a user) and :in #channel or :in #channel › thread (go somewhere)"
+                "unknown directive :{name}; the directives are :as NAME (act as a user), :in #channel or :in #channel › thread (go somewhere) and :clock +2h or :clock 2026-12-06T17:00Z (move the clock)"
             ))),
         }
     }
@@ -632,7 +664,7 @@ EOF
         let err = error("/story status\n:go #newsroom\n");
         assert_eq!(
             err.to_string(),
-            "line 2: unknown directive :go; the directives are :as NAME (act as a user) and :in #channel or :in #channel › thread (go somewhere)"
+            "line 2: unknown directive :go; the directives are :as NAME (act as a user), :in #channel or :in #channel › thread (go somewhere) and :clock +2h or :clock 2026-12-06T17:00Z (move the clock)"
         );
     }
 

@@ -26,8 +26,46 @@ pub const TEAM: &str = "local";
 /// The channel a console session starts in.
 pub const DEFAULT_CHANNEL: &str = "newsroom";
 
+/// The console's clock: the real time, moved by `:clock`; or, with `--clock`, a time that
+/// stands still but for `:clock`, so a script's transcript is the same on every run.
+#[derive(Debug, Clone, Copy)]
+pub struct ConsoleClock {
+    /// `--clock`: where it started.
+    fixed: Option<Timestamp>,
+    /// How far `:clock` moved it, in milliseconds.
+    offset: i64,
+}
+
+impl ConsoleClock {
+    /// Reads `--clock`'s RFC 3339 time.
+    pub fn parse_start(text: &str) -> anyhow::Result<Timestamp> {
+        text.trim()
+            .parse::<jiff::Timestamp>()
+            .map(|t| Timestamp(t.as_millisecond()))
+            .map_err(|_| {
+                anyhow::anyhow!(
+                    "--clock needs an RFC 3339 time such as 2026-12-06T09:00Z or 2026-12-06T09:00:00+01:00"
+                )
+            })
+    }
+
+    /// Now, on this clock.
+    pub fn now(&self) -> Timestamp {
+        let base = self.fixed.unwrap_or_else(Timestamp::now);
+        Timestamp(base.0.saturating_add(self.offset))
+    }
+
+    /// Moves it so that it shows `at`.
+    fn set(&mut self, at: Timestamp) {
+        let base = self.fixed.unwrap_or_else(Timestamp::now);
+        self.offset = at.0.saturating_sub(base.0);
+    }
+}
+
 /// A console session over a desk, printing to `out`.
 pub struct Session<W: Write> {
+    /// The console's clock (`--clock`, `:clock`).
+    clock: ConsoleClock,
     /// The desk every command goes to.
     desk: Desk,
     /// Who is typing (`:as`).
@@ -56,6 +94,10 @@ impl<W: Write> Session<W> {
     /// A session acting as `user` in `#newsroom`.
     pub fn new(desk: Desk, user: &str, echo: bool, out: W) -> Self {
         Session {
+            clock: ConsoleClock {
+                fixed: None,
+                offset: 0,
+            },
             desk,
             user: Person::named(&crate::text::normalise::strip_controls(user)),
             channel: DEFAULT_CHANNEL.to_string(),
@@ -67,6 +109,16 @@ impl<W: Write> Session<W> {
             echo,
             out: Terminal::new(out),
         }
+    }
+
+    /// The session with its clock starting at `start` and standing still but for
+    /// `:clock`; the real time when `None`.
+    pub fn with_clock(mut self, start: Option<Timestamp>) -> Self {
+        self.clock = ConsoleClock {
+            fixed: start,
+            offset: 0,
+        };
+        self
     }
 
     /// The prompt for interactive use: `alice #newsroom› body> `.
@@ -102,9 +154,24 @@ impl<W: Write> Session<W> {
         format!("{}:{}", story.0, kind.name())
     }
 
-    /// Carry out one script item.
+    /// Carry out one script item, after the jobs that fell due meanwhile.
     pub fn run(&mut self, item: ScriptItem) -> io::Result<()> {
+        if let ScriptItem::Clock { to, .. } = item {
+            let target = match to {
+                super::script::ClockMove::By(ms) => {
+                    Timestamp(self.clock.now().0.saturating_add(ms))
+                }
+                super::script::ClockMove::To(t) => t,
+            };
+            writeln!(self.out, "[clock] {}", crate::text::when::utc(target))?;
+            self.run_due_until(target)?;
+            self.clock.set(target);
+            return self.out.flush();
+        }
+        let now = self.clock.now();
+        self.run_due_until(now)?;
         match item {
+            ScriptItem::Clock { .. } => Ok(()),
             ScriptItem::As { user, .. } => {
                 self.user = Person::named(&user);
                 Ok(())
@@ -130,6 +197,37 @@ impl<W: Write> Session<W> {
                     writeln!(self.out, "{}", self.prompt_line(&text))?;
                 }
                 self.send(Input::Message { text })
+            }
+        }
+    }
+
+    /// Fires the console's jobs due by `target`, in order, each at its own time (the clock
+    /// shows that time while it runs), and prints what they send.
+    fn run_due_until(&mut self, target: Timestamp) -> io::Result<()> {
+        let mut last = None;
+        loop {
+            let next = match self.desk.next_due(Platform::Console) {
+                Ok(Some(t)) if t.0 <= target.0 => t,
+                Ok(_) => return Ok(()),
+                Err(e) => return writeln!(self.out, "[clock] scheduled jobs unavailable: {e}"),
+            };
+            // A job that failed stays due: do not spin on it.
+            if last == Some(next) {
+                return Ok(());
+            }
+            last = Some(next);
+            let at = Timestamp(next.0.max(self.clock.now().0));
+            self.clock.set(at);
+            match self.desk.run_due(Platform::Console, at) {
+                Ok(due) => {
+                    for d in due {
+                        let here = std::mem::replace(&mut self.channel, d.channel.channel.clone());
+                        let result = self.print(d.reply);
+                        self.channel = here;
+                        result?;
+                    }
+                }
+                Err(e) => return writeln!(self.out, "[clock] scheduled jobs failed: {e}"),
             }
         }
     }
@@ -209,7 +307,7 @@ impl<W: Write> Session<W> {
                 channel: self.channel_key(),
                 thread: self.thread.clone(),
             },
-            at: Timestamp::now(),
+            at: self.clock.now(),
             input,
             event: None,
             story: None,
@@ -366,8 +464,14 @@ impl<W: Write> Session<W> {
         }
     }
 
-    /// Print a message: its prefix and first line, then the rest indented.
+    /// Print a message: its prefix and first line, then the rest indented; times in it in
+    /// UTC and the current user's zone.
     fn block(&mut self, prefix: &str, text: &str) -> io::Result<()> {
+        let zone = self.desk.zone_for(Platform::Console, &self.user.id);
+        let now = self.clock.now();
+        let text = crate::text::when::render_markers(text, |t| {
+            crate::text::when::console_date(t, now, &zone)
+        });
         let mut lines = text.lines();
         writeln!(self.out, "{prefix} {}", lines.next().unwrap_or_default())?;
         for line in lines {

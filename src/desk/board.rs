@@ -22,12 +22,19 @@ pub fn render_board(story: &Story, quorum: u32) -> String {
             quorum,
             open,
         ));
+        out.push_str(&messages::board_due(story, &section.name, state));
         if !section.conflicts.is_empty() {
             out.push_str(&messages::board_conflicts(&section.conflicts));
         }
     }
     out.push('\n');
     out.push_str(&messages::board_footer(story, quorum));
+    if story.published.is_none() {
+        if let Some(timing) = messages::board_timing(story) {
+            out.push('\n');
+            out.push_str(&timing);
+        }
+    }
     out
 }
 

@@ -1215,6 +1215,21 @@ pub fn audit_event(event: &AuditEvent) -> String {
         ),
         AuditEvent::Claimed { section } => format!("claimed {section}"),
         AuditEvent::Assigned { section, to } => format!("assigned {section} to {}", to.name),
+        AuditEvent::DueSet { section, at } => {
+            let what = section.as_deref().unwrap_or("the story");
+            match at {
+                Some(t) => format!("set {what} due {}", crate::text::when::utc(*t)),
+                None => format!("removed the due time of {what}"),
+            }
+        }
+        AuditEvent::PublishScheduled { at: Some(t) } => {
+            format!("scheduled the publication for {}", crate::text::when::utc(*t))
+        }
+        AuditEvent::PublishScheduled { at: None } => "cancelled the scheduled publication".into(),
+        AuditEvent::Embargoed { until: Some(t) } => {
+            format!("embargoed the story until {}", crate::text::when::utc(*t))
+        }
+        AuditEvent::Embargoed { until: None } => "lifted the embargo".into(),
         AuditEvent::TookOver { section, from } => {
             format!("took the {section} section over from {}", from.name)
         }
@@ -1955,4 +1970,353 @@ pub fn cli_unknown_section(typed: &str, valid: &[&str]) -> String {
 /// `storydesk draft` with a source file that cannot be used.
 pub fn cli_bad_source(path: &str, why: &str) -> String {
     format!("Cannot use {path} as a source: {why}.")
+}
+
+// ---------------------------------------------------------------------------------------
+// Time: deadlines, reminders, scheduled publishing, embargoes
+
+use crate::model::Timestamp;
+use crate::text::when::{self, marker};
+
+/// `/story due` without `at` or `clear`: what is due when.
+pub fn due_times(story: &Story, section: Option<&str>) -> String {
+    let t = &story.timing;
+    if let Some(name) = section {
+        return match t.section_due(name) {
+            Some(at) if t.sections.contains_key(name) => {
+                format!("The {name} section of {} is due {}.", story_name(story), marker(at))
+            }
+            Some(at) => format!(
+                "The {name} section of {} has no due time of its own; the story is due {}.",
+                story_name(story),
+                marker(at)
+            ),
+            None => format!(
+                "The {name} section of {} has no due time. Set one with `/story due section:{name} at:\"tomorrow 17:00\"`.",
+                story_name(story)
+            ),
+        };
+    }
+    let mut lines = Vec::new();
+    match t.due {
+        Some(at) => lines.push(format!(
+            "Story {} is due {}.",
+            story_name(story),
+            marker(at)
+        )),
+        None => lines.push(format!("Story {} has no due time.", story_name(story))),
+    }
+    for (name, at) in &t.sections {
+        lines.push(format!("• {name}: due {}", marker(*at)));
+    }
+    if t.due.is_none() && t.sections.is_empty() {
+        lines.push(
+            "Set one with `/story due at:\"fri 18:00\"` or `/story due section:body at:+2h`."
+                .into(),
+        );
+    }
+    lines.join("\n")
+}
+
+/// Both `at` and `clear` given.
+pub fn due_at_or_clear() -> String {
+    "Give either `at:` (a new due time) or `clear:true` (no due time), not both.".into()
+}
+
+/// A time for a published story.
+pub fn due_after_publication(story: &Story) -> String {
+    format!(
+        "Story {} is published: it has no more deadlines, schedules or embargoes.",
+        story_name(story)
+    )
+}
+
+/// A due time set by someone who may not.
+pub fn due_not_yours(section: Option<&str>) -> String {
+    match section {
+        Some(name) => format!(
+            "Only an editor or the person writing the {name} section can set when it is due."
+        ),
+        None => "Only an editor can set when the whole story is due; a section's writer can set their section's (`section:`).".into(),
+    }
+}
+
+/// A due time set, moved or removed.
+pub fn due_set(
+    story: &Story,
+    section: Option<&str>,
+    at: Option<Timestamp>,
+    actor: &Person,
+) -> String {
+    let what = match section {
+        Some(name) => format!("the {name} section of {}", story_name(story)),
+        None => format!("story {}", story_name(story)),
+    };
+    match at {
+        Some(at) => format!("{} set {what} due {}.", actor.name, marker(at)),
+        None => format!("{} removed the due time of {what}.", actor.name),
+    }
+}
+
+/// A WHEN that is not ahead.
+pub fn time_passed(at: Timestamp, zone: &when::Zone) -> String {
+    format!(
+        "{} ({} in {}) has already passed. Give a time ahead, such as `+2h` or `tomorrow 9:30`.",
+        when::utc(at),
+        zone.wall_clock(at),
+        zone.name()
+    )
+}
+
+/// The reminder a section's writer gets before it is due.
+pub fn reminder(story: &Story, section: &str, due: Timestamp) -> String {
+    format!(
+        "⏰ Reminder: the {section} section of {} is due {}.",
+        story_name(story),
+        marker(due)
+    )
+}
+
+/// What a section's writer is told when it falls overdue.
+pub fn overdue_to_writer(story: &Story, section: &str, due: Timestamp) -> String {
+    format!(
+        "⏰ The {section} section of {} is overdue: it was due {} and is not approved yet.",
+        story_name(story),
+        marker(due)
+    )
+}
+
+/// What the story's channel (its editors) is told when a section falls overdue.
+pub fn overdue_to_editors(
+    story: &Story,
+    section: &str,
+    due: Timestamp,
+    writer: Option<&Person>,
+) -> String {
+    let with = match writer {
+        Some(w) => format!("it is with {}", w.name),
+        None => "nobody has claimed it".into(),
+    };
+    format!(
+        "⏰ Editors: the {section} section of {} is overdue (due {}); {with}.",
+        story_name(story),
+        marker(due)
+    )
+}
+
+/// A scheduled publication that did not go out, to the editor who scheduled it.
+pub fn scheduled_publication_failed(story: &Story, why: &str) -> String {
+    format!(
+        "The scheduled publication of story {} did not go out, and is no longer scheduled:\n\n{why}",
+        story_name(story)
+    )
+}
+
+/// `/story tz` with an unknown zone.
+pub fn unknown_zone(name: &str) -> String {
+    let name: String = name.chars().take(64).collect();
+    format!(
+        "I do not know the time zone `{}`. Use an IANA name such as `Europe/Berlin`, `America/New_York`, `Asia/Tehran` or `UTC`.",
+        name.replace('`', "'")
+    )
+}
+
+/// `/story tz quiet:` that cannot be read.
+pub fn bad_quiet_hours(given: &str) -> String {
+    let given: String = given.chars().take(32).collect();
+    format!(
+        "I could not read `{}` as quiet hours. Write them as `22:00-07:00`, or `off`.",
+        given.replace('`', "'")
+    )
+}
+
+/// `/story tz`: the person's settings.
+pub fn time_settings(
+    settings: &crate::store::PersonSettings,
+    zone: &when::Zone,
+    now: Timestamp,
+) -> String {
+    let source = if settings.zone.is_some() {
+        "chosen by you"
+    } else if settings.platform_zone.is_some() {
+        "from your profile"
+    } else {
+        "the desk's default; choose yours with `/story tz zone:Europe/Berlin`"
+    };
+    let quiet = match settings.quiet {
+        Some(q) => format!("Quiet hours: {q}; reminders wait until they end."),
+        None => "No quiet hours.".into(),
+    };
+    format!(
+        "Your time zone: {} ({source}); it is {} there now.\n{quiet}",
+        zone.name(),
+        zone.wall_clock(now)
+    )
+}
+
+/// One line of `/story mine`.
+#[derive(Debug, Clone)]
+pub struct MineLine {
+    /// The story.
+    pub story: StoryId,
+    /// Its title.
+    pub title: String,
+    /// Its channel.
+    pub channel: String,
+    /// The section.
+    pub section: String,
+    /// How the section is doing.
+    pub state: SectionState,
+    /// When it is due.
+    pub due: Option<Timestamp>,
+}
+
+/// `/story mine`.
+pub fn mine(writing: &[MineLine], reviewing: &[MineLine]) -> String {
+    let line = |l: &MineLine| {
+        let mut s = format!(
+            "• {} **{}** of {} “{}” (#{}) — {}",
+            state_icon(l.state),
+            l.section,
+            l.story,
+            l.title,
+            l.channel,
+            l.state.label()
+        );
+        if let Some(at) = l.due {
+            s.push_str(&format!(" · due {}", marker(at)));
+        }
+        s
+    };
+    let mut out = Vec::new();
+    if writing.is_empty() {
+        out.push(
+            "You are not writing any section: claim one with `/story claim section:body`."
+                .to_string(),
+        );
+    } else {
+        out.push("**You are writing**".into());
+        out.extend(writing.iter().map(line));
+    }
+    if !reviewing.is_empty() {
+        out.push(String::new());
+        out.push("**Waiting for a review**".into());
+        out.extend(reviewing.iter().map(line));
+    }
+    out.join("\n")
+}
+
+/// `/story embargo` alone.
+pub fn embargo_state(story: &Story) -> String {
+    match story.timing.embargo {
+        Some(at) => format!(
+            "Story {} is embargoed until {}: nobody can publish it before then.",
+            story_name(story),
+            marker(at)
+        ),
+        None => format!("Story {} is not embargoed.", story_name(story)),
+    }
+}
+
+/// Both `until` and `clear` given.
+pub fn embargo_until_or_clear() -> String {
+    "Give either `until:` (when the embargo lifts) or `clear:true` (lift it now), not both.".into()
+}
+
+/// An embargo set or lifted.
+pub fn embargo_set(story: &Story, until: Option<Timestamp>, actor: &Person) -> String {
+    match until {
+        Some(at) => format!(
+            "{} embargoed story {} until {}: nobody can publish it before then.",
+            actor.name,
+            story_name(story),
+            marker(at)
+        ),
+        None => format!(
+            "{} lifted the embargo on story {}.",
+            actor.name,
+            story_name(story)
+        ),
+    }
+}
+
+/// Publishing (now or at a time) before the embargo lifts.
+pub fn embargoed(story: &Story, until: Timestamp) -> String {
+    format!(
+        "Story {} is embargoed until {}: it cannot be published before then. Schedule it for that time or later with `/story publish at:…`.",
+        story_name(story),
+        marker(until)
+    )
+}
+
+/// `/story publish cancel:true` with nothing scheduled.
+pub fn nothing_scheduled(story: &Story) -> String {
+    format!("Story {} has no scheduled publication.", story_name(story))
+}
+
+/// A publication scheduled or cancelled.
+pub fn publication_scheduled(story: &Story, at: Option<Timestamp>, actor: &Person) -> String {
+    match at {
+        Some(at) => format!(
+            "{} scheduled story {} for publication {}. The checks run again then; if they fail, {} is told why.",
+            actor.name,
+            story_name(story),
+            marker(at),
+            actor.name
+        ),
+        None => format!(
+            "{} cancelled the scheduled publication of story {}.",
+            actor.name,
+            story_name(story)
+        ),
+    }
+}
+
+/// Notices that could not be sent by direct message, shown the next time the person acts.
+pub fn held_notices(held: &[String]) -> String {
+    let mut out =
+        String::from("While you were away (direct messages to you could not be delivered):");
+    for h in held {
+        out.push_str("\n\n");
+        out.push_str(h);
+    }
+    out
+}
+
+/// The board's lines about time: the story's due time, a scheduled publication, an embargo.
+pub fn board_timing(story: &Story) -> Option<String> {
+    let t = &story.timing;
+    let mut parts = Vec::new();
+    if let Some(at) = t.due {
+        parts.push(format!("Due {}", marker(at)));
+    }
+    if let Some(s) = &t.scheduled {
+        parts.push(format!(
+            "Scheduled for publication {} by {}",
+            marker(s.at),
+            s.by.name
+        ));
+    }
+    if let Some(at) = t.embargo {
+        parts.push(format!("Embargoed until {}", marker(at)));
+    }
+    (!parts.is_empty()).then(|| parts.join(" · "))
+}
+
+/// A section's due time on its board line.
+pub fn board_due(story: &Story, section: &str, state: SectionState) -> String {
+    let t = &story.timing;
+    match t.sections.get(section) {
+        Some(at) if state != SectionState::Approved => {
+            let mut s = format!(" · due {}", marker(*at));
+            if t.overdue_told.contains(section) {
+                s.push_str(" · **overdue**");
+            }
+            s
+        }
+        None if state != SectionState::Approved && t.overdue_told.contains(section) => {
+            " · **overdue**".into()
+        }
+        _ => String::new(),
+    }
 }

@@ -786,7 +786,6 @@ pub(crate) const HANDLERS: &[(&str, Handler)] = &[
     ("tz", schedule::tz),
     ("mine", schedule::mine),
     ("embargo", schedule::embargo),
-    ("correct", schedule::correct),
 ];
 
 /// The subcommands whose whole work is a few reads of records sled holds in memory and the
@@ -1166,6 +1165,17 @@ impl Desk {
         reply
             .posts
             .retain(|p| !matches!(&p.body, Body::Text(t) if t.is_empty()));
+        // What could not reach the person by direct message, shown to them now.
+        let held = self.take_held(req.place.channel.platform, &req.actor);
+        if !held.is_empty() {
+            reply.posts.insert(
+                0,
+                Post {
+                    to: Destination::Requester,
+                    body: Body::Text(messages::held_notices(&held)),
+                },
+            );
+        }
         (subcommand, outcome, reply)
     }
 

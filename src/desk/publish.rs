@@ -221,6 +221,15 @@ pub fn publish(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
         }
         return user(messages::already_published(&story, p));
     }
+    if ctx.opt("cancel") == Some("true") {
+        return super::schedule::schedule_publication(ctx, None);
+    }
+    let at = ctx.when("at")?;
+    if at.is_none() {
+        if let Some(until) = story.timing.embargo.filter(|u| u.0 > ctx.req.at.0) {
+            return user(messages::embargoed(&story, until));
+        }
+    }
     let template = desk.story_template(&story);
     let unfinished = board::unfinished(&story, quorum, |name| {
         template.section(name).is_some_and(|s| s.required)
@@ -239,6 +248,10 @@ pub fn publish(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
         .filter(|r| !r.is_empty());
     if !errors.is_empty() && override_reason.is_none() {
         return user(messages::publish_refused_checks(&errors));
+    }
+    if at.is_some() {
+        // The gate passes now; it is checked again at that time.
+        return super::schedule::schedule_publication(ctx, at);
     }
     let style = match ctx.opt("style") {
         Some(s) => {
@@ -264,6 +277,10 @@ pub fn publish(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
             // Someone changed the story between the checks and now: check again.
             return user(messages::changed_while_publishing());
         }
+        if let Some(until) = story.timing.embargo.filter(|u| u.0 > ctx.req.at.0) {
+            return user(messages::embargoed(&story, until));
+        }
+        super::schedule::published(tx, &mut story)?;
         story.published = Some(Publication {
             by: ctx.req.actor.clone(),
             at: ctx.req.at,

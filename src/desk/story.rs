@@ -37,6 +37,7 @@ pub fn new(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
             published: None,
             audit_len: 0,
             version: 1,
+            timing: Default::default(),
         };
         let first = Revision {
             story: id,

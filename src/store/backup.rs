@@ -427,6 +427,7 @@ mod tests {
             published: None,
             audit_len: 0,
             version: 1,
+            timing: Default::default(),
         }
     }
 

@@ -23,7 +23,7 @@ use crate::model::{
     Approval, AuditEntry, AuditEvent, ChangeRequest, ChannelKey, ChannelStories, CitationStyle,
     KeptConflict, PartialDate, Person, Platform, Posting, Publication, Reference, ReferenceKind,
     Revision, Section, Source, SourceSummary, Story, StoryId, Suggestion, SuggestionState,
-    Timestamp,
+    Timestamp, Timing,
 };
 
 /// The version written for story records.
@@ -402,6 +402,9 @@ pub(crate) struct StoryRecordV3 {
     pub(crate) audit_len: u64,
     /// The change counter.
     pub(crate) version: u64,
+    /// Due times, a scheduled publication, an embargo; left out while there are none.
+    #[serde(default, skip_serializing_if = "Timing::is_empty")]
+    pub(crate) timing: Timing,
 }
 
 /// A story record of any version this build reads.
@@ -445,6 +448,7 @@ impl StoryRecordV1 {
             published: self.published,
             audit_len,
             version: self.version,
+            timing: Timing::default(),
         }
     }
 }
@@ -609,6 +613,16 @@ pub(crate) enum AuditEventRecord {
     Assigned {
         section: String,
         to: PersonRecord,
+    },
+    DueSet {
+        section: Option<String>,
+        at: Option<i64>,
+    },
+    PublishScheduled {
+        at: Option<i64>,
+    },
+    Embargoed {
+        until: Option<i64>,
     },
     TookOver {
         section: String,
@@ -1285,6 +1299,7 @@ impl From<&Story> for StoryRecordV3 {
             published: s.published.as_ref().map(PublicationRecord::from),
             audit_len: s.audit_len,
             version: s.version,
+            timing: s.timing.clone(),
         }
     }
 }
@@ -1305,6 +1320,7 @@ impl From<StoryRecordV3> for Story {
             published: s.published.map(Publication::from),
             audit_len: s.audit_len,
             version: s.version,
+            timing: s.timing,
         }
     }
 }
@@ -1437,6 +1453,16 @@ impl From<&AuditEvent> for AuditEventRecord {
                 section,
                 to: (&to).into(),
             },
+            E::DueSet { section, at } => R::DueSet {
+                section,
+                at: at.map(|t| t.0),
+            },
+            E::PublishScheduled { at } => R::PublishScheduled {
+                at: at.map(|t| t.0),
+            },
+            E::Embargoed { until } => R::Embargoed {
+                until: until.map(|t| t.0),
+            },
             E::TookOver { section, from } => R::TookOver {
                 section,
                 from: (&from).into(),
@@ -1527,6 +1553,16 @@ impl From<AuditEventRecord> for AuditEvent {
             R::Assigned { section, to } => E::Assigned {
                 section,
                 to: to.into(),
+            },
+            R::DueSet { section, at } => E::DueSet {
+                section,
+                at: at.map(Timestamp),
+            },
+            R::PublishScheduled { at } => E::PublishScheduled {
+                at: at.map(Timestamp),
+            },
+            R::Embargoed { until } => E::Embargoed {
+                until: until.map(Timestamp),
             },
             R::TookOver { section, from } => E::TookOver {
                 section,

@@ -80,6 +80,7 @@ fn create(store: &Store, home: &ChannelKey, title: &str) -> StoryId {
                 published: None,
                 audit_len: 1,
                 version: 1,
+                timing: Default::default(),
             };
             tx.append_audit(
                 id,

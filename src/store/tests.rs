@@ -60,6 +60,7 @@ fn new_story(id: StoryId) -> Story {
         published: None,
         audit_len: 0,
         version: 1,
+        timing: Default::default(),
     }
 }
 

@@ -280,7 +280,9 @@ pub fn span_words(ms: i64) -> String {
 
 /// `in 3 h`, `2 h ago`: how far `t` is from `now`.
 pub fn relative(t: Timestamp, now: Timestamp) -> String {
-    if t.0 >= now.0 {
+    if (t.0 - now.0).abs() < MINUTE {
+        "now".into()
+    } else if t.0 >= now.0 {
         format!("in {}", span_words(t.0 - now.0))
     } else {
         format!("{} ago", span_words(now.0 - t.0))
