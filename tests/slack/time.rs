@@ -10,7 +10,7 @@ use storydesk::model::{ChannelKey, Person, Platform, Timestamp};
 use storydesk::text::when::marker;
 
 use super::fake::USER_ZONE;
-use super::world::{Via, World, ALICE, BOB, NEWS, TEAM};
+use super::world::{Via, World, ALICE, BOB, ERIN, NEWS, TEAM};
 
 /// 2026-12-06 17:00 UTC.
 const AT: Timestamp = Timestamp(1_796_576_400_000);
@@ -83,7 +83,7 @@ async fn a_refused_direct_message_is_kept_for_the_person_and_not_sent_again() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_scheduler_delivers_what_falls_due_by_its_clock() {
+async fn the_scheduler_sends_nothing_when_nothing_is_scheduled() {
     let w = World::start(Via::Http).await;
     let clock = ManualClock::at(Timestamp(AT.0 - 3_600_000));
     let shared: Arc<dyn Clock> = Arc::new(clock.clone());
@@ -129,4 +129,74 @@ async fn the_profile_zone_is_learnt_with_the_name() {
         .person(Platform::Slack, BOB.id)
         .unwrap();
     assert_eq!(bob.platform_zone.as_deref(), Some(USER_ZONE));
+}
+
+/// Starts the Slack scheduler on `w`'s desk, by `clock`, delivering through the adapter.
+fn scheduler(w: &World, clock: &ManualClock) -> tokio::task::JoinHandle<()> {
+    let shared: Arc<dyn Clock> = Arc::new(clock.clone());
+    let slack = w.slack.clone();
+    tokio::spawn(storydesk::serve::scheduler::run(
+        w.slack.desk().clone(),
+        Platform::Slack,
+        shared,
+        move |due| {
+            let slack = slack.clone();
+            async move { slack.deliver_due(due).await }
+        },
+    ))
+}
+
+/// A story whose body bob claimed, due in three hours (set by erin, the editor): the
+/// board shows the time as a Slack date.
+async fn body_due_in_three_hours(w: &World) {
+    w.command(ALICE, "new title:\"Harbour budget\"").await;
+    w.board().await;
+    w.command(BOB, "claim section:body").await;
+    w.command(ERIN, "due section:body at:+3h").await;
+    let board = w.fake.wait_call("chat.update", "<!date^").await;
+    assert!(!board.body.to_string().contains("<time:"), "{}", board.body);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_board_shows_the_due_time_and_the_writer_is_reminded_once() {
+    let w = World::start(Via::Http).await;
+    body_due_in_three_hours(&w).await;
+    let clock = ManualClock::at(Timestamp::now());
+    let running = scheduler(&w, &clock);
+    tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+    assert!(
+        w.fake.posts_in(BOB.id).is_empty(),
+        "not yet: reminders come 2 h before"
+    );
+    clock.advance(3_600_000 + 60_000);
+    let dm = w.fake.wait_post(BOB.id, None, "Reminder").await;
+    assert!(dm.body.to_string().contains("<!date^"), "{}", dm.body);
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    running.abort();
+    assert_eq!(w.fake.posts_in(BOB.id).len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reminder_slack_refuses_is_kept_for_the_writer() {
+    let w = World::start(Via::Http).await;
+    body_due_in_three_hours(&w).await;
+    w.fake
+        .refuse("chat.postMessage", BOB.id, "cannot_dm_bot", 5);
+    let clock = ManualClock::at(Timestamp::now());
+    let running = scheduler(&w, &clock);
+    clock.advance(3_600_000 + 60_000);
+    let desk = w.slack.desk().clone();
+    let mut held = Vec::new();
+    for _ in 0..200 {
+        held = desk.store().person(Platform::Slack, BOB.id).unwrap().held;
+        if !held.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    running.abort();
+    assert!(held.iter().any(|h| h.contains("Reminder")), "{held:?}");
+    // Every chat.postMessage so far: the channel's, and one try to bob.
+    let tried = w.fake.attempts_of("chat.postMessage") - w.fake.posts_in(NEWS).len();
+    assert_eq!(tried, 1, "a refused direct message is not sent again");
 }
