@@ -159,7 +159,7 @@ async fn body_due_in_three_hours(n: &Newsroom) {
     let board = edits
         .iter()
         .filter_map(|c| c.body["content"].as_str())
-        .last()
+        .next_back()
         .unwrap_or_default()
         .to_string();
     assert!(board.contains(" · due <t:"), "{board}\n{said:?}");

@@ -3,7 +3,6 @@
 //! given. (One `serve` per test binary: a process has one metrics recorder.)
 
 #[path = "slack/fake.rs"]
-#[allow(dead_code)]
 mod fake;
 
 use std::sync::Arc;
