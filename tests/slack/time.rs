@@ -132,7 +132,7 @@ async fn the_profile_zone_is_learnt_with_the_name() {
 }
 
 /// Starts the Slack scheduler on `w`'s desk, by `clock`, delivering through the adapter.
-fn scheduler(w: &World, clock: &ManualClock) -> tokio::task::JoinHandle<()> {
+pub fn scheduler(w: &World, clock: &ManualClock) -> tokio::task::JoinHandle<()> {
     let shared: Arc<dyn Clock> = Arc::new(clock.clone());
     let slack = w.slack.clone();
     tokio::spawn(storydesk::serve::scheduler::run(
