@@ -51,6 +51,10 @@ const CASES: &[(&str, Case)] = &[
         "deleting_missing_records_is_no_change",
         deleting_missing_records_is_no_change,
     ),
+    (
+        "jobs_fire_once_and_move_with_their_key",
+        jobs_fire_once_and_move_with_their_key,
+    ),
 ];
 
 fn channel(n: u32) -> ChannelKey {
@@ -246,6 +250,77 @@ fn concurrent_updates_lose_nothing(open: &mut Opener<'_>) {
         store.anchor("counter").unwrap(),
         Some((THREADS * EACH).to_string())
     );
+}
+
+fn jobs_fire_once_and_move_with_their_key(open: &mut Opener<'_>) {
+    let store = open(StoreOptions::default());
+    let schedule = |queue: &str, key: &str, at: i64| {
+        store
+            .transact(|tx| -> Result<(), TxError> {
+                tx.schedule(queue, key, Timestamp(at), "p")
+            })
+            .unwrap()
+    };
+    schedule("slack", "remind/1/body", 3_000);
+    schedule("slack", "overdue/1/body", 5_000);
+    schedule("discord", "remind/2/body", 1_000);
+    // Moved: the old time no longer fires it.
+    schedule("slack", "remind/1/body", 4_000);
+    assert_eq!(store.due_jobs("slack", Timestamp(3_500), 10).unwrap(), vec![]);
+    assert_eq!(store.next_job_at("slack").unwrap(), Some(Timestamp(4_000)));
+    assert_eq!(store.next_job_at("discord").unwrap(), Some(Timestamp(1_000)));
+    assert_eq!(
+        store.due_jobs("slack", Timestamp(5_000), 10).unwrap(),
+        vec![
+            (Timestamp(4_000), "remind/1/body".to_string()),
+            (Timestamp(5_000), "overdue/1/body".to_string())
+        ]
+    );
+    // Not due yet: not taken.
+    let early = store
+        .transact(|tx| -> Result<Option<Job>, TxError> {
+            tx.take_job("slack", "overdue/1/body", Timestamp(4_999))
+        })
+        .unwrap();
+    assert_eq!(early, None);
+    // Eight takers at once: one gets it.
+    let taken = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        for _ in 0..8 {
+            let store = store.clone();
+            let taken = &taken;
+            scope.spawn(move || {
+                let got = store
+                    .transact(|tx| -> Result<Option<Job>, TxError> {
+                        tx.take_job("slack", "remind/1/body", Timestamp(4_000))
+                    })
+                    .unwrap();
+                if let Some(job) = got {
+                    assert_eq!(job.at, Timestamp(4_000));
+                    assert_eq!(job.payload, "p");
+                    taken.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                }
+            });
+        }
+    });
+    assert_eq!(taken.into_inner(), 1);
+    assert_eq!(store.job("slack", "remind/1/body").unwrap(), None);
+    // A job taken in a transaction that aborts is still there.
+    let aborted = store.transact(|tx| -> Result<(), StoreError> {
+        tx.take_job("slack", "overdue/1/body", Timestamp(5_000))?;
+        Err(StoreError::InTransaction)
+    });
+    assert!(matches!(aborted, Err(TransactError::Aborted(_))));
+    assert_eq!(
+        store.due_jobs("slack", Timestamp(5_000), 10).unwrap(),
+        vec![(Timestamp(5_000), "overdue/1/body".to_string())]
+    );
+    let unscheduled = store
+        .transact(|tx| -> Result<bool, TxError> { tx.unschedule("slack", "overdue/1/body") })
+        .unwrap();
+    assert!(unscheduled);
+    assert_eq!(store.next_job_at("slack").unwrap(), None);
+    assert_eq!(store.jobs_with_prefix("discord", "remind/").unwrap().len(), 1);
 }
 
 fn sealed_sources_need_their_key(open: &mut Opener<'_>) {
