@@ -57,17 +57,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// The console: a simulated channel on the embedded store, the same desk as the bots.
-    Local {
-        /// Run the commands of a script file instead of reading the terminal.
-        #[arg(long)]
-        script: Option<PathBuf>,
-        /// Who you are at the start (`:as NAME` switches).
-        #[arg(long = "as", value_name = "USER")]
-        as_user: Option<String>,
-        /// Start the console's clock here (`2026-12-06T09:00Z`); it moves only by `:clock`.
-        #[arg(long, value_name = "RFC3339")]
-        clock: Option<String>,
-    },
+    Local(cli::LocalArgs),
     /// The bot: HTTP endpoints, plus the Discord gateway and/or Slack Socket Mode when their
     /// tokens are set.
     Serve {
@@ -217,11 +207,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let data_dir = cli.data.unwrap_or_else(|| config.store.data_dir.clone());
     let data = data_dir.as_path();
     match cli.command {
-        Command::Local {
-            script,
-            as_user,
-            clock,
-        } => cli::local(config, data, key, script, as_user, clock),
+        Command::Local(args) => cli::local(config, data, key, args),
         Command::Serve { bind } => cli::serve(config, data, key, &env, bind),
         Command::Draft {
             sources,

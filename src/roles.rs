@@ -142,13 +142,16 @@ impl Entry {
     }
 }
 
-/// A mention in a message the desk writes: `<mention:ENTRY>`, where ENTRY is a role-list
-/// entry as the config writes it (a user id, `role:…`, `group:…`) or a person's platform
-/// id. Each platform renders it ([`Entry::slack_mention`], [`Entry::discord_mention`],
-/// [`Entry::console_mention`]) with [`render_mentions`]; text people typed can never make
-/// one, since the desk writes them only around ids it knows.
+/// The two private-use characters around a [`mention`]. Requests lose them on the way in
+/// (`Request::taken_in`), so text people typed can never make a mention.
+pub const MENTION_MARKS: [char; 2] = ['\u{E010}', '\u{E011}'];
+
+/// A mention in a message the desk writes: ENTRY between [`MENTION_MARKS`], where ENTRY is a
+/// role-list entry as the config writes it (a user id, `role:…`, `group:…`) or a person's
+/// platform id. Each platform renders it ([`Entry::slack_mention`],
+/// [`Entry::discord_mention`], [`Entry::console_mention`]) with [`render_mentions`].
 pub fn mention(entry: &str) -> String {
-    format!("<mention:{entry}>")
+    format!("{}{entry}{}", MENTION_MARKS[0], MENTION_MARKS[1])
 }
 
 /// `text` with every [`mention`] replaced by `render(entry)`; a marker whose entry does
@@ -156,22 +159,20 @@ pub fn mention(entry: &str) -> String {
 pub fn render_mentions(text: &str, mut render: impl FnMut(&Entry) -> String) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
-    while let Some(i) = rest.find("<mention:") {
+    let [open, close] = MENTION_MARKS;
+    while let Some(i) = rest.find(open) {
         out.push_str(&rest[..i]);
-        let after = &rest[i + "<mention:".len()..];
+        let after = &rest[i + open.len_utf8()..];
         let parsed = after
-            .find('>')
-            .filter(|&end| end <= 80)
+            .find(close)
             .and_then(|end| Entry::parse(&after[..end]).ok().map(|e| (end, e)));
         match parsed {
             Some((end, entry)) => {
                 out.push_str(&render(&entry));
-                rest = &after[end + 1..];
+                rest = &after[end + close.len_utf8()..];
             }
-            None => {
-                out.push_str("<mention:");
-                rest = after;
-            }
+            // Not one the desk made: the marks go, the text stays.
+            None => rest = after,
         }
     }
     out.push_str(rest);

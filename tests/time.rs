@@ -78,7 +78,7 @@ fn a_deadline_reminds_its_writer_then_tells_the_editors_once() {
     // 17:00: the writer and the editors hear it is overdue, and the board says so.
     let at_17 = after(&t, "[clock] 2026-12-07 17:00 UTC");
     assert!(
-        at_17.contains("[dm alice] ⏰ The body section of #1 “Council budget leak” is overdue"),
+        at_17.contains("[dm alice] ⏰ The body section of #1 “Council budget leak” is overdue and not approved yet"),
         "{t}"
     );
     assert!(at_17.contains("[#newsroom] ⏰ Editors: the body section of #1 “Council budget leak” is overdue (due 2026-12-07 17:00 UTC, now); it is with alice."), "{t}");
@@ -411,4 +411,31 @@ fn an_assignment_and_a_change_request_reach_the_people_they_concern() {
         t.contains("[#newsroom › body] @bob carol asked for changes on body revision 1"),
         "{t}"
     );
+}
+
+#[test]
+fn transcript_of_the_time_commands() {
+    let script = std::fs::read_to_string(repo("tests/scripts/time.story")).unwrap();
+    let t = run_with_config(
+        "[review.required]\nbody = [\"dana\"]\n",
+        "2026-12-07T08:00Z",
+        &script,
+    );
+    insta::with_settings!({ prepend_module_to_snapshot => false }, {
+        insta::assert_snapshot!("time", t);
+    });
+}
+
+#[test]
+fn transcript_of_a_scheduled_publication() {
+    let data = tempfile::tempdir().unwrap();
+    let script = format!(
+        "{}/story embargo until:+6h\n/story publish\n/story publish at:+1h\n/story publish at:+7h\n/story status\n/story publish cancel:true\n/story publish at:+8h\n:as bob\n/story write conclusion <<END\nMeta's leaders will discuss the findings with investors.\nEND\n:clock +9h\n:as carol\n/story approve conclusion\n:as erin\n/story publish\n/story due at:+1h\n",
+        approved_story()
+    );
+    let t = once(data.path(), "2026-12-07T08:00Z", &script);
+    let from = t.find("erin in #newsroom: /story embargo").expect(&t);
+    insta::with_settings!({ prepend_module_to_snapshot => false }, {
+        insta::assert_snapshot!("time_scheduled_publication", &t[from..]);
+    });
 }

@@ -160,15 +160,32 @@ pub fn doctor(
     })
 }
 
+/// `storydesk local`'s options.
+#[derive(Debug, Clone, clap::Args)]
+pub struct LocalArgs {
+    /// Run the commands of a script file instead of reading the terminal.
+    #[arg(long)]
+    pub script: Option<PathBuf>,
+    /// Who you are at the start (`:as NAME` switches).
+    #[arg(long = "as", value_name = "USER")]
+    pub as_user: Option<String>,
+    /// Start the console's clock here (`2026-12-06T09:00Z`); it moves only by `:clock`.
+    #[arg(long, value_name = "RFC3339")]
+    pub clock: Option<String>,
+}
+
 /// `storydesk local`: the console, on a script or at the terminal.
 pub fn local(
     config: Config,
     data_dir: &Path,
     source_key: Option<SourceKey>,
-    script: Option<PathBuf>,
-    as_user: Option<String>,
-    clock: Option<String>,
+    args: LocalArgs,
 ) -> anyhow::Result<ExitCode> {
+    let LocalArgs {
+        script,
+        as_user,
+        clock,
+    } = args;
     let clock = match clock.as_deref() {
         Some(text) => Some(crate::console::session::ConsoleClock::parse_start(text)?),
         None => None,

@@ -2080,7 +2080,7 @@ pub fn reminder(story: &Story, section: &str, due: Timestamp) -> String {
 /// What a section's writer is told when it falls overdue.
 pub fn overdue_to_writer(story: &Story, section: &str, due: Timestamp) -> String {
     format!(
-        "⏰ The {section} section of {} is overdue: it was due {} and is not approved yet.",
+        "⏰ The {section} section of {} is overdue and not approved yet: it was due {}.",
         story_name(story),
         marker(due)
     )

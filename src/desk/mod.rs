@@ -30,6 +30,7 @@ mod schedule;
 mod sections;
 mod sources;
 mod story;
+mod timers;
 
 use std::sync::Arc;
 
@@ -56,7 +57,7 @@ pub use drafts::{outline, proposal_findings, DraftJob};
 pub use event::{EventKey, EventKind};
 pub use forms::LongTextForm;
 pub use publish::story_findings;
-pub use schedule::Due;
+pub use timers::Due;
 
 /// What a person asked for.
 #[derive(Debug, Clone)]
@@ -128,6 +129,10 @@ impl Request {
         fn clean(text: &mut String) {
             if let std::borrow::Cow::Owned(cleaned) = strip_controls(text) {
                 *text = cleaned;
+            }
+            // Nobody can type a mention the desk did not write.
+            if text.contains(crate::roles::MENTION_MARKS) {
+                text.retain(|c| !crate::roles::MENTION_MARKS.contains(&c));
             }
         }
         clean(&mut self.actor.name);

@@ -13,6 +13,7 @@
 //! not refuse: it hands the article to the adapter again, which continues after the last
 //! confirmed message ([`Desk::start_posting`] tells it where).
 
+use super::timers::{publish_key, queue, Due};
 use super::{append_audit, save, tx_story};
 use super::{board, messages, user, Body, Ctx, Desk, DeskError, Destination, Reply};
 use crate::checks::{
@@ -222,7 +223,7 @@ pub fn publish(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
         return user(messages::already_published(&story, p));
     }
     if ctx.opt("cancel") == Some("true") {
-        return super::schedule::schedule_publication(ctx, None);
+        return schedule_publication(ctx, None);
     }
     let at = ctx.when("at")?;
     if at.is_none() {
@@ -251,7 +252,7 @@ pub fn publish(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
     }
     if at.is_some() {
         // The gate passes now; it is checked again at that time.
-        return super::schedule::schedule_publication(ctx, at);
+        return schedule_publication(ctx, at);
     }
     let style = match ctx.opt("style") {
         Some(s) => {
@@ -280,7 +281,7 @@ pub fn publish(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
         if let Some(until) = story.timing.embargo.filter(|u| u.0 > ctx.req.at.0) {
             return user(messages::embargoed(&story, until));
         }
-        super::schedule::published(tx, &mut story)?;
+        published(tx, &mut story)?;
         story.published = Some(Publication {
             by: ctx.req.actor.clone(),
             at: ctx.req.at,
@@ -571,4 +572,216 @@ fn published_event(
 /// under way leaves it to the process posting it while this is recent.
 fn posting_lease(story: StoryId) -> String {
     format!("posting/{}", story.0)
+}
+
+// ---------------------------------------------------------------------------------------
+// Scheduled publications
+
+/// `/story publish at:WHEN`: the gate is checked now (the same checks as publishing
+/// now), then the publication is scheduled; an embargo ending later moves nothing, it is
+/// refused. `/story publish cancel:true` removes the schedule.
+pub(crate) fn schedule_publication(
+    ctx: &Ctx<'_>,
+    at: Option<Timestamp>,
+) -> Result<Reply, DeskError> {
+    let id = ctx.story_id()?;
+    let q = queue(ctx.channel().platform);
+    let key = publish_key(id);
+    let story = ctx.transact(|tx| {
+        let mut story = tx_story(tx, id)?;
+        if let Some(p) = &story.published {
+            return user(messages::already_published(&story, p));
+        }
+        match at {
+            Some(t) => {
+                if let Some(e) = story.timing.embargo.filter(|e| e.0 > t.0) {
+                    return user(messages::embargoed(&story, e));
+                }
+                story.timing.scheduled = Some(crate::model::Scheduled {
+                    at: t,
+                    by: ctx.req.actor.clone(),
+                    channel: ctx.opt("channel").map(str::to_string),
+                    style: ctx.opt("style").map(str::to_string),
+                });
+                tx.schedule(q, &key, t, "")?;
+            }
+            None => {
+                if story.timing.scheduled.is_none() {
+                    return user(messages::nothing_scheduled(&story));
+                }
+                story.timing.scheduled = None;
+                tx.unschedule(q, &key)?;
+            }
+        }
+        ctx.log(tx, &mut story, AuditEvent::PublishScheduled { at })?;
+        save(tx, &mut story)?;
+        Ok(story)
+    })?;
+    let mut reply = Reply::about(id);
+    reply.push(
+        Destination::Channel,
+        Body::Text(messages::publication_scheduled(&story, at, &ctx.req.actor)),
+    );
+    reply.push(
+        Destination::Board { story: id },
+        Body::Board(super::render_board(&story, ctx.desk.config.review.quorum)),
+    );
+    Ok(reply)
+}
+
+/// In a publication's transaction: the schedule it fulfils ends with it.
+pub(crate) fn published(tx: &mut crate::store::Tx<'_>, story: &mut Story) -> Result<(), DeskError> {
+    if story.timing.scheduled.take().is_some() {
+        tx.unschedule(queue(story.home.platform), &publish_key(story.id))?;
+    }
+    Ok(())
+}
+
+impl Desk {
+    /// A scheduled publication: published as the editor who scheduled it, through
+    /// `/story publish`'s own path (the gate is checked again now); if the gate no longer
+    /// passes, the editor is told why by direct message.
+    pub(crate) fn fire_publication(
+        &self,
+        platform: Platform,
+        key: &str,
+        id: StoryId,
+        now: Timestamp,
+    ) -> Result<Option<Due>, DeskError> {
+        let q = queue(platform);
+        let Some(job) = self.store.job(q, key)? else {
+            return Ok(None);
+        };
+        let Some(story) = self.store.story(id)? else {
+            return Ok(None);
+        };
+        let Some(scheduled) = story.timing.scheduled.clone() else {
+            self.store.transact(|tx| -> Result<(), DeskError> {
+                tx.take_job(q, key, now)?;
+                Ok(())
+            })?;
+            return Ok(None);
+        };
+        let mut line = format!("/story publish story:{}", id.0);
+        if let Some(c) = &scheduled.channel {
+            line.push_str(&format!(" channel:{c}"));
+        }
+        if let Some(s) = &scheduled.style {
+            line.push_str(&format!(" style:{s}"));
+        }
+        // The publication claims this event with its effect: two replicas firing the same
+        // job publish once, and the other is told it was a duplicate.
+        let event = super::EventKey::new(
+            platform,
+            &story.home.team,
+            super::EventKind::Command,
+            &format!("scheduled-publication/{}/{}", id.0, job.at.0),
+        );
+        let req = super::Request {
+            actor: scheduled.by.clone(),
+            memberships: Default::default(),
+            place: crate::model::Place {
+                channel: story.home.clone(),
+                thread: None,
+            },
+            at: now,
+            input: super::Input::Text {
+                text: line,
+                body: None,
+            },
+            event: Some(event),
+            story: Some(id),
+        };
+        let reply = self.run_as_scheduled(&req);
+        if reply.is_duplicate() {
+            return Ok(None);
+        }
+        if !reply.is_refused() {
+            return Ok(Some(Due {
+                channel: story.home.clone(),
+                reply,
+            }));
+        }
+        // Refused: the gate no longer passes. The job ends; the editor hears why.
+        let why: Vec<String> = reply
+            .posts
+            .iter()
+            .filter(|p| p.to == Destination::Requester)
+            .map(|p| p.body.text())
+            .collect();
+        let taken = self.store.transact(|tx| -> Result<bool, DeskError> {
+            if tx.take_job(q, key, now)?.is_none() {
+                return Ok(false);
+            }
+            let mut story = tx_story(tx, id)?;
+            story.timing.scheduled = None;
+            save(tx, &mut story)?;
+            Ok(true)
+        })?;
+        if !taken {
+            return Ok(None);
+        }
+        let mut out = Reply::about(id);
+        out.push(
+            Destination::Direct {
+                person: scheduled.by.clone(),
+            },
+            Body::Problem(messages::scheduled_publication_failed(
+                &story,
+                &why.join("\n\n"),
+            )),
+        );
+        if let Some(story) = self.store.story(id)? {
+            out.push(
+                Destination::Board { story: id },
+                Body::Board(super::render_board(&story, self.config.review.quorum)),
+            );
+        }
+        Ok(Some(Due {
+            channel: story.home.clone(),
+            reply: out,
+        }))
+    }
+
+    /// Runs `/story publish` for a scheduled publication: its editor was checked when it
+    /// was scheduled (their roles are not known now, outside a request).
+    fn run_as_scheduled(&self, req: &super::Request) -> Reply {
+        let (inv, body) = match self.interpret(req) {
+            Ok(Some(x)) => x,
+            _ => return Reply::problem(messages::changed_while_publishing()),
+        };
+        if let Some(key) = &req.event {
+            if let Ok(true) = self.store.event_seen(&key.claim(), req.at) {
+                return Reply {
+                    outcome: super::Outcome::Duplicate,
+                    ..Default::default()
+                };
+            }
+        }
+        let ctx = Ctx {
+            desk: self,
+            req,
+            inv: &inv,
+            body: body.as_deref(),
+            claimed: std::cell::Cell::new(false),
+        };
+        match super::publish::publish(&ctx) {
+            Ok(reply) => reply,
+            Err(DeskError::Duplicate) => Reply {
+                outcome: super::Outcome::Duplicate,
+                ..Default::default()
+            },
+            Err(DeskError::User(text)) => {
+                let mut r = Reply::problem(text);
+                r.outcome = super::Outcome::Refused;
+                r
+            }
+            Err(e) => {
+                let mut r = self.internal("publish", e.to_string());
+                r.outcome = super::Outcome::Refused;
+                r
+            }
+        }
+    }
+
 }

@@ -18,42 +18,15 @@
 //! transaction and the platform's answer loses that one message rather than sending it
 //! twice.
 
-use crate::model::{
-    AuditEvent, ChannelKey, Person, Platform, Scheduled, SectionState, Story, StoryId, Timestamp,
-};
-use crate::store::{PersonSettings, Tx};
-use crate::text::when::{self, Quiet, Zone};
+use crate::model::{AuditEvent, Person, Platform, SectionState, Story, StoryId, Timestamp};
+use crate::store::Tx;
+use crate::text::when::{Quiet, Zone};
 
+use super::timers::{overdue_key, queue, remind_key, zone_of, Due};
 use super::{messages, save, tx_story, user, Body, Ctx, Desk, DeskError, Destination, Reply};
-
-/// What a job that fell due sends: a reply about a story, to deliver in its channel.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Due {
-    /// The story's home channel: where `Channel`, `Thread`, `Board` and `Publish` posts go.
-    pub channel: ChannelKey,
-    /// What to send. `Direct` posts go to one person; there is never a `Requester` post.
-    pub reply: Reply,
-}
 
 /// How many due jobs one pass takes from the index before looking again.
 const BATCH: usize = 256;
-
-/// The queue of a platform's jobs.
-fn queue(platform: Platform) -> &'static str {
-    platform.as_str()
-}
-
-fn remind_key(story: StoryId, section: &str) -> String {
-    format!("remind/{}/{section}", story.0)
-}
-
-fn overdue_key(story: StoryId, section: &str) -> String {
-    format!("overdue/{}/{section}", story.0)
-}
-
-fn publish_key(story: StoryId) -> String {
-    format!("publish/{}", story.0)
-}
 
 /// What a job key is for.
 enum Kind<'k> {
@@ -106,24 +79,7 @@ pub(crate) fn reschedule(
     Ok(())
 }
 
-/// A person's zone: the one they chose, else the one their platform reports, else the
-/// configured default.
-fn zone_of(settings: &PersonSettings, default: &Zone) -> Zone {
-    settings
-        .zone
-        .as_deref()
-        .or(settings.platform_zone.as_deref())
-        .and_then(Zone::named)
-        .unwrap_or_else(|| default.clone())
-}
-
 impl Desk {
-    /// The zone `person_id`'s times are read and shown in (see [`zone_of`]).
-    pub fn zone_for(&self, platform: Platform, person_id: &str) -> Zone {
-        let settings = self.store.person(platform, person_id).unwrap_or_default();
-        zone_of(&settings, &self.config.time.zone())
-    }
-
     /// Fires every job of `platform` due at `now`, earliest first; what each sends.
     pub fn run_due(&self, platform: Platform, now: Timestamp) -> Result<Vec<Due>, DeskError> {
         let q = queue(platform);
@@ -263,152 +219,6 @@ impl Desk {
         Ok(result?)
     }
 
-    /// A scheduled publication: published as the editor who scheduled it, through
-    /// `/story publish`'s own path (the gate is checked again now); if the gate no longer
-    /// passes, the editor is told why by direct message.
-    fn fire_publication(
-        &self,
-        platform: Platform,
-        key: &str,
-        id: StoryId,
-        now: Timestamp,
-    ) -> Result<Option<Due>, DeskError> {
-        let q = queue(platform);
-        let Some(job) = self.store.job(q, key)? else {
-            return Ok(None);
-        };
-        let Some(story) = self.store.story(id)? else {
-            return Ok(None);
-        };
-        let Some(scheduled) = story.timing.scheduled.clone() else {
-            self.store.transact(|tx| -> Result<(), DeskError> {
-                tx.take_job(q, key, now)?;
-                Ok(())
-            })?;
-            return Ok(None);
-        };
-        let mut line = format!("/story publish story:{}", id.0);
-        if let Some(c) = &scheduled.channel {
-            line.push_str(&format!(" channel:{c}"));
-        }
-        if let Some(s) = &scheduled.style {
-            line.push_str(&format!(" style:{s}"));
-        }
-        // The publication claims this event with its effect: two replicas firing the same
-        // job publish once, and the other is told it was a duplicate.
-        let event = super::EventKey::new(
-            platform,
-            &story.home.team,
-            super::EventKind::Command,
-            &format!("scheduled-publication/{}/{}", id.0, job.at.0),
-        );
-        let req = super::Request {
-            actor: scheduled.by.clone(),
-            memberships: Default::default(),
-            place: crate::model::Place {
-                channel: story.home.clone(),
-                thread: None,
-            },
-            at: now,
-            input: super::Input::Text {
-                text: line,
-                body: None,
-            },
-            event: Some(event),
-            story: Some(id),
-        };
-        let reply = self.run_as_scheduled(&req);
-        if reply.is_duplicate() {
-            return Ok(None);
-        }
-        if !reply.is_refused() {
-            return Ok(Some(Due {
-                channel: story.home.clone(),
-                reply,
-            }));
-        }
-        // Refused: the gate no longer passes. The job ends; the editor hears why.
-        let why: Vec<String> = reply
-            .posts
-            .iter()
-            .filter(|p| p.to == Destination::Requester)
-            .map(|p| p.body.text())
-            .collect();
-        let taken = self.store.transact(|tx| -> Result<bool, DeskError> {
-            if tx.take_job(q, key, now)?.is_none() {
-                return Ok(false);
-            }
-            let mut story = tx_story(tx, id)?;
-            story.timing.scheduled = None;
-            save(tx, &mut story)?;
-            Ok(true)
-        })?;
-        if !taken {
-            return Ok(None);
-        }
-        let mut out = Reply::about(id);
-        out.push(
-            Destination::Direct {
-                person: scheduled.by.clone(),
-            },
-            Body::Problem(messages::scheduled_publication_failed(
-                &story,
-                &why.join("\n\n"),
-            )),
-        );
-        if let Some(story) = self.store.story(id)? {
-            out.push(
-                Destination::Board { story: id },
-                Body::Board(super::render_board(&story, self.config.review.quorum)),
-            );
-        }
-        Ok(Some(Due {
-            channel: story.home.clone(),
-            reply: out,
-        }))
-    }
-
-    /// Runs `/story publish` for a scheduled publication: its editor was checked when it
-    /// was scheduled (their roles are not known now, outside a request).
-    fn run_as_scheduled(&self, req: &super::Request) -> Reply {
-        let (inv, body) = match self.interpret(req) {
-            Ok(Some(x)) => x,
-            _ => return Reply::problem(messages::changed_while_publishing()),
-        };
-        if let Some(key) = &req.event {
-            if let Ok(true) = self.store.event_seen(&key.claim(), req.at) {
-                return Reply {
-                    outcome: super::Outcome::Duplicate,
-                    ..Default::default()
-                };
-            }
-        }
-        let ctx = Ctx {
-            desk: self,
-            req,
-            inv: &inv,
-            body: body.as_deref(),
-            claimed: std::cell::Cell::new(false),
-        };
-        match super::publish::publish(&ctx) {
-            Ok(reply) => reply,
-            Err(DeskError::Duplicate) => Reply {
-                outcome: super::Outcome::Duplicate,
-                ..Default::default()
-            },
-            Err(DeskError::User(text)) => {
-                let mut r = Reply::problem(text);
-                r.outcome = super::Outcome::Refused;
-                r
-            }
-            Err(e) => {
-                let mut r = self.internal("publish", e.to_string());
-                r.outcome = super::Outcome::Refused;
-                r
-            }
-        }
-    }
-
     /// A direct message to `person` could not be sent (they block direct messages from
     /// the app, or the platform refused): it is kept and shown to them in the channel, only
     /// to them, the next time they use the desk.
@@ -471,27 +281,6 @@ impl Desk {
             Ok(())
         })?;
         Ok(())
-    }
-}
-
-impl Ctx<'_> {
-    /// The requester's zone.
-    fn zone(&self) -> Zone {
-        self.desk
-            .zone_for(self.channel().platform, &self.req.actor.id)
-    }
-
-    /// A WHEN option read in the requester's zone; refused when it is not ahead.
-    pub(crate) fn when(&self, option: &str) -> Result<Option<Timestamp>, DeskError> {
-        let Some(text) = self.opt(option) else {
-            return Ok(None);
-        };
-        let zone = self.zone();
-        let at = when::parse_when(text, self.req.at, &zone).map_err(|e| DeskError::User(e.0))?;
-        if at.0 <= self.req.at.0 {
-            return user(messages::time_passed(at, &zone));
-        }
-        Ok(Some(at))
     }
 }
 
@@ -713,69 +502,10 @@ pub(crate) fn embargo(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
     Ok(reply)
 }
 
-/// `/story publish at:WHEN`: the gate is checked now (the same checks as publishing
-/// now), then the publication is scheduled; an embargo ending later moves nothing, it is
-/// refused. `/story publish cancel:true` removes the schedule.
-pub(crate) fn schedule_publication(
-    ctx: &Ctx<'_>,
-    at: Option<Timestamp>,
-) -> Result<Reply, DeskError> {
-    let id = ctx.story_id()?;
-    let q = queue(ctx.channel().platform);
-    let key = publish_key(id);
-    let story = ctx.transact(|tx| {
-        let mut story = tx_story(tx, id)?;
-        if let Some(p) = &story.published {
-            return user(messages::already_published(&story, p));
-        }
-        match at {
-            Some(t) => {
-                if let Some(e) = story.timing.embargo.filter(|e| e.0 > t.0) {
-                    return user(messages::embargoed(&story, e));
-                }
-                story.timing.scheduled = Some(Scheduled {
-                    at: t,
-                    by: ctx.req.actor.clone(),
-                    channel: ctx.opt("channel").map(str::to_string),
-                    style: ctx.opt("style").map(str::to_string),
-                });
-                tx.schedule(q, &key, t, "")?;
-            }
-            None => {
-                if story.timing.scheduled.is_none() {
-                    return user(messages::nothing_scheduled(&story));
-                }
-                story.timing.scheduled = None;
-                tx.unschedule(q, &key)?;
-            }
-        }
-        ctx.log(tx, &mut story, AuditEvent::PublishScheduled { at })?;
-        save(tx, &mut story)?;
-        Ok(story)
-    })?;
-    let mut reply = Reply::about(id);
-    reply.push(
-        Destination::Channel,
-        Body::Text(messages::publication_scheduled(&story, at, &ctx.req.actor)),
-    );
-    reply.push(
-        Destination::Board { story: id },
-        Body::Board(super::render_board(&story, ctx.desk.config.review.quorum)),
-    );
-    Ok(reply)
-}
-
-/// In a publication's transaction: the schedule it fulfils ends with it.
-pub(crate) fn published(tx: &mut Tx<'_>, story: &mut Story) -> Result<(), DeskError> {
-    if story.timing.scheduled.take().is_some() {
-        tx.unschedule(queue(story.home.platform), &publish_key(story.id))?;
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::desk::timers::publish_key;
 
     #[test]
     fn keys_name_what_they_are_for() {

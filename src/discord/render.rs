@@ -37,6 +37,32 @@ pub fn shown(text: &str) -> String {
     crate::text::when::render_markers(text, crate::text::when::discord_date)
 }
 
+/// `text` shown ([`shown`]) with the desk's mention markers as Discord mentions, and the
+/// mentions Discord may notify: exactly those users and roles, never `@everyone` nor anyone
+/// written in text people typed.
+pub fn mentioned(text: &str) -> (String, CreateAllowedMentions) {
+    let mut users = Vec::new();
+    let mut roles = Vec::new();
+    let content = crate::roles::render_mentions(&shown(text), |entry| {
+        match entry {
+            crate::roles::Entry::DiscordUser(id) => {
+                if let Ok(id) = id.parse::<u64>() {
+                    users.push(serenity::all::UserId::new(id.max(1)));
+                }
+            }
+            crate::roles::Entry::DiscordRole(id) => {
+                if let Ok(id) = id.parse::<u64>() {
+                    roles.push(serenity::all::RoleId::new(id.max(1)));
+                }
+            }
+            _ => {}
+        }
+        entry.discord_mention()
+    });
+    let allowed = no_mentions().users(users).roles(roles);
+    (content, allowed)
+}
+
 /// The messages a body becomes, each within Discord's limit. An article is its headline and
 /// sections, then its references, each part cut separately so references come last and
 /// start a message of their own.
@@ -109,16 +135,18 @@ pub fn buttons(actions: &[Action]) -> Vec<CreateActionRow> {
 
 /// A message in a channel or thread.
 pub fn channel_message(text: &str, components: Vec<CreateActionRow>) -> CreateMessage {
+    let (content, allowed) = mentioned(text);
     CreateMessage::new()
-        .content(shown(text))
-        .allowed_mentions(no_mentions())
+        .content(content)
+        .allowed_mentions(allowed)
         .components(components)
 }
 
 /// An edit of a channel message (the board).
 pub fn edit_message(text: &str) -> EditMessage {
+    let (content, _) = mentioned(text);
     EditMessage::new()
-        .content(messages::fit(&shown(text), MAX_MESSAGE_CHARS))
+        .content(messages::fit(&content, MAX_MESSAGE_CHARS))
         .allowed_mentions(no_mentions())
 }
 
@@ -146,10 +174,11 @@ pub fn respond_with(
     ephemeral: bool,
     components: Vec<CreateActionRow>,
 ) -> CreateInteractionResponse {
+    let (content, allowed) = mentioned(text);
     let mut message = CreateInteractionResponseMessage::new()
-        .content(shown(text))
+        .content(content)
         .ephemeral(ephemeral)
-        .allowed_mentions(no_mentions());
+        .allowed_mentions(allowed);
     if !components.is_empty() {
         message = message.components(components);
     }
@@ -172,10 +201,11 @@ pub fn followup_with(
     ephemeral: bool,
     components: Vec<CreateActionRow>,
 ) -> CreateInteractionResponseFollowup {
+    let (content, allowed) = mentioned(text);
     let followup = CreateInteractionResponseFollowup::new()
-        .content(shown(text))
+        .content(content)
         .ephemeral(ephemeral)
-        .allowed_mentions(no_mentions());
+        .allowed_mentions(allowed);
     if components.is_empty() {
         followup
     } else {
@@ -190,9 +220,10 @@ pub fn edit_original(text: &str) -> EditInteractionResponse {
 
 /// The edit that fills a deferred answer, with buttons under it.
 pub fn edit_original_with(text: &str, components: Vec<CreateActionRow>) -> EditInteractionResponse {
+    let (content, allowed) = mentioned(text);
     let edit = EditInteractionResponse::new()
-        .content(shown(text))
-        .allowed_mentions(no_mentions());
+        .content(content)
+        .allowed_mentions(allowed);
     if components.is_empty() {
         edit
     } else {

@@ -159,9 +159,12 @@ pub fn pack(blocks: Vec<Value>, fallback: &str) -> Vec<SlackMessage> {
     messages
 }
 
-/// A notification text: the first line, plain, escaped, short; times in UTC.
+/// A notification text: the first line, plain, escaped, short; times in UTC, mentions as
+/// `@` and the id.
 fn fallback_text(markdown: &str) -> String {
     let markdown = crate::text::when::render_markers(markdown, crate::text::when::utc);
+    let markdown =
+        crate::roles::render_mentions(&markdown, crate::roles::Entry::console_mention);
     let line = markdown
         .lines()
         .find(|l| !l.trim().is_empty())

@@ -41,12 +41,44 @@ const TIME_OPEN: char = '\u{E000}';
 /// Closes [`TIME_OPEN`].
 const TIME_CLOSE: char = '\u{E001}';
 
-/// The desk's Markdown as Slack mrkdwn, escaped; time markers as Slack dates.
+/// Stands for a mention marker while the text is converted and escaped.
+const MENTION_OPEN: char = '\u{E002}';
+/// Closes [`MENTION_OPEN`].
+const MENTION_CLOSE: char = '\u{E003}';
+
+/// The desk's Markdown as Slack mrkdwn, escaped; time markers as Slack dates, mention
+/// markers as Slack mentions (`<@U…>`, `<!subteam^S…>`).
 pub fn to_mrkdwn(markdown: &str) -> String {
-    let held =
-        crate::text::when::render_markers(&markdown.replace([TIME_OPEN, TIME_CLOSE], ""), |t| {
-            format!("{TIME_OPEN}{}{TIME_CLOSE}", t.0.div_euclid(1000))
-        });
+    let cleaned = markdown.replace([TIME_OPEN, TIME_CLOSE, MENTION_OPEN, MENTION_CLOSE], "");
+    let cleaned = crate::roles::render_mentions(&cleaned, |entry| {
+        format!("{MENTION_OPEN}{}{MENTION_CLOSE}", entry.slack_mention())
+    });
+    let converted = with_times(&cleaned);
+    if !converted.contains(MENTION_OPEN) {
+        return converted;
+    }
+    // Held mentions are put back as they were made, outside the escaping.
+    let mut out = String::with_capacity(converted.len());
+    let mut rest = converted.as_str();
+    while let Some(i) = rest.find(MENTION_OPEN) {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + MENTION_OPEN.len_utf8()..];
+        let Some(end) = after.find(MENTION_CLOSE) else {
+            rest = after;
+            continue;
+        };
+        out.push_str(&unescape(&after[..end]));
+        rest = &after[end + MENTION_CLOSE.len_utf8()..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// [`to_mrkdwn`]'s conversion, with time markers as Slack dates.
+fn with_times(markdown: &str) -> String {
+    let held = crate::text::when::render_markers(markdown, |t| {
+        format!("{TIME_OPEN}{}{TIME_CLOSE}", t.0.div_euclid(1000))
+    });
     let converted = convert(&held);
     if !converted.contains(TIME_OPEN) {
         return converted;
@@ -302,6 +334,19 @@ fn decode_token(token: &str, mode: Mode) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn mention_markers_become_slack_mentions() {
+        let text = format!(
+            "{}: review **body**. <mention:U1> {}",
+            crate::roles::mention("group:S0123ABCD"),
+            crate::roles::mention("U024BE7LH")
+        );
+        assert_eq!(
+            to_mrkdwn(&text),
+            "<!subteam^S0123ABCD>: review *body*. &lt;mention:U1&gt; <@U024BE7LH>"
+        );
+    }
+
     #[test]
     fn time_markers_become_slack_dates_and_nothing_else_does() {
         let at = crate::model::Timestamp(1_796_576_400_000);
