@@ -41,82 +41,92 @@ fn starting_and_choosing_stories() {
     assert_snapshot!(common::render(&reply, "alice"), @"[only alice] Story #9 is not one of this channel's stories. `/story list` shows the stories here.");
     assert_snapshot!(n.say("alice", "/story status story:7"), @"[only alice] No story here matches “7”. Stories in this channel: #1 “Meta scrambles over DeepSeek”, #2 “Meta scrambles over Mistral”.");
     assert_snapshot!(n.say("alice", "/story help"), @r#"
-        [only alice] /story: Write a referenced news story together, from pasted sources to a published article.
+    [only alice] /story: Write a referenced news story together, from pasted sources to a published article.
 
-        Stories
-          /story new title:"Meta scrambles over DeepSeek"
-              Start a new story in this channel and post its board.
-          /story list
-              List the stories on the desk with their state.
-          /story use story:3
-              Choose the story your commands in this channel act on.
-          /story status
-              Show the story's board: each section's state, owner and approvals.
+    Stories
+      /story new title:"Meta scrambles over DeepSeek"
+          Start a new story in this channel and post its board.
+      /story list
+          List the stories on the desk with their state.
+      /story use story:3
+          Choose the story your commands in this channel act on.
+      /story status
+          Show the story's board: each section's state, owner and approvals.
 
-        Sources
-          /story source add label:"forum post"
-              Add source material: paste the text into the box that opens.
-          /story source list
-              List the story's sources with who added them and when.
-          /story source show number:2
-              Show one source in full.
+    Sources
+      /story source add label:"forum post"
+          Add source material: paste the text into the box that opens.
+      /story source list
+          List the story's sources with who added them and when.
+      /story source show number:2
+          Show one source in full.
 
-        Writing
-          /story claim section:body
-              Take a section to write it yourself.
-          /story assign section:intro user:@bob
-              Give a section to someone to write.
-          /story write section:body
-              Write a section; every save is a new revision, sent for review.
-          /story show section:body
-              Show a section's current text, or the whole story when no section is given.
-          /story history section:body
-              Show a section's revisions, or the story's log when no section is given.
-          /story diff section:body from:2 to:3
-              Show what changed in a section between two revisions (default: the last two).
+    Writing
+      /story claim section:body
+          Take a section to write it yourself.
+      /story assign section:intro user:@bob
+          Give a section to someone to write.
+      /story write section:body
+          Write a section; every save is a new revision, sent for review.
+      /story show section:body
+          Show a section's current text, or the whole story when no section is given.
+      /story history section:body
+          Show a section's revisions, or the story's log when no section is given.
+      /story diff section:body from:2 to:3
+          Show what changed in a section between two revisions (default: the last two).
 
-        Drafting
-          /story draft section:intro guidance:"Lead with the cost figure."
-              Propose a draft of a section (or all) from the sources; nothing is saved until accepted.
-          /story draft accept section:intro
-              Accept a section's proposed draft: it becomes a revision by you, marked assisted.
-          /story draft discard section:intro
-              Throw away a section's proposed draft.
+    Drafting
+      /story draft section:intro guidance:"Lead with the cost figure."
+          Propose a draft of a section (or all) from the sources; nothing is saved until accepted.
+      /story draft accept section:intro
+          Accept a section's proposed draft: it becomes a revision by you, marked assisted.
+      /story draft discard section:intro
+          Throw away a section's proposed draft.
 
-        Review
-          /story approve section:body
-              Approve the latest revision of a section.
-          /story changes section:body note:"Give a source for the 2023 figure."
-              Request changes to the latest revision of a section.
+    Review
+      /story approve section:body
+          Approve the latest revision of a section.
+      /story changes section:body note:"Give a source for the 2023 figure."
+          Request changes to the latest revision of a section.
 
-        References
-          /story ref add title:"深度求索震动硅谷" author:"Li, W." date:2025-01-28 translated:"DeepSeek shakes Silicon Valley" outlet:"Example Daily" url:https://example.com/deepseek
-              Add a reference to the story.
-          /story ref list
-              List the story's references as they will be cited.
-          /story ref edit number:2 date:2025-01-28 outlet:"Example Daily"
-              Correct a reference: the fields given replace its own.
-          /story ref remove number:2
-              Remove a reference from the story.
+    References
+      /story ref add title:"深度求索震动硅谷" author:"Li, W." date:2025-01-28 translated:"DeepSeek shakes Silicon Valley" outlet:"Example Daily" url:https://example.com/deepseek
+          Add a reference to the story.
+      /story ref list
+          List the story's references as they will be cited.
+      /story ref edit number:2 date:2025-01-28 outlet:"Example Daily"
+          Correct a reference: the fields given replace its own.
+      /story ref remove number:2
+          Remove a reference from the story.
 
-        Publishing
-          /story check
-              Run the pre-publish checks on the story as it stands.
-          /story preview
-              Show the article with its references, as it would be published.
-          /story publish channel:#published style:apa
-              Publish the story once every section is approved and the checks pass.
-          /story purge-sources
-              Delete a published story's sources for good; the audit log keeps that it happened.
+    Publishing
+      /story check
+          Run the pre-publish checks on the story as it stands.
+      /story preview
+          Show the article with its references, as it would be published.
+      /story publish channel:#published style:apa
+          Publish the story once every section is approved and the checks pass.
+      /story purge-sources
+          Delete a published story's sources for good; the audit log keeps that it happened.
 
-        Help
-          /story help command:"ref add"
-              Explain the /story commands, or one command in detail.
+    Time
+      /story due section:body at:"tomorrow 17:00"
+          Set when the story or one section is due; reminders go to whoever writes it.
+      /story tz zone:Europe/Berlin quiet:22:00-07:00
+          Set your time zone and quiet hours, or show them.
+      /story mine
+          Your sections and reviews in this workspace's stories, with their due times.
+      /story embargo until:"mon 6:00"
+          Hold the story: nobody can publish it before this time.
 
-        For one command in detail: /story help write, or /story help ref add.
+    Help
+      /story help command:"ref add"
+          Explain the /story commands, or one command in detail.
 
-        Sections: `title` (headline, hed), `introduction` (intro, lede, lead), `body` (story, main), `conclusion` (ending, kicker), `references` (refs, sources-cited, bibliography).
-        Options are written `name:value` or `name:"quoted value"`; the first required option may be given bare. `/story help command:write` explains one command.
+    For one command in detail: /story help write, or /story help ref add.
+
+    Sections: `title` (headline, hed), `introduction` (intro, lede, lead), `body` (story, main), `conclusion` (ending, kicker), `references` (refs, sources-cited, bibliography).
+    Options are written `name:value` or `name:"quoted value"`; the first required option may be given bare. `/story help command:write` explains one command.
     "#);
 }
 

@@ -216,8 +216,8 @@ fn a_new_revision_dismisses_earlier_approvals() {
 #[test]
 fn a_change_request_holds_until_its_reviewer_approves_a_later_revision() {
     let mut n = drafted();
-    assert_snapshot!(n.say("carol", r#"/story changes body note:"Attribute the cost figure to DeepSeek's report.""#), @r"
-    [#newsroom › body] carol asked for changes on body revision 1 of #1 “Meta scrambles over DeepSeek”:
+    assert_snapshot!(n.say("carol", r#"/story changes body note:"Attribute the cost figure to DeepSeek's report.""#), @"
+    [#newsroom › body] @bob: carol asked for changes on body revision 1 of #1 “Meta scrambles over DeepSeek”:
     > Attribute the cost figure to DeepSeek's report.
     The section stays unapproved until carol approves a later revision, or withdraws the request by approving this one.
     ");
@@ -253,8 +253,8 @@ fn buttons_review_the_revision_they_were_shown() {
     // …but now revision 2 is, and the old button no longer approves anything.
     assert_snapshot!(n.click("dan", &approve_old, None), @"[only dan] That review was for body revision 1, but revision 2 is the latest now. Look at revision 2 and review it instead.");
     let changes = n.last_actions[1].clone();
-    assert_snapshot!(n.click("dan", &changes, Some("Cut the last word.")), @r"
-    [#newsroom › body] dan asked for changes on body revision 2 of #1 “Meta scrambles over DeepSeek”:
+    assert_snapshot!(n.click("dan", &changes, Some("Cut the last word.")), @"
+    [#newsroom › body] @bob: dan asked for changes on body revision 2 of #1 “Meta scrambles over DeepSeek”:
     > Cut the last word.
     The section stays unapproved until dan approves a later revision, or withdraws the request by approving this one.
     ");
@@ -313,7 +313,7 @@ fn mistakes_get_a_helpful_answer_and_change_nothing() {
     assert_snapshot!(n.say("alice", "/story status"), @r#"[only alice] There is no story in this channel yet. Start one: `/story new title:"…"`."#);
     n.say("alice", "/story new A story");
     assert_snapshot!(n.say("alice", "/story write bdy"), @"[only alice] There is no section `bdy`. Did you mean `body`? Sections: title, introduction, body, conclusion, references.");
-    assert_snapshot!(n.say("alice", "/story aprove body"), @"[only alice] `/story aprove` is not a command. Did you mean `approve`? Commands: new, list, use, status, source add, source list, source show, claim, assign, write, show, history, diff, draft, draft accept, draft discard, approve, changes, ref add, ref list, ref edit, ref remove, check, preview, publish, purge-sources, help.");
+    assert_snapshot!(n.say("alice", "/story aprove body"), @"[only alice] `/story aprove` is not a command. Did you mean `approve`? Commands: new, list, use, status, source add, source list, source show, claim, assign, write, show, history, diff, draft, draft accept, draft discard, approve, changes, ref add, ref list, ref edit, ref remove, check, preview, publish, purge-sources, due, tz, mine, embargo, help.");
     assert_snapshot!(n.say("alice", "/story claim sectoin:body"), @"[only alice] `/story claim` has no option `sectoin`. Did you mean `section`? (its options are `section`, `take`, `story`)");
     assert_snapshot!(n.say("alice", "/story write body"), @"[only alice] The text for body is missing. Write it in the box that opens, or in the console end the command with `<<END` and put the text on the following lines, closed by a line `END`.");
     assert_snapshot!(n.say_with("alice", "/story write references", "x"), @"[only alice] The references section is built from the story's references: add them with `/story ref add`, remove them with `/story ref remove`.");
@@ -549,7 +549,10 @@ fn claiming_and_assigning() {
     assert_snapshot!(n.say("bob", "/story claim body"), @"[#newsroom] bob claimed the body section of #1 “A story”.");
     assert_snapshot!(n.say("carol", "/story claim body"), @"[only carol] bob has already claimed the body section. Take it over with `/story claim section:body take:true` (they are told), ask them, or an editor can `/story assign` it.");
     assert_snapshot!(n.say("carol", "/story assign body user:@dan"), @"[only carol] bob has the body section. Only they or an editor can give it to someone else.");
-    assert_snapshot!(n.say("erin", "/story assign body user:@dan"), @"[#newsroom] erin assigned the body section of #1 “A story” to dan.");
+    assert_snapshot!(n.say("erin", "/story assign body user:@dan"), @"
+    [#newsroom] erin assigned the body section of #1 “A story” to dan.
+    [dm dan] erin assigned you the body section of #1 “A story”. Write it with `/story write section:body` in the story's channel.
+    ");
     assert!(n.board(1).contains("✎ **body** — drafting · dan"));
 }
 
@@ -796,8 +799,8 @@ fn control_characters_never_reach_a_story_or_its_export() {
         },
         Some("Name the memo's\u{1b}[5m author."),
     );
-    assert_snapshot!(note, @r"
-    [#newsroom › body] carol asked for changes on body revision 1 of #1 “Meta scrambles]0;pwned over DeepSeek”:
+    assert_snapshot!(note, @"
+    [#newsroom › body] @bob: carol asked for changes on body revision 1 of #1 “Meta scrambles]0;pwned over DeepSeek”:
     > Name the memo's[5m author.
     The section stays unapproved until carol approves a later revision, or withdraws the request by approving this one.
     ");
@@ -1056,8 +1059,8 @@ fn a_story_has_one_title_its_title_section() {
 #[test]
 fn a_reviewer_may_withdraw_their_own_change_request() {
     let mut n = drafted();
-    assert_snapshot!(n.say("carol", r#"/story changes body note:"Is the cost figure sourced?""#), @r"
-    [#newsroom › body] carol asked for changes on body revision 1 of #1 “Meta scrambles over DeepSeek”:
+    assert_snapshot!(n.say("carol", r#"/story changes body note:"Is the cost figure sourced?""#), @"
+    [#newsroom › body] @bob: carol asked for changes on body revision 1 of #1 “Meta scrambles over DeepSeek”:
     > Is the cost figure sourced?
     The section stays unapproved until carol approves a later revision, or withdraws the request by approving this one.
     ");
@@ -1096,7 +1099,10 @@ fn a_claimed_section_is_written_by_whoever_holds_it() {
     assert!(back.contains("Meta declined to comment."), "{back}");
     assert_snapshot!(n.say_with("bob", "/story write conclusion", &text).lines().next().unwrap_or_default(), @"[#newsroom › conclusion] **conclusion** revision 2 of #1 “Meta scrambles over DeepSeek” by bob · 22 words (+4 −0)");
     // An editor may reassign it.
-    assert_snapshot!(n.say("erin", "/story assign conclusion user:carol"), @"[#newsroom] erin assigned the conclusion section of #1 “Meta scrambles over DeepSeek” to carol.");
+    assert_snapshot!(n.say("erin", "/story assign conclusion user:carol"), @"
+    [#newsroom] erin assigned the conclusion section of #1 “Meta scrambles over DeepSeek” to carol.
+    [dm carol] erin assigned you the conclusion section of #1 “Meta scrambles over DeepSeek”. Write it with `/story write section:conclusion` in the story's channel.
+    ");
     let history = n.say("carol", "/story history");
     assert_snapshot!(history.lines().filter(|l| l.contains("conclusion section") || l.contains("refused")).collect::<Vec<_>>().join("\n"), @r"
     - 2026-01-27 09:06 UTC · alice took the conclusion section over from bob

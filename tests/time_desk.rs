@@ -19,7 +19,9 @@ fn a_notice_that_could_not_be_sent_is_shown_the_next_time_and_only_once() {
         )
         .unwrap();
     // Someone else acting does not see it.
-    assert!(!n.say("alice", "/story list").contains("While you were away"));
+    assert!(!n
+        .say("alice", "/story list")
+        .contains("While you were away"));
     assert_snapshot!(n.say("bob", "/story mine"), @r"
     [only bob] While you were away (direct messages to you could not be delivered):
 

@@ -163,7 +163,7 @@ pub fn changes(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
     let mut text = messages::changes_requested(&story, &section, revision, me, &note);
     // The author hears it where the section is worked on.
     if let Some(author) = author.filter(|a| a.id != me.id) {
-        text = format!("{} {text}", crate::roles::mention(&author.id));
+        text = format!("{}: {text}", crate::roles::mention(&author.id));
     }
     reply.push(
         Destination::Thread {

@@ -52,7 +52,6 @@ impl Desk {
         let settings = self.store.person(platform, person_id).unwrap_or_default();
         zone_of(&settings, &self.config.time.zone())
     }
-
 }
 
 impl Ctx<'_> {
@@ -75,4 +74,3 @@ impl Ctx<'_> {
         Ok(Some(at))
     }
 }
-

@@ -163,8 +163,7 @@ pub fn pack(blocks: Vec<Value>, fallback: &str) -> Vec<SlackMessage> {
 /// `@` and the id.
 fn fallback_text(markdown: &str) -> String {
     let markdown = crate::text::when::render_markers(markdown, crate::text::when::utc);
-    let markdown =
-        crate::roles::render_mentions(&markdown, crate::roles::Entry::console_mention);
+    let markdown = crate::roles::render_mentions(&markdown, crate::roles::Entry::console_mention);
     let line = markdown
         .lines()
         .find(|l| !l.trim().is_empty())

@@ -254,7 +254,12 @@ pub fn render(reply: &Reply, who: &str) -> String {
             Destination::Publish { channel } => format!("[#{channel}]"),
             Destination::Direct { person } => format!("[dm {}]", person.name),
         };
-        let mut text = format!("{place} {}", post.body.text());
+        // Times and mentions as the console shows them.
+        let shown =
+            storydesk::text::when::render_markers(&post.body.text(), storydesk::text::when::utc);
+        let shown =
+            storydesk::roles::render_mentions(&shown, storydesk::roles::Entry::console_mention);
+        let mut text = format!("{place} {shown}");
         if let Body::Review { actions, .. } | Body::Suggestion { actions, .. } = &post.body {
             if !actions.is_empty() {
                 let buttons: Vec<String> = actions
