@@ -675,7 +675,7 @@ impl Desk {
             platform,
             &story.home.team,
             super::EventKind::Command,
-            &format!("scheduled-publication/{}/{}", id.0, job.at.0),
+            format!("scheduled-publication/{}/{}", id.0, job.at.0),
         );
         let req = super::Request {
             actor: scheduled.by.clone(),
