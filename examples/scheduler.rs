@@ -28,7 +28,11 @@ fn vm_hwm_mib() -> Option<u64> {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
-    let pending: usize = args.next().map(|a| a.parse()).transpose()?.unwrap_or(100_000);
+    let pending: usize = args
+        .next()
+        .map(|a| a.parse())
+        .transpose()?
+        .unwrap_or(100_000);
     let due: usize = args.next().map(|a| a.parse()).transpose()?.unwrap_or(1_000);
     let dir = tempfile::tempdir()?;
     let store = Store::open(dir.path(), StoreOptions::default())?;

@@ -256,9 +256,7 @@ fn jobs_fire_once_and_move_with_their_key(open: &mut Opener<'_>) {
     let store = open(StoreOptions::default());
     let schedule = |queue: &str, key: &str, at: i64| {
         store
-            .transact(|tx| -> Result<(), TxError> {
-                tx.schedule(queue, key, Timestamp(at), "p")
-            })
+            .transact(|tx| -> Result<(), TxError> { tx.schedule(queue, key, Timestamp(at), "p") })
             .unwrap()
     };
     schedule("slack", "remind/1/body", 3_000);
@@ -266,9 +264,15 @@ fn jobs_fire_once_and_move_with_their_key(open: &mut Opener<'_>) {
     schedule("discord", "remind/2/body", 1_000);
     // Moved: the old time no longer fires it.
     schedule("slack", "remind/1/body", 4_000);
-    assert_eq!(store.due_jobs("slack", Timestamp(3_500), 10).unwrap(), vec![]);
+    assert_eq!(
+        store.due_jobs("slack", Timestamp(3_500), 10).unwrap(),
+        vec![]
+    );
     assert_eq!(store.next_job_at("slack").unwrap(), Some(Timestamp(4_000)));
-    assert_eq!(store.next_job_at("discord").unwrap(), Some(Timestamp(1_000)));
+    assert_eq!(
+        store.next_job_at("discord").unwrap(),
+        Some(Timestamp(1_000))
+    );
     assert_eq!(
         store.due_jobs("slack", Timestamp(5_000), 10).unwrap(),
         vec![
@@ -320,7 +324,10 @@ fn jobs_fire_once_and_move_with_their_key(open: &mut Opener<'_>) {
         .unwrap();
     assert!(unscheduled);
     assert_eq!(store.next_job_at("slack").unwrap(), None);
-    assert_eq!(store.jobs_with_prefix("discord", "remind/").unwrap().len(), 1);
+    assert_eq!(
+        store.jobs_with_prefix("discord", "remind/").unwrap().len(),
+        1
+    );
 }
 
 fn sealed_sources_need_their_key(open: &mut Opener<'_>) {
