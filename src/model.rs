@@ -416,8 +416,10 @@ pub struct Publication {
     /// The platform's ids of the article's messages once all are up, in order, so a
     /// correction can edit them in place; a correction's follow-ups are added. Empty for
     /// publications recorded before this was kept (a correction is then posted after them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub messages: Vec<String>,
     /// The corrections proposed after publication, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub corrections: Vec<Correction>,
 }
 
@@ -884,6 +886,7 @@ pub struct Article {
     pub references: Vec<String>,
     /// The Correction lines of a corrected article, one per correction in the order applied;
     /// they end the article.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub corrections: Vec<String>,
 }
 
