@@ -110,7 +110,7 @@ pub async fn correct_article<O: Outlet>(
     if let Some(reason) = problem {
         reply.posts.push(Post {
             to: Destination::Requester,
-            body: Body::Problem(messages::correction_not_delivered(channel, &reason)),
+            body: Body::Problem(messages::correction_not_delivered(&reason)),
         });
         reply.outcome = Outcome::Failed;
         reply.story = Some(story);
@@ -151,7 +151,7 @@ where
             let mut reply = Reply::default();
             reply.posts.push(Post {
                 to: Destination::Requester,
-                body: Body::Problem(messages::correction_not_delivered(&channel, &lost)),
+                body: Body::Problem(messages::correction_not_delivered(&lost)),
             });
             reply.outcome = Outcome::Failed;
             reply.story = Some(story);

@@ -1467,9 +1467,9 @@ fn correction_history(c: &Correction) -> String {
 }
 
 /// A correction that could not wholly reach the published article.
-pub fn correction_not_delivered(channel: &str, reason: &str) -> String {
+pub fn correction_not_delivered(reason: &str) -> String {
     format!(
-        "The correction is saved, but the article in #{channel} could not be fully corrected: {reason}"
+        "The correction is saved, but the published article could not be fully corrected: {reason}"
     )
 }
 
