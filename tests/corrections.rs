@@ -85,6 +85,32 @@ fn a_correction_is_refused_before_publication_and_to_non_editors() {
 }
 
 #[test]
+fn a_correction_waits_until_the_whole_article_is_up() {
+    let mut n = approved();
+    // Published straight on the desk: nothing delivered the article yet.
+    n.desk.handle(storydesk::desk::Request {
+        actor: storydesk::model::Person::named("erin"),
+        memberships: Default::default(),
+        place: n.place(),
+        at: storydesk::model::Timestamp(1_769_504_400_000 + 40 * 60_000),
+        input: Input::Text {
+            text: "/story publish".into(),
+            body: None,
+        },
+        event: None,
+        story: None,
+    });
+    assert_snapshot!(
+        "refused_while_posting",
+        n.say_with(
+            "erin",
+            r#"/story correct section:body note:"The cost.""#,
+            CORRECTED
+        )
+    );
+}
+
+#[test]
 fn a_correction_that_fails_the_checks_is_refused() {
     let mut n = published();
     let text = format!("{CORRECTED} The memo is dated TK.");
