@@ -106,8 +106,20 @@ fn starting_and_choosing_stories() {
               Show the article with its references, as it would be published.
           /story publish channel:#published style:apa
               Publish the story once every section is approved and the checks pass.
+          /story correct section:body note:"The vote was on Tuesday."
+              Correct a published section; the article changes once approved.
           /story purge-sources
               Delete a published story's sources for good; the audit log keeps that it happened.
+
+        Time
+          /story due section:body at:"tomorrow 17:00"
+              Set when the story or one section is due; reminders go to whoever writes it.
+          /story tz zone:Europe/Berlin quiet:22:00-07:00
+              Set your time zone and quiet hours, or show them.
+          /story mine
+              Your sections and reviews in every story of this channel, with due times.
+          /story embargo until:"mon 6:00"
+              Hold the story: nobody can publish it before this time.
 
         Help
           /story help command:"ref add"
