@@ -233,6 +233,18 @@ pub struct RolesConfig {
 pub struct ReviewConfig {
     /// Approvals needed per section (the author's own never counts).
     pub quorum: u32,
+    /// `[review.required]`: sections that also need an approval from one of these (a Slack
+    /// user group `group:S…`, a Discord role `role:…`, a user id; a name in the console),
+    /// by the template's section name.
+    #[serde(default)]
+    pub required: std::collections::BTreeMap<String, RoleList>,
+}
+
+impl ReviewConfig {
+    /// Who must approve `section`, if anyone in particular.
+    pub fn required_for(&self, section: &str) -> Option<&RoleList> {
+        self.required.get(section).filter(|l| !l.is_empty())
+    }
 }
 
 /// `[publish]`
@@ -371,6 +383,23 @@ impl Config {
         Ok(())
     }
 
+    /// Every Slack user group the config's role lists name (`[roles] editors`,
+    /// `[review.required]`): the ones a request's memberships are looked up in.
+    pub fn slack_groups(&self) -> Vec<String> {
+        let mut groups: Vec<String> = self
+            .roles
+            .editors
+            .slack_groups()
+            .map(str::to_string)
+            .collect();
+        for list in self.review.required.values() {
+            groups.extend(list.slack_groups().map(str::to_string));
+        }
+        groups.sort();
+        groups.dedup();
+        groups
+    }
+
     /// True when `who` is one of `[roles] editors`: by platform id, Discord role or Slack
     /// user group; by name in the console only.
     pub fn is_editor(&self, who: &Identity<'_>) -> bool {
@@ -380,7 +409,7 @@ impl Config {
 
 /// Tables whose keys are the operator's to choose (rule ids), replaced whole by an overlay
 /// instead of merged key by key.
-const FREE_TABLES: &[&str] = &["checks.levels"];
+const FREE_TABLES: &[&str] = &["checks.levels", "review.required"];
 
 /// Keys without a default: `config/default.toml` documents them in a comment, and an
 /// overlay may set them.

@@ -157,6 +157,9 @@ pub struct Approval {
     pub revision: u32,
     /// When.
     pub at: Timestamp,
+    /// The reviewer was one of the section's required reviewers (`[review.required]`)
+    /// when they approved.
+    pub required: bool,
 }
 
 /// A request for changes. It stays open until the same reviewer approves a later revision, or
@@ -194,6 +197,10 @@ pub struct Section {
     /// The owner claimed the section or was assigned it: only they write it then. An owner
     /// who merely wrote the section first holds no claim, and others may write it too.
     pub claimed: bool,
+    /// Whose approval the latest revision needs on top of the quorum (`[review.required]`
+    /// when it was written, as the config writes them: `group:S…`, `role:…`, a user id);
+    /// empty when anyone's does.
+    pub needs: Vec<String>,
 }
 
 impl Section {
@@ -207,6 +214,7 @@ impl Section {
             change_requests: Vec::new(),
             conflicts: Vec::new(),
             claimed: false,
+            needs: Vec::new(),
         }
     }
 
@@ -221,6 +229,11 @@ impl Section {
         self.change_requests.iter().filter(|c| c.open)
     }
 
+    /// True when the latest revision needs a required reviewer's approval and has none.
+    pub fn awaits_required(&self) -> bool {
+        !self.needs.is_empty() && !self.current_approvals().any(|a| a.required)
+    }
+
     /// The state the board shows, given the review quorum.
     pub fn state(&self, quorum: u32) -> SectionState {
         if self.revisions == 0 {
@@ -233,7 +246,7 @@ impl Section {
         if self.open_change_requests().next().is_some() {
             return SectionState::ChangesRequested;
         }
-        if self.current_approvals().count() as u32 >= quorum {
+        if self.current_approvals().count() as u32 >= quorum && !self.awaits_required() {
             SectionState::Approved
         } else {
             SectionState::InReview

@@ -142,6 +142,67 @@ impl Entry {
     }
 }
 
+/// A mention in a message the desk writes: `<mention:ENTRY>`, where ENTRY is a role-list
+/// entry as the config writes it (a user id, `role:…`, `group:…`) or a person's platform
+/// id. Each platform renders it ([`Entry::slack_mention`], [`Entry::discord_mention`],
+/// [`Entry::console_mention`]) with [`render_mentions`]; text people typed can never make
+/// one, since the desk writes them only around ids it knows.
+pub fn mention(entry: &str) -> String {
+    format!("<mention:{entry}>")
+}
+
+/// `text` with every [`mention`] replaced by `render(entry)`; a marker whose entry does
+/// not parse is left as it is.
+pub fn render_mentions(text: &str, mut render: impl FnMut(&Entry) -> String) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("<mention:") {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + "<mention:".len()..];
+        let parsed = after
+            .find('>')
+            .filter(|&end| end <= 80)
+            .and_then(|end| Entry::parse(&after[..end]).ok().map(|e| (end, e)));
+        match parsed {
+            Some((end, entry)) => {
+                out.push_str(&render(&entry));
+                rest = &after[end + 1..];
+            }
+            None => {
+                out.push_str("<mention:");
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+impl Entry {
+    /// Slack's mention: `<@U…>` for a user, `<!subteam^S…>` for a user group.
+    pub fn slack_mention(&self) -> String {
+        match self {
+            Entry::SlackUser(id) => format!("<@{id}>"),
+            Entry::SlackGroup(id) => format!("<!subteam^{id}>"),
+            other => other.console_mention(),
+        }
+    }
+
+    /// Discord's mention: `<@…>` for a user, `<@&…>` for a role.
+    pub fn discord_mention(&self) -> String {
+        match self {
+            Entry::DiscordUser(id) => format!("<@{id}>"),
+            Entry::DiscordRole(id) => format!("<@&{id}>"),
+            other => other.console_mention(),
+        }
+    }
+
+    /// The console's: `@` and the entry as written.
+    pub fn console_mention(&self) -> String {
+        format!("@{self}")
+    }
+}
+
 impl TryFrom<String> for Entry {
     type Error = EntryError;
 

@@ -10,6 +10,9 @@
 //! endpoints answer in every replica; the work that must happen once (Socket Mode, the
 //! gateway unless `[discord] shards` splits it, the purge of expired event claims) runs in
 //! the replica that holds it ([`singleton`]), and moves to a survivor when that one dies.
+//! So does each platform's [`scheduler`] (`scheduler-slack`, `scheduler-discord`), which
+//! fires the desk's timed jobs (reminders, deadlines, scheduled publications) by the clock
+//! [`run_with_clock`] is given.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -19,10 +22,13 @@ use anyhow::Context;
 use tokio::net::TcpListener;
 
 use crate::config::ShardRange;
+use crate::desk::clock::{Clock, SystemClock};
 use crate::desk::Desk;
 use crate::env::Env;
+use crate::model::Platform;
 use crate::notices;
 
+pub mod scheduler;
 pub mod singleton;
 
 /// The singleton work of `serve` (see [`singleton`]): Slack's Socket Mode connection.
@@ -205,6 +211,20 @@ pub async fn run(
     shutdown: impl Future<Output = ()>,
     cut_short: impl Future<Output = ()>,
 ) -> anyhow::Result<()> {
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    run_with_clock(desk, env, listener, shutdown, cut_short, clock).await
+}
+
+/// [`run`], with the schedulers reading the time from `clock` (tests move a
+/// [`crate::desk::clock::ManualClock`]).
+pub async fn run_with_clock(
+    desk: Desk,
+    env: &Env,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()>,
+    cut_short: impl Future<Output = ()>,
+    clock: Arc<dyn Clock>,
+) -> anyhow::Result<()> {
     let bound = Duration::from_secs(desk.config().server.shutdown_secs);
     // Checked before anything starts, even without a token: a wrong value is a mistake.
     let shards = env
@@ -227,6 +247,7 @@ pub async fn run(
     slack_config.check().map_err(anyhow::Error::msg)?;
     let mut socket_task = None;
     let mut resume_task = None;
+    let mut schedulers = Vec::new();
     let mut slack = None;
     if slack_config.enabled() {
         let adapter = crate::slack::Slack::new(desk.clone(), &slack_config);
@@ -284,7 +305,33 @@ pub async fn run(
                 },
             )));
         }
+        let deliver = adapter.clone();
+        schedulers.push(scheduler(
+            &desk,
+            Platform::Slack,
+            &clock,
+            &readiness,
+            &stop,
+            move |due| {
+                let adapter = deliver.clone();
+                async move { adapter.deliver_due(due).await }
+            },
+        ));
         slack = Some(adapter);
+    }
+    if let Some(adapter) = &discord {
+        let deliver = adapter.clone();
+        schedulers.push(scheduler(
+            &desk,
+            Platform::Discord,
+            &clock,
+            &readiness,
+            &stop,
+            move |due| {
+                let adapter = deliver.clone();
+                async move { adapter.deliver_due(due).await }
+            },
+        ));
     }
     // A `[roles]` entry that cannot be an id where the bot serves (a name, say) matches
     // nobody: said once here, and by `storydesk doctor`.
@@ -380,6 +427,9 @@ pub async fn run(
         if let Some(task) = resume_task {
             let _ = task.await;
         }
+        for task in schedulers {
+            let _ = task.await;
+        }
         if let Some(task) = gateway {
             let _ = task.await;
         }
@@ -408,6 +458,46 @@ pub async fn run(
         tokio::time::timeout_at(deadline, tokio::task::spawn_blocking(move || admin.close())).await;
     tracing::info!(target: LOG_TARGET, "{}", notices::stopped());
     Ok(())
+}
+
+/// `platform`'s [`scheduler`] as singleton work (`scheduler-slack`, shown in `/readyz`):
+/// fires the desk's due jobs by `clock` and gives what they send to `deliver`.
+fn scheduler<D, F>(
+    desk: &Desk,
+    platform: Platform,
+    clock: &Arc<dyn Clock>,
+    readiness: &crate::health::Readiness,
+    stop: &tokio::sync::watch::Receiver<bool>,
+    deliver: D,
+) -> tokio::task::JoinHandle<()>
+where
+    D: Fn(crate::desk::Due) -> F + Clone + Send + Sync + 'static,
+    F: Future<Output = ()> + Send + 'static,
+{
+    let name = scheduler::job_name(platform);
+    let desk = desk.clone();
+    let clock = clock.clone();
+    tokio::spawn(singleton::run(
+        desk.store().clone(),
+        singleton::Job {
+            name,
+            every: singleton::RETRY_EVERY,
+            holding: readiness.register_singleton(name),
+            connection: None,
+        },
+        stop.clone(),
+        move |stop| {
+            let desk = desk.clone();
+            let clock = clock.clone();
+            let deliver = deliver.clone();
+            async move {
+                tokio::select! {
+                    _ = scheduler::run(desk, platform, clock, deliver) => {},
+                    _ = stop.wait() => {},
+                }
+            }
+        },
+    ))
 }
 
 /// Forget processed event ids whose retry window has passed (every quarter of the window, at

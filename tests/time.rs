@@ -328,3 +328,87 @@ fn an_embargo_holds_publication_until_it_lifts() {
     let lifted = t.find("[clock] 2026-12-07 16:00 UTC").unwrap();
     assert!(published > lifted, "{t}");
 }
+
+/// Runs a script with a config of its own (erin edits; `extra` added).
+fn run_with_config(extra: &str, clock: &str, script: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("newsroom.toml");
+    std::fs::write(&config, format!("[roles]\neditors = [\"erin\"]\n{extra}")).unwrap();
+    let file = dir.path().join("s.story");
+    std::fs::write(&file, script).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_storydesk"))
+        .arg("--config")
+        .arg(&config)
+        .arg("--data")
+        .arg(dir.path().join("data"))
+        .args(["local", "--as", "alice", "--clock", clock, "--script"])
+        .arg(&file)
+        .env_remove("STORYDESK_CONFIG")
+        .env_remove("STORYDESK_DATA_DIR")
+        .env("RUST_LOG", "off")
+        .output()
+        .expect("the storydesk binary runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn a_required_reviewer_must_approve_on_top_of_the_quorum() {
+    let t = run_with_config(
+        "[review.required]\nbody = [\"dana\"]\n",
+        "2026-12-07T08:00Z",
+        "/story new title:\"Council budget leak\"\n\
+         /story write body <<END\nThe council's draft budget cuts the library service by a third.\nEND\n\
+         :as carol\n\
+         /story approve body\n\
+         /story status\n\
+         :as dana\n\
+         /story approve body\n\
+         /story status\n",
+    );
+    // The revision's thread asks dana by name.
+    assert!(
+        t.contains("@dana: the body section needs an approval from one of you"),
+        "{t}"
+    );
+    let (after_carol, after_dana) = t
+        .split_once("dana in #newsroom: /story approve body")
+        .unwrap();
+    let carol_status = after(after_carol, "carol in #newsroom: /story status");
+    assert!(
+        carol_status.contains(
+            "◔ **body** — in review · alice · rev 1 · 1/1 approvals · needs an approval from @dana"
+        ),
+        "carol's approval alone does not do: {t}"
+    );
+    assert!(after_dana.contains("✓ **body** — approved"), "{t}");
+    assert!(!after_dana.contains("needs an approval from @dana"), "{t}");
+}
+
+#[test]
+fn an_assignment_and_a_change_request_reach_the_people_they_concern() {
+    let data = tempfile::tempdir().unwrap();
+    let t = once(
+        data.path(),
+        "2026-12-07T08:00Z",
+        "/story new title:\"Council budget leak\"\n\
+         :as erin\n\
+         /story assign section:body user:bob\n\
+         :as bob\n\
+         /story write body <<END\nThe council's draft budget cuts the library service by a third.\nEND\n\
+         :as carol\n\
+         /story changes body note:\"Name the source of the figure.\"\n",
+    );
+    assert!(
+        t.contains("[dm bob] erin assigned you the body section of #1 “Council budget leak”."),
+        "{t}"
+    );
+    assert!(
+        t.contains("[#newsroom › body] @bob carol asked for changes on body revision 1"),
+        "{t}"
+    );
+}

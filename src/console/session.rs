@@ -511,6 +511,7 @@ impl<W: Write> Session<W> {
         let text = crate::text::when::render_markers(text, |t| {
             crate::text::when::console_date(t, now, &zone)
         });
+        let text = crate::roles::render_mentions(&text, crate::roles::Entry::console_mention);
         let mut lines = text.lines();
         writeln!(self.out, "{prefix} {}", lines.next().unwrap_or_default())?;
         for line in lines {

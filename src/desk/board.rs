@@ -23,6 +23,9 @@ pub fn render_board(story: &Story, quorum: u32) -> String {
             open,
         ));
         out.push_str(&messages::board_due(story, &section.name, state));
+        if section.revisions > 0 && section.awaits_required() {
+            out.push_str(&messages::board_needs(&section.needs));
+        }
         if !section.conflicts.is_empty() {
             out.push_str(&messages::board_conflicts(&section.conflicts));
         }

@@ -207,10 +207,19 @@ pub(crate) fn approve(
         };
         pending.state = CorrectionState::Applied(ctx.req.at);
         let s = section_of_mut(&mut story, section)?;
+        // One approval applies a correction; whether it came from one of the section's
+        // required reviewers is kept, as for any approval.
+        let required = ctx
+            .desk
+            .config
+            .review
+            .required_for(section)
+            .is_some_and(|list| list.admits(&ctx.req.identity()));
         s.approvals.push(Approval {
             by: me.clone(),
             revision: c.revision,
             at: ctx.req.at,
+            required,
         });
         // The corrected text is what the article shows now: earlier requests are settled.
         for request in s.change_requests.iter_mut().filter(|r| r.open) {

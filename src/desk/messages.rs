@@ -2493,3 +2493,36 @@ pub fn board_due(story: &Story, section: &str, state: SectionState) -> String {
         _ => String::new(),
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// Required reviewers and notifications
+
+fn mentions(needs: &[String]) -> String {
+    needs
+        .iter()
+        .map(|e| crate::roles::mention(e))
+        .collect::<Vec<_>>()
+        .join(" or ")
+}
+
+/// In a section's thread after a new revision: whose approval it needs.
+pub fn required_review_wanted(section: &str, needs: &[String]) -> String {
+    format!(
+        "{}: the {section} section needs an approval from one of you, on top of the usual review.",
+        mentions(needs)
+    )
+}
+
+/// A board line's note: the required approval still missing.
+pub fn board_needs(needs: &[String]) -> String {
+    format!(" · needs an approval from {}", mentions(needs))
+}
+
+/// To the person a section was assigned to.
+pub fn assigned_to_you(story: &Story, section: &str, by: &Person) -> String {
+    format!(
+        "{} assigned you the {section} section of {}. Write it with `/story write section:{section}` in the story's channel.",
+        by.name,
+        story_name(story)
+    )
+}

@@ -260,6 +260,7 @@ fn change_references(
         if s.owner.is_none() {
             s.owner = Some(ctx.req.actor.clone());
         }
+        super::rules::require_reviewers(ctx.desk, s);
         tx.put_revision(&revision)?;
         ctx.log(
             tx,

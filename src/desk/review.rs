@@ -50,10 +50,17 @@ pub fn approve(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
             return user(messages::already_approved(&section, latest));
         }
         let s = section_of_mut(&mut story, &section)?;
+        let required = ctx
+            .desk
+            .config
+            .review
+            .required_for(&section)
+            .is_some_and(|list| list.admits(&ctx.req.identity()));
         s.approvals.push(Approval {
             by: me.clone(),
             revision: latest,
             at: ctx.req.at,
+            required,
         });
         // Approving closes the reviewer's own open request: resolved when it was made on an
         // earlier revision, withdrawn when it was made on this one.
@@ -120,7 +127,7 @@ pub fn changes(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
     }
     let me = &ctx.req.actor;
     let quorum = ctx.desk.config.review.quorum;
-    let (story, revision) = ctx.transact(|tx| {
+    let (story, revision, author) = ctx.transact(|tx| {
         let mut story = tx_story(tx, id)?;
         super::rules::refuse_if_published(&story)?;
         let s = section_of_mut(&mut story, &section)?;
@@ -154,18 +161,22 @@ pub fn changes(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
                 revision: latest,
             },
         )?;
+        let author = tx.revision(id, &section, latest)?.map(|r| r.author);
         save(tx, &mut story)?;
-        Ok((story, latest))
+        Ok((story, latest, author))
     })?;
     let mut reply = Reply::about(id);
+    let mut text = messages::changes_requested(&story, &section, revision, me, &note);
+    // The author hears it where the section is worked on.
+    if let Some(author) = author.filter(|a| a.id != me.id) {
+        text = format!("{} {text}", crate::roles::mention(&author.id));
+    }
     reply.push(
         Destination::Thread {
             story: id,
             thread: ThreadKind::Section(section.clone()),
         },
-        Body::Text(messages::changes_requested(
-            &story, &section, revision, me, &note,
-        )),
+        Body::Text(text),
     );
     reply.push(
         Destination::Board { story: id },

@@ -231,6 +231,12 @@ pub(crate) fn save_revisions(
             thread.clone(),
             revision_post(&story, &revision, plan.latest.as_ref(), dismissed, quorum),
         );
+        if let Some(s) = story.section(&section).filter(|s| !s.needs.is_empty()) {
+            reply.push(
+                thread.clone(),
+                Body::Text(messages::required_review_wanted(&section, &s.needs)),
+            );
+        }
         if let Some(post) =
             super::publish::section_findings_post(ctx.desk, &story, &section, revision.number)
         {
@@ -250,6 +256,17 @@ pub(crate) fn save_revisions(
         Body::Board(super::render_board(&story, quorum)),
     );
     Ok(reply)
+}
+
+/// A new revision of `section` needs an approval from one of its required reviewers
+/// (`[review.required]` now), on top of the quorum.
+pub(crate) fn require_reviewers(desk: &super::Desk, section: &mut crate::model::Section) {
+    section.needs = desk
+        .config
+        .review
+        .required_for(&section.name)
+        .map(|list| list.entries().iter().map(ToString::to_string).collect())
+        .unwrap_or_default();
 }
 
 /// Adds the next revision of `section` to `story` inside a transaction, with its audit
@@ -282,6 +299,7 @@ pub(crate) fn add_revision(
     if s.owner.is_none() {
         s.owner = Some(ctx.req.actor.clone());
     }
+    require_reviewers(ctx.desk, s);
     tx.put_revision(&revision)?;
     if section == TITLE {
         // One title: the story's headline follows its title section.

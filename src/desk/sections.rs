@@ -107,10 +107,21 @@ fn set_owner(ctx: &Ctx<'_>, section: &str, owner: Person, mode: Mode) -> Result<
                 Body::Text(messages::taken_from_you(&story, section, from, actor)),
             );
         }
-        None => reply.push(
-            Destination::Channel,
-            Body::Text(messages::owner_set(&story, section, &owner, actor)),
-        ),
+        None => {
+            reply.push(
+                Destination::Channel,
+                Body::Text(messages::owner_set(&story, section, &owner, actor)),
+            );
+            // Given by someone else: they hear it directly.
+            if owner.id != actor.id {
+                reply.push(
+                    Destination::Direct {
+                        person: owner.clone(),
+                    },
+                    Body::Text(messages::assigned_to_you(&story, section, actor)),
+                );
+            }
+        }
     }
     reply.push(
         Destination::Board { story: id },

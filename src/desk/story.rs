@@ -52,6 +52,7 @@ pub fn new(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
         if let Some(s) = story.section_mut("title") {
             s.revisions = 1;
             s.owner = Some(req.actor.clone());
+            super::rules::require_reviewers(ctx.desk, s);
         }
         tx.put_revision(&first)?;
         ctx.log(

@@ -1,7 +1,10 @@
 //! The Discord application-command registration JSON, built from the command catalogue
 //! (`commands/story.toml`) and the story template.
 //!
-//! One command, `/story`. A one-word catalogue entry (`new`) is a subcommand; a two-word entry
+//! Mostly one command, `/story`: the entries Discord could not fit beside the others (a root
+//! command holds 25 entries and 8,000 characters, [`MAX_ENTRIES`], [`MAX_ROOT_CHARS`]) are
+//! registered under the extra roots of [`ROOTS`] (`/story-time due`, `/story-ref add`), and
+//! [`catalogue_name`] maps them back. A one-word catalogue entry (`new`) is a subcommand; a two-word entry
 //! (`source add`) is subcommand `add` of the subcommand group `source`. A one-word entry that
 //! also names a group (`draft`, beside `draft accept`) is the group's member [`IN_GROUP`]
 //! (`/story draft new`), since Discord has no subcommand and group of the same name. Options keep their
@@ -18,6 +21,60 @@ use crate::template::Template;
 /// (`draft` beside `draft accept`): Discord cannot have a subcommand and a group of the same
 /// name, so it becomes a member of the group, `/story draft new`.
 pub const IN_GROUP: &str = "new";
+
+/// Discord's limit on entries at one level: subcommands and groups of a root command,
+/// subcommands of a group, options of a subcommand.
+pub const MAX_ENTRIES: usize = 25;
+
+/// Discord's limit on one root command's characters: the name, description and choice
+/// values of the command and of every group, subcommand, option and choice together.
+pub const MAX_ROOT_CHARS: usize = 8000;
+
+/// A root command besides the catalogue's own (`/story`), for entries that do not fit in it.
+pub struct Root {
+    /// Its Discord name: `story-time`.
+    pub name: &'static str,
+    /// Its description.
+    pub description: &'static str,
+    /// The catalogue entries it holds, by first word: `due`, or `ref` for every `ref …`.
+    pub words: &'static [&'static str],
+    /// What the catalogue name of one of its subcommands starts with: `ref ` for
+    /// `/story-ref add`, nothing for `/story-time due`.
+    pub prefix: &'static str,
+}
+
+/// The extra root commands: the time features and the references, which together pass
+/// 1,700 characters and would take `/story` past [`MAX_ROOT_CHARS`].
+pub const ROOTS: &[Root] = &[
+    Root {
+        name: "story-time",
+        description: "Deadlines, your time zone, your work and embargoes.",
+        words: &["due", "tz", "mine", "embargo"],
+        prefix: "",
+    },
+    Root {
+        name: "story-ref",
+        description: "The story's references: add, list, edit, remove.",
+        words: &["ref"],
+        prefix: "ref ",
+    },
+];
+
+/// The catalogue name of Discord's `/root sub` (`sub` may be `group sub`, already mapped by
+/// [`catalogue_name`]): `/story-ref add` is `ref add`, `/story-time due` is `due`, anything
+/// under `/story` is `sub`.
+pub fn catalogue_name_in(root: &str, sub: &str) -> String {
+    match ROOTS.iter().find(|r| r.name == root) {
+        Some(r) => format!("{}{sub}", r.prefix),
+        None => sub.to_string(),
+    }
+}
+
+/// The root command a catalogue entry is registered under, if not the catalogue's own.
+fn root_of(entry: &str) -> Option<&'static Root> {
+    let word = entry.split(' ').next().unwrap_or(entry);
+    ROOTS.iter().find(|r| r.words.contains(&word))
+}
 
 /// The catalogue's name for Discord's `group sub`: `draft new` is `draft` (see [`IN_GROUP`]).
 pub fn catalogue_name(group: &str, sub: &str) -> String {
@@ -56,16 +113,54 @@ const MAX_STRING_LENGTH: u32 = 6000;
 /// Channel types a channel option accepts: text (0) and announcement (5) channels.
 const PUBLISHABLE_CHANNEL_TYPES: [u8; 2] = [0, 5];
 
-/// The JSON array to register (`PUT /applications/{id}/commands` or the guild variant).
+/// The JSON array to register (`PUT /applications/{id}/commands` or the guild variant):
+/// `/story`, then each of [`ROOTS`] that holds an entry.
 pub fn registration(catalogue: &Catalogue, template: &Template) -> Value {
-    let group_words: Vec<&str> = catalogue
+    let own: Vec<&Subcommand> = catalogue
         .subcommands
+        .iter()
+        .filter(|s| root_of(&s.name).is_none())
+        .collect();
+    let mut roots = vec![root(
+        catalogue.name.as_str(),
+        catalogue.description.as_str(),
+        &own,
+        template,
+    )];
+    for r in ROOTS {
+        let members: Vec<(&Subcommand, &str)> = catalogue
+            .subcommands
+            .iter()
+            .filter(|s| root_of(&s.name).is_some_and(|o| o.name == r.name))
+            .filter_map(|s| s.name.strip_prefix(r.prefix).map(|n| (s, n)))
+            .collect();
+        if members.is_empty() {
+            continue;
+        }
+        roots.push(json!({
+            "name": r.name,
+            "type": 1,
+            "description": r.description,
+            "contexts": [0],
+            "options": members
+                .iter()
+                .map(|(s, n)| subcommand(s, n, template))
+                .collect::<Vec<_>>(),
+        }));
+    }
+    Value::Array(roots)
+}
+
+/// One root command named `name` holding `subcommands` (catalogue entries, one word or
+/// `group sub`).
+fn root(name: &str, description: &str, subcommands: &[&Subcommand], template: &Template) -> Value {
+    let group_words: Vec<&str> = subcommands
         .iter()
         .filter_map(|s| s.name.split_once(' ').map(|(g, _)| g))
         .collect();
     let mut options: Vec<Value> = Vec::new();
     let mut groups_seen: Vec<&str> = Vec::new();
-    for sub in &catalogue.subcommands {
+    for sub in subcommands {
         let group = match sub.name.split_once(' ') {
             Some((group, _)) => group,
             None if group_words.contains(&sub.name.as_str()) => sub.name.as_str(),
@@ -80,9 +175,9 @@ pub fn registration(catalogue: &Catalogue, template: &Template) -> Value {
         groups_seen.push(group);
         // The group's members with their Discord names: a one-word entry of the group's
         // own name first, as `IN_GROUP`.
-        let members: Vec<(&Subcommand, &str)> = catalogue
-            .subcommands
+        let members: Vec<(&Subcommand, &str)> = subcommands
             .iter()
+            .copied()
             .filter_map(|s| match s.name.split_once(' ') {
                 Some((g, n)) if g == group => Some((s, n)),
                 None if s.name == group => Some((s, IN_GROUP)),
@@ -104,13 +199,35 @@ pub fn registration(catalogue: &Catalogue, template: &Template) -> Value {
                 .collect::<Vec<_>>(),
         }));
     }
-    json!([{
-        "name": catalogue.name,
+    json!({
+        "name": name,
         "type": 1,
-        "description": catalogue.description,
+        "description": description,
         "contexts": [0],
         "options": options,
-    }])
+    })
+}
+
+/// The characters Discord counts against [`MAX_ROOT_CHARS`] in `command` (a root command of
+/// the registration): its name, description and value, and those of every option, group,
+/// subcommand and choice under it.
+pub fn registered_chars(command: &Value) -> usize {
+    let own: usize = ["name", "description", "value"]
+        .iter()
+        .filter_map(|k| command.get(*k))
+        .map(|v| match v {
+            Value::String(s) => s.chars().count(),
+            Value::Null => 0,
+            other => other.to_string().chars().count(),
+        })
+        .sum();
+    let under: usize = ["options", "choices"]
+        .iter()
+        .filter_map(|k| command.get(*k).and_then(Value::as_array))
+        .flatten()
+        .map(registered_chars)
+        .sum();
+    own + under
 }
 
 /// One subcommand with its options, named `name` (its last word).
@@ -226,35 +343,55 @@ mod tests {
             .unwrap_or_else(|| panic!("no option {name}"))
     }
 
-    #[test]
-    fn one_story_command_with_every_catalogue_entry() {
-        let json = json();
-        let commands = json.as_array().unwrap();
-        assert_eq!(commands.len(), 1);
-        let story = &commands[0];
-        assert_eq!(story["name"], "story");
-        for sub in &catalogue().subcommands {
-            let (group, name) = match sub.name.split_once(' ') {
-                Some((group, name)) => (Some(group), name),
-                // `draft` beside `draft accept`: Discord's `/story draft new`.
-                None if catalogue()
-                    .subcommands
-                    .iter()
-                    .any(|s| s.name.starts_with(&format!("{} ", sub.name))) =>
-                {
-                    (Some(sub.name.as_str()), IN_GROUP)
-                }
-                None => (None, sub.name.as_str()),
-            };
-            let entry = match group {
-                None => find(&story["options"], name),
-                Some(group) => {
-                    let g = find(&story["options"], group);
+    /// The registered subcommand of a catalogue entry, checking that it maps back.
+    fn registered<'a>(json: &'a Value, sub: &Subcommand) -> &'a Value {
+        let entry = |root: &'a Value, path: &str| -> &'a Value {
+            match path.split_once(' ') {
+                None => find(&root["options"], path),
+                Some((group, name)) => {
+                    let g = find(&root["options"], group);
                     assert_eq!(g["type"], kind::SUB_COMMAND_GROUP);
-                    assert_eq!(catalogue_name(group, name), sub.name);
                     find(&g["options"], name)
                 }
-            };
+            }
+        };
+        let roots = json.as_array().unwrap();
+        if let Some(r) = root_of(&sub.name) {
+            let root = roots.iter().find(|c| c["name"] == r.name).unwrap();
+            let name = sub.name.strip_prefix(r.prefix).unwrap();
+            assert_eq!(catalogue_name_in(r.name, name), sub.name);
+            return entry(root, name);
+        }
+        let story = &roots[0];
+        assert_eq!(story["name"], "story");
+        let path = match sub.name.split_once(' ') {
+            Some((group, name)) => {
+                assert_eq!(catalogue_name(group, name), sub.name);
+                sub.name.clone()
+            }
+            // `draft` beside `draft accept`: Discord's `/story draft new`.
+            None if catalogue()
+                .subcommands
+                .iter()
+                .any(|s| s.name.starts_with(&format!("{} ", sub.name))) =>
+            {
+                assert_eq!(catalogue_name(&sub.name, IN_GROUP), sub.name);
+                format!("{} {IN_GROUP}", sub.name)
+            }
+            None => sub.name.clone(),
+        };
+        assert_eq!(catalogue_name_in("story", &sub.name), sub.name);
+        entry(story, &path)
+    }
+
+    #[test]
+    fn every_catalogue_entry_is_registered_once_and_maps_back() {
+        let json = json();
+        let commands = json.as_array().unwrap();
+        assert_eq!(commands[0]["name"], "story");
+        assert_eq!(commands.len(), 1 + ROOTS.len());
+        for sub in &catalogue().subcommands {
+            let entry = registered(&json, sub);
             assert_eq!(entry["type"], kind::SUB_COMMAND, "{}", sub.name);
             for o in &sub.options {
                 find(&entry["options"], &o.name);
@@ -271,6 +408,57 @@ mod tests {
             );
             assert!(sub.option(FILE_OPTION).is_none());
         }
+        // As many subcommands registered as catalogue entries: none twice.
+        fn count(v: &Value) -> usize {
+            v["options"].as_array().map_or(0, |o| {
+                o.iter()
+                    .map(|o| match o["type"].as_u64() {
+                        Some(1) => 1,
+                        Some(2) => count(o),
+                        _ => 0,
+                    })
+                    .sum()
+            })
+        }
+        let registered: usize = commands.iter().map(count).sum();
+        assert_eq!(registered, catalogue().subcommands.len());
+    }
+
+    #[test]
+    fn every_root_fits_discords_size_limits() {
+        fn entries(v: &Value, path: &str) {
+            for key in ["options", "choices"] {
+                if let Some(list) = v.get(key).and_then(Value::as_array) {
+                    assert!(
+                        list.len() <= MAX_ENTRIES,
+                        "{path} has {} {key}, Discord takes {MAX_ENTRIES}",
+                        list.len()
+                    );
+                    for o in list {
+                        entries(o, &format!("{path} {}", o["name"].as_str().unwrap_or("?")));
+                    }
+                }
+            }
+        }
+        for command in json().as_array().unwrap() {
+            let name = command["name"].as_str().unwrap();
+            entries(command, name);
+            let chars = registered_chars(command);
+            assert!(
+                chars <= MAX_ROOT_CHARS,
+                "/{name} counts {chars} characters, Discord takes {MAX_ROOT_CHARS}"
+            );
+        }
+    }
+
+    #[test]
+    fn registered_chars_counts_names_descriptions_and_values() {
+        let command = json!({
+            "name": "ab", "description": "cde", "type": 1,
+            "options": [{"name": "f", "description": "gh", "type": 3,
+                         "choices": [{"name": "i", "value": "jk"}, {"name": "l", "value": 12}]}]
+        });
+        assert_eq!(registered_chars(&command), 2 + 3 + 1 + 2 + 1 + 2 + 1 + 2);
     }
 
     #[test]
@@ -314,7 +502,9 @@ mod tests {
                 assert!(choices.len() <= 25);
             }
         }
-        walk(&json()[0]);
+        for command in json().as_array().unwrap() {
+            walk(command);
+        }
     }
 
     #[test]

@@ -52,7 +52,7 @@ use std::time::Duration;
 
 use serenity::all::{
     ChannelId, ChannelType, CreateActionRow, CreateAttachment, CreateInteractionResponse,
-    CreateThread, GuildId, Interaction, InteractionId, Message, MessageId,
+    CreateThread, GuildId, Interaction, InteractionId, Message, MessageId, UserId,
 };
 use serenity::http::{Http, HttpBuilder};
 use tracing::Instrument;
@@ -82,6 +82,15 @@ pub const ADMIT_PATIENCE: Duration = Duration::from_millis(1000);
 /// How long a file download may take.
 const DOWNLOAD_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// Whether Discord's refusal of a direct message is final for that person: they take no
+/// direct messages from the bot, or are unknown.
+fn dm_refused(e: &PostError) -> bool {
+    matches!(
+        e.code(),
+        Some(code::CANNOT_DM | code::UNKNOWN_USER | code::MISSING_ACCESS)
+    ) || matches!(e, PostError::Refused { status: 403, .. })
+}
+
 /// Discord's JSON error codes storydesk acts on.
 mod code {
     /// Unknown channel (a deleted thread).
@@ -94,6 +103,11 @@ mod code {
     pub const MISSING_PERMISSIONS: isize = 50013;
     /// The thread is archived (and locked).
     pub const THREAD_ARCHIVED: isize = 50083;
+    /// Cannot send messages to this user (they refuse direct messages from the server's
+    /// members, or share no server with the bot).
+    pub const CANNOT_DM: isize = 50007;
+    /// Unknown user.
+    pub const UNKNOWN_USER: isize = 10013;
 }
 
 /// Work that finishes an interaction after its first answer: followups, posts, edits.
@@ -694,9 +708,7 @@ impl Discord {
                         self.public(&reach, place, &text).await;
                     }
                 }
-                Destination::Direct { person } => {
-                    tracing::warn!(user = %person.id, "direct messages are not sent on Discord yet");
-                }
+                Destination::Direct { person } => self.direct(&person, &post.body).await,
                 Destination::Board { story } => {
                     if let Err(e) = self.update_board(story).await {
                         tracing::warn!(error = %e, story = story.0, "board not updated");
@@ -818,6 +830,63 @@ impl Discord {
         for job in drafts {
             self.write_draft(&reach, place, job).await;
         }
+    }
+
+    /// A direct message to `person`: their DM channel with the bot, created (or found) by
+    /// `POST /users/@me/channels`, then the message, each sent once. When Discord refuses
+    /// (they take no direct messages: 50007), the desk keeps the text to show them in the
+    /// channel next time.
+    async fn direct(&self, person: &crate::model::Person, body: &Body) {
+        let sent =
+            async {
+                let user = person.id.parse::<u64>().ok().filter(|id| *id > 0).ok_or(
+                    PostError::Refused {
+                        status: 400,
+                        code: code::UNKNOWN_USER,
+                    },
+                )?;
+                let dm = self.rest.create_dm_channel(UserId::new(user)).await?;
+                for text in render::texts(body) {
+                    self.rest
+                        .send_message(dm.id, vec![], &render::channel_message(&text, vec![]))
+                        .await?;
+                }
+                Ok::<(), PostError>(())
+            }
+            .await;
+        match sent {
+            Ok(()) => {}
+            Err(e) if dm_refused(&e) => {
+                tracing::info!(error = %e, "Discord refused a direct message; the desk keeps it");
+                let desk = self.desk.clone();
+                let person = person.clone();
+                let text = body.text();
+                let kept = tokio::task::spawn_blocking(move || {
+                    desk.undeliverable(Platform::Discord, &person, &text)
+                })
+                .await;
+                if !matches!(kept, Ok(Ok(()))) {
+                    tracing::warn!("could not keep a direct message Discord refused");
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "direct message not delivered"),
+        }
+    }
+
+    /// Delivers what a job of the desk's scheduler sends ([`crate::desk::Due`]): in the
+    /// story's home channel, with no one to answer privately (notes about failures go to the
+    /// channel), a scheduled publication exactly as `/story publish` posts it.
+    pub async fn deliver_due(&self, due: crate::desk::Due) {
+        let Ok(channel) = due.channel.channel.parse::<u64>() else {
+            tracing::warn!("a scheduled post has no Discord channel");
+            return;
+        };
+        let place = Place {
+            channel: due.channel,
+            thread: None,
+        };
+        let reach = Reach::Thread(ChannelId::new(channel.max(1)));
+        self.deliver(reach, &place, due.reply).await;
     }
 
     /// Write a draft the desk asked for, showing it in its thread as it is written.

@@ -3,7 +3,8 @@
 //! Every message storydesk sends carries an empty `allowed_mentions`, so text written by
 //! users (a source with `@everyone`, a role mention in a section) is shown but never pings
 //! anyone. Long text is cut at paragraph, then sentence boundaries into messages of at most
-//! [`MAX_MESSAGE_CHARS`] characters.
+//! [`MAX_MESSAGE_CHARS`] characters. The desk's time markers (`<time:…>`) become Discord
+//! timestamps (`<t:…:f>`), which every reader sees in their own zone ([`shown`]).
 
 use serenity::all::{
     ButtonStyle, CreateActionRow, CreateAllowedMentions, CreateButton, CreateInputText,
@@ -30,6 +31,12 @@ pub fn no_mentions() -> CreateAllowedMentions {
     CreateAllowedMentions::new().replied_user(false)
 }
 
+/// `text` with the desk's time markers as Discord timestamps
+/// ([`crate::text::when::discord_date`]). Text already shown is left as it is.
+pub fn shown(text: &str) -> String {
+    crate::text::when::render_markers(text, crate::text::when::discord_date)
+}
+
 /// The messages a body becomes, each within Discord's limit. An article is its headline and
 /// sections, then its references, each part cut separately so references come last and
 /// start a message of their own.
@@ -42,7 +49,7 @@ pub fn texts(body: &Body) -> Vec<String> {
 
 /// Text cut into messages (at least one, so an empty text still answers).
 pub fn split(text: &str) -> Vec<String> {
-    let pieces = chunk_trimmed(text, MAX_MESSAGE_CHARS);
+    let pieces = chunk_trimmed(&shown(text), MAX_MESSAGE_CHARS);
     if pieces.is_empty() {
         vec![messages::done()]
     } else {
@@ -64,7 +71,7 @@ pub fn article_texts(article: &Article) -> Vec<String> {
         main.push('\n');
         main.push_str(&corrections);
     }
-    let mut out = chunk_trimmed(&main, MAX_MESSAGE_CHARS);
+    let mut out = chunk_trimmed(&shown(&main), MAX_MESSAGE_CHARS);
     if !article.references.is_empty() {
         let mut refs = format!("## {}\n", article.references_heading);
         for r in &article.references {
@@ -74,7 +81,7 @@ pub fn article_texts(article: &Article) -> Vec<String> {
             refs.push_str("\n\n");
             refs.push_str(&corrections);
         }
-        out.extend(chunk_trimmed(&refs, MAX_MESSAGE_CHARS));
+        out.extend(chunk_trimmed(&shown(&refs), MAX_MESSAGE_CHARS));
     }
     out
 }
@@ -113,7 +120,7 @@ pub fn buttons(actions: &[Action]) -> Vec<CreateActionRow> {
 /// A message in a channel or thread.
 pub fn channel_message(text: &str, components: Vec<CreateActionRow>) -> CreateMessage {
     CreateMessage::new()
-        .content(text)
+        .content(shown(text))
         .allowed_mentions(no_mentions())
         .components(components)
 }
@@ -121,7 +128,7 @@ pub fn channel_message(text: &str, components: Vec<CreateActionRow>) -> CreateMe
 /// An edit of a channel message (the board).
 pub fn edit_message(text: &str) -> EditMessage {
     EditMessage::new()
-        .content(messages::fit(text, MAX_MESSAGE_CHARS))
+        .content(messages::fit(&shown(text), MAX_MESSAGE_CHARS))
         .allowed_mentions(no_mentions())
 }
 
@@ -150,7 +157,7 @@ pub fn respond_with(
     components: Vec<CreateActionRow>,
 ) -> CreateInteractionResponse {
     let mut message = CreateInteractionResponseMessage::new()
-        .content(text)
+        .content(shown(text))
         .ephemeral(ephemeral)
         .allowed_mentions(no_mentions());
     if !components.is_empty() {
@@ -176,7 +183,7 @@ pub fn followup_with(
     components: Vec<CreateActionRow>,
 ) -> CreateInteractionResponseFollowup {
     let followup = CreateInteractionResponseFollowup::new()
-        .content(text)
+        .content(shown(text))
         .ephemeral(ephemeral)
         .allowed_mentions(no_mentions());
     if components.is_empty() {
@@ -194,7 +201,7 @@ pub fn edit_original(text: &str) -> EditInteractionResponse {
 /// The edit that fills a deferred answer, with buttons under it.
 pub fn edit_original_with(text: &str, components: Vec<CreateActionRow>) -> EditInteractionResponse {
     let edit = EditInteractionResponse::new()
-        .content(text)
+        .content(shown(text))
         .allowed_mentions(no_mentions());
     if components.is_empty() {
         edit
@@ -340,6 +347,18 @@ pub fn note_form(action: &Action) -> CreateInteractionResponse {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn time_markers_become_discord_timestamps() {
+        let at = crate::model::Timestamp(1_796_576_400_000);
+        let text = format!("The body is due {}.", crate::text::when::marker(at));
+        let out = split(&text);
+        assert_eq!(
+            out,
+            vec!["The body is due <t:1796576400:f> (<t:1796576400:R>).".to_string()]
+        );
+        assert_eq!(shown(&out[0]), out[0]);
+    }
+
     use super::*;
     use crate::desk::ArticlePart;
 

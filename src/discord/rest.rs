@@ -14,6 +14,7 @@ use std::sync::Arc;
 
 use serenity::all::{
     ChannelId, CreateAttachment, GuildChannel, GuildId, InteractionId, Message, MessageId,
+    PrivateChannel, UserId,
 };
 use serenity::http::Http;
 
@@ -27,6 +28,7 @@ mod route {
     pub const EDIT_ORIGINAL: &str = "PATCH /webhooks/{application}/{token}/messages/@original";
     pub const FOLLOWUP: &str = "POST /webhooks/{application}/{token}";
     pub const INTERACTION_CALLBACK: &str = "POST /interactions/{interaction}/{token}/callback";
+    pub const CREATE_DM: &str = "POST /users/@me/channels";
 }
 
 /// serenity's REST client, counted.
@@ -114,6 +116,17 @@ impl Rest {
             route::CREATE_THREAD,
             self.http
                 .create_thread_from_message(channel, message, map, reason),
+        )
+        .await
+    }
+
+    /// The direct-message channel with `user` (`POST /users/@me/channels`), created or found.
+    pub async fn create_dm_channel(&self, user: UserId) -> serenity::Result<PrivateChannel> {
+        counted(
+            route::CREATE_DM,
+            self.http.create_private_channel(
+                &serde_json::json!({ "recipient_id": user.get().to_string() }),
+            ),
         )
         .await
     }

@@ -344,6 +344,8 @@ fn command(desk: &Desk, c: CommandInteraction, now: Timestamp) -> Route {
         return Route::Notice(super::messages::only_in_servers());
     };
     let (subcommand, given) = flatten(&c.data.options);
+    // `/story-time due` is `due`, `/story-ref add` is `ref add` (`commands::ROOTS`).
+    let subcommand = super::commands::catalogue_name_in(&c.data.name, &subcommand);
     let mut options = Vec::new();
     let mut file = None;
     for (name, value) in given {

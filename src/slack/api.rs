@@ -45,6 +45,15 @@ impl std::fmt::Debug for Token {
     }
 }
 
+/// A user as `users.info` describes them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserInfo {
+    /// The name they go by.
+    pub name: String,
+    /// Their profile's time zone, an IANA name (`tz`: `Europe/Berlin`), when Slack gives one.
+    pub zone: Option<String>,
+}
+
 /// Why a call to Slack failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ApiError {
@@ -565,6 +574,12 @@ impl WebApi {
     /// The name a user goes by (`users.info`): their display name, else their real name,
     /// else their user name.
     pub async fn user_name(&self, user: &str) -> Result<String, ApiError> {
+        Ok(self.user_info(user).await?.name)
+    }
+
+    /// What `users.info` says of a user: the name they go by (display name, else real name,
+    /// else user name) and the time zone of their profile.
+    pub async fn user_info(&self, user: &str) -> Result<UserInfo, ApiError> {
         let token = self
             .bot
             .as_ref()
@@ -583,10 +598,17 @@ impl WebApi {
         .filter_map(Value::as_str)
         .find(|n| !n.trim().is_empty())
         .map(str::to_string);
-        name.ok_or_else(|| ApiError::Transport {
-            method: "users.info".into(),
-            reason: "the answer has no name".into(),
-        })
+        let zone = u["tz"]
+            .as_str()
+            .filter(|z| !z.trim().is_empty())
+            .map(str::to_string);
+        match name {
+            Some(name) => Ok(UserInfo { name, zone }),
+            None => Err(ApiError::Transport {
+                method: "users.info".into(),
+                reason: "the answer has no name".into(),
+            }),
+        }
     }
 
     /// The user ids in a user group (`usergroups.users.list`, scope `usergroups:read`).

@@ -159,8 +159,9 @@ pub fn pack(blocks: Vec<Value>, fallback: &str) -> Vec<SlackMessage> {
     messages
 }
 
-/// A notification text: the first line, plain, escaped, short.
+/// A notification text: the first line, plain, escaped, short; times in UTC.
 fn fallback_text(markdown: &str) -> String {
+    let markdown = crate::text::when::render_markers(markdown, crate::text::when::utc);
     let line = markdown
         .lines()
         .find(|l| !l.trim().is_empty())

@@ -7,13 +7,16 @@
 //! Bot scopes, each for one feature:
 //! - `commands`: the `/story` slash command.
 //! - `chat:write`: the board, review threads, answers and published articles.
+//! - `im:write`: direct messages to one person (reminders, a deadline passed): the app's
+//!   conversation with them (`chat.postMessage` to their user id).
 //! - `channels:history`, `groups:history`: receive messages posted in a story's source
 //!   thread in public and private channels (the `message.channels` and `message.groups`
 //!   events need them), and read the publishing channel's recent history to find an
 //!   article's message Slack did not confirm (`conversations.history`).
 //! - `files:read`: read text files shared in a source thread (`files.info` and download).
 //! - `users:read`: the names of people who add sources by posting in a thread (events carry
-//!   only user ids; `users.info`, asked once per person).
+//!   only user ids; `users.info`, asked once per person), and the time zone their Slack
+//!   profile gives, for their times until they choose one with `/story tz`.
 //! - `usergroups:read`: who is in a user group named as a role (`group:S…` in `[roles]
 //!   editors`; `usergroups.users.list`).
 
@@ -49,6 +52,7 @@ fn map(entries: Vec<(&str, Yaml)>) -> Yaml {
 pub const BOT_SCOPES: &[&str] = &[
     "commands",
     "chat:write",
+    "im:write",
     "channels:history",
     "groups:history",
     "files:read",

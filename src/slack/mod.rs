@@ -487,26 +487,13 @@ impl Slack {
     /// Whether the config's role lists name any Slack user group (`group:S…`), so a
     /// request's memberships must be looked up before the desk sees it.
     fn names_groups(&self) -> bool {
-        self.desk()
-            .config()
-            .roles
-            .editors
-            .slack_groups()
-            .next()
-            .is_some()
+        !self.desk().config().slack_groups().is_empty()
     }
 
     /// The user groups among those the config's role lists name (`group:S…`) that `user` is
     /// in. Looked up only when the config names any.
     async fn groups_of(&self, user: &str) -> Vec<String> {
-        let named: Vec<String> = self
-            .desk()
-            .config()
-            .roles
-            .editors
-            .slack_groups()
-            .map(str::to_string)
-            .collect();
+        let named: Vec<String> = self.desk().config().slack_groups();
         let mut member_of = Vec::new();
         for group in named {
             let api = &self.inner.groups_api;
@@ -1198,6 +1185,21 @@ impl Slack {
         }
     }
 
+    /// Delivers what a job of the desk's scheduler sends ([`crate::desk::Due`]) in the
+    /// story's home channel, as resumed publications are: no one asked, so there is no one
+    /// to answer privately; a scheduled publication is posted exactly as `/story publish`
+    /// posts it.
+    pub async fn deliver_due(&self, due: crate::desk::Due) {
+        let origin = Origin {
+            channel: due.channel,
+            user: String::new(),
+            thread: None,
+            response_url: None,
+            admitted: None,
+        };
+        self.deliver(due.reply, origin).await;
+    }
+
     /// One post, on its channel's queue. On failure, the error and the channel it was for.
     async fn send_post(
         &self,
@@ -1281,18 +1283,36 @@ impl Slack {
             }
             Destination::Direct { person } => {
                 // chat.postMessage to a user id posts in the app's direct messages with them.
+                // Each message is sent once: a refusal is not retried but kept by the desk.
                 let this = self.clone();
                 let user = person.id.clone();
-                self.queued(&person.id, async move {
-                    for m in render(&post.body) {
-                        this.api()
-                            .post_message(&user, &m.text, &m.blocks, None)
-                            .await?;
+                let text = post.body.text();
+                let sent = self
+                    .queued(&person.id, async move {
+                        for m in render(&post.body) {
+                            this.api()
+                                .post_message(&user, &m.text, &m.blocks, None)
+                                .await?;
+                        }
+                        Ok(())
+                    })
+                    .await;
+                match sent {
+                    Err(ApiError::Slack { error, .. }) if dm_refused(&error) => {
+                        tracing::info!(error = %error, "Slack refused a direct message; the desk keeps it");
+                        let desk = self.desk().clone();
+                        let kept = tokio::task::spawn_blocking(move || {
+                            desk.undeliverable(Platform::Slack, &person, &text)
+                        })
+                        .await;
+                        if matches!(kept, Ok(Ok(()))) {
+                            Ok(())
+                        } else {
+                            Err((store_failure(), None))
+                        }
                     }
-                    Ok(())
-                })
-                .await
-                .map_err(|e| (e, Some(person.id)))
+                    other => other.map_err(|e| (e, Some(person.id))),
+                }
             }
             Destination::Publish { channel: target } | Destination::Correct { channel: target } => {
                 let target = publish_channel(&target);
@@ -1390,8 +1410,28 @@ impl Slack {
     }
 
     /// Sends a message only the requester sees: through `response_url` when Slack gave
-    /// one, otherwise `chat.postEphemeral`.
+    /// one, otherwise `chat.postEphemeral`; with no requester (a scheduled job), in the
+    /// story's channel.
     async fn tell(&self, origin: &Origin, message: SlackMessage) {
+        if origin.user.is_empty() && origin.response_url.is_none() {
+            // Nobody asked (a scheduled job's delivery): the note goes to the story's
+            // channel, where its people see it.
+            let channel = origin.channel.channel.clone();
+            let this = self.clone();
+            let c = channel.clone();
+            let posted = self
+                .queued(&channel, async move {
+                    this.api()
+                        .post_message(&c, &message.text, &message.blocks, None)
+                        .await
+                        .map(drop)
+                })
+                .await;
+            if let Err(e) = posted {
+                tracing::warn!(error = %e, "could not post a scheduled job's note");
+            }
+            return;
+        }
         let result = match &origin.response_url {
             Some(url) => self.api().respond(url, &message.ephemeral_json()).await,
             None => {
@@ -1522,13 +1562,18 @@ impl Slack {
     }
 
     /// The name of a user seen only by id (in an event): learnt earlier, or asked of Slack
-    /// once (`users.info`), or else the id.
+    /// once (`users.info`), or else the id. The same answer's time zone goes to the desk.
     async fn name_of(&self, id: &str) -> String {
         if let Some(name) = self.inner.names.lock().expect("names lock").get(id) {
             return name.clone();
         }
-        match self.api().user_name(id).await {
-            Ok(name) => self.learn_name(id, Some(&name)),
+        match self.api().user_info(id).await {
+            Ok(info) => {
+                if let Some(zone) = info.zone {
+                    self.learn_zone(id, zone).await;
+                }
+                self.learn_name(id, Some(&info.name))
+            }
             Err(e) => {
                 tracing::info!(error = %e, "could not look up a user's name");
                 id.to_string()
@@ -1536,6 +1581,20 @@ impl Slack {
         }
     }
 
+    /// Tells the desk the time zone Slack's profile gives `id` (once per person and
+    /// process: `users.info` is asked once, see [`Self::name_of`]).
+    async fn learn_zone(&self, id: &str, zone: String) {
+        let desk = self.desk().clone();
+        let person = id.to_string();
+        let learnt =
+            tokio::task::spawn_blocking(move || desk.learn_zone(Platform::Slack, &person, &zone))
+                .await;
+        if !matches!(learnt, Ok(Ok(()))) {
+            tracing::warn!("could not keep a person's time zone");
+        }
+    }
+
+    /// Keeps `name` as `id`'s name (when given); the name known for `id`, or the id.
     fn learn_name(&self, id: &str, name: Option<&str>) -> String {
         let mut names = self.inner.names.lock().expect("names lock");
         if let Some(name) = name.filter(|n| !n.is_empty()) {
@@ -1774,6 +1833,25 @@ fn publish_channel(given: &str) -> String {
         return inner.split('|').next().unwrap_or(inner).to_string();
     }
     given.trim_start_matches('#').to_string()
+}
+
+/// Whether Slack's `error` on a direct message means it will never reach that person
+/// (rather than a passing failure): they are a bot, gone, or out of the app's reach.
+fn dm_refused(error: &str) -> bool {
+    matches!(
+        error,
+        "cannot_dm_bot"
+            | "user_not_found"
+            | "user_disabled"
+            | "not_allowed_token_type"
+            | "channel_not_found"
+            | "is_archived"
+            | "messages_tab_disabled"
+            | "restricted_action"
+            | "user_not_visible"
+            | "not_authed_for_im"
+            | "missing_scope"
+    )
 }
 
 /// A desk body as Slack messages.

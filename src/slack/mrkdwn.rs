@@ -4,7 +4,9 @@
 //! `` `code` ``, `# heading`, `- item`, `> quote`) into Slack's mrkdwn, and escapes `&`, `<`
 //! and `>` everywhere, so no text, whoever wrote it, can become a mention (`<!channel>`,
 //! `<@U123>`) or a link. The only angle brackets the adapter adds itself are channel links
-//! for Slack channel ids (`#C0123ABCD` → `<#C0123ABCD>`), which notify nobody.
+//! for Slack channel ids (`#C0123ABCD` → `<#C0123ABCD>`), which notify nobody, and dates for
+//! the desk's time markers (`<time:…>` → `<!date^…|… UTC>`, [`crate::text::when::slack_date`]),
+//! which Slack shows in each reader's zone.
 //!
 //! Inbound, Slack sends command and message text escaped: `&amp;`, `&lt;`, `&gt;`, and
 //! `<…>` for mentions, channels and links. [`command_text`] turns a slash command's text into
@@ -33,8 +35,44 @@ pub fn unescape(text: &str) -> String {
         .replace("&amp;", "&")
 }
 
-/// The desk's Markdown as Slack mrkdwn, escaped.
+/// Stands for a time marker while the text is converted and escaped: private-use
+/// characters around the marker's seconds.
+const TIME_OPEN: char = '\u{E000}';
+/// Closes [`TIME_OPEN`].
+const TIME_CLOSE: char = '\u{E001}';
+
+/// The desk's Markdown as Slack mrkdwn, escaped; time markers as Slack dates.
 pub fn to_mrkdwn(markdown: &str) -> String {
+    let held =
+        crate::text::when::render_markers(&markdown.replace([TIME_OPEN, TIME_CLOSE], ""), |t| {
+            format!("{TIME_OPEN}{}{TIME_CLOSE}", t.0.div_euclid(1000))
+        });
+    let converted = convert(&held);
+    if !converted.contains(TIME_OPEN) {
+        return converted;
+    }
+    let mut out = String::with_capacity(converted.len() + 64);
+    let mut rest = converted.as_str();
+    while let Some(i) = rest.find(TIME_OPEN) {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + TIME_OPEN.len_utf8()..];
+        let Some(end) = after.find(TIME_CLOSE) else {
+            rest = after;
+            continue;
+        };
+        if let Ok(secs) = after[..end].parse::<i64>() {
+            out.push_str(&crate::text::when::slack_date(crate::model::Timestamp(
+                secs * 1000,
+            )));
+        }
+        rest = &after[end + TIME_CLOSE.len_utf8()..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The desk's Markdown as Slack mrkdwn, escaped, line by line.
+fn convert(markdown: &str) -> String {
     let mut out = String::with_capacity(markdown.len() + 32);
     let mut in_fence = false;
     for (i, line) in markdown.split('\n').enumerate() {
@@ -264,6 +302,20 @@ fn decode_token(token: &str, mode: Mode) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn time_markers_become_slack_dates_and_nothing_else_does() {
+        let at = crate::model::Timestamp(1_796_576_400_000);
+        let text = format!(
+            "**Due** {} <time:x> <!channel>",
+            crate::text::when::marker(at)
+        );
+        assert_eq!(
+            to_mrkdwn(&text),
+            "*Due* <!date^1796576400^{date_short_pretty} {time}|2026-12-06 17:00 UTC> \
+             &lt;time:x&gt; &lt;!channel&gt;"
+        );
+    }
+
     use super::*;
 
     #[test]

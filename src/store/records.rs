@@ -177,6 +177,10 @@ pub(crate) struct ApprovalRecord {
     pub(crate) revision: u32,
     /// When, in Unix milliseconds.
     pub(crate) at: i64,
+    /// A required reviewer's approval. Left out when false, so records written before
+    /// required reviewers read unchanged.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub(crate) required: bool,
 }
 
 /// A change request as stored.
@@ -217,6 +221,9 @@ pub(crate) struct SectionRecord {
     /// (and left out when false) in records written before claims were enforced.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub(crate) claimed: bool,
+    /// Whose approval the latest revision needs on top of the quorum; left out when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) needs: Vec<String>,
 }
 
 /// A source's summary as kept in the story record.
@@ -1140,6 +1147,7 @@ impl From<&Approval> for ApprovalRecord {
             by: (&a.by).into(),
             revision: a.revision,
             at: a.at.0,
+            required: a.required,
         }
     }
 }
@@ -1150,6 +1158,7 @@ impl From<ApprovalRecord> for Approval {
             by: a.by.into(),
             revision: a.revision,
             at: Timestamp(a.at),
+            required: a.required,
         }
     }
 }
@@ -1192,6 +1201,7 @@ impl From<&Section> for SectionRecord {
                 .collect(),
             conflicts: s.conflicts.iter().map(PersonRecord::from).collect(),
             claimed: s.claimed,
+            needs: s.needs.clone(),
         }
     }
 }
@@ -1210,6 +1220,7 @@ impl From<SectionRecord> for Section {
                 .collect(),
             conflicts: s.conflicts.into_iter().map(Person::from).collect(),
             claimed: s.claimed,
+            needs: s.needs,
         }
     }
 }

@@ -23,6 +23,9 @@ use serde_json::{json, Value};
 use tokio::sync::{mpsc, Notify};
 use tokio_tungstenite::tungstenite::Message;
 
+/// The time zone every person's Slack profile gives (`users.info` `tz`).
+pub const USER_ZONE: &str = "Europe/Berlin";
+
 pub const BOT_TOKEN: &str = "xoxb-fake-bot-token";
 pub const APP_TOKEN: &str = "xapp-fake-app-token";
 
@@ -281,7 +284,7 @@ impl FakeSlack {
         );
     }
 
-    /// A person in the workspace, for `users.info`.
+    /// A person in the workspace, for `users.info` (whose profile's zone is [`USER_ZONE`]).
     pub fn add_user(&self, id: &str, name: &str) {
         self.state
             .lock()
@@ -691,7 +694,7 @@ async fn api(
             let name = shared.0.lock().unwrap().users.get(&id).cloned();
             match name {
                 Some(name) => (
-                    json!({ "ok": true, "user": { "id": id, "name": name, "real_name": name.to_uppercase(), "profile": { "display_name": name } } }),
+                    json!({ "ok": true, "user": { "id": id, "name": name, "real_name": name.to_uppercase(), "tz": USER_ZONE, "profile": { "display_name": name } } }),
                     None,
                 ),
                 None => (json!({ "ok": false, "error": "user_not_found" }), None),

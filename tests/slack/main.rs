@@ -6,6 +6,7 @@ mod fake;
 #[path = "../support/finish.rs"]
 mod finish;
 mod once;
+mod time;
 mod world;
 
 use serde_json::{json, Value};
@@ -1047,4 +1048,49 @@ async fn a_user_group_lookup_slack_refuses_grants_nothing() {
     assert!(ack_text(&ack).contains("Only editors can publish"), "{ack}");
     assert!(!w.fake.calls_of("usergroups.users.list").is_empty());
     assert!(w.fake.posts_in(PUBLISH).is_empty());
+}
+
+/// `/story publish at:…`: when the scheduler's clock reaches it, the article goes out as
+/// `/story publish` posts it (the channel's send queue, in order, each part once).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scheduled_publication_goes_out_whole_in_order_once() {
+    use storydesk::desk::clock::ManualClock;
+    use storydesk::model::Timestamp;
+
+    let w = World::start(Via::Http).await;
+    ready_to_publish(&w, &numbered_body(120)).await;
+    w.command(ERIN, "publish at:+1h").await;
+    let clock = ManualClock::at(Timestamp::now());
+    let running = time::scheduler(&w, &clock);
+    tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+    assert!(w.fake.posts_in(PUBLISH).is_empty(), "not before its time");
+    // The second part gets 429 once: the send queue waits and goes on.
+    w.fake.rate_limit("chat.postMessage", Some(PUBLISH), 1, 1);
+    clock.advance(3_600_000 + 60_000);
+    w.fake.wait_post(PUBLISH, None, "References").await;
+    w.slack.idle().await;
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    running.abort();
+    let limited = w.fake.calls().iter().filter(|c| c.rate_limited).count();
+    assert_eq!(limited, 1, "Slack answered 429 once");
+    let article = w.fake.posts_in(PUBLISH);
+    let text: String = article
+        .iter()
+        .map(|c| plain(&c.text()))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let numbers: Vec<usize> = text
+        .match_indices("Paragraph ")
+        .filter_map(|(i, _)| text[i + 10..].split('.').next()?.parse().ok())
+        .collect();
+    assert_eq!(numbers, (1..=120).collect::<Vec<_>>());
+    assert!(text.starts_with("Harbour budget vote delayed after leak"));
+    let story = w
+        .slack
+        .desk()
+        .store()
+        .story(storydesk::model::StoryId(1))
+        .unwrap()
+        .unwrap();
+    assert!(story.published.is_some());
 }

@@ -310,6 +310,11 @@ impl FakeDiscord {
     }
 }
 
+/// The id of the fake's direct-message channel with `user`.
+pub fn dm_channel(user: u64) -> u64 {
+    user + 100_000
+}
+
 /// A message as Discord returns it.
 pub fn message_json(id: u64, channel: u64, content: &str) -> Value {
     json!({
@@ -570,6 +575,21 @@ fn answer(fake: &FakeDiscord, method: &str, path: &str, body: &Value) -> (Respon
                     .into_response(),
                 201,
             )
+        }
+        ("POST", ["users", "@me", "channels"]) => {
+            // The DM channel with the recipient: always the same one for a person.
+            let user: u64 = body["recipient_id"]
+                .as_str()
+                .and_then(|id| id.parse().ok())
+                .unwrap_or(0);
+            ok(json!({
+                "id": dm_channel(user).to_string(), "type": 1, "last_message_id": null,
+                "flags": 0,
+                "recipients": [{
+                    "id": user.to_string(), "username": "person", "global_name": null,
+                    "discriminator": "0", "avatar": null, "public_flags": 0
+                }]
+            }))
         }
         ("GET", ["guilds", _, "channels"]) => ok(json!([
             channel_json(NEWSROOM, "newsroom", 0, None),

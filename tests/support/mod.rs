@@ -82,7 +82,8 @@ fn common(mut payload: Value, id: u64, user: (u64, &str), at: Where) -> Value {
     payload
 }
 
-/// A `/story` slash command: `sub` is `new` or `source add`; `options` are the typed
+/// A `/story` slash command, as registered (`ref add` is `/story-ref add`): `sub` is the
+/// catalogue's `new` or `source add`; `options` are the typed
 /// options; `attachment` a file (id, name, url, size) given as the `file` option.
 pub fn command(
     id: u64,
@@ -112,6 +113,14 @@ pub fn command(
             "proxy_url": url, "content_type": "text/plain; charset=utf-8"
         }}});
     }
+    // The root command Discord registers it under (`/story-ref add`, `/story-time due`).
+    let (root, sub) = match storydesk::discord::commands::ROOTS
+        .iter()
+        .find(|r| r.words.contains(&sub.split(' ').next().unwrap_or(sub)))
+    {
+        Some(r) => (r.name, sub.strip_prefix(r.prefix).unwrap()),
+        None => ("story", sub),
+    };
     let inner = match sub.split_once(' ') {
         None => json!([{"type": 1, "name": sub, "options": opts}]),
         Some((group, name)) => json!([{"type": 2, "name": group, "options": [
@@ -119,7 +128,7 @@ pub fn command(
         ]}]),
     };
     payload["data"] = json!({
-        "id": "771825006014889984", "name": "story", "type": 1,
+        "id": "771825006014889984", "name": root, "type": 1,
         "options": inner, "resolved": resolved
     });
     payload
