@@ -630,6 +630,7 @@ description = "The title."
             "check",
             "preview",
             "publish",
+            "correct",
             "help",
         ] {
             assert!(names.contains(&name), "{name} is missing from {names:?}");
@@ -748,6 +749,10 @@ description = "The title."
                 ("cancel", false)
             ])
         );
+        assert_eq!(
+            options("correct"),
+            own(&[("section", true), ("note", true)])
+        );
         assert_eq!(options("help"), own(&[("command", false)]));
         for none in [
             "status",
@@ -783,7 +788,9 @@ description = "The title."
             .subcommands
             .iter()
             .filter(|sub| sub.editors_only)
-            .all(|sub| ["publish", "purge-sources", "embargo"].contains(&sub.name.as_str())));
+            .all(|sub| ["publish", "purge-sources", "embargo", "correct"]
+                .contains(&sub.name.as_str())));
+        assert!(catalogue.subcommand("correct").unwrap().editors_only);
         assert_eq!(
             catalogue.subcommand("write").unwrap().long_text,
             Some(LongText {
@@ -803,7 +810,15 @@ description = "The title."
                 .iter()
                 .filter(|sub| sub.long_text.is_some())
                 .count(),
-            2
+            3
+        );
+        assert_eq!(
+            catalogue.subcommand("correct").unwrap().long_text,
+            Some(LongText {
+                label: "Corrected text".to_string(),
+                required: true,
+                max_chars: None
+            })
         );
         assert_eq!(
             catalogue

@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::desk::{assemble, Article, Desk, DeskError};
 use crate::model::{
-    AuditEntry, AuditEvent, CitationStyle, Person, Revision, Story, StoryId, Timestamp,
+    AuditEntry, AuditEvent, CitationStyle, Correction, Person, Revision, Story, StoryId, Timestamp,
 };
 use crate::text::normalise::strip_controls;
 
@@ -80,8 +80,13 @@ struct StoryExport<'a> {
     revisions: Vec<Revision>,
     /// The audit log.
     audit: Vec<AuditLine>,
-    /// The article assembled from the latest revisions.
+    /// The article assembled from the latest revisions (a published story's: as published,
+    /// with its applied corrections and their Correction lines).
     article: &'a Article,
+    /// The corrections of a published story, oldest first: section, revision, note, who,
+    /// when and where each stands. Left out while there are none.
+    #[serde(skip_serializing_if = "<[Correction]>::is_empty")]
+    corrections: &'a [Correction],
 }
 
 /// One audit entry in the JSON export: the event with its data, and in words.
@@ -165,6 +170,10 @@ pub fn export(
                     .map(AuditLine::from)
                     .collect(),
                 article: &article,
+                corrections: story
+                    .published
+                    .as_ref()
+                    .map_or(&[][..], |p| p.corrections.as_slice()),
             };
             serde_json::to_string_pretty(&export).expect("exports are plain data")
         }

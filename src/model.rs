@@ -426,6 +426,92 @@ pub struct Publication {
     /// While the article is being posted: what is up so far. `None` once every message of
     /// the article is confirmed (and for publications recorded before this was kept).
     pub posting: Option<Posting>,
+    /// The platform's ids of the article's messages once all are up, in order, so a
+    /// correction can edit them in place; a correction's follow-ups are added. Empty for
+    /// publications recorded before this was kept (a correction is then posted after them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub messages: Vec<String>,
+    /// The corrections proposed after publication, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub corrections: Vec<Correction>,
+}
+
+/// A correction of a published story: a new revision of one section, reviewed like any
+/// revision, then applied to the published article with a visible note.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Correction {
+    /// The section corrected.
+    pub section: String,
+    /// The section's revision holding the corrected text.
+    pub revision: u32,
+    /// What was wrong, as readers see it in the article's Correction line.
+    pub note: String,
+    /// The editor who proposed it.
+    pub by: Person,
+    /// When it was proposed.
+    pub at: Timestamp,
+    /// Where it stands.
+    pub state: CorrectionState,
+}
+
+/// Where a correction stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CorrectionState {
+    /// Waiting for its approval.
+    Pending,
+    /// A reviewer asked for changes; a new `/story correct` proposes another.
+    ChangesRequested,
+    /// Approved and applied to the article (when).
+    Applied(Timestamp),
+}
+
+impl Publication {
+    /// The correction of `section` waiting for approval, if any.
+    pub fn pending_correction(&self, section: &str) -> Option<&Correction> {
+        self.corrections
+            .iter()
+            .find(|c| c.section == section && c.state == CorrectionState::Pending)
+    }
+
+    /// The corrections applied to the article, in the order they were applied.
+    pub fn applied_corrections(&self) -> Vec<(&Correction, Timestamp)> {
+        let mut out: Vec<(&Correction, Timestamp)> = self
+            .corrections
+            .iter()
+            .filter_map(|c| match c.state {
+                CorrectionState::Applied(at) => Some((c, at)),
+                _ => None,
+            })
+            .collect();
+        out.sort_by_key(|(_, at)| *at);
+        out
+    }
+
+    /// The revision of `section` the published article shows, given the section's latest
+    /// revision: the last correction applied to it, else the revision before its first
+    /// correction (a published story takes no other revision), else the latest.
+    pub fn shown_revision(&self, section: &str, latest: u32) -> u32 {
+        let mut first = None;
+        let mut applied = None;
+        for c in self.corrections.iter().filter(|c| c.section == section) {
+            first.get_or_insert(c.revision);
+            if matches!(c.state, CorrectionState::Applied(_)) {
+                applied = Some(c.revision);
+            }
+        }
+        match (applied, first) {
+            (Some(n), _) => n,
+            (None, Some(n)) => n.saturating_sub(1),
+            (None, None) => latest,
+        }
+    }
+
+    /// The correction made as revision `revision` of `section`, if that revision is one.
+    pub fn correction_of(&self, section: &str, revision: u32) -> Option<&Correction> {
+        self.corrections
+            .iter()
+            .find(|c| c.section == section && c.revision == revision)
+    }
 }
 
 impl Publication {
@@ -662,6 +748,14 @@ pub enum AuditEvent {
     },
     /// Posting the article continued after `up` confirmed messages.
     PublishResumed { channel: String, up: u32 },
+    /// A correction of a published section was proposed as revision `revision`.
+    CorrectionProposed {
+        section: String,
+        revision: u32,
+        note: String,
+    },
+    /// A correction was approved and applied to the published article.
+    CorrectionApplied { section: String, revision: u32 },
     /// An entry stored as a sentence, before entries carried their data.
     Recorded { text: String },
 }
@@ -803,6 +897,10 @@ pub struct Article {
     pub references_heading: String,
     /// Formatted reference entries, sorted as the style wants.
     pub references: Vec<String>,
+    /// The Correction lines of a corrected article, one per correction in the order applied;
+    /// they end the article.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub corrections: Vec<String>,
 }
 
 impl Article {
@@ -818,6 +916,13 @@ impl Article {
             out.push_str(&format!("\n## {}\n\n", self.references_heading));
             for r in &self.references {
                 out.push_str(&format!("- {r}\n"));
+            }
+        }
+        if !self.corrections.is_empty() {
+            out.push('\n');
+            for line in &self.corrections {
+                out.push_str(line);
+                out.push('\n');
             }
         }
         out

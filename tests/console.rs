@@ -71,6 +71,44 @@ fn the_readme_example_runs_from_leak_to_publication() {
 }
 
 #[test]
+fn a_published_story_is_corrected_in_place_once_approved() {
+    let out = transcript("correction.story");
+    assert!(
+        out.contains("[#published · corrected] # Nvidia loses"),
+        "{out}"
+    );
+    // The Correction line's date is the console's (real) clock's.
+    let out = correction_dates_hidden(&out);
+    assert!(
+        out.contains("Correction ([date]): DeepSeek released"),
+        "{out}"
+    );
+    assert_transcript!("correction", out);
+}
+
+/// `text` with each Correction line's date replaced by `[date]`.
+fn correction_dates_hidden(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(at) = rest.find("Correction (") {
+        let (head, tail) = rest.split_at(at + "Correction (".len());
+        out.push_str(head);
+        match tail.get(..11) {
+            Some(date)
+                if date.ends_with(')')
+                    && date[..10].chars().all(|c| c.is_ascii_digit() || c == '-') =>
+            {
+                out.push_str("[date])");
+                rest = &tail[11..];
+            }
+            _ => rest = tail,
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[test]
 fn publish_is_refused_before_approvals() {
     assert_transcript!(
         "refused_before_approvals",

@@ -10,8 +10,8 @@ use std::sync::Mutex;
 
 use common::{Newsroom, BODY, CONCLUSION, INTRO};
 use storydesk::deliver::{
-    open_thread, post_article, show_anchored, Anchor, Anchors, Failure, Outlet, PartTag, Posted,
-    SendError, Shown,
+    correct_article, open_thread, post_article, show_anchored, Anchor, Anchors, Failure, Outlet,
+    PartTag, Posted, SendError, Shown,
 };
 use storydesk::desk::{Destination, Input, Outcome, Reply, Request, ThreadKind};
 use storydesk::model::{ChannelKey, Platform, StoryId, Timestamp};
@@ -30,6 +30,9 @@ struct FakePlatform {
     fail: Mutex<Option<(usize, Failure)>>,
     /// Whether the platform can look messages up by their tags (Slack can).
     lookup: bool,
+    /// A message whose edit the platform refuses (as Slack does for a message too old or
+    /// not the app's).
+    refuse_edit: Mutex<Option<String>>,
 }
 
 impl FakePlatform {
@@ -109,6 +112,13 @@ impl Outlet for FakePlatform {
     }
 
     async fn edit(&self, channel: &str, id: &str, _text: &String) -> Result<(), SendError> {
+        if self.refuse_edit.lock().unwrap().as_deref() == Some(id) {
+            self.calls
+                .lock()
+                .unwrap()
+                .push(format!("edit {channel} {id} refused"));
+            return Err(SendError::refused("You may not edit that message."));
+        }
         let there = self.up.lock().unwrap().contains_key(id);
         self.calls
             .lock()
@@ -467,4 +477,114 @@ async fn a_storys_thread_is_started_once_bound_to_it_and_recorded() {
         thread: body,
     };
     assert_eq!(Anchors::of(&n.desk).get(&anchor).unwrap(), Some(id));
+}
+
+/// A published article of three parts, posted as m0, m1, m2 on `fake`.
+async fn published_on(fake: &FakePlatform) -> Newsroom {
+    let n = ready();
+    publish(&n, "erin");
+    let posted = post_article(&n.desk, fake, StoryId(1), "#published", &parts()).await;
+    assert_eq!(posted, Posted::Complete { parts: 3 });
+    assert_eq!(publication(&n).unwrap().messages, ["m0", "m1", "m2"]);
+    n
+}
+
+/// The corrected article's parts, `count` of them.
+fn corrected(count: usize) -> Vec<String> {
+    (0..count).map(|i| format!("corrected part {i}")).collect()
+}
+
+#[tokio::test]
+async fn a_correction_edits_the_published_parts_in_place() {
+    let fake = FakePlatform::default();
+    let n = published_on(&fake).await;
+    let done = correct_article(&n.desk, &fake, StoryId(1), "#published", &corrected(3)).await;
+    assert_eq!((done.edited, done.followed), (3, 0));
+    assert!(done.reply.posts.is_empty());
+    assert_eq!(
+        fake.calls()[3..],
+        [
+            "edit #published m0",
+            "edit #published m1",
+            "edit #published m2"
+        ]
+    );
+    assert_eq!(publication(&n).unwrap().messages, ["m0", "m1", "m2"]);
+}
+
+#[tokio::test]
+async fn a_longer_correction_posts_its_extra_part_after_the_article_and_a_shorter_one_removes_the_rest(
+) {
+    let fake = FakePlatform::default();
+    let n = published_on(&fake).await;
+    let done = correct_article(&n.desk, &fake, StoryId(1), "#published", &corrected(4)).await;
+    assert_eq!((done.edited, done.followed), (3, 1));
+    assert_eq!(
+        fake.calls()[3..],
+        [
+            "edit #published m0",
+            "edit #published m1",
+            "edit #published m2",
+            "post #published - → m3",
+        ]
+    );
+    // Recorded: the next correction edits all four.
+    assert_eq!(publication(&n).unwrap().messages, ["m0", "m1", "m2", "m3"]);
+    let done = correct_article(&n.desk, &fake, StoryId(1), "#published", &corrected(2)).await;
+    assert_eq!((done.edited, done.followed), (2, 0));
+    assert_eq!(
+        fake.calls()[7..],
+        [
+            "edit #published m0",
+            "edit #published m1",
+            "delete #published m2",
+            "delete #published m3",
+        ]
+    );
+    assert_eq!(publication(&n).unwrap().messages, ["m0", "m1"]);
+}
+
+#[tokio::test]
+async fn a_refused_or_gone_edit_posts_the_rest_as_a_follow_up() {
+    let fake = FakePlatform::default();
+    let n = published_on(&fake).await;
+    *fake.refuse_edit.lock().unwrap() = Some("m1".into());
+    let done = correct_article(&n.desk, &fake, StoryId(1), "#published", &corrected(3)).await;
+    assert_eq!((done.edited, done.followed), (1, 2));
+    assert_eq!(
+        fake.calls()[3..],
+        [
+            "edit #published m0",
+            "edit #published m1 refused",
+            "post #published - → m3",
+            "post #published - → m4",
+        ]
+    );
+    assert_eq!(publication(&n).unwrap().messages, ["m0", "m3", "m4"]);
+    // Someone deleted the first message: the whole corrected article follows.
+    *fake.refuse_edit.lock().unwrap() = None;
+    fake.delete("#published", "m0").await.unwrap();
+    let before = fake.calls().len();
+    let done = correct_article(&n.desk, &fake, StoryId(1), "#published", &corrected(3)).await;
+    assert_eq!((done.edited, done.followed), (0, 3));
+    assert_eq!(
+        fake.calls()[before..],
+        [
+            "edit #published m0",
+            "post #published - → m5",
+            "post #published - → m6",
+            "post #published - → m7",
+        ]
+    );
+    assert_eq!(publication(&n).unwrap().messages, ["m5", "m6", "m7"]);
+}
+
+#[tokio::test]
+async fn a_follow_up_the_platform_refuses_is_reported_to_the_editor() {
+    let fake = FakePlatform::failing(3, Failure::Refused, false);
+    let n = published_on(&fake).await;
+    let done = correct_article(&n.desk, &fake, StoryId(1), "#published", &corrected(4)).await;
+    assert_eq!((done.edited, done.followed), (3, 0));
+    assert_eq!(done.reply.outcome, Outcome::Failed);
+    insta::assert_snapshot!(told(&done.reply), @"The correction is saved, but the published article could not be fully corrected: You may not post there.");
 }

@@ -106,6 +106,8 @@ fn starting_and_choosing_stories() {
           Show the article with its references, as it would be published.
       /story publish channel:#published style:apa
           Publish the story once every section is approved and the checks pass.
+      /story correct section:body note:"The vote was on Tuesday."
+          Correct a published section; the article changes once approved.
       /story purge-sources
           Delete a published story's sources for good; the audit log keeps that it happened.
 

@@ -318,6 +318,10 @@ impl<W: Write> Session<W> {
 
     fn print(&mut self, reply: Reply) -> io::Result<()> {
         for post in reply.posts {
+            if let (Destination::Correct { channel }, Some(story)) = (&post.to, reply.story) {
+                self.print_correction(story, channel, post.body.text())?;
+                continue;
+            }
             if let (Destination::Publish { channel }, Some(story)) = (&post.to, reply.story) {
                 // The article goes through delivery like on a chat platform, printed whole
                 // as one message.
@@ -348,6 +352,41 @@ impl<W: Write> Session<W> {
         self.out.flush()?;
         for job in reply.drafts {
             self.write_draft(job)?;
+        }
+        Ok(())
+    }
+
+    /// Corrects a published article through delivery, as a chat platform would: the
+    /// messages edited in place are printed `[#channel · corrected]`, any posted after the
+    /// article `[#channel · correction]`.
+    fn print_correction(&mut self, story: StoryId, channel: &str, text: String) -> io::Result<()> {
+        // The console's message ids are their places in its printout (1, 2, …).
+        let up = self.desk.published_messages(story).unwrap_or_default();
+        let slots = up.iter().filter_map(|id| id.parse::<usize>().ok()).max();
+        let printed = Printed::seeded(channel, slots.unwrap_or(0));
+        let runtime = self.runtime()?;
+        let corrected = runtime.block_on(crate::deliver::correct_article(
+            &self.desk,
+            &printed,
+            story,
+            channel,
+            &[text],
+        ));
+        self.runtime = Some(runtime);
+        let shown = printed
+            .messages()
+            .into_iter()
+            .filter(|(_, text)| !text.is_empty());
+        for (n, (channel, text)) in shown.enumerate() {
+            let how = if n < corrected.edited {
+                "corrected"
+            } else {
+                "correction"
+            };
+            self.block(&format!("[#{channel} · {how}]"), &text)?;
+        }
+        for post in corrected.reply.posts {
+            self.print_post(post)?;
         }
         Ok(())
     }
@@ -409,7 +448,7 @@ impl<W: Write> Session<W> {
             Destination::Direct { person } => {
                 self.block(&format!("[dm {}]", person.name), &post.body.text())
             }
-            Destination::Publish { channel } => {
+            Destination::Publish { channel } | Destination::Correct { channel } => {
                 self.block(&format!("[#{channel}]"), &post.body.text())
             }
             Destination::Thread { story, thread } => {
@@ -495,6 +534,14 @@ struct Printed {
 }
 
 impl Printed {
+    /// A printout whose first `count` messages are already up in `channel` (with ids 1 to
+    /// `count`), shown only once edited.
+    fn seeded(channel: &str, count: usize) -> Self {
+        Printed {
+            posted: std::sync::Mutex::new(vec![Some((channel.to_string(), String::new())); count]),
+        }
+    }
+
     /// The messages still up, in order.
     fn messages(self) -> Vec<(String, String)> {
         self.posted

@@ -12,6 +12,8 @@
 //! - [`publish`]: posting an article part by part, in order, each part recorded with the
 //!   desk as the platform confirms it, and the one policy for a publication that fails
 //!   partway (see [`publish::post_article`]);
+//! - [`correct`]: a corrected article edited in place over its published messages, the
+//!   rest posted after them ([`correct_article`]);
 //! - [`queue`]: one ordered send queue per channel, on which an article is posted
 //!   ([`post_article_in_turn`]) so nothing else in its channel comes between its parts;
 //! - [`Outlet`]: the few calls a platform must offer for that (post, edit, delete, start a
@@ -23,6 +25,7 @@
 //! goes through the desk.
 
 pub mod anchors;
+pub mod correct;
 pub mod publish;
 pub mod queue;
 
@@ -32,6 +35,7 @@ use std::future::Future;
 use crate::model::{StoryId, Timestamp};
 
 pub use anchors::{open_thread, show_anchored, Anchor, Anchors, ShowError, Shown};
+pub use correct::{correct_article, correct_article_in_turn, Corrected};
 pub use publish::{post_article, post_article_in_turn, Posted};
 pub use queue::{Bounds, Busy, Outbox, Ticket};
 

@@ -209,7 +209,7 @@ fn not_recorded() -> SendError {
 
 /// Run `f` on the desk on a blocking thread (the desk is synchronous and reads the disk).
 /// `None` when it panicked.
-async fn blocking<T: Send + 'static>(
+pub(super) async fn blocking<T: Send + 'static>(
     desk: &Desk,
     f: impl FnOnce(&Desk) -> T + Send + 'static,
 ) -> Option<T> {

@@ -1,5 +1,7 @@
 //! The article as it would be published: the headline, the sections' latest text in
-//! template order, and the references in the chosen style.
+//! template order, and the references in the chosen style. A published story's article
+//! shows the revisions it was published with, or their applied corrections, and ends with
+//! a Correction line per correction.
 
 use crate::model::{Article, ArticlePart, CitationStyle, Story};
 use crate::template::Generated;
@@ -24,7 +26,12 @@ pub fn assemble(
         if spec.generated == Some(Generated::References) {
             continue;
         }
-        let text = match section.revisions {
+        // A correction waiting for review is not in the published article.
+        let shown = match &story.published {
+            Some(p) => p.shown_revision(&spec.name, section.revisions),
+            None => section.revisions,
+        };
+        let text = match shown {
             0 => None,
             n => Some(
                 desk.store()
@@ -57,5 +64,11 @@ pub fn assemble(
         parts,
         references_heading: cite::heading(style).to_string(),
         references: cite::format_list(&story.references, style),
+        corrections: story
+            .published
+            .iter()
+            .flat_map(|p| p.applied_corrections())
+            .map(|(c, at)| super::messages::correction_line(at, &c.note))
+            .collect(),
     })
 }

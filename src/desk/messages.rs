@@ -12,8 +12,9 @@ use crate::catalogue::Catalogue;
 use crate::checks::{Finding, Level};
 use crate::command::parse::ParseError;
 use crate::model::{
-    AuditEntry, AuditEvent, KeptConflict, Person, Publication, Revision, Section, SectionState,
-    Source, SourceSummary, Story, StoryId, Suggestion, SuggestionState,
+    AuditEntry, AuditEvent, Correction, CorrectionState, KeptConflict, Person, Publication,
+    Revision, Section, SectionState, Source, SourceSummary, Story, StoryId, Suggestion,
+    SuggestionState,
 };
 use crate::template::Template;
 use crate::text::diff::WordDiff;
@@ -641,6 +642,13 @@ pub fn section_history(story: &Story, section: &str, revisions: &[Revision]) -> 
         );
         if r.assisted {
             line.push_str(" · assisted draft");
+        }
+        if let Some(c) = story
+            .published
+            .as_ref()
+            .and_then(|p| p.correction_of(section, r.number))
+        {
+            line.push_str(&correction_history(c));
         }
         if !approvals.is_empty() {
             line.push_str(&format!(" · approved by {}", approvals.join(", ")));
@@ -1296,8 +1304,173 @@ pub fn audit_event(event: &AuditEvent) -> String {
         AuditEvent::PublishResumed { channel, up } => format!(
             "continued posting the article to #{channel} after {up} confirmed messages"
         ),
+        AuditEvent::CorrectionProposed {
+            section,
+            revision,
+            note,
+        } => format!("proposed a correction of {section} as revision {revision}: {note}"),
+        AuditEvent::CorrectionApplied { section, revision } => format!(
+            "approved the correction of {section} revision {revision}; the published article was corrected"
+        ),
         AuditEvent::Recorded { text } => text.clone(),
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// Corrections
+
+/// `correct` on a story that is not published.
+pub fn correction_not_published(story: &Story) -> String {
+    format!(
+        "Story {} is not published yet, so there is nothing to correct: use `/story write` to change a section before publishing.",
+        story_name(story)
+    )
+}
+
+/// `correct` while the article is still being posted.
+pub fn correction_while_posting(story: &Story, p: &Publication) -> String {
+    format!(
+        "Story {} is still being posted to #{}; correct it once the whole article is up (`/story publish` continues posting it).",
+        story_name(story),
+        p.channel
+    )
+}
+
+/// `correct` of the generated references section.
+pub fn correction_of_generated(section: &str) -> String {
+    format!(
+        "The {section} section is built from the story's references, which are fixed once it is published; correct the text of another section."
+    )
+}
+
+/// `correct` of a section whose correction waits for review.
+pub fn correction_pending(section: &str, c: &Correction) -> String {
+    format!(
+        "A correction of {section} (revision {}, by {}) is already waiting for review. Approve it or ask for changes before proposing another.",
+        c.revision, c.by.name
+    )
+}
+
+/// A correction whose article fails the pre-publish checks.
+pub fn correction_refused_checks(errors: &[&Finding]) -> String {
+    let mut out = format!(
+        "The corrected article would fail {}:",
+        plural(errors.len(), "check", "checks")
+    );
+    for f in errors {
+        out.push_str(&format!("\n- {}: {} [{}]", f.section, f.message, f.rule));
+    }
+    out.push_str("\nNothing was saved. Fix the text and send the correction again.");
+    out
+}
+
+/// A correction in its section's review thread: the note, the change against the
+/// published text, and who may approve it.
+pub fn correction_posted(
+    story: &Story,
+    rev: &Revision,
+    note: &str,
+    diff: Option<&WordDiff>,
+    context_words: usize,
+) -> String {
+    let mut out = format!(
+        "**{}** correction (revision {}) of {} by {}: {}",
+        rev.section,
+        rev.number,
+        story_name(story),
+        rev.author.name,
+        note
+    );
+    match diff {
+        Some(d) => out.push_str(&format!(
+            " (+{} −{})\n\n{}",
+            d.inserted_words,
+            d.deleted_words,
+            d.render_markdown(Some(context_words))
+        )),
+        None => {
+            out.push_str("\n\n");
+            out.push_str(&rev.text);
+        }
+    }
+    out.push_str(&format!(
+        "\n\nNeeds 1 approval from someone other than {}; once approved, the published article is corrected.",
+        rev.author.name
+    ));
+    out
+}
+
+/// The editor's receipt for a correction sent for review.
+pub fn correction_sent(story: &Story, section: &str, revision: u32) -> String {
+    format!(
+        "Your correction of {section} in story {} is revision {revision}, waiting for review in the section's thread. The published article changes once someone else approves it.",
+        story_name(story)
+    )
+}
+
+/// The author approving their own correction.
+pub fn own_correction(section: &str, n: u32) -> String {
+    format!(
+        "You proposed this correction of {section} (revision {n}), so you cannot approve it. Someone else needs to review it."
+    )
+}
+
+/// A correction approved, in its section's thread.
+pub fn correction_approved(story: &Story, section: &str, revision: u32, by: &Person) -> String {
+    format!(
+        "{} approved the correction of {section} (revision {revision}) of {}. **The published article is corrected.**",
+        by.name,
+        story_name(story)
+    )
+}
+
+/// A correction applied, in the story's channel.
+pub fn correction_announced(story: &Story, channel: &str, c: &Correction) -> String {
+    format!(
+        "The article of story {} in #{channel} was corrected ({}): {}",
+        story_name(story),
+        c.section,
+        c.note
+    )
+}
+
+/// Changes asked for on a correction, in its section's thread.
+pub fn correction_changes_requested(
+    story: &Story,
+    section: &str,
+    revision: u32,
+    by: &Person,
+    note: &str,
+) -> String {
+    format!(
+        "{} asked for changes on the correction of {section} (revision {revision}) of {}:\n> {}\nThe published article stays as it is; send a new correction with `/story correct`.",
+        by.name,
+        story_name(story),
+        note.replace('\n', "\n> ")
+    )
+}
+
+/// The line that ends a corrected article, one per correction.
+pub fn correction_line(applied: Timestamp, note: &str) -> String {
+    let date: String = applied.display().chars().take(10).collect();
+    format!("Correction ({date}): {note}")
+}
+
+/// What `history section:…` says of a revision that is a correction.
+fn correction_history(c: &Correction) -> String {
+    let state = match c.state {
+        CorrectionState::Pending => "waiting for review".to_string(),
+        CorrectionState::ChangesRequested => "changes requested".to_string(),
+        CorrectionState::Applied(at) => format!("applied {at}"),
+    };
+    format!(" · correction ({state}): {}", c.note)
+}
+
+/// A correction that could not wholly reach the published article.
+pub fn correction_not_delivered(reason: &str) -> String {
+    format!(
+        "The correction is saved, but the published article could not be fully corrected: {reason}"
+    )
 }
 
 // ---------------------------------------------------------------------------------------

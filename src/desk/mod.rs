@@ -17,6 +17,7 @@ mod article;
 mod board;
 pub mod clock;
 mod conflicts;
+mod corrections;
 mod drafts;
 pub mod event;
 mod forms;
@@ -181,6 +182,13 @@ pub enum Destination {
     /// The publishing channel (a channel name or id on the story's platform).
     Publish {
         /// The channel.
+        channel: String,
+    },
+    /// The published article in this channel (the publication's), corrected: delivery
+    /// edits its messages in place where it can and posts the rest after them
+    /// (`deliver::correct_article`). The body is the whole corrected [`Body::Article`].
+    Correct {
+        /// The channel the article was published to.
         channel: String,
     },
     /// A direct message to one person (a reminder, an assignment): Slack's app DM, a
@@ -786,6 +794,7 @@ pub(crate) const HANDLERS: &[(&str, Handler)] = &[
     ("check", publish::check),
     ("preview", publish::preview),
     ("publish", publish::publish),
+    ("correct", corrections::correct),
     ("purge-sources", sources::purge),
     ("due", schedule::due),
     ("tz", schedule::tz),

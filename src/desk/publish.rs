@@ -31,10 +31,28 @@ use crate::template::Generated;
 /// and its sources' digests (read here, outside any transaction, one source at a time; a
 /// source's text only where a finding points into it).
 pub fn story_findings(desk: &Desk, story: &Story) -> Result<Vec<Finding>, DeskError> {
+    findings_with(desk, story, None)
+}
+
+/// [`story_findings`] with one section's text `replaced` (`(section, text)`): the story as
+/// it would read with that text (a correction). A published story is checked as published.
+pub(crate) fn findings_with(
+    desk: &Desk,
+    story: &Story,
+    replaced: Option<(&str, &str)>,
+) -> Result<Vec<Finding>, DeskError> {
     let template = desk.story_template(story);
     let mut texts = Vec::new();
     for spec in &template.sections {
-        let n = story.section(&spec.name).map(|s| s.revisions).unwrap_or(0);
+        if let Some((_, text)) = replaced.filter(|(name, _)| *name == spec.name) {
+            texts.push(Some(text.to_string()));
+            continue;
+        }
+        let latest = story.section(&spec.name).map(|s| s.revisions).unwrap_or(0);
+        let n = match &story.published {
+            Some(p) => p.shown_revision(&spec.name, latest),
+            None => latest,
+        };
         let text = match n {
             0 => None,
             n => desk
@@ -289,6 +307,8 @@ pub fn publish(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
             style,
             override_reason: override_reason.clone(),
             posting: Some(Posting::default()),
+            messages: Vec::new(),
+            corrections: Vec::new(),
         });
         story.style = style;
         ctx.log(
@@ -480,6 +500,8 @@ impl Desk {
                 .parts
                 .is_some_and(|n| posting.posted.len() >= n as usize);
             if complete {
+                // Kept, so a correction can edit the article in place.
+                p.messages = std::mem::take(&mut posting.posted);
                 p.posting = None;
             }
             save(tx, &mut s)?;

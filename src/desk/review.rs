@@ -25,6 +25,9 @@ fn check_revision(ctx: &Ctx<'_>, section: &str, latest: u32) -> Result<(), DeskE
 pub fn approve(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
     let section = ctx.section()?;
     let id = ctx.story_id()?;
+    if let Some(reply) = super::corrections::approve(ctx, id, &section)? {
+        return Ok(reply);
+    }
     let me = &ctx.req.actor;
     let quorum = ctx.desk.config.review.quorum;
     let (story, revision, withdrawn) = ctx.transact(|tx| {
@@ -119,6 +122,9 @@ pub fn changes(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
         return user(messages::note_missing(&section));
     }
     let id = ctx.story_id()?;
+    if let Some(reply) = super::corrections::changes(ctx, id, &section, &note)? {
+        return Ok(reply);
+    }
     let me = &ctx.req.actor;
     let quorum = ctx.desk.config.review.quorum;
     let (story, revision, author) = ctx.transact(|tx| {

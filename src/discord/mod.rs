@@ -611,10 +611,12 @@ impl Discord {
                 then: None,
             };
         }
-        let publishes = reply
-            .posts
-            .iter()
-            .any(|p| matches!(p.to, Destination::Publish { .. }));
+        let publishes = reply.posts.iter().any(|p| {
+            matches!(
+                p.to,
+                Destination::Publish { .. } | Destination::Correct { .. }
+            )
+        });
         let first = reply
             .posts
             .iter()
@@ -739,6 +741,33 @@ impl Discord {
                             )
                         };
                         self.private(&reach, &text).await;
+                        reach.answered();
+                    }
+                }
+                Destination::Correct { channel } => {
+                    let (Body::Article(article), Some(story)) = (&post.body, story) else {
+                        continue;
+                    };
+                    let target = match self.publish_channel(place, &channel).await {
+                        Ok(target) => target,
+                        Err(reason) => {
+                            self.private(&reach, &reason).await;
+                            reach.answered();
+                            continue;
+                        }
+                    };
+                    let corrected = crate::deliver::correct_article_in_turn(
+                        &self.queues,
+                        &self.desk,
+                        self.outlet(target),
+                        story,
+                        target.get().to_string(),
+                        render::article_texts(article),
+                        messages::publish_not_confirmed(target.get()),
+                    )
+                    .await;
+                    for told in corrected.reply.posts {
+                        self.private(&reach, &told.body.text()).await;
                         reach.answered();
                     }
                 }

@@ -91,11 +91,21 @@ pub fn article_texts(article: &Article) -> Vec<String> {
         main.push_str(&part.text);
         main.push('\n');
     }
+    // A corrected article ends with its Correction lines, in its last message.
+    let corrections = article.corrections.join("\n");
+    if article.references.is_empty() && !corrections.is_empty() {
+        main.push('\n');
+        main.push_str(&corrections);
+    }
     let mut out = chunk_trimmed(&shown(&main), MAX_MESSAGE_CHARS);
     if !article.references.is_empty() {
         let mut refs = format!("## {}\n", article.references_heading);
         for r in &article.references {
             refs.push_str(&format!("\n- {r}"));
+        }
+        if !corrections.is_empty() {
+            refs.push_str("\n\n");
+            refs.push_str(&corrections);
         }
         out.extend(chunk_trimmed(&shown(&refs), MAX_MESSAGE_CHARS));
     }
@@ -393,6 +403,7 @@ mod tests {
                 text: "The council voted. ".repeat(300),
             }],
             references_heading: "References".into(),
+            corrections: Vec::new(),
             references: vec!["Carey, B. (2025). Title. Outlet.".into()],
         };
         let texts = article_texts(&article);

@@ -376,6 +376,10 @@ pub fn article_messages(article: &Article) -> Vec<SlackMessage> {
         blocks.push(json!({ "type": "divider" }));
         blocks.extend(section_blocks(&refs));
     }
+    if !article.corrections.is_empty() {
+        blocks.push(json!({ "type": "divider" }));
+        blocks.extend(section_blocks(&article.corrections.join("\n")));
+    }
     pack(blocks, &messages::article_fallback(&article.headline))
 }
 
@@ -664,6 +668,7 @@ mod tests {
             ],
             references_heading: "References".into(),
             references: vec!["Li, W. (2025). Title.".into()],
+            corrections: Vec::new(),
         };
         let messages = article_messages(&article);
         assert!(messages.len() > 1);

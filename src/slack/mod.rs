@@ -1083,6 +1083,28 @@ impl Slack {
 
     async fn send_posts(&self, posts: Vec<Post>, story: Option<StoryId>, origin: &Origin) {
         for post in posts {
+            if let (Destination::Correct { channel }, Some(story)) = (&post.to, story) {
+                let target = publish_channel(channel);
+                let lost = messages::api_error(
+                    &ApiError::Transport {
+                        method: "send queue".into(),
+                        reason: "the send job failed".into(),
+                    },
+                    Some(&target),
+                );
+                let corrected = crate::deliver::correct_article_in_turn(
+                    &self.inner.outbox,
+                    self.desk(),
+                    SlackOutlet::new(self.api().clone()),
+                    story,
+                    target,
+                    render(&post.body),
+                    lost,
+                )
+                .await;
+                Box::pin(self.send_posts(corrected.reply.posts, None, origin)).await;
+                continue;
+            }
             if let (Destination::Publish { channel }, Some(story)) = (&post.to, story) {
                 let target = publish_channel(channel);
                 // Should the send job be lost, what is up is unknown: the publication is
@@ -1292,7 +1314,7 @@ impl Slack {
                     other => other.map_err(|e| (e, Some(person.id))),
                 }
             }
-            Destination::Publish { channel: target } => {
+            Destination::Publish { channel: target } | Destination::Correct { channel: target } => {
                 let target = publish_channel(&target);
                 let this = self.clone();
                 let t = target.clone();

@@ -21,9 +21,9 @@ use serde::{Deserialize, Serialize};
 use super::StoreError;
 use crate::model::{
     Approval, AuditEntry, AuditEvent, ChangeRequest, ChannelKey, ChannelStories, CitationStyle,
-    KeptConflict, PartialDate, Person, Platform, Posting, Publication, Reference, ReferenceKind,
-    Revision, Section, Source, SourceSummary, Story, StoryId, Suggestion, SuggestionState,
-    Timestamp, Timing,
+    Correction, CorrectionState, KeptConflict, PartialDate, Person, Platform, Posting, Publication,
+    Reference, ReferenceKind, Revision, Section, Source, SourceSummary, Story, StoryId, Suggestion,
+    SuggestionState, Timestamp, Timing,
 };
 
 /// The version written for story records.
@@ -327,6 +327,81 @@ pub(crate) struct PublicationRecord {
     /// once the article is complete, and in older records).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) posting: Option<PostingRecord>,
+    /// The ids of the article's messages once all are up (new with corrections; absent
+    /// while empty, and in older records).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) messages: Vec<String>,
+    /// The corrections proposed after publication (absent while none, and in older
+    /// records).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) corrections: Vec<CorrectionRecord>,
+}
+
+/// A correction of a published section, as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CorrectionRecord {
+    /// The section corrected.
+    pub(crate) section: String,
+    /// The revision holding the corrected text.
+    pub(crate) revision: u32,
+    /// The note readers see.
+    pub(crate) note: String,
+    /// Who proposed it.
+    pub(crate) by: PersonRecord,
+    /// When, in Unix milliseconds.
+    pub(crate) at: i64,
+    /// Where it stands.
+    pub(crate) state: CorrectionStateRecord,
+}
+
+/// Where a correction stands, as stored. The tag and names are the format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case", deny_unknown_fields)]
+pub(crate) enum CorrectionStateRecord {
+    /// Waiting for its approval.
+    Pending,
+    /// Changes were asked for.
+    ChangesRequested,
+    /// Applied to the article at `at` (Unix milliseconds).
+    Applied {
+        /// When.
+        at: i64,
+    },
+}
+
+impl From<&Correction> for CorrectionRecord {
+    fn from(c: &Correction) -> Self {
+        CorrectionRecord {
+            section: c.section.clone(),
+            revision: c.revision,
+            note: c.note.clone(),
+            by: (&c.by).into(),
+            at: c.at.0,
+            state: match c.state {
+                CorrectionState::Pending => CorrectionStateRecord::Pending,
+                CorrectionState::ChangesRequested => CorrectionStateRecord::ChangesRequested,
+                CorrectionState::Applied(at) => CorrectionStateRecord::Applied { at: at.0 },
+            },
+        }
+    }
+}
+
+impl From<CorrectionRecord> for Correction {
+    fn from(c: CorrectionRecord) -> Self {
+        Correction {
+            section: c.section,
+            revision: c.revision,
+            note: c.note,
+            by: c.by.into(),
+            at: Timestamp(c.at),
+            state: match c.state {
+                CorrectionStateRecord::Pending => CorrectionState::Pending,
+                CorrectionStateRecord::ChangesRequested => CorrectionState::ChangesRequested,
+                CorrectionStateRecord::Applied { at } => CorrectionState::Applied(Timestamp(at)),
+            },
+        }
+    }
 }
 
 /// The posting of an article under way, as stored.
@@ -698,6 +773,15 @@ pub(crate) enum AuditEventRecord {
     PublishResumed {
         channel: String,
         up: u32,
+    },
+    CorrectionProposed {
+        section: String,
+        revision: u32,
+        note: String,
+    },
+    CorrectionApplied {
+        section: String,
+        revision: u32,
     },
     Recorded {
         text: String,
@@ -1272,6 +1356,8 @@ impl From<&Publication> for PublicationRecord {
                 posted: p.posted.clone(),
                 attempts: p.attempts,
             }),
+            messages: p.messages.clone(),
+            corrections: p.corrections.iter().map(CorrectionRecord::from).collect(),
         }
     }
 }
@@ -1289,6 +1375,8 @@ impl From<PublicationRecord> for Publication {
                 posted: p.posted,
                 attempts: p.attempts,
             }),
+            messages: p.messages,
+            corrections: p.corrections.into_iter().map(Correction::from).collect(),
         }
     }
 }
@@ -1526,6 +1614,18 @@ impl From<&AuditEvent> for AuditEventRecord {
                 R::PublicationIncomplete { channel, up, parts }
             }
             E::PublishResumed { channel, up } => R::PublishResumed { channel, up },
+            E::CorrectionProposed {
+                section,
+                revision,
+                note,
+            } => R::CorrectionProposed {
+                section,
+                revision,
+                note,
+            },
+            E::CorrectionApplied { section, revision } => {
+                R::CorrectionApplied { section, revision }
+            }
             E::Recorded { text } => R::Recorded { text },
         }
     }
@@ -1627,6 +1727,18 @@ impl From<AuditEventRecord> for AuditEvent {
                 E::PublicationIncomplete { channel, up, parts }
             }
             R::PublishResumed { channel, up } => E::PublishResumed { channel, up },
+            R::CorrectionProposed {
+                section,
+                revision,
+                note,
+            } => E::CorrectionProposed {
+                section,
+                revision,
+                note,
+            },
+            R::CorrectionApplied { section, revision } => {
+                E::CorrectionApplied { section, revision }
+            }
             R::Recorded { text } => E::Recorded { text },
         }
     }
@@ -1907,6 +2019,37 @@ mod tests {
             std::str::from_utf8(&partial).unwrap(),
             r#"{"state":"partial","reason":"cut"}"#
         );
+    }
+
+    #[test]
+    fn a_publication_reads_older_records_and_keeps_its_corrections() {
+        // Written before corrections: no `messages`, no `corrections`.
+        let older = br#"{"by":{"id":"ed","name":"ed"},"at":5,"channel":"published","style":"apa","override_reason":null}"#;
+        let record: PublicationRecord = serde_json::from_slice(older).unwrap();
+        let p = Publication::from(record);
+        assert!(p.messages.is_empty() && p.corrections.is_empty());
+        // Written back unchanged: the new fields stay out while empty.
+        let json = serde_json::to_string(&PublicationRecord::from(&p)).unwrap();
+        assert_eq!(json.as_bytes(), older);
+        let corrected = Publication {
+            messages: vec!["m1".into()],
+            corrections: vec![Correction {
+                section: "body".into(),
+                revision: 3,
+                note: "Tuesday".into(),
+                by: Person::named("ed"),
+                at: Timestamp(7),
+                state: CorrectionState::Applied(Timestamp(9)),
+            }],
+            ..p
+        };
+        let json = serde_json::to_string(&PublicationRecord::from(&corrected)).unwrap();
+        assert!(
+            json.ends_with(r#""messages":["m1"],"corrections":[{"section":"body","revision":3,"note":"Tuesday","by":{"id":"ed","name":"ed"},"at":7,"state":{"state":"applied","at":9}}]}"#),
+            "{json}"
+        );
+        let back = Publication::from(serde_json::from_str::<PublicationRecord>(&json).unwrap());
+        assert_eq!(back, corrected);
     }
 
     #[test]

@@ -252,6 +252,7 @@ pub fn render(reply: &Reply, who: &str) -> String {
             Destination::Thread { thread, .. } => format!("[#newsroom › {}]", thread.name()),
             Destination::Board { .. } => continue,
             Destination::Publish { channel } => format!("[#{channel}]"),
+            Destination::Correct { channel } => format!("[#{channel} · corrected]"),
             Destination::Direct { person } => format!("[dm {}]", person.name),
         };
         // Times and mentions as the console shows them.
