@@ -408,7 +408,7 @@ fn an_assignment_and_a_change_request_reach_the_people_they_concern() {
         "{t}"
     );
     assert!(
-        t.contains("[#newsroom › body] @bob carol asked for changes on body revision 1"),
+        t.contains("[#newsroom › body] @bob: carol asked for changes on body revision 1"),
         "{t}"
     );
 }
@@ -438,4 +438,38 @@ fn transcript_of_a_scheduled_publication() {
     insta::with_settings!({ prepend_module_to_snapshot => false }, {
         insta::assert_snapshot!("time_scheduled_publication", &t[from..]);
     });
+}
+
+#[test]
+fn an_overdue_section_tells_the_editors_at_once_and_the_writer_after_quiet_hours() {
+    let data = tempfile::tempdir().unwrap();
+    // Due 23:00 in Berlin (22:00 UTC), inside alice's quiet hours.
+    let t = once(
+        data.path(),
+        "2026-12-07T12:00Z",
+        "/story tz zone:Europe/Berlin quiet:22:00-07:00\n\
+         /story new title:\"Council budget leak\"\n\
+         /story claim section:body\n\
+         /story due section:body at:\"today 23:00\"\n\
+         :clock 2026-12-07T22:05Z\n\
+         :clock 2026-12-08T06:05Z\n\
+         :clock +1d\n",
+    );
+    let (night, morning) = after(&t, "[clock] 2026-12-07 22:05 UTC")
+        .split_once("[clock] 2026-12-08 06:05 UTC")
+        .unwrap();
+    assert!(
+        night.contains("[#newsroom] ⏰ Editors: the body section"),
+        "{t}"
+    );
+    assert!(!night.contains("[dm alice] ⏰ The body section"), "{t}");
+    // The reminder (21:00 Berlin) came before the quiet hours.
+    assert_eq!(count(&t, "[dm alice] ⏰ Reminder"), 1, "{t}");
+    assert!(
+        morning
+            .starts_with("\n[dm alice] ⏰ The body section of #1 “Council budget leak” is overdue"),
+        "{t}"
+    );
+    assert_eq!(count(&t, "⏰ Editors"), 1, "{t}");
+    assert_eq!(count(&t, "[dm alice] ⏰ The body section"), 1, "{t}");
 }

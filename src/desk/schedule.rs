@@ -22,8 +22,19 @@ use crate::model::{AuditEvent, Person, Platform, SectionState, Story, StoryId, T
 use crate::store::Tx;
 use crate::text::when::{Quiet, Zone};
 
-use super::timers::{overdue_key, queue, remind_key, zone_of, Due};
+use super::timers::{late_key, overdue_key, queue, remind_key, zone_of, Due};
 use super::{messages, save, tx_story, user, Body, Ctx, Desk, DeskError, Destination, Reply};
+
+/// What a section's timed job says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Notice {
+    /// Before the due time, to the writer.
+    Reminder,
+    /// At the due time: to the writer and, once, the editors in the channel.
+    Overdue,
+    /// The overdue message to a writer who was in their quiet hours at the due time.
+    Late,
+}
 
 /// How many due jobs one pass takes from the index before looking again.
 const BATCH: usize = 256;
@@ -32,6 +43,7 @@ const BATCH: usize = 256;
 enum Kind<'k> {
     Remind(StoryId, &'k str),
     Overdue(StoryId, &'k str),
+    Late(StoryId, &'k str),
     Publish(StoryId),
 }
 
@@ -42,6 +54,7 @@ fn kind_of(key: &str) -> Option<Kind<'_>> {
     match (kind, parts.next()) {
         ("remind", Some(section)) => Some(Kind::Remind(story, section)),
         ("overdue", Some(section)) => Some(Kind::Overdue(story, section)),
+        ("late", Some(section)) => Some(Kind::Late(story, section)),
         ("publish", None) => Some(Kind::Publish(story)),
         _ => None,
     }
@@ -60,6 +73,8 @@ pub(crate) fn reschedule(
     for section in &story.sections {
         let remind = remind_key(story.id, &section.name);
         let overdue = overdue_key(story.id, &section.name);
+        // A message held for the morning was about the old due time.
+        tx.unschedule(q, &late_key(story.id, &section.name))?;
         match story.timing.section_due(&section.name) {
             Some(due) if story.published.is_none() => {
                 let at = Timestamp(due.0.saturating_sub(before_ms));
@@ -133,23 +148,30 @@ impl Desk {
         };
         match kind {
             Kind::Publish(id) => self.fire_publication(platform, key, id, now),
-            Kind::Remind(id, section) | Kind::Overdue(id, section) => {
-                let overdue = matches!(kind, Kind::Overdue(..));
-                self.fire_reminder(platform, key, id, section, overdue, now)
+            Kind::Remind(id, section) => {
+                self.fire_reminder(platform, key, id, section, Notice::Reminder, now)
+            }
+            Kind::Overdue(id, section) => {
+                self.fire_reminder(platform, key, id, section, Notice::Overdue, now)
+            }
+            Kind::Late(id, section) => {
+                self.fire_reminder(platform, key, id, section, Notice::Late, now)
             }
         }
     }
 
-    /// A reminder or an overdue notice.
+    /// A reminder or an overdue notice. The writer's direct message waits for the end of
+    /// their quiet hours; the editors' notice in the channel does not.
     fn fire_reminder(
         &self,
         platform: Platform,
         key: &str,
         id: StoryId,
         section: &str,
-        overdue: bool,
+        notice: Notice,
         now: Timestamp,
     ) -> Result<Option<Due>, DeskError> {
+        let overdue = notice == Notice::Overdue;
         let q = queue(platform);
         let quorum = self.config.review.quorum;
         let default_zone = self.config.time.zone();
@@ -173,26 +195,32 @@ impl Desk {
             let mut reply = Reply::about(id);
             if let Some(writer) = &writer {
                 let settings = tx.person(platform, &writer.id)?;
-                if let Some(quiet) = settings.quiet {
-                    let zone = zone_of(&settings, &default_zone);
-                    let release = quiet.release(now, &zone);
-                    if release.0 > now.0 {
-                        // In their quiet hours: the same job, in the morning.
-                        tx.schedule(q, key, release, "")?;
+                let zone = zone_of(&settings, &default_zone);
+                let release = settings.quiet.map_or(now, |q| q.release(now, &zone));
+                if release.0 > now.0 {
+                    // In their quiet hours: their message in the morning.
+                    let later = match notice {
+                        Notice::Overdue => late_key(id, section),
+                        Notice::Reminder | Notice::Late => key.to_string(),
+                    };
+                    tx.schedule(q, &later, release, "")?;
+                    if !overdue {
                         return Ok(None);
                     }
-                }
-                let text = if overdue {
-                    messages::overdue_to_writer(&story, section, due)
                 } else {
-                    messages::reminder(&story, section, due)
-                };
-                reply.push(
-                    Destination::Direct {
-                        person: writer.clone(),
-                    },
-                    Body::Text(text),
-                );
+                    let text = match notice {
+                        Notice::Reminder => messages::reminder(&story, section, due),
+                        Notice::Overdue | Notice::Late => {
+                            messages::overdue_to_writer(&story, section, due)
+                        }
+                    };
+                    reply.push(
+                        Destination::Direct {
+                            person: writer.clone(),
+                        },
+                        Body::Text(text),
+                    );
+                }
             }
             if overdue {
                 story.timing.overdue_told.insert(section.to_string());

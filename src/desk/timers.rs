@@ -31,6 +31,11 @@ pub(crate) fn overdue_key(story: StoryId, section: &str) -> String {
     format!("overdue/{}/{section}", story.0)
 }
 
+/// The overdue message to a writer who was in their quiet hours when the section fell due.
+pub(crate) fn late_key(story: StoryId, section: &str) -> String {
+    format!("late/{}/{section}", story.0)
+}
+
 pub(crate) fn publish_key(story: StoryId) -> String {
     format!("publish/{}", story.0)
 }
