@@ -59,6 +59,12 @@ for replicas in 1 3; do
   ./target/release/examples/store_writes 4 postgres "$replicas" revise
 done
 
+echo "== scheduler: an idle tick and firing, with 1,000 and 100,000 jobs pending"
+cargo build --release --example scheduler
+for pending in 1000 100000; do
+  ./target/release/examples/scheduler "$pending" 1000
+done
+
 echo "== endpoints against their floors (Slack and Discord, reads and durable writes)"
 scripts/bench.sh endpoints 10
 
