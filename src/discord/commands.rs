@@ -60,6 +60,42 @@ pub const ROOTS: &[Root] = &[
     },
 ];
 
+/// `text` with the catalogue's command lines as Discord registers them: `/story ref add` is
+/// `/story-ref add`, `/story due` is `/story-time due` ([`ROOTS`]), so what the desk tells a
+/// person to type is a command Discord has. A word only counts whole (`/story tzx` stays).
+pub fn discord_command_names(text: &str) -> String {
+    if !text.contains("/story ") {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut rest = text;
+    while let Some(i) = rest.find("/story ") {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + "/story ".len()..];
+        let word_end = after
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+            .unwrap_or(after.len());
+        let word = &after[..word_end];
+        match ROOTS.iter().find(|r| r.words.contains(&word)) {
+            Some(root) if root.prefix.is_empty() => {
+                out.push_str(&format!("/{} ", root.name));
+                rest = after;
+            }
+            Some(root) => {
+                // `/story ref add` → `/story-ref add`: the group word goes.
+                out.push_str(&format!("/{}", root.name));
+                rest = &after[word_end..];
+            }
+            None => {
+                out.push_str("/story ");
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 /// The catalogue name of Discord's `/root sub` (`sub` may be `group sub`, already mapped by
 /// [`catalogue_name`]): `/story-ref add` is `ref add`, `/story-time due` is `due`, anything
 /// under `/story` is `sub`.
@@ -382,6 +418,20 @@ mod tests {
         };
         assert_eq!(catalogue_name_in("story", &sub.name), sub.name);
         entry(story, &path)
+    }
+
+    #[test]
+    fn desk_text_names_the_commands_discord_has() {
+        assert_eq!(
+            discord_command_names(
+                "Add one with `/story ref add title:…`, list with `/story ref list`; \
+                 `/story due at:+2h`, `/story tz`, `/story tzx`, `/story write body`."
+            ),
+            "Add one with `/story-ref add title:…`, list with `/story-ref list`; \
+             `/story-time due at:+2h`, `/story-time tz`, `/story tzx`, `/story write body`."
+        );
+        assert_eq!(discord_command_names("/story ref"), "/story-ref");
+        assert_eq!(discord_command_names("no commands"), "no commands");
     }
 
     #[test]

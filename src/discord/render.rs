@@ -34,7 +34,8 @@ pub fn no_mentions() -> CreateAllowedMentions {
 /// `text` with the desk's time markers as Discord timestamps
 /// ([`crate::text::when::discord_date`]). Text already shown is left as it is.
 pub fn shown(text: &str) -> String {
-    crate::text::when::render_markers(text, crate::text::when::discord_date)
+    let text = super::commands::discord_command_names(text);
+    crate::text::when::render_markers(&text, crate::text::when::discord_date)
 }
 
 /// `text` shown ([`shown`]) with the desk's mention markers as Discord mentions, and the
