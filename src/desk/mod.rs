@@ -838,6 +838,20 @@ impl Prepared {
         &mut self.req.memberships
     }
 
+    /// True when the request reads a time a person typed (`at:`, `until:`) or shows their
+    /// zone (`tz`): an adapter that can learn the person's zone from their profile does so
+    /// first.
+    pub fn reads_times(&self) -> bool {
+        match &self.parsed {
+            Some(Ok(Some((inv, _)))) => {
+                inv.subcommand == "tz"
+                    || inv.options.contains_key("at")
+                    || inv.options.contains_key("until")
+            }
+            _ => false,
+        }
+    }
+
     /// True when the request's work waits for nothing: a read of [`IN_PLACE`], or a line
     /// that does not parse (answered from the catalogue). Such a request is answered on the
     /// task that received it; the others may wait for the disk (a transaction and its

@@ -477,6 +477,10 @@ impl Slack {
     /// The desk's reply to `request`, once the person's memberships of the user groups the
     /// config names are known. `None` when the desk panicked (logged).
     async fn desk_reply(&self, mut prepared: Prepared) -> Option<Reply> {
+        if prepared.reads_times() {
+            self.learn_zone_if_unknown(&prepared.request().actor.id)
+                .await;
+        }
         if self.names_groups() {
             let groups = self.groups_of(&prepared.request().actor.id).await;
             prepared.memberships_mut().slack_groups = groups;
@@ -1578,6 +1582,32 @@ impl Slack {
                 tracing::info!(error = %e, "could not look up a user's name");
                 id.to_string()
             }
+        }
+    }
+
+    /// Before a request that reads a time: when the desk knows no zone for `id` (none
+    /// chosen with `/story tz`, none learnt), asks Slack's `users.info` for the profile's.
+    /// Someone who only uses slash commands is never looked up otherwise.
+    async fn learn_zone_if_unknown(&self, id: &str) {
+        let desk = self.desk().clone();
+        let person = id.to_string();
+        let known = tokio::task::spawn_blocking(move || {
+            desk.store()
+                .person(Platform::Slack, &person)
+                .map(|s| s.zone.is_some() || s.platform_zone.is_some())
+        })
+        .await;
+        if matches!(known, Ok(Ok(true))) {
+            return;
+        }
+        match self.api().user_info(id).await {
+            Ok(info) => {
+                self.learn_name(id, Some(&info.name));
+                if let Some(zone) = info.zone {
+                    self.learn_zone(id, zone).await;
+                }
+            }
+            Err(e) => tracing::info!(error = %e, "could not look up a user's time zone"),
         }
     }
 

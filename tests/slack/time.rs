@@ -131,6 +131,30 @@ async fn the_profile_zone_is_learnt_with_the_name() {
     assert_eq!(bob.platform_zone.as_deref(), Some(USER_ZONE));
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_time_typed_in_a_slash_command_is_read_in_the_profiles_zone() {
+    let w = World::start(Via::Http).await;
+    w.command(ALICE, "new title:\"Harbour budget\"").await;
+    w.board().await;
+    assert!(w.fake.calls_of("users.info").is_empty());
+    // Alice only ever typed slash commands: her zone is asked of Slack before her time is
+    // read. 18:00 in Europe/Berlin on 24 December is 17:00 UTC.
+    w.command(ALICE, "due section:title at:\"2026-12-24 18:00\"")
+        .await;
+    let board = w.fake.wait_call("chat.update", "<!date^1798131600^").await;
+    assert!(
+        board.body.to_string().contains("2026-12-24 17:00 UTC"),
+        "{}",
+        board.body
+    );
+    assert_eq!(w.fake.calls_of("users.info").len(), 1);
+    // Known now: not asked again.
+    w.command(ALICE, "due section:title at:\"2026-12-24 19:00\"")
+        .await;
+    w.fake.wait_call("chat.update", "<!date^1798135200^").await;
+    assert_eq!(w.fake.calls_of("users.info").len(), 1);
+}
+
 /// Starts the Slack scheduler on `w`'s desk, by `clock`, delivering through the adapter.
 pub fn scheduler(w: &World, clock: &ManualClock) -> tokio::task::JoinHandle<()> {
     let shared: Arc<dyn Clock> = Arc::new(clock.clone());
