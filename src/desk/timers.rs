@@ -52,6 +52,13 @@ pub(crate) fn zone_of(settings: &PersonSettings, default: &Zone) -> Zone {
 }
 
 impl Desk {
+    /// True when the desk has a zone for `person_id`: chosen with `/story tz`, or learnt
+    /// from their platform ([`Desk::learn_zone`]).
+    pub fn knows_zone(&self, platform: Platform, person_id: &str) -> Result<bool, DeskError> {
+        let settings = self.store.person(platform, person_id)?;
+        Ok(settings.zone.is_some() || settings.platform_zone.is_some())
+    }
+
     /// The zone `person_id`'s times are read and shown in (see [`zone_of`]).
     pub fn zone_for(&self, platform: Platform, person_id: &str) -> Zone {
         let settings = self.store.person(platform, person_id).unwrap_or_default();

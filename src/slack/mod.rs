@@ -1591,12 +1591,8 @@ impl Slack {
     async fn learn_zone_if_unknown(&self, id: &str) {
         let desk = self.desk().clone();
         let person = id.to_string();
-        let known = tokio::task::spawn_blocking(move || {
-            desk.store()
-                .person(Platform::Slack, &person)
-                .map(|s| s.zone.is_some() || s.platform_zone.is_some())
-        })
-        .await;
+        let known =
+            tokio::task::spawn_blocking(move || desk.knows_zone(Platform::Slack, &person)).await;
         if matches!(known, Ok(Ok(true))) {
             return;
         }
