@@ -11,15 +11,15 @@ fn repo(path: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
 }
 
-/// Runs `storydesk --config examples/newsroom.toml --data DATA local --as alice --clock
-/// CLOCK --script` on `script`; the transcript.
-fn run(data: &Path, clock: &str, script: &str) -> String {
+/// Runs `storydesk --config CONFIG --data DATA local --as alice --clock CLOCK --script` on
+/// `script`; the transcript.
+fn console(config: &Path, data: &Path, clock: &str, script: &str) -> String {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("time.story");
     std::fs::write(&file, script).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_storydesk"))
         .arg("--config")
-        .arg(repo("examples/newsroom.toml"))
+        .arg(config)
         .arg("--data")
         .arg(data)
         .args(["local", "--as", "alice", "--clock", clock, "--script"])
@@ -34,8 +34,9 @@ fn run(data: &Path, clock: &str, script: &str) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-fn once(data: &Path, clock: &str, script: &str) -> String {
-    run(data, clock, script)
+/// [`console`] with `examples/newsroom.toml`.
+fn run(data: &Path, clock: &str, script: &str) -> String {
+    console(&repo("examples/newsroom.toml"), data, clock, script)
 }
 
 fn count(haystack: &str, needle: &str) -> usize {
@@ -51,9 +52,9 @@ fn after<'a>(transcript: &'a str, marker: &str) -> &'a str {
 }
 
 #[test]
-fn a_deadline_reminds_its_writer_then_tells_the_editors_once() {
+fn a_deadline_reminds_its_writer_then_tells_the_editors_run() {
     let data = tempfile::tempdir().unwrap();
-    let t = once(
+    let t = run(
         data.path(),
         "2026-12-07T08:00Z",
         "/story new title:\"Council budget leak\"\n\
@@ -98,7 +99,7 @@ fn a_deadline_reminds_its_writer_then_tells_the_editors_once() {
 #[test]
 fn nothing_is_sent_for_an_approved_section() {
     let data = tempfile::tempdir().unwrap();
-    let t = once(
+    let t = run(
         data.path(),
         "2026-12-07T08:00Z",
         "/story new title:\"Council budget leak\"\n\
@@ -118,7 +119,7 @@ fn quiet_hours_hold_a_reminder_until_they_end() {
     let data = tempfile::tempdir().unwrap();
     // Berlin is UTC+1 in December. Due 08:00 there: the reminder would go at 06:00, inside
     // alice's quiet hours, so it waits for 07:00 (06:00 UTC).
-    let t = once(
+    let t = run(
         data.path(),
         "2026-12-07T12:00Z",
         "/story tz zone:Europe/Berlin quiet:22:00-07:00\n\
@@ -151,7 +152,7 @@ fn quiet_hours_hold_a_reminder_until_they_end() {
 #[test]
 fn a_moved_deadline_replaces_its_reminder() {
     let data = tempfile::tempdir().unwrap();
-    let t = once(
+    let t = run(
         data.path(),
         "2026-12-07T08:00Z",
         "/story new title:\"Council budget leak\"\n\
@@ -178,7 +179,7 @@ fn a_moved_deadline_replaces_its_reminder() {
 #[test]
 fn a_job_due_while_the_console_was_closed_runs_once_at_the_next_start() {
     let data = tempfile::tempdir().unwrap();
-    let first = once(
+    let first = run(
         data.path(),
         "2026-12-07T08:00Z",
         "/story new title:\"Council budget leak\"\n\
@@ -188,7 +189,7 @@ fn a_job_due_while_the_console_was_closed_runs_once_at_the_next_start() {
     assert!(!first.contains("[dm"), "{first}");
     // Closed until after the due time: the first line finds the reminder and the overdue
     // notice due, and they run, in order, before it.
-    let second = once(data.path(), "2026-12-07T12:00Z", "/story status\n");
+    let second = run(data.path(), "2026-12-07T12:00Z", "/story status\n");
     let reminder = second.find("[dm alice] ⏰ Reminder").expect(&second);
     let overdue = second
         .find("[dm alice] ⏰ The body section")
@@ -197,7 +198,7 @@ fn a_job_due_while_the_console_was_closed_runs_once_at_the_next_start() {
         .find("alice in #newsroom: /story status")
         .expect(&second);
     assert!(reminder < overdue && overdue < status, "{second}");
-    let third = once(
+    let third = run(
         data.path(),
         "2026-12-07T13:00Z",
         "/story status\n:clock +1d\n",
@@ -210,7 +211,7 @@ fn a_job_due_while_the_console_was_closed_runs_once_at_the_next_start() {
 fn times_are_read_in_the_persons_zone_across_a_daylight_saving_change() {
     let data = tempfile::tempdir().unwrap();
     // Berlin moves to summer time on Sunday 29 March 2026 at 02:00.
-    let t = once(
+    let t = run(
         data.path(),
         "2026-03-28T12:00Z",
         "/story tz zone:Europe/Berlin\n\
@@ -232,7 +233,7 @@ fn times_are_read_in_the_persons_zone_across_a_daylight_saving_change() {
 #[test]
 fn bad_times_and_zones_get_a_clear_answer_and_change_nothing() {
     let data = tempfile::tempdir().unwrap();
-    let t = once(
+    let t = run(
         data.path(),
         "2026-12-07T08:00Z",
         "/story new title:\"Council budget leak\"\n\
@@ -280,7 +281,7 @@ fn a_scheduled_publication_goes_out_once_at_its_time() {
         "{}/story publish at:+2h\n/story status\n:clock +1h\n:clock +2h\n:clock +1d\n",
         approved_story()
     );
-    let t = once(data.path(), "2026-12-07T08:00Z", &script);
+    let t = run(data.path(), "2026-12-07T08:00Z", &script);
     assert!(t.contains("erin scheduled story #1"), "{t}");
     assert!(
         t.contains("Scheduled for publication 2026-12-07 10:00 UTC, in 2 h by erin"),
@@ -299,7 +300,7 @@ fn a_scheduled_publication_whose_gate_fails_tells_its_editor_why() {
         "{}/story publish at:+2h\n:as bob\n/story write conclusion <<END\nMeta's leaders will discuss the findings with investors.\nEND\n:clock +3h\n",
         approved_story()
     );
-    let t = once(data.path(), "2026-12-07T08:00Z", &script);
+    let t = run(data.path(), "2026-12-07T08:00Z", &script);
     let fired = after(&t, "[clock] 2026-12-07 11:00 UTC");
     assert!(
         fired.contains("[dm erin] The scheduled publication of story #1"),
@@ -316,7 +317,7 @@ fn an_embargo_holds_publication_until_it_lifts() {
         "{}/story embargo until:+6h\n/story publish\n/story publish at:+1h\n/story publish at:+7h\n:clock +8h\n",
         approved_story()
     );
-    let t = once(data.path(), "2026-12-07T08:00Z", &script);
+    let t = run(data.path(), "2026-12-07T08:00Z", &script);
     assert!(t.contains("erin embargoed story #1"), "{t}");
     assert_eq!(
         count(&t, "is embargoed until 2026-12-07 14:00 UTC"),
@@ -329,31 +330,12 @@ fn an_embargo_holds_publication_until_it_lifts() {
     assert!(published > lifted, "{t}");
 }
 
-/// Runs a script with a config of its own (erin edits; `extra` added).
+/// Runs a script with a config of its own (erin edits; `extra` added), on fresh data.
 fn run_with_config(extra: &str, clock: &str, script: &str) -> String {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("newsroom.toml");
     std::fs::write(&config, format!("[roles]\neditors = [\"erin\"]\n{extra}")).unwrap();
-    let file = dir.path().join("s.story");
-    std::fs::write(&file, script).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_storydesk"))
-        .arg("--config")
-        .arg(&config)
-        .arg("--data")
-        .arg(dir.path().join("data"))
-        .args(["local", "--as", "alice", "--clock", clock, "--script"])
-        .arg(&file)
-        .env_remove("STORYDESK_CONFIG")
-        .env_remove("STORYDESK_DATA_DIR")
-        .env("RUST_LOG", "off")
-        .output()
-        .expect("the storydesk binary runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    console(&config, &dir.path().join("data"), clock, script)
 }
 
 #[test]
@@ -392,7 +374,7 @@ fn a_required_reviewer_must_approve_on_top_of_the_quorum() {
 #[test]
 fn an_assignment_and_a_change_request_reach_the_people_they_concern() {
     let data = tempfile::tempdir().unwrap();
-    let t = once(
+    let t = run(
         data.path(),
         "2026-12-07T08:00Z",
         "/story new title:\"Council budget leak\"\n\
@@ -433,7 +415,7 @@ fn transcript_of_a_scheduled_publication() {
         "{}/story embargo until:+6h\n/story publish\n/story publish at:+1h\n/story publish at:+7h\n/story status\n/story publish cancel:true\n/story publish at:+8h\n:as bob\n/story write conclusion <<END\nMeta's leaders will discuss the findings with investors.\nEND\n:clock +9h\n:as carol\n/story approve conclusion\n:as erin\n/story publish\n/story due at:+1h\n",
         approved_story()
     );
-    let t = once(data.path(), "2026-12-07T08:00Z", &script);
+    let t = run(data.path(), "2026-12-07T08:00Z", &script);
     let from = t.find("erin in #newsroom: /story embargo").expect(&t);
     insta::with_settings!({ prepend_module_to_snapshot => false }, {
         insta::assert_snapshot!("time_scheduled_publication", &t[from..]);
@@ -444,7 +426,7 @@ fn transcript_of_a_scheduled_publication() {
 fn an_overdue_section_tells_the_editors_at_once_and_the_writer_after_quiet_hours() {
     let data = tempfile::tempdir().unwrap();
     // Due 23:00 in Berlin (22:00 UTC), inside alice's quiet hours.
-    let t = once(
+    let t = run(
         data.path(),
         "2026-12-07T12:00Z",
         "/story tz zone:Europe/Berlin quiet:22:00-07:00\n\

@@ -639,16 +639,8 @@ pub(crate) fn schedule_publication(
         save(tx, &mut story)?;
         Ok(story)
     })?;
-    let mut reply = Reply::about(id);
-    reply.push(
-        Destination::Channel,
-        Body::Text(messages::publication_scheduled(&story, at, &ctx.req.actor)),
-    );
-    reply.push(
-        Destination::Board { story: id },
-        Body::Board(super::render_board(&story, ctx.desk.config.review.quorum)),
-    );
-    Ok(reply)
+    let text = messages::publication_scheduled(&story, at, &ctx.req.actor);
+    Ok(super::timers::announced(ctx.desk, &story, text))
 }
 
 /// In a publication's transaction: the schedule it fulfils ends with it.

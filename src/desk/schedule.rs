@@ -22,7 +22,7 @@ use crate::model::{AuditEvent, Person, Platform, SectionState, Story, StoryId, T
 use crate::store::Tx;
 use crate::text::when::{Quiet, Zone};
 
-use super::timers::{late_key, overdue_key, queue, remind_key, zone_of, Due};
+use super::timers::{announced, late_key, overdue_key, queue, remind_key, zone_of, Due};
 use super::{messages, save, tx_story, user, Body, Ctx, Desk, DeskError, Destination, Reply};
 
 /// What a section's timed job says.
@@ -518,16 +518,8 @@ pub(crate) fn embargo(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
         save(tx, &mut story)?;
         Ok(story)
     })?;
-    let mut reply = Reply::about(id);
-    reply.push(
-        Destination::Channel,
-        Body::Text(messages::embargo_set(&story, until, &ctx.req.actor)),
-    );
-    reply.push(
-        Destination::Board { story: id },
-        Body::Board(super::render_board(&story, ctx.desk.config.review.quorum)),
-    );
-    Ok(reply)
+    let text = messages::embargo_set(&story, until, &ctx.req.actor);
+    Ok(announced(ctx.desk, &story, text))
 }
 
 #[cfg(test)]

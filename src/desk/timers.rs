@@ -7,7 +7,7 @@ use crate::model::{ChannelKey, Platform, StoryId, Timestamp};
 use crate::store::PersonSettings;
 use crate::text::when::{self, Zone};
 
-use super::{messages, user, Ctx, Desk, DeskError, Reply};
+use super::{messages, user, Body, Ctx, Desk, DeskError, Destination, Reply};
 
 /// What a job that fell due sends: a reply about a story, to deliver in its channel.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,4 +85,15 @@ impl Ctx<'_> {
         }
         Ok(Some(at))
     }
+}
+
+/// A change to a story's clock, told in its channel, with the board as it is now.
+pub(crate) fn announced(desk: &Desk, story: &crate::model::Story, text: String) -> Reply {
+    let mut reply = Reply::about(story.id);
+    reply.push(Destination::Channel, Body::Text(text));
+    reply.push(
+        Destination::Board { story: story.id },
+        Body::Board(desk.board(story)),
+    );
+    reply
 }
