@@ -259,9 +259,10 @@ pub fn parse_span(s: &str) -> Option<i64> {
     Some(total)
 }
 
-/// `2 h`, `45 min`, `3 d`: a span as messages say it, rounded down.
+/// `2 h`, `45 min`, `3 d`: a span as messages say it, to the nearest minute, then down to
+/// its largest unit (a clock read a few milliseconds late still says `in 3 h`).
 pub fn span_words(ms: i64) -> String {
-    let ms = ms.abs();
+    let ms = (ms.abs() + MINUTE / 2) / MINUTE * MINUTE;
     if ms >= 2 * DAY {
         format!("{} d", ms / DAY)
     } else if ms >= 2 * HOUR {
@@ -596,5 +597,7 @@ mod tests {
         assert_eq!(parse_span("2"), None);
         assert_eq!(span_words(90 * MINUTE), "1 h 30 min");
         assert_eq!(span_words(20 * 1000), "1 min");
+        assert_eq!(span_words(3 * HOUR - 5), "3 h", "a late clock still says 3 h");
+        assert_eq!(span_words(2 * HOUR - 5), "2 h");
     }
 }
