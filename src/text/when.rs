@@ -597,7 +597,11 @@ mod tests {
         assert_eq!(parse_span("2"), None);
         assert_eq!(span_words(90 * MINUTE), "1 h 30 min");
         assert_eq!(span_words(20 * 1000), "1 min");
-        assert_eq!(span_words(3 * HOUR - 5), "3 h", "a late clock still says 3 h");
+        assert_eq!(
+            span_words(3 * HOUR - 5),
+            "3 h",
+            "a late clock still says 3 h"
+        );
         assert_eq!(span_words(2 * HOUR - 5), "2 h");
     }
 }
