@@ -27,6 +27,9 @@
 //!
 //! Beside sled's files, `integrity.mark` holds how many changes were made durable (see
 //! `integrity.rs`); opening compares the store with its integrity record and that mark.
+//! `source-index/{story}/` holds each story's source index (`index.rs`): derived from the
+//! source digests, checked against the story's sources at each use, and rebuilt from the
+//! digests when missing, behind or damaged; so it is not part of a backup's records.
 //!
 //! `{story}` is a u64, `{revision}` and `{number}` u32, `{seq}` u64, all big-endian so keys
 //! sort numerically: a prefix scan lists a section's revisions and a story's audit log in
@@ -130,6 +133,7 @@
 
 mod backup;
 mod commit;
+mod index;
 mod integrity;
 mod jobs;
 mod keys;
@@ -140,6 +144,7 @@ mod seal;
 mod staged;
 
 pub use backup::{verify_backup, BackupError, BackupSummary, RestoreError};
+pub use index::{IndexAnswers, IndexError, IndexedSource, SourceStamp};
 pub use jobs::Job;
 pub use people::PersonSettings;
 pub use seal::{BadKey, SourceKey};
@@ -548,6 +553,8 @@ struct Inner {
     source_key: Option<SourceKey>,
     /// What opening found about the store's integrity.
     integrity: IntegrityCheck,
+    /// The stories' source indexes, in files beside the records (`index.rs`).
+    indexes: index::Indexes,
 }
 
 /// The database engine behind a store.
@@ -1047,6 +1054,7 @@ impl Store {
                 dir: dir.to_path_buf(),
                 source_key: options.source_key,
                 integrity: check,
+                indexes: index::Indexes::new(dir, options.source_key.as_ref()),
             }),
         };
         if fresh {
@@ -1114,6 +1122,7 @@ impl Store {
                 dir: dir.to_path_buf(),
                 source_key: options.source_key,
                 integrity: IntegrityCheck::Engine,
+                indexes: index::Indexes::new(dir, options.source_key.as_ref()),
             }),
         };
         if purpose == Purpose::Use {
@@ -1215,6 +1224,54 @@ impl Store {
     /// The data directory.
     pub fn dir(&self) -> &Path {
         &self.inner.dir
+    }
+
+    /// The sources the story's source index covers, for term scheme `tag`, each with
+    /// whether it is blank. An index written for another scheme or key, or damaged, is
+    /// removed here and covers none. The index is derived data kept in files beside the
+    /// records (on either engine, in this process's data directory): see `index.rs`.
+    pub fn source_index_covered(
+        &self,
+        story: StoryId,
+        tag: u64,
+    ) -> Result<Vec<(SourceStamp, bool)>, IndexError> {
+        self.inner.indexes.covered(story, tag)
+    }
+
+    /// Adds sources' terms to the story's source index (a source it covers already is
+    /// left as it is).
+    pub fn source_index_add(
+        &self,
+        story: StoryId,
+        tag: u64,
+        sources: Vec<IndexedSource>,
+    ) -> Result<(), IndexError> {
+        self.inner.indexes.add(story, tag, sources)
+    }
+
+    /// Removes the story's source index (its sources were purged).
+    pub fn source_index_clear(&self, story: StoryId) -> Result<(), IndexError> {
+        self.inner.indexes.clear(story)
+    }
+
+    /// Looks terms up in the story's source index when it covers exactly the sources
+    /// `expected`; `None` when it does not (it needs catching up first).
+    pub fn source_index_look_up(
+        &self,
+        story: StoryId,
+        tag: u64,
+        expected: &[SourceStamp],
+        postings: &[u64],
+        facts: &[u64],
+    ) -> Result<Option<IndexAnswers>, IndexError> {
+        self.inner
+            .indexes
+            .look_up(story, tag, expected, postings, facts)
+    }
+
+    /// The bytes the story's source index takes on disk.
+    pub fn source_index_bytes(&self, story: StoryId) -> u64 {
+        self.inner.indexes.size(story)
     }
 
     /// Runs `f` as one atomic transaction and returns once its changes are durable.

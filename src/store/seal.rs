@@ -56,6 +56,17 @@ impl SourceKey {
         Ok(SourceKey(bytes))
     }
 
+    /// A key for another use, derived from this one (SHA-256 over the purpose and the
+    /// key): knowing it reveals nothing of the source key.
+    pub(crate) fn derive(&self, purpose: &[u8]) -> [u8; 32] {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        h.update((purpose.len() as u64).to_le_bytes());
+        h.update(purpose);
+        h.update(self.0);
+        h.finalize().into()
+    }
+
     fn cipher(&self) -> XChaCha20Poly1305 {
         XChaCha20Poly1305::new((&self.0).into())
     }
