@@ -1,15 +1,20 @@
 //! The checks on stored sources ([`Checker::run_stored`]: each source's digest, computed
-//! once when it was added, read in turn) find exactly what the checks find with every
-//! source's text at hand ([`Checker::run`]): the same findings, in the same order, for
-//! random articles and sources made to share passages, figures, dates and quotations.
+//! once when it was added, read in turn; [`Checker::run_indexed`]: terms looked up in a
+//! source index, and only the digests of the sources it names read) find exactly what the
+//! checks find with every source's text at hand ([`Checker::run`]): the same findings, in
+//! the same order, for random articles and sources made to share passages, figures, dates
+//! and quotations.
 
 use std::cell::Cell;
 use std::convert::Infallible;
 
 use proptest::prelude::*;
 
+use std::collections::{HashMap, HashSet};
+
 use storydesk::checks::{
-    CheckedSection, Checker, Document, Finding, SourceDigest, SourceText, StoredSources,
+    index_terms, CheckedSection, Checker, Document, Finding, IndexLookup, IndexSpec,
+    IndexedSources, SourceDigest, SourceText, StoredSources,
 };
 use storydesk::config::{Config, Template};
 
@@ -19,6 +24,47 @@ struct Shelf<'a> {
     digests: Vec<Option<SourceDigest>>,
     /// How many texts were read.
     texts_read: Cell<usize>,
+    /// How many digests were shown.
+    digests_read: Cell<usize>,
+    /// The source index, as a store keeps it: which sources hold each posting term, and
+    /// the fact terms some source holds.
+    index: Option<MemoryIndex>,
+}
+
+/// A source index in memory, built from the digests with the terms a store keeps.
+struct MemoryIndex {
+    spec: IndexSpec,
+    postings: HashMap<u64, Vec<usize>>,
+    facts: HashSet<u64>,
+    all_blank: bool,
+}
+
+impl MemoryIndex {
+    /// The index of `digests` (each a source, in order), leaving out the terms of the
+    /// sources in `without` (a wrong index, for the tests that show it matters).
+    fn build(spec: IndexSpec, digests: &[Option<SourceDigest>], without: &[usize]) -> Self {
+        let mut postings: HashMap<u64, Vec<usize>> = HashMap::new();
+        let mut facts = HashSet::new();
+        let mut all_blank = true;
+        for (i, d) in digests.iter().enumerate() {
+            let Some(d) = d else { continue };
+            all_blank &= d.blank;
+            if without.contains(&i) {
+                continue;
+            }
+            let terms = index_terms(d, &spec);
+            for t in terms.postings {
+                postings.entry(t).or_default().push(i);
+            }
+            facts.extend(terms.facts);
+        }
+        MemoryIndex {
+            spec,
+            postings,
+            facts,
+            all_blank,
+        }
+    }
 }
 
 impl<'a> Shelf<'a> {
@@ -30,7 +76,60 @@ impl<'a> Shelf<'a> {
                 .map(|t| Some(storydesk::checks::digest(t)))
                 .collect(),
             texts_read: Cell::new(0),
+            digests_read: Cell::new(0),
+            index: None,
         }
+    }
+
+    /// With a source index for `checker`.
+    fn indexed(texts: &[&'a str], checker: &Checker) -> Self {
+        let mut shelf = Shelf::new(texts);
+        shelf.index = Some(MemoryIndex::build(
+            checker.index_spec(),
+            &shelf.digests,
+            &[],
+        ));
+        shelf
+    }
+}
+
+impl IndexedSources for Shelf<'_> {
+    fn spec(&self) -> &IndexSpec {
+        static NONE: std::sync::OnceLock<IndexSpec> = std::sync::OnceLock::new();
+        match &self.index {
+            Some(ix) => &ix.spec,
+            None => NONE.get_or_init(|| IndexSpec::new([])),
+        }
+    }
+
+    fn look_up(&self, postings: &[u64], facts: &[u64]) -> Result<Option<IndexLookup>, Infallible> {
+        let Some(ix) = &self.index else {
+            return Ok(None);
+        };
+        Ok(Some(IndexLookup {
+            postings: postings
+                .iter()
+                .map(|t| ix.postings.get(t).cloned().unwrap_or_default())
+                .collect(),
+            facts: facts.iter().map(|t| ix.facts.contains(t)).collect(),
+            all_blank: ix.all_blank,
+        }))
+    }
+
+    fn some_digests(
+        &self,
+        indexes: &[usize],
+        visit: &mut dyn FnMut(usize, &SourceDigest) -> bool,
+    ) -> Result<(), Infallible> {
+        for &i in indexes {
+            if let Some(Some(d)) = self.digests.get(i) {
+                self.digests_read.set(self.digests_read.get() + 1);
+                if !visit(i, d) {
+                    break;
+                }
+            }
+        }
+        Ok(())
     }
 }
 
@@ -40,6 +139,7 @@ impl StoredSources for Shelf<'_> {
     fn each_digest(&self, visit: &mut dyn FnMut(usize, &SourceDigest)) -> Result<(), Infallible> {
         for (i, d) in self.digests.iter().enumerate() {
             if let Some(d) = d {
+                self.digests_read.set(self.digests_read.get() + 1);
                 visit(i, d);
             }
         }
@@ -94,12 +194,24 @@ fn document<'a>(texts: &'a [String; 4], sources: &'a [SourceText<'a>]) -> Docume
     }
 }
 
-/// Findings both ways: with the texts, and from digests (whose document has no texts).
+/// Findings both ways: with the texts, and from digests (whose document has no texts);
+/// the findings through a source index must be those from the digests.
 fn both(
     checker: &Checker,
     sections: &[String; 4],
     sources: &[String],
 ) -> (Vec<Finding>, Vec<Finding>) {
+    let (direct, stored, indexed) = all_three(checker, sections, sources);
+    assert_eq!(stored, indexed, "through the source index");
+    (direct, stored)
+}
+
+/// Findings with the texts, from every digest, and through a source index.
+fn all_three(
+    checker: &Checker,
+    sections: &[String; 4],
+    sources: &[String],
+) -> (Vec<Finding>, Vec<Finding>, Vec<Finding>) {
     let with_texts: Vec<SourceText> = sources
         .iter()
         .enumerate()
@@ -120,7 +232,12 @@ fn both(
         Ok(f) => f,
         Err(never) => match never {},
     };
-    (direct, stored)
+    let shelf = Shelf::indexed(&refs, checker);
+    let indexed = match checker.run_indexed(&document(sections, &without_texts), &shelf) {
+        Ok(f) => f,
+        Err(never) => match never {},
+    };
+    (direct, stored, indexed)
 }
 
 /// The pieces texts are made of: words that differ only in case, accents, invisible
@@ -239,8 +356,9 @@ proptest! {
     #[test]
     fn stored_sources_give_the_same_findings((sections, sources) in case()) {
         for (i, checker) in checkers().iter().enumerate() {
-            let (direct, stored) = both(checker, &sections, &sources);
-            prop_assert_eq!(direct, stored, "checker {}", i);
+            let (direct, stored, indexed) = all_three(checker, &sections, &sources);
+            prop_assert_eq!(&direct, &stored, "checker {}", i);
+            prop_assert_eq!(&direct, &indexed, "checker {} through the index", i);
         }
     }
 }
@@ -323,5 +441,153 @@ fn no_source_text_means_no_source_checks_either_way() {
     for sources in [vec![], vec!["   \n ".to_string()], vec!["—".to_string()]] {
         let (direct, stored) = both(&checker, &sections, &sources);
         assert_eq!(direct, stored, "{sources:?}");
+    }
+}
+
+/// Six sources of filler, one of which (the fifth) holds a passage the article copies.
+fn planted() -> (Vec<String>, [String; 4]) {
+    let passage = "the harbour board will take the whole sea wall apart and rebuild it by March";
+    let filler = |seed: u32| -> String {
+        (0..3000)
+            .map(|i| format!("w{}x{}", (i * 7 + seed) % 997, seed))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let mut sources: Vec<String> = (0..6).map(filler).collect();
+    sources[4] = format!("{}\nline two: {passage}. {}", filler(40), filler(41));
+    let sections = [
+        "Sea wall".to_string(),
+        "An introduction of enough words to stand on its own here, up 13 percent.".to_string(),
+        format!("We learnt that {passage}, said one. It cost $6 million."),
+        "The end.".to_string(),
+    ];
+    (sources, sections)
+}
+
+fn numbered(n: usize) -> Vec<SourceText<'static>> {
+    (0..n)
+        .map(|i| SourceText {
+            number: i as u32 + 1,
+            label: "leak",
+            text: "",
+        })
+        .collect()
+}
+
+#[test]
+fn the_index_reads_only_the_digests_of_the_sources_it_names() {
+    let checker = checker("");
+    let (sources, sections) = planted();
+    let (direct, stored, indexed) = all_three(&checker, &sections, &sources);
+    assert_eq!(direct, stored);
+    assert_eq!(direct, indexed);
+    assert_eq!(indexed.iter().filter(|f| f.rule == "verbatim").count(), 1);
+    // The amount is in no source.
+    assert!(indexed
+        .iter()
+        .any(|f| f.rule == "unsourced" && f.excerpt.contains("6 million")));
+
+    let refs: Vec<&str> = sources.iter().map(String::as_str).collect();
+    let doc_sources = numbered(sources.len());
+    let stored = Shelf::new(&refs);
+    checker
+        .run_stored(&document(&sections, &doc_sources), &stored)
+        .unwrap();
+    assert_eq!(stored.digests_read.get(), 6);
+    let indexed = Shelf::indexed(&refs, &checker);
+    checker
+        .run_indexed(&document(&sections, &doc_sources), &indexed)
+        .unwrap();
+    assert_eq!(indexed.digests_read.get(), 1, "only the passage's source");
+    assert_eq!(indexed.texts_read.get(), 1);
+}
+
+#[test]
+fn a_wrong_index_gives_other_findings() {
+    // What the property test compares would differ if the index were left out or wrong:
+    // without the fifth source's terms, its passage goes unseen, and its figures untraced.
+    let checker = checker("");
+    let (mut sources, mut sections) = planted();
+    sources[4].push_str(" It cost $7 million on January 28, 2025.");
+    sections[2].push_str(" It cost $7 million on January 28, 2025.");
+    let refs: Vec<&str> = sources.iter().map(String::as_str).collect();
+    let doc_sources = numbered(sources.len());
+    let doc = document(&sections, &doc_sources);
+    let right = Shelf::indexed(&refs, &checker);
+    let right = checker.run_indexed(&doc, &right).unwrap();
+    let mut wrong = Shelf::new(&refs);
+    wrong.index = Some(MemoryIndex::build(
+        checker.index_spec(),
+        &wrong.digests,
+        &[4],
+    ));
+    let wrong = checker.run_indexed(&doc, &wrong).unwrap();
+    let count = |f: &[Finding], rule: &str| f.iter().filter(|f| f.rule == rule).count();
+    assert_eq!(
+        (count(&right, "verbatim"), count(&wrong, "verbatim")),
+        (1, 0)
+    );
+    assert!(count(&wrong, "unsourced") > count(&right, "unsourced"));
+}
+
+#[test]
+fn an_index_built_for_other_passage_lengths_is_not_used() {
+    let checker = checker("");
+    let (sources, sections) = planted();
+    let refs: Vec<&str> = sources.iter().map(String::as_str).collect();
+    let doc_sources = numbered(sources.len());
+    let doc = document(&sections, &doc_sources);
+    let mut other = Shelf::new(&refs);
+    other.index = Some(MemoryIndex::build(IndexSpec::new([7]), &other.digests, &[]));
+    let found = checker.run_indexed(&doc, &other).unwrap();
+    assert_eq!(found, checker.run_stored(&doc, &Shelf::new(&refs)).unwrap());
+    assert_eq!(
+        other.digests_read.get(),
+        6,
+        "every digest, as without an index"
+    );
+}
+
+#[test]
+fn long_quotation_parts_are_settled_from_the_digests_that_can_hold_them() {
+    // Every three-word run of the quotation is in some source, the whole of it only in the
+    // third: with passages of 12 words indexed, a part of six is looked for in the story's
+    // order until found; with passages of 5, only in the sources holding one of its windows.
+    let quote = "alpha beta gamma delta epsilon zeta";
+    let sources = vec![
+        "one alpha beta gamma two beta gamma delta three".to_string(),
+        "four gamma delta epsilon five delta epsilon zeta six".to_string(),
+        format!("seven {quote} eight"),
+        "nine ten eleven twelve thirteen fourteen".to_string(),
+        format!("fifteen {quote} sixteen"),
+    ];
+    let sections = [
+        "Title".to_string(),
+        format!("She said “{quote}” and “alpha beta gamma delta epsilon eta”."),
+        "Nothing here.".to_string(),
+        "The end.".to_string(),
+    ];
+    let refs: Vec<&str> = sources.iter().map(String::as_str).collect();
+    let doc_sources = numbered(sources.len());
+    for (overlay, reads) in [("", 3), ("[checks]\nverbatim_words = 5\n", 2)] {
+        let checker = checker(overlay);
+        let (direct, stored, indexed) = all_three(&checker, &sections, &sources);
+        assert_eq!(direct, stored);
+        assert_eq!(direct, indexed);
+        let untraced: Vec<&str> = indexed
+            .iter()
+            .filter(|f| f.rule == "unsourced")
+            .map(|f| f.excerpt.as_str())
+            .collect();
+        assert_eq!(
+            untraced,
+            vec!["alpha beta gamma delta epsilon eta"],
+            "{overlay}"
+        );
+        let shelf = Shelf::indexed(&refs, &checker);
+        checker
+            .run_indexed(&document(&sections, &doc_sources), &shelf)
+            .unwrap();
+        assert_eq!(shelf.digests_read.get(), reads, "{overlay}");
     }
 }

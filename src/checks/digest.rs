@@ -7,6 +7,7 @@
 //! The digest itself is a model type ([`crate::model::SourceDigest`]), so that the store,
 //! below the checks, can keep it.
 
+use super::index::IndexSpec;
 use super::trace::digest_facts;
 use super::verbatim::words;
 use crate::model::SourceDigest;
@@ -34,4 +35,36 @@ pub trait StoredSources {
 
     /// The text of the source at `index` in [`super::Document::sources`].
     fn text(&self, index: usize) -> Result<String, Self::Error>;
+}
+
+/// What a source index answers for one run (see [`IndexedSources::look_up`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IndexLookup {
+    /// For each posting term asked, the sources that hold it (indexes into
+    /// [`super::Document::sources`], ascending).
+    pub postings: Vec<Vec<usize>>,
+    /// For each fact term asked, whether some source holds it.
+    pub facts: Vec<bool>,
+    /// Every source is blank (or there is none).
+    pub all_blank: bool,
+}
+
+/// The story's sources as a store keeps them, with a source index kept beside them
+/// ([`super::index`]), for [`super::Checker::run_indexed`].
+pub trait IndexedSources: StoredSources {
+    /// What the index was built for; [`super::Checker::index_spec`] says what a checker
+    /// needs, and an index built for anything else must not be used.
+    fn spec(&self) -> &IndexSpec;
+
+    /// Look terms up (see [`super::index`]). `None` when the index cannot answer for
+    /// exactly the document's sources (then the run reads every digest instead).
+    fn look_up(&self, postings: &[u64], facts: &[u64]) -> Result<Option<IndexLookup>, Self::Error>;
+
+    /// Show the digests of the sources at `indexes` (ascending) to `visit`, in that order,
+    /// until it returns false. A source that is not there is left out.
+    fn some_digests(
+        &self,
+        indexes: &[usize],
+        visit: &mut dyn FnMut(usize, &SourceDigest) -> bool,
+    ) -> Result<(), Self::Error>;
 }

@@ -3,12 +3,13 @@
 use std::cell::OnceCell;
 use std::collections::HashMap;
 
-use super::digest::StoredSources;
+use super::digest::{IndexedSources, StoredSources};
+use super::index::{window_term, IndexSpec};
 use super::rules::{self, Bound, Check, Facts, Matcher, Rule, RuleError, Unit};
 use super::sources::Sources;
 use super::text::{excerpt, overlaps, quoted_spans, LineIndex};
 use super::trace::{self, Fact, TraceProbe};
-use super::verbatim::{words, SharedSpan, VerbatimScan, Word};
+use super::verbatim::{window_hash, window_width, words, SharedSpan, VerbatimScan, Word};
 use super::ChecksConfig;
 use super::{CheckedSection, Document, FileLine, Finding, SourcePlace};
 use crate::template::Template;
@@ -117,6 +118,33 @@ impl Checker {
     ) -> Result<Vec<Finding>, S::Error> {
         let mut answers = Stored::gather(self, doc, store)?;
         Ok(self.run_with(doc, &mut answers))
+    }
+
+    /// [`Checker::run_stored`] with a source index: the article's windows, figures, dates
+    /// and quotation parts are looked up in the index, and only the digests of sources that
+    /// may hold a passage (or the rest of a long quotation) are read. The findings are the
+    /// same as [`Checker::run_stored`]'s (see [`super::index`] for why). When the index
+    /// cannot answer, or was built for another [`IndexSpec`], every digest is read.
+    pub fn run_indexed<S: IndexedSources>(
+        &self,
+        doc: &Document<'_>,
+        store: &S,
+    ) -> Result<Vec<Finding>, S::Error> {
+        let mut answers = if *store.spec() == self.index_spec() {
+            Stored::gather_indexed(self, doc, store)?
+        } else {
+            Stored::gather(self, doc, store)?
+        };
+        Ok(self.run_with(doc, &mut answers))
+    }
+
+    /// What a source index must hold for [`Checker::run_indexed`]: the passage lengths of
+    /// the verbatim rules.
+    pub fn index_spec(&self) -> IndexSpec {
+        IndexSpec::new(self.rules.iter().filter_map(|r| match r.check {
+            Check::Verbatim { min_words } => Some(min_words),
+            _ => None,
+        }))
     }
 
     fn run_with(&self, doc: &Document<'_>, sources: &mut dyn SourceAnswers) -> Vec<Finding> {
@@ -605,6 +633,46 @@ struct Stored {
 }
 
 impl Stored {
+    /// Every question the rules will ask of the sources, by (rule, section).
+    #[allow(clippy::type_complexity)]
+    fn questions(
+        checker: &Checker,
+        doc: &Document<'_>,
+    ) -> (
+        Vec<((usize, usize), VerbatimScan)>,
+        Vec<((usize, usize), TraceProbe)>,
+    ) {
+        let mut scans: Vec<((usize, usize), VerbatimScan)> = Vec::new();
+        let mut probes: Vec<((usize, usize), TraceProbe)> = Vec::new();
+        if doc.sources.is_empty() {
+            return (scans, probes);
+        }
+        for (r, rule) in checker.rules.iter().enumerate() {
+            for (order, spec) in doc.sections.iter().enumerate() {
+                if !rule.scope.covers(spec.name) {
+                    continue;
+                }
+                let Some(text) = spec.text.filter(|t| !t.trim().is_empty()) else {
+                    continue;
+                };
+                match &rule.check {
+                    Check::Verbatim { min_words } => {
+                        scans.push(((r, order), VerbatimScan::new(text, *min_words)));
+                    }
+                    Check::Unsourced {
+                        facts,
+                        quote_min_words,
+                    } => {
+                        let questions = trace::Questions::of(text, facts, *quote_min_words);
+                        probes.push(((r, order), TraceProbe::new(questions)));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        (scans, probes)
+    }
+
     /// Ask every question the rules will ask of the sources, show each source's digest to
     /// all of them at once, then read the texts of the sources that passages point into.
     fn gather<S: StoredSources>(
@@ -612,33 +680,7 @@ impl Stored {
         doc: &Document<'_>,
         store: &S,
     ) -> Result<Self, S::Error> {
-        let mut scans: Vec<((usize, usize), VerbatimScan)> = Vec::new();
-        let mut probes: Vec<((usize, usize), TraceProbe)> = Vec::new();
-        if !doc.sources.is_empty() {
-            for (r, rule) in checker.rules.iter().enumerate() {
-                for (order, spec) in doc.sections.iter().enumerate() {
-                    if !rule.scope.covers(spec.name) {
-                        continue;
-                    }
-                    let Some(text) = spec.text.filter(|t| !t.trim().is_empty()) else {
-                        continue;
-                    };
-                    match &rule.check {
-                        Check::Verbatim { min_words } => {
-                            scans.push(((r, order), VerbatimScan::new(text, *min_words)));
-                        }
-                        Check::Unsourced {
-                            facts,
-                            quote_min_words,
-                        } => {
-                            let questions = trace::Questions::of(text, facts, *quote_min_words);
-                            probes.push(((r, order), TraceProbe::new(questions)));
-                        }
-                        _ => {}
-                    }
-                }
-            }
-        }
+        let (mut scans, mut probes) = Self::questions(checker, doc);
         let mut empty = true;
         if !doc.sources.is_empty() {
             store.each_digest(&mut |index, digest| {
@@ -651,6 +693,102 @@ impl Stored {
                 }
             })?;
         }
+        Self::finish(scans, probes, empty, store)
+    }
+
+    /// [`Stored::gather`] with a source index: the questions are looked up first, and only
+    /// the digests of the sources that can change an answer are shown, in the story's
+    /// order.
+    ///
+    /// A verbatim scan tries a source only where one of the source's sampled windows has
+    /// the hash of one of the article's windows; the index names every source holding such
+    /// a window, so the scan tries the same places in the same order as with every source
+    /// shown. Traceability asks only whether some source holds a fact, which the index
+    /// answers, except for quotation parts too long for its word runs: those are looked up
+    /// by the windows of a passage length they reach (any source holding the part holds one
+    /// of them sampled), or else in every source until found.
+    fn gather_indexed<S: IndexedSources>(
+        checker: &Checker,
+        doc: &Document<'_>,
+        store: &S,
+    ) -> Result<Self, S::Error> {
+        let (mut scans, mut probes) = Self::questions(checker, doc);
+        if doc.sources.is_empty() {
+            return Self::finish(scans, probes, true, store);
+        }
+        let mut postings = Vec::new();
+        for (_, scan) in &scans {
+            let n = scan.min_words();
+            postings.extend(scan.window_hashes().map(|h| window_term(n, h)));
+        }
+        let mut facts = Vec::new();
+        let mut fact_ranges = Vec::with_capacity(probes.len());
+        for (_, probe) in &probes {
+            let start = facts.len();
+            facts.extend(probe.index_terms());
+            fact_ranges.push(start..facts.len());
+        }
+        let Some(first) = store.look_up(&postings, &facts)? else {
+            return Self::gather(checker, doc, store);
+        };
+        let mut wanted: std::collections::BTreeSet<usize> =
+            first.postings.iter().flatten().copied().collect();
+        // The scans need every source that holds one of their windows.
+        let scans_need = wanted.iter().next_back().copied();
+        let mut open: Vec<(usize, usize)> = Vec::new();
+        for (k, ((_, probe), range)) in probes.iter_mut().zip(fact_ranges).enumerate() {
+            let held = first.facts.get(range).unwrap_or_default();
+            open.extend(probe.apply_index(held).into_iter().map(|id| (k, id)));
+        }
+        let spec = checker.index_spec();
+        let mut part_terms = Vec::new();
+        let mut everywhere = false;
+        for &(k, id) in &open {
+            let part = probes[k].1.pattern(id);
+            match spec.lengths().iter().rev().find(|&&n| n <= part.len()) {
+                Some(&n) => part_terms.extend(
+                    part.windows(window_width(n))
+                        .map(|w| window_term(n, window_hash(w))),
+                ),
+                None => everywhere = true,
+            }
+        }
+        if !part_terms.is_empty() {
+            let Some(parts) = store.look_up(&part_terms, &[])? else {
+                return Self::gather(checker, doc, store);
+            };
+            wanted.extend(parts.postings.iter().flatten().copied());
+        }
+        if everywhere {
+            wanted.extend(0..doc.sources.len());
+        }
+        let wanted: Vec<usize> = wanted.into_iter().collect();
+        if !wanted.is_empty() {
+            store.some_digests(&wanted, &mut |index, digest| {
+                for (_, scan) in &mut scans {
+                    scan.observe(index, &digest.words);
+                }
+                let parts_open = open.iter().any(|&(k, id)| !probes[k].1.is_found(id));
+                if parts_open {
+                    for (_, probe) in &mut probes {
+                        probe.observe(digest);
+                    }
+                }
+                scans_need.is_some_and(|last| index < last)
+                    || open.iter().any(|&(k, id)| !probes[k].1.is_found(id))
+            })?;
+        }
+        Self::finish(scans, probes, first.all_blank, store)
+    }
+
+    /// The answers, once the digests were shown: the texts of the sources that passages
+    /// point into are read for the passages' places.
+    fn finish<S: StoredSources>(
+        scans: Vec<((usize, usize), VerbatimScan)>,
+        probes: Vec<((usize, usize), TraceProbe)>,
+        empty: bool,
+        store: &S,
+    ) -> Result<Self, S::Error> {
         let mut verbatim = HashMap::new();
         // The texts of the sources passages point into, with their words and lines.
         let mut texts: HashMap<usize, (String, Vec<Word>, LineIndex)> = HashMap::new();

@@ -11,7 +11,10 @@
 //!   found in linear time with a rolling hash.
 //! - `sources`: the sources of one run, with what the rules compute from them, once.
 //! - `digest`: a source read once, when it is added ([`SourceDigest`]), and the story's
-//!   sources as the store keeps them ([`StoredSources`]), for [`Checker::run_stored`].
+//!   sources as the store keeps them ([`StoredSources`]), for [`Checker::run_stored`];
+//!   with a source index ([`IndexedSources`]), for [`Checker::run_indexed`].
+//! - `index`: the terms a story's source index keeps of each source ([`index_terms`]) and
+//!   those a run looks up.
 //! - `trace`: traceability, the figures, dates and quotations that no source contains.
 //! - [`markdown`]: an article file cut into the template's sections, for `storydesk check`.
 //! - `references`: reference entries, from structured references or formatted lines.
@@ -26,6 +29,7 @@
 mod config;
 mod digest;
 mod engine;
+mod index;
 pub mod markdown;
 mod references;
 pub mod rules;
@@ -38,8 +42,9 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::model::SourceDigest;
 pub use config::ChecksConfig;
-pub use digest::{digest, StoredSources};
+pub use digest::{digest, IndexLookup, IndexedSources, StoredSources};
 pub use engine::Checker;
+pub use index::{index_terms, IndexSpec, SourceTerms};
 pub use references::ReferenceEntry;
 pub use rules::RuleError;
 

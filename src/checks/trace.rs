@@ -16,6 +16,7 @@
 use std::collections::{HashMap, HashSet};
 use std::hash::BuildHasherDefault;
 
+use super::index::{date_term, gram_term, value_term, DayKey, YearKey, GRAM_MAX};
 use super::rules::Facts;
 use super::text::{overlaps, quoted_spans, url_spans};
 use super::verbatim::{words, IntHasher, PassThrough, Word};
@@ -1266,6 +1267,91 @@ impl TraceProbe {
                 }
             }
         }
+    }
+
+    /// The fact terms of a source index that answer this probe's questions, in the order
+    /// [`TraceProbe::apply_index`] reads the answers: each value, each year, each date
+    /// (held outright; and, with a year, held without one), and each quotation part (its
+    /// words when it is short, else each of its three-word runs).
+    pub fn index_terms(&self) -> Vec<u64> {
+        let mut out = Vec::new();
+        for (v, _) in &self.values {
+            out.push(value_term(v.mantissa, v.exp));
+        }
+        for (y, _) in &self.years {
+            out.push(value_term(y.mantissa, y.exp));
+        }
+        for (a, _, _) in &self.dates {
+            let day = match a.day {
+                Some(d) => DayKey::Exact(Some(d)),
+                None => DayKey::Any,
+            };
+            match a.year {
+                Some(y) => {
+                    out.push(date_term(YearKey::Exact(Some(y)), a.month, day));
+                    out.push(date_term(YearKey::Exact(None), a.month, day));
+                }
+                None => out.push(date_term(YearKey::Any, a.month, day)),
+            }
+        }
+        for p in &self.questions.patterns {
+            if p.len() <= GRAM_MAX {
+                out.push(gram_term(p));
+            } else {
+                out.extend(p.windows(GRAM_MAX).map(gram_term));
+            }
+        }
+        out
+    }
+
+    /// Take a source index's answers to [`TraceProbe::index_terms`] (`held`, in the same
+    /// order). Returns the quotation parts that only the sources' words can settle: parts
+    /// longer than [`GRAM_MAX`] words whose every three-word run some source holds.
+    pub fn apply_index(&mut self, held: &[bool]) -> Vec<usize> {
+        let mut at = held.iter().copied();
+        let mut next = || at.next().unwrap_or(false);
+        for (_, found) in &mut self.values {
+            *found = next();
+        }
+        for (_, found) in &mut self.years {
+            *found = next();
+        }
+        for (a, outright, without_year) in &mut self.dates {
+            *outright = next();
+            if a.year.is_some() {
+                *without_year = next();
+            }
+        }
+        let mut open = Vec::new();
+        for (id, p) in self.questions.patterns.iter().enumerate() {
+            let found = if p.len() <= GRAM_MAX {
+                next()
+            } else {
+                let mut all = true;
+                for _ in p.windows(GRAM_MAX) {
+                    all &= next();
+                }
+                if all {
+                    open.push(id);
+                }
+                false
+            };
+            if found && !self.found[id] {
+                self.found[id] = true;
+                self.remaining -= 1;
+            }
+        }
+        open
+    }
+
+    /// The quotation part `id`, as its words' hashes.
+    pub fn pattern(&self, id: usize) -> &[u64] {
+        &self.questions.patterns[id]
+    }
+
+    /// True once quotation part `id` was found in a source.
+    pub fn is_found(&self, id: usize) -> bool {
+        self.found.get(id).copied().unwrap_or(false)
     }
 
     /// The section's facts that no source holds.

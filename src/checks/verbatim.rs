@@ -106,7 +106,7 @@ fn hash_word(bytes: &[u8], fold_ascii: bool) -> u64 {
 }
 
 /// The splitmix64 finaliser.
-fn mix(mut z: u64) -> u64 {
+pub(crate) fn mix(mut z: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     z ^ (z >> 31)
@@ -247,7 +247,51 @@ impl Hasher for IntHasher {
 }
 
 /// The base of the polynomial rolling hash (odd, so multiplication is invertible mod 2^64).
-const BASE: u64 = 0x9e37_79b9_7f4a_7c15;
+pub(crate) const BASE: u64 = 0x9e37_79b9_7f4a_7c15;
+
+/// The rolling hashes of the windows of a source's words (their hashes) that a search for
+/// passages of `n` words samples: those of `n - step + 1` words starting at every `step`-th
+/// word, as [`SourceIndex`] keeps them and [`VerbatimScan::observe`] tries them; none when
+/// the source is shorter than `n`.
+pub(crate) fn sampled_windows(src: &[u64], n: usize, mut visit: impl FnMut(u64)) {
+    let n = n.max(1);
+    let step = (n / 3).max(1);
+    let w = n - step + 1;
+    if src.len() < n {
+        return;
+    }
+    let top = pow(BASE, w - 1);
+    let mut h = src[..w]
+        .iter()
+        .fold(0u64, |h, x| h.wrapping_mul(BASE).wrapping_add(*x));
+    let mut p = 0;
+    loop {
+        if p % step == 0 {
+            visit(h);
+        }
+        if p + w >= src.len() {
+            break;
+        }
+        h = h
+            .wrapping_sub(src[p].wrapping_mul(top))
+            .wrapping_mul(BASE)
+            .wrapping_add(src[p + w]);
+        p += 1;
+    }
+}
+
+/// The rolling hash of a window of words (their hashes), as the searches compute it.
+pub(crate) fn window_hash(window: &[u64]) -> u64 {
+    window
+        .iter()
+        .fold(0u64, |h, x| h.wrapping_mul(BASE).wrapping_add(*x))
+}
+
+/// The words in a window sampled for passages of `n` words.
+pub(crate) fn window_width(n: usize) -> usize {
+    let n = n.max(1);
+    n - (n / 3).max(1) + 1
+}
 
 /// The sources' words and a sample of their windows, ready to be searched.
 ///
@@ -551,6 +595,17 @@ impl VerbatimScan {
             heads,
             chain,
         }
+    }
+
+    /// The shortest passage reported, in words.
+    pub fn min_words(&self) -> usize {
+        self.n
+    }
+
+    /// The rolling hashes of the article's windows (distinct): a source none of whose
+    /// sampled windows has one of them gives this scan nothing to try.
+    pub fn window_hashes(&self) -> impl Iterator<Item = u64> + '_ {
+        self.heads.keys().copied()
     }
 
     /// Look in the next source: its words' hashes, in order.

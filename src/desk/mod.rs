@@ -57,7 +57,7 @@ pub use board::render_board;
 pub use drafts::{outline, proposal_findings, DraftJob};
 pub use event::{EventKey, EventKind};
 pub use forms::LongTextForm;
-pub use publish::story_findings;
+pub use publish::{story_findings, story_findings_from_digests};
 pub use timers::Due;
 
 /// What a person asked for.

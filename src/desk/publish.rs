@@ -17,21 +17,63 @@ use super::timers::{publish_key, queue, Due};
 use super::{append_audit, save, tx_story};
 use super::{board, messages, user, Body, Ctx, Desk, DeskError, Destination, Reply};
 use crate::checks::{
-    self, CheckedSection, Document, Finding, Level, ReferenceEntry, SourceDigest, SourceText,
-    StoredSources,
+    self, CheckedSection, Document, Finding, IndexLookup, IndexSpec, IndexedSources, Level,
+    ReferenceEntry, SourceDigest, SourceText, StoredSources,
 };
 use crate::model::{
     AuditEvent, ChannelKey, CitationStyle, Person, Platform, Posting, Publication, Story, StoryId,
     Timestamp,
 };
-use crate::store::{Store, StoreError, TransactError};
+use crate::store::{IndexedSource, SourceStamp, Store, StoreError, TransactError};
 use crate::template::Generated;
 
 /// Run the checks on a story as it stands: its sections' latest revisions, its references
-/// and its sources' digests (read here, outside any transaction, one source at a time; a
-/// source's text only where a finding points into it).
+/// and its sources, through the story's source index (caught up here first when it lacks a
+/// source): only the digests of sources the index names are read, outside any
+/// transaction, one at a time, and a source's text only where a finding points into it.
 pub fn story_findings(desk: &Desk, story: &Story) -> Result<Vec<Finding>, DeskError> {
     findings_with(desk, story, None)
+}
+
+/// [`story_findings`] without the source index: every source's digest read in turn. The
+/// findings are the same; this is the way to compare with.
+pub fn story_findings_from_digests(desk: &Desk, story: &Story) -> Result<Vec<Finding>, DeskError> {
+    findings_in(desk, story, None, false)
+}
+
+/// The terms of one source for the story's source index, and whether it is blank.
+pub(crate) fn indexed_source(
+    desk: &Desk,
+    stamp: SourceStamp,
+    digest: Option<&SourceDigest>,
+) -> IndexedSource {
+    match digest {
+        Some(d) => {
+            let terms = checks::index_terms(d, &desk.checker().index_spec());
+            IndexedSource {
+                stamp: Some(stamp),
+                blank: terms.blank,
+                postings: terms.postings,
+                facts: terms.facts,
+            }
+        }
+        // Not in the store: it counts as no source, as when every digest is read.
+        None => IndexedSource {
+            stamp: Some(stamp),
+            blank: true,
+            ..IndexedSource::default()
+        },
+    }
+}
+
+/// What the source index records of a source.
+pub(crate) fn stamp(s: &crate::model::SourceSummary) -> SourceStamp {
+    SourceStamp {
+        number: s.number,
+        at: s.at.0,
+        bytes: s.bytes,
+        words: s.words,
+    }
 }
 
 /// [`story_findings`] with one section's text `replaced` (`(section, text)`): the story as
@@ -40,6 +82,15 @@ pub(crate) fn findings_with(
     desk: &Desk,
     story: &Story,
     replaced: Option<(&str, &str)>,
+) -> Result<Vec<Finding>, DeskError> {
+    findings_in(desk, story, replaced, true)
+}
+
+fn findings_in(
+    desk: &Desk,
+    story: &Story,
+    replaced: Option<(&str, &str)>,
+    indexed: bool,
 ) -> Result<Vec<Finding>, DeskError> {
     let template = desk.story_template(story);
     let mut texts = Vec::new();
@@ -98,25 +149,119 @@ pub(crate) fn findings_with(
         sources: &source_texts,
     };
     let shelf = StoryShelf {
+        desk,
         store: desk.store(),
         story: story.id,
         numbers: story.sources.iter().map(|s| s.number).collect(),
+        stamps: story.sources.iter().map(stamp).collect(),
+        spec: desk.checker().index_spec(),
     };
-    desk.checker().run_stored(&doc, &shelf)
+    if !indexed {
+        return desk.checker().run_stored(&doc, &shelf);
+    }
+    if !shelf.stamps.is_empty() {
+        shelf.catch_up()?;
+    }
+    desk.checker().run_indexed(&doc, &shelf)
 }
 
 /// A story's sources as the checks read them from the store: each source's digest, and a
 /// source's text only when a finding points into it.
 struct StoryShelf<'a> {
+    /// The desk (its checker says what the index holds).
+    desk: &'a Desk,
     /// The store.
     store: &'a Store,
     /// The story.
     story: StoryId,
     /// The sources' numbers, in the order of the document's sources.
     numbers: Vec<u32>,
+    /// The sources as the story records them, in the same order: what the index must cover.
+    stamps: Vec<SourceStamp>,
+    /// What the checker needs of the index.
+    spec: IndexSpec,
 }
 
+/// Terms held in memory at most while an index catches up, before they are written.
+const CATCH_UP_TERMS: usize = 1 << 21;
+
 impl StoryShelf<'_> {
+    /// A source's digest: the stored one, or (for a source stored before digests were
+    /// kept) read from its text and kept for the next run. `None`: no such source.
+    fn digest_of(&self, number: u32) -> Result<Option<SourceDigest>, DeskError> {
+        if let Some(digest) = self.store.source_digest(self.story, number)? {
+            return Ok(Some(digest));
+        }
+        Ok(match self.store.source(self.story, number)? {
+            Some(source) => {
+                let digest = checks::digest(&source.text);
+                self.keep(number, &digest);
+                Some(digest)
+            }
+            None => None,
+        })
+    }
+
+    /// Bring the story's source index up to the story's sources: a source it lacks (added
+    /// before the index existed, by another replica, or when the update after adding it
+    /// did not happen) is added from its digest; an index that covers a source the story
+    /// no longer has as it was (purged, replaced) is rebuilt. A failure of the index is
+    /// logged and the run reads every digest instead.
+    fn catch_up(&self) -> Result<(), DeskError> {
+        let tag = self.spec.tag();
+        let mut covered = match self.store.source_index_covered(self.story, tag) {
+            Ok(c) => c,
+            Err(e) => return Ok(self.index_failed(&e)),
+        };
+        let newest = self.stamps.iter().map(|s| s.number).max().unwrap_or(0);
+        // A source covered with another stamp, or gone, makes the index stale; one newer
+        // than this run's story was added meanwhile (the lookup then leaves it to the next
+        // run).
+        let stale = covered
+            .iter()
+            .any(|(c, _)| c.number <= newest && !self.stamps.contains(c));
+        if stale {
+            if let Err(e) = self.store.source_index_clear(self.story) {
+                return Ok(self.index_failed(&e));
+            }
+            covered.clear();
+        }
+        let mut batch = Vec::new();
+        let mut terms = 0;
+        for (index, stamp) in self.stamps.iter().enumerate() {
+            if covered.iter().any(|(c, _)| c == stamp) {
+                continue;
+            }
+            let digest = self.digest_of(self.numbers[index])?;
+            let source = indexed_source(self.desk, *stamp, digest.as_ref());
+            terms += source.postings.len() + source.facts.len();
+            batch.push(source);
+            if terms >= CATCH_UP_TERMS {
+                terms = 0;
+                if let Err(e) =
+                    self.store
+                        .source_index_add(self.story, tag, std::mem::take(&mut batch))
+                {
+                    return Ok(self.index_failed(&e));
+                }
+            }
+        }
+        if !batch.is_empty() {
+            if let Err(e) = self.store.source_index_add(self.story, tag, batch) {
+                self.index_failed(&e);
+            }
+        }
+        Ok(())
+    }
+
+    fn index_failed(&self, e: &crate::store::IndexError) {
+        tracing::warn!(
+            error = %e,
+            story = self.story.0,
+            "the source index could not be used; the checks read every digest"
+        );
+    }
+
     /// Store the digest of a source that has none, unless the source went meanwhile. A
     /// failure is logged: the run has the digest in hand, and the next run tries again.
     fn keep(&self, number: u32, digest: &SourceDigest) {
@@ -146,17 +291,8 @@ impl StoredSources for StoryShelf<'_> {
 
     fn each_digest(&self, visit: &mut dyn FnMut(usize, &SourceDigest)) -> Result<(), DeskError> {
         for (index, &number) in self.numbers.iter().enumerate() {
-            match self.store.source_digest(self.story, number)? {
-                Some(digest) => visit(index, &digest),
-                // A source stored before digests were kept: read from its text, as the
-                // checks always did, and its digest kept for the next run.
-                None => {
-                    if let Some(source) = self.store.source(self.story, number)? {
-                        let digest = checks::digest(&source.text);
-                        self.keep(number, &digest);
-                        visit(index, &digest);
-                    }
-                }
+            if let Some(digest) = self.digest_of(number)? {
+                visit(index, &digest);
             }
         }
         Ok(())
@@ -171,6 +307,70 @@ impl StoredSources for StoryShelf<'_> {
                 self.story.0
             ))),
         }
+    }
+}
+
+impl IndexedSources for StoryShelf<'_> {
+    fn spec(&self) -> &IndexSpec {
+        &self.spec
+    }
+
+    fn look_up(&self, postings: &[u64], facts: &[u64]) -> Result<Option<IndexLookup>, DeskError> {
+        let found = self.store.source_index_look_up(
+            self.story,
+            self.spec.tag(),
+            &self.stamps,
+            postings,
+            facts,
+        );
+        let answers = match found {
+            Ok(Some(a)) => a,
+            Ok(None) => return Ok(None),
+            Err(e) => {
+                self.index_failed(&e);
+                return Ok(None);
+            }
+        };
+        let position: std::collections::HashMap<u32, usize> = self
+            .numbers
+            .iter()
+            .enumerate()
+            .map(|(i, &n)| (n, i))
+            .collect();
+        Ok(Some(IndexLookup {
+            postings: answers
+                .postings
+                .into_iter()
+                .map(|numbers| {
+                    let mut at: Vec<usize> = numbers
+                        .iter()
+                        .filter_map(|n| position.get(n).copied())
+                        .collect();
+                    at.sort_unstable();
+                    at
+                })
+                .collect(),
+            facts: answers.facts,
+            all_blank: answers.all_blank,
+        }))
+    }
+
+    fn some_digests(
+        &self,
+        indexes: &[usize],
+        visit: &mut dyn FnMut(usize, &SourceDigest) -> bool,
+    ) -> Result<(), DeskError> {
+        for &index in indexes {
+            let Some(&number) = self.numbers.get(index) else {
+                continue;
+            };
+            if let Some(digest) = self.digest_of(number)? {
+                if !visit(index, &digest) {
+                    break;
+                }
+            }
+        }
+        Ok(())
     }
 }
 

@@ -81,6 +81,14 @@ pub fn add(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
         .iter()
         .find(|s| s.number == number)
         .ok_or_else(|| DeskError::Internal(format!("source {number} missing after adding it")))?;
+    // The story's source index takes the source now; if this fails (or the process stops
+    // first), the next run of the checks catches up from the digest.
+    let indexed =
+        super::publish::indexed_source(ctx.desk, super::publish::stamp(summary), Some(&digest));
+    let tag = ctx.desk.checker().index_spec().tag();
+    if let Err(e) = ctx.desk.store.source_index_add(id, tag, vec![indexed]) {
+        tracing::warn!(error = %e, story = id.0, source = number, "could not index a source");
+    }
     let mut reply = Reply::about(id);
     reply.push(
         Destination::Thread {
@@ -165,6 +173,11 @@ pub fn purge(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
         save(tx, &mut story)?;
         Ok((story, purged))
     })?;
+    // The index holds terms of the purged sources: it goes with them (if this fails, the
+    // next run of the checks finds it stale and rebuilds it).
+    if let Err(e) = ctx.desk.store.source_index_clear(id) {
+        tracing::warn!(error = %e, story = id.0, "could not remove a source index");
+    }
     let mut reply = Reply::about(id);
     reply.push(
         Destination::Channel,
