@@ -692,9 +692,13 @@ fn sources_are_deleted_for_good_after_publication() {
             Some(storydesk::checks::digest(text))
         );
     }
+    // The source index the checks used is kept beside the store, and goes with the sources.
+    let index = n.desk.store().dir().join("source-index").join("1");
+    assert!(index.read_dir().unwrap().next().is_some());
     assert_snapshot!(n.say("bob", "/story purge-sources"), @"[only bob] Only editors can purge sources. Ask an editor.");
     assert_snapshot!(n.say("erin", "/story purge-sources"), @"[#newsroom] erin deleted 1 source of story #1 “Meta scrambles over DeepSeek” for good (34 bytes): “internal memo”. The audit log records that they were deleted, not what they said.");
     assert!(n.desk.store().source(StoryId(1), 1).unwrap().is_none());
+    assert!(!index.exists());
     for number in numbers {
         assert!(
             n.desk
