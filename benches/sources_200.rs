@@ -1,8 +1,11 @@
 //! A revision's checks against 200 sources of 1 MiB (the configured worst case), sealed at
-//! rest: the way the desk ran them before source digests (every source read from the store,
-//! opened, and analysed again by `Checker::run`) and the way it runs them now
-//! (`storydesk::desk::story_findings`: each source's digest read in turn), side by side;
-//! and what adding one 1 MiB source costs, with its digest.
+//! rest, three ways side by side: the way the desk ran them before source digests (every
+//! source read from the store, opened, and analysed again by `Checker::run`), with every
+//! source's digest read in turn (`storydesk::desk::story_findings_from_digests`), and the
+//! way it runs them now (`storydesk::desk::story_findings`: terms looked up in the story's
+//! source index, only the digests it names read); and what adding one 1 MiB source costs,
+//! with its digest and its index update. It also prints the index's size on disk and how
+//! long building it again from the digests takes.
 //!
 //! Run: `cargo bench --bench sources_200`. The texts are generated from a fixed seed (news
 //! prose of common words with figures, dates and quotations). Building the store takes a
@@ -17,7 +20,7 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use prose::Gen;
 use storydesk::checks::{CheckedSection, Document, ReferenceEntry, SourceText};
 use storydesk::config::{Config, Template};
-use storydesk::desk::{story_findings, Desk, Input, Request};
+use storydesk::desk::{story_findings, story_findings_from_digests, Desk, Input, Request};
 use storydesk::model::{ChannelKey, Person, Place, Platform, Story, StoryId, Timestamp};
 use storydesk::store::{SourceKey, Store, StoreOptions};
 
@@ -336,33 +339,76 @@ fn bench_sources(c: &mut Criterion) {
 
     let story = room.desk.store().story(StoryId(1)).unwrap().unwrap();
     assert_eq!(story.sources.len(), SOURCES);
-    let after = story_findings(&room.desk, &story).unwrap();
-    // The work is real, and the same: the planted passages are found both ways.
-    assert!(after.iter().filter(|f| f.rule == "verbatim").count() >= 2);
-    assert_eq!(findings_before(&room.desk, &story), after.len());
+    let digests = story_findings_from_digests(&room.desk, &story).unwrap();
+    let indexed = story_findings(&room.desk, &story).unwrap();
+    // The work is real, and the same: the planted passages are found every way, and the
+    // index gives exactly the findings of the digests.
+    assert!(digests.iter().filter(|f| f.rule == "verbatim").count() >= 2);
+    assert!(digests.iter().any(|f| f.rule == "unsourced"));
+    assert_eq!(indexed, digests);
+    assert_eq!(findings_before(&room.desk, &story), digests.len());
+    eprintln!(
+        "source index of {SOURCES} sources: {:.1} MB on disk; {} findings ({} verbatim, {} \
+         unsourced)",
+        room.desk.store().source_index_bytes(StoryId(1)) as f64 / 1e6,
+        indexed.len(),
+        indexed.iter().filter(|f| f.rule == "verbatim").count(),
+        indexed.iter().filter(|f| f.rule == "unsourced").count(),
+    );
+    // Building it again from the digests (a lost or damaged index, a new replica's data
+    // directory): once, during the first run of the checks after.
+    room.desk.store().source_index_clear(StoryId(1)).unwrap();
+    let t = std::time::Instant::now();
+    assert_eq!(story_findings(&room.desk, &story).unwrap(), digests);
+    eprintln!(
+        "source index rebuilt from the digests in the first run: {:.2} s; {:.1} MB",
+        t.elapsed().as_secs_f64(),
+        room.desk.store().source_index_bytes(StoryId(1)) as f64 / 1e6
+    );
 
     let mut group = c.benchmark_group("sources_200x1MiB");
     group.sample_size(10);
     group.bench_function("revision_checks_before_texts", |b| {
         b.iter(|| black_box(findings_before(&room.desk, &story)))
     });
-    group.bench_function("revision_checks_after_digests", |b| {
+    group.bench_function("revision_checks_digests_in_turn", |b| {
+        b.iter(|| {
+            black_box(
+                story_findings_from_digests(&room.desk, &story)
+                    .unwrap()
+                    .len(),
+            )
+        })
+    });
+    group.bench_function("revision_checks_indexed", |b| {
         b.iter(|| black_box(story_findings(&room.desk, &story).unwrap().len()))
     });
     group.finish();
 
-    // Adding one more 1 MiB source to a story that has 200: the digest alone, and the whole
-    // `/story source add` (normalising, sealing, writing source and digest, flushing).
+    // Adding one more 1 MiB source to a story that has 200: the digest alone, its index
+    // terms alone, and the whole `/story source add` (normalising, sealing, writing source
+    // and digest, flushing, then the index update with its merges as they fall due).
     let text = Gen::new(0x5005_ce00_0000_0fff, WORDS).paragraphs_within(SOURCE_BYTES);
     let mut group = c.benchmark_group("source_add_1MiB");
     group.sample_size(10);
     group.bench_function("digest_only", |b| {
         b.iter(|| black_box(storydesk::checks::digest(black_box(&text))))
     });
-    group.bench_function("source_add_with_digest", |b| {
+    let digest = storydesk::checks::digest(&text);
+    let spec = room.desk.checker().index_spec();
+    group.bench_function("index_terms_only", |b| {
+        b.iter(|| black_box(storydesk::checks::index_terms(black_box(&digest), &spec)))
+    });
+    group.bench_function("source_add_with_digest_and_index", |b| {
         b.iter(|| black_box(room.say("/story source add label:more", Some(&text))))
     });
     group.finish();
+    let story = room.desk.store().story(StoryId(1)).unwrap().unwrap();
+    eprintln!(
+        "source index of {} sources: {:.1} MB on disk",
+        story.sources.len(),
+        room.desk.store().source_index_bytes(StoryId(1)) as f64 / 1e6
+    );
 }
 
 criterion_group!(benches, bench_sources);

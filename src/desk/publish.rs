@@ -211,7 +211,10 @@ impl StoryShelf<'_> {
         let tag = self.spec.tag();
         let mut covered = match self.store.source_index_covered(self.story, tag) {
             Ok(c) => c,
-            Err(e) => return Ok(self.index_failed(&e)),
+            Err(e) => {
+                self.index_failed(&e);
+                return Ok(());
+            }
         };
         let newest = self.stamps.iter().map(|s| s.number).max().unwrap_or(0);
         // A source covered with another stamp, or gone, makes the index stale; one newer
@@ -222,7 +225,8 @@ impl StoryShelf<'_> {
             .any(|(c, _)| c.number <= newest && !self.stamps.contains(c));
         if stale {
             if let Err(e) = self.store.source_index_clear(self.story) {
-                return Ok(self.index_failed(&e));
+                self.index_failed(&e);
+                return Ok(());
             }
             covered.clear();
         }
@@ -242,7 +246,8 @@ impl StoryShelf<'_> {
                     self.store
                         .source_index_add(self.story, tag, std::mem::take(&mut batch))
                 {
-                    return Ok(self.index_failed(&e));
+                    self.index_failed(&e);
+                    return Ok(());
                 }
             }
         }
