@@ -334,6 +334,8 @@ fn bench_sources(c: &mut Criterion) {
         Some("Harbour board approves the sea wall plan"),
     );
     room.say("/story write introduction", Some(&a.paragraphs_within(600)));
+    // And an amount and a quotation that no source has.
+    body.push_str("\n\nThe works will cost €987.6 million, “the harbour zzyzx wall” said.");
     room.say("/story write body", Some(&body));
     room.say("/story write conclusion", Some(&a.paragraphs_within(400)));
 
@@ -403,7 +405,27 @@ fn bench_sources(c: &mut Criterion) {
         b.iter(|| black_box(room.say("/story source add label:more", Some(&text))))
     });
     group.finish();
+    // The case the index leaves slow: a quotation of more than three words, shorter than a
+    // verbatim passage, all of whose three-word runs occur in some source (with this small
+    // vocabulary, almost any), is looked for in every digest until found.
+    room.say(
+        "/story write conclusion",
+        Some("“The council said the report would plan” was the reply."),
+    );
     let story = room.desk.store().story(StoryId(1)).unwrap().unwrap();
+    let t = std::time::Instant::now();
+    let slow = story_findings(&room.desk, &story).unwrap();
+    let indexed_s = t.elapsed().as_secs_f64();
+    let t = std::time::Instant::now();
+    assert_eq!(
+        story_findings_from_digests(&room.desk, &story).unwrap(),
+        slow
+    );
+    eprintln!(
+        "with a seven-word quotation in no source: indexed {indexed_s:.2} s, digests in turn \
+         {:.2} s",
+        t.elapsed().as_secs_f64()
+    );
     eprintln!(
         "source index of {} sources: {:.1} MB on disk",
         story.sources.len(),

@@ -9,7 +9,9 @@ use super::rules::{self, Bound, Check, Facts, Matcher, Rule, RuleError, Unit};
 use super::sources::Sources;
 use super::text::{excerpt, overlaps, quoted_spans, LineIndex};
 use super::trace::{self, Fact, TraceProbe};
-use super::verbatim::{window_hash, window_width, words, SharedSpan, VerbatimScan, Word};
+use super::verbatim::{
+    window_hash, window_width, words_up_to, SharedSpan, StreamedSpan, VerbatimScan, Word,
+};
 use super::ChecksConfig;
 use super::{CheckedSection, Document, FileLine, Finding, SourcePlace};
 use crate::template::Template;
@@ -790,16 +792,27 @@ impl Stored {
         store: &S,
     ) -> Result<Self, S::Error> {
         let mut verbatim = HashMap::new();
+        let found: Vec<((usize, usize), Vec<StreamedSpan>)> = scans
+            .into_iter()
+            .map(|(at, scan)| (at, scan.finish()))
+            .collect();
+        // How many of each source's words the passages reach: its text is cut that far.
+        let mut reach: HashMap<usize, usize> = HashMap::new();
+        for span in found.iter().flat_map(|(_, spans)| spans) {
+            let r = reach.entry(span.source).or_default();
+            *r = (*r).max(span.in_source_words.1);
+        }
         // The texts of the sources passages point into, with their words and lines.
         let mut texts: HashMap<usize, (String, Vec<Word>, LineIndex)> = HashMap::new();
-        for (at, scan) in scans {
+        for (at, spans_found) in found {
             let mut spans = Vec::new();
-            for span in scan.finish() {
+            for span in spans_found {
                 let (text, cut, lines) = match texts.entry(span.source) {
                     std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
                     std::collections::hash_map::Entry::Vacant(e) => {
                         let text = store.text(span.source)?;
-                        let cut = words(&text);
+                        let limit = reach.get(&span.source).copied().unwrap_or(usize::MAX);
+                        let cut = words_up_to(&text, limit);
                         let lines = LineIndex::new(&text);
                         e.insert((text, cut, lines))
                     }

@@ -114,11 +114,17 @@ pub(crate) fn mix(mut z: u64) -> u64 {
 
 /// The words of `text`, in order (see the module documentation for what a word is).
 pub fn words(text: &str) -> Vec<Word> {
+    words_up_to(text, usize::MAX)
+}
+
+/// The first `limit` words of `text` (all of them when it has fewer): [`words`] without
+/// cutting the rest.
+pub fn words_up_to(text: &str, limit: usize) -> Vec<Word> {
     let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(text.len() / 6 + 1);
+    let mut out = Vec::with_capacity((text.len() / 6 + 1).min(limit));
     let mut scratch = String::new();
     let mut i = 0;
-    while i < bytes.len() {
+    while i < bytes.len() && out.len() < limit {
         let b = bytes[i];
         if b.is_ascii_alphanumeric() {
             // The common case: a word of ASCII letters and digits.
@@ -750,6 +756,15 @@ mod tests {
             assert_eq!(normalise(joined), joined);
             assert_eq!(hashes(joined), hashes(plain));
             assert_eq!(words(joined).len(), 2);
+        }
+    }
+
+    #[test]
+    fn the_first_words_are_the_words_cut_short() {
+        let text = "Ein „Zitat“ – naïve\u{200B}ly 東京都 and\u{200D} more";
+        let all = words(text);
+        for limit in 0..all.len() + 2 {
+            assert_eq!(words_up_to(text, limit), all[..limit.min(all.len())]);
         }
     }
 

@@ -183,7 +183,7 @@ struct StoryShelf<'a> {
 }
 
 /// Terms held in memory at most while an index catches up, before they are written.
-const CATCH_UP_TERMS: usize = 1 << 21;
+const CATCH_UP_TERMS: usize = 1 << 20;
 
 impl StoryShelf<'_> {
     /// A source's digest: the stored one, or (for a source stored before digests were

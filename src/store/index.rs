@@ -540,24 +540,40 @@ impl Indexes {
         for s in &segments {
             let file = File::open(&s.path).map_err(io(&s.path))?;
             let directory = read_directory(&file, &s.header, &s.path)?;
-            let mut cached: Option<(usize, Vec<(u64, u32)>)> = None;
+            // The bucket last read, as stored: entries are searched in place.
+            let mut raw: Vec<u8> = Vec::new();
+            let mut cached = usize::MAX;
             let mut i = 0;
             while i < keys.len() {
                 let key = keys[i].0;
                 let b = bucket(key, s.header.bits);
-                if cached.as_ref().is_none_or(|(cb, _)| *cb != b) {
-                    let entries = read_bucket(&file, &s.header, &directory, b, &s.path)?;
-                    cached = Some((b, entries));
+                if cached != b {
+                    read_bucket(&file, &s.header, &directory, b, &s.path, &mut raw)?;
+                    cached = b;
                 }
-                let entries = cached.as_ref().map(|(_, e)| e.as_slice()).unwrap_or(&[]);
-                let from = entries.partition_point(|e| e.0 < key);
-                let holders: Vec<u32> = entries[from..]
-                    .iter()
-                    .take_while(|e| e.0 == key)
-                    .map(|e| e.1)
-                    .collect();
+                let entries = raw.len() / ENTRY;
+                let entry = |e: usize| decode_entry(&raw[e * ENTRY..(e + 1) * ENTRY]);
+                let mut lo = 0;
+                let mut hi = entries;
+                while lo < hi {
+                    let mid = (lo + hi) / 2;
+                    if entry(mid).0 < key {
+                        lo = mid + 1;
+                    } else {
+                        hi = mid;
+                    }
+                }
+                let mut e = lo;
+                while e < entries && entry(e).0 == key {
+                    let source = entry(e).1;
+                    let mut j = i;
+                    while j < keys.len() && keys[j].0 == key {
+                        held[keys[j].1].push(source);
+                        j += 1;
+                    }
+                    e += 1;
+                }
                 while i < keys.len() && keys[i].0 == key {
-                    held[keys[i].1].extend_from_slice(&holders);
                     i += 1;
                 }
             }
@@ -761,20 +777,22 @@ fn read_directory(file: &File, h: &Header, path: &Path) -> Result<Vec<u64>, Inde
     Ok(dir)
 }
 
+/// Read bucket `b`'s entries, as stored, into `raw`.
 fn read_bucket(
     file: &File,
     h: &Header,
     dir: &[u64],
     b: usize,
     path: &Path,
-) -> Result<Vec<(u64, u32)>, IndexError> {
+    raw: &mut Vec<u8>,
+) -> Result<(), IndexError> {
     let (Some(&from), Some(&to)) = (dir.get(b), dir.get(b + 1)) else {
         return Err(damaged(path, "a bucket outside its directory"));
     };
-    let mut raw = vec![0u8; ((to - from) as usize) * ENTRY];
-    file.read_exact_at(&mut raw, h.entries_at + from * ENTRY as u64)
-        .map_err(io(path))?;
-    Ok(raw.chunks_exact(ENTRY).map(decode_entry).collect())
+    raw.clear();
+    raw.resize(((to - from) as usize) * ENTRY, 0);
+    file.read_exact_at(raw, h.entries_at + from * ENTRY as u64)
+        .map_err(io(path))
 }
 
 fn decode_entry(c: &[u8]) -> (u64, u32) {
