@@ -14,7 +14,7 @@ use std::collections::{HashMap, HashSet};
 
 use storydesk::checks::{
     index_terms, CheckedSection, Checker, Document, Finding, IndexLookup, IndexSpec,
-    IndexedSources, SourceDigest, SourceText, StoredSources,
+    IndexedSources, PassagePlace, SourceDigest, SourceText, StoredSources,
 };
 use storydesk::config::{Config, Template};
 
@@ -29,7 +29,12 @@ struct Shelf<'a> {
     /// The source index, as a store keeps it: which sources hold each posting term, and
     /// the fact terms some source holds.
     index: Option<MemoryIndex>,
+    /// Passages' places remembered from earlier runs, when the shelf remembers them.
+    places: Option<std::cell::RefCell<Places>>,
 }
+
+/// Places by source and words.
+type Places = HashMap<(usize, (usize, usize)), PassagePlace>;
 
 /// A source index in memory, built from the digests with the terms a store keeps.
 struct MemoryIndex {
@@ -78,6 +83,7 @@ impl<'a> Shelf<'a> {
             texts_read: Cell::new(0),
             digests_read: Cell::new(0),
             index: None,
+            places: None,
         }
     }
 
@@ -144,6 +150,16 @@ impl StoredSources for Shelf<'_> {
             }
         }
         Ok(())
+    }
+
+    fn remembered(&self, index: usize, words: (usize, usize)) -> Option<PassagePlace> {
+        self.places.as_ref()?.borrow().get(&(index, words)).copied()
+    }
+
+    fn remember(&self, index: usize, words: (usize, usize), place: PassagePlace) {
+        if let Some(places) = &self.places {
+            places.borrow_mut().insert((index, words), place);
+        }
     }
 
     fn text(&self, index: usize) -> Result<String, Infallible> {
@@ -590,4 +606,34 @@ fn long_quotation_parts_are_settled_from_the_digests_that_can_hold_them() {
             .unwrap();
         assert_eq!(shelf.digests_read.get(), reads, "{overlay}");
     }
+}
+
+#[test]
+fn passages_placed_once_are_not_read_again() {
+    let checker = checker("[checks]\nverbatim_words = 5\n");
+    let (mut sources, sections) = planted();
+    // The passage in two sources, and a second line of it in the first.
+    sources[1] = format!("a\nb\n{}", sources[4]);
+    let refs: Vec<&str> = sources.iter().map(String::as_str).collect();
+    let with_texts: Vec<SourceText> = refs
+        .iter()
+        .enumerate()
+        .map(|(i, t)| SourceText {
+            number: i as u32 + 1,
+            label: "leak",
+            text: t,
+        })
+        .collect();
+    let direct = checker.run(&document(&sections, &with_texts));
+    assert!(direct.iter().any(|f| f.rule == "verbatim"));
+    let mut shelf = Shelf::indexed(&refs, &checker);
+    shelf.places = Some(Default::default());
+    let doc_sources = numbered(sources.len());
+    let doc = document(&sections, &doc_sources);
+    assert_eq!(checker.run_indexed(&doc, &shelf).unwrap(), direct);
+    let read = shelf.texts_read.get();
+    assert!(read >= 1);
+    assert_eq!(checker.run_indexed(&doc, &shelf).unwrap(), direct);
+    assert_eq!(checker.run_stored(&doc, &shelf).unwrap(), direct);
+    assert_eq!(shelf.texts_read.get(), read, "no text read again");
 }

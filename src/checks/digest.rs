@@ -35,6 +35,25 @@ pub trait StoredSources {
 
     /// The text of the source at `index` in [`super::Document::sources`].
     fn text(&self, index: usize) -> Result<String, Self::Error>;
+
+    /// Where a passage (the source's words `words.0..words.1`) of the source at `index`
+    /// was found to be, when a run before remembered it ([`StoredSources::remember`]): a
+    /// source never changes, so its text need not be read again for it.
+    fn remembered(&self, _index: usize, _words: (usize, usize)) -> Option<PassagePlace> {
+        None
+    }
+
+    /// Remember where a passage of the source at `index` is.
+    fn remember(&self, _index: usize, _words: (usize, usize), _place: PassagePlace) {}
+}
+
+/// Where a passage is in its source's text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PassagePlace {
+    /// Its byte range.
+    pub bytes: (usize, usize),
+    /// The 1-based line and column (in characters) where it starts.
+    pub line_column: (usize, usize),
 }
 
 /// What a source index answers for one run (see [`IndexedSources::look_up`]).

@@ -3,7 +3,7 @@
 use std::cell::OnceCell;
 use std::collections::HashMap;
 
-use super::digest::{IndexedSources, StoredSources};
+use super::digest::{IndexedSources, PassagePlace, StoredSources};
 use super::index::{window_term, IndexSpec};
 use super::rules::{self, Bound, Check, Facts, Matcher, Rule, RuleError, Unit};
 use super::sources::Sources;
@@ -796,42 +796,70 @@ impl Stored {
             .into_iter()
             .map(|(at, scan)| (at, scan.finish()))
             .collect();
+        // The places remembered from earlier runs; the others are read from the texts.
+        let known: Vec<Vec<Option<PassagePlace>>> = found
+            .iter()
+            .map(|(_, spans)| {
+                spans
+                    .iter()
+                    .map(|s| store.remembered(s.source, s.in_source_words))
+                    .collect()
+            })
+            .collect();
         // How many of each source's words the passages reach: its text is cut that far.
         let mut reach: HashMap<usize, usize> = HashMap::new();
-        for span in found.iter().flat_map(|(_, spans)| spans) {
-            let r = reach.entry(span.source).or_default();
-            *r = (*r).max(span.in_source_words.1);
+        for (span, place) in found
+            .iter()
+            .flat_map(|(_, spans)| spans)
+            .zip(known.iter().flatten())
+        {
+            if place.is_none() {
+                let r = reach.entry(span.source).or_default();
+                *r = (*r).max(span.in_source_words.1);
+            }
         }
         // The texts of the sources passages point into, with their words and lines.
         let mut texts: HashMap<usize, (String, Vec<Word>, LineIndex)> = HashMap::new();
-        for (at, spans_found) in found {
+        for ((at, spans_found), known) in found.into_iter().zip(known) {
             let mut spans = Vec::new();
-            for span in spans_found {
-                let (text, cut, lines) = match texts.entry(span.source) {
-                    std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-                    std::collections::hash_map::Entry::Vacant(e) => {
-                        let text = store.text(span.source)?;
-                        let limit = reach.get(&span.source).copied().unwrap_or(usize::MAX);
-                        let cut = words_up_to(&text, limit);
-                        let lines = LineIndex::new(&text);
-                        e.insert((text, cut, lines))
+            for (span, place) in spans_found.into_iter().zip(known) {
+                let place = match place {
+                    Some(p) => p,
+                    None => {
+                        let (text, cut, lines) = match texts.entry(span.source) {
+                            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                            std::collections::hash_map::Entry::Vacant(e) => {
+                                let text = store.text(span.source)?;
+                                let limit = reach.get(&span.source).copied().unwrap_or(usize::MAX);
+                                let cut = words_up_to(&text, limit);
+                                let lines = LineIndex::new(&text);
+                                e.insert((text, cut, lines))
+                            }
+                        };
+                        let (s0, s1) = span.in_source_words;
+                        // A text that no longer matches its digest (it cannot be, short of
+                        // damage to the store) leaves the passage out rather than point
+                        // anywhere.
+                        let (Some(first), Some(last)) = (cut.get(s0), cut.get(s1.wrapping_sub(1)))
+                        else {
+                            continue;
+                        };
+                        let place = PassagePlace {
+                            bytes: (first.start, last.end),
+                            line_column: lines.locate(text, first.start),
+                        };
+                        store.remember(span.source, span.in_source_words, place);
+                        place
                     }
                 };
-                let (s0, s1) = span.in_source_words;
-                // A text that no longer matches its digest (it cannot be, short of damage
-                // to the store) leaves the passage out rather than point anywhere.
-                let (Some(first), Some(last)) = (cut.get(s0), cut.get(s1.wrapping_sub(1))) else {
-                    continue;
-                };
-                let place = lines.locate(text, first.start);
                 spans.push((
                     SharedSpan {
                         words: span.words,
                         article: span.article,
                         source: span.source,
-                        in_source: (first.start, last.end),
+                        in_source: place.bytes,
                     },
-                    place,
+                    place.line_column,
                 ));
             }
             verbatim.insert(at, spans);

@@ -42,7 +42,7 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::model::SourceDigest;
 pub use config::ChecksConfig;
-pub use digest::{digest, IndexLookup, IndexedSources, StoredSources};
+pub use digest::{digest, IndexLookup, IndexedSources, PassagePlace, StoredSources};
 pub use engine::Checker;
 pub use index::{index_terms, IndexSpec, SourceTerms};
 pub use references::ReferenceEntry;

@@ -880,6 +880,9 @@ pub struct Desk {
     panics: Arc<std::sync::atomic::AtomicU64>,
     /// Writers of one story's sections queue here, in this process, instead of racing.
     writers: Arc<StoryWriters>,
+    /// Where verbatim passages found by earlier runs of the checks are in their sources, so
+    /// that a revision does not read a source's text again for a passage already placed.
+    places: Arc<publish::PassagePlaces>,
 }
 
 /// Locks that queue the writers of one story's sections in this process.
@@ -936,6 +939,7 @@ impl Desk {
             recent: Arc::default(),
             panics: Arc::default(),
             writers: Arc::default(),
+            places: Arc::default(),
         })
     }
 

@@ -18,7 +18,7 @@ use super::{append_audit, save, tx_story};
 use super::{board, messages, user, Body, Ctx, Desk, DeskError, Destination, Reply};
 use crate::checks::{
     self, CheckedSection, Document, Finding, IndexLookup, IndexSpec, IndexedSources, Level,
-    ReferenceEntry, SourceDigest, SourceText, StoredSources,
+    PassagePlace, ReferenceEntry, SourceDigest, SourceText, StoredSources,
 };
 use crate::model::{
     AuditEvent, ChannelKey, CitationStyle, Person, Platform, Posting, Publication, Story, StoryId,
@@ -63,6 +63,34 @@ pub(crate) fn indexed_source(
             blank: true,
             ..IndexedSource::default()
         },
+    }
+}
+
+/// Where passages found in sources are (see [`StoredSources::remember`]): a source never
+/// changes once added, so a place found once holds for its stamp. At most
+/// [`PassagePlaces::MAX`] are kept; then they are forgotten and found again.
+#[derive(Debug, Default)]
+pub(crate) struct PassagePlaces(std::sync::Mutex<PlaceMap>);
+
+type PlaceMap = std::collections::HashMap<(StoryId, SourceStamp, (usize, usize)), PassagePlace>;
+
+impl PassagePlaces {
+    const MAX: usize = 4096;
+
+    fn get(&self, key: &(StoryId, SourceStamp, (usize, usize))) -> Option<PassagePlace> {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(key)
+            .copied()
+    }
+
+    fn put(&self, key: (StoryId, SourceStamp, (usize, usize)), place: PassagePlace) {
+        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() >= Self::MAX {
+            map.clear();
+        }
+        map.insert(key, place);
     }
 }
 
@@ -301,6 +329,17 @@ impl StoredSources for StoryShelf<'_> {
             }
         }
         Ok(())
+    }
+
+    fn remembered(&self, index: usize, words: (usize, usize)) -> Option<PassagePlace> {
+        let stamp = *self.stamps.get(index)?;
+        self.desk.places.get(&(self.story, stamp, words))
+    }
+
+    fn remember(&self, index: usize, words: (usize, usize), place: PassagePlace) {
+        if let Some(&stamp) = self.stamps.get(index) {
+            self.desk.places.put((self.story, stamp, words), place);
+        }
     }
 
     fn text(&self, index: usize) -> Result<String, DeskError> {

@@ -49,6 +49,9 @@ const ANY: u32 = u32::MAX;
 const ENTRY: usize = 12;
 /// Entries per bucket aimed at.
 const PER_BUCKET: u64 = 96;
+/// A segment this small (in bytes of entries) is read whole by a lookup rather than a
+/// bucket per key: one read instead of thousands.
+const WHOLE_MAX: u64 = 8 << 20;
 /// Segments a story keeps before the newest are merged whatever their sizes.
 const MAX_SEGMENTS: usize = 4;
 
@@ -135,6 +138,8 @@ pub(crate) struct Indexes {
     key: (u64, u64),
     /// Lookups share it; changes hold it alone.
     lock: RwLock<()>,
+    /// Segments with at most this many bytes of entries are read whole by a lookup.
+    whole_max: u64,
     /// Segments whose checksum was verified by this process: (path, length, modified).
     verified: Mutex<HashSet<(PathBuf, u64, std::time::SystemTime)>>,
 }
@@ -182,8 +187,16 @@ impl Indexes {
             root: dir.join(DIR),
             key,
             lock: RwLock::new(()),
+            whole_max: WHOLE_MAX,
             verified: Mutex::new(HashSet::new()),
         }
+    }
+
+    /// The same, reading segments whole only up to `bytes` of entries.
+    #[allow(dead_code)]
+    pub(crate) fn reading_whole_up_to(mut self, bytes: u64) -> Self {
+        self.whole_max = bytes;
+        self
     }
 
     fn story_dir(&self, story: StoryId) -> PathBuf {
@@ -539,15 +552,27 @@ impl Indexes {
         let mut held: Vec<Vec<u32>> = vec![Vec::new(); postings.len() + facts.len()];
         for s in &segments {
             let file = File::open(&s.path).map_err(io(&s.path))?;
-            let directory = read_directory(&file, &s.header, &s.path)?;
-            // The bucket last read, as stored: entries are searched in place.
+            // A small segment (the newest sources) is read in one go; a big one, a bucket
+            // per key.
+            let whole = s.header.count * ENTRY as u64 <= self.whole_max;
+            let directory = if whole {
+                Vec::new()
+            } else {
+                read_directory(&file, &s.header, &s.path)?
+            };
+            // The entries searched: the bucket last read, or the whole segment.
             let mut raw: Vec<u8> = Vec::new();
+            if whole {
+                raw.resize((s.header.count as usize) * ENTRY, 0);
+                file.read_exact_at(&mut raw, s.header.entries_at)
+                    .map_err(io(&s.path))?;
+            }
             let mut cached = usize::MAX;
             let mut i = 0;
             while i < keys.len() {
                 let key = keys[i].0;
                 let b = bucket(key, s.header.bits);
-                if cached != b {
+                if !whole && cached != b {
                     read_bucket(&file, &s.header, &directory, b, &s.path, &mut raw)?;
                     cached = b;
                 }
@@ -984,8 +1009,15 @@ mod tests {
 
     #[test]
     fn sources_added_one_at_a_time_are_found_and_merged() {
+        // Segments read whole, and read a bucket per key.
+        for whole in [WHOLE_MAX, 0] {
+            added_one_at_a_time(whole);
+        }
+    }
+
+    fn added_one_at_a_time(whole: u64) {
         let dir = tempfile::tempdir().unwrap();
-        let ix = Indexes::new(dir.path(), None);
+        let ix = Indexes::new(dir.path(), None).reading_whole_up_to(whole);
         let story = StoryId(3);
         let mut expected = Vec::new();
         for n in 1..=20u32 {
@@ -1018,7 +1050,7 @@ mod tests {
             .unwrap()
             .is_none());
         // The index survives the process: a new handle reads the same.
-        let again = Indexes::new(dir.path(), None);
+        let again = Indexes::new(dir.path(), None).reading_whole_up_to(whole);
         let b = again
             .look_up(story, 7, &expected, &[3_004], &[50_020])
             .unwrap()
