@@ -717,10 +717,10 @@ fn read_header(file: &File, len: u64, path: &Path) -> Result<Header, IndexError>
         return Err(damaged(path, "impossible sizes"));
     }
     const COVER: u64 = 4 + 8 + 8 + 8 + 1;
-    let mut raw = vec![0u8; (n * COVER) as usize];
     if 32 + n * COVER + FOOTER > len {
         return Err(damaged(path, "shorter than its header says"));
     }
+    let mut raw = vec![0u8; (n * COVER) as usize];
     file.read_exact_at(&mut raw, 32).map_err(io(path))?;
     let covers = raw
         .chunks_exact(COVER as usize)
