@@ -431,7 +431,7 @@ async fn an_anchored_message_is_edited_in_place_and_posted_again_once_gone() {
     };
     let fake = FakePlatform::default();
     let text = "the board".to_string();
-    let show = || show_anchored(&anchors, &fake, &board, "C1", &text);
+    let show = || show_anchored(&anchors, &fake, &board, "C1", &text, None);
     assert_eq!(show().await.unwrap(), Shown::Posted("m0".into()));
     assert_eq!(anchors.get(&board).unwrap().as_deref(), Some("m0"));
     assert_eq!(show().await.unwrap(), Shown::Edited("m0".into()));

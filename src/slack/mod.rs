@@ -60,7 +60,7 @@ use tracing::Instrument;
 use crate::assist::{Assistant, Failure};
 use crate::deliver::{
     Anchor, Anchors, Busy, Failure as Delivery, Outbox, Outlet, PartTag, Posted, ShowError, Shown,
-    Ticket,
+    Starts, Ticket,
 };
 use crate::desk::{
     Action, Body, Desk, Destination, DraftJob, DraftRef, EventKey, EventKind, Input, Post,
@@ -1066,9 +1066,12 @@ impl Slack {
         for job in drafts {
             match &self.inner.assistant {
                 Ok(assistant) => {
-                    crate::drafting::run_job(self.desk(), assistant, job, |post| {
-                        self.send_posts(vec![post], None, origin)
-                    })
+                    Box::pin(crate::drafting::run_job(
+                        self.desk(),
+                        assistant,
+                        job,
+                        |post| self.send_posts(vec![post], None, origin),
+                    ))
                     .await
                 }
                 Err(failure) => {
@@ -1096,7 +1099,9 @@ impl Slack {
                     },
                     Some(&target),
                 );
-                let corrected = crate::deliver::correct_article_in_turn(
+                // Boxed, like the publication below: a rare path whose state would otherwise
+                // be part of every delivery waiting in the backlog.
+                let corrected = Box::pin(crate::deliver::correct_article_in_turn(
                     &self.inner.outbox,
                     self.desk(),
                     SlackOutlet::new(self.api().clone()),
@@ -1104,7 +1109,7 @@ impl Slack {
                     target,
                     render(&post.body),
                     lost,
-                )
+                ))
                 .await;
                 Box::pin(self.send_posts(corrected.reply.posts, None, origin)).await;
                 continue;
@@ -1120,7 +1125,7 @@ impl Slack {
                     },
                     Some(&target),
                 );
-                let posted = crate::deliver::post_article_in_turn(
+                let posted = Box::pin(crate::deliver::post_article_in_turn(
                     &self.inner.outbox,
                     self.desk(),
                     SlackOutlet::new(self.api().clone()),
@@ -1128,7 +1133,7 @@ impl Slack {
                     target,
                     render(&post.body),
                     lost,
-                )
+                ))
                 .await;
                 let Posted::Stopped(stopped) = posted else {
                     continue;
@@ -1492,23 +1497,16 @@ impl Slack {
             &anchor,
             &channel.channel,
             &message,
+            // A new board starts the story's source thread, bound as it is recorded.
+            Some(Starts {
+                home: channel.clone(),
+                story,
+                kind: ThreadKind::Sources,
+            }),
         )
         .await;
         let ts = match shown {
-            Ok(Shown::Edited(ts)) => ts,
-            Ok(Shown::Posted(ts)) => {
-                // A new board: its thread is the story's source thread.
-                let desk = self.desk().clone();
-                let (c, t) = (channel.clone(), ts.clone());
-                let bound = tokio::task::spawn_blocking(move || {
-                    desk.bind_thread(&c, &t, story, &ThreadKind::Sources)
-                })
-                .await;
-                if !matches!(bound, Ok(Ok(()))) {
-                    tracing::error!("could not bind a board's thread");
-                }
-                ts
-            }
+            Ok(Shown::Edited(ts)) | Ok(Shown::Posted(ts)) => ts,
             Err(ShowError::Platform(e)) => return Err(e),
             Err(ShowError::Store(why)) => {
                 tracing::error!(error = %why, "could not read a board's anchor");
