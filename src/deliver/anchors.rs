@@ -254,8 +254,8 @@ async fn recorded_at<E>(
 
 /// The thread of `story` of this kind in its channel `home`: the one recorded, or else a
 /// new one started from `starter` (named `name` where threads have names), bound to the
-/// story in the desk (so a request from inside it knows what it is about) and then
-/// recorded. Returns the thread's id. The caller keeps two calls for one story apart (a
+/// story in the desk (so a request from inside it knows what it is about) and recorded, in
+/// one transaction. Returns the thread's id. The caller keeps two calls for one story apart (a
 /// lock per story, the channel's send queue), so a story never gets two such threads.
 #[allow(clippy::too_many_arguments)]
 pub async fn open_thread<O: super::Outlet>(
