@@ -213,6 +213,21 @@ pub async fn show_anchored<O: super::Outlet>(
     starts: Option<Starts>,
 ) -> Result<Shown, ShowError<O::Error>> {
     let known = recorded_at(anchors, anchor).await?;
+    show_anchored_at(anchors, outlet, anchor, channel, message, starts, known).await
+}
+
+/// [`show_anchored`] for a caller that has just read where the message is (`known`, from
+/// [`Anchors::get`], under the same guard that keeps two calls for the anchor apart), so
+/// the store is not asked twice.
+pub async fn show_anchored_at<O: super::Outlet>(
+    anchors: &Anchors,
+    outlet: &O,
+    anchor: &Anchor,
+    channel: &str,
+    message: &O::Message,
+    starts: Option<Starts>,
+    known: Option<String>,
+) -> Result<Shown, ShowError<O::Error>> {
     if let Some(id) = known {
         match outlet.edit(channel, &id, message).await {
             Ok(()) => return Ok(Shown::Edited(id)),

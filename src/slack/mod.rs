@@ -1143,9 +1143,10 @@ impl Slack {
                 // The rest of the reply (the "published" note) does not hold yet.
                 return;
             }
-            if let Err((error, channel)) = self.send_post(post.clone(), origin).await {
+            let to = post.to.clone();
+            if let Err((error, channel)) = self.send_post(post, origin).await {
                 tracing::warn!(error = %error, "a message could not be delivered");
-                match (&post.to, story) {
+                match (&to, story) {
                     (Destination::Requester, _) => {}
                     _ => {
                         let text = messages::delivery_failed(&messages::api_error(
@@ -1472,11 +1473,16 @@ impl Slack {
         let a = anchor.clone();
         let (current, ts) = tokio::task::spawn_blocking(move || {
             let text = desk.board_text(story).ok().flatten();
-            (text, anchors.get(&a).ok().flatten())
+            (text, anchors.get(&a))
         })
         .await
         .map_err(|_| store_failure())?;
         let text = current.ok_or_else(store_failure)?;
+        // A store that cannot say where the board is gets no second board posted.
+        let ts = ts.map_err(|why| {
+            tracing::error!(error = %why, "could not read a board's anchor");
+            store_failure()
+        })?;
         if let Some(ts) = &ts {
             let unchanged = self
                 .inner
@@ -1491,7 +1497,7 @@ impl Slack {
         }
         let message = blocks::board_message(&text);
         let outlet = SlackOutlet::new(self.api().clone());
-        let shown = crate::deliver::show_anchored(
+        let shown = crate::deliver::show_anchored_at(
             &self.anchors(),
             &outlet,
             &anchor,
@@ -1503,6 +1509,8 @@ impl Slack {
                 story,
                 kind: ThreadKind::Sources,
             }),
+            // Read above, on this channel's queue: nothing has moved it since.
+            ts,
         )
         .await;
         let ts = match shown {
@@ -1534,12 +1542,31 @@ impl Slack {
             ThreadKind::Sources => return self.sync_board(channel, story).await,
             ThreadKind::Section(s) => s.clone(),
         };
-        let desk = self.desk().clone();
-        let loaded = tokio::task::spawn_blocking(move || desk.story(story))
-            .await
-            .map_err(|_| store_failure())?
-            .map_err(|_| store_failure())?
-            .ok_or_else(store_failure)?;
+        // A thread already recorded is all most posts need: the story is loaded (to word a
+        // new thread's parent) only when there is none, on the same trip to the store.
+        let (desk, anchors) = (self.desk().clone(), self.anchors());
+        let anchor = Anchor::Thread {
+            channel: channel.clone(),
+            story,
+            thread: kind.clone(),
+        };
+        let found = tokio::task::spawn_blocking(move || {
+            let known = anchors.get(&anchor)?;
+            if known.is_some() {
+                return Ok((known, None));
+            }
+            desk.story(story).map(|loaded| (None, loaded))
+        })
+        .await
+        .map_err(|_| store_failure())?;
+        let loaded = match found {
+            Ok((Some(ts), _)) => return Ok(ts),
+            Ok((None, loaded)) => loaded.ok_or_else(store_failure)?,
+            Err(why) => {
+                tracing::error!(error = %why, "could not read a thread's anchor");
+                return Err(store_failure());
+            }
+        };
         let parent = blocks::text_messages(&messages::section_thread_parent(&loaded, &section))
             .swap_remove(0);
         let outlet = SlackOutlet::new(self.api().clone());
