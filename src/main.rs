@@ -21,14 +21,19 @@ use storydesk::env::Env;
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 /// jemalloc's options, read by jemalloc at start (its `malloc_conf` symbol, `_rjem_`-prefixed
-/// by tikv-jemalloc-sys): a background thread purges freed pages within a second instead of
-/// leaving them to the next allocation of the same arena, so memory freed after a burst
-/// goes back to the system (BENCHMARKS.md, "Reads without the handoff, bounded queues").
-/// `_RJEM_MALLOC_CONF` in the environment still overrides it.
+/// by tikv-jemalloc-sys): a background thread purges freed pages within 0.3 s instead of
+/// leaving them to the next allocation, so memory freed after a burst goes back to the
+/// system; one arena instead of four per core, and thread caches only for objects up to
+/// 4 KiB, so memory freed by one thread is reused by the next instead of sitting in another
+/// arena or cache (with two cores there is little contention to spread). Together they took
+/// the peak of the endpoint benchmark from about 205 to 165 MiB (BENCHMARKS.md, "Memory
+/// and durable writes"). `_RJEM_MALLOC_CONF` in the environment still overrides it.
 #[cfg(all(feature = "jemalloc", not(target_env = "msvc")))]
 #[export_name = "_rjem_malloc_conf"]
-static MALLOC_CONF: JemallocConf =
-    JemallocConf(c"background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0".as_ptr());
+static MALLOC_CONF: JemallocConf = JemallocConf(
+    c"background_thread:true,dirty_decay_ms:300,muzzy_decay_ms:0,narenas:1,tcache_max:4096"
+        .as_ptr(),
+);
 
 /// A C string pointer jemalloc reads once (a `const char *`).
 #[cfg(all(feature = "jemalloc", not(target_env = "msvc")))]

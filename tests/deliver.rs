@@ -11,7 +11,7 @@ use std::sync::Mutex;
 use common::{Newsroom, BODY, CONCLUSION, INTRO};
 use storydesk::deliver::{
     correct_article, open_thread, post_article, show_anchored, Anchor, Anchors, Failure, Outlet,
-    PartTag, Posted, SendError, Shown,
+    PartTag, Posted, SendError, Shown, Starts,
 };
 use storydesk::desk::{Destination, Input, Outcome, Reply, Request, ThreadKind};
 use storydesk::model::{ChannelKey, Platform, StoryId, Timestamp};
@@ -431,7 +431,7 @@ async fn an_anchored_message_is_edited_in_place_and_posted_again_once_gone() {
     };
     let fake = FakePlatform::default();
     let text = "the board".to_string();
-    let show = || show_anchored(&anchors, &fake, &board, "C1", &text);
+    let show = || show_anchored(&anchors, &fake, &board, "C1", &text, None);
     assert_eq!(show().await.unwrap(), Shown::Posted("m0".into()));
     assert_eq!(anchors.get(&board).unwrap().as_deref(), Some("m0"));
     assert_eq!(show().await.unwrap(), Shown::Edited("m0".into()));
@@ -458,7 +458,10 @@ async fn a_storys_thread_is_started_once_bound_to_it_and_recorded() {
     let fake = FakePlatform::default();
     let starter = "Review of body".to_string();
     let open = || open_thread(&n.desk, &fake, &home, StoryId(1), &body, &starter, "body");
+    let before = n.desk.store().stats().durable_writes;
     let id = open().await.unwrap();
+    // The binding and the anchor are one transaction: one wait for the disk.
+    assert_eq!(n.desk.store().stats().durable_writes, before + 1);
     assert_eq!(
         fake.calls(),
         [format!("start thread {} body → t0", home.channel)]
@@ -477,6 +480,34 @@ async fn a_storys_thread_is_started_once_bound_to_it_and_recorded() {
         thread: body,
     };
     assert_eq!(Anchors::of(&n.desk).get(&anchor).unwrap(), Some(id));
+}
+
+#[tokio::test]
+async fn a_new_board_that_starts_a_thread_is_recorded_and_bound_in_one_transaction() {
+    let n = ready();
+    let home = n.place().channel;
+    let anchors = Anchors::of(&n.desk);
+    let board = Anchor::Board {
+        channel: home.clone(),
+        story: StoryId(1),
+    };
+    let fake = FakePlatform::default();
+    let text = "the board".to_string();
+    let starts = Starts {
+        home: home.clone(),
+        story: StoryId(1),
+        kind: ThreadKind::Sources,
+    };
+    let before = n.desk.store().stats().durable_writes;
+    let shown = show_anchored(&anchors, &fake, &board, &home.channel, &text, Some(starts)).await;
+    assert_eq!(shown.unwrap(), Shown::Posted("m0".into()));
+    assert_eq!(n.desk.store().stats().durable_writes, before + 1);
+    assert_eq!(anchors.get(&board).unwrap().as_deref(), Some("m0"));
+    // A reply in the board's thread knows its story: the thread is its source thread.
+    assert_eq!(
+        n.desk.thread_target(&home, "m0"),
+        Some((StoryId(1), ThreadKind::Sources))
+    );
 }
 
 /// A published article of three parts, posted as m0, m1, m2 on `fake`.

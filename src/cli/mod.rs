@@ -222,6 +222,14 @@ pub fn local(
     Ok(ExitCode::SUCCESS)
 }
 
+/// At most this many threads run `serve`'s blocking work (a change applied and waited for
+/// until it is on disk, a record of where a post went). tokio's default is 512: under a
+/// burst of writes every request waiting for its flush held a thread of its own, well over
+/// a hundred, each with its stack and its allocator cache resident. More writers than this
+/// wait their turn in tokio's queue; a flush carries the changes of all that run, and the
+/// delivery backlog's bound (`deliver::Bounds`) keeps the queue itself short.
+const BLOCKING_THREADS: usize = 48;
+
 /// `storydesk serve`: binds `bind` and runs the bot until SIGTERM or Ctrl-C (a second one
 /// cuts the wait for work under way short).
 pub fn serve(
@@ -232,7 +240,10 @@ pub fn serve(
     bind: std::net::SocketAddr,
 ) -> anyhow::Result<ExitCode> {
     let desk = crate::open_desk_with_key(config, data_dir, source_key)?;
-    let runtime = tokio::runtime::Runtime::new()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .max_blocking_threads(BLOCKING_THREADS)
+        .build()?;
     let served = runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(bind)
             .await

@@ -137,10 +137,18 @@ impl Anchors {
 
     /// Record `value` for `anchor`, durably.
     pub fn put(&self, anchor: &Anchor, value: &str) -> Result<(), StoreError> {
-        let key = anchor.key();
+        self.put_all(&[(anchor.key(), value.to_string())])
+    }
+
+    /// Record where a message is together with the records that go with it (the thread it
+    /// starts, bound to its story: [`Desk::thread_binding`]), as raw keys and values, in one
+    /// durable transaction: one wait for the disk instead of one per record.
+    pub fn put_all(&self, records: &[(String, String)]) -> Result<(), StoreError> {
         self.store
             .transact(|tx| {
-                tx.put_anchor(&key, value)?;
+                for (key, value) in records {
+                    tx.put_anchor(key, value)?;
+                }
                 Ok::<_, TxError>(())
             })
             .map_err(flatten)
@@ -178,10 +186,23 @@ pub enum ShowError<E> {
     Store(String),
 }
 
+/// The thread a newly posted message starts (on Slack a board is its story's source
+/// thread), bound to the story in the transaction that records where the message is.
+#[derive(Debug, Clone)]
+pub struct Starts {
+    /// The story's channel.
+    pub home: ChannelKey,
+    /// The story.
+    pub story: StoryId,
+    /// Which of its threads.
+    pub kind: ThreadKind,
+}
+
 /// Show `message` as the one message `anchor` names in `channel` (a story's board): edited
 /// in place while it is there; posted and recorded the first time, or again when someone
-/// deleted it. The caller keeps two calls for one anchor apart (the channel's send queue,
-/// a lock per story), and renders `message` from the state as it is when it runs, so
+/// deleted it. A message posted anew that `starts` a thread has the thread bound in the
+/// same transaction. The caller keeps two calls for one anchor apart (the channel's send
+/// queue, a lock per story), and renders `message` from the state as it is when it runs, so
 /// messages delivered out of order never leave an old one showing.
 pub async fn show_anchored<O: super::Outlet>(
     anchors: &Anchors,
@@ -189,8 +210,24 @@ pub async fn show_anchored<O: super::Outlet>(
     anchor: &Anchor,
     channel: &str,
     message: &O::Message,
+    starts: Option<Starts>,
 ) -> Result<Shown, ShowError<O::Error>> {
     let known = recorded_at(anchors, anchor).await?;
+    show_anchored_at(anchors, outlet, anchor, channel, message, starts, known).await
+}
+
+/// [`show_anchored`] for a caller that has just read where the message is (`known`, from
+/// [`Anchors::get`], under the same guard that keeps two calls for the anchor apart), so
+/// the store is not asked twice.
+pub async fn show_anchored_at<O: super::Outlet>(
+    anchors: &Anchors,
+    outlet: &O,
+    anchor: &Anchor,
+    channel: &str,
+    message: &O::Message,
+    starts: Option<Starts>,
+    known: Option<String>,
+) -> Result<Shown, ShowError<O::Error>> {
     if let Some(id) = known {
         match outlet.edit(channel, &id, message).await {
             Ok(()) => return Ok(Shown::Edited(id)),
@@ -203,8 +240,12 @@ pub async fn show_anchored<O: super::Outlet>(
         .await
         .map_err(ShowError::Platform)?;
     let recorded = {
-        let (anchors, anchor, id) = (anchors.clone(), anchor.clone(), id.clone());
-        tokio::task::spawn_blocking(move || anchors.put(&anchor, &id)).await
+        let mut records = vec![(anchor.key(), id.clone())];
+        if let Some(s) = starts {
+            records.push(Desk::thread_binding(&s.home, &id, s.story, &s.kind));
+        }
+        let anchors = anchors.clone();
+        tokio::task::spawn_blocking(move || anchors.put_all(&records)).await
     };
     if !matches!(recorded, Ok(Ok(()))) {
         // The message is up; the next change posts another, which is recorded then.
@@ -228,8 +269,8 @@ async fn recorded_at<E>(
 
 /// The thread of `story` of this kind in its channel `home`: the one recorded, or else a
 /// new one started from `starter` (named `name` where threads have names), bound to the
-/// story in the desk (so a request from inside it knows what it is about) and then
-/// recorded. Returns the thread's id. The caller keeps two calls for one story apart (a
+/// story in the desk (so a request from inside it knows what it is about) and recorded, in
+/// one transaction. Returns the thread's id. The caller keeps two calls for one story apart (a
 /// lock per story, the channel's send queue), so a story never gets two such threads.
 #[allow(clippy::too_many_arguments)]
 pub async fn open_thread<O: super::Outlet>(
@@ -256,12 +297,12 @@ pub async fn open_thread<O: super::Outlet>(
         .await
         .map_err(ShowError::Platform)?;
     let recorded = {
-        let (desk, home, kind, id) = (desk.clone(), home.clone(), thread.clone(), id.clone());
-        tokio::task::spawn_blocking(move || {
-            desk.bind_thread(&home, &id, story, &kind)?;
-            anchors.put(&anchor, &id)
-        })
-        .await
+        // The binding and the anchor in one transaction: one wait for the disk.
+        let records = [
+            Desk::thread_binding(home, &id, story, thread),
+            (anchor.key(), id.clone()),
+        ];
+        tokio::task::spawn_blocking(move || anchors.put_all(&records)).await
     };
     if !matches!(recorded, Ok(Ok(()))) {
         // The thread is there; the next post starts another, which is recorded then.

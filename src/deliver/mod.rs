@@ -34,7 +34,9 @@ use std::future::Future;
 
 use crate::model::{StoryId, Timestamp};
 
-pub use anchors::{open_thread, show_anchored, Anchor, Anchors, ShowError, Shown};
+pub use anchors::{
+    open_thread, show_anchored, show_anchored_at, Anchor, Anchors, ShowError, Shown, Starts,
+};
 pub use correct::{correct_article, correct_article_in_turn, Corrected};
 pub use publish::{post_article, post_article_in_turn, Posted};
 pub use queue::{Bounds, Busy, Outbox, Ticket};

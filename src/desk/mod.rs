@@ -1352,11 +1352,7 @@ impl Desk {
         story: StoryId,
         kind: &ThreadKind,
     ) -> Result<(), StoreError> {
-        let value = match kind {
-            ThreadKind::Section(s) => format!("{} section {s}", story.0),
-            ThreadKind::Sources => format!("{} sources", story.0),
-        };
-        let key = thread_key(channel, thread);
+        let (key, value) = Desk::thread_binding(channel, thread, story, kind);
         self.store
             .transact(|tx| {
                 tx.put_anchor(&key, &value)?;
@@ -1366,6 +1362,22 @@ impl Desk {
                 crate::store::TransactError::Aborted(e) => StoreError::from(e),
                 crate::store::TransactError::Store(e) => e,
             })
+    }
+
+    /// The record [`Desk::bind_thread`] writes, as a key and a value, for a caller that
+    /// records it in the same transaction as something else (a new board, which starts the
+    /// story's source thread, and where it is).
+    pub fn thread_binding(
+        channel: &ChannelKey,
+        thread: &str,
+        story: StoryId,
+        kind: &ThreadKind,
+    ) -> (String, String) {
+        let value = match kind {
+            ThreadKind::Section(s) => format!("{} section {s}", story.0),
+            ThreadKind::Sources => format!("{} sources", story.0),
+        };
+        (thread_key(channel, thread), value)
     }
 
     /// The story and thread a platform thread is bound to.

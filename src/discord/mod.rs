@@ -1130,6 +1130,7 @@ impl Discord {
             &anchor,
             &channel.get().to_string(),
             &text,
+            None,
         )
         .await;
         match shown {

@@ -60,7 +60,7 @@ use tracing::Instrument;
 use crate::assist::{Assistant, Failure};
 use crate::deliver::{
     Anchor, Anchors, Busy, Failure as Delivery, Outbox, Outlet, PartTag, Posted, ShowError, Shown,
-    Ticket,
+    Starts, Ticket,
 };
 use crate::desk::{
     Action, Body, Desk, Destination, DraftJob, DraftRef, EventKey, EventKind, Input, Post,
@@ -1066,9 +1066,12 @@ impl Slack {
         for job in drafts {
             match &self.inner.assistant {
                 Ok(assistant) => {
-                    crate::drafting::run_job(self.desk(), assistant, job, |post| {
-                        self.send_posts(vec![post], None, origin)
-                    })
+                    Box::pin(crate::drafting::run_job(
+                        self.desk(),
+                        assistant,
+                        job,
+                        |post| self.send_posts(vec![post], None, origin),
+                    ))
                     .await
                 }
                 Err(failure) => {
@@ -1096,7 +1099,9 @@ impl Slack {
                     },
                     Some(&target),
                 );
-                let corrected = crate::deliver::correct_article_in_turn(
+                // Boxed, like the publication below: a rare path whose state would otherwise
+                // be part of every delivery waiting in the backlog.
+                let corrected = Box::pin(crate::deliver::correct_article_in_turn(
                     &self.inner.outbox,
                     self.desk(),
                     SlackOutlet::new(self.api().clone()),
@@ -1104,7 +1109,7 @@ impl Slack {
                     target,
                     render(&post.body),
                     lost,
-                )
+                ))
                 .await;
                 Box::pin(self.send_posts(corrected.reply.posts, None, origin)).await;
                 continue;
@@ -1120,7 +1125,7 @@ impl Slack {
                     },
                     Some(&target),
                 );
-                let posted = crate::deliver::post_article_in_turn(
+                let posted = Box::pin(crate::deliver::post_article_in_turn(
                     &self.inner.outbox,
                     self.desk(),
                     SlackOutlet::new(self.api().clone()),
@@ -1128,7 +1133,7 @@ impl Slack {
                     target,
                     render(&post.body),
                     lost,
-                )
+                ))
                 .await;
                 let Posted::Stopped(stopped) = posted else {
                     continue;
@@ -1138,9 +1143,10 @@ impl Slack {
                 // The rest of the reply (the "published" note) does not hold yet.
                 return;
             }
-            if let Err((error, channel)) = self.send_post(post.clone(), origin).await {
+            let to = post.to.clone();
+            if let Err((error, channel)) = self.send_post(post, origin).await {
                 tracing::warn!(error = %error, "a message could not be delivered");
-                match (&post.to, story) {
+                match (&to, story) {
                     (Destination::Requester, _) => {}
                     _ => {
                         let text = messages::delivery_failed(&messages::api_error(
@@ -1467,11 +1473,16 @@ impl Slack {
         let a = anchor.clone();
         let (current, ts) = tokio::task::spawn_blocking(move || {
             let text = desk.board_text(story).ok().flatten();
-            (text, anchors.get(&a).ok().flatten())
+            (text, anchors.get(&a))
         })
         .await
         .map_err(|_| store_failure())?;
         let text = current.ok_or_else(store_failure)?;
+        // A store that cannot say where the board is gets no second board posted.
+        let ts = ts.map_err(|why| {
+            tracing::error!(error = %why, "could not read a board's anchor");
+            store_failure()
+        })?;
         if let Some(ts) = &ts {
             let unchanged = self
                 .inner
@@ -1486,29 +1497,24 @@ impl Slack {
         }
         let message = blocks::board_message(&text);
         let outlet = SlackOutlet::new(self.api().clone());
-        let shown = crate::deliver::show_anchored(
+        let shown = crate::deliver::show_anchored_at(
             &self.anchors(),
             &outlet,
             &anchor,
             &channel.channel,
             &message,
+            // A new board starts the story's source thread, bound as it is recorded.
+            Some(Starts {
+                home: channel.clone(),
+                story,
+                kind: ThreadKind::Sources,
+            }),
+            // Read above, on this channel's queue: nothing has moved it since.
+            ts,
         )
         .await;
         let ts = match shown {
-            Ok(Shown::Edited(ts)) => ts,
-            Ok(Shown::Posted(ts)) => {
-                // A new board: its thread is the story's source thread.
-                let desk = self.desk().clone();
-                let (c, t) = (channel.clone(), ts.clone());
-                let bound = tokio::task::spawn_blocking(move || {
-                    desk.bind_thread(&c, &t, story, &ThreadKind::Sources)
-                })
-                .await;
-                if !matches!(bound, Ok(Ok(()))) {
-                    tracing::error!("could not bind a board's thread");
-                }
-                ts
-            }
+            Ok(Shown::Edited(ts)) | Ok(Shown::Posted(ts)) => ts,
             Err(ShowError::Platform(e)) => return Err(e),
             Err(ShowError::Store(why)) => {
                 tracing::error!(error = %why, "could not read a board's anchor");
@@ -1536,12 +1542,31 @@ impl Slack {
             ThreadKind::Sources => return self.sync_board(channel, story).await,
             ThreadKind::Section(s) => s.clone(),
         };
-        let desk = self.desk().clone();
-        let loaded = tokio::task::spawn_blocking(move || desk.story(story))
-            .await
-            .map_err(|_| store_failure())?
-            .map_err(|_| store_failure())?
-            .ok_or_else(store_failure)?;
+        // A thread already recorded is all most posts need: the story is loaded (to word a
+        // new thread's parent) only when there is none, on the same trip to the store.
+        let (desk, anchors) = (self.desk().clone(), self.anchors());
+        let anchor = Anchor::Thread {
+            channel: channel.clone(),
+            story,
+            thread: kind.clone(),
+        };
+        let found = tokio::task::spawn_blocking(move || {
+            let known = anchors.get(&anchor)?;
+            if known.is_some() {
+                return Ok((known, None));
+            }
+            desk.story(story).map(|loaded| (None, loaded))
+        })
+        .await
+        .map_err(|_| store_failure())?;
+        let loaded = match found {
+            Ok((Some(ts), _)) => return Ok(ts),
+            Ok((None, loaded)) => loaded.ok_or_else(store_failure)?,
+            Err(why) => {
+                tracing::error!(error = %why, "could not read a thread's anchor");
+                return Err(store_failure());
+            }
+        };
         let parent = blocks::text_messages(&messages::section_thread_parent(&loaded, &section))
             .swap_remove(0);
         let outlet = SlackOutlet::new(self.api().clone());
