@@ -72,6 +72,7 @@ pub mod env;
 pub mod export;
 pub mod health;
 pub mod inflight;
+pub mod logs;
 pub mod model;
 pub mod notices;
 pub mod redact;

@@ -136,6 +136,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "health",
             "inflight",
             "redact",
+            "logs",
         ],
     ),
 ];

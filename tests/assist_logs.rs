@@ -34,11 +34,14 @@ const SECRET_GUIDANCE: &str = "mention the informant quietly";
 fn nothing_secret_reaches_the_logs_while_drafting() {
     let capture = Capture::default();
     let writer = capture.clone();
-    tracing_subscriber::fmt()
+    let subscriber = tracing_subscriber::fmt()
         .with_max_level(tracing::Level::TRACE)
         .with_ansi(false)
         .with_writer(move || writer.clone())
-        .init();
+        .finish();
+    tracing::subscriber::set_global_default(subscriber).unwrap();
+    // The dependencies' `log` records too, as `storydesk serve` forwards them.
+    storydesk::logs::bridge();
 
     let fake = FakeModel::start();
     fake.answer(Answer::Stream(vec![

@@ -134,13 +134,18 @@ pub fn init_logging() -> bool {
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
-    if std::env::var("STORYDESK_LOG_FORMAT").as_deref() == Ok("json") {
-        builder.json().init();
-        true
+    // Installed by hand rather than with `.init()`, whose `log` bridge would also forward
+    // sled's trace records (`crate::logs` says why they must not be).
+    let json = std::env::var("STORYDESK_LOG_FORMAT").as_deref() == Ok("json");
+    let installed = if json {
+        tracing::subscriber::set_global_default(builder.json().finish())
     } else {
-        builder.init();
-        false
+        tracing::subscriber::set_global_default(builder.finish())
+    };
+    if installed.is_ok() {
+        crate::logs::bridge();
     }
+    json
 }
 
 /// `storydesk doctor`. Reads the config itself: a config that does not load is one of its
