@@ -29,7 +29,10 @@ pub fn run_script_at<W: Write>(
     let items = super::script::parse_script(&text)
         .map_err(|e| anyhow::anyhow!("{}:{}: {}", path.display(), e.line, e.message))?;
     let mut session = Session::new(desk, user, true, out).with_clock(clock);
-    for item in items {
+    let total = items.len();
+    for (n, item) in items.into_iter().enumerate() {
+        // A count only: a script's lines may hold source text.
+        tracing::trace!(item = n + 1, of = total, "console: running a script item");
         session.run(item)?;
     }
     Ok(session.into_output())
