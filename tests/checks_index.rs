@@ -70,7 +70,13 @@ fn source_text(i: usize) -> String {
 /// quotes one of them, and gives figures some of which no source has.
 fn newsroom(dir: &std::path::Path) -> Desk {
     let desk = desk(dir);
-    say(&desk, 1, "/story new title:\"Sea wall\"", None);
+    fill(&desk);
+    desk
+}
+
+/// The story of [`newsroom`], told to `desk`.
+fn fill(desk: &Desk) {
+    say(desk, 1, "/story new title:\"Sea wall\"", None);
     for i in 0..4 {
         say(
             &desk,
@@ -80,13 +86,13 @@ fn newsroom(dir: &std::path::Path) -> Desk {
         );
     }
     say(
-        &desk,
+        desk,
         10,
         "/story write title",
         Some("Harbour board plans the sea wall"),
     );
     say(
-        &desk,
+        desk,
         11,
         "/story write body",
         Some(&format!(
@@ -94,7 +100,6 @@ fn newsroom(dir: &std::path::Path) -> Desk {
              2025, “the director of works” said, and “the board of works” too."
         )),
     );
-    desk
 }
 
 fn index_dir(desk: &Desk) -> PathBuf {
@@ -270,4 +275,58 @@ fn a_sealed_sources_index_shows_none_of_their_words() {
         .collect();
     assert!(plain.len() > 1_000);
     assert!(plain.iter().all(|t| !contains(t)));
+}
+
+#[test]
+fn replicas_on_one_database_each_keep_an_index_and_catch_up_with_the_others_sources() {
+    let server = match storydesk::testing::TestPostgres::start() {
+        Ok(Some(server)) => server,
+        Ok(None) => return,
+        Err(why) => panic!("{why}"),
+    };
+    let url = server.database().unwrap();
+    let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
+    let replica = |dir: &std::path::Path| {
+        let config = Config::from_overlay(Some("[roles]\neditors = [\"erin\"]\n"), "test").unwrap();
+        let options = StoreOptions {
+            database_url: Some(url.clone()),
+            ..options()
+        };
+        let store = Store::open(dir, options).unwrap();
+        Desk::try_new(store, config, Template::load("news").unwrap()).unwrap()
+    };
+    let a = replica(dirs[0].path());
+    let b = replica(dirs[1].path());
+    fill(&a);
+    // The sources were added on `a`: its data directory has the index, `b`'s none yet.
+    assert!(!segments(&a).is_empty());
+    assert!(segments(&b).is_empty());
+    // `b` builds its own from the digests in the database, and finds what `a` finds.
+    let found = findings(&a);
+    assert_eq!(found.iter().filter(|f| f.rule == "verbatim").count(), 1);
+    assert_eq!(findings(&b), found);
+    let built = segments(&b);
+    assert!(!built.is_empty());
+
+    // A source added on `a` that holds the figure no source had: `b`'s index lacks it, and
+    // `b` catches up rather than answer from what it had.
+    say(
+        &a,
+        20,
+        "/story source add label:\"late leak\"",
+        Some("The second estimate put it at €9.5 million."),
+    );
+    let after = findings(&a);
+    assert!(
+        !after
+            .iter()
+            .any(|f| f.rule == "unsourced" && f.excerpt.contains("9.5 million")),
+        "{after:?}"
+    );
+    assert_eq!(findings(&b), after);
+    assert_ne!(
+        segments(&b),
+        built,
+        "the late source's terms were added on `b` too"
+    );
 }
