@@ -79,7 +79,7 @@ fn fill(desk: &Desk) {
     say(desk, 1, "/story new title:\"Sea wall\"", None);
     for i in 0..4 {
         say(
-            &desk,
+            desk,
             2 + i as i64,
             &format!("/story source add label:\"leak {i}\""),
             Some(&source_text(i)),
