@@ -433,9 +433,26 @@ impl Indexes {
         }
     }
 
-    /// The segments in use, newest first taken; `None` when the index was written for
-    /// another scheme or key.
+    /// The segments in use, oldest first, with what a crash or a finished merge left behind
+    /// removed; `None` when the index was written for another scheme or key.
     fn load(&self, story: StoryId, tag: u64) -> Result<Option<Vec<Segment>>, IndexError> {
+        let mut taken = self.segments(story, tag, true)?;
+        if let Some(t) = taken.as_mut() {
+            t.reverse();
+        }
+        Ok(taken)
+    }
+
+    /// The segments that make the story's index for `tag`, newest first: `None` when one
+    /// was written for another scheme or key. With `tidy`, a temporary file left by a crash
+    /// and a segment superseded by a merge that finished are removed; without, only read
+    /// past (a lookup only reads).
+    fn segments(
+        &self,
+        story: StoryId,
+        tag: u64,
+        tidy: bool,
+    ) -> Result<Option<Vec<Segment>>, IndexError> {
         let dir = self.story_dir(story);
         let listing = match fs::read_dir(&dir) {
             Ok(l) => l,
@@ -446,19 +463,18 @@ impl Indexes {
         for entry in listing {
             let entry = entry.map_err(io(&dir))?;
             let path = entry.path();
-            let name = entry.file_name();
-            let name = name.to_string_lossy();
-            match name
+            let seq = entry
+                .file_name()
+                .to_string_lossy()
                 .strip_suffix(".seg")
-                .and_then(|s| s.parse::<u64>().ok())
-            {
+                .and_then(|s| s.parse::<u64>().ok());
+            match seq {
                 Some(seq) => {
                     found.insert(seq, path);
                 }
                 // A temporary file left by a crash.
-                None => {
-                    fs::remove_file(&path).map_err(io(&path))?;
-                }
+                None if tidy => fs::remove_file(&path).map_err(io(&path))?,
+                None => {}
             }
         }
         let mut taken: Vec<Segment> = Vec::new();
@@ -475,13 +491,14 @@ impl Indexes {
                 .any(|(c, _)| numbers.contains(&c.number))
             {
                 // Superseded by a merge that finished.
-                fs::remove_file(&segment.path).map_err(io(&segment.path))?;
+                if tidy {
+                    fs::remove_file(&segment.path).map_err(io(&segment.path))?;
+                }
                 continue;
             }
             numbers.extend(segment.header.covers.iter().map(|(c, _)| c.number));
             taken.push(segment);
         }
-        taken.reverse();
         Ok(Some(taken))
     }
 
@@ -518,7 +535,7 @@ impl Indexes {
         facts: &[u64],
     ) -> Result<Option<IndexAnswers>, IndexError> {
         let _r = self.lock.read().unwrap_or_else(|e| e.into_inner());
-        let Some(segments) = self.load_read_only(story, tag)? else {
+        let Some(segments) = self.segments(story, tag, false)? else {
             return Ok(None);
         };
         let mut covered: Vec<SourceStamp> = segments
@@ -618,48 +635,6 @@ impl Indexes {
             facts: facts_held,
             all_blank,
         }))
-    }
-
-    /// The segments for a lookup, without removing anything (a lookup only reads): `None`
-    /// when they do not make one index for `tag` (the next change rebuilds it).
-    fn load_read_only(&self, story: StoryId, tag: u64) -> Result<Option<Vec<Segment>>, IndexError> {
-        let dir = self.story_dir(story);
-        let listing = match fs::read_dir(&dir) {
-            Ok(l) => l,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Some(Vec::new())),
-            Err(e) => return Err(io(&dir)(e)),
-        };
-        let mut found: BTreeMap<u64, PathBuf> = BTreeMap::new();
-        for entry in listing {
-            let entry = entry.map_err(io(&dir))?;
-            let name = entry.file_name();
-            if let Some(seq) = name
-                .to_string_lossy()
-                .strip_suffix(".seg")
-                .and_then(|s| s.parse::<u64>().ok())
-            {
-                found.insert(seq, entry.path());
-            }
-        }
-        let mut taken = Vec::new();
-        let mut numbers: HashSet<u32> = HashSet::new();
-        for (seq, path) in found.into_iter().rev() {
-            let segment = self.read_header_checked(seq, path)?;
-            if segment.header.tag != tag || segment.header.key_check != self.key_check() {
-                return Ok(None);
-            }
-            if segment
-                .header
-                .covers
-                .iter()
-                .any(|(c, _)| numbers.contains(&c.number))
-            {
-                continue;
-            }
-            numbers.extend(segment.header.covers.iter().map(|(c, _)| c.number));
-            taken.push(segment);
-        }
-        Ok(Some(taken))
     }
 
     /// The bytes the story's index takes on disk.
