@@ -79,7 +79,7 @@ pub fn index_terms(digest: &SourceDigest, spec: &IndexSpec) -> SourceTerms {
     let words = &digest.words;
     let mut postings = Vec::new();
     for &n in &spec.verbatim {
-        sampled_windows(words, n, |h| postings.push(window_term(n, h)));
+        sampled_windows(words, n, |_, h| postings.push(window_term(n, h)));
     }
     postings.sort_unstable();
     postings.dedup();

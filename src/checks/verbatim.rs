@@ -258,8 +258,8 @@ pub(crate) const BASE: u64 = 0x9e37_79b9_7f4a_7c15;
 /// The rolling hashes of the windows of a source's words (their hashes) that a search for
 /// passages of `n` words samples: those of `n - step + 1` words starting at every `step`-th
 /// word, as [`SourceIndex`] keeps them and [`VerbatimScan::observe`] tries them; none when
-/// the source is shorter than `n`.
-pub(crate) fn sampled_windows(src: &[u64], n: usize, mut visit: impl FnMut(u64)) {
+/// the source is shorter than `n`. `visit` is given each window's place and hash.
+pub(crate) fn sampled_windows(src: &[u64], n: usize, mut visit: impl FnMut(usize, u64)) {
     let n = n.max(1);
     let step = (n / 3).max(1);
     let w = n - step + 1;
@@ -273,7 +273,7 @@ pub(crate) fn sampled_windows(src: &[u64], n: usize, mut visit: impl FnMut(u64))
     let mut p = 0;
     loop {
         if p % step == 0 {
-            visit(h);
+            visit(p, h);
         }
         if p + w >= src.len() {
             break;
@@ -616,34 +616,20 @@ impl VerbatimScan {
 
     /// Look in the next source: its words' hashes, in order.
     pub fn observe(&mut self, source: usize, src: &[u64]) {
-        let (n, w, step) = (self.n, self.width, self.step);
-        if src.len() < n || self.heads.is_empty() {
+        if self.heads.is_empty() {
             return;
         }
-        let top = pow(BASE, w - 1);
-        let mut h = src[..w]
-            .iter()
-            .fold(0u64, |h, x| h.wrapping_mul(BASE).wrapping_add(*x));
-        let mut p = 0;
-        loop {
-            if p % step == 0 {
-                if let Some(&first) = self.heads.get(&h) {
-                    let mut i = first;
-                    while i != u32::MAX {
-                        self.try_place(source, src, i as usize, p);
-                        i = self.chain[i as usize];
-                    }
+        // The same windows the source index samples (`width` and `step` follow from `n`
+        // as there).
+        sampled_windows(src, self.n, |p, h| {
+            if let Some(&first) = self.heads.get(&h) {
+                let mut i = first;
+                while i != u32::MAX {
+                    self.try_place(source, src, i as usize, p);
+                    i = self.chain[i as usize];
                 }
             }
-            if p + w >= src.len() {
-                break;
-            }
-            h = h
-                .wrapping_sub(src[p].wrapping_mul(top))
-                .wrapping_mul(BASE)
-                .wrapping_add(src[p + w]);
-            p += 1;
-        }
+        });
     }
 
     /// Try place `p` of source `source` for the article window at `i`, as
