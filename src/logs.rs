@@ -60,4 +60,25 @@ mod tests {
         assert!(forwarded("reqwest::connect", Level::Trace));
         assert!(forwarded("sledge", Level::Trace));
     }
+
+    #[test]
+    fn the_bridge_refuses_sleds_trace_records_whatever_the_subscriber_wants() {
+        use log::Log;
+        let trace = log::Metadata::builder()
+            .target("sled::pagecache::iobuf")
+            .level(Level::Trace)
+            .build();
+        let other = log::Metadata::builder()
+            .target("reqwest::connect")
+            .level(Level::Trace)
+            .build();
+        let everything = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_writer(std::io::sink)
+            .finish();
+        tracing::subscriber::with_default(everything, || {
+            assert!(super::Bridge.enabled(&other));
+            assert!(!super::Bridge.enabled(&trace));
+        });
+    }
 }
