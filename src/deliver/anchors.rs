@@ -132,20 +132,25 @@ impl Anchors {
 
     /// What `anchor` holds, if it was recorded (an empty value is a forgotten anchor).
     pub fn get(&self, anchor: &Anchor) -> Result<Option<String>, StoreError> {
-        Ok(self.store.anchor(&anchor.key())?.filter(|v| !v.is_empty()))
+        Ok(self
+            .store
+            .anchor_as_recorded(&anchor.key())?
+            .filter(|v| !v.is_empty()))
     }
 
-    /// Record `value` for `anchor`, durably.
+    /// Record `value` for `anchor` ([`Anchors::put_all`]).
     pub fn put(&self, anchor: &Anchor, value: &str) -> Result<(), StoreError> {
         self.put_all(&[(anchor.key(), value.to_string())])
     }
 
     /// Record where a message is together with the records that go with it (the thread it
     /// starts, bound to its story: [`Desk::thread_binding`]), as raw keys and values, in one
-    /// durable transaction: one wait for the disk instead of one per record.
+    /// transaction ([`Store::record`]: its flush is asked for, not waited for; a crash
+    /// before it costs the message posted again, as a crash between the post and the
+    /// record always could).
     pub fn put_all(&self, records: &[(String, String)]) -> Result<(), StoreError> {
         self.store
-            .transact(|tx| {
+            .record(|tx| {
                 for (key, value) in records {
                     tx.put_anchor(key, value)?;
                 }

@@ -1386,7 +1386,10 @@ impl Desk {
         channel: &ChannelKey,
         thread: &str,
     ) -> Option<(StoryId, ThreadKind)> {
-        let value = self.store.anchor(&thread_key(channel, thread)).ok()??;
+        let value = self
+            .store
+            .anchor_as_recorded(&thread_key(channel, thread))
+            .ok()??;
         let mut parts = value.splitn(3, ' ');
         let id = StoryId(parts.next()?.parse().ok()?);
         match (parts.next()?, parts.next()) {

@@ -152,6 +152,18 @@ impl GroupCommit {
         self.shared.lock().waiting
     }
 
+    /// Asks for a round that covers `ticket` (unless one is running or done) and returns
+    /// without waiting for it.
+    pub(crate) fn ask(&self, ticket: u64) {
+        let shared = &*self.shared;
+        let mut rounds = shared.lock();
+        if rounds.flushed >= ticket || (rounds.flushing && ticket <= rounds.target) {
+            return;
+        }
+        rounds.asked = true;
+        shared.asked.notify_one();
+    }
+
     /// Returns once every write up to `ticket` is durable. The error is the flush's,
     /// shared by every waiter of the failed round.
     pub(crate) fn wait_durable(&self, ticket: u64) -> Result<(), String> {
@@ -367,6 +379,29 @@ mod tests {
             counts.flushes
         );
         assert!(commit.shared.lock().flushed >= 160);
+    }
+
+    #[test]
+    fn an_asked_round_runs_with_nobody_waiting_and_covers_the_ticket() {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let commit = GroupCommit::start(counting(&calls, Duration::ZERO)).unwrap();
+        let ticket = commit.committed();
+        commit.ask(ticket);
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while commit.shared.lock().flushed < ticket {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no round ran for an asked ticket"
+            );
+            thread::sleep(Duration::from_millis(1));
+        }
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+        // Nobody waited: no durable write was answered.
+        assert_eq!(commit.counts().durable_writes, 0);
+        // Asking again for a covered ticket runs nothing more.
+        commit.ask(ticket);
+        thread::sleep(Duration::from_millis(20));
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
     }
 
     #[test]

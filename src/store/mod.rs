@@ -453,6 +453,15 @@ pub enum TransactError<E> {
     Store(StoreError),
 }
 
+/// What a sled transaction does after committing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Wait {
+    /// Returns once its changes are flushed.
+    Durable,
+    /// Asks for a flush and returns.
+    Asked,
+}
+
 impl<E> TransactError<E> {
     /// Both cases as the closure's error type, for callers whose error type already wraps
     /// [`StoreError`]: `store.transact(…).map_err(TransactError::flatten)?`.
@@ -1287,6 +1296,20 @@ impl Store {
         self.run(f, false)
     }
 
+    /// A transaction for a record of storydesk's own whose loss in a crash costs at most a
+    /// message posted again (where a message it posted went): committed and visible at
+    /// once, its flush asked for and not waited for, so a channel's send queue goes on to
+    /// its next post while the disk catches up. Never for anything a person is told is
+    /// done: a request that reads such a record before it is durable is answered only once
+    /// it is (the barrier in [`Store::run_then`]), and the log is flushed in commit order, so
+    /// any later durable write carries it too. On PostgreSQL the commit is durable anyway.
+    pub fn record<T, E>(
+        &self,
+        f: impl Fn(&mut Tx<'_>) -> Result<T, E>,
+    ) -> Result<T, TransactError<E>> {
+        self.run_then(f, false, Wait::Asked)
+    }
+
     /// Record a processed event id in a transaction of its own (durable, like every
     /// transaction). True when the key was new (or its claim had expired).
     pub fn remember_event(
@@ -1312,6 +1335,16 @@ impl Store {
         &self,
         f: impl Fn(&mut Tx<'_>) -> Result<T, E>,
         fresh: bool,
+    ) -> Result<T, TransactError<E>> {
+        self.run_then(f, fresh, Wait::Durable)
+    }
+
+    /// [`Store::run`], waiting for the flush or only asking for it.
+    fn run_then<T, E>(
+        &self,
+        f: impl Fn(&mut Tx<'_>) -> Result<T, E>,
+        fresh: bool,
+        wait: Wait,
     ) -> Result<T, TransactError<E>> {
         outside_transaction("transact").map_err(TransactError::Store)?;
         let inner = &*self.inner;
@@ -1364,7 +1397,10 @@ impl Store {
                 (value, sled.commit.committed())
             }
         };
-        sled.wait_durable(ticket).map_err(TransactError::Store)?;
+        match wait {
+            Wait::Durable => sled.wait_durable(ticket).map_err(TransactError::Store)?,
+            Wait::Asked => sled.commit.ask(ticket),
+        }
         Ok(value)
     }
 
@@ -1700,6 +1736,21 @@ impl Store {
         read_anchor(&self.base(), name)
     }
 
+    /// An anchor as the ones who record anchors see it: through the changes staged and not
+    /// yet applied, so a record made with [`Store::record`] is found at once, before it is
+    /// durable (a channel's send queue, looking for the board or the thread its last job
+    /// posted, must not post another). Not for anything shown to a person.
+    pub fn anchor_as_recorded(&self, name: &str) -> Result<Option<String>, StoreError> {
+        outside_transaction("anchor")?;
+        read_anchor(
+            &ThroughStaged {
+                store: self,
+                tree: Tree::Stories,
+            },
+            name,
+        )
+    }
+
     /// True when the event was claimed and its claim has not expired at `now` (the same
     /// clock the claim was made with). A quick check before doing work; the claim that
     /// counts is [`Tx::claim_event`].
@@ -1844,6 +1895,29 @@ struct StoreTree<'s> {
 impl Reader for StoreTree<'_> {
     type Fail = StoreError;
     fn read(&self, key: &[u8]) -> Result<Option<IVec>, StoreError> {
+        self.store.raw_get(self.tree, key)
+    }
+}
+
+/// A tree of the store as committed, seen through the changes staged and not yet applied
+/// ([`Store::anchor_as_recorded`]).
+struct ThroughStaged<'s> {
+    /// The store.
+    store: &'s Store,
+    /// Which tree.
+    tree: Tree,
+}
+
+impl Reader for ThroughStaged<'_> {
+    type Fail = StoreError;
+    fn read(&self, key: &[u8]) -> Result<Option<IVec>, StoreError> {
+        if let Engine::Sled(sled) = &self.store.inner.engine {
+            // A key in neither the open changes nor the round being applied is in sled
+            // already, or was never staged.
+            if let Some(value) = sled.durability.lock_staged().get(self.tree, key) {
+                return Ok(value.clone());
+            }
+        }
         self.store.raw_get(self.tree, key)
     }
 }

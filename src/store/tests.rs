@@ -1741,3 +1741,44 @@ fn the_engine_independent_tests_pass_on_postgres() {
         server.log()
     );
 }
+
+#[test]
+fn a_record_is_found_by_its_recorders_at_once_and_by_committed_reads_once_applied() {
+    let (_dir, store) = fresh();
+    let before = store.stats();
+    // Hold the gate every round takes to apply its changes: nothing staged reaches sled.
+    let gate = store
+        .sled()
+        .durability
+        .gate
+        .write()
+        .unwrap_or_else(|e| e.into_inner());
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            let recorded = store.record(|tx| tx.put_anchor("slack/board/T1/C1/1", "1.000100"));
+            let _ = done.send(recorded.is_ok());
+        });
+        // `record` returns while its round cannot even be applied: it did not wait.
+        let returned = finished.recv_timeout(std::time::Duration::from_secs(10));
+        assert_eq!(returned, Ok(true), "record waited for its flush");
+        let after = store.stats();
+        assert_eq!(after.transactions, before.transactions + 1);
+        assert_eq!(after.durable_writes, before.durable_writes);
+        assert_eq!(
+            store
+                .anchor_as_recorded("slack/board/T1/C1/1")
+                .unwrap()
+                .as_deref(),
+            Some("1.000100")
+        );
+        // Committed reads show nothing that could still be lost.
+        assert_eq!(store.anchor("slack/board/T1/C1/1").unwrap(), None);
+        drop(gate);
+    });
+    store.flush().unwrap();
+    assert_eq!(
+        store.anchor("slack/board/T1/C1/1").unwrap().as_deref(),
+        Some("1.000100")
+    );
+}
