@@ -134,10 +134,7 @@ fn bench_store() -> PathBuf {
                     }
                 }
                 tx.put_story(&story)?;
-                let mut ch = tx.channel(&channel())?;
-                ch.stories.push(id);
-                ch.active = Some(id);
-                tx.put_channel(&channel(), &ch)?;
+                tx.start_in_channel(&channel(), id, &author)?;
                 Ok(())
             })
             .unwrap();

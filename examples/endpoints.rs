@@ -19,7 +19,11 @@
 //! posts to the fake Slack go out after each answer), so every row starts on a quiet server.
 //!
 //! It prints, per row, each server's requests/s, p50 and p99, and each storydesk's ratio to
-//! the floor; then each server's peak resident memory (`VmHWM`), its resident memory at the
+//! the floor; then, per row, the processor time each server spent per answered request
+//! over the row and the work it left behind (`/proc/PID/stat`), next to the time this
+//! process (the load generator and the fake Slack Web API) spent on the same cores, which
+//! tells what a request costs apart from how the machine was shared; then each server's
+//! peak resident memory (`VmHWM`), its resident memory at the
 //! end of the load, and (with `SETTLE_SECS`) that many seconds later; and storydesk's
 //! commit figures (flushes and transactions per flush) from `GET /metrics`.
 //!
@@ -247,6 +251,14 @@ struct Outcome {
     p50: Duration,
     p99: Duration,
     errors: usize,
+    /// Requests answered with 200.
+    answered: usize,
+    /// The server's processor time per answered request, in µs, over the row and the work
+    /// it left behind (filled in by `run_server`).
+    server_us: f64,
+    /// This process's processor time per answered request, in µs: the load generator and
+    /// the fake Slack Web API, which share the machine with the server.
+    bench_us: f64,
 }
 
 async fn phase(
@@ -308,6 +320,9 @@ async fn phase(
         p50: pick(0.50),
         p99: pick(0.99),
         errors,
+        answered: all.len(),
+        server_us: 0.0,
+        bench_us: 0.0,
     }
 }
 
@@ -382,6 +397,10 @@ fn free_port() -> u16 {
         .map(|a| a.port())
         .unwrap_or(0)
 }
+
+/// Clock ticks a second in `/proc/PID/stat` (Linux's `USER_HZ`, 100 on every architecture
+/// it reports to user space with).
+const TICKS_PER_SECOND: f64 = 100.0;
 
 /// The processor time a process has used so far, in clock ticks (`/proc/PID/stat`).
 fn cpu_ticks(pid: u32) -> Option<u64> {
@@ -537,7 +556,8 @@ async fn run_server(
     for row in selected_rows() {
         for connections in selected_connections() {
             let before = counters(&addr).await;
-            let o = phase(
+            let cpu_before = (cpu_ticks(pid), cpu_ticks(std::process::id()));
+            let mut o = phase(
                 &addr,
                 signer.clone(),
                 row,
@@ -563,8 +583,21 @@ async fn run_server(
                 o.p99.as_secs_f64() * 1e3,
                 o.errors
             );
-            outcomes.push((row, connections, o));
             drain(pid, label).await;
+            // Processor time over the row and what it left behind, per answered request.
+            let per_request = |a: Option<u64>, b: Option<u64>| match (a, b) {
+                (Some(a), Some(b)) if o.answered > 0 => {
+                    b.saturating_sub(a) as f64 / TICKS_PER_SECOND * 1e6 / o.answered as f64
+                }
+                _ => 0.0,
+            };
+            o.server_us = per_request(cpu_before.0, cpu_ticks(pid));
+            o.bench_us = per_request(cpu_before.1, cpu_ticks(std::process::id()));
+            eprintln!(
+                "{label}: processor time per request: server {:.0} µs, load and fake Web API {:.0} µs",
+                o.server_us, o.bench_us
+            );
+            outcomes.push((row, connections, o));
         }
     }
     let peak_kib = proc_kib(pid, "VmHWM:");
@@ -710,6 +743,36 @@ fn main() {
                 " {} | {:.0}% |",
                 cell(o),
                 100.0 * o.rate / floor.rate.max(1e-9)
+            ));
+        }
+        println!("{line}");
+    }
+    // Processor time per request: what a request costs the server (with its posts to the
+    // Web API and their records, done after the answer), next to the floor's, whatever the
+    // load generator and the fake Web API took of the same cores.
+    let mut head = "\n| row | conns | floor µs/req |".to_string();
+    let mut rule = "|---|---|---|".to_string();
+    for run in &runs[1..] {
+        head.push_str(&format!(
+            " {} µs/req | × floor | load + fake µs/req |",
+            run.label
+        ));
+        rule.push_str("---|---|---|");
+    }
+    println!("{head}\n{rule}");
+    for (i, (row, connections, floor)) in runs[0].outcomes.iter().enumerate() {
+        let mut line = format!(
+            "| {} | {connections} | {:.0} |",
+            row.label(),
+            floor.server_us
+        );
+        for run in &runs[1..] {
+            let o = &run.outcomes[i].2;
+            line.push_str(&format!(
+                " {:.0} | {:.1} | {:.0} |",
+                o.server_us,
+                o.server_us / floor.server_us.max(1e-9),
+                o.bench_us
             ));
         }
         println!("{line}");

@@ -33,7 +33,7 @@ fn thread(n: &Newsroom, story: u64, kind: &str) -> u64 {
     n.discord
         .desk()
         .store()
-        .anchor(&format!("discord:thread:{story}:{kind}"))
+        .anchor_as_recorded(&format!("discord:thread:{story}:{kind}"))
         .unwrap()
         .unwrap_or_else(|| panic!("no {kind} thread"))
         .parse()
@@ -46,7 +46,7 @@ fn board(n: &Newsroom, story: u64) -> u64 {
         .discord
         .desk()
         .store()
-        .anchor(&format!("discord:board:{story}"))
+        .anchor_as_recorded(&format!("discord:board:{story}"))
         .unwrap()
         .expect("a board");
     anchor.split_once(':').unwrap().1.parse().unwrap()
@@ -1284,7 +1284,7 @@ fn draft_messages(n: &Newsroom, section: &str, number: u32) -> (u64, u64, u64) {
         .discord
         .desk()
         .store()
-        .anchor(&format!("discord:draft:1:{number}:{section}"))
+        .anchor_as_recorded(&format!("discord:draft:1:{number}:{section}"))
         .unwrap()
         .expect("the draft's messages");
     let ids: Vec<u64> = anchor.split(':').map(|p| p.parse().unwrap()).collect();

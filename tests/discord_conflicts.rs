@@ -22,7 +22,7 @@ fn thread(n: &Newsroom, kind: &str) -> u64 {
     n.discord
         .desk()
         .store()
-        .anchor(&format!("discord:thread:1:{kind}"))
+        .anchor_as_recorded(&format!("discord:thread:1:{kind}"))
         .unwrap()
         .unwrap_or_else(|| panic!("no {kind} thread"))
         .parse()

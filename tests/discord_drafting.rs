@@ -75,7 +75,7 @@ async fn a_streamed_draft_is_edited_in_place_and_a_failure_says_so() {
         .discord
         .desk()
         .store()
-        .anchor("discord:draft:1:1:introduction")
+        .anchor_as_recorded("discord:draft:1:1:introduction")
         .unwrap()
         .unwrap();
     let ids: Vec<u64> = anchor.split(':').map(|p| p.parse().unwrap()).collect();
@@ -129,7 +129,7 @@ async fn a_streamed_draft_is_edited_in_place_and_a_failure_says_so() {
         .discord
         .desk()
         .store()
-        .anchor("discord:draft:1:2:introduction")
+        .anchor_as_recorded("discord:draft:1:2:introduction")
         .unwrap()
         .unwrap();
     let second: u64 = anchor.split(':').nth(1).unwrap().parse().unwrap();

@@ -575,13 +575,13 @@ impl Ctx<'_> {
     /// channel (a newcomer's is the channel's latest). Always one of this channel's stories.
     pub fn story_id(&self) -> Result<StoryId, DeskError> {
         let store = &self.desk.store;
-        let channel = store.channel(self.channel())?;
         if let Some(id) = self.req.story {
-            return self.here(&channel, id);
+            return self.here(id);
         }
         // `use` names the story to switch to, not the one it acts on.
         if let Some(wanted) = self.opt("story").filter(|_| self.inv.subcommand != "use") {
             let wanted = wanted.trim();
+            let channel = store.channel(self.channel())?;
             let mut stories = Vec::new();
             for id in &channel.stories {
                 stories.push(self.load(*id)?);
@@ -592,21 +592,17 @@ impl Ctx<'_> {
             };
         }
         if let Some((id, _)) = self.thread_target() {
-            return self.here(&channel, id);
+            return self.here(id);
         }
-        match channel.active_for(&self.req.actor) {
+        match store.active_story(self.channel(), &self.req.actor)? {
             Some(id) => Ok(id),
             None => user(messages::no_story_here()),
         }
     }
 
     /// `id` if it is one of this channel's stories.
-    fn here(
-        &self,
-        channel: &crate::model::ChannelStories,
-        id: StoryId,
-    ) -> Result<StoryId, DeskError> {
-        if channel.stories.contains(&id) {
+    fn here(&self, id: StoryId) -> Result<StoryId, DeskError> {
+        if self.desk.store.in_channel(self.channel(), id)? {
             return Ok(id);
         }
         user(messages::story_not_here(id))
@@ -992,7 +988,7 @@ impl Desk {
         channel: &ChannelKey,
         person: &Person,
     ) -> Result<Option<StoryId>, StoreError> {
-        Ok(self.store.channel(channel)?.active_for(person))
+        self.store.active_story(channel, person)
     }
 
     /// The configuration in force.

@@ -70,11 +70,7 @@ pub fn new(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
                 revision: 1,
             },
         )?;
-        let mut channel = tx.channel(ctx.channel())?;
-        channel.stories.push(id);
-        channel.active = Some(id);
-        channel.people.insert(req.actor.id.clone(), id);
-        tx.put_channel(ctx.channel(), &channel)?;
+        tx.start_in_channel(ctx.channel(), id, &req.actor)?;
         tx.put_story(&story)?;
         Ok((story, first))
     })?;
@@ -131,9 +127,7 @@ pub fn use_story(ctx: &Ctx<'_>) -> Result<Reply, DeskError> {
         return user(messages::no_such_story(wanted, &stories));
     };
     ctx.transact(|tx| {
-        let mut channel = tx.channel(ctx.channel())?;
-        channel.people.insert(ctx.req.actor.id.clone(), id);
-        tx.put_channel(ctx.channel(), &channel)?;
+        tx.choose_in_channel(ctx.channel(), &ctx.req.actor, id)?;
         Ok(())
     })?;
     let story = ctx.load(id)?;

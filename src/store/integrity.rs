@@ -74,6 +74,7 @@ pub(crate) fn kind(tree: Tree, key: &[u8]) -> &'static str {
             Some(b"i/") => "source digests",
             Some(b"a/") => "audit entries",
             Some(b"c/") => "channels",
+            Some(b"n/") => "channels' stories",
             Some(b"d/") => "assisted drafts",
             Some(b"k/") => "anchors",
             Some(b"m/") => "settings",

@@ -18,6 +18,8 @@ const SOURCE: &[u8] = b"o/";
 const AUDIT: &[u8] = b"a/";
 /// Prefix of channel records: `c/{platform}\0{team}\0{channel}`.
 const CHANNEL: &[u8] = b"c/";
+/// Prefix of a channel's stories, one key each: `n/{platform}\0{team}\0{channel}\0{story u64}`.
+const CHANNEL_STORY: &[u8] = b"n/";
 /// Prefix of assisted drafts: `d/{story u64}/{section}\0`.
 const SUGGESTION: &[u8] = b"d/";
 /// Prefix of anchors: `k/{name}`.
@@ -188,6 +190,30 @@ pub(crate) fn channel(channel: &ChannelKey) -> Result<Vec<u8>, NulInName> {
     Ok(key)
 }
 
+/// The prefix of a channel's story keys ([`channel_story`]); the last NUL keeps channel
+/// `C1` from matching `C10`.
+pub(crate) fn channel_story_prefix(channel: &ChannelKey) -> Result<Vec<u8>, NulInName> {
+    let mut key = self::channel(channel)?;
+    key.splice(..CHANNEL.len(), CHANNEL_STORY.iter().copied());
+    key.push(0);
+    Ok(key)
+}
+
+/// The key that says `story` was started in `channel`: its stories in story order under
+/// [`channel_story_prefix`].
+pub(crate) fn channel_story(channel: &ChannelKey, story: StoryId) -> Result<Vec<u8>, NulInName> {
+    let mut key = channel_story_prefix(channel)?;
+    key.extend_from_slice(&story.0.to_be_bytes());
+    Ok(key)
+}
+
+/// The story a key under [`channel_story_prefix`] names.
+pub(crate) fn story_of_channel_story(prefix: &[u8], key: &[u8]) -> Option<StoryId> {
+    Some(StoryId(u64::from_be_bytes(
+        key.strip_prefix(prefix)?.try_into().ok()?,
+    )))
+}
+
 /// `k/{name}`. Nothing follows the name, so any name is allowed.
 pub(crate) fn anchor(name: &str) -> Vec<u8> {
     let mut key = Vec::with_capacity(ANCHOR.len() + name.len());
@@ -287,6 +313,12 @@ fn describe_known(key: &[u8]) -> Option<String> {
         CHANNEL => {
             let parts: Vec<String> = rest.split(|&b| b == 0).map(text).collect();
             Some(format!("channel {}", parts.join("/")))
+        }
+        CHANNEL_STORY => {
+            let (place, story) = rest.split_at_checked(rest.len().checked_sub(9)?)?;
+            let story = u64::from_be_bytes(story.get(1..)?.try_into().ok()?);
+            let parts: Vec<String> = place.split(|&b| b == 0).map(text).collect();
+            Some(format!("story #{story} of channel {}", parts.join("/")))
         }
         CONFLICT | SEEN => {
             let story = u64::from_be_bytes(be::<8>(rest)?);

@@ -163,7 +163,7 @@ use sled::transaction::{ConflictableTransactionError, TransactionError, Transact
 use sled::IVec;
 
 use crate::model::{
-    AuditEntry, ChannelKey, ChannelStories, KeptConflict, Revision, Source, Story, StoryId,
+    AuditEntry, ChannelKey, ChannelStories, KeptConflict, Person, Revision, Source, Story, StoryId,
     Suggestion, Timestamp,
 };
 use commit::{GroupCommit, Syncer};
@@ -176,8 +176,11 @@ use records::{
 use staged::{Changes, Staged};
 
 /// The layout version written to `m/schema`. Raise it when keys change meaning; records
-/// carry their own versions and do not need it.
-const SCHEMA_VERSION: u32 = 1;
+/// carry their own versions and do not need it. 2: a channel's stories have a key each
+/// (`n/…`) instead of a list in the channel's record, which a store of version 1 still
+/// holds and this build still reads; a store opened for use is raised to this version, so
+/// an older build, which would not see the stories with keys, refuses it.
+const SCHEMA_VERSION: u32 = 2;
 /// The tree of stories and everything that belongs to them.
 const STORIES_TREE: &str = "stories";
 /// The tree of processed event ids.
@@ -1079,6 +1082,8 @@ impl Store {
                     true,
                 )
                 .map_err(TransactError::flatten)?;
+        } else if purpose == Purpose::Use {
+            store.raise_schema()?;
         }
         // No claims yet, so all of them are indexed (see `purge_expired_events`).
         if !fresh
@@ -1136,7 +1141,10 @@ impl Store {
         };
         if purpose == Purpose::Use {
             match store.raw_get(Tree::Stories, keys::SCHEMA)? {
-                Some(_) => check_schema(&store.base())?,
+                Some(_) => {
+                    check_schema(&store.base())?;
+                    store.raise_schema()?;
+                }
                 None => store
                     .transact(|tx| -> Result<(), StoreError> {
                         tx.put_setting(keys::SCHEMA, SCHEMA_VERSION.to_be_bytes().to_vec())?;
@@ -1679,10 +1687,77 @@ impl Store {
         })
     }
 
-    /// A channel's stories (empty when the channel has none).
+    /// Writes this build's layout version over an older one ([`SCHEMA_VERSION`]); the
+    /// caller checked it is not newer.
+    fn raise_schema(&self) -> Result<(), StoreError> {
+        let stored = self
+            .raw_get(Tree::Stories, keys::SCHEMA)?
+            .and_then(|bytes| <[u8; 4]>::try_from(bytes.as_ref()).ok())
+            .map(u32::from_be_bytes);
+        if stored.is_some_and(|v| v >= SCHEMA_VERSION) {
+            return Ok(());
+        }
+        self.transact(|tx| -> Result<(), StoreError> {
+            tx.put_setting(keys::SCHEMA, SCHEMA_VERSION.to_be_bytes().to_vec())?;
+            Ok(())
+        })
+        .map_err(TransactError::flatten)
+    }
+
+    /// A channel's stories (empty when the channel has none): every story started in it,
+    /// oldest first, and who works on which. Reads one key per story; a command that only
+    /// needs the story it acts on asks [`Store::active_story`] and [`Store::in_channel`].
     pub fn channel(&self, channel: &ChannelKey) -> Result<ChannelStories, StoreError> {
         outside_transaction("channel")?;
-        read_channel(&self.base(), channel)
+        let mut found = read_channel(&self.base(), channel)?;
+        let prefix = keys::channel_story_prefix(channel)?;
+        for (key, _) in self.raw_scan_prefix(Tree::Stories, &prefix, "a channel's stories")? {
+            let story =
+                keys::story_of_channel_story(&prefix, &key).ok_or_else(|| StoreError::Corrupt {
+                    key: keys::describe(&key),
+                    reason: "not a story number".into(),
+                })?;
+            found.stories.push(story);
+        }
+        // Stories listed in the record by older stores are older than any with a key.
+        found.stories.sort_unstable();
+        found.stories.dedup();
+        Ok(found)
+    }
+
+    /// The story `person`'s commands act on in `channel` when they name none: the one they
+    /// chose (or started last), or else the channel's latest. Reads the channel's record and
+    /// at most one story key, however many stories the channel has.
+    pub fn active_story(
+        &self,
+        channel: &ChannelKey,
+        person: &Person,
+    ) -> Result<Option<StoryId>, StoreError> {
+        outside_transaction("active_story")?;
+        let record = read_channel(&self.base(), channel)?;
+        if let Some(&chosen) = record.people.get(&person.id) {
+            if record.stories.contains(&chosen) || self.has_channel_story(channel, chosen)? {
+                return Ok(Some(chosen));
+            }
+        }
+        Ok(record.active)
+    }
+
+    /// True when `story` was started in `channel`.
+    pub fn in_channel(&self, channel: &ChannelKey, story: StoryId) -> Result<bool, StoreError> {
+        outside_transaction("in_channel")?;
+        if self.has_channel_story(channel, story)? {
+            return Ok(true);
+        }
+        Ok(read_channel(&self.base(), channel)?
+            .stories
+            .contains(&story))
+    }
+
+    /// True when `story` has its key among `channel`'s stories.
+    fn has_channel_story(&self, channel: &ChannelKey, story: StoryId) -> Result<bool, StoreError> {
+        let key = keys::channel_story(channel, story)?;
+        Ok(self.raw_get(Tree::Stories, &key)?.is_some())
     }
 
     /// The latest assisted draft of a section, if one was ever asked for.
@@ -2076,7 +2151,9 @@ enum KeyCheck {
     Store(StoreError),
 }
 
-/// Reads a channel's stories.
+/// Reads a channel's record: who works on which story, the latest story, and the stories
+/// listed in it by stores written before each story had its own key
+/// ([`keys::channel_story`]).
 fn read_channel<R: Reader>(r: &R, channel: &ChannelKey) -> Result<ChannelStories, R::Fail> {
     let key = keys::channel(channel).map_err(StoreError::from)?;
     match r.read(&key)? {
@@ -2529,22 +2606,55 @@ impl<'a> Tx<'a> {
         })
     }
 
-    /// A channel's stories (empty when it has none).
-    pub fn channel(&mut self, channel: &ChannelKey) -> Result<ChannelStories, TxError> {
-        self.step(|tx| read_channel(&tx.on(Tree::Stories), channel))
-    }
-
-    /// Stores a channel's stories.
-    pub fn put_channel(
+    /// Records that `story` was started in `channel` by `person`: one key of its own (so a
+    /// story costs the same in a channel of ten stories or ten thousand), and the channel's
+    /// record makes it the channel's latest and `person`'s active story.
+    pub fn start_in_channel(
         &mut self,
         channel: &ChannelKey,
-        stories: &ChannelStories,
+        story: StoryId,
+        person: &Person,
     ) -> Result<(), TxError> {
         self.step(|tx| {
-            let key = keys::channel(channel)?;
-            let record = ChannelRecordV1::from(stories);
-            tx.write(&key, records::encode("channel", &record)?)
+            tx.write(&keys::channel_story(channel, story)?, Vec::new())?;
+            tx.update_channel(channel, |record| {
+                record.active = Some(story);
+                record.people.insert(person.id.clone(), story);
+            })
         })
+    }
+
+    /// Makes `story` (one of `channel`'s) the one `person`'s commands act on there.
+    pub fn choose_in_channel(
+        &mut self,
+        channel: &ChannelKey,
+        person: &Person,
+        story: StoryId,
+    ) -> Result<(), TxError> {
+        self.step(|tx| {
+            tx.update_channel(channel, |record| {
+                record.people.insert(person.id.clone(), story);
+            })
+        })
+    }
+
+    /// Changes `channel`'s record. Stories an older store listed in the record move to keys
+    /// of their own on the way, once, so the record stops growing with the channel.
+    fn update_channel(
+        &self,
+        channel: &ChannelKey,
+        change: impl FnOnce(&mut ChannelStories),
+    ) -> Result<(), TxFailure> {
+        let mut record = read_channel(&self.on(Tree::Stories), channel)?;
+        for story in std::mem::take(&mut record.stories) {
+            self.write(&keys::channel_story(channel, story)?, Vec::new())?;
+        }
+        change(&mut record);
+        let key = keys::channel(channel)?;
+        self.write(
+            &key,
+            records::encode("channel", &ChannelRecordV1::from(&record))?,
+        )
     }
 
     /// The latest assisted draft of a section, as this transaction sees it.

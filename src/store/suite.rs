@@ -55,6 +55,10 @@ const CASES: &[(&str, Case)] = &[
         "jobs_fire_once_and_move_with_their_key",
         jobs_fire_once_and_move_with_their_key,
     ),
+    (
+        "a_channels_stories_have_a_key_each_and_older_lists_still_count",
+        a_channels_stories_have_a_key_each_and_older_lists_still_count,
+    ),
 ];
 
 fn channel(n: u32) -> ChannelKey {
@@ -97,10 +101,7 @@ fn create(store: &Store, home: &ChannelKey, title: &str) -> StoryId {
                     },
                 },
             )?;
-            let mut list = tx.channel(home)?;
-            list.stories.push(id);
-            list.active = Some(id);
-            tx.put_channel(home, &list)?;
+            tx.start_in_channel(home, id, &alice())?;
             tx.put_story(&story)?;
             Ok(id)
         })
@@ -410,6 +411,70 @@ fn deleting_missing_records_is_no_change(open: &mut Opener<'_>) {
         })
         .unwrap();
     assert_eq!(deleted, (false, false));
+}
+
+fn a_channels_stories_have_a_key_each_and_older_lists_still_count(open: &mut Opener<'_>) {
+    let store = open(StoreOptions::default());
+    let (c1, c10) = (channel(1), channel(10));
+    let (u2, u3, bob) = (
+        Person::named("U2"),
+        Person::named("U3"),
+        Person::named("bob"),
+    );
+    // A channel record as stores of layout 1 wrote it: its stories listed in it. U3's
+    // chosen story is not one of the channel's.
+    store
+        .transact(|tx| {
+            tx.step(|t| {
+                t.write(
+                    &keys::channel(&c1)?,
+                    br#"{"v":1,"stories":[3,7],"active":7,"people":{"U2":3,"U3":99}}"#.to_vec(),
+                )
+            })
+        })
+        .unwrap();
+    assert_eq!(
+        store.channel(&c1).unwrap().stories,
+        [StoryId(3), StoryId(7)]
+    );
+    assert_eq!(store.active_story(&c1, &alice()).unwrap(), Some(StoryId(7)));
+    assert_eq!(store.active_story(&c1, &u2).unwrap(), Some(StoryId(3)));
+    assert_eq!(store.active_story(&c1, &u3).unwrap(), Some(StoryId(7)));
+    assert!(store.in_channel(&c1, StoryId(3)).unwrap());
+    assert!(!store.in_channel(&c1, StoryId(8)).unwrap());
+
+    // A new story: a key of its own; the listed ones move to keys of their own, once.
+    store
+        .transact(|tx| tx.start_in_channel(&c1, StoryId(9), &alice()))
+        .unwrap();
+    let now = store.channel(&c1).unwrap();
+    assert_eq!(now.stories, [StoryId(3), StoryId(7), StoryId(9)]);
+    assert_eq!(now.active, Some(StoryId(9)));
+    assert_eq!(now.people.get("U2"), Some(&StoryId(3)));
+    assert!(read_channel(&store.base(), &c1).unwrap().stories.is_empty());
+    for story in [3, 7, 9] {
+        let key = keys::channel_story(&c1, StoryId(story)).unwrap();
+        assert!(store.raw_get(Tree::Stories, &key).unwrap().is_some());
+    }
+    assert_eq!(store.active_story(&c1, &alice()).unwrap(), Some(StoryId(9)));
+    assert_eq!(store.active_story(&c1, &u2).unwrap(), Some(StoryId(3)));
+
+    // Channel C10 is not C1 (its keys share C1's first bytes).
+    store
+        .transact(|tx| tx.start_in_channel(&c10, StoryId(10), &bob))
+        .unwrap();
+    assert_eq!(store.channel(&c10).unwrap().stories, [StoryId(10)]);
+    assert_eq!(store.channel(&c1).unwrap().stories.len(), 3);
+    assert!(!store.in_channel(&c1, StoryId(10)).unwrap());
+    assert!(!store.in_channel(&c10, StoryId(9)).unwrap());
+    assert_eq!(store.active_story(&c1, &bob).unwrap(), Some(StoryId(9)));
+
+    // Choosing another of the channel's stories changes that person's only.
+    store
+        .transact(|tx| tx.choose_in_channel(&c1, &alice(), StoryId(3)))
+        .unwrap();
+    assert_eq!(store.active_story(&c1, &alice()).unwrap(), Some(StoryId(3)));
+    assert_eq!(store.active_story(&c1, &bob).unwrap(), Some(StoryId(9)));
 }
 
 #[test]

@@ -122,10 +122,7 @@ fn create_story(store: &Store) -> StoryId {
             let id = tx.next_story_id()?;
             let mut story = new_story(id);
             tx.append_audit(id, &audit_entry(&mut story, "created the story"))?;
-            let mut channel = tx.channel(&newsroom())?;
-            channel.stories.push(id);
-            channel.active = Some(id);
-            tx.put_channel(&newsroom(), &channel)?;
+            tx.start_in_channel(&newsroom(), id, &alice())?;
             tx.put_story(&story)?;
             Ok(id)
         })
@@ -519,7 +516,7 @@ fn a_data_directory_from_a_newer_storydesk_is_refused_on_open() {
     let dir = tempfile::tempdir().unwrap();
     {
         let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
-        write_raw(&store, keys::SCHEMA, &2u32.to_be_bytes());
+        write_raw(&store, keys::SCHEMA, &(SCHEMA_VERSION + 1).to_be_bytes());
     }
     let err = Store::open(dir.path(), StoreOptions::default()).unwrap_err();
     assert!(
@@ -527,8 +524,8 @@ fn a_data_directory_from_a_newer_storydesk_is_refused_on_open() {
             err,
             StoreError::UnsupportedVersion {
                 kind: "data directory",
-                version: 2
-            }
+                version
+            } if version == SCHEMA_VERSION + 1
         ),
         "{err:?}"
     );
@@ -1781,4 +1778,27 @@ fn a_record_is_found_by_its_recorders_at_once_and_by_committed_reads_once_applie
         store.anchor("slack/board/T1/C1/1").unwrap().as_deref(),
         Some("1.000100")
     );
+}
+
+#[test]
+fn a_store_of_the_first_layout_is_raised_when_opened_for_use_and_not_when_inspected() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
+        create_story(&store);
+        // As a build of the first layout left it (through a transaction, so the integrity
+        // record stays true).
+        store
+            .transact(|tx| tx.put_setting(keys::SCHEMA, 1u32.to_be_bytes().to_vec()))
+            .unwrap();
+    }
+    let schema = |store: &Store| store_raw(store, keys::SCHEMA);
+    {
+        let store = Store::inspect(dir.path(), StoreOptions::default()).unwrap();
+        assert_eq!(schema(&store), 1u32.to_be_bytes());
+    }
+    let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
+    assert_eq!(schema(&store), SCHEMA_VERSION.to_be_bytes());
+    assert_eq!(SCHEMA_VERSION, 2);
+    assert_eq!(store.channel(&newsroom()).unwrap().stories, [StoryId(1)]);
 }
