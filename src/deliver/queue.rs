@@ -24,7 +24,7 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use tokio::sync::{mpsc, oneshot, Notify};
+use tokio::sync::{mpsc, oneshot, OwnedSemaphorePermit, Semaphore};
 
 type Job = Pin<Box<dyn Future<Output = ()> + Send>>;
 
@@ -80,18 +80,14 @@ struct Inner {
     platform: &'static str,
     /// The bounds [`Outbox::admit`] keeps.
     bounds: Bounds,
-    /// Deliveries under way, in all and per channel.
-    backlog: Mutex<Backlog>,
-    /// Woken when a ticket is given back, for the requests waiting for room.
-    freed: Notify,
-}
-
-#[derive(Default)]
-struct Backlog {
-    /// Tickets out, in all channels.
-    total: usize,
-    /// Tickets out per channel; a channel with none is not listed.
-    channels: HashMap<String, usize>,
+    /// Room in all channels: one permit per delivery under way. Requests waiting for room
+    /// queue in arrival order, and a ticket given back wakes the one first in line, not
+    /// every waiter (a channel's burst of fifty requests used to wake all fifty for each
+    /// delivery that finished, forty-nine of them only to sleep again).
+    total: Arc<Semaphore>,
+    /// Room in each channel with a delivery under way or a request waiting; a channel
+    /// leaves the map when neither is left.
+    channels: Mutex<HashMap<String, Arc<Semaphore>>>,
 }
 
 /// One admitted delivery: held by the work that delivers a reply, given back when dropped.
@@ -101,6 +97,8 @@ pub struct Ticket {
     inner: Arc<Inner>,
     /// The channel it counts against.
     channel: String,
+    /// Its room in the channel, then in all (given back in that order, when dropped).
+    permits: Option<(OwnedSemaphorePermit, OwnedSemaphorePermit)>,
 }
 
 impl std::fmt::Debug for Ticket {
@@ -113,33 +111,51 @@ impl std::fmt::Debug for Ticket {
 
 impl Drop for Ticket {
     fn drop(&mut self) {
-        {
-            let mut backlog = self.inner.backlog();
-            backlog.total = backlog.total.saturating_sub(1);
-            if let Some(n) = backlog.channels.get_mut(&self.channel) {
-                *n = n.saturating_sub(1);
-                if *n == 0 {
-                    backlog.channels.remove(&self.channel);
-                }
-            }
-            self.inner.record(backlog.total);
-        }
-        self.inner.freed.notify_waiters();
+        drop(self.permits.take());
+        self.inner.forget_if_idle(&self.channel);
+        self.inner.record();
     }
 }
 
 impl Inner {
-    fn backlog(&self) -> MutexGuard<'_, Backlog> {
-        self.backlog.lock().unwrap_or_else(|e| e.into_inner())
+    fn channels(&self) -> MutexGuard<'_, HashMap<String, Arc<Semaphore>>> {
+        self.channels.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// `channel`'s room, listed while anyone holds or waits for it.
+    fn room_in(&self, channel: &str) -> Arc<Semaphore> {
+        self.channels()
+            .entry(channel.to_string())
+            .or_insert_with(|| Arc::new(Semaphore::new(self.bounds.per_channel)))
+            .clone()
+    }
+
+    /// Unlists `channel` when no ticket holds its room and no request waits for it (both
+    /// hold a clone of it, and a clone is only taken under the map's lock).
+    fn forget_if_idle(&self, channel: &str) {
+        let mut channels = self.channels();
+        if channels
+            .get(channel)
+            .is_some_and(|room| Arc::strong_count(room) == 1)
+        {
+            channels.remove(channel);
+        }
+    }
+
+    /// Deliveries under way in all channels.
+    fn under_way(&self) -> usize {
+        self.bounds
+            .total
+            .saturating_sub(self.total.available_permits())
     }
 
     fn queues(&self) -> MutexGuard<'_, HashMap<String, mpsc::UnboundedSender<Job>>> {
         self.queues.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn record(&self, total: usize) {
+    fn record(&self) {
         if !self.platform.is_empty() {
-            crate::telemetry::delivery_backlog(self.platform, total);
+            crate::telemetry::delivery_backlog(self.platform, self.under_way());
         }
     }
 }
@@ -172,8 +188,8 @@ impl Outbox {
                 desk: desk.cloned(),
                 platform,
                 bounds,
-                backlog: Mutex::default(),
-                freed: Notify::new(),
+                total: Arc::new(Semaphore::new(bounds.total)),
+                channels: Mutex::default(),
             }),
         }
     }
@@ -181,49 +197,68 @@ impl Outbox {
     /// Admits one delivery to `channel`: a ticket at once when the backlog has room, else
     /// when a delivery finishes and makes room, or [`Busy`] when none did within
     /// `patience` (counted in `storydesk_delivery_refused_total`).
+    ///
+    /// Requests wait in arrival order: first for room in their channel (so a full channel
+    /// holds up only its own requests), then for room in all.
     pub async fn admit(&self, channel: &str, patience: Duration) -> Result<Ticket, Busy> {
         let deadline = tokio::time::Instant::now() + patience;
-        loop {
-            // Listen before looking, so a ticket given back in between is not missed.
-            let freed = self.inner.freed.notified();
-            tokio::pin!(freed);
-            freed.as_mut().enable();
-            if let Some(ticket) = self.try_admit(channel) {
-                return Ok(ticket);
-            }
-            if tokio::time::timeout_at(deadline, freed).await.is_err() {
+        let room = self.inner.room_in(channel);
+        let admitted = tokio::time::timeout_at(deadline, async {
+            let here = room.acquire_owned().await.ok()?;
+            let all = self.inner.total.clone().acquire_owned().await.ok()?;
+            Some((here, all))
+        })
+        .await;
+        match admitted {
+            Ok(Some(permits)) => Ok(self.ticket(channel, permits)),
+            _ => {
+                self.inner.forget_if_idle(channel);
                 if !self.inner.platform.is_empty() {
                     crate::telemetry::delivery_refused(self.inner.platform);
                 }
-                return Err(Busy);
+                Err(Busy)
             }
         }
     }
 
-    /// A ticket for `channel` if the backlog has room now.
+    /// A ticket for `channel` if the backlog has room now (and nobody waits for it first).
     pub fn try_admit(&self, channel: &str) -> Option<Ticket> {
-        let bounds = self.inner.bounds;
-        let mut backlog = self.inner.backlog();
-        let here = backlog.channels.get(channel).copied().unwrap_or(0);
-        if backlog.total >= bounds.total || here >= bounds.per_channel {
-            return None;
+        let room = self.inner.room_in(channel);
+        let permits = room.try_acquire_owned().ok().and_then(|here| {
+            let all = self.inner.total.clone().try_acquire_owned().ok()?;
+            Some((here, all))
+        });
+        match permits {
+            Some(permits) => Some(self.ticket(channel, permits)),
+            None => {
+                self.inner.forget_if_idle(channel);
+                None
+            }
         }
-        backlog.total += 1;
-        *backlog.channels.entry(channel.to_string()).or_default() += 1;
-        self.inner.record(backlog.total);
-        Some(Ticket {
+    }
+
+    fn ticket(
+        &self,
+        channel: &str,
+        permits: (OwnedSemaphorePermit, OwnedSemaphorePermit),
+    ) -> Ticket {
+        self.inner.record();
+        Ticket {
             inner: self.inner.clone(),
             channel: channel.to_string(),
-        })
+            permits: Some(permits),
+        }
     }
 
     /// Deliveries under way: in all channels, and in `channel`.
     pub fn backlog(&self, channel: &str) -> (usize, usize) {
-        let backlog = self.inner.backlog();
-        (
-            backlog.total,
-            backlog.channels.get(channel).copied().unwrap_or(0),
-        )
+        let here = self.inner.channels().get(channel).map_or(0, |room| {
+            self.inner
+                .bounds
+                .per_channel
+                .saturating_sub(room.available_permits())
+        });
+        (self.inner.under_way(), here)
     }
 
     /// Runs `job` on `channel`'s queue after every job queued there before it; the receiver
@@ -359,6 +394,56 @@ mod tests {
         assert_eq!(outbox.backlog("A"), (1, 1));
         drop(ticket);
         assert_eq!(outbox.backlog("A"), (0, 0));
+    }
+
+    #[tokio::test]
+    async fn waiting_requests_are_admitted_in_arrival_order_and_nobody_jumps_the_line() {
+        let outbox = Outbox::with_bounds(
+            None,
+            "",
+            Bounds {
+                per_channel: 1,
+                total: 8,
+            },
+        );
+        let mut held = Some(outbox.try_admit("A").unwrap());
+        let order = Arc::new(Mutex::new(Vec::new()));
+        let mut waiters = Vec::new();
+        for n in 0..3 {
+            let (outbox, order) = (outbox.clone(), order.clone());
+            waiters.push(tokio::spawn(async move {
+                let ticket = outbox.admit("A", Duration::from_secs(3600)).await.unwrap();
+                order.lock().unwrap().push(n);
+                // Held a moment, so the next in line waits for it.
+                tokio::task::yield_now().await;
+                drop(ticket);
+            }));
+            // Each waiter is in line before the next one starts.
+            for _ in 0..4 {
+                tokio::task::yield_now().await;
+            }
+        }
+        drop(held.take());
+        // The room went to the first in line, not to a request that came after it.
+        assert!(outbox.try_admit("A").is_none());
+        for waiter in waiters {
+            waiter.await.unwrap();
+        }
+        assert_eq!(*order.lock().unwrap(), [0, 1, 2]);
+        // Nothing under way and nobody waiting: the channel is no longer listed.
+        assert_eq!(outbox.backlog("A"), (0, 0));
+        assert!(outbox.inner.channels().is_empty());
+        // A refused request leaves nothing listed either.
+        let full = outbox.try_admit("B").unwrap();
+        assert_eq!(
+            outbox
+                .admit("B", Duration::from_millis(10))
+                .await
+                .unwrap_err(),
+            Busy
+        );
+        drop(full);
+        assert!(outbox.inner.channels().is_empty());
     }
 
     #[tokio::test]

@@ -1308,9 +1308,11 @@ impl Store {
     /// message posted again (where a message it posted went): committed and visible at
     /// once, its flush asked for and not waited for, so a channel's send queue goes on to
     /// its next post while the disk catches up. Never for anything a person is told is
-    /// done: a request that reads such a record before it is durable is answered only once
-    /// it is (the barrier in [`Store::run_then`]), and the log is flushed in commit order, so
-    /// any later durable write carries it too. On PostgreSQL the commit is durable anyway.
+    /// done. A transaction that reads such a record before it is durable is answered only
+    /// once it is (the barrier in [`Store::run_then`]); reads outside transactions find it
+    /// before it is applied only through [`Store::anchor_as_recorded`]; and the log is
+    /// flushed in commit order, so any later durable write carries it too. On PostgreSQL
+    /// the commit is durable anyway.
     pub fn record<T, E>(
         &self,
         f: impl Fn(&mut Tx<'_>) -> Result<T, E>,
