@@ -436,8 +436,10 @@ async fn drain(pid: u32, label: &str) {
     }
 }
 
-/// storydesk's durable writes and flushes so far, from `GET /metrics`.
-async fn counters(addr: &str) -> Option<(f64, f64)> {
+/// storydesk's durable writes answered, flushes and transactions so far, from `GET /metrics`
+/// (a transaction whose flush is asked for and not waited for, like the record of where a
+/// post went, is not a durable write answered).
+async fn counters(addr: &str) -> Option<(f64, f64, f64)> {
     let text = commit_figures(addr).await?;
     let value = |name: &str| {
         text.lines()
@@ -447,6 +449,7 @@ async fn counters(addr: &str) -> Option<(f64, f64)> {
     Some((
         value("storydesk_store_durable_writes_total")?,
         value("storydesk_store_flushes_total")?,
+        value("storydesk_store_transactions_total")?,
     ))
 }
 
@@ -567,12 +570,13 @@ async fn run_server(
             )
             .await;
             if let (Some(a), Some(b)) = (before, counters(&addr).await) {
-                let (writes, flushes) = (b.0 - a.0, b.1 - a.1);
+                let (writes, flushes, transactions) = (b.0 - a.0, b.1 - a.1, b.2 - a.2);
                 if flushes > 0.0 {
                     eprintln!(
-                        "{label}: {writes:.0} durable writes, {flushes:.0} flushes: \
-                         {:.1} writes per flush",
-                        writes / flushes
+                        "{label}: {writes:.0} durable writes, {transactions:.0} transactions, \
+                         {flushes:.0} flushes: {:.1} writes and {:.1} transactions per flush",
+                        writes / flushes,
+                        transactions / flushes
                     );
                 }
             }
