@@ -81,9 +81,8 @@ struct Inner {
     /// The bounds [`Outbox::admit`] keeps.
     bounds: Bounds,
     /// Room in all channels: one permit per delivery under way. Requests waiting for room
-    /// queue in arrival order, and a ticket given back wakes the one first in line, not
-    /// every waiter (a channel's burst of fifty requests used to wake all fifty for each
-    /// delivery that finished, forty-nine of them only to sleep again).
+    /// queue in arrival order, and a ticket given back goes to the one first in line and
+    /// wakes only it: nobody waits out their patience while later requests go ahead.
     total: Arc<Semaphore>,
     /// Room in each channel with a delivery under way or a request waiting; a channel
     /// leaves the map when neither is left.
