@@ -791,8 +791,8 @@ fn open_failure(e: sled::Error) -> OpenFailure {
     }
 }
 
-/// Checks the layout version of a store that holds records.
-fn check_schema<R: Reader<Fail = StoreError>>(stories: &R) -> Result<(), StoreError> {
+/// Checks the layout version of a store that holds records; the version.
+fn check_schema<R: Reader<Fail = StoreError>>(stories: &R) -> Result<u32, StoreError> {
     let key = keys::SCHEMA;
     let describe = || keys::describe(key);
     match stories.read(key)? {
@@ -815,7 +815,7 @@ fn check_schema<R: Reader<Fail = StoreError>>(stories: &R) -> Result<(), StoreEr
                     reason: "version 0, which no storydesk has written".into(),
                 });
             }
-            Ok(())
+            Ok(version)
         }
         None => Err(StoreError::Corrupt {
             key: describe(),
@@ -962,9 +962,11 @@ impl Store {
             .open_tree(EVENTS_TREE)
             .map_err(|e| fail(open_failure(e)))?;
         let fresh = stories.is_empty() && events.is_empty();
-        if !fresh {
-            check_schema(&stories)?;
-        }
+        let schema = if fresh {
+            SCHEMA_VERSION
+        } else {
+            check_schema(&stories)?
+        };
 
         // Integrity: read only, so a damaged store is refused before anything is written.
         let mark = integrity::read_mark(dir).map_err(|why| fail(OpenFailure::Damaged(why)))?;
@@ -1082,7 +1084,7 @@ impl Store {
                     true,
                 )
                 .map_err(TransactError::flatten)?;
-        } else if purpose == Purpose::Use {
+        } else if purpose == Purpose::Use && schema < SCHEMA_VERSION {
             store.raise_schema()?;
         }
         // No claims yet, so all of them are indexed (see `purge_expired_events`).
@@ -1142,8 +1144,9 @@ impl Store {
         if purpose == Purpose::Use {
             match store.raw_get(Tree::Stories, keys::SCHEMA)? {
                 Some(_) => {
-                    check_schema(&store.base())?;
-                    store.raise_schema()?;
+                    if check_schema(&store.base())? < SCHEMA_VERSION {
+                        store.raise_schema()?;
+                    }
                 }
                 None => store
                     .transact(|tx| -> Result<(), StoreError> {
@@ -1491,7 +1494,7 @@ impl Store {
         if let Engine::Postgres(pg) = &self.inner.engine {
             pg.ping()?;
         }
-        check_schema(&self.base())
+        check_schema(&self.base()).map(|_| ())
     }
 
     /// Counters since the store was opened.
@@ -1575,6 +1578,7 @@ impl Store {
         StoreTree {
             store: self,
             tree: Tree::Stories,
+            staged: false,
         }
     }
 
@@ -1689,16 +1693,9 @@ impl Store {
         })
     }
 
-    /// Writes this build's layout version over an older one ([`SCHEMA_VERSION`]); the
-    /// caller checked it is not newer.
+    /// Writes this build's layout version ([`SCHEMA_VERSION`]) over the older one the caller
+    /// found.
     fn raise_schema(&self) -> Result<(), StoreError> {
-        let stored = self
-            .raw_get(Tree::Stories, keys::SCHEMA)?
-            .and_then(|bytes| <[u8; 4]>::try_from(bytes.as_ref()).ok())
-            .map(u32::from_be_bytes);
-        if stored.is_some_and(|v| v >= SCHEMA_VERSION) {
-            return Ok(());
-        }
         self.transact(|tx| -> Result<(), StoreError> {
             tx.put_setting(keys::SCHEMA, SCHEMA_VERSION.to_be_bytes().to_vec())?;
             Ok(())
@@ -1820,9 +1817,9 @@ impl Store {
     pub fn anchor_as_recorded(&self, name: &str) -> Result<Option<String>, StoreError> {
         outside_transaction("anchor")?;
         read_anchor(
-            &ThroughStaged {
-                store: self,
-                tree: Tree::Stories,
+            &StoreTree {
+                staged: true,
+                ..self.base()
             },
             name,
         )
@@ -1967,28 +1964,15 @@ struct StoreTree<'s> {
     store: &'s Store,
     /// Which tree.
     tree: Tree,
+    /// Seen through the changes staged and not yet applied as well
+    /// ([`Store::anchor_as_recorded`]).
+    staged: bool,
 }
 
 impl Reader for StoreTree<'_> {
     type Fail = StoreError;
     fn read(&self, key: &[u8]) -> Result<Option<IVec>, StoreError> {
-        self.store.raw_get(self.tree, key)
-    }
-}
-
-/// A tree of the store as committed, seen through the changes staged and not yet applied
-/// ([`Store::anchor_as_recorded`]).
-struct ThroughStaged<'s> {
-    /// The store.
-    store: &'s Store,
-    /// Which tree.
-    tree: Tree,
-}
-
-impl Reader for ThroughStaged<'_> {
-    type Fail = StoreError;
-    fn read(&self, key: &[u8]) -> Result<Option<IVec>, StoreError> {
-        if let Engine::Sled(sled) = &self.store.inner.engine {
+        if let (true, Engine::Sled(sled)) = (self.staged, &self.store.inner.engine) {
             // A key in neither the open changes nor the round being applied is in sled
             // already, or was never staged.
             if let Some(value) = sled.durability.lock_staged().get(self.tree, key) {
