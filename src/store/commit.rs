@@ -85,6 +85,15 @@ impl Shared {
     fn lock(&self) -> MutexGuard<'_, Rounds> {
         self.rounds.lock().unwrap_or_else(PoisonError::into_inner)
     }
+
+    /// Makes sure a round covers `ticket`, not yet durable: a running round that covers it
+    /// answers it (or fails it); otherwise the flusher is asked for the next one.
+    fn ask_for(&self, rounds: &mut Rounds, ticket: u64) {
+        if !(rounds.flushing && ticket <= rounds.target) {
+            rounds.asked = true;
+            self.asked.notify_one();
+        }
+    }
 }
 
 /// The flush a [`GroupCommit`] runs: everything committed so far, made durable.
@@ -155,13 +164,10 @@ impl GroupCommit {
     /// Asks for a round that covers `ticket` (unless one is running or done) and returns
     /// without waiting for it.
     pub(crate) fn ask(&self, ticket: u64) {
-        let shared = &*self.shared;
-        let mut rounds = shared.lock();
-        if rounds.flushed >= ticket || (rounds.flushing && ticket <= rounds.target) {
-            return;
+        let mut rounds = self.shared.lock();
+        if rounds.flushed < ticket {
+            self.shared.ask_for(&mut rounds, ticket);
         }
-        rounds.asked = true;
-        shared.asked.notify_one();
     }
 
     /// Returns once every write up to `ticket` is durable. The error is the flush's,
@@ -175,12 +181,7 @@ impl GroupCommit {
             return Ok(());
         }
         let since = rounds.completed;
-        // A running round that covers the ticket answers it (or fails it); otherwise the
-        // next round must.
-        if !(rounds.flushing && ticket <= rounds.target) {
-            rounds.asked = true;
-            shared.asked.notify_one();
-        }
+        shared.ask_for(&mut rounds, ticket);
         rounds.waiting += 1;
         let outcome = loop {
             rounds = shared
