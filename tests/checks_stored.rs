@@ -383,14 +383,7 @@ proptest! {
 fn a_planted_passage_is_found_and_only_its_source_is_read() {
     let checker = checker("");
     let passage = "the harbour board will take the whole sea wall apart and rebuild it by March";
-    let filler = |seed: u32| -> String {
-        (0..3000)
-            .map(|i| format!("w{}x{}", (i * 7 + seed) % 997, seed))
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
-    let mut sources: Vec<String> = (0..6).map(filler).collect();
-    sources[4] = format!("{}\nline two: {passage}. {}", filler(40), filler(41));
+    let sources = planted_sources(passage);
     let sections = [
         "Sea wall".to_string(),
         "An introduction of enough words to stand on its own here.".to_string(),
@@ -460,9 +453,8 @@ fn no_source_text_means_no_source_checks_either_way() {
     }
 }
 
-/// Six sources of filler, one of which (the fifth) holds a passage the article copies.
-fn planted() -> (Vec<String>, [String; 4]) {
-    let passage = "the harbour board will take the whole sea wall apart and rebuild it by March";
+/// Six sources of filler; the fifth holds `passage` on its second line.
+fn planted_sources(passage: &str) -> Vec<String> {
     let filler = |seed: u32| -> String {
         (0..3000)
             .map(|i| format!("w{}x{}", (i * 7 + seed) % 997, seed))
@@ -471,6 +463,13 @@ fn planted() -> (Vec<String>, [String; 4]) {
     };
     let mut sources: Vec<String> = (0..6).map(filler).collect();
     sources[4] = format!("{}\nline two: {passage}. {}", filler(40), filler(41));
+    sources
+}
+
+/// Six sources of filler, one of which (the fifth) holds a passage the article copies.
+fn planted() -> (Vec<String>, [String; 4]) {
+    let passage = "the harbour board will take the whole sea wall apart and rebuild it by March";
+    let sources = planted_sources(passage);
     let sections = [
         "Sea wall".to_string(),
         "An introduction of enough words to stand on its own here, up 13 percent.".to_string(),

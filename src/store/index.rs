@@ -1033,18 +1033,21 @@ mod tests {
         assert_eq!(b.postings[0], vec![3, 8, 13, 18]);
     }
 
+    /// The story's one segment file.
+    fn only_segment(ix: &Indexes, story: StoryId) -> PathBuf {
+        let mut segments = fs::read_dir(ix.story_dir(story)).unwrap();
+        let seg = segments.next().unwrap().unwrap().path();
+        assert!(segments.next().is_none(), "more than one segment");
+        seg
+    }
+
     #[test]
     fn a_damaged_file_is_removed_and_covers_nothing() {
         let dir = tempfile::tempdir().unwrap();
         let ix = Indexes::new(dir.path(), None);
         let story = StoryId(1);
         ix.add(story, 1, vec![source(1, &[5, 6, 7], &[8])]).unwrap();
-        let seg = fs::read_dir(ix.story_dir(story))
-            .unwrap()
-            .next()
-            .unwrap()
-            .unwrap()
-            .path();
+        let seg = only_segment(&ix, story);
         let mut bytes = fs::read(&seg).unwrap();
         let mid = bytes.len() / 2;
         bytes[mid] ^= 0x40;
@@ -1055,12 +1058,7 @@ mod tests {
         assert!(!seg.exists());
         // Cut short, or garbage: the same.
         ix.add(story, 1, vec![source(1, &[5], &[])]).unwrap();
-        let seg = fs::read_dir(ix.story_dir(story))
-            .unwrap()
-            .next()
-            .unwrap()
-            .unwrap()
-            .path();
+        let seg = only_segment(&ix, story);
         fs::write(&seg, b"SDSIDX01 and then nothing much").unwrap();
         let ix = Indexes::new(dir.path(), None);
         assert!(ix.look_up(story, 1, &[stamp(1)], &[5], &[]).is_err());
